@@ -1,0 +1,207 @@
+internal import CFFmpeg
+
+/// An untrusted media file opened for reading within ``InputLimits``.
+///
+/// Opening does, in order: check the path is a non-empty regular file; detect the format
+/// from the bytes alone (never the name); refuse formats outside the allowed list with a
+/// message saying what the file really is; check MP4 box structure for truncation; open
+/// with `protocol_whitelist=file` and the `format_whitelist`; read stream parameters with
+/// decoders capped at `max_pixels`; and check stream count and picture dimensions.
+/// The FFmpeg context is closed when the value is released, on every path.
+final class InputFile {
+    let path: String
+    let limits: InputLimits
+    let operation: OperationGuard
+    /// Size of the file in bytes.
+    let fileSize: Int64
+    /// The demuxer that reads the file, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+    let demuxerName: String
+    /// Top-level structure, for MP4/QuickTime files.
+    let layout: ContainerLayout?
+    /// "webm" or "matroska" for Matroska files.
+    let matroskaDocType: String?
+    let context: UnsafeMutablePointer<AVFormatContext>
+
+    /// Opens `path`. The returned value keeps `operation`'s deadline for all later reads.
+    init(path: String, limits: InputLimits = .default, token: CancellationToken? = nil) throws(MediaError) {
+        FFmpegLog.configureOnce()
+        self.path = path
+        self.limits = limits
+        self.operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
+
+        let reader = try FileReader(path: path)
+        guard reader.size > 0 else {
+            throw MediaError(.emptyFile, "The file is empty (0 bytes). The upload or recording may have failed; please record or upload it again.", path: path)
+        }
+        fileSize = reader.size
+        let format = try Self.detectFormat(reader, limits: limits)
+        demuxerName = String(cString: format.pointee.name)
+
+        if Self.isQuickTimeFamily(demuxerName) {
+            let scanned = try ContainerLayout.scanBoxes(reader)
+            if let expected = scanned.expectedSize {
+                throw MediaError(
+                    .truncated,
+                    "The file is incomplete: it ends after \(reader.size) bytes but its structure needs \(expected). The recording or upload was probably cut off; please upload it again.",
+                    path: path)
+            }
+            if !scanned.boxes.contains(where: { $0.type == "moov" }) {
+                throw MediaError(
+                    .truncated,
+                    "The file has no index (moov box), which happens when a recording is not finished properly. Please upload the complete file.",
+                    path: path)
+            }
+            layout = scanned
+        } else {
+            layout = nil
+        }
+        matroskaDocType = demuxerName.hasPrefix("matroska") ? try ContainerLayout.matroskaDocType(reader) : nil
+
+        context = try Self.open(path: path, format: format, limits: limits, operation: operation)
+        // From here on the object is fully initialised: a throw releases it and deinit closes the context.
+        try findStreamInfo()
+        try checkStreams()
+        try checkIndexAgainstFileSize()
+    }
+
+    deinit {
+        var pointer: UnsafeMutablePointer<AVFormatContext>? = context
+        avformat_close_input(&pointer)
+    }
+
+    /// Streams of the file, in order.
+    var streams: [UnsafeMutablePointer<AVStream>] {
+        (0..<Int(context.pointee.nb_streams)).compactMap { context.pointee.streams[$0] }
+    }
+
+    /// The presentation time origin of the file in seconds (its first timestamp).
+    var startSeconds: Double {
+        let start = context.pointee.start_time
+        return start == steiger_nopts_value() ? 0 : Double(start) / Double(AV_TIME_BASE)
+    }
+
+    static func isQuickTimeFamily(_ demuxer: String) -> Bool { demuxer.hasPrefix("mov,") }
+
+    // MARK: - Opening
+
+    private static func detectFormat(_ reader: borrowing FileReader, limits: InputLimits) throws(MediaError) -> UnsafePointer<AVInputFormat> {
+        let path = reader.path
+        var size = 2048
+        var best: UnsafePointer<AVInputFormat>?
+        var score: Int32 = 0
+        while true {
+            let bytes = try reader.read(at: 0, count: size)
+            var padded = bytes + [UInt8](repeating: 0, count: Int(AVPROBE_PADDING_SIZE))
+            let found: UnsafePointer<AVInputFormat>? = padded.withUnsafeMutableBufferPointer { buffer in
+                "".withCString { emptyName in
+                    var probe = AVProbeData(filename: emptyName, buf: buffer.baseAddress, buf_size: Int32(bytes.count), mime_type: nil)
+                    return av_probe_input_format3(&probe, 1, &score)
+                }
+            }
+            best = found
+            if (found != nil && score > AVPROBE_SCORE_RETRY) || Int64(bytes.count) >= reader.size || size >= 1 << 20 { break }
+            size *= 2
+        }
+        guard let format = best else {
+            throw MediaError(.notMedia, "This is not an audio or video file that can be read. Please upload a video recording (for example MP4, MOV, WebM or MKV).", path: path)
+        }
+        let name = String(cString: format.pointee.name)
+        let allowed = Set(limits.allowedFormats)
+        guard name.split(separator: ",").contains(where: { allowed.contains(String($0)) }) else {
+            let longName = format.pointee.long_name.map { String(cString: $0) } ?? name
+            let playlist = ["hls", "concat", "dash", "image2", "mpjpeg", "ffmetadata", "tee"].contains(name)
+            let why = playlist
+                ? "Playlists and file lists can make a player read other files, so they are never opened."
+                : "It is not one of the accepted recording formats."
+            throw MediaError(
+                .unsupportedContainer,
+                "This file is a \(longName) (\(name)), not a video recording. \(why) Please upload the recording itself (for example MP4, MOV, WebM or MKV).",
+                path: path)
+        }
+        return format
+    }
+
+    private static func open(path: String, format: UnsafePointer<AVInputFormat>, limits: InputLimits, operation: OperationGuard) throws(MediaError) -> UnsafeMutablePointer<AVFormatContext> {
+        guard let context = avformat_alloc_context() else {
+            throw MediaError(.unreadable, "Out of memory while opening the file.", path: path)
+        }
+        context.pointee.interrupt_callback = operation.interruptCallback
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        av_dict_set(&options, "format_whitelist", limits.allowedFormats.joined(separator: ","), 0)
+        av_dict_set_int(&options, "probesize", Int64(limits.probeSize), 0)
+        av_dict_set_int(&options, "analyzeduration", Int64(limits.analyzeDuration), 0)
+        av_dict_set_int(&options, "max_streams", Int64(max(limits.maxStreams * 8, 256)), 0)
+        av_dict_set(&options, "enable_drefs", "0", 0)
+        av_dict_set(&options, "use_absolute_path", "0", 0)
+
+        var contextPointer: UnsafeMutablePointer<AVFormatContext>? = context
+        let result = avformat_open_input(&contextPointer, "file:" + path, format, &options)
+        guard result >= 0, let opened = contextPointer, opened == context else {
+            // avformat_open_input frees the context on failure.
+            if result == steiger_averror_invaliddata() {
+                throw MediaError.ffmpeg(result, .corrupt, "The file is damaged and cannot be read. Please upload the original recording again.", path: path)
+            }
+            throw MediaError.ffmpeg(result, .unreadable, "The file could not be opened.", path: path)
+        }
+        return opened
+    }
+
+    private func findStreamInfo() throws(MediaError) {
+        let count = Int(context.pointee.nb_streams)
+        let perStream = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: max(count, 1))
+        perStream.initialize(repeating: nil, count: max(count, 1))
+        defer {
+            for i in 0..<max(count, 1) { av_dict_free(&perStream[i]) }
+            perStream.deallocate()
+        }
+        for i in 0..<count {
+            av_dict_set_int(&perStream[i], "max_pixels", Int64(limits.maxPixels), 0)
+            av_dict_set_int(&perStream[i], "threads", 1, 0)
+        }
+        let result = avformat_find_stream_info(context, count > 0 ? perStream : nil)
+        try operation.check()
+        if result < 0 {
+            throw MediaError.ffmpeg(result, .corrupt, "The streams in the file could not be read; it is damaged or incomplete.", path: path)
+        }
+    }
+
+    private func checkStreams() throws(MediaError) {
+        let count = Int(context.pointee.nb_streams)
+        if count == 0 {
+            throw MediaError(.notMedia, "The file contains no audio or video streams.", path: path)
+        }
+        if count > limits.maxStreams {
+            throw MediaError(.tooManyStreams, "The file has \(count) streams; a recording has at most \(limits.maxStreams). It is not a recording Steiger can accept.", path: path)
+        }
+        for stream in streams where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
+            let width = Int(stream.pointee.codecpar.pointee.width)
+            let height = Int(stream.pointee.codecpar.pointee.height)
+            if width > limits.maxDimension || height > limits.maxDimension || width * height > limits.maxPixels {
+                throw MediaError(
+                    .dimensionsTooLarge,
+                    "The video claims a picture of \(width)x\(height) pixels, larger than the \(limits.maxDimension) pixels per side (\(limits.maxPixels / 1_000_000) megapixels) Steiger accepts.",
+                    path: path)
+            }
+        }
+    }
+
+    /// For indexed containers (MP4/QuickTime, AVI), the index says where every sample is:
+    /// a file that ends before its last sample was cut short.
+    private func checkIndexAgainstFileSize() throws(MediaError) {
+        var needed: Int64 = 0
+        for stream in streams {
+            let entries = avformat_index_get_entries_count(stream)
+            guard entries > 0, let last = avformat_index_get_entry(stream, entries - 1) else { continue }
+            needed = max(needed, last.pointee.pos + Int64(last.pointee.size))
+        }
+        if Self.isQuickTimeFamily(demuxerName), needed > fileSize {
+            let percent = Int(Double(fileSize) * 100 / Double(needed))
+            throw MediaError(
+                .truncated,
+                "The file is incomplete: only \(percent)% of the media its index describes is present (\(fileSize) of \(needed) bytes). The upload or recording was probably interrupted; please upload it again.",
+                path: path)
+        }
+    }
+}
