@@ -1,0 +1,12 @@
+import ArgumentParser
+import SteigerMedia
+
+/// The `steiger` command: the service and its tools in one binary.
+@main
+struct Steiger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steiger",
+        abstract: "Video-response training: read, preview and assess role-play recordings.",
+        subcommands: [ProbeCommand.self, ThumbnailCommand.self, StoryboardCommand.self, BenchCommand.self]
+    )
+}
