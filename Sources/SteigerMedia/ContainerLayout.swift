@@ -70,4 +70,19 @@ struct ContainerLayout: Sendable {
         }
         return nil
     }
+
+    /// Whether a Matroska file has a seek index (Cues): its SeekHead or the space before
+    /// the first Cluster mentions the Cues element. Browser recordings have none.
+    static func matroskaHasCues(_ file: borrowing FileReader) throws(MediaError) -> Bool {
+        let head = try file.read(at: 0, count: 256 * 1024)
+        let cues: [UInt8] = [0x1C, 0x53, 0xBB, 0x6B]
+        let cluster: [UInt8] = [0x1F, 0x43, 0xB6, 0x75]
+        var i = 0
+        while i + 4 <= head.count {
+            if head[i] == cues[0], head[i + 1] == cues[1], head[i + 2] == cues[2], head[i + 3] == cues[3] { return true }
+            if head[i] == cluster[0], head[i + 1] == cluster[1], head[i + 2] == cluster[2], head[i + 3] == cluster[3] { return false }
+            i += 1
+        }
+        return false
+    }
 }

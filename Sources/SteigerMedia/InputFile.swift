@@ -20,6 +20,8 @@ final class InputFile {
     let layout: ContainerLayout?
     /// "webm" or "matroska" for Matroska files.
     let matroskaDocType: String?
+    /// For Matroska files, whether they have a seek index (Cues).
+    let matroskaHasCues: Bool?
     let context: UnsafeMutablePointer<AVFormatContext>
 
     /// Opens `path`. The returned value keeps `operation`'s deadline for all later reads.
@@ -55,12 +57,15 @@ final class InputFile {
         } else {
             layout = nil
         }
-        matroskaDocType = demuxerName.hasPrefix("matroska") ? try ContainerLayout.matroskaDocType(reader) : nil
+        let isMatroska = demuxerName.hasPrefix("matroska")
+        matroskaDocType = isMatroska ? try ContainerLayout.matroskaDocType(reader) : nil
+        matroskaHasCues = isMatroska ? try ContainerLayout.matroskaHasCues(reader) : nil
 
         context = try Self.open(path: path, format: format, limits: limits, operation: operation)
         // From here on the object is fully initialised: a throw releases it and deinit closes the context.
+        try checkStreams()  // what the headers claim, before any decoder sees it
         try findStreamInfo()
-        try checkStreams()
+        try checkStreams()  // what the decoders found
         try checkIndexAgainstFileSize()
     }
 
@@ -78,6 +83,14 @@ final class InputFile {
     var startSeconds: Double {
         let start = context.pointee.start_time
         return start == steiger_nopts_value() ? 0 : Double(start) / Double(AV_TIME_BASE)
+    }
+
+    /// Makes a Matroska demuxer read Cues stored at the end of the file (it defers them
+    /// until a seek needs them), so index entries are known before planning seeks.
+    func loadDeferredIndex() {
+        guard matroskaHasCues == true, !streams.contains(where: { avformat_index_get_entries_count($0) > 0 }) else { return }
+        let start = context.pointee.start_time == steiger_nopts_value() ? 0 : context.pointee.start_time
+        _ = av_seek_frame(context, -1, start, AVSEEK_FLAG_BACKWARD)
     }
 
     static func isQuickTimeFamily(_ demuxer: String) -> Bool { demuxer.hasPrefix("mov,") }
@@ -115,7 +128,7 @@ final class InputFile {
                 : "It is not one of the accepted recording formats."
             throw MediaError(
                 .unsupportedContainer,
-                "This file is a \(longName) (\(name)), not a video recording. \(why) Please upload the recording itself (for example MP4, MOV, WebM or MKV).",
+                "This file is not a video recording: its format is “\(longName)” (\(name)). \(why) Please upload the recording itself (for example MP4, MOV, WebM or MKV).",
                 path: path)
         }
         return format

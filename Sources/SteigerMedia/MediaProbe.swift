@@ -198,12 +198,7 @@ public enum MediaProbe {
     }
 
     private static func hasSeekIndex(_ input: InputFile) -> Bool {
-        if input.demuxerName.hasPrefix("matroska") {
-            // Cues at the end of a Matroska file are only read when a seek needs them.
-            let context = input.context
-            let start = context.pointee.start_time == steiger_nopts_value() ? 0 : context.pointee.start_time
-            _ = av_seek_frame(context, -1, start, AVSEEK_FLAG_BACKWARD)
-        }
+        if let cues = input.matroskaHasCues { return cues }
         return input.streams.contains { avformat_index_get_entries_count($0) > 0 }
     }
 

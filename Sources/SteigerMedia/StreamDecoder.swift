@@ -171,9 +171,10 @@ final class StreamDecoder {
         try seek(toTimestamp: timestamp(seconds))
     }
 
-    /// Moves to the key frame at or before `timestamp` (stream time base) and resets the decoder.
-    func seek(toTimestamp target: Int64) throws(MediaError) {
-        var result = av_seek_frame(input.context, streamIndex, target, AVSEEK_FLAG_BACKWARD)
+    /// Moves to the key frame at or before `timestamp` (stream time base) and resets the
+    /// decoder; with `exactKeyFrame`, to the index entry at exactly that timestamp.
+    func seek(toTimestamp target: Int64, exactKeyFrame: Bool = false) throws(MediaError) {
+        var result = av_seek_frame(input.context, streamIndex, target, exactKeyFrame ? 0 : AVSEEK_FLAG_BACKWARD)
         if result < 0 {
             result = avformat_seek_file(input.context, streamIndex, Int64.min, target, target, 0)
         }
