@@ -152,7 +152,9 @@ final class InputFile {
         var contextPointer: UnsafeMutablePointer<AVFormatContext>? = context
         let result = avformat_open_input(&contextPointer, "file:" + path, format, &options)
         guard result >= 0, let opened = contextPointer, opened == context else {
-            // avformat_open_input frees the context on failure.
+            // avformat_open_input frees the context on failure. A demuxer interrupted by the
+            // deadline often reports damaged data: the deadline is the real cause.
+            try operation.check()
             if result == steiger_averror_invaliddata() {
                 throw MediaError.ffmpeg(result, .corrupt, "The file is damaged and cannot be read. Please upload the original recording again.", path: path)
             }
