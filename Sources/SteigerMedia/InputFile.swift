@@ -174,6 +174,9 @@ final class InputFile {
         for i in 0..<count {
             av_dict_set_int(&perStream[i], "max_pixels", Int64(limits.maxPixels), 0)
             av_dict_set_int(&perStream[i], "threads", 1, 0)
+            // Probing needs stream parameters, not good pictures.
+            av_dict_set(&perStream[i], "skip_loop_filter", "all", 0)
+            av_dict_set(&perStream[i], "flags2", "+fast", 0)
         }
         let result = avformat_find_stream_info(context, count > 0 ? perStream : nil)
         try operation.check()

@@ -118,7 +118,8 @@ public enum StoryboardMaker {
         guard options.tileWidth >= 16, options.tileWidth <= 1920, options.columns >= 1, options.rows >= 1 else {
             throw MediaError(.invalidRequest, "Tiles must be 16 to 1920 pixels wide, with at least one row and column per sheet.", path: path)
         }
-        let first = try VideoSource(path: path, limits: limits, token: token)
+        let preview = options.tileWidth <= 320
+        let first = try VideoSource(path: path, limits: limits, token: token, forPreview: preview)
         let duration = first.duration
         guard duration > 0 else {
             throw MediaError(.decodeFailed, "The video's length could not be determined.", path: path)
@@ -160,7 +161,7 @@ public enum StoryboardMaker {
         if workers == 1 {
             // One decoder, reading forward; frame threads help a sequential decode.
             let source = count > 1 && !first.grabber.hasIndex && options.concurrency > 1
-                ? try VideoSource(path: path, limits: limits, token: token, info: first.info, threads: options.concurrency)
+                ? try VideoSource(path: path, limits: limits, token: token, info: first.info, threads: options.concurrency, forPreview: preview)
                 : first
             try work(0, source)
         } else {
@@ -168,7 +169,7 @@ public enum StoryboardMaker {
             let sendableFirst = UncheckedBox(first)
             DispatchQueue.concurrentPerform(iterations: workers) { part in
                 do throws(MediaError) {
-                    let source = part == 0 ? sendableFirst.value : try VideoSource(path: path, limits: limits, token: token, info: info)
+                    let source = part == 0 ? sendableFirst.value : try VideoSource(path: path, limits: limits, token: token, info: info, forPreview: preview)
                     try work(part, source)
                 } catch {
                     results.fail(error)

@@ -13,7 +13,7 @@ final class VideoSource {
     let duration: Double
 
     /// Opens `path` and its main video stream. `info` may be passed when already known.
-    init(path: String, limits: InputLimits, token: CancellationToken?, info knownInfo: MediaInfo? = nil, threads: Int = 1) throws(MediaError) {
+    init(path: String, limits: InputLimits, token: CancellationToken?, info knownInfo: MediaInfo? = nil, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
         input = try InputFile(path: path, limits: limits, token: token)
         if let knownInfo { info = knownInfo } else { info = try MediaProbe.describe(input) }
         guard let index = info.mainVideoStream, let stream = input.context.pointee.streams[index] else {
@@ -22,7 +22,7 @@ final class VideoSource {
         }
         streamIndex = index
         geometry = VideoGeometry(stream: stream, context: input.context)
-        grabber = try FrameGrabber(input: input, streamIndex: index, threads: threads)
+        grabber = try FrameGrabber(input: input, streamIndex: index, threads: threads, forPreview: forPreview)
         scaler = PictureScaler(path: path)
         duration = info.container.duration ?? info.video?.duration ?? 0
     }
