@@ -127,7 +127,9 @@ final class FrameGrabber {
         }
         if seekNeeded {
             if let before {
-                try decoder.seek(toTimestamp: before.timestamp)
+                // Straight to that index entry: a backward seek to a key frame's timestamp can
+                // land on the key frame before it (MP4 compares presentation times).
+                try decoder.seek(toTimestamp: before.timestamp, exactKeyFrame: true)
             } else {
                 try decoder.seek(to: time)
             }

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import Foundation
 
 /// A poster image taken from a video.
 public struct Poster: Sendable {
@@ -38,7 +39,8 @@ public enum Thumbnailer {
         if let width, width < 2 || width > limits.maxDimension {
             throw MediaError(.invalidRequest, "A poster width must be between 2 and \(limits.maxDimension) pixels.", path: path)
         }
-        let source = try VideoSource(path: path, limits: limits, token: token)
+        // One picture: let the decoder use every core (frame threads) for the frames before it.
+        let source = try VideoSource(path: path, limits: limits, token: token, threads: ProcessInfo.processInfo.activeProcessorCount)
         let size = source.geometry.outputSize(width: width)
         let picture: Picture
         let frameTime: Double

@@ -7,7 +7,28 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the reference programs, run side by side.",
-        subcommands: [MediaBenchCommand.self])
+        subcommands: [MediaBenchCommand.self, PeakMemoryCommand.self])
+}
+
+/// `steiger bench peak-memory -- COMMAND...`: runs a command and prints its peak memory in bytes.
+///
+/// The media benchmark measures memory through this small intermediate process: a process
+/// started directly from a large parent inherits the parent's resident size in its peak
+/// (Linux records the old address space's size at `exec`), which would inflate the figure.
+struct PeakMemoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak-memory", abstract: "Run a command and print its peak resident memory in bytes.", shouldDisplay: false)
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
+    var command: [String]
+
+    func run() throws {
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        guard !arguments.isEmpty else { throw ValidationError("Give a command to run.") }
+        let result = try ChildProcess.run(arguments)
+        print(result.peakMemory)
+        if result.status != 0 { throw ExitCode(result.status) }
+    }
 }
 
 /// `steiger bench media`: probe, poster and storyboard against ffprobe/ffmpeg on the same files.
@@ -72,15 +93,14 @@ struct MediaBenchCommand: ParsableCommand {
             let referenceCommand = ["ffmpeg", "-v", "error", "-y", "-skip_frame", "nokey", "-i", file,
                                     "-vf", "fps=1/2,scale=160:-2,tile=10x6", "-frames:v", "1", scratch + "/reference.jpg"]
             let referenceBoard = try median(repetitions) { try expectSuccess(ChildProcess.run(referenceCommand)) }
-            let referenceMemory = try ChildProcess.run(referenceCommand).peakMemory
+            let referenceMemory = try peakMemory(of: referenceCommand, via: me)
             for precision in [FramePrecision.fast, .keyframe] {
                 let options = StoryboardOptions(interval: 2, tileWidth: 160, columns: 10, rows: 6, precision: precision)
                 let oursBoard = try median(repetitions) { _ = try StoryboardMaker.make(path: file, options: options) }
-                let child = try ChildProcess.run([me, "storyboard", file, "--every", "2", "--tile", "160", "--columns", "10", "--rows", "6",
-                                                  "--precision", precision.rawValue, "-o", scratch + "/board"])
-                try expectSuccess(child)
+                let ourMemory = try peakMemory(of: [me, "storyboard", file, "--every", "2", "--tile", "160", "--columns", "10", "--rows", "6",
+                                                    "--precision", precision.rawValue, "-o", scratch + "/board"], via: me)
                 boardRows.append([name, "\(tiles)", precision.rawValue, ms(oursBoard), ms(referenceBoard), ratio(referenceBoard / oursBoard),
-                                  mib(child.peakMemory), mib(referenceMemory)])
+                                  mib(ourMemory), mib(referenceMemory)])
             }
         }
         print("Probe (ours in-process, median of \(repetitions * 4); ffprobe -of json -show_format -show_streams per file, median of \(repetitions))")
@@ -107,6 +127,22 @@ struct MediaBenchCommand: ParsableCommand {
         }
         samples.sort()
         return samples[samples.count / 2]
+    }
+
+    /// Peak memory of `command`, measured by a fresh `steiger bench peak-memory` process.
+    private func peakMemory(of command: [String], via steiger: String) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: steiger)
+        process.arguments = ["bench", "peak-memory", "--"] + command
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let bytes = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ValidationError("measuring \(command[0]) failed")
+        }
+        return bytes
     }
 
     private func expectSuccess(_ result: ChildProcess.Result) throws {
