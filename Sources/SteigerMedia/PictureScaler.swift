@@ -4,15 +4,28 @@ internal import CFFmpeg
 /// a given size, with libswscale. Keeps its scaling context between frames of one shape.
 final class PictureScaler {
     private var context: OpaquePointer?
+    /// For HDR sources: decoded frame to 16-bit RGB, then tone-mapped RGB to YUV.
+    private var hdrContext: OpaquePointer?
+    private var rgbContext: OpaquePointer?
     private let path: String
 
     init(path: String) { self.path = path }
 
-    deinit { sws_freeContext(context) }
+    deinit {
+        sws_freeContext(context)
+        sws_freeContext(hdrContext)
+        sws_freeContext(rgbContext)
+    }
 
     /// Scales `frame` to `width`×`height` (even) — the size before any rotation.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, fullRange: Bool,
                quality: Int32 = SWS_BICUBIC) throws(MediaError) -> Picture {
+        if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 {
+            return try toneMapped(frame, with: .pq, width: width, height: height, fullRange: fullRange, quality: quality)
+        }
+        if frame.pointee.color_trc == AVCOL_TRC_ARIB_STD_B67 {
+            return try toneMapped(frame, with: .hlg, width: width, height: height, fullRange: fullRange, quality: quality)
+        }
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         let targetFormat = fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
         context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
@@ -41,6 +54,63 @@ final class PictureScaler {
         }
         guard rows > 0 else {
             throw MediaError(.decodeFailed, "Scaling a video frame failed.", path: path)
+        }
+        return picture
+    }
+
+    /// HDR: scale to 16-bit RGB with the source's matrix, tone-map to 8-bit BT.709 RGB, then
+    /// convert that to 4:2:0.
+    private func toneMapped(_ frame: UnsafeMutablePointer<AVFrame>, with mapper: HDRToneMapper, width: Int, height: Int,
+                            fullRange: Bool, quality: Int32) throws(MediaError) -> Picture {
+        let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
+        // Packed 16-bit RGB in the machine's byte order (little-endian on every supported platform).
+        hdrContext = sws_getCachedContext(hdrContext, frame.pointee.width, frame.pointee.height, sourceFormat,
+                                          Int32(width), Int32(height), AV_PIX_FMT_RGB48LE, quality | SWS_ACCURATE_RND, nil, nil, nil)
+        rgbContext = sws_getCachedContext(rgbContext, Int32(width), Int32(height), AV_PIX_FMT_RGB24,
+                                          Int32(width), Int32(height), fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P,
+                                          SWS_POINT | SWS_ACCURATE_RND, nil, nil, nil)
+        guard let hdrContext, let rgbContext else {
+            throw MediaError(.decodeFailed, "The HDR video's pixel format cannot be converted to a picture.", path: path)
+        }
+        let space = frame.pointee.colorspace
+        let sourceMatrix = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED ? SWS_CS_BT2020 : Int32(space.rawValue))
+        let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
+        _ = sws_setColorspaceDetails(hdrContext, sourceMatrix, sourceFullRange, sws_getCoefficients(SWS_CS_BT2020), 1, 0, 1 << 16, 1 << 16)
+        _ = sws_setColorspaceDetails(rgbContext, sws_getCoefficients(SWS_CS_ITU601), 1, sws_getCoefficients(SWS_CS_ITU601),
+                                     fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+
+        var wide = [UInt16](repeating: 0, count: width * height * 3)
+        var narrow = [UInt8](repeating: 0, count: width * height * 3)
+        let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
+            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
+        }
+        let sourceStrides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let rows = wide.withUnsafeMutableBytes { buffer -> Int32 in
+            let planes: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil, nil]
+            return sws_scale(hdrContext, sourcePlanes, sourceStrides, 0, frame.pointee.height, planes, [Int32(width * 6), 0, 0, 0])
+        }
+        guard rows > 0 else {
+            throw MediaError(.decodeFailed, "Scaling an HDR video frame failed.", path: path)
+        }
+        wide.withUnsafeBufferPointer { source in
+            narrow.withUnsafeMutableBufferPointer { target in
+                mapper.map(rgb48: source.baseAddress!, stride: width * 3, width: width, height: height,
+                           into: target.baseAddress!, stride: width * 3)
+            }
+        }
+        var picture = Picture(width: width, height: height, fullRange: fullRange)
+        let offsets = picture.planeOffsets
+        let strides = picture.planeStrides.map { Int32($0) } + [0]
+        let converted = narrow.withUnsafeBufferPointer { rgb in
+            picture.samples.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                let base = buffer.baseAddress!
+                let targetPlanes: [UnsafeMutablePointer<UInt8>?] = [base + offsets[0], base + offsets[1], base + offsets[2], nil]
+                let sourcePlane: [UnsafePointer<UInt8>?] = [rgb.baseAddress, nil, nil, nil]
+                return sws_scale(rgbContext, sourcePlane, [Int32(width * 3), 0, 0, 0], 0, Int32(height), targetPlanes, strides)
+            }
+        }
+        guard converted > 0 else {
+            throw MediaError(.decodeFailed, "Converting a tone-mapped frame failed.", path: path)
         }
         return picture
     }

@@ -58,6 +58,20 @@ struct ThumbnailTests {
         }
     }
 
+    @Test func hdrIsToneMappedLikeFFmpegsReferenceChain() throws {
+        let path = Fixture.path("hevc_10bit_hdr.mp4")
+        let poster = try Thumbnailer.poster(path: path, at: 1, width: 320)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AtomicFile.write(poster.bytes, to: directory + "/hdr.jpg")
+        let ours = try RGBThumbnail(image: directory + "/hdr.jpg")
+        let toneMapped = try RGBThumbnail(video: path, at: 1, extraFilter:
+            "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=full,format=gbrp")
+        let untouched = try RGBThumbnail(video: path, at: 1, extraFilter: "format=yuv420p")
+        #expect(ours.difference(toneMapped) < 11, "close to FFmpeg's zscale+tonemap result")
+        #expect(ours.difference(toneMapped) + 3 < ours.difference(untouched), "and clearly not the untouched picture")
+    }
+
     @Test func webPOutput() throws {
         let poster = try Thumbnailer.poster(path: Fixture.path("rotated_90.mp4"), at: 1, width: 240, format: .webp)
         let directory = try temporaryDirectory()
