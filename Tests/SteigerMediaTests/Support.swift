@@ -74,6 +74,8 @@ struct ReferenceProbe {
 /// A small RGB rendering of an image file or a video frame, made by the ffmpeg program.
 struct RGBThumbnail {
     static let size = 48
+    /// FFmpeg's reference HDR-to-SDR chain (zimg and the tonemap filter).
+    static let toneMapChain = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=full,format=gbrp"
     let pixels: [UInt8]
 
     /// Our image file, decoded and scaled by ffmpeg.
