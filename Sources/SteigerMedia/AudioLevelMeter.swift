@@ -6,7 +6,11 @@ public enum AudioLevelMeter {
     /// Measures the main audio stream of the file at `path`.
     /// - Throws: ``MediaError`` with ``MediaError/Code-swift.struct/noAudioStream`` when the file has no sound.
     public static func measure(path: String, limits: InputLimits = .default, token: CancellationToken? = nil) throws(MediaError) -> AudioLevel {
-        let input = try InputFile(path: path, limits: limits, token: token)
+        try measure(path: path, limits: limits, operation: OperationGuard(timeout: limits.timeout, token: token, path: path))
+    }
+
+    static func measure(path: String, limits: InputLimits, operation: OperationGuard) throws(MediaError) -> AudioLevel {
+        let input = try InputFile(path: path, limits: limits, operation: operation)
         let videoIndex = av_find_best_stream(input.context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         let index = av_find_best_stream(input.context, AVMEDIA_TYPE_AUDIO, -1, videoIndex, nil, 0)
         guard index >= 0 else {

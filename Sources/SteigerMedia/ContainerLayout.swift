@@ -39,8 +39,9 @@ struct ContainerLayout: Sendable {
             }
             guard size >= 8 else { break }  // not a box structure: let FFmpeg judge
             layout.boxes.append(Box(type: type, offset: offset, size: size))
-            if offset + size > file.size {
-                layout.expectedSize = offset + size
+            if size > file.size - offset {  // compared without adding: sizes come from the file
+                let (end, overflow) = offset.addingReportingOverflow(size)
+                layout.expectedSize = overflow ? Int64.max : end
                 break
             }
             offset += size

@@ -33,6 +33,8 @@ final class FrameGrabber {
     private var streaming = true
     /// The last time asked for: asking for an earlier one needs a seek back.
     private var lastTarget = -Double.infinity
+    /// Index timestamp of the key frame ``current`` holds, when it came from a lone key-frame decode.
+    private var currentKey: Int64?
     private static let epsilon = 0.001
 
     /// Pictures are for small previews: lone key frames may skip the deblocking filter,
@@ -53,9 +55,16 @@ final class FrameGrabber {
         var keys: [KeyFrame] = []
         let count = avformat_index_get_entries_count(stream)
         keys.reserveCapacity(Int(count) / 16)
+        // Index timestamps are decode times in MP4; with B-frames a frame shows a constant
+        // reorder delay later. The stream's start time minus its first index entry is that delay.
+        var shift: Int64 = 0
+        if count > 0, let first = avformat_index_get_entry(stream, 0), stream.pointee.start_time != steiger_nopts_value() {
+            let delay = stream.pointee.start_time - first.pointee.timestamp
+            if delay > 0, Double(delay) * av_q2d(stream.pointee.time_base) < 1 { shift = delay }
+        }
         for i in 0..<count {
             guard let entry = avformat_index_get_entry(stream, i), entry.pointee.flags & AVINDEX_KEYFRAME != 0 else { continue }
-            keys.append(KeyFrame(timestamp: entry.pointee.timestamp, time: decoder.seconds(entry.pointee.timestamp)))
+            keys.append(KeyFrame(timestamp: entry.pointee.timestamp, time: decoder.seconds(entry.pointee.timestamp + shift)))
         }
         keyFrames = keys.sorted { $0.time < $1.time }
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
@@ -76,7 +85,7 @@ final class FrameGrabber {
         if target.time < lastTarget { streaming = false }
         lastTarget = target.time
         if precision != .exact, let key = keyFrame(for: target, precision: precision) {
-            if let time = currentTime, abs(time - key.time) < frameDuration / 2 {
+            if let time = currentTime, currentKey == key.timestamp {
                 return (current, time)
             }
             try decoder.seek(toTimestamp: key.timestamp, exactKeyFrame: true)
@@ -85,6 +94,7 @@ final class FrameGrabber {
             defer { decoder.codec.pointee.skip_loop_filter = AVDISCARD_DEFAULT }
             if let frame = try decoder.nextKeyFrame() {
                 keep(frame)
+                currentKey = key.timestamp
                 streaming = false
                 return (current, currentTime ?? key.time)
             }
@@ -113,30 +123,53 @@ final class FrameGrabber {
     }
 
     /// Decodes forward to the first frame at or after `time` (or the last frame, at the end).
+    ///
+    /// Continues from the current position when that is on the way; otherwise seeks, and
+    /// checks the seek: formats without a real index (MPEG-PS, some AVI) seek by guessing
+    /// byte positions and can land past the time or at the end, so it retries from further
+    /// back, finally from the start of the file.
     private func decodeForward(to time: Double) throws(MediaError) -> (frame: UnsafeMutablePointer<AVFrame>, time: Double) {
         let before = keyFrames.last { $0.time <= time + Self.epsilon }
-        var seekNeeded: Bool
-        if streaming, let position = currentTime {
-            if position >= time - Self.epsilon { return (current, position) }
-            // Jump ahead when a key frame lies well past the current position.
-            seekNeeded = before.map { $0.time > position + max(1, 8 * frameDuration) } ?? false
-        } else if streaming {
-            seekNeeded = before.map { $0.time > max(1, 8 * frameDuration) } ?? false
-        } else {
-            seekNeeded = true
+        if streaming {
+            var onTheWay = true
+            if let position = currentTime {
+                if position >= time - Self.epsilon { return (current, position) }
+                // Jump ahead when a key frame lies well past the current position.
+                if let before, before.time > position + max(1, 8 * frameDuration) { onTheWay = false }
+            } else if let before, before.time > max(1, 8 * frameDuration) {
+                onTheWay = false
+            }
+            if onTheWay {
+                if let found = try readForward(to: time, rejectOvershoot: false) { return found }
+                if let last = currentTime { return (current, last) }
+            }
         }
-        if seekNeeded {
-            if let before {
-                // Straight to that index entry: a backward seek to a key frame's timestamp can
-                // land on the key frame before it (MP4 compares presentation times).
-                try decoder.seek(toTimestamp: before.timestamp, exactKeyFrame: true)
-            } else {
-                try decoder.seek(to: time)
+        enum Start { case keyFrame(Int64), time(Double), fileStart }
+        var starts: [Start] = before.map { [.keyFrame($0.timestamp)] } ?? []
+        starts += [.time(time), .time(time - 2), .time(time - 10), .fileStart]
+        for (n, start) in starts.enumerated() {
+            do {
+                switch start {
+                case .keyFrame(let timestamp): try decoder.seek(toTimestamp: timestamp, exactKeyFrame: true)
+                case .time(let seconds): try decoder.seek(to: max(seconds, 0))
+                case .fileStart: try decoder.seekToStart()
+                }
+            } catch where error.code == .decodeFailed {
+                continue  // this kind of seek is not possible here; try the next
             }
             currentTime = nil
+            currentKey = nil
             av_frame_unref(current)
             streaming = true
+            if let found = try readForward(to: time, rejectOvershoot: n < starts.count - 1) { return found }
+            if n == starts.count - 1, let last = currentTime { return (current, last) }
         }
+        throw MediaError(.decodeFailed, "No picture could be decoded from the video.", path: decoder.input.path)
+    }
+
+    /// Decodes until a frame at or after `time`. Returns nil when no frame came at all, or
+    /// (with `rejectOvershoot`) when the first frame is already later than `time`.
+    private func readForward(to time: Double, rejectOvershoot: Bool) throws(MediaError) -> (frame: UnsafeMutablePointer<AVFrame>, time: Double)? {
         // Frames nobody refers to can be skipped until shortly before the time asked for.
         let codec = decoder.codec
         let cutoff = decoder.timestamp(time - max(0.25, 4 * frameDuration))
@@ -149,18 +182,19 @@ final class FrameGrabber {
             decoder.shouldDecode = nil
             codec.pointee.skip_frame = AVDISCARD_DEFAULT
         }
+        var first = currentTime == nil
         while let frame = try decoder.nextFrame() {
             let frameTime = decoder.frameTime ?? (currentTime.map { $0 + frameDuration } ?? 0)
+            if first, rejectOvershoot, frameTime > time + max(frameDuration, 0.05) { return nil }
+            first = false
             keep(frame, time: frameTime)
             if frameTime >= time - Self.epsilon { return (current, frameTime) }
         }
-        guard let last = currentTime else {
-            throw MediaError(.decodeFailed, "No picture could be decoded from the video.", path: decoder.input.path)
-        }
-        return (current, last)
+        return nil
     }
 
     private func keep(_ frame: UnsafeMutablePointer<AVFrame>, time: Double? = nil) {
+        currentKey = nil
         av_frame_unref(current)
         av_frame_ref(current, frame)
         currentTime = time ?? decoder.frameTime

@@ -6,7 +6,8 @@ import Foundation
 /// The pipeline follows FFmpeg's reference chain (`zscale=t=linear:npl=100`, `zscale=p=bt709`,
 /// `tonemap=hable:desat=0`, `zscale=t=bt709`): linear light with 1.0 at 100 nits, BT.2020 to
 /// BT.709 primaries, John Hable's filmic curve applied to the brightest channel (so hues keep
-/// their ratios), then the BT.709 transfer. Look-up tables keep it to a few operations a pixel.
+/// their ratios), then encoding for an SDR display (the inverse of BT.1886's 2.4 gamma, which
+/// matches zimg's output). Look-up tables keep it to a few operations a pixel.
 struct HDRToneMapper: Sendable {
     /// The HDR transfer characteristic of the source.
     enum Transfer: Sendable {
@@ -19,7 +20,8 @@ struct HDRToneMapper: Sendable {
     let transfer: Transfer
     /// Linear light (1.0 = 100 nits) for each 16-bit code value.
     private let linear: [Float]
-    /// BT.709-encoded 8-bit value for linear light in [0, 1], sampled at 4096 steps.
+    /// Display-encoded 8-bit value for linear light `l` in [0, 1], indexed by `sqrt(l) * 4095`
+    /// so the dark end, where the curve is steep, gets fine steps.
     private let encode: [UInt8]
     /// Hable's curve at the signal peak, the normaliser.
     private let peakScale: Float
@@ -49,8 +51,8 @@ struct HDRToneMapper: Sendable {
             }
         }
         encode = (0..<4096).map { step in
-            let l = Double(step) / 4095
-            let v = pow(l, 1 / 2.4)
+            let root = Double(step) / 4095
+            let v = pow(root * root, 1 / 2.4)
             return UInt8(max(0, min(255, (v * 255).rounded())))
         }
         peakScale = Self.hable(peak)
@@ -81,9 +83,9 @@ struct HDRToneMapper: Sendable {
                         r *= scale
                         g *= scale
                         b *= scale
-                        out[3 * x] = encode[Int(min(r, 1) * 4095)]
-                        out[3 * x + 1] = encode[Int(min(g, 1) * 4095)]
-                        out[3 * x + 2] = encode[Int(min(b, 1) * 4095)]
+                        out[3 * x] = encode[Int(min(r, 1).squareRoot() * 4095 + 0.5)]
+                        out[3 * x + 1] = encode[Int(min(g, 1).squareRoot() * 4095 + 0.5)]
+                        out[3 * x + 2] = encode[Int(min(b, 1).squareRoot() * 4095 + 0.5)]
                     }
                 }
             }

@@ -24,12 +24,13 @@ final class InputFile {
     let matroskaHasCues: Bool?
     let context: UnsafeMutablePointer<AVFormatContext>
 
-    /// Opens `path`. The returned value keeps `operation`'s deadline for all later reads.
-    init(path: String, limits: InputLimits = .default, token: CancellationToken? = nil) throws(MediaError) {
+    /// Opens `path` for an operation whose deadline and cancellation `operation` carries;
+    /// every file an operation opens shares one guard, so reopening never extends the deadline.
+    init(path: String, limits: InputLimits = .default, operation: OperationGuard) throws(MediaError) {
         FFmpegLog.configureOnce()
         self.path = path
         self.limits = limits
-        self.operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
+        self.operation = operation
 
         let reader = try FileReader(path: path)
         guard reader.size > 0 else {
@@ -41,6 +42,12 @@ final class InputFile {
 
         if Self.isQuickTimeFamily(demuxerName) {
             let scanned = try ContainerLayout.scanBoxes(reader)
+            if let expected = scanned.expectedSize, expected > 1 << 40 {
+                throw MediaError(
+                    .corrupt,
+                    "The file is damaged: a part of its structure claims \(expected) bytes, more than any recording has.",
+                    path: path)
+            }
             if let expected = scanned.expectedSize {
                 throw MediaError(
                     .truncated,
@@ -63,9 +70,9 @@ final class InputFile {
 
         context = try Self.open(path: path, format: format, limits: limits, operation: operation)
         // From here on the object is fully initialised: a throw releases it and deinit closes the context.
-        try checkStreams()  // what the headers claim, before any decoder sees it
+        try checkStreams(final: false)  // what the headers claim, before any decoder sees it
         try findStreamInfo()
-        try checkStreams()  // what the decoders found
+        try checkStreams(final: true)  // what the decoders found
         try checkIndexAgainstFileSize()
     }
 
@@ -185,9 +192,11 @@ final class InputFile {
         }
     }
 
-    private func checkStreams() throws(MediaError) {
+    /// `final`: after reading stream information; before it, some formats (FLV, MPEG-PS)
+    /// have not created their streams yet.
+    private func checkStreams(final: Bool) throws(MediaError) {
         let count = Int(context.pointee.nb_streams)
-        if count == 0 {
+        if count == 0, final {
             throw MediaError(.notMedia, "The file contains no audio or video streams.", path: path)
         }
         if count > limits.maxStreams {
@@ -212,10 +221,11 @@ final class InputFile {
         for stream in streams {
             let entries = avformat_index_get_entries_count(stream)
             guard entries > 0, let last = avformat_index_get_entry(stream, entries - 1) else { continue }
-            needed = max(needed, last.pointee.pos + Int64(last.pointee.size))
+            let (end, overflow) = last.pointee.pos.addingReportingOverflow(Int64(max(last.pointee.size, 0)))
+            needed = max(needed, overflow ? Int64.max : end)
         }
         if Self.isQuickTimeFamily(demuxerName), needed > fileSize {
-            let percent = Int(Double(fileSize) * 100 / Double(needed))
+            let percent = Int(min(99, Double(fileSize) * 100 / Double(needed)))
             throw MediaError(
                 .truncated,
                 "The file is incomplete: only \(percent)% of the media its index describes is present (\(fileSize) of \(needed) bytes). The upload or recording was probably interrupted; please upload it again.",

@@ -21,10 +21,11 @@ public enum MediaProbe {
         checkAudio: Bool = false,
         token: CancellationToken? = nil
     ) throws(MediaError) -> MediaInfo {
-        let input = try InputFile(path: path, limits: limits, token: token)
+        let operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
+        let input = try InputFile(path: path, limits: limits, operation: operation)
         var info = try describe(input)
         if checkAudio, info.mainAudioStream != nil {
-            info.audioLevel = try AudioLevelMeter.measure(path: path, limits: limits, token: token)
+            info.audioLevel = try AudioLevelMeter.measure(path: path, limits: limits, operation: operation)
         }
         return info
     }
@@ -61,7 +62,7 @@ public enum MediaProbe {
         if context.pointee.duration != steiger_nopts_value(), context.pointee.duration > 0, !estimatedFromBitRate {
             container.duration = Double(context.pointee.duration) / Double(AV_TIME_BASE)
             container.durationSource = "container"
-        } else if let measured = try measureDurationFromPackets(path: input.path, limits: input.limits, token: input.operation.token) {
+        } else if let measured = try measureDurationFromPackets(path: input.path, limits: input.limits, operation: input.operation) {
             container.duration = measured
             container.durationSource = "packets"
         }
@@ -204,8 +205,8 @@ public enum MediaProbe {
 
     /// Reads every packet to find where the streams end, for files whose container
     /// states no duration (MediaRecorder WebM).
-    private static func measureDurationFromPackets(path: String, limits: InputLimits, token: CancellationToken?) throws(MediaError) -> Double? {
-        let input = try InputFile(path: path, limits: limits, token: token)
+    private static func measureDurationFromPackets(path: String, limits: InputLimits, operation: OperationGuard) throws(MediaError) -> Double? {
+        let input = try InputFile(path: path, limits: limits, operation: operation)
         let context = input.context
         let origin = input.startSeconds
         guard let packet = av_packet_alloc() else { return nil }
@@ -222,8 +223,9 @@ public enum MediaProbe {
             guard kind == AVMEDIA_TYPE_VIDEO || kind == AVMEDIA_TYPE_AUDIO else { continue }
             let timestamp = packet.pointee.pts != steiger_nopts_value() ? packet.pointee.pts : packet.pointee.dts
             guard timestamp != steiger_nopts_value() else { continue }
-            let seconds = Double(timestamp + max(packet.pointee.duration, 0)) * av_q2d(stream.pointee.time_base) - origin
-            end = max(end ?? 0, seconds)
+            // In floating point: timestamps come from the file and may be absurd.
+            let seconds = (Double(timestamp) + Double(max(packet.pointee.duration, 0))) * av_q2d(stream.pointee.time_base) - origin
+            if seconds.isFinite, seconds < 1e9 { end = max(end ?? 0, seconds) }
         }
         try input.operation.check()
         return end

@@ -13,7 +13,8 @@ final class OperationGuard: @unchecked Sendable {
     let path: String
 
     init(timeout: Double, token: CancellationToken?, path: String) {
-        self.deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(max(timeout, 0) * 1000)))
+        let milliseconds = timeout.isFinite ? min(max(timeout, 0), 1e12) * 1000 : 1e15
+        self.deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(milliseconds)))
         self.token = token
         self.path = path
     }

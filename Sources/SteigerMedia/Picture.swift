@@ -65,9 +65,27 @@ public struct Picture: Sendable, Equatable {
     }
 
     /// Copies `tile` into this picture with its top-left corner at (`x`, `y`), both even.
-    /// Parts falling outside are clipped.
+    /// Parts falling outside are clipped; a tile entirely outside changes nothing.
     public mutating func draw(_ tile: Picture, x: Int, y: Int) {
         precondition(x % 2 == 0 && y % 2 == 0, "tiles are placed at even positions")
+        guard x < 0 || y < 0 else { return drawClipped(tile, x: x, y: y) }
+        // Negative positions: draw the visible part of the tile.
+        let skipX = max(0, -x), skipY = max(0, -y)
+        guard skipX < tile.width, skipY < tile.height else { return }
+        var visible = Picture(width: tile.width - skipX, height: tile.height - skipY, fullRange: tile.fullRange)
+        for plane in 0..<3 {
+            let divisor = plane == 0 ? 1 : 2
+            let (sw, vw, vh) = (tile.width / divisor, visible.width / divisor, visible.height / divisor)
+            for row in 0..<vh {
+                let from = tile.planeOffsets[plane] + (row + skipY / divisor) * sw + skipX / divisor
+                let to = visible.planeOffsets[plane] + row * vw
+                visible.samples.replaceSubrange(to..<(to + vw), with: tile.samples[from..<(from + vw)])
+            }
+        }
+        drawClipped(visible, x: max(x, 0), y: max(y, 0))
+    }
+
+    private mutating func drawClipped(_ tile: Picture, x: Int, y: Int) {
         let targetOffsets = planeOffsets
         let sourceOffsets = tile.planeOffsets
         let targetWidth = width, targetHeight = height

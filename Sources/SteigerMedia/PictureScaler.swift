@@ -18,13 +18,15 @@ final class PictureScaler {
     }
 
     /// Scales `frame` to `width`×`height` (even) — the size before any rotation.
+    /// - Parameter matrix: the YUV matrix of the result: BT.601 (`SWS_CS_ITU601`) for JPEG and
+    ///   WebP, BT.709 (`SWS_CS_ITU709`) for video renditions.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, fullRange: Bool,
-               quality: Int32 = SWS_BICUBIC) throws(MediaError) -> Picture {
+               quality: Int32 = SWS_BICUBIC, matrix: Int32 = SWS_CS_ITU601) throws(MediaError) -> Picture {
         if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 {
-            return try toneMapped(frame, with: .pq, width: width, height: height, fullRange: fullRange, quality: quality)
+            return try toneMapped(frame, with: .pq, width: width, height: height, fullRange: fullRange, quality: quality, matrix: matrix)
         }
         if frame.pointee.color_trc == AVCOL_TRC_ARIB_STD_B67 {
-            return try toneMapped(frame, with: .hlg, width: width, height: height, fullRange: fullRange, quality: quality)
+            return try toneMapped(frame, with: .hlg, width: width, height: height, fullRange: fullRange, quality: quality, matrix: matrix)
         }
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         let targetFormat = fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
@@ -37,7 +39,7 @@ final class PictureScaler {
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
         let space = frame.pointee.colorspace
         let sourceMatrix = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : Int32(space.rawValue))
-        _ = sws_setColorspaceDetails(context, sourceMatrix, sourceFullRange, sws_getCoefficients(SWS_CS_ITU601),
+        _ = sws_setColorspaceDetails(context, sourceMatrix, sourceFullRange, sws_getCoefficients(matrix),
                                      fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
         var picture = Picture(width: width, height: height, fullRange: fullRange)
@@ -61,7 +63,7 @@ final class PictureScaler {
     /// HDR: scale to 16-bit RGB with the source's matrix, tone-map to 8-bit BT.709 RGB, then
     /// convert that to 4:2:0.
     private func toneMapped(_ frame: UnsafeMutablePointer<AVFrame>, with mapper: HDRToneMapper, width: Int, height: Int,
-                            fullRange: Bool, quality: Int32) throws(MediaError) -> Picture {
+                            fullRange: Bool, quality: Int32, matrix: Int32) throws(MediaError) -> Picture {
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         // Packed 16-bit RGB in the machine's byte order (little-endian on every supported platform).
         hdrContext = sws_getCachedContext(hdrContext, frame.pointee.width, frame.pointee.height, sourceFormat,
@@ -76,7 +78,7 @@ final class PictureScaler {
         let sourceMatrix = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED ? SWS_CS_BT2020 : Int32(space.rawValue))
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
         _ = sws_setColorspaceDetails(hdrContext, sourceMatrix, sourceFullRange, sws_getCoefficients(SWS_CS_BT2020), 1, 0, 1 << 16, 1 << 16)
-        _ = sws_setColorspaceDetails(rgbContext, sws_getCoefficients(SWS_CS_ITU601), 1, sws_getCoefficients(SWS_CS_ITU601),
+        _ = sws_setColorspaceDetails(rgbContext, sws_getCoefficients(matrix), 1, sws_getCoefficients(matrix),
                                      fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
         var wide = [UInt16](repeating: 0, count: width * height * 3)

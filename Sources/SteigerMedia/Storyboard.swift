@@ -115,11 +115,12 @@ public enum StoryboardMaker {
         guard options.interval > 0, options.interval.isFinite else {
             throw MediaError(.invalidRequest, "The storyboard interval must be more than zero seconds.", path: path)
         }
-        guard options.tileWidth >= 16, options.tileWidth <= 1920, options.columns >= 1, options.rows >= 1 else {
-            throw MediaError(.invalidRequest, "Tiles must be 16 to 1920 pixels wide, with at least one row and column per sheet.", path: path)
+        guard options.tileWidth >= 16, options.tileWidth <= 1920, options.columns >= 1, options.rows >= 1, options.maxTiles >= 1 else {
+            throw MediaError(.invalidRequest, "Tiles must be 16 to 1920 pixels wide, with at least one row and column per sheet and at least one tile.", path: path)
         }
         let preview = options.tileWidth <= 320
-        let first = try VideoSource(path: path, limits: limits, token: token, forPreview: preview)
+        let operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
+        let first = try VideoSource(path: path, limits: limits, operation: operation, forPreview: preview)
         let duration = first.duration
         guard duration > 0 else {
             throw MediaError(.decodeFailed, "The video's length could not be determined.", path: path)
@@ -130,6 +131,10 @@ public enum StoryboardMaker {
         }
         let count = max(1, Int((duration / interval - 1e-6).rounded(.up)))
         let size = first.geometry.outputSize(width: options.tileWidth)
+        // WebP's limit, and a sane one for JPEG sprite sheets.
+        guard options.columns * size.width <= 16_383, options.rows * size.height <= 16_383 else {
+            throw MediaError(.invalidRequest, "A sheet of \(options.columns)x\(options.rows) tiles of \(size.width)x\(size.height) would be wider or taller than 16383 pixels; use fewer columns or rows.", path: path)
+        }
         let perSheet = options.columns * options.rows
 
         var tiles: [Storyboard.Tile] = []
@@ -153,6 +158,7 @@ public enum StoryboardMaker {
         let fullRange = options.format.usesFullRange
         let work: @Sendable (Int, VideoSource) throws(MediaError) -> Void = { part, source in
             for i in bounds[part]..<bounds[part + 1] {
+                if results.firstError != nil { return }  // another worker failed: stop early
                 let (frame, time) = try source.grabber.grab(plannedTargets[i], precision: options.precision)
                 let picture = try source.picture(from: frame, width: size.width, height: size.height, fullRange: fullRange)
                 results.store(i, picture: picture, time: time)
@@ -161,7 +167,7 @@ public enum StoryboardMaker {
         if workers == 1 {
             // One decoder, reading forward; frame threads help a sequential decode.
             let source = count > 1 && !first.grabber.hasIndex && options.concurrency > 1
-                ? try VideoSource(path: path, limits: limits, token: token, info: first.info, threads: options.concurrency, forPreview: preview)
+                ? try VideoSource(path: path, limits: limits, operation: operation, info: first.info, threads: options.concurrency, forPreview: preview)
                 : first
             try work(0, source)
         } else {
@@ -169,7 +175,7 @@ public enum StoryboardMaker {
             let sendableFirst = UncheckedBox(first)
             DispatchQueue.concurrentPerform(iterations: workers) { part in
                 do throws(MediaError) {
-                    let source = part == 0 ? sendableFirst.value : try VideoSource(path: path, limits: limits, token: token, info: info, forPreview: preview)
+                    let source = part == 0 ? sendableFirst.value : try VideoSource(path: path, limits: limits, operation: operation, info: info, forPreview: preview)
                     try work(part, source)
                 } catch {
                     results.fail(error)

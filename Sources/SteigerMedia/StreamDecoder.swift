@@ -21,6 +21,7 @@ final class StreamDecoder {
     private(set) var reachedEnd = false
     private var draining = false
     private var consecutiveFailures = 0
+    private var readFailures = 0
 
     /// Opens a decoder for stream `index` of `input`.
     init(input: InputFile, streamIndex index: Int, threads: Int = 1, threadType: Int32 = FF_THREAD_SLICE) throws(MediaError) {
@@ -84,7 +85,8 @@ final class StreamDecoder {
 
     /// The stream timestamp for seconds from the file's start.
     func timestamp(_ seconds: Double) -> Int64 {
-        let microseconds = Int64(((seconds + origin) * 1_000_000).rounded())
+        let value = ((seconds + origin) * 1_000_000).rounded()
+        let microseconds = value.isFinite ? Int64(min(max(value, -9e18), 9e18)) : 0
         return av_rescale_q(microseconds, steiger_time_base_q(), timeBase)
     }
 
@@ -115,9 +117,10 @@ final class StreamDecoder {
             let read = av_read_frame(input.context, packet)
             if read < 0 {
                 try input.operation.check()
-                startDraining()
+                if read == steiger_averror_eof() || noteReadFailure() { startDraining() }
                 continue
             }
+            readFailures = 0
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
             if let shouldDecode, !shouldDecode(packet) { continue }
@@ -136,8 +139,10 @@ final class StreamDecoder {
             let read = av_read_frame(input.context, packet)
             if read < 0 {
                 try input.operation.check()
-                return nil
+                if read == steiger_averror_eof() || noteReadFailure() { return nil }
+                continue
             }
+            readFailures = 0
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex, packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { continue }
             let sent = avcodec_send_packet(codec, packet)
@@ -148,6 +153,37 @@ final class StreamDecoder {
             startDraining()
             if let frame = try nextFrame() { return frame }
             flush()
+        }
+    }
+
+    /// Feeds one packet read by the caller (nil: the end of the stream). A damaged packet
+    /// is counted and skipped.
+    func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws(MediaError) {
+        guard let packet else {
+            startDraining()
+            return
+        }
+        let sent = avcodec_send_packet(codec, packet)
+        if sent < 0, sent != steiger_averror_eagain() {
+            try noteFailure(sent)
+        }
+    }
+
+    /// The next decoded frame from what was sent (valid until the next call), or nil when
+    /// the decoder needs more input or is finished.
+    func receive() throws(MediaError) -> UnsafeMutablePointer<AVFrame>? {
+        while true {
+            let received = avcodec_receive_frame(codec, frame)
+            if received >= 0 {
+                consecutiveFailures = 0
+                return frame
+            }
+            if received == steiger_averror_eagain() { return nil }
+            if received == steiger_averror_eof() {
+                reachedEnd = true
+                return nil
+            }
+            try noteFailure(received)
         }
     }
 
@@ -183,6 +219,28 @@ final class StreamDecoder {
             throw MediaError.ffmpeg(result, .decodeFailed, "Seeking in the file failed.", path: input.path)
         }
         flush()
+    }
+
+    /// A damaged stretch of the file: skip it, unless the damage goes on (then treat it as the end).
+    /// Moves to the very start of the file and resets the decoder.
+    func seekToStart() throws(MediaError) {
+        let start = input.context.pointee.start_time == steiger_nopts_value() ? 0 : input.context.pointee.start_time
+        var result = avformat_seek_file(input.context, -1, Int64.min, start, start, AVSEEK_FLAG_BACKWARD)
+        if result < 0 { result = av_seek_frame(input.context, -1, start, AVSEEK_FLAG_BACKWARD) }
+        if result < 0, let pb = input.context.pointee.pb {
+            // Last resort for formats that cannot seek by time: back to the first byte.
+            result = avio_seek(pb, 0, SEEK_SET) >= 0 ? avformat_flush(input.context) : -1
+        }
+        try input.operation.check()
+        if result < 0 {
+            throw MediaError.ffmpeg(result, .decodeFailed, "Seeking to the start of the file failed.", path: input.path)
+        }
+        flush()
+    }
+
+    private func noteReadFailure() -> Bool {
+        readFailures += 1
+        return readFailures > 64
     }
 
     private func noteFailure(_ code: Int32) throws(MediaError) {

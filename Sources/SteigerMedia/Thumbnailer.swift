@@ -40,7 +40,8 @@ public enum Thumbnailer {
             throw MediaError(.invalidRequest, "A poster width must be between 2 and \(limits.maxDimension) pixels.", path: path)
         }
         // One picture: let the decoder use every core (frame threads) for the frames before it.
-        let source = try VideoSource(path: path, limits: limits, token: token, threads: ProcessInfo.processInfo.activeProcessorCount)
+        let operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
+        let source = try VideoSource(path: path, limits: limits, operation: operation, threads: ProcessInfo.processInfo.activeProcessorCount)
         let size = source.geometry.outputSize(width: width)
         let picture: Picture
         let frameTime: Double

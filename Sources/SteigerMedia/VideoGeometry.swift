@@ -24,7 +24,10 @@ struct VideoGeometry: Sendable {
     init(stream: UnsafeMutablePointer<AVStream>, context: UnsafeMutablePointer<AVFormatContext>) {
         let parameters = stream.pointee.codecpar.pointee
         var sar = av_guess_sample_aspect_ratio(context, stream, nil)
-        if sar.num <= 0 || sar.den <= 0 { sar = AVRational(num: 1, den: 1) }
+        // Pixel shapes outside 1:8 … 8:1 are damage or mischief, not anamorphic video.
+        if sar.num <= 0 || sar.den <= 0 || Double(sar.num) / Double(sar.den) > 8 || Double(sar.num) / Double(sar.den) < 0.125 {
+            sar = AVRational(num: 1, den: 1)
+        }
         var reduced = AVRational(num: 1, den: 1)
         av_reduce(&reduced.num, &reduced.den, Int64(sar.num), Int64(sar.den), Int64(Int32.max))
         self.init(width: Int(parameters.width), height: Int(parameters.height), sampleAspectRatio: reduced,
@@ -57,7 +60,8 @@ struct VideoGeometry: Sendable {
     /// An even-sized output that fits the display aspect, `width` pixels wide (rounded to even),
     /// or, when `width` is nil, the display size capped at `maxWidth`.
     func outputSize(width requested: Int?, maxWidth: Int = 1280) -> (width: Int, height: Int) {
-        let aspect = Double(displayHeight) / Double(max(displayWidth, 1))
+        // Bounded so a picture claiming 16384x2 cannot ask for a gigapixel tile.
+        let aspect = min(max(Double(displayHeight) / Double(max(displayWidth, 1)), 1.0 / 16), 16)
         let target = requested ?? min(displayWidth, maxWidth)
         let width = max(2, target / 2 * 2)
         let height = max(2, Int((Double(width) * aspect / 2).rounded()) * 2)

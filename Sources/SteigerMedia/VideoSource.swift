@@ -13,8 +13,8 @@ final class VideoSource {
     let duration: Double
 
     /// Opens `path` and its main video stream. `info` may be passed when already known.
-    init(path: String, limits: InputLimits, token: CancellationToken?, info knownInfo: MediaInfo? = nil, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
-        input = try InputFile(path: path, limits: limits, token: token)
+    init(path: String, limits: InputLimits, operation: OperationGuard, info knownInfo: MediaInfo? = nil, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
+        input = try InputFile(path: path, limits: limits, operation: operation)
         if let knownInfo { info = knownInfo } else { info = try MediaProbe.describe(input) }
         guard let index = info.mainVideoStream, let stream = input.context.pointee.streams[index] else {
             let what = info.streams.contains(where: \.isAttachedPicture) ? " (only cover art)" : ""
@@ -22,7 +22,10 @@ final class VideoSource {
         }
         streamIndex = index
         geometry = VideoGeometry(stream: stream, context: input.context)
-        grabber = try FrameGrabber(input: input, streamIndex: index, threads: threads, forPreview: forPreview)
+        // Frame threads hold a picture each: bound them, and more tightly for huge pictures.
+        let pixels = Double(stream.pointee.codecpar.pointee.width) * Double(stream.pointee.codecpar.pointee.height)
+        let threadLimit = pixels > 8_294_400 ? 2 : 4
+        grabber = try FrameGrabber(input: input, streamIndex: index, threads: min(max(threads, 1), threadLimit), forPreview: forPreview)
         scaler = PictureScaler(path: path)
         duration = info.container.duration ?? info.video?.duration ?? 0
     }

@@ -13,6 +13,7 @@ struct HostileInputTests {
         ("concat_playlist.mp4", .unsupportedContainer),
         ("huge_dimensions.avi", .dimensionsTooLarge),
         ("too_many_streams.mkv", .tooManyStreams),
+        ("huge_box.mp4", .corrupt),
     ])
     func refused(_ name: String, _ code: MediaError.Code) throws {
         let path = Fixture.path("hostile/" + name)

@@ -31,6 +31,17 @@ struct PictureTests {
         #expect(luma(canvas)[3] == [0, 0, 0, 0, 4, 5])
     }
 
+    @Test func drawingClipsAboveAndLeft() {
+        var canvas = Picture(width: 4, height: 4, fullRange: true)
+        canvas.draw(numbered(), x: -2, y: 0)
+        #expect(luma(canvas)[0] == [2, 3, 0, 0])
+        #expect(luma(canvas)[1] == [6, 7, 0, 0])
+        canvas.draw(numbered(), x: 0, y: -2)  // entirely above: nothing changes
+        #expect(luma(canvas)[0] == [2, 3, 0, 0])
+        canvas.draw(numbered(), x: -8, y: 2)  // entirely to the left
+        #expect(luma(canvas)[2] == [0, 0, 0, 0])
+    }
+
     @Test func webVTTTimestamps() {
         #expect(WebVTT.timestamp(0) == "00:00:00.000")
         #expect(WebVTT.timestamp(3723.4567) == "01:02:03.457")

@@ -16,6 +16,7 @@ enum Fixture {
         "h264_aac.mkv", "mpeg4_mp3.avi", "audio_first.mp4", "audio_only.m4a", "video_only.mp4",
         "silent_audio.mp4", "vfr.mp4", "anamorphic.mp4", "hevc_10bit_hdr.mp4", "h264_10bit.mkv",
         "still_with_audio.mkv", "cover_art.mp3", "black_start.mp4", "sparse_keyframes.mp4",
+        "h264_aac.flv", "mpeg2_mp2.mpg",
     ]
 
     /// Fixtures with a real (moving or still) video stream.

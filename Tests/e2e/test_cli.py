@@ -19,6 +19,7 @@ HOSTILE = {
     "concat_playlist.mp4": "unsupportedContainer",
     "huge_dimensions.avi": "dimensionsTooLarge",
     "too_many_streams.mkv": "tooManyStreams",
+    "huge_box.mp4": "corrupt",
 }
 
 
