@@ -1,0 +1,181 @@
+internal import CFFmpeg
+
+/// An AAC encoder for web renditions: stereo, 48 kHz, fed decoded audio of any format.
+///
+/// Resamples with libswresample and buffers in an `AVAudioFifo`, because AAC takes frames of
+/// exactly 1024 samples. Output timestamps count samples from the first audio frame's time,
+/// so sound stays where it was relative to the picture.
+final class AudioEncoder {
+    static let sampleRate: Int32 = 48_000
+    let context: UnsafeMutablePointer<AVCodecContext>
+    private let frame: UnsafeMutablePointer<AVFrame>
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private let fifo: OpaquePointer
+    private var resampler: OpaquePointer?
+    private var resamplerInput: (format: Int32, rate: Int32, layout: UInt64, channels: Int32)?
+    private var nextPTS: Int64?
+    private let path: String
+
+    /// Opens the AAC encoder at `bitRate` bits per second.
+    init(bitRate: Int, globalHeader: Bool, path: String) throws(MediaError) {
+        self.path = path
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_AAC) else {
+            throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no AAC encoder.", path: path)
+        }
+        var contextPointer = avcodec_alloc_context3(codec)
+        var framePointer = av_frame_alloc()
+        var packetPointer = av_packet_alloc()
+        let fifoPointer = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096)
+        guard let context = contextPointer, let frame = framePointer, let packet = packetPointer, let fifo = fifoPointer else {
+            avcodec_free_context(&contextPointer)
+            av_frame_free(&framePointer)
+            av_packet_free(&packetPointer)
+            if let fifoPointer { av_audio_fifo_free(fifoPointer) }
+            throw MediaError(.encodeFailed, "Out of memory while preparing the audio encoder.", path: path)
+        }
+        self.context = context
+        self.frame = frame
+        self.packet = packet
+        self.fifo = fifo
+        context.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        context.pointee.sample_rate = Self.sampleRate
+        av_channel_layout_default(&context.pointee.ch_layout, 2)
+        context.pointee.bit_rate = Int64(bitRate)
+        context.pointee.time_base = AVRational(num: 1, den: Self.sampleRate)
+        if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        let result = avcodec_open2(context, codec, nil)
+        guard result >= 0 else {
+            throw MediaError.ffmpeg(result, .encodeFailed, "The AAC encoder could not be started.", path: path)
+        }
+    }
+
+    deinit {
+        var contextPointer: UnsafeMutablePointer<AVCodecContext>? = context
+        avcodec_free_context(&contextPointer)
+        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&framePointer)
+        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&packetPointer)
+        av_audio_fifo_free(fifo)
+        swr_free(&resampler)
+    }
+
+    /// Adds a decoded frame shown at `time` seconds from the start of the output.
+    func add(_ decoded: UnsafeMutablePointer<AVFrame>, time: Double?, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        if nextPTS == nil {
+            nextPTS = Int64((max(time ?? 0, 0) * Double(Self.sampleRate)).rounded())
+        }
+        try configureResampler(for: decoded)
+        let inputCount = Int32(decoded.pointee.nb_samples)
+        let capacity = swr_get_out_samples(resampler, inputCount)
+        guard capacity >= 0 else { return }
+        var planes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
+        var lineSize: Int32 = 0
+        guard av_samples_alloc_array_and_samples(&planes, &lineSize, 2, max(capacity, 1), AV_SAMPLE_FMT_FLTP, 0) >= 0, let planes else {
+            throw MediaError(.encodeFailed, "Out of memory while resampling audio.", path: path)
+        }
+        defer {
+            av_freep(UnsafeMutableRawPointer(planes))
+            var array: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>? = planes
+            av_freep(&array)
+        }
+        let input = UnsafeMutableRawPointer(decoded.pointee.extended_data!).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+        let converted = swr_convert(resampler, planes, capacity, input, inputCount)
+        guard converted >= 0 else {
+            throw MediaError.ffmpeg(converted, .encodeFailed, "Resampling audio failed.", path: path)
+        }
+        try enqueue(planes, count: converted)
+        try encodeFullFrames(sink)
+    }
+
+    /// Encodes what is left (the last, shorter frame) and flushes the encoder.
+    func finish(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        if let resampler {
+            // Samples still inside the resampler's filter.
+            var planes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
+            var lineSize: Int32 = 0
+            if av_samples_alloc_array_and_samples(&planes, &lineSize, 2, 4096, AV_SAMPLE_FMT_FLTP, 0) >= 0, let planes {
+                let flushed = swr_convert(resampler, planes, 4096, nil, 0)
+                if flushed > 0 { try enqueue(planes, count: flushed) }
+                av_freep(UnsafeMutableRawPointer(planes))
+                var array: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>? = planes
+                av_freep(&array)
+            }
+        }
+        try encodeFullFrames(sink)
+        let remaining = av_audio_fifo_size(fifo)
+        if remaining > 0 { try encodeFrame(count: remaining, sink) }
+        avcodec_send_frame(context, nil)
+        try drain(sink)
+    }
+
+    private func configureResampler(for decoded: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
+        let shape = (decoded.pointee.format, decoded.pointee.sample_rate, decoded.pointee.ch_layout.u.mask, decoded.pointee.ch_layout.nb_channels)
+        if let current = resamplerInput, current == shape { return }
+        swr_free(&resampler)
+        var inputLayout = decoded.pointee.ch_layout
+        if inputLayout.order == AV_CHANNEL_ORDER_UNSPEC {
+            av_channel_layout_default(&inputLayout, inputLayout.nb_channels)
+        }
+        var outputLayout = context.pointee.ch_layout
+        let result = swr_alloc_set_opts2(&resampler, &outputLayout, AV_SAMPLE_FMT_FLTP, Self.sampleRate,
+                                         &inputLayout, AVSampleFormat(rawValue: decoded.pointee.format), decoded.pointee.sample_rate, 0, nil)
+        guard result >= 0, swr_init(resampler) >= 0 else {
+            throw MediaError(.encodeFailed, "The sound's format cannot be converted to 48 kHz stereo.", path: path)
+        }
+        resamplerInput = shape
+    }
+
+    private func enqueue(_ planes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, count: Int32) throws(MediaError) {
+        guard count > 0 else { return }
+        let written = planes.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 2) {
+            av_audio_fifo_write(fifo, $0, count)
+        }
+        guard written >= count else {
+            throw MediaError(.encodeFailed, "Out of memory while buffering audio.", path: path)
+        }
+    }
+
+    private func encodeFullFrames(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        let frameSize = max(context.pointee.frame_size, 1)
+        while av_audio_fifo_size(fifo) >= frameSize {
+            try encodeFrame(count: frameSize, sink)
+        }
+    }
+
+    private func encodeFrame(count: Int32, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        av_frame_unref(frame)
+        frame.pointee.nb_samples = count
+        frame.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
+        frame.pointee.sample_rate = Self.sampleRate
+        av_channel_layout_copy(&frame.pointee.ch_layout, &context.pointee.ch_layout)
+        guard av_frame_get_buffer(frame, 0) >= 0 else {
+            throw MediaError(.encodeFailed, "Out of memory while encoding audio.", path: path)
+        }
+        let read = frame.pointee.extended_data!.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 2) {
+            av_audio_fifo_read(fifo, $0, count)
+        }
+        guard read == count else {
+            throw MediaError(.encodeFailed, "Reading buffered audio failed.", path: path)
+        }
+        frame.pointee.pts = nextPTS ?? 0
+        nextPTS = (nextPTS ?? 0) + Int64(count)
+        let sent = avcodec_send_frame(context, frame)
+        guard sent >= 0 else {
+            throw MediaError.ffmpeg(sent, .encodeFailed, "Encoding audio failed.", path: path)
+        }
+        try drain(sink)
+    }
+
+    private func drain(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        while true {
+            let received = avcodec_receive_packet(context, packet)
+            if received == steiger_averror_eagain() || received == steiger_averror_eof() { return }
+            guard received >= 0 else {
+                throw MediaError.ffmpeg(received, .encodeFailed, "Encoding audio failed.", path: path)
+            }
+            try sink(packet)
+            av_packet_unref(packet)
+        }
+    }
+}

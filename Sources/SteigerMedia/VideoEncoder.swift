@@ -1,0 +1,110 @@
+internal import CFFmpeg
+
+/// An H.264 encoder (libx264) for web renditions: 8-bit 4:2:0, BT.709, square pixels.
+final class VideoEncoder {
+    let context: UnsafeMutablePointer<AVCodecContext>
+    private let frame: UnsafeMutablePointer<AVFrame>
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private let path: String
+
+    /// Opens libx264 for `width`×`height` pictures timed in `timeBase`.
+    init(width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, options: TranscodeOptions,
+         globalHeader: Bool, path: String) throws(MediaError) {
+        self.path = path
+        guard let codec = avcodec_find_encoder_by_name("libx264") else {
+            throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no libx264 encoder.", path: path)
+        }
+        var contextPointer = avcodec_alloc_context3(codec)
+        var framePointer = av_frame_alloc()
+        var packetPointer = av_packet_alloc()
+        guard let context = contextPointer, let frame = framePointer, let packet = packetPointer else {
+            avcodec_free_context(&contextPointer)
+            av_frame_free(&framePointer)
+            av_packet_free(&packetPointer)
+            throw MediaError(.encodeFailed, "Out of memory while preparing the video encoder.", path: path)
+        }
+        self.context = context
+        self.frame = frame
+        self.packet = packet
+        context.pointee.width = Int32(width)
+        context.pointee.height = Int32(height)
+        context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+        context.pointee.time_base = timeBase
+        context.pointee.framerate = frameRate
+        context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+        context.pointee.color_range = AVCOL_RANGE_MPEG
+        context.pointee.colorspace = AVCOL_SPC_BT709
+        context.pointee.color_primaries = AVCOL_PRI_BT709
+        context.pointee.color_trc = AVCOL_TRC_BT709
+        context.pointee.thread_count = Int32(max(options.threads, 0))
+        let fps = frameRate.num > 0 && frameRate.den > 0 ? Double(frameRate.num) / Double(frameRate.den) : 30
+        context.pointee.gop_size = Int32(max(1, (fps * options.keyFrameInterval).rounded()))
+        if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        av_dict_set(&dictionary, "preset", options.preset, 0)
+        av_dict_set(&dictionary, "crf", String(options.crf), 0)
+        av_dict_set(&dictionary, "profile", "high", 0)
+        let result = avcodec_open2(context, codec, &dictionary)
+        guard result >= 0 else {
+            throw MediaError.ffmpeg(result, .encodeFailed, "The H.264 encoder could not be started (preset \(options.preset), CRF \(options.crf)).", path: path)
+        }
+    }
+
+    deinit {
+        var contextPointer: UnsafeMutablePointer<AVCodecContext>? = context
+        avcodec_free_context(&contextPointer)
+        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&framePointer)
+        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&packetPointer)
+    }
+
+    /// Encodes one picture shown at `pts` (encoder time base); finished packets go to `sink`.
+    func encode(_ picture: Picture, pts: Int64, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        frame.pointee.width = Int32(picture.width)
+        frame.pointee.height = Int32(picture.height)
+        frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+        frame.pointee.pts = pts
+        var samples = picture.samples
+        let sent = samples.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            let base = buffer.baseAddress!
+            let offsets = picture.planeOffsets
+            let strides = picture.planeStrides
+            frame.pointee.data.0 = base + offsets[0]
+            frame.pointee.data.1 = base + offsets[1]
+            frame.pointee.data.2 = base + offsets[2]
+            frame.pointee.linesize.0 = Int32(strides[0])
+            frame.pointee.linesize.1 = Int32(strides[1])
+            frame.pointee.linesize.2 = Int32(strides[2])
+            // The frame is not reference-counted, so libavcodec copies it before this returns.
+            let result = avcodec_send_frame(context, frame)
+            frame.pointee.data.0 = nil
+            frame.pointee.data.1 = nil
+            frame.pointee.data.2 = nil
+            return result
+        }
+        guard sent >= 0 else {
+            throw MediaError.ffmpeg(sent, .encodeFailed, "Encoding a video frame failed.", path: path)
+        }
+        try drain(sink)
+    }
+
+    /// Flushes the frames the encoder still holds.
+    func finish(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        avcodec_send_frame(context, nil)
+        try drain(sink)
+    }
+
+    private func drain(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        while true {
+            let received = avcodec_receive_packet(context, packet)
+            if received == steiger_averror_eagain() || received == steiger_averror_eof() { return }
+            guard received >= 0 else {
+                throw MediaError.ffmpeg(received, .encodeFailed, "Encoding video failed.", path: path)
+            }
+            try sink(packet)
+            av_packet_unref(packet)
+        }
+    }
+}
