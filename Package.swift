@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "steiger", targets: ["steiger"]),
         .library(name: "SteigerMedia", targets: ["SteigerMedia"]),
+        .library(name: "SteigerPipeline", targets: ["SteigerPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,16 @@ let package = Package(
             dependencies: ["CFFmpeg"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SteigerPipeline",
+            dependencies: ["SteigerMedia"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "steiger",
             dependencies: [
                 "SteigerMedia",
+                "SteigerPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -38,6 +45,11 @@ let package = Package(
         .testTarget(
             name: "SteigerMediaTests",
             dependencies: ["SteigerMedia"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SteigerPipelineTests",
+            dependencies: ["SteigerPipeline", "SteigerMedia"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -7,6 +7,6 @@ struct Steiger: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steiger",
         abstract: "Video-response training: read, preview and assess role-play recordings.",
-        subcommands: [ProbeCommand.self, ThumbnailCommand.self, StoryboardCommand.self, TranscodeCommand.self, BenchCommand.self]
+        subcommands: [ProbeCommand.self, ThumbnailCommand.self, StoryboardCommand.self, TranscodeCommand.self, BatchCommand.self, BenchCommand.self]
     )
 }
