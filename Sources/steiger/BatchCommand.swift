@@ -61,6 +61,7 @@ struct BatchTranscodeCommand: ParsableCommand {
         let work = plan.filter(\.needsWork)
         let totalBytes = work.reduce(0) { $0 + $1.bytes }
         print("plan: \(plan.count) files: \(work.filter { $0.action == .remux }.count) to remux, \(work.filter { $0.action == .transcode }.count) to transcode, \(plan.filter { $0.action == .skipped }.count) skipped, \(plan.filter { $0.action == .failed }.count) unreadable (\(ByteText.format(totalBytes)) to convert)")
+        fflush(nil)
         if dryRun {
             for item in plan {
                 let target = item.output.map { " -> \($0)" } ?? ""
@@ -144,7 +145,7 @@ final class BatchDisplay: Sendable {
         switch event {
         case .started(let index):
             state.withLock { $0.running[index] = 0 }
-            if !interactive { print("start \(plan[index].action.rawValue) \(plan[index].source)") }
+            if !interactive { printLine("start \(plan[index].action.rawValue) \(plan[index].source)") }
         case .progress(let index, let fraction):
             state.withLock { $0.running[index] = fraction }
         case .finished(let index, let item):
@@ -156,8 +157,14 @@ final class BatchDisplay: Sendable {
                 let outcome = item.action == .failed ? "FAILED \(item.reason ?? "")" : "\(item.action.rawValue) -> \(item.output ?? "")"
                 return "[\(state.done)/\(totalWork)] \(item.source): \(outcome)" + (item.seconds.map { String(format: " (%.1f s)", $0) } ?? "")
             }
-            if interactive { printAbove(line) } else { print(line) }
+            if interactive { printAbove(line) } else { printLine(line) }
         }
+    }
+
+    /// A log line, flushed at once so a reader on a pipe sees it as it happens.
+    private func printLine(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     private func printAbove(_ line: String) {
