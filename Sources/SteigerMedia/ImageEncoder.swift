@@ -49,9 +49,9 @@ public enum ImageEncoder {
         frame.pointee.pts = 0
 
         var bytes: [UInt8] = []
-        var samples = picture.samples
-        result = samples.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            let base = buffer.baseAddress!
+        // Read-only use: the encoder copies the picture, so no mutable (copying) access is needed.
+        result = picture.samples.withUnsafeBufferPointer { buffer -> Int32 in
+            let base = UnsafeMutablePointer(mutating: buffer.baseAddress!)
             let offsets = picture.planeOffsets
             let strides = picture.planeStrides
             frame.pointee.data.0 = base + offsets[0]

@@ -66,9 +66,9 @@ final class VideoEncoder {
         frame.pointee.height = Int32(picture.height)
         frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         frame.pointee.pts = pts
-        var samples = picture.samples
-        let sent = samples.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            let base = buffer.baseAddress!
+        // Read-only use: the encoder copies the picture, so no mutable (copying) access is needed.
+        let sent = picture.samples.withUnsafeBufferPointer { buffer -> Int32 in
+            let base = UnsafeMutablePointer(mutating: buffer.baseAddress!)
             let offsets = picture.planeOffsets
             let strides = picture.planeStrides
             frame.pointee.data.0 = base + offsets[0]
