@@ -22,6 +22,15 @@ public struct Picture: Sendable, Equatable {
         samples = [UInt8](repeating: black, count: width * height) + [UInt8](repeating: 128, count: width * height / 2)
     }
 
+    /// A picture whose samples are about to be overwritten in full (by swscale): not cleared first.
+    init(uninitializedWidth width: Int, height: Int, fullRange: Bool) {
+        precondition(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0, "pictures have even, positive sizes")
+        self.width = width
+        self.height = height
+        self.fullRange = fullRange
+        samples = [UInt8](unsafeUninitializedCapacity: width * height * 3 / 2) { _, count in count = width * height * 3 / 2 }
+    }
+
     var lumaCount: Int { width * height }
     var chromaWidth: Int { width / 2 }
     var chromaHeight: Int { height / 2 }

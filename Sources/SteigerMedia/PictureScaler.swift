@@ -20,8 +20,10 @@ final class PictureScaler {
     /// Scales `frame` to `width`×`height` (even) — the size before any rotation.
     /// - Parameter matrix: the YUV matrix of the result: BT.601 (`SWS_CS_ITU601`) for JPEG and
     ///   WebP, BT.709 (`SWS_CS_ITU709`) for video renditions.
+    /// - Parameter accurate: exact rounding (slower C paths); worth it for stills, not for every
+    ///   frame of a rendition.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, fullRange: Bool,
-               quality: Int32 = SWS_BICUBIC, matrix: Int32 = SWS_CS_ITU601) throws(MediaError) -> Picture {
+               quality: Int32 = SWS_BICUBIC, matrix: Int32 = SWS_CS_ITU601, accurate: Bool = true) throws(MediaError) -> Picture {
         if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 {
             return try toneMapped(frame, with: .pq, width: width, height: height, fullRange: fullRange, quality: quality, matrix: matrix)
         }
@@ -31,18 +33,17 @@ final class PictureScaler {
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         let targetFormat = fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
         context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
-                                       Int32(width), Int32(height), targetFormat, quality | SWS_ACCURATE_RND, nil, nil, nil)
+                                       Int32(width), Int32(height), targetFormat, quality | (accurate ? SWS_ACCURATE_RND : 0), nil, nil, nil)
         guard let context else {
             throw MediaError(.decodeFailed, "The video's pixel format cannot be converted to a picture.", path: path)
         }
         // Colour: convert the source's matrix and range to JPEG/BT.601 full or limited range.
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
-        let space = frame.pointee.colorspace
-        let sourceMatrix = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : Int32(space.rawValue))
+        let sourceMatrix = sws_getCoefficients(Self.matrix(of: frame))
         _ = sws_setColorspaceDetails(context, sourceMatrix, sourceFullRange, sws_getCoefficients(matrix),
                                      fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
-        var picture = Picture(width: width, height: height, fullRange: fullRange)
+        var picture = Picture(uninitializedWidth: width, height: height, fullRange: fullRange)
         let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
             $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
         }
@@ -115,6 +116,14 @@ final class PictureScaler {
             throw MediaError(.decodeFailed, "Converting a tone-mapped frame failed.", path: path)
         }
         return picture
+    }
+
+    /// The YUV matrix a frame was made with: as tagged, else by the usual convention (BT.709
+    /// for HD sizes, BT.601 below).
+    static func matrix(of frame: UnsafeMutablePointer<AVFrame>) -> Int32 {
+        let space = frame.pointee.colorspace
+        if space != AVCOL_SPC_UNSPECIFIED, space != AVCOL_SPC_RESERVED { return Int32(space.rawValue) }
+        return frame.pointee.width >= 1280 || frame.pointee.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
     }
 
     private static func isJPEGFormat(_ format: AVPixelFormat) -> Bool {

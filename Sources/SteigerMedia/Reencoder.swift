@@ -22,11 +22,10 @@ struct Reencoder {
 
     func run(to path: String, progress: ((Double) -> Void)?) throws(MediaError) {
         let output = try OutputFile(path: path, format: "mp4")
-        let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         var video: VideoLane?
         var audio: AudioLane?
         if let index = info.mainVideoStream, let width = plan.width, let height = plan.height {
-            video = try VideoLane(input: input, index: index, width: width, height: height, threads: min(threads, 8),
+            video = try VideoLane(input: input, index: index, width: width, height: height, threads: min(options.threads, 8),
                                   options: options, output: output)
         }
         if let index = info.mainAudioStream {
@@ -119,7 +118,7 @@ private final class VideoLane {
             if pts <= lastPTS { pts = lastPTS + 1 }  // repeated or reordered timestamps
             lastPTS = pts
             let (codedWidth, codedHeight) = geometry.swapsAxes ? (height, width) : (width, height)
-            let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: SWS_CS_ITU709)
+            let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: SWS_CS_ITU709, accurate: false)
                 .rotated(clockwise: geometry.rotation)
             try encoder.encode(picture, pts: pts) { packet throws(MediaError) in try write(packet, to: output) }
         }

@@ -23,7 +23,7 @@ final class StreamDecoder {
     private var consecutiveFailures = 0
     private var readFailures = 0
 
-    /// Opens a decoder for stream `index` of `input`.
+    /// Opens a decoder for stream `index` of `input`; `threads` 0 lets FFmpeg choose.
     init(input: InputFile, streamIndex index: Int, threads: Int = 1, threadType: Int32 = FF_THREAD_SLICE) throws(MediaError) {
         self.input = input
         guard index >= 0, index < Int(input.context.pointee.nb_streams), let stream = input.context.pointee.streams[index] else {
@@ -55,7 +55,7 @@ final class StreamDecoder {
             throw MediaError.ffmpeg(result, .decodeFailed, "The stream's codec parameters are invalid.", path: input.path)
         }
         codec.pointee.pkt_timebase = stream.pointee.time_base
-        codec.pointee.thread_count = Int32(max(threads, 1))
+        codec.pointee.thread_count = Int32(max(threads, 0))
         codec.pointee.thread_type = threadType
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
