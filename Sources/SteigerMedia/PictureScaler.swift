@@ -61,6 +61,35 @@ final class PictureScaler {
         return picture
     }
 
+    /// Scales an SDR frame straight into `target`'s planes (an allocated 8-bit 4:2:0 frame), for
+    /// renditions: no intermediate picture, no copy. Returns false for HDR frames, which need
+    /// tone mapping through ``scale(_:width:height:fullRange:quality:matrix:accurate:)``.
+    func scale(_ frame: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<AVFrame>, matrix: Int32) throws(MediaError) -> Bool {
+        if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 || frame.pointee.color_trc == AVCOL_TRC_ARIB_STD_B67 { return false }
+        let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
+        context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
+                                       target.pointee.width, target.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
+        guard let context else {
+            throw MediaError(.decodeFailed, "The video's pixel format cannot be converted.", path: path)
+        }
+        let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
+        _ = sws_setColorspaceDetails(context, sws_getCoefficients(Self.matrix(of: frame)), sourceFullRange, sws_getCoefficients(matrix),
+                                     0, 0, 1 << 16, 1 << 16)
+        let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
+            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
+        }
+        let sourceStrides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let targetPlanes: [UnsafeMutablePointer<UInt8>?] = withUnsafeBytes(of: target.pointee.data) {
+            Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self))
+        }
+        let targetStrides: [Int32] = withUnsafeBytes(of: target.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, frame.pointee.height, targetPlanes, targetStrides)
+        guard rows > 0 else {
+            throw MediaError(.decodeFailed, "Scaling a video frame failed.", path: path)
+        }
+        return true
+    }
+
     /// HDR: scale to 16-bit RGB with the source's matrix, tone-map to 8-bit BT.709 RGB, then
     /// convert that to 4:2:0.
     private func toneMapped(_ frame: UnsafeMutablePointer<AVFrame>, with mapper: HDRToneMapper, width: Int, height: Int,

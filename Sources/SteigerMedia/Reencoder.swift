@@ -117,6 +117,25 @@ private final class VideoLane {
             var pts = Int64((max(time, 0) * Double(timeBase.den) / Double(timeBase.num)).rounded())
             if pts <= lastPTS { pts = lastPTS + 1 }  // repeated or reordered timestamps
             lastPTS = pts
+            if geometry.rotation == 0 {
+                // Upright SDR: scale straight into the encoder's frame.
+                let target = try encoder.makeFrame()
+                let scaled: Bool
+                do {
+                    scaled = try scaler.scale(frame, into: target, matrix: SWS_CS_ITU709)
+                } catch {
+                    var pointer: UnsafeMutablePointer<AVFrame>? = target
+                    av_frame_free(&pointer)
+                    throw error
+                }
+                if scaled {
+                    try encoder.encode(frame: target, pts: pts) { packet throws(MediaError) in try write(packet, to: output) }
+                    continue
+                }
+                var pointer: UnsafeMutablePointer<AVFrame>? = target
+                av_frame_free(&pointer)
+            }
+            // Turned or HDR: through a picture (tone mapping, rotation).
             let (codedWidth, codedHeight) = geometry.swapsAxes ? (height, width) : (width, height)
             let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: SWS_CS_ITU709, accurate: false)
                 .rotated(clockwise: geometry.rotation)

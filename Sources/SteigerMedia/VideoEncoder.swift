@@ -90,6 +90,35 @@ final class VideoEncoder {
         try drain(sink)
     }
 
+    /// A new reference-counted frame of the encoder's size and format, to draw into and pass to
+    /// ``encode(frame:pts:_:)``.
+    func makeFrame() throws(MediaError) -> UnsafeMutablePointer<AVFrame> {
+        guard let frame = av_frame_alloc() else {
+            throw MediaError(.encodeFailed, "Out of memory while encoding video.", path: path)
+        }
+        frame.pointee.width = context.pointee.width
+        frame.pointee.height = context.pointee.height
+        frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+        guard av_frame_get_buffer(frame, 0) >= 0 else {
+            var pointer: UnsafeMutablePointer<AVFrame>? = frame
+            av_frame_free(&pointer)
+            throw MediaError(.encodeFailed, "Out of memory while encoding video.", path: path)
+        }
+        return frame
+    }
+
+    /// Encodes a reference-counted frame (from ``makeFrame()``) shown at `pts`; frees it.
+    func encode(frame: UnsafeMutablePointer<AVFrame>, pts: Int64, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        var pointer: UnsafeMutablePointer<AVFrame>? = frame
+        defer { av_frame_free(&pointer) }
+        frame.pointee.pts = pts
+        let sent = avcodec_send_frame(context, frame)
+        guard sent >= 0 else {
+            throw MediaError.ffmpeg(sent, .encodeFailed, "Encoding a video frame failed.", path: path)
+        }
+        try drain(sink)
+    }
+
     /// Flushes the frames the encoder still holds.
     func finish(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
         avcodec_send_frame(context, nil)
