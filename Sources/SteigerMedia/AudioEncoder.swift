@@ -7,10 +7,10 @@ internal import CFFmpeg
 /// so sound stays where it was relative to the picture.
 final class AudioEncoder {
     static let sampleRate: Int32 = 48_000
-    let context: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
-    private let packet: UnsafeMutablePointer<AVPacket>
+    private let objects: CodecObjects
     private let fifo: OpaquePointer
+    var context: UnsafeMutablePointer<AVCodecContext> { objects.context }
+    private var frame: UnsafeMutablePointer<AVFrame> { objects.frame }
     private var resampler: OpaquePointer?
     private var resamplerInput: (format: Int32, rate: Int32, layout: UInt64, channels: Int32)?
     private var nextPTS: Int64?
@@ -22,21 +22,16 @@ final class AudioEncoder {
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_AAC) else {
             throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no AAC encoder.", path: path)
         }
-        var contextPointer = avcodec_alloc_context3(codec)
-        var framePointer = av_frame_alloc()
-        var packetPointer = av_packet_alloc()
-        let fifoPointer = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096)
-        guard let context = contextPointer, let frame = framePointer, let packet = packetPointer, let fifo = fifoPointer else {
-            avcodec_free_context(&contextPointer)
-            av_frame_free(&framePointer)
-            av_packet_free(&packetPointer)
-            if let fifoPointer { av_audio_fifo_free(fifoPointer) }
+        let objects = CodecObjects.allocate(for: codec)
+        let fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096)
+        guard let objects, let fifo else {
+            objects?.release()
+            if let fifo { av_audio_fifo_free(fifo) }
             throw MediaError(.encodeFailed, "Out of memory while preparing the audio encoder.", path: path)
         }
-        self.context = context
-        self.frame = frame
-        self.packet = packet
+        self.objects = objects
         self.fifo = fifo
+        let context = objects.context
         context.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
         context.pointee.sample_rate = Self.sampleRate
         av_channel_layout_default(&context.pointee.ch_layout, 2)
@@ -50,12 +45,7 @@ final class AudioEncoder {
     }
 
     deinit {
-        var contextPointer: UnsafeMutablePointer<AVCodecContext>? = context
-        avcodec_free_context(&contextPointer)
-        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&framePointer)
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&packetPointer)
+        objects.release()
         av_audio_fifo_free(fifo)
         swr_free(&resampler)
     }
@@ -168,14 +158,6 @@ final class AudioEncoder {
     }
 
     private func drain(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
-        while true {
-            let received = avcodec_receive_packet(context, packet)
-            if received == steiger_averror_eagain() || received == steiger_averror_eof() { return }
-            guard received >= 0 else {
-                throw MediaError.ffmpeg(received, .encodeFailed, "Encoding audio failed.", path: path)
-            }
-            try sink(packet)
-            av_packet_unref(packet)
-        }
+        try objects.drainPackets(failure: "Encoding audio failed.", path: path, sink)
     }
 }

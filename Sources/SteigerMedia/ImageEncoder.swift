@@ -8,17 +8,11 @@ public enum ImageEncoder {
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no \(name) encoder.")
         }
-        var context = avcodec_alloc_context3(codec)
-        var frame = av_frame_alloc()
-        var packet = av_packet_alloc()
-        defer {
-            avcodec_free_context(&context)
-            av_frame_free(&frame)
-            av_packet_free(&packet)
-        }
-        guard let context, let frame, let packet else {
+        guard let objects = CodecObjects.allocate(for: codec) else {
             throw MediaError(.encodeFailed, "Out of memory while encoding an image.")
         }
+        defer { objects.release() }
+        let (context, frame) = (objects.context, objects.frame)
         let clamped = min(max(quality, 1), 100)
         let pixelFormat = format == .jpeg ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
         context.pointee.width = Int32(picture.width)
@@ -42,42 +36,19 @@ public enum ImageEncoder {
         guard result >= 0 else {
             throw MediaError.ffmpeg(result, .encodeFailed, "The \(format.rawValue) encoder could not be started.", path: nil)
         }
-        frame.pointee.width = Int32(picture.width)
-        frame.pointee.height = Int32(picture.height)
-        frame.pointee.format = pixelFormat.rawValue
         frame.pointee.color_range = context.pointee.color_range
         frame.pointee.pts = 0
 
         var bytes: [UInt8] = []
-        // Read-only use: the encoder copies the picture, so no mutable (copying) access is needed.
-        result = picture.samples.withUnsafeBufferPointer { buffer -> Int32 in
-            let base = UnsafeMutablePointer(mutating: buffer.baseAddress!)
-            let offsets = picture.planeOffsets
-            let strides = picture.planeStrides
-            frame.pointee.data.0 = base + offsets[0]
-            frame.pointee.data.1 = base + offsets[1]
-            frame.pointee.data.2 = base + offsets[2]
-            frame.pointee.linesize.0 = Int32(strides[0])
-            frame.pointee.linesize.1 = Int32(strides[1])
-            frame.pointee.linesize.2 = Int32(strides[2])
-            var sent = avcodec_send_frame(context, frame)
-            if sent >= 0 { sent = avcodec_send_frame(context, nil) }
-            frame.pointee.data.0 = nil
-            frame.pointee.data.1 = nil
-            frame.pointee.data.2 = nil
-            return sent
+        result = picture.lend(to: frame, format: pixelFormat) {
+            let sent = avcodec_send_frame(context, frame)
+            return sent >= 0 ? avcodec_send_frame(context, nil) : sent
         }
         guard result >= 0 else {
             throw MediaError.ffmpeg(result, .encodeFailed, "Encoding the image failed.", path: nil)
         }
-        while true {
-            let received = avcodec_receive_packet(context, packet)
-            if received == steiger_averror_eof() || received == steiger_averror_eagain() { break }
-            guard received >= 0 else {
-                throw MediaError.ffmpeg(received, .encodeFailed, "Encoding the image failed.", path: nil)
-            }
+        try objects.drainPackets(failure: "Encoding the image failed.", path: nil) { packet throws(MediaError) in
             bytes.append(contentsOf: UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
-            av_packet_unref(packet)
         }
         guard !bytes.isEmpty else {
             throw MediaError(.encodeFailed, "The image encoder produced no output.")

@@ -9,9 +9,10 @@ final class StreamDecoder {
     let input: InputFile
     let streamIndex: Int32
     let stream: UnsafeMutablePointer<AVStream>
-    let codec: UnsafeMutablePointer<AVCodecContext>
-    private let packet: UnsafeMutablePointer<AVPacket>
-    let frame: UnsafeMutablePointer<AVFrame>
+    private let objects: CodecObjects
+    var codec: UnsafeMutablePointer<AVCodecContext> { objects.context }
+    private var packet: UnsafeMutablePointer<AVPacket> { objects.packet }
+    var frame: UnsafeMutablePointer<AVFrame> { objects.frame }
     /// Presentation time, in seconds, of the file's start (subtracted from every frame time).
     let origin: Double
 
@@ -37,18 +38,11 @@ final class StreamDecoder {
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
             throw MediaError(.unsupportedCodec, "There is no decoder for the \(name) codec in this installation.", path: input.path)
         }
-        var codecPointer = avcodec_alloc_context3(decoder)
-        var packetPointer = av_packet_alloc()
-        var framePointer = av_frame_alloc()
-        guard let codec = codecPointer, let packet = packetPointer, let frame = framePointer else {
-            avcodec_free_context(&codecPointer)
-            av_packet_free(&packetPointer)
-            av_frame_free(&framePointer)
+        guard let objects = CodecObjects.allocate(for: decoder) else {
             throw MediaError(.decodeFailed, "Out of memory while preparing the decoder.", path: input.path)
         }
-        self.codec = codec
-        self.packet = packet
-        self.frame = frame
+        self.objects = objects
+        let codec = objects.context
         // Fully initialised: from here, a throw releases self and deinit frees everything.
         var result = avcodec_parameters_to_context(codec, parameters)
         if result < 0 {
@@ -66,14 +60,7 @@ final class StreamDecoder {
         }
     }
 
-    deinit {
-        var codecPointer: UnsafeMutablePointer<AVCodecContext>? = codec
-        avcodec_free_context(&codecPointer)
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&packetPointer)
-        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&framePointer)
-    }
+    deinit { objects.release() }
 
     /// The stream's time base.
     var timeBase: AVRational { stream.pointee.time_base }

@@ -2,10 +2,10 @@ internal import CFFmpeg
 
 /// An H.264 encoder (libx264) for web renditions: 8-bit 4:2:0, BT.709, square pixels.
 final class VideoEncoder {
-    let context: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
-    private let packet: UnsafeMutablePointer<AVPacket>
+    private let objects: CodecObjects
     private let path: String
+    var context: UnsafeMutablePointer<AVCodecContext> { objects.context }
+    private var frame: UnsafeMutablePointer<AVFrame> { objects.frame }
 
     /// Opens libx264 for `width`×`height` pictures timed in `timeBase`.
     init(width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, options: TranscodeOptions,
@@ -14,18 +14,11 @@ final class VideoEncoder {
         guard let codec = avcodec_find_encoder_by_name("libx264") else {
             throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no libx264 encoder.", path: path)
         }
-        var contextPointer = avcodec_alloc_context3(codec)
-        var framePointer = av_frame_alloc()
-        var packetPointer = av_packet_alloc()
-        guard let context = contextPointer, let frame = framePointer, let packet = packetPointer else {
-            avcodec_free_context(&contextPointer)
-            av_frame_free(&framePointer)
-            av_packet_free(&packetPointer)
+        guard let objects = CodecObjects.allocate(for: codec) else {
             throw MediaError(.encodeFailed, "Out of memory while preparing the video encoder.", path: path)
         }
-        self.context = context
-        self.frame = frame
-        self.packet = packet
+        self.objects = objects
+        let context = objects.context
         context.pointee.width = Int32(width)
         context.pointee.height = Int32(height)
         context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
@@ -51,39 +44,12 @@ final class VideoEncoder {
         }
     }
 
-    deinit {
-        var contextPointer: UnsafeMutablePointer<AVCodecContext>? = context
-        avcodec_free_context(&contextPointer)
-        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&framePointer)
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&packetPointer)
-    }
+    deinit { objects.release() }
 
     /// Encodes one picture shown at `pts` (encoder time base); finished packets go to `sink`.
     func encode(_ picture: Picture, pts: Int64, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
-        frame.pointee.width = Int32(picture.width)
-        frame.pointee.height = Int32(picture.height)
-        frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         frame.pointee.pts = pts
-        // Read-only use: the encoder copies the picture, so no mutable (copying) access is needed.
-        let sent = picture.samples.withUnsafeBufferPointer { buffer -> Int32 in
-            let base = UnsafeMutablePointer(mutating: buffer.baseAddress!)
-            let offsets = picture.planeOffsets
-            let strides = picture.planeStrides
-            frame.pointee.data.0 = base + offsets[0]
-            frame.pointee.data.1 = base + offsets[1]
-            frame.pointee.data.2 = base + offsets[2]
-            frame.pointee.linesize.0 = Int32(strides[0])
-            frame.pointee.linesize.1 = Int32(strides[1])
-            frame.pointee.linesize.2 = Int32(strides[2])
-            // The frame is not reference-counted, so libavcodec copies it before this returns.
-            let result = avcodec_send_frame(context, frame)
-            frame.pointee.data.0 = nil
-            frame.pointee.data.1 = nil
-            frame.pointee.data.2 = nil
-            return result
-        }
+        let sent = picture.lend(to: frame, format: AV_PIX_FMT_YUV420P) { avcodec_send_frame(context, frame) }
         guard sent >= 0 else {
             throw MediaError.ffmpeg(sent, .encodeFailed, "Encoding a video frame failed.", path: path)
         }
@@ -126,14 +92,6 @@ final class VideoEncoder {
     }
 
     private func drain(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
-        while true {
-            let received = avcodec_receive_packet(context, packet)
-            if received == steiger_averror_eagain() || received == steiger_averror_eof() { return }
-            guard received >= 0 else {
-                throw MediaError.ffmpeg(received, .encodeFailed, "Encoding video failed.", path: path)
-            }
-            try sink(packet)
-            av_packet_unref(packet)
-        }
+        try objects.drainPackets(failure: "Encoding video failed.", path: path, sink)
     }
 }
