@@ -12,7 +12,11 @@ final class AudioEncoder {
     var context: UnsafeMutablePointer<AVCodecContext> { objects.context }
     private var frame: UnsafeMutablePointer<AVFrame> { objects.frame }
     private var resampler: OpaquePointer?
-    private var resamplerInput: (format: Int32, rate: Int32, layout: UInt64, channels: Int32)?
+    private var resamplerInput: (format: Int32, rate: Int32, order: UInt32, mask: UInt64, channels: Int32)?
+    /// Samples already handed to the FIFO, counted from the first audio frame's position.
+    private var samplesQueued: Int64 = 0
+    /// Output position of the first audio sample.
+    private var firstPTS: Int64 = 0
     private var nextPTS: Int64?
     private let path: String
 
@@ -52,8 +56,25 @@ final class AudioEncoder {
 
     /// Adds a decoded frame shown at `time` seconds from the start of the output.
     func add(_ decoded: UnsafeMutablePointer<AVFrame>, time: Double?, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+        let position = time.map { ($0 * Double(Self.sampleRate)).rounded() }
+        if let position, !(position.isFinite && abs(position) < 1e15) {
+            throw MediaError(.corrupt, "The sound's timestamps are impossible.", path: path)
+        }
         if nextPTS == nil {
-            nextPTS = Int64((max(time ?? 0, 0) * Double(Self.sampleRate)).rounded())
+            nextPTS = Int64(max(position ?? 0, 0))
+            firstPTS = nextPTS ?? 0
+        }
+        // A gap in the source's sound (a dropped stretch, a damaged packet) is filled with
+        // silence, so everything after it stays in sync with the picture.
+        if let position {
+            let expected = firstPTS + samplesQueued
+            let gap = Int64(position) - expected
+            if gap > Int64(Self.sampleRate) / 10 {
+                guard gap < Int64(Self.sampleRate) * 3600 else {
+                    throw MediaError(.corrupt, "The sound track jumps ahead by more than an hour.", path: path)
+                }
+                try enqueueSilence(Int32(gap))
+            }
         }
         try configureResampler(for: decoded)
         let inputCount = Int32(decoded.pointee.nb_samples)
@@ -80,18 +101,7 @@ final class AudioEncoder {
 
     /// Encodes what is left (the last, shorter frame) and flushes the encoder.
     func finish(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
-        if let resampler {
-            // Samples still inside the resampler's filter.
-            var planes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
-            var lineSize: Int32 = 0
-            if av_samples_alloc_array_and_samples(&planes, &lineSize, 2, 4096, AV_SAMPLE_FMT_FLTP, 0) >= 0, let planes {
-                let flushed = swr_convert(resampler, planes, 4096, nil, 0)
-                if flushed > 0 { try enqueue(planes, count: flushed) }
-                av_freep(UnsafeMutableRawPointer(planes))
-                var array: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>? = planes
-                av_freep(&array)
-            }
-        }
+        try flushResampler()
         try encodeFullFrames(sink)
         let remaining = av_audio_fifo_size(fifo)
         if remaining > 0 { try encodeFrame(count: remaining, sink) }
@@ -99,9 +109,54 @@ final class AudioEncoder {
         try drain(sink)
     }
 
+    /// Moves the samples still inside the resampler's filter into the FIFO.
+    private func flushResampler() throws(MediaError) {
+        guard let resampler else { return }
+        var planes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?
+        var lineSize: Int32 = 0
+        guard av_samples_alloc_array_and_samples(&planes, &lineSize, 2, 4096, AV_SAMPLE_FMT_FLTP, 0) >= 0, let planes else {
+            throw MediaError(.encodeFailed, "Out of memory while resampling audio.", path: path)
+        }
+        defer {
+            av_freep(UnsafeMutableRawPointer(planes))
+            var array: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>? = planes
+            av_freep(&array)
+        }
+        while true {
+            let flushed = swr_convert(resampler, planes, 4096, nil, 0)
+            guard flushed > 0 else { return }
+            try enqueue(planes, count: flushed)
+        }
+    }
+
+    /// Adds `count` samples of silence.
+    private func enqueueSilence(_ count: Int32) throws(MediaError) {
+        var remaining = count
+        var zeros = [Float](repeating: 0, count: 4096)
+        while remaining > 0 {
+            let chunk = min(remaining, 4096)
+            let written = zeros.withUnsafeMutableBytes { buffer -> Int32 in
+                var planes: [UnsafeMutableRawPointer?] = [buffer.baseAddress, buffer.baseAddress]
+                return av_audio_fifo_write(fifo, &planes, chunk)
+            }
+            guard written == chunk else {
+                throw MediaError(.encodeFailed, "Out of memory while buffering audio.", path: path)
+            }
+            samplesQueued += Int64(chunk)
+            remaining -= chunk
+        }
+    }
+
     private func configureResampler(for decoded: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
-        let shape = (decoded.pointee.format, decoded.pointee.sample_rate, decoded.pointee.ch_layout.u.mask, decoded.pointee.ch_layout.nb_channels)
+        let layout = decoded.pointee.ch_layout
+        let rate = decoded.pointee.sample_rate
+        guard (1_000...768_000).contains(rate), (1...64).contains(layout.nb_channels) else {
+            throw MediaError(.corrupt, "The sound track claims \(layout.nb_channels) channels at \(rate) Hz, which no recording has.", path: path)
+        }
+        let shape = (decoded.pointee.format, rate, layout.order.rawValue,
+                     layout.order == AV_CHANNEL_ORDER_NATIVE ? layout.u.mask : 0, layout.nb_channels)
         if let current = resamplerInput, current == shape { return }
+        try flushResampler()  // keep what the old filter still holds
         swr_free(&resampler)
         var inputLayout = decoded.pointee.ch_layout
         if inputLayout.order == AV_CHANNEL_ORDER_UNSPEC {
@@ -124,6 +179,7 @@ final class AudioEncoder {
         guard written >= count else {
             throw MediaError(.encodeFailed, "Out of memory while buffering audio.", path: path)
         }
+        samplesQueued += Int64(count)
     }
 
     private func encodeFullFrames(_ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {

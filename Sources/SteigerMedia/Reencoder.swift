@@ -114,7 +114,11 @@ private final class VideoLane {
             lastTime = time
             meter.update(time)
             let timeBase = encoder.context.pointee.time_base
-            var pts = Int64((max(time, 0) * Double(timeBase.den) / Double(timeBase.num)).rounded())
+            let ticks = (max(time, 0) * Double(timeBase.den) / Double(timeBase.num)).rounded()
+            guard time.isFinite, time < 1e9, ticks < 1e18 else {
+                throw MediaError(.corrupt, "The video's timestamps are impossible (a frame at \(time) s).", path: decoder.input.path)
+            }
+            var pts = Int64(ticks)
             if pts <= lastPTS { pts = lastPTS + 1 }  // repeated or reordered timestamps
             lastPTS = pts
             if geometry.rotation == 0 {

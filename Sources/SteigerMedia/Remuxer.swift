@@ -46,7 +46,7 @@ struct Remuxer {
             packet.pointee.pos = -1
             // Containers need increasing decode times; a repeated one is nudged forward.
             if packet.pointee.dts != steiger_nopts_value(), let previous = lastDTS[stream.pointee.index], packet.pointee.dts <= previous {
-                packet.pointee.dts = previous + 1
+                packet.pointee.dts = previous == .max ? previous : previous + 1
                 if packet.pointee.pts != steiger_nopts_value(), packet.pointee.pts < packet.pointee.dts { packet.pointee.pts = packet.pointee.dts }
             }
             if packet.pointee.dts != steiger_nopts_value() { lastDTS[stream.pointee.index] = packet.pointee.dts }

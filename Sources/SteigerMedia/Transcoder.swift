@@ -36,17 +36,23 @@ public enum Transcoder {
         let info = try MediaProbe.probe(path: input, limits: limits, token: token)
         var plan = TranscodePlan.decide(for: info, options: options)
         let duration = info.container.duration ?? 0
-        let timeout = options.timeout ?? 600 + 4 * duration
+        // The file's own duration sets the budget, within a hard cap of twelve hours.
+        let timeout = options.timeout ?? min(600 + 4 * duration, 12 * 3600)
         let operation = OperationGuard(timeout: timeout, token: token, path: input)
         let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)." + plan.container
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        TemporaryFiles.register(temporary)
+        defer {
+            try? FileManager.default.removeItem(atPath: temporary)
+            TemporaryFiles.forget(temporary)
+        }
 
         if plan.action == .remux {
             do {
                 try Remuxer(input: input, info: info, limits: limits, operation: operation)
                     .run(to: temporary, container: plan.container, progress: progress)
-            } catch where error.code == .writeFailed || error.code == .corrupt {
-                // Timestamps the muxer will not take as they are: re-encode instead.
+            } catch where plan.container == "mp4" && (error.code == .writeFailed || error.code == .corrupt) {
+                // Timestamps the muxer will not take as they are: re-encode instead. (Only into
+                // the same container: the caller chose the output's name for it.)
                 try? FileManager.default.removeItem(atPath: temporary)
                 var fallback = options
                 fallback.allowRemux = false

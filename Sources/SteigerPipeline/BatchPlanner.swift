@@ -25,12 +25,14 @@ public enum BatchPlanner {
                 continue
             }
             let base = (root as NSString).lastPathComponent
+            // Leave out the output folder only when it lies inside this source folder.
+            let excluded = outputRoot.hasPrefix(root + "/") ? outputRoot : nil
             var found: [String] = []
             if let walker = FileManager.default.enumerator(atPath: root) {
                 while let relative = walker.nextObject() as? String {
                     let full = root + "/" + relative
                     let name = (relative as NSString).lastPathComponent
-                    if name.hasPrefix(".") || name.contains(".partial-") || full == outputRoot || full.hasPrefix(outputRoot + "/") {
+                    if name.hasPrefix(".") || name.contains(".partial-") || excluded.map({ full == $0 || full.hasPrefix($0 + "/") }) == true {
                         if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
                         continue
                     }
@@ -61,10 +63,23 @@ public enum BatchPlanner {
             let stem = (file.relative as NSString).deletingPathExtension
             var output = outputRoot + "/" + stem + "." + plan.fileExtension
             if taken.contains(output) {
-                // Two sources with one name (talk.avi and talk.mov): keep the source's extension.
+                // Two sources with one name (talk.avi and talk.mov): keep the source's extension,
+                // then count until the name is free.
                 output = outputRoot + "/" + file.relative + "." + plan.fileExtension
+                var counter = 2
+                while taken.contains(output) {
+                    output = outputRoot + "/" + stem + "-\(counter)." + plan.fileExtension
+                    counter += 1
+                }
             }
             taken.insert(output)
+            if output == file.path {
+                var item = BatchItem(source: file.path, output: nil, action: .failed,
+                                     reason: "The rendition would replace the source itself; choose an output folder outside the sources.", bytes: bytes, input: info)
+                item.errorCode = MediaError.Code.invalidRequest.description
+                items.append(item)
+                continue
+            }
             var item = BatchItem(source: file.path, output: output, action: plan.action == .remux ? .remux : .transcode,
                                  reason: plan.reasons.isEmpty ? nil : plan.reasons.joined(separator: "; "), bytes: bytes, input: info)
             if FileManager.default.fileExists(atPath: output), let done = try? MediaProbe.probe(path: output, limits: limits),

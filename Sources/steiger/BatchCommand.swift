@@ -52,6 +52,8 @@ struct BatchTranscodeCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64.") }
         guard TranscodeOptions.presets.contains(preset) else { throw ValidationError("Unknown preset \(preset).") }
+        guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
+        guard maxHeight >= 16 else { throw ValidationError("--max-height must be at least 16.") }
     }
 
     func run() throws {
@@ -126,8 +128,9 @@ final class BatchDisplay: Sendable {
     func track(_ body: (@escaping @Sendable (BatchRunner.Event) -> Void) -> [BatchItem]) -> [BatchItem] {
         // A dispatch source must be resumed before it is released, so it exists only when used.
         var timer: (any DispatchSourceTimer)?
+        let queue = DispatchQueue(label: "steiger.batch.display")
         if interactive {
-            let source = DispatchSource.makeTimerSource(queue: .global())
+            let source = DispatchSource.makeTimerSource(queue: queue)
             source.schedule(deadline: .now(), repeating: .milliseconds(500))
             source.setEventHandler { [self] in draw() }
             source.resume()
@@ -136,6 +139,7 @@ final class BatchDisplay: Sendable {
         let result = body { [self] event in handle(event) }
         if let timer {
             timer.cancel()
+            queue.sync {}  // a redraw already under way finishes before the final clear
             draw(final: true)
         }
         return result

@@ -13,7 +13,12 @@ enum SignalHandling {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                if token.isCancelled { exit(130) }
+                if token.isCancelled {
+                    // A second interrupt: no waiting for the work to wind down, but no
+                    // half-written renditions left behind either.
+                    TemporaryFiles.removeAll()
+                    _exit(130)
+                }
                 token.cancel()
             }
             source.resume()

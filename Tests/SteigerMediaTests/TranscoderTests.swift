@@ -151,10 +151,32 @@ struct TranscoderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
+    @Test func gapsInTheSoundKeepTheRestInSync() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Six seconds of picture; the sound stops at 2 s and resumes at 4 s (timestamps jump).
+        let source = directory + "/gap.mkv"
+        _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",
+                         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
+                         "-af", "asetpts='if(gte(T,2),PTS+2/TB,PTS)'", "-c:v", "libx264", "-preset", "ultrafast",
+                         "-c:a", "libopus", source])
+        let output = directory + "/gap.mp4"
+        try Transcoder.transcode(input: source, output: output)
+        let probe = try ReferenceProbe(output)
+        let audio = try #require(probe.streams.first { $0["codec_type"] as? String == "audio" })
+        let audioDuration = try #require((audio["duration"] as? String).flatMap(Double.init))
+        #expect(abs(audioDuration - 6) < 0.1, "the two-second gap is kept as silence: \(audioDuration)")
+        // The tone after the gap plays at 4-6 s, where the source has it, and the gap is silent.
+        _ = try runTool(["ffmpeg", "-v", "error", "-ss", "4.5", "-t", "1", "-i", output, "-vn", "-y", directory + "/after.wav"])
+        _ = try runTool(["ffmpeg", "-v", "error", "-ss", "2.5", "-t", "1", "-i", output, "-vn", "-y", directory + "/gap.wav"])
+        #expect(try AudioLevelMeter.measure(path: directory + "/after.wav").verdict == .ok)
+        #expect(try AudioLevelMeter.measure(path: directory + "/gap.wav").verdict == .silent)
+    }
+
     @Test func brokenSourcesFailWithTheirError() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for name in ["truncated.mp4", "hls_playlist.mp4", "text.mp4"] {
+        for name in ["truncated.mp4", "hls_playlist.mp4", "text.mp4", "one_hertz.wav"] {
             #expect(throws: MediaError.self) {
                 try Transcoder.transcode(input: Fixture.path("hostile/" + name), output: directory + "/out.mp4")
             }

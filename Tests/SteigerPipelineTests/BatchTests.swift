@@ -104,6 +104,27 @@ struct BatchTests {
         #expect(csv[0].hasPrefix("source,output,action,seconds"))
     }
 
+    @Test func outputFolderAroundTheSourcesAndNameClashes() throws {
+        let archive = try Archive()
+        defer { archive.remove() }
+        // The output folder contains the source folder: the sources are still found.
+        let around = BatchPlanner.plan(sources: [archive.source + "/2019"], outputDirectory: archive.root)
+        #expect(around.count == 2)
+        #expect(around.allSatisfy { $0.output != $0.source })
+        // Three sources that would share names get three different outputs.
+        let clash = archive.root + "/clash"
+        for (fixture, name) in [("h264_aac.mkv", "a/b.mov.mkv"), ("mpeg4_mp3.avi", "b.mkv"), ("h264_aac.mkv", "c/b.mov")] {
+            let path = clash + "/" + name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Archive.fixtures + "/" + fixture, toPath: path)
+        }
+        let files = [clash + "/a/b.mov.mkv", clash + "/b.mkv", clash + "/c/b.mov"]
+        let plan = BatchPlanner.plan(sources: files, outputDirectory: archive.root + "/flat")
+        let outputs = plan.compactMap(\.output)
+        #expect(outputs.count == 3)
+        #expect(Set(outputs).count == 3, "\(outputs)")
+    }
+
     @Test func csvQuotesFieldsThatNeedIt() {
         let item = BatchItem(source: "/a/b, \"c\".mp4", output: nil, action: .failed, reason: "line\nbreak", bytes: 3)
         let csv = BatchReport.csv([item])
