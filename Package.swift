@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "steiger", targets: ["steiger"]),
+        .library(name: "SteigerCore", targets: ["SteigerCore"]),
         .library(name: "SteigerMedia", targets: ["SteigerMedia"]),
         .library(name: "SteigerPipeline", targets: ["SteigerPipeline"]),
     ],
@@ -22,6 +23,10 @@ let package = Package(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]
+        ),
+        .target(
+            name: "SteigerCore",
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "SteigerMedia",
@@ -40,6 +45,11 @@ let package = Package(
                 "SteigerPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SteigerCoreTests",
+            dependencies: ["SteigerCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,124 @@
+/// Who is asking: a user and the cohorts they belong to.
+public struct Actor: Sendable, Equatable {
+    /// The user.
+    public var user: User
+    /// The user's own memberships.
+    public var memberships: [Membership]
+
+    /// Creates an actor.
+    public init(user: User, memberships: [Membership]) {
+        self.user = user
+        self.memberships = memberships.filter { $0.userID == user.id }
+    }
+
+    /// Whether the actor trains `cohort` (and holds the trainer role).
+    public func trains(_ cohort: CohortID) -> Bool {
+        user.has(.trainer) && memberships.contains { $0.cohortID == cohort && $0.part == .trainer }
+    }
+
+    /// Whether the actor is a learner in `cohort`.
+    public func learns(in cohort: CohortID) -> Bool {
+        memberships.contains { $0.cohortID == cohort && $0.part == .learner }
+    }
+
+    /// Whether the actor is in `cohort` in any part.
+    public func belongs(to cohort: CohortID) -> Bool { trains(cohort) || learns(in: cohort) }
+}
+
+/// What someone wants to do with a resource.
+public enum Action: String, Sendable, CaseIterable {
+    /// Read it.
+    case view
+    /// Make a new one.
+    case create
+    /// Change it.
+    case update
+    /// Remove it.
+    case delete
+    /// Annotate and score it (submissions).
+    case review
+}
+
+/// The policy's answer.
+public enum Decision: String, Sendable, Equatable {
+    /// Go ahead.
+    case allow
+    /// The actor may see the resource but not do this (HTTP 403).
+    case forbid
+    /// The resource is outside the actor's reach: answer as if it did not exist (HTTP 404), never with its data.
+    case hide
+}
+
+/// Something a decision is about, with the facts the policy needs.
+public enum Resource: Sendable {
+    /// A user account, with that user's memberships.
+    case user(User, memberships: [Membership])
+    /// A cohort.
+    case cohort(Cohort)
+    /// A membership.
+    case membership(Membership)
+    /// An exercise.
+    case exercise(Exercise)
+    /// A submission, with its exercise and its learner's memberships.
+    case submission(Submission, exercise: Exercise, learnerMemberships: [Membership])
+    /// A new submission by `learner` for `exercise` (for `create`).
+    case newSubmission(learner: UserID, exercise: Exercise)
+    /// A new user, cohort or exercise (for `create`).
+    case newRecord
+}
+
+/// Every authorization rule of Steiger, in one place.
+///
+/// - An admin manages everything.
+/// - A trainer sees and works the cohorts they train: the cohort, its members, the exercises
+///   assigned to it, and its learners' submissions for those exercises (view and review).
+/// - A learner sees their own account and work, the cohorts they are in and the exercises
+///   assigned to them, and submissions explicitly shared with them (peer review).
+/// - Anything else is hidden: the server answers 404, so not even its existence leaks.
+/// - A disabled account can do nothing.
+public enum AccessPolicy {
+    /// Decides whether `actor` may do `action` to `resource`.
+    public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision {
+        if actor.user.isDisabled { return .hide }
+        if actor.user.has(.admin) { return .allow }
+        switch resource {
+        case .newRecord:
+            return .forbid
+        case .user(let user, let memberships):
+            if user.id == actor.user.id {
+                return action == .view || action == .update ? .allow : .forbid
+            }
+            let trainsThem = memberships.contains { $0.userID == user.id && actor.trains($0.cohortID) }
+            if trainsThem { return action == .view ? .allow : .forbid }
+            return .hide
+        case .cohort(let cohort):
+            guard actor.belongs(to: cohort.id) else { return .hide }
+            return action == .view ? .allow : .forbid
+        case .membership(let membership):
+            if actor.trains(membership.cohortID) || membership.userID == actor.user.id {
+                return action == .view ? .allow : .forbid
+            }
+            return .hide
+        case .exercise(let exercise):
+            guard exercise.cohorts.contains(where: actor.belongs(to:)) else { return .hide }
+            return action == .view ? .allow : .forbid
+        case .submission(let submission, let exercise, let learnerMemberships):
+            if submission.learnerID == actor.user.id {
+                return action == .view ? .allow : .forbid
+            }
+            // A trainer of a cohort in which the author learns and which practises the exercise.
+            let trainedBy = learnerMemberships.contains { membership in
+                membership.userID == submission.learnerID && membership.part == .learner
+                    && exercise.cohorts.contains(membership.cohortID) && actor.trains(membership.cohortID)
+            }
+            if trainedBy || submission.sharedWith.contains(actor.user.id) {
+                return action == .view || action == .review ? .allow : .forbid
+            }
+            return .hide
+        case .newSubmission(let learner, let exercise):
+            guard exercise.cohorts.contains(where: actor.belongs(to:)) else { return .hide }
+            let learnsIt = exercise.cohorts.contains(where: actor.learns(in:))
+            return action == .create && learner == actor.user.id && learnsIt ? .allow : .forbid
+        }
+    }
+}

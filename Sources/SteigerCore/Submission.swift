@@ -1,0 +1,81 @@
+import Foundation
+
+/// One recorded attempt at an exercise.
+public struct Submission: Sendable, Codable, Equatable, Identifiable {
+    /// Where an attempt is on its way from upload to feedback.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// The file is still arriving.
+        case uploading
+        /// Arrived; being checked and converted.
+        case processing
+        /// Playable and waiting for review.
+        case ready
+        /// Reviewed; feedback is available.
+        case reviewed
+        /// Could not be used; ``Submission/failureReason`` says why.
+        case failed
+
+        /// Whether a move from this status to `next` is allowed.
+        public func canMove(to next: Status) -> Bool {
+            switch (self, next) {
+            case (.uploading, .processing), (.uploading, .failed),
+                 (.processing, .ready), (.processing, .failed),
+                 (.ready, .reviewed), (.reviewed, .ready):
+                true
+            default:
+                false
+            }
+        }
+    }
+
+    /// The submission's identifier.
+    public var id: SubmissionID
+    /// Who made the attempt.
+    public var learnerID: UserID
+    /// The exercise attempted.
+    public var exerciseID: ExerciseID
+    /// 1 for the first attempt at this exercise, 2 for the next, …
+    public var attempt: Int
+    /// Where it is on its way.
+    public var status: Status
+    /// The scaffold level the learner practised at.
+    public var scaffoldLevel: Int
+    /// Why it failed, in words for the learner.
+    public var failureReason: String?
+    /// Other users it is shared with (peer reviewers).
+    public var sharedWith: Set<UserID>
+    /// When it was created.
+    public var createdAt: Date
+
+    /// Creates a submission after checking the fields.
+    public init(id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
+                status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
+                createdAt: Date = Date()) throws(ValidationError) {
+        var validator = Validator()
+        validator.check(attempt >= 1, "attempt", "must be 1 or more")
+        validator.check(scaffoldLevel >= 0, "scaffoldLevel", "must be 0 or more")
+        validator.check(status != .failed || !(failureReason ?? "").trimmed.isEmpty, "failureReason", "is required when the status is failed")
+        try validator.finish()
+        self.id = id
+        self.learnerID = learnerID
+        self.exerciseID = exerciseID
+        self.attempt = attempt
+        self.status = status
+        self.scaffoldLevel = scaffoldLevel
+        self.failureReason = failureReason
+        self.sharedWith = sharedWith
+        self.createdAt = createdAt
+    }
+
+    /// Moves to `next`, if the move is allowed.
+    public mutating func move(to next: Status, reason: String? = nil) throws(ValidationError) {
+        guard status.canMove(to: next) else {
+            throw ValidationError(field: "status", "cannot change from \(status.rawValue) to \(next.rawValue)")
+        }
+        if next == .failed, (reason ?? "").trimmed.isEmpty {
+            throw ValidationError(field: "failureReason", "is required when the status is failed")
+        }
+        status = next
+        failureReason = next == .failed ? reason : nil
+    }
+}

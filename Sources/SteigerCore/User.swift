@@ -1,0 +1,64 @@
+import Foundation
+
+/// What a person may do in Steiger; one person can hold several roles.
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Manages everything: users, cohorts, exercises, batch jobs.
+    case admin
+    /// Reviews and scores the attempts of the cohorts they train.
+    case trainer
+    /// Practises: sees exercises, submits attempts, reads feedback.
+    case learner
+
+    /// Orders roles from most to least powerful.
+    public static func < (lhs: Role, rhs: Role) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A person with an account.
+public struct User: Sendable, Codable, Equatable, Identifiable {
+    /// The user's identifier.
+    public var id: UserID
+    /// Email address, normalised to lower case; unique; used to log in.
+    public var email: String
+    /// Name shown to others.
+    public var displayName: String
+    /// What the person may do.
+    public var roles: Set<Role>
+    /// A disabled account cannot log in and its tokens stop working; its work is kept.
+    public var isDisabled: Bool
+    /// When the account was created.
+    public var createdAt: Date
+
+    /// Creates a user after checking and normalising the fields.
+    /// - Throws: ``ValidationError`` naming each bad field.
+    public init(id: UserID = UserID(), email: String, displayName: String, roles: Set<Role>, isDisabled: Bool = false,
+                createdAt: Date = Date()) throws(ValidationError) {
+        let normalised = email.trimmed.lowercased()
+        let name = displayName.trimmed
+        var validator = Validator()
+        validator.check(User.isPlausibleEmail(normalised), "email", "must be an email address such as name@example.org")
+        validator.check(!name.isEmpty, "displayName", "must not be empty")
+        validator.check(name.count <= 200, "displayName", "must be at most 200 characters")
+        validator.check(!roles.isEmpty, "roles", "must contain at least one of admin, trainer, learner")
+        try validator.finish()
+        self.id = id
+        self.email = normalised
+        self.displayName = name
+        self.roles = roles
+        self.isDisabled = isDisabled
+        self.createdAt = createdAt
+    }
+
+    /// Whether the user holds `role`.
+    public func has(_ role: Role) -> Bool { roles.contains(role) }
+
+    /// A loose check: one `@`, something before it, a dot in the domain, no spaces, at most 254 characters.
+    static func isPlausibleEmail(_ text: String) -> Bool {
+        guard text.count <= 254, !text.contains(where: \.isWhitespace) else { return false }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
+    }
+}

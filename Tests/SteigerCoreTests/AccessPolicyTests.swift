@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import SteigerCore
+
+/// Two cohorts, A and B, each with a trainer and learners; exercises assigned to each.
+struct World {
+    let cohortA: Cohort, cohortB: Cohort
+    let admin: User, trainerA: User, trainerB: User, learnerA1: User, learnerA2: User, learnerB: User, disabled: User
+    let memberships: [Membership]
+    let exerciseA: Exercise, exerciseB: Exercise
+    let submissionA1: Submission, submissionB: Submission, sharedA2: Submission
+
+    init() throws {
+        cohortA = try Cohort(name: "A")
+        cohortB = try Cohort(name: "B")
+        admin = try User(email: "admin@example.org", displayName: "Admin", roles: [.admin])
+        trainerA = try User(email: "ta@example.org", displayName: "Trainer A", roles: [.trainer])
+        trainerB = try User(email: "tb@example.org", displayName: "Trainer B", roles: [.trainer])
+        learnerA1 = try User(email: "a1@example.org", displayName: "Learner A1", roles: [.learner])
+        learnerA2 = try User(email: "a2@example.org", displayName: "Learner A2", roles: [.learner])
+        learnerB = try User(email: "b@example.org", displayName: "Learner B", roles: [.learner])
+        disabled = try User(email: "gone@example.org", displayName: "Gone", roles: [.admin], isDisabled: true)
+        memberships = [
+            Membership(cohortID: cohortA.id, userID: trainerA.id, part: .trainer),
+            Membership(cohortID: cohortA.id, userID: learnerA1.id, part: .learner),
+            Membership(cohortID: cohortA.id, userID: learnerA2.id, part: .learner),
+            Membership(cohortID: cohortB.id, userID: trainerB.id, part: .trainer),
+            Membership(cohortID: cohortB.id, userID: learnerB.id, part: .learner),
+        ]
+        exerciseA = try Exercise(title: "A", instructions: "Do A", skillKey: "a", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortA.id])
+        exerciseB = try Exercise(title: "B", instructions: "Do B", skillKey: "b", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortB.id])
+        submissionA1 = try Submission(learnerID: learnerA1.id, exerciseID: exerciseA.id, attempt: 1, status: .ready, scaffoldLevel: 3)
+        submissionB = try Submission(learnerID: learnerB.id, exerciseID: exerciseB.id, attempt: 1, status: .ready, scaffoldLevel: 3)
+        sharedA2 = try Submission(learnerID: learnerA2.id, exerciseID: exerciseA.id, attempt: 1, status: .ready, scaffoldLevel: 2,
+                                  sharedWith: [learnerA1.id])
+    }
+
+    func actor(_ user: User) -> Actor { Actor(user: user, memberships: memberships) }
+    func user(_ user: User) -> Resource { .user(user, memberships: memberships) }
+    func submission(_ submission: Submission) -> Resource {
+        .submission(submission, exercise: submission.exerciseID == exerciseA.id ? exerciseA : exerciseB, learnerMemberships: memberships)
+    }
+}
+
+@Suite("Access policy")
+struct AccessPolicyTests {
+    /// Rows: resource; columns: admin, trainerA, learnerA1, learnerB, disabled. View decisions.
+    @Test func viewMatrix() throws {
+        let w = try World()
+        let actors = [w.admin, w.trainerA, w.learnerA1, w.learnerB, w.disabled]
+        let rows: [(String, Resource, [Decision])] = [
+            ("cohort A", .cohort(w.cohortA), [.allow, .allow, .allow, .hide, .hide]),
+            ("cohort B", .cohort(w.cohortB), [.allow, .hide, .hide, .allow, .hide]),
+            ("exercise A", .exercise(w.exerciseA), [.allow, .allow, .allow, .hide, .hide]),
+            ("exercise B", .exercise(w.exerciseB), [.allow, .hide, .hide, .allow, .hide]),
+            ("user A1", w.user(w.learnerA1), [.allow, .allow, .allow, .hide, .hide]),
+            ("user B", w.user(w.learnerB), [.allow, .hide, .hide, .allow, .hide]),
+            ("submission A1", w.submission(w.submissionA1), [.allow, .allow, .allow, .hide, .hide]),
+            ("submission B", w.submission(w.submissionB), [.allow, .hide, .hide, .allow, .hide]),
+            ("A2's, shared with A1", w.submission(w.sharedA2), [.allow, .allow, .allow, .hide, .hide]),
+            ("membership A1", .membership(w.memberships[1]), [.allow, .allow, .allow, .hide, .hide]),
+        ]
+        for (name, resource, expected) in rows {
+            let decisions = actors.map { AccessPolicy.decide(w.actor($0), .view, resource) }
+            #expect(decisions == expected, "\(name): \(decisions)")
+        }
+    }
+
+    @Test func changesAreForAdminsAndReviewsForTrainersAndPeers() throws {
+        let w = try World()
+        for action in [Action.update, .delete] {
+            #expect(AccessPolicy.decide(w.actor(w.admin), action, .cohort(w.cohortA)) == .allow)
+            #expect(AccessPolicy.decide(w.actor(w.trainerA), action, .cohort(w.cohortA)) == .forbid)
+            #expect(AccessPolicy.decide(w.actor(w.learnerA1), action, .exercise(w.exerciseA)) == .forbid)
+            #expect(AccessPolicy.decide(w.actor(w.trainerB), action, .exercise(w.exerciseA)) == .hide)
+        }
+        #expect(AccessPolicy.decide(w.actor(w.trainerA), .create, .newRecord) == .forbid)
+        #expect(AccessPolicy.decide(w.actor(w.admin), .create, .newRecord) == .allow)
+        // Reviews: the cohort's trainer and a peer it is shared with; not the author, not another trainer.
+        #expect(AccessPolicy.decide(w.actor(w.trainerA), .review, w.submission(w.submissionA1)) == .allow)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .review, w.submission(w.sharedA2)) == .allow)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .review, w.submission(w.submissionA1)) == .forbid)
+        #expect(AccessPolicy.decide(w.actor(w.trainerB), .review, w.submission(w.submissionA1)) == .hide)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA2), .view, w.submission(w.submissionA1)) == .hide)
+        // Own account: view and update, not delete.
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .update, w.user(w.learnerA1)) == .allow)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .delete, w.user(w.learnerA1)) == .forbid)
+        #expect(AccessPolicy.decide(w.actor(w.trainerA), .update, w.user(w.learnerA1)) == .forbid)
+    }
+
+    @Test func learnersSubmitOnlyTheirOwnAttemptsAtTheirExercises() throws {
+        let w = try World()
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .create, .newSubmission(learner: w.learnerA1.id, exercise: w.exerciseA)) == .allow)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .create, .newSubmission(learner: w.learnerA2.id, exercise: w.exerciseA)) == .forbid)
+        #expect(AccessPolicy.decide(w.actor(w.learnerA1), .create, .newSubmission(learner: w.learnerA1.id, exercise: w.exerciseB)) == .hide)
+        #expect(AccessPolicy.decide(w.actor(w.trainerA), .create, .newSubmission(learner: w.trainerA.id, exercise: w.exerciseA)) == .forbid)
+    }
+
+    @Test func theTrainerRoleIsNeededToTrain() throws {
+        let w = try World()
+        // A learner listed as a cohort's trainer by mistake does not gain a trainer's reach.
+        let impostor = try User(email: "imp@example.org", displayName: "Imp", roles: [.learner])
+        let actor = Actor(user: impostor, memberships: [Membership(cohortID: w.cohortA.id, userID: impostor.id, part: .trainer)])
+        #expect(AccessPolicy.decide(actor, .view, w.submission(w.submissionA1)) == .hide)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import SteigerCore
+
+/// A rubric with two criteria: empathy (weight 2, scale 1-4) and structure (weight 1, scale 0-2).
+func sampleRubric() throws -> Rubric {
+    try Rubric(criteria: [
+        .init(key: "empathy", title: "Empathy", weight: 2, scale: [
+            .init(value: 1, label: "Ignores the feeling"), .init(value: 2, label: "Names it"),
+            .init(value: 3, label: "Names and explores it"), .init(value: 4, label: "Builds on it"),
+        ]),
+        .init(key: "structure", title: "Structure", weight: 1, scale: [
+            .init(value: 0, label: "None"), .init(value: 1, label: "Partly"), .init(value: 2, label: "Clear"),
+        ]),
+    ])
+}
+
+func sampleLadder() throws -> ScaffoldLadder {
+    try .standard(modelVideo: "asset:model-1", script: "Thank you for telling me…", prompts: ["Acknowledge", "Ask"],
+                  checklist: ["Eye contact", "Summarise"])
+}
+
+@Suite("Domain rules")
+struct DomainTests {
+    @Test func usersAreNormalisedAndChecked() throws {
+        let user = try User(email: "  Trainer@Example.ORG ", displayName: " Ada ", roles: [.trainer, .learner])
+        #expect(user.email == "trainer@example.org")
+        #expect(user.displayName == "Ada")
+        let error = try #require(throws: ValidationError.self) {
+            try User(email: "not-an-email", displayName: "  ", roles: [])
+        }
+        #expect(error.problems.map(\.field) == ["email", "displayName", "roles"])
+    }
+
+    @Test func rubricScoresAreWeightedAndValidated() throws {
+        let rubric = try sampleRubric()
+        let best = try rubric.score(["empathy": 4, "structure": 2])
+        #expect(best.total == 1)
+        let mixed = try rubric.score(["empathy": 3, "structure": 0])
+        // empathy (3-1)/(4-1) = 2/3 at weight 2, structure 0 at weight 1: (4/3) / 3 = 4/9.
+        #expect(abs(mixed.total - 4.0 / 9.0) < 1e-12)
+        #expect(mixed.lowest == 0)
+        let error = try #require(throws: ValidationError.self) { try rubric.score(["empathy": 5, "tone": 1]) }
+        #expect(error.problems.map(\.field) == ["scores.tone", "scores.empathy", "scores.structure"])
+        #expect(error.problems[1].message == "must be one of 1, 2, 3, 4")
+    }
+
+    @Test func badRubricsNameTheirFields() throws {
+        let error = try #require(throws: ValidationError.self) {
+            try Rubric(criteria: [
+                .init(key: "Empathy!", title: "", weight: 0, scale: [.init(value: 2, label: "a"), .init(value: 1, label: "")]),
+                .init(key: "x", title: "X", scale: [.init(value: 1, label: "only")]),
+                .init(key: "x", title: "Again", scale: [.init(value: 0, label: "a"), .init(value: 1, label: "b")]),
+            ])
+        }
+        let fields = error.problems.map(\.field)
+        #expect(fields.contains("criteria[0].key"))
+        #expect(fields.contains("criteria[0].title"))
+        #expect(fields.contains("criteria[0].weight"))
+        #expect(fields.contains("criteria[0].scale[1].value"))
+        #expect(fields.contains("criteria[0].scale[1].label"))
+        #expect(fields.contains("criteria[1].scale"))
+        #expect(fields.contains("criteria[2].key"))
+        #expect(try #require(throws: ValidationError.self) { try Rubric(criteria: []) }.problems[0].field == "criteria")
+    }
+
+    @Test func laddersRunFromNothingToEverything() throws {
+        let ladder = try sampleLadder()
+        #expect(ladder.top == 3)
+        #expect(ladder.level(0).supports.isEmpty)
+        #expect(ladder.level(3).supports.map(\.kind) == ["modelVideo", "script", "prompts", "checklist"])
+        #expect(ladder.level(9).number == 3)
+        let gap = try #require(throws: ValidationError.self) {
+            try ScaffoldLadder(levels: [.init(number: 0, name: "None", supports: []), .init(number: 2, name: "Two", supports: [.prompts([""])])])
+        }
+        #expect(gap.problems.map(\.field) == ["levels", "levels[1].supports[0]"])
+        // Codable round trip keeps the supports.
+        let data = try JSONEncoder().encode(ladder)
+        #expect(try JSONDecoder().decode(ScaffoldLadder.self, from: data) == ladder)
+    }
+
+    @Test func exercisesAndSubmissions() throws {
+        let exercise = try Exercise(title: "Price objection", instructions: "Handle it.", skillKey: "objection-handling",
+                                    rubric: sampleRubric(), ladder: sampleLadder())
+        #expect(throws: ValidationError.self) {
+            try Exercise(title: "x", instructions: "y", skillKey: "Objection Handling", rubric: sampleRubric(), ladder: sampleLadder())
+        }
+        var submission = try Submission(learnerID: UserID(), exerciseID: exercise.id, attempt: 1, scaffoldLevel: 3)
+        try submission.move(to: .processing)
+        #expect(throws: ValidationError.self) { try submission.move(to: .reviewed) }
+        #expect(throws: ValidationError.self) { try submission.move(to: .failed) }  // needs a reason
+        try submission.move(to: .failed, reason: "The recording has no sound.")
+        #expect(submission.status == .failed && submission.failureReason == "The recording has no sound.")
+        #expect(throws: ValidationError.self) { try Submission(learnerID: UserID(), exerciseID: exercise.id, attempt: 0, scaffoldLevel: -1) }
+    }
+
+    @Test func identifiersAreTypedAndRoundTrip() throws {
+        let id = UserID()
+        #expect(UserID(id.description) == id)
+        #expect(UserID("42") == nil)
+        let data = try JSONEncoder().encode(["id": id])
+        #expect(String(decoding: data, as: UTF8.self).contains(id.description))
+    }
+}
