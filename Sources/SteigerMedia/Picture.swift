@@ -9,8 +9,12 @@ public struct Picture: Sendable, Equatable {
     public let height: Int
     /// Full-range ("JPEG", 0–255) rather than limited-range (16–235) samples.
     public let fullRange: Bool
-    /// Y, U and V planes, one after another.
+    /// Y, U and V planes, one after another, then ``padding`` zero bytes.
     var samples: [UInt8]
+
+    /// Spare bytes after the last plane: FFmpeg's SIMD code may read a little past the end of
+    /// a row, and the last row of the last plane must not end the allocation.
+    static let padding = 64
 
     /// A picture filled with black.
     public init(width: Int, height: Int, fullRange: Bool) {
@@ -20,6 +24,7 @@ public struct Picture: Sendable, Equatable {
         self.fullRange = fullRange
         let black: UInt8 = fullRange ? 0 : 16
         samples = [UInt8](repeating: black, count: width * height) + [UInt8](repeating: 128, count: width * height / 2)
+            + [UInt8](repeating: 0, count: Self.padding)
     }
 
     /// A picture whose samples are about to be overwritten in full (by swscale): not cleared first.
@@ -28,7 +33,11 @@ public struct Picture: Sendable, Equatable {
         self.width = width
         self.height = height
         self.fullRange = fullRange
-        samples = [UInt8](unsafeUninitializedCapacity: width * height * 3 / 2) { _, count in count = width * height * 3 / 2 }
+        let size = width * height * 3 / 2
+        samples = [UInt8](unsafeUninitializedCapacity: size + Self.padding) { buffer, count in
+            (buffer.baseAddress! + size).initialize(repeating: 0, count: Self.padding)
+            count = size + Self.padding
+        }
     }
 
     var lumaCount: Int { width * height }

@@ -111,8 +111,9 @@ final class PictureScaler {
         _ = sws_setColorspaceDetails(rgbContext, sws_getCoefficients(matrix), 1, sws_getCoefficients(matrix),
                                      fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
-        var wide = [UInt16](repeating: 0, count: width * height * 3)
-        var narrow = [UInt8](repeating: 0, count: width * height * 3)
+        // Padded: swscale's SIMD code reads and writes a little past the last row.
+        var wide = [UInt16](repeating: 0, count: width * height * 3 + 32)
+        var narrow = [UInt8](repeating: 0, count: width * height * 3 + 64)
         let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
             $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
         }
