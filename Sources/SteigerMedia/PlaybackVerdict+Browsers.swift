@@ -42,6 +42,9 @@ extension PlaybackVerdict {
             if !allowed.contains(audio.codec) {
                 reasons.append("The audio codec \(audio.codec) is not played by every browser in \(kind) files.")
             }
+            if let rate = audio.sampleRate, !(8_000...192_000).contains(rate) {
+                reasons.append("The sound's sample rate (\(rate) Hz) is outside what browsers play (8 to 192 kHz).")
+            }
         }
         if info.container.fastStart == false {
             notes.append("The MP4 index is at the end of the file: playback starts only after the end has been fetched.")
