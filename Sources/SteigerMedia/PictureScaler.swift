@@ -151,9 +151,14 @@ final class PictureScaler {
     /// The YUV matrix a frame was made with: as tagged, else by the usual convention (BT.709
     /// for HD sizes, BT.601 below).
     static func matrix(of frame: UnsafeMutablePointer<AVFrame>) -> Int32 {
-        let space = frame.pointee.colorspace
-        if space != AVCOL_SPC_UNSPECIFIED, space != AVCOL_SPC_RESERVED { return Int32(space.rawValue) }
-        return frame.pointee.width >= 1280 || frame.pointee.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
+        switch frame.pointee.colorspace {
+        case AVCOL_SPC_BT709: return SWS_CS_ITU709
+        case AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M: return SWS_CS_ITU601  // one matrix, two names
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020
+        case AVCOL_SPC_FCC: return SWS_CS_FCC
+        case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M
+        default: return frame.pointee.width >= 1280 || frame.pointee.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
+        }
     }
 
     private static func isJPEGFormat(_ format: AVPixelFormat) -> Bool {

@@ -89,6 +89,7 @@ private final class VideoLane {
     private var lastPTS: Int64 = .min
     private var lastTime: Double?
     private let frameDuration: Double
+    private let colour: VideoEncoder.Colour
 
     init(input: InputFile, index: Int, width: Int, height: Int, threads: Int, options: TranscodeOptions, output: OutputFile) throws(MediaError) {
         decoder = try StreamDecoder(input: input, streamIndex: index, threads: threads, threadType: FF_THREAD_FRAME | FF_THREAD_SLICE)
@@ -101,7 +102,15 @@ private final class VideoLane {
         if timeBase.num <= 0 || timeBase.den <= 0 { timeBase = AVRational(num: 1, den: 90_000) }
         self.width = width
         self.height = height
-        encoder = try VideoEncoder(width: width, height: height, timeBase: timeBase, frameRate: rate, options: options,
+        // SD video made with the BT.601 matrix stays BT.601 (tagged so): converting matrices costs
+        // quality and time for nothing. HD, HDR (tone-mapped) and anything else become BT.709.
+        let parameters = source.pointee.codecpar.pointee
+        let space = parameters.color_space
+        let standardDefinition = space == AVCOL_SPC_SMPTE170M || space == AVCOL_SPC_BT470BG
+            || (space == AVCOL_SPC_UNSPECIFIED && parameters.width < 1280 && parameters.height < 720)
+        let hdr = parameters.color_trc == AVCOL_TRC_SMPTE2084 || parameters.color_trc == AVCOL_TRC_ARIB_STD_B67
+        colour = standardDefinition && !hdr ? .bt601 : .bt709
+        encoder = try VideoEncoder(width: width, height: height, timeBase: timeBase, frameRate: rate, colour: colour, options: options,
                                    globalHeader: output.wantsGlobalHeader, path: input.path)
         stream = try output.addStream(encoder: encoder.context)
         stream.pointee.avg_frame_rate = rate
@@ -126,7 +135,7 @@ private final class VideoLane {
                 let target = try encoder.makeFrame()
                 let scaled: Bool
                 do {
-                    scaled = try scaler.scale(frame, into: target, matrix: SWS_CS_ITU709)
+                    scaled = try scaler.scale(frame, into: target, matrix: colour.swscaleMatrix)
                 } catch {
                     var pointer: UnsafeMutablePointer<AVFrame>? = target
                     av_frame_free(&pointer)
@@ -141,7 +150,7 @@ private final class VideoLane {
             }
             // Turned or HDR: through a picture (tone mapping, rotation).
             let (codedWidth, codedHeight) = geometry.swapsAxes ? (height, width) : (width, height)
-            let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: SWS_CS_ITU709, accurate: false)
+            let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: colour.swscaleMatrix, accurate: false)
                 .rotated(clockwise: geometry.rotation)
             try encoder.encode(picture, pts: pts) { packet throws(MediaError) in try write(packet, to: output) }
         }

@@ -8,7 +8,21 @@ final class VideoEncoder {
     private var frame: UnsafeMutablePointer<AVFrame> { objects.frame }
 
     /// Opens libx264 for `width`×`height` pictures timed in `timeBase`.
-    init(width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, options: TranscodeOptions,
+    /// The colour description written into the stream: BT.709 for HD and everything converted,
+    /// BT.601 (SMPTE 170M) for SD kept as it was.
+    struct Colour {
+        var matrix: AVColorSpace
+        var primaries: AVColorPrimaries
+        var transfer: AVColorTransferCharacteristic
+
+        static let bt709 = Colour(matrix: AVCOL_SPC_BT709, primaries: AVCOL_PRI_BT709, transfer: AVCOL_TRC_BT709)
+        static let bt601 = Colour(matrix: AVCOL_SPC_SMPTE170M, primaries: AVCOL_PRI_SMPTE170M, transfer: AVCOL_TRC_SMPTE170M)
+
+        /// swscale's matrix constant for this colour.
+        var swscaleMatrix: Int32 { matrix == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601 }
+    }
+
+    init(width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, colour: Colour = .bt709, options: TranscodeOptions,
          globalHeader: Bool, path: String) throws(MediaError) {
         self.path = path
         guard let codec = avcodec_find_encoder_by_name("libx264") else {
@@ -26,9 +40,9 @@ final class VideoEncoder {
         context.pointee.framerate = frameRate
         context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
         context.pointee.color_range = AVCOL_RANGE_MPEG
-        context.pointee.colorspace = AVCOL_SPC_BT709
-        context.pointee.color_primaries = AVCOL_PRI_BT709
-        context.pointee.color_trc = AVCOL_TRC_BT709
+        context.pointee.colorspace = colour.matrix
+        context.pointee.color_primaries = colour.primaries
+        context.pointee.color_trc = colour.transfer
         context.pointee.thread_count = Int32(max(options.threads, 0))
         let fps = frameRate.num > 0 && frameRate.den > 0 ? Double(frameRate.num) / Double(frameRate.den) : 30
         context.pointee.gop_size = Int32(max(1, (fps * options.keyFrameInterval).rounded()))

@@ -69,6 +69,13 @@ struct TranscoderTests {
         if let videoStart = facts.startTime("video"), let audioStart = facts.startTime("audio") {
             #expect(abs(videoStart - audioStart) <= 0.05, "video starts at \(videoStart), audio at \(audioStart)")
         }
+        // The picture looks like the source's (colour matrix and range carried or converted right).
+        if let sourceVideo = source.video, info.video != nil {
+            let time = name == "black_start.mp4" ? 3.01 : name == "still_with_audio.mkv" ? 0 : min(1.51, sourceDuration / 2)
+            let ours = try RGBThumbnail(video: output, at: time)
+            let reference = try RGBThumbnail(video: path, at: time, extraFilter: sourceVideo.isHDR == true ? RGBThumbnail.toneMapChain : nil)
+            #expect(ours.difference(reference) < 12, "\(name): rendition differs from the source")
+        }
         // Nothing but the output is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["out"])
     }
@@ -114,6 +121,15 @@ struct TranscoderTests {
         let rendition = try times(output)
         #expect(source.count == rendition.count)
         #expect(zip(source, rendition).allSatisfy { abs($0 - $1) < 0.002 })
+    }
+
+    @Test func standardDefinitionKeepsItsMatrixTagged() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sd = try Transcoder.transcode(input: Fixture.path("mpeg2_mp2.mpg"), output: directory + "/sd.mp4")
+        #expect(sd.output.video?.colorSpace == "smpte170m")
+        let hd = try Transcoder.transcode(input: Fixture.path("h264_aac.mkv"), output: directory + "/hd.mp4", options: TranscodeOptions(maxHeight: 240))
+        #expect(hd.output.video?.colorSpace == "smpte170m", "640x360 untagged is SD")
     }
 
     @Test func hdrBecomesEightBitBT709() throws {
