@@ -154,6 +154,9 @@ public struct StreamInfo: Codable, Sendable, Equatable {
     public var bitRate: Int64?
     /// Duration in seconds.
     public var duration: Double?
+    /// First timestamp in seconds, as `ffprobe` reports `start_time`: comparing the main video's
+    /// and audio's shows whether sound and picture start together.
+    public var startTime: Double?
     /// Number of frames (video) or packets, when the container states it.
     public var frameCount: Int64?
     /// Language tag (ISO 639), e.g. "eng", "nld".

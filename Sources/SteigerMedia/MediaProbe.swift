@@ -104,6 +104,10 @@ public enum MediaProbe {
         if stream.pointee.duration != steiger_nopts_value(), stream.pointee.duration > 0, timeBase.den > 0 {
             info.duration = Double(stream.pointee.duration) * av_q2d(timeBase)
         }
+        if stream.pointee.start_time != steiger_nopts_value(), timeBase.den > 0 {
+            let start = Double(stream.pointee.start_time) * av_q2d(timeBase)
+            if start.isFinite, abs(start) < 1e9 { info.startTime = start }
+        }
         if stream.pointee.nb_frames > 0 { info.frameCount = stream.pointee.nb_frames }
         let tags = Tags(stream.pointee.metadata)
         if let language = tags["language"], language != "und" { info.language = language }

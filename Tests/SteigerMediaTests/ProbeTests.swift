@@ -22,6 +22,9 @@ struct ProbeAgreementTests {
 
         for (stream, theirs) in zip(ours.streams, reference.streams) {
             #expect(stream.kind.rawValue == theirs["codec_type"] as? String)
+            if let start = (theirs["start_time"] as? String).flatMap(Double.init) {
+                #expect(abs((stream.startTime ?? .nan) - start) < 0.001, "stream \(stream.index) start")
+            }
             #expect(stream.codec == theirs["codec_name"] as? String)
             switch stream.kind {
             case .video:
