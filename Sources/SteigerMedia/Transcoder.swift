@@ -34,6 +34,9 @@ public enum Transcoder {
     ) throws(MediaError) -> TranscodeResult {
         let started = ContinuousClock.now
         let info = try MediaProbe.probe(path: input, limits: limits, token: token)
+        guard info.video != nil || info.audio != nil else {
+            throw MediaError(.notMedia, "The file has no picture or sound to convert (only data or cover art streams).", path: input)
+        }
         var plan = TranscodePlan.decide(for: info, options: options)
         let duration = info.container.duration ?? 0
         // The file's own duration sets the budget, within a hard cap of twelve hours.

@@ -59,6 +59,13 @@ public enum BatchPlanner {
                 items.append(item)
                 continue
             }
+            if info.video == nil, info.audio == nil {
+                var item = BatchItem(source: file.path, output: nil, action: .skipped,
+                                     reason: "not a recording: no picture or sound", bytes: bytes, input: info)
+                item.errorCode = MediaError.Code.notMedia.description
+                items.append(item)
+                continue
+            }
             let plan = TranscodePlan.decide(for: info, options: options)
             let stem = (file.relative as NSString).deletingPathExtension
             var output = outputRoot + "/" + stem + "." + plan.fileExtension

@@ -189,6 +189,18 @@ struct TranscoderTests {
         #expect(try AudioLevelMeter.measure(path: directory + "/gap.wav").verdict == .silent)
     }
 
+    @Test func filesWithoutPictureOrSoundAreRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "1\n00:00:00,000 --> 00:00:02,000\nHello\n".write(toFile: directory + "/s.srt", atomically: true, encoding: .utf8)
+        _ = try runTool(["ffmpeg", "-v", "error", "-i", directory + "/s.srt", "-c:s", "mov_text", directory + "/subtitles.mp4"])
+        let error = try #require(throws: MediaError.self) {
+            try Transcoder.transcode(input: directory + "/subtitles.mp4", output: directory + "/out.mp4")
+        }
+        #expect(error.code == .notMedia)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out.mp4"))
+    }
+
     @Test func brokenSourcesFailWithTheirError() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
