@@ -162,10 +162,13 @@ final class InputFile {
             // avformat_open_input frees the context on failure. A demuxer interrupted by the
             // deadline often reports damaged data: the deadline is the real cause.
             try operation.check()
-            if result == steiger_averror_invaliddata() {
-                throw MediaError.ffmpeg(result, .corrupt, "The file is damaged and cannot be read. Please upload the original recording again.", path: path)
+            // Only operating-system failures mean the file itself cannot be read; anything the
+            // demuxer reports (damaged data, an unsupported feature) is about its contents.
+            let systemFailures = [EACCES, EIO, ENOENT, EISDIR, EMFILE, ENFILE].map { steiger_averror($0) }
+            if systemFailures.contains(result) {
+                throw MediaError.ffmpeg(result, .unreadable, "The file could not be opened.", path: path)
             }
-            throw MediaError.ffmpeg(result, .unreadable, "The file could not be opened.", path: path)
+            throw MediaError.ffmpeg(result, .corrupt, "The file is damaged or uses a feature that cannot be read. Please upload the original recording again.", path: path)
         }
         return opened
     }
