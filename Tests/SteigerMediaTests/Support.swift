@@ -14,7 +14,7 @@ enum Fixture {
     static let media = [
         "h264_aac.mp4", "rotated_90.mp4", "rotated_270.mp4", "mediarecorder.webm", "vp9_opus.webm",
         "h264_aac.mkv", "mpeg4_mp3.avi", "audio_first.mp4", "audio_only.m4a", "video_only.mp4",
-        "silent_audio.mp4", "vfr.mp4", "anamorphic.mp4", "hevc_10bit_hdr.mp4", "h264_10bit.mkv",
+        "silent_audio.mp4", "vfr.mp4", "anamorphic.mp4", "hevc_10bit_hdr.mp4", "hevc_hlg.mp4", "h264_10bit.mkv",
         "still_with_audio.mkv", "cover_art.mp3", "black_start.mp4", "sparse_keyframes.mp4",
         "h264_aac.flv", "mpeg2_mp2.mpg",
     ]
