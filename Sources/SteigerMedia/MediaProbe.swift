@@ -213,25 +213,17 @@ public enum MediaProbe {
         let input = try InputFile(path: path, limits: limits, operation: operation)
         let context = input.context
         let origin = input.startSeconds
-        guard let packet = av_packet_alloc() else { return nil }
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        defer { av_packet_free(&packetPointer) }
         var end: Double?
-        var count = 0
-        while av_read_frame(context, packet) >= 0 {
-            defer { av_packet_unref(packet) }
-            count += 1
-            if count % 256 == 0 { try input.operation.check() }
-            guard let stream = context.pointee.streams[Int(packet.pointee.stream_index)] else { continue }
+        try input.forEachPacket(skippingDamage: true) { packet throws(MediaError) in
+            guard let stream = context.pointee.streams[Int(packet.pointee.stream_index)] else { return }
             let kind = stream.pointee.codecpar.pointee.codec_type
-            guard kind == AVMEDIA_TYPE_VIDEO || kind == AVMEDIA_TYPE_AUDIO else { continue }
+            guard kind == AVMEDIA_TYPE_VIDEO || kind == AVMEDIA_TYPE_AUDIO else { return }
             let timestamp = packet.pointee.pts != steiger_nopts_value() ? packet.pointee.pts : packet.pointee.dts
-            guard timestamp != steiger_nopts_value() else { continue }
+            guard timestamp != steiger_nopts_value() else { return }
             // In floating point: timestamps come from the file and may be absurd.
             let seconds = (Double(timestamp) + Double(max(packet.pointee.duration, 0))) * av_q2d(stream.pointee.time_base) - origin
             if seconds.isFinite, seconds < 1e9 { end = max(end ?? 0, seconds) }
         }
-        try input.operation.check()
         return end
     }
 }

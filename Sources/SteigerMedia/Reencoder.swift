@@ -36,26 +36,8 @@ struct Reencoder {
         }
         try output.writeHeader(options: ["movflags": "+faststart"])
 
-        guard let packet = av_packet_alloc() else {
-            throw MediaError(.encodeFailed, "Out of memory while transcoding.", path: input.path)
-        }
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        defer { av_packet_free(&packetPointer) }
         let meter = ProgressMeter(duration: info.container.duration ?? 0, report: progress)
-        var readFailures = 0
-        while true {
-            try input.operation.check()
-            let read = av_read_frame(input.context, packet)
-            if read < 0 {
-                try input.operation.check()
-                if read == steiger_averror_eof() { break }
-                // A damaged stretch: skip it, unless the damage goes on.
-                readFailures += 1
-                if readFailures > 64 { break }
-                continue
-            }
-            readFailures = 0
-            defer { av_packet_unref(packet) }
+        try input.forEachPacket(skippingDamage: true) { packet throws(MediaError) in
             if let lane = video, packet.pointee.stream_index == lane.decoder.streamIndex {
                 try lane.decoder.send(packet)
                 try lane.drain(into: output, meter: meter)

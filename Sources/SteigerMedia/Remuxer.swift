@@ -20,24 +20,12 @@ struct Remuxer {
         for stream in input.streams where map[stream.pointee.index] == nil { stream.pointee.discard = AVDISCARD_ALL }
         try output.writeHeader(options: container == "mp4" ? ["movflags": "+faststart"] : [:])
 
-        guard let packet = av_packet_alloc() else {
-            throw MediaError(.writeFailed, "Out of memory while remuxing.", path: path)
-        }
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        defer { av_packet_free(&packetPointer) }
         let meter = ProgressMeter(duration: info.container.duration ?? 0, report: progress)
         var lastDTS = [Int32: Int64]()
         let origin = input.startSeconds
-        while true {
-            try input.operation.check()
-            let read = av_read_frame(input.context, packet)
-            if read < 0 {
-                try input.operation.check()
-                if read == steiger_averror_eof() { break }
-                throw MediaError.ffmpeg(read, .corrupt, "Reading the file failed while copying it.", path: input.path)
-            }
-            defer { av_packet_unref(packet) }
-            guard let (stream, source) = map[packet.pointee.stream_index] else { continue }
+        // A read error stops the copy: the caller re-encodes instead, which skips damage.
+        try input.forEachPacket(skippingDamage: false) { packet throws(MediaError) in
+            guard let (stream, source) = map[packet.pointee.stream_index] else { return }
             if packet.pointee.pts != steiger_nopts_value() {
                 meter.update(Double(packet.pointee.pts) * av_q2d(source.pointee.time_base) - origin)
             }
