@@ -101,6 +101,13 @@ final class OutputFile {
         }
     }
 
+    /// Writes a packet an encoder made (timestamps in `timeBase`) into `stream`.
+    func write(_ packet: UnsafeMutablePointer<AVPacket>, encodedIn timeBase: AVRational, into stream: UnsafeMutablePointer<AVStream>) throws(MediaError) {
+        av_packet_rescale_ts(packet, timeBase, stream.pointee.time_base)
+        packet.pointee.stream_index = stream.pointee.index
+        try write(packet)
+    }
+
     /// Writes the trailer (for MP4 with faststart this moves the index to the front) and closes the file.
     func finish() throws(MediaError) {
         guard headerWritten, !finished else { return }

@@ -44,10 +44,7 @@ final class PictureScaler {
                                      fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
         var picture = Picture(uninitializedWidth: width, height: height, fullRange: fullRange)
-        let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
-            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
-        }
-        let sourceStrides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let (sourcePlanes, sourceStrides) = Self.planes(of: frame)
         let offsets = picture.planeOffsets
         let strides = picture.planeStrides.map { Int32($0) } + [0]
         let rows = picture.samples.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -75,15 +72,10 @@ final class PictureScaler {
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
         _ = sws_setColorspaceDetails(context, sws_getCoefficients(Self.matrix(of: frame)), sourceFullRange, sws_getCoefficients(matrix),
                                      0, 0, 1 << 16, 1 << 16)
-        let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
-            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
-        }
-        let sourceStrides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
-        let targetPlanes: [UnsafeMutablePointer<UInt8>?] = withUnsafeBytes(of: target.pointee.data) {
-            Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self))
-        }
-        let targetStrides: [Int32] = withUnsafeBytes(of: target.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
-        let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, frame.pointee.height, targetPlanes, targetStrides)
+        let (sourcePlanes, sourceStrides) = Self.planes(of: frame)
+        let (targetPlanes, targetStrides) = Self.planes(of: target)
+        let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, frame.pointee.height,
+                             targetPlanes.map { UnsafeMutablePointer(mutating: $0) }, targetStrides)
         guard rows > 0 else {
             throw MediaError(.decodeFailed, "Scaling a video frame failed.", path: path)
         }
@@ -114,10 +106,7 @@ final class PictureScaler {
         // Padded: swscale's SIMD code reads and writes a little past the last row.
         var wide = [UInt16](repeating: 0, count: width * height * 3 + 32)
         var narrow = [UInt8](repeating: 0, count: width * height * 3 + 64)
-        let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
-            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
-        }
-        let sourceStrides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let (sourcePlanes, sourceStrides) = Self.planes(of: frame)
         let rows = wide.withUnsafeMutableBytes { buffer -> Int32 in
             let planes: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil, nil]
             return sws_scale(hdrContext, sourcePlanes, sourceStrides, 0, frame.pointee.height, planes, [Int32(width * 6), 0, 0, 0])
@@ -146,6 +135,15 @@ final class PictureScaler {
             throw MediaError(.decodeFailed, "Converting a tone-mapped frame failed.", path: path)
         }
         return picture
+    }
+
+    /// A frame's plane pointers and row lengths, as swscale takes them.
+    static func planes(of frame: UnsafeMutablePointer<AVFrame>) -> (planes: [UnsafePointer<UInt8>?], strides: [Int32]) {
+        let planes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: frame.pointee.data) {
+            $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).map { $0.map { UnsafePointer($0) } }
+        }
+        let strides: [Int32] = withUnsafeBytes(of: frame.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        return (planes, strides)
     }
 
     /// The YUV matrix a frame was made with: as tagged, else by the usual convention (BT.709

@@ -139,9 +139,7 @@ private final class VideoLane {
     }
 
     func write(_ packet: UnsafeMutablePointer<AVPacket>, to output: OutputFile) throws(MediaError) {
-        av_packet_rescale_ts(packet, encoder.context.pointee.time_base, stream.pointee.time_base)
-        packet.pointee.stream_index = stream.pointee.index
-        try output.write(packet)
+        try output.write(packet, encodedIn: encoder.context.pointee.time_base, into: stream)
     }
 }
 
@@ -169,8 +167,6 @@ private final class AudioLane {
     }
 
     func write(_ packet: UnsafeMutablePointer<AVPacket>, to output: OutputFile) throws(MediaError) {
-        av_packet_rescale_ts(packet, encoder.context.pointee.time_base, stream.pointee.time_base)
-        packet.pointee.stream_index = stream.pointee.index
-        try output.write(packet)
+        try output.write(packet, encodedIn: encoder.context.pointee.time_base, into: stream)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SteigerMedia
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,13 +53,5 @@ struct ChildProcess {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
     }
 }
