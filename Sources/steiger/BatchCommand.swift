@@ -38,31 +38,21 @@ struct BatchTranscodeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the plan and stop.")
     var dryRun = false
 
-    @Option(name: .long, help: "Largest picture height, as shown.")
-    var maxHeight: Int = 720
-
-    @Option(name: .long, help: "x264 quality: 18 (best) to 28 (smallest).")
-    var crf: Int = 23
-
-    @Option(name: .long, help: "x264 preset.")
-    var preset: String = "veryfast"
+    @OptionGroup var rendition: RenditionOptions
 
     @OptionGroup var media: MediaOptions
 
     func validate() throws {
         guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64.") }
-        guard TranscodeOptions.presets.contains(preset) else { throw ValidationError("Unknown preset \(preset).") }
-        guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
-        guard maxHeight >= 16 else { throw ValidationError("--max-height must be at least 16.") }
     }
 
     func run() throws {
         media.configure()
-        let options = TranscodeOptions(maxHeight: maxHeight, crf: crf, preset: preset)
+        let options = rendition.transcodeOptions()
         let plan = BatchPlanner.plan(sources: sources, outputDirectory: outputDirectory, options: options, limits: media.limits)
         let work = plan.filter(\.needsWork)
         let totalBytes = work.reduce(0) { $0 + $1.bytes }
-        print("plan: \(plan.count) files: \(work.filter { $0.action == .remux }.count) to remux, \(work.filter { $0.action == .transcode }.count) to transcode, \(plan.filter { $0.action == .skipped }.count) skipped, \(plan.filter { $0.action == .failed }.count) unreadable (\(ByteText.format(totalBytes)) to convert)")
+        print("plan: \(plan.count) files: \(work.filter { $0.action == .remux }.count) to remux, \(work.filter { $0.action == .transcode }.count) to transcode, \(plan.filter { $0.action == .skipped }.count) skipped, \(plan.filter { $0.action == .failed }.count) unreadable (\(ProbeReport.formatBytes(totalBytes)) to convert)")
         fflush(nil)
         if dryRun {
             for item in plan {
@@ -92,11 +82,6 @@ struct BatchTranscodeCommand: ParsableCommand {
         }
         if !failed.isEmpty { throw ExitCode(ExitStatus.badMedia) }
     }
-}
-
-/// Byte counts for people.
-enum ByteText {
-    static func format(_ bytes: Int64) -> String { ProbeReport.formatBytes(bytes) }
 }
 
 /// Shows a batch's progress: a live block on a terminal, plain lines otherwise.
@@ -199,7 +184,7 @@ final class BatchDisplay: Sendable {
                 eta = String(format: "%d:%02d", Int(remaining) / 60, Int(remaining) % 60)
             }
             var lines = [String(format: "%d/%d files done, %d failed, %@ of %@, ETA %@", state.done, totalWork, state.failed,
-                                ByteText.format(Int64(doneBytes)), ByteText.format(totalBytes), eta)]
+                                ProbeReport.formatBytes(Int64(doneBytes)), ProbeReport.formatBytes(totalBytes), eta)]
             for (index, fraction) in state.running.sorted(by: { $0.key < $1.key }) {
                 lines.append(String(format: "  %5.1f%%  %@", fraction * 100, (plan[index].source as NSString).lastPathComponent))
             }

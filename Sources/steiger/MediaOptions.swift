@@ -22,6 +22,31 @@ struct MediaOptions: ParsableArguments {
     }
 }
 
+/// The encoder settings of a web rendition, shared by `transcode` and `batch transcode`.
+struct RenditionOptions: ParsableArguments {
+    @Option(name: .long, help: "Largest picture height, as shown.")
+    var maxHeight: Int = 720
+
+    @Option(name: .long, help: "x264 quality: 18 (best) to 28 (smallest).")
+    var crf: Int = 23
+
+    @Option(name: .long, help: "x264 preset: ultrafast ... veryslow.")
+    var preset: String = "veryfast"
+
+    func validate() throws {
+        guard TranscodeOptions.presets.contains(preset) else {
+            throw ValidationError("Unknown preset \(preset); use one of \(TranscodeOptions.presets.joined(separator: ", ")).")
+        }
+        guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
+        guard maxHeight >= 16 else { throw ValidationError("--max-height must be at least 16.") }
+    }
+
+    /// The library's options for these settings.
+    func transcodeOptions(threads: Int = 0, allowRemux: Bool = true) -> TranscodeOptions {
+        TranscodeOptions(maxHeight: maxHeight, crf: crf, preset: preset, threads: threads, allowRemux: allowRemux)
+    }
+}
+
 /// Exit statuses, after BSD's sysexits: scripts can tell bad input from a failure of ours.
 enum ExitStatus {
     /// The file is not usable media (EX_DATAERR).

@@ -114,9 +114,14 @@ enum ProbeReport {
         return String(format: "%d:%02d:%02d.%03d", total / 3600, total / 60 % 60, total % 60, min(fraction, 999))
     }
 
+    /// The value of a "num/den" rational, as the probe writes frame rates.
+    static func rationalValue(_ text: String?) -> Double? {
+        guard let parts = text?.split(separator: "/").compactMap({ Double($0) }), parts.count == 2, parts[1] > 0 else { return nil }
+        return parts[0] / parts[1]
+    }
+
     static func formatRate(_ rational: String) -> String {
-        let parts = rational.split(separator: "/").compactMap { Double($0) }
-        guard parts.count == 2, parts[1] > 0 else { return rational }
-        return String(format: "%.3g", parts[0] / parts[1])
+        guard let value = rationalValue(rational) else { return rational }
+        return String(format: "%.3g", value)
     }
 }

@@ -37,7 +37,7 @@ struct TranscodeBenchCommand: ParsableCommand {
         let reference = scratch + "/ffmpeg.mp4"
         let source = try MediaProbe.probe(path: clip)
         let ourTime = try time { try Transcoder.transcode(input: clip, output: ours, options: options) }
-        let gop = Int((rationalValue(source.video?.averageFrameRate) ?? 30) * options.keyFrameInterval)
+        let gop = Int((ProbeReport.rationalValue(source.video?.averageFrameRate) ?? 30) * options.keyFrameInterval)
         let command = ["ffmpeg", "-v", "error", "-y", "-i", clip, "-map", "0:v:0", "-map", "0:a:0?",
                        "-vf", "scale=-2:720:flags=bicubic", "-c:v", "libx264", "-preset", preset, "-crf", String(crf),
                        "-profile:v", "high", "-g", String(gop), "-pix_fmt", "yuv420p",
@@ -93,11 +93,6 @@ struct TranscodeBenchCommand: ParsableCommand {
     private func describe(_ info: MediaInfo) -> String {
         let video = info.video.map { "\($0.codec) \($0.displayWidth ?? 0)x\($0.displayHeight ?? 0)" } ?? "no video"
         return String(format: "%@, %.0f s", video, info.container.duration ?? 0)
-    }
-
-    private func rationalValue(_ text: String?) -> Double? {
-        guard let parts = text?.split(separator: "/").compactMap({ Double($0) }), parts.count == 2, parts[1] > 0 else { return nil }
-        return parts[0] / parts[1]
     }
 
     /// SSIM (all planes) of a rendition against its source scaled to the rendition's size.

@@ -15,14 +15,7 @@ struct TranscodeCommand: ParsableCommand {
     @Argument(help: "Where to write the rendition.")
     var output: String
 
-    @Option(name: .long, help: "Largest picture height, as shown.")
-    var maxHeight: Int = 720
-
-    @Option(name: .long, help: "x264 quality: 18 (best) to 28 (smallest).")
-    var crf: Int = 23
-
-    @Option(name: .long, help: "x264 preset: ultrafast ... veryslow.")
-    var preset: String = "veryfast"
+    @OptionGroup var rendition: RenditionOptions
 
     @Option(name: .long, help: "Encoder threads (0: one per core).")
     var threads: Int = 0
@@ -35,17 +28,9 @@ struct TranscodeCommand: ParsableCommand {
 
     @OptionGroup var media: MediaOptions
 
-    func validate() throws {
-        guard TranscodeOptions.presets.contains(preset) else {
-            throw ValidationError("Unknown preset \(preset); use one of \(TranscodeOptions.presets.joined(separator: ", ")).")
-        }
-        guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
-        guard maxHeight >= 16 else { throw ValidationError("--max-height must be at least 16.") }
-    }
-
     func run() throws {
         media.configure()
-        let options = TranscodeOptions(maxHeight: maxHeight, crf: crf, preset: preset, threads: threads, allowRemux: !noRemux)
+        let options = rendition.transcodeOptions(threads: threads, allowRemux: !noRemux)
         let token = CancellationToken()
         SignalHandling.cancelOnInterrupt(token)
         let showProgress = isatty(STDERR_FILENO) == 1 && !json
