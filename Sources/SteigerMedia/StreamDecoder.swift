@@ -87,18 +87,11 @@ final class StreamDecoder {
     /// once the stream is finished.
     func nextFrame() throws(MediaError) -> UnsafeMutablePointer<AVFrame>? {
         while true {
-            let received = avcodec_receive_frame(codec, frame)
-            if received >= 0 {
-                consecutiveFailures = 0
-                return frame
-            }
-            if received == steiger_averror_eof() || (draining && received == steiger_averror_eagain()) {
+            if let frame = try receive() { return frame }
+            if reachedEnd { return nil }
+            if draining {  // drained and nothing more will come
                 reachedEnd = true
                 return nil
-            }
-            if received != steiger_averror_eagain() {
-                try noteFailure(received)
-                continue
             }
             try input.operation.check()
             let read = av_read_frame(input.context, packet)
@@ -111,10 +104,7 @@ final class StreamDecoder {
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
             if let shouldDecode, !shouldDecode(packet) { continue }
-            let sent = avcodec_send_packet(codec, packet)
-            if sent < 0, sent != steiger_averror_eagain() {
-                try noteFailure(sent)
-            }
+            try send(packet)
         }
     }
 
