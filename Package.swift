@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -14,9 +14,22 @@ let package = Package(
         .library(name: "SteigerCore", targets: ["SteigerCore"]),
         .library(name: "SteigerMedia", targets: ["SteigerMedia"]),
         .library(name: "SteigerPipeline", targets: ["SteigerPipeline"]),
+        .library(name: "SteigerStore", targets: ["SteigerStore"]),
+        .library(name: "SteigerServer", targets: ["SteigerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        // The default traits pull in swift-configuration, which Steiger does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,11 +51,41 @@ let package = Package(
             dependencies: ["SteigerMedia"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SteigerStore",
+            dependencies: [
+                "SteigerCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SteigerServer",
+            dependencies: [
+                "SteigerCore",
+                "SteigerStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "steiger",
             dependencies: [
                 "SteigerMedia",
                 "SteigerPipeline",
+                "SteigerServer",
+                "SteigerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -55,6 +98,25 @@ let package = Package(
         .testTarget(
             name: "SteigerMediaTests",
             dependencies: ["SteigerMedia"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SteigerTestSupport",
+            dependencies: ["SteigerStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SteigerTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SteigerStoreTests",
+            dependencies: ["SteigerStore", "SteigerCore", "SteigerTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SteigerServerTests",
+            dependencies: [
+                "SteigerServer", "SteigerStore", "SteigerCore", "SteigerTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

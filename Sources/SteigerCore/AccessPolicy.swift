@@ -74,6 +74,7 @@ public enum Resource: Sendable {
 ///   assigned to it, and its learners' submissions for those exercises (view and review).
 /// - A learner sees their own account and work, the cohorts they are in and the exercises
 ///   assigned to them, and submissions explicitly shared with them (peer review).
+/// - A learner also sees who trains the cohorts they learn in.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -95,7 +96,9 @@ public enum AccessPolicy {
             guard actor.belongs(to: cohort.id) else { return .hide }
             return action == .view ? .allow : .forbid
         case .membership(let membership):
-            if actor.trains(membership.cohortID) || membership.userID == actor.user.id {
+            // Trainers see their cohorts' members; a learner sees their own place and who trains them.
+            if actor.trains(membership.cohortID) || membership.userID == actor.user.id
+                || (membership.part == .trainer && actor.learns(in: membership.cohortID)) {
                 return action == .view ? .allow : .forbid
             }
             return .hide
@@ -120,5 +123,45 @@ public enum AccessPolicy {
             let learnsIt = exercise.cohorts.contains(where: actor.learns(in:))
             return action == .create && learner == actor.user.id && learnsIt ? .allow : .forbid
         }
+    }
+}
+
+/// What a list may hold for an actor: the rules of ``AccessPolicy/decide(_:_:_:)`` for `view`,
+/// as a description a store turns into a query.
+public enum ListScope: Sendable, Equatable {
+    /// Nothing at all (a disabled account).
+    case nothing
+    /// Every record (an admin).
+    case everything
+    /// What the actor can reach through their own account and cohorts.
+    case reach(Reach)
+}
+
+/// The facts a store needs to list what an actor may view.
+///
+/// - users: the actor, and the members of cohorts they train;
+/// - cohorts: those they belong to;
+/// - memberships: all in cohorts they train, their own, and the trainers of cohorts they learn in;
+/// - exercises: those assigned to a cohort they belong to;
+/// - submissions: their own, those shared with them, and those by learners of a cohort they
+///   train for an exercise assigned to that cohort.
+public struct Reach: Sendable, Equatable {
+    /// The actor.
+    public var user: UserID
+    /// Cohorts the actor trains (and holds the trainer role for).
+    public var trains: Set<CohortID>
+    /// Cohorts the actor learns in.
+    public var learnsIn: Set<CohortID>
+    /// Every cohort the actor is in.
+    public var belongs: Set<CohortID> { trains.union(learnsIn) }
+}
+
+extension AccessPolicy {
+    /// The scope of every list `actor` asks for.
+    public static func listScope(for actor: Actor) -> ListScope {
+        if actor.user.isDisabled { return .nothing }
+        if actor.user.has(.admin) { return .everything }
+        let cohorts = Set(actor.memberships.map(\.cohortID))
+        return .reach(Reach(user: actor.user.id, trains: cohorts.filter(actor.trains), learnsIn: cohorts.filter { actor.learns(in: $0) }))
     }
 }

@@ -22,7 +22,7 @@ public struct Cohort: Sendable, Codable, Equatable, Identifiable {
         self.id = id
         self.name = name
         self.description = description.map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
-        self.createdAt = createdAt
+        self.createdAt = createdAt.wholeMilliseconds
     }
 }
 

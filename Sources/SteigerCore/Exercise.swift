@@ -38,6 +38,6 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         self.rubric = rubric
         self.ladder = ladder
         self.cohorts = cohorts
-        self.createdAt = createdAt
+        self.createdAt = createdAt.wholeMilliseconds
     }
 }

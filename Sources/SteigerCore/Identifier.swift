@@ -60,3 +60,11 @@ public typealias CohortID = Identifier<IdentifierTag.Cohort>
 public typealias ExerciseID = Identifier<IdentifierTag.Exercise>
 /// Identifies a submission.
 public typealias SubmissionID = Identifier<IdentifierTag.Submission>
+
+extension Date {
+    /// The time rounded to whole milliseconds, the precision records are stored with, so a
+    /// record reads back equal to what was saved.
+    public var wholeMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}

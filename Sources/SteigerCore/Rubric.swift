@@ -115,6 +115,21 @@ public struct Rubric: Sendable, Codable, Equatable {
     }
 }
 
+extension Rubric {
+    private enum CodingKeys: String, CodingKey { case criteria }
+
+    /// Decodes and checks a rubric; problems name their full path (e.g. `rubric.criteria[0].weight`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let criteria = try container.decode([Criterion].self, forKey: .criteria)
+        do {
+            try self.init(criteria: criteria)
+        } catch {
+            throw error.prefixed(by: decoder.codingPath)
+        }
+    }
+}
+
 /// Keys made of lower-case letters, digits and dashes.
 enum Slug {
     static func isValid(_ text: String) -> Bool {

@@ -90,3 +90,50 @@ public struct ScaffoldLadder: Sendable, Codable, Equatable {
         ])
     }
 }
+
+extension ScaffoldLadder.Support {
+    private enum CodingKeys: String, CodingKey { case kind, reference, text, items }
+
+    /// Encodes as `{"kind": "checklist", "items": [...]}`, `{"kind": "script", "text": "..."}`,
+    /// `{"kind": "modelVideo", "reference": "..."}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        switch self {
+        case .modelVideo(let reference): try container.encode(reference, forKey: .reference)
+        case .script(let text), .text(let text): try container.encode(text, forKey: .text)
+        case .prompts(let items), .checklist(let items): try container.encode(items, forKey: .items)
+        }
+    }
+
+    /// Decodes the form written by ``encode(to:)``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        switch kind {
+        case "modelVideo": self = .modelVideo(try container.decode(String.self, forKey: .reference))
+        case "script": self = .script(try container.decode(String.self, forKey: .text))
+        case "text": self = .text(try container.decode(String.self, forKey: .text))
+        case "prompts": self = .prompts(try container.decode([String].self, forKey: .items))
+        case "checklist": self = .checklist(try container.decode([String].self, forKey: .items))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
+                                                   debugDescription: "must be one of modelVideo, script, prompts, checklist, text")
+        }
+    }
+}
+
+extension ScaffoldLadder {
+    private enum CodingKeys: String, CodingKey { case levels }
+
+    /// Decodes and checks a ladder; problems name their full path.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let levels = try container.decode([Level].self, forKey: .levels)
+        do {
+            try self.init(levels: levels)
+        } catch {
+            throw error.prefixed(by: decoder.codingPath)
+        }
+    }
+}

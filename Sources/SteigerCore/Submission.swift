@@ -64,7 +64,7 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         self.scaffoldLevel = scaffoldLevel
         self.failureReason = failureReason
         self.sharedWith = sharedWith
-        self.createdAt = createdAt
+        self.createdAt = createdAt.wholeMilliseconds
     }
 
     /// Moves to `next`, if the move is allowed.

@@ -47,7 +47,7 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         self.displayName = name
         self.roles = roles
         self.isDisabled = isDisabled
-        self.createdAt = createdAt
+        self.createdAt = createdAt.wholeMilliseconds
     }
 
     /// Whether the user holds `role`.

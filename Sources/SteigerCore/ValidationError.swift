@@ -29,6 +29,24 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { problems.map { "\($0.field): \($0.message)" }.joined(separator: "\n") }
 }
 
+extension ValidationError {
+    /// The same problems with `path` (where a nested value was decoded) put before each field.
+    public func prefixed(by path: [any CodingKey]) -> ValidationError {
+        guard !path.isEmpty else { return self }
+        let prefix = Self.fieldPath(path)
+        return ValidationError(problems.map { Problem(field: prefix + ($0.field.hasPrefix("[") ? "" : ".") + $0.field, message: $0.message) })
+    }
+
+    /// A coding path written as a field path: `rubric.criteria[1].weight`.
+    public static func fieldPath(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return text
+    }
+}
+
 /// Collects problems while checking a value, then throws them all at once.
 struct Validator {
     private(set) var problems: [ValidationError.Problem] = []

@@ -1,0 +1,30 @@
+/// What can go wrong in the store, in terms a caller can act on.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A unique value is already taken (e.g. an email address); the message names it.
+    case conflict(String)
+    /// Something refers to a record that does not exist, or a record is still referred to.
+    case reference(String)
+    /// The record asked for does not exist.
+    case notFound(String)
+    /// The database cannot be reached or refused the operation.
+    case unavailable(String)
+    /// A stored value could not be read back (a defect or a damaged database).
+    case corrupt(String)
+    /// The database's schema is newer than this program.
+    case schemaTooNew(found: Int, known: Int)
+    /// Bad configuration, e.g. an unusable database URL.
+    case configuration(String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let m): "conflict: \(m)"
+        case .reference(let m): "reference: \(m)"
+        case .notFound(let m): "not found: \(m)"
+        case .unavailable(let m): "database unavailable: \(m)"
+        case .corrupt(let m): "unreadable record: \(m)"
+        case .schemaTooNew(let found, let known):
+            "the database is at schema version \(found), but this program knows only up to \(known); upgrade Steiger"
+        case .configuration(let m): m
+        }
+    }
+}

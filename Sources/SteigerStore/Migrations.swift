@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+
+/// One step of the schema's history. Steps are never edited once released; a change is a new step.
+public struct Migration: Sendable {
+    /// Position in the history, from 1.
+    public var version: Int
+    /// What the step does.
+    public var name: String
+    /// The statements, the same on both engines.
+    public var statements: [SQLStatement]
+}
+
+/// The schema's history, oldest first.
+///
+/// Both engines get the same statements: identifiers are UUID text, times are BIGINT
+/// milliseconds since 1970, flags are BIGINT 0/1, structured values (rubrics, ladders) are JSON
+/// text, so every query can be written once.
+public enum Schema {
+    /// Every migration Steiger knows.
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "accounts, cohorts, exercises, submissions", statements: [
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                roles TEXT NOT NULL,
+                disabled BIGINT NOT NULL DEFAULT 0,
+                password_hash TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX users_created ON users (created_at, id)",
+            """
+            CREATE TABLE cohorts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                description TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX cohorts_created ON cohorts (created_at, id)",
+            """
+            CREATE TABLE memberships (
+                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                part TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (cohort_id, user_id)
+            )
+            """,
+            "CREATE INDEX memberships_user ON memberships (user_id, cohort_id)",
+            """
+            CREATE TABLE exercises (
+                id TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                instructions TEXT NOT NULL,
+                skill_key TEXT NOT NULL,
+                rubric TEXT NOT NULL,
+                ladder TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX exercises_created ON exercises (created_at, id)",
+            """
+            CREATE TABLE exercise_cohorts (
+                exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                PRIMARY KEY (exercise_id, cohort_id)
+            )
+            """,
+            "CREATE INDEX exercise_cohorts_cohort ON exercise_cohorts (cohort_id, exercise_id)",
+            """
+            CREATE TABLE submissions (
+                id TEXT PRIMARY KEY,
+                learner_id TEXT NOT NULL REFERENCES users (id),
+                exercise_id TEXT NOT NULL REFERENCES exercises (id),
+                attempt BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                scaffold_level BIGINT NOT NULL,
+                failure_reason TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (learner_id, exercise_id, attempt)
+            )
+            """,
+            "CREATE INDEX submissions_created ON submissions (created_at, id)",
+            "CREATE INDEX submissions_exercise ON submissions (exercise_id, created_at)",
+            """
+            CREATE TABLE submission_shares (
+                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                PRIMARY KEY (submission_id, user_id)
+            )
+            """,
+            "CREATE INDEX submission_shares_user ON submission_shares (user_id, submission_id)",
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                address TEXT,
+                user_agent TEXT
+            )
+            """,
+            "CREATE INDEX sessions_user ON sessions (user_id)",
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                last_used_at BIGINT,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at)",
+        ]),
+    ]
+
+    /// The newest version this program knows.
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}
+
+extension Store {
+    /// The schema version the database is at (0 for an empty database).
+    public func schemaVersion() async throws -> Int {
+        // A write: the history table may have to be created first.
+        try await engine.write { session in
+            try await Self.ensureHistoryTable(session)
+            return try await Self.currentVersion(session)
+        }
+    }
+
+    /// Brings the schema up to date, one transaction per step; returns the versions applied
+    /// (none when it was already current, so running it twice is harmless). Several processes
+    /// may start at once: each step re-checks the version inside its transaction.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        let current = try await schemaVersion()
+        if current > Schema.latestVersion { throw StoreError.schemaTooNew(found: current, known: Schema.latestVersion) }
+        var applied: [Int] = []
+        for migration in Schema.migrations where migration.version > current {
+            let didApply = try await engine.write { session in
+                if session.dialect == .postgresql {
+                    _ = try await session.query("SELECT pg_advisory_xact_lock(74657)")
+                }
+                guard try await Self.currentVersion(session) < migration.version else { return false }
+                for statement in migration.statements { _ = try await session.query(statement) }
+                _ = try await session.query("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date()))
+                    """)
+                return true
+            }
+            if didApply {
+                applied.append(migration.version)
+                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            }
+        }
+        return applied
+    }
+
+    private static func ensureHistoryTable(_ session: any DatabaseSession) async throws {
+        _ = try await session.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at BIGINT NOT NULL
+            )
+            """)
+    }
+
+    private static func currentVersion(_ session: any DatabaseSession) async throws -> Int {
+        Int(try await session.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").first?.int("version") ?? 0)
+    }
+}

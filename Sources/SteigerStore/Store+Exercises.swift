@@ -1,0 +1,109 @@
+import Foundation
+import SteigerCore
+
+extension Store {
+    // MARK: - Exercises
+
+    /// Adds an exercise with its cohort assignments.
+    /// - Throws: ``StoreError/reference(_:)`` when an assigned cohort does not exist.
+    public func createExercise(_ exercise: Exercise) async throws {
+        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder)
+        try await write { session in
+            _ = try await session.query("""
+                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, created_at, updated_at)
+                VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
+                        \(bind: rubric), \(bind: ladder), \(bind: exercise.createdAt), \(bind: exercise.createdAt))
+                """)
+            try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
+        }
+    }
+
+    /// Saves a changed exercise, replacing its cohort assignments.
+    public func updateExercise(_ exercise: Exercise) async throws {
+        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder)
+        try await write { session in
+            let rows = try await session.query("""
+                UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
+                    skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder), updated_at = \(bind: Date())
+                WHERE id = \(bind: exercise.id.description) RETURNING id
+                """)
+            if rows.isEmpty { throw StoreError.notFound("exercise \(exercise.id)") }
+            _ = try await session.query("DELETE FROM exercise_cohorts WHERE exercise_id = \(bind: exercise.id.description)")
+            try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
+        }
+    }
+
+    /// Removes an exercise that has no submissions.
+    /// - Returns: whether it existed.
+    /// - Throws: ``StoreError/reference(_:)`` when attempts were submitted for it.
+    @discardableResult
+    public func deleteExercise(_ id: ExerciseID) async throws -> Bool {
+        try await write { session in
+            let count = try await session.query("SELECT COUNT(*) AS n FROM submissions WHERE exercise_id = \(bind: id.description)").first?.int("n") ?? 0
+            if count > 0 { throw StoreError.reference("the exercise has \(count) submission(s); it cannot be deleted") }
+            return !(try await session.query("DELETE FROM exercises WHERE id = \(bind: id.description) RETURNING id").isEmpty)
+        }
+    }
+
+    /// The exercise with `id`.
+    public func exercise(_ id: ExerciseID) async throws -> Exercise? {
+        try await read { session in
+            guard let row = try await session.query("SELECT \(raw: Self.exerciseColumns) FROM exercises WHERE id = \(bind: id.description)").first else {
+                return nil
+            }
+            let cohorts = try await session.query("SELECT cohort_id FROM exercise_cohorts WHERE exercise_id = \(bind: id.description)")
+            return try Self.exercise(row, cohorts: Set(cohorts.map { try $0.id("cohort_id") }))
+        }
+    }
+
+    /// Exercises within `scope`, newest first, optionally only those assigned to `cohort`.
+    public func exercises(scope: ListScope, cohort: CohortID? = nil, page: PageRequest) async throws -> Page<Exercise> {
+        var filters: [SQLStatement] = []
+        switch scope {
+        case .nothing: return Page(items: [], next: nil)
+        case .everything: break
+        case .reach(let reach):
+            filters.append("exercises.id IN (SELECT exercise_id FROM exercise_cohorts WHERE \(SQLStatement.isIn("cohort_id", reach.belongs)))")
+        }
+        if let cohort {
+            filters.append("exercises.id IN (SELECT exercise_id FROM exercise_cohorts WHERE cohort_id = \(bind: cohort.description))")
+        }
+        let rows = try await self.page("SELECT \(raw: Self.exerciseColumns) FROM exercises", table: "exercises", filters: filters, request: page) { $0 }
+        // Assignments for the whole page in one query.
+        let ids = try rows.items.map { try $0.string("id") }
+        let assignments = try await read { session in
+            try await session.query("SELECT exercise_id, cohort_id FROM exercise_cohorts WHERE \(SQLStatement.isIn("exercise_id", ids))")
+        }
+        var cohortsByExercise: [String: Set<CohortID>] = [:]
+        for row in assignments { cohortsByExercise[try row.string("exercise_id"), default: []].insert(try row.id("cohort_id")) }
+        return Page(items: try rows.items.map { try Self.exercise($0, cohorts: cohortsByExercise[try $0.string("id")] ?? []) }, next: rows.next)
+    }
+
+    private static func assign(_ exercise: ExerciseID, to cohorts: Set<CohortID>, in session: any DatabaseSession) async throws {
+        for cohort in cohorts.sorted(by: { $0.description < $1.description }) {
+            _ = try await session.query("""
+                INSERT INTO exercise_cohorts (exercise_id, cohort_id) VALUES (\(bind: exercise.description), \(bind: cohort.description))
+                """)
+        }
+    }
+
+    static let exerciseColumns = """
+        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.rubric, exercises.ladder, exercises.created_at
+        """
+
+    static func exercise(_ row: SQLRow, cohorts: Set<CohortID>) throws -> Exercise {
+        do {
+            return try Exercise(id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
+                                skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
+                                ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts, createdAt: row.date("created_at"))
+        } catch let error as ValidationError {
+            throw StoreError.corrupt("exercise \(try row.string("id")): \(error)")
+        }
+    }
+
+    static func jsonText(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

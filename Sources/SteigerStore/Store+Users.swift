@@ -1,0 +1,99 @@
+import Foundation
+import SteigerCore
+
+extension Store {
+    // MARK: - Users
+
+    /// Adds a user; `passwordHash` is a bcrypt hash (nil: cannot log in with a password yet).
+    /// - Throws: ``StoreError/conflict(_:)`` when the email address is taken.
+    public func createUser(_ user: User, passwordHash: String?) async throws {
+        try await write { session in
+            _ = try await session.query("""
+                INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at)
+                VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
+                        \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt))
+                """)
+        }
+    }
+
+    /// The user with `id`.
+    public func user(_ id: UserID) async throws -> User? {
+        try await read { session in
+            try await session.query("SELECT \(raw: Self.userColumns) FROM users WHERE id = \(bind: id.description)").first.map(Self.user)
+        }
+    }
+
+    /// The user with `email` (any case) and their password hash, for logging in.
+    public func userForLogin(email: String) async throws -> (user: User, passwordHash: String?)? {
+        let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+        return try await read { session in
+            guard let row = try await session.query("""
+                SELECT \(raw: Self.userColumns), password_hash FROM users WHERE email = \(bind: email)
+                """).first else { return nil }
+            return (try Self.user(row), try row.optionalString("password_hash"))
+        }
+    }
+
+    /// Saves a changed user (email, name, roles, disabled).
+    /// - Throws: ``StoreError/notFound(_:)``, or ``StoreError/conflict(_:)`` when the new email is taken.
+    public func updateUser(_ user: User) async throws {
+        try await write { session in
+            let rows = try await session.query("""
+                UPDATE users SET email = \(bind: user.email), display_name = \(bind: user.displayName),
+                    roles = \(bind: Self.rolesText(user.roles)), disabled = \(bind: user.isDisabled), updated_at = \(bind: Date())
+                WHERE id = \(bind: user.id.description) RETURNING id
+                """)
+            if rows.isEmpty { throw StoreError.notFound("user \(user.id)") }
+        }
+    }
+
+    /// Sets a new password hash and ends every session of the user (tokens stay).
+    public func setPasswordHash(_ hash: String, for id: UserID) async throws {
+        try await write { session in
+            let rows = try await session.query("""
+                UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: Date()) WHERE id = \(bind: id.description) RETURNING id
+                """)
+            if rows.isEmpty { throw StoreError.notFound("user \(id)") }
+            _ = try await session.query("DELETE FROM sessions WHERE user_id = \(bind: id.description)")
+        }
+    }
+
+    /// How many users exist.
+    public func userCount() async throws -> Int {
+        try await read { session in Int(try await session.query("SELECT COUNT(*) AS n FROM users").first?.int("n") ?? 0) }
+    }
+
+    /// Users within `scope`, newest first, optionally only those holding `role`.
+    public func users(scope: ListScope, role: Role? = nil, page: PageRequest) async throws -> Page<User> {
+        var filters: [SQLStatement] = []
+        switch scope {
+        case .nothing: return Page(items: [], next: nil)
+        case .everything: break
+        case .reach(let reach):
+            filters.append("""
+                (users.id = \(bind: reach.user.description) OR users.id IN (SELECT user_id FROM memberships WHERE \(SQLStatement.isIn("cohort_id", reach.trains))))
+                """)
+        }
+        if let role { filters.append("(',' || users.roles || ',') LIKE \(bind: "%,\(role.rawValue),%")") }
+        return try await self.page("SELECT \(raw: Self.userColumns) FROM users", table: "users", filters: filters, request: page, decode: Self.user)
+    }
+
+    /// The actor for `user`: the user with their memberships.
+    public func actor(for user: User) async throws -> Actor {
+        Actor(user: user, memberships: try await memberships(of: user.id))
+    }
+
+    static let userColumns = "users.id, users.email, users.display_name, users.roles, users.disabled, users.created_at"
+
+    static func rolesText(_ roles: Set<Role>) -> String { roles.sorted().map(\.rawValue).joined(separator: ",") }
+
+    @Sendable static func user(_ row: SQLRow) throws -> User {
+        let roles = try row.string("roles").split(separator: ",").compactMap { Role(rawValue: String($0)) }
+        do {
+            return try User(id: row.id("id"), email: row.string("email"), displayName: row.string("display_name"),
+                            roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"))
+        } catch let error as ValidationError {
+            throw StoreError.corrupt("user \(try row.string("id")): \(error)")
+        }
+    }
+}
