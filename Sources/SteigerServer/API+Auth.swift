@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+struct LoginBody: RequestBody {
+    static let fields: Set<String> = ["email", "password"]
+    var email: String
+    var password: String
+    static let schema = object(["email": ["type": "string"], "password": ["type": "string"]])
+}
+
+struct NewTokenBody: RequestBody {
+    static let fields: Set<String> = ["name", "expiresInDays"]
+    var name: String
+    var expiresInDays: Int?
+    static let schema = object(["name": ["type": "string", "minLength": 1, "maxLength": 100],
+                                "expiresInDays": ["type": "integer", "minimum": 1, "maximum": 3650]], optional: ["expiresInDays"])
+}
+
+extension SteigerAPI {
+    var authOperations: [Operation] {
+        [
+            Operation(method: .post, path: "/api/v1/auth/login", operationID: "login", tag: "auth",
+                      summary: "Log in with email and password; sets the session cookie", access: .anyone, body: LoginBody.schema,
+                      replies: [.init(status: 200, description: "Logged in.", schema: ref("Me"), headers: ["Set-Cookie": "The session cookie (HttpOnly, SameSite=Lax)."])],
+                      errors: [401: "Wrong email or password.", 403: "The account is disabled.", 429: "Too many failed attempts; see Retry-After."],
+                      handler: { request, context in try await self.login(&request, context) }),
+            Operation(method: .post, path: "/api/v1/auth/logout", operationID: "logout", tag: "auth",
+                      summary: "End the current session", replies: [.init(status: 204, description: "Logged out; the cookie is cleared.")],
+                      handler: { request, context in try await self.logout(request, context) }),
+            Operation(method: .get, path: "/api/v1/me", operationID: "getMe", tag: "auth",
+                      summary: "The logged-in person and their cohorts", replies: [.init(status: 200, description: "The caller.", schema: ref("Me"))],
+                      handler: { _, context in try self.me(context) }),
+            Operation(method: .get, path: "/api/v1/me/tokens", operationID: "listTokens", tag: "auth",
+                      summary: "The caller's API tokens (never their secrets)",
+                      replies: [.init(status: 200, description: "Tokens, newest first.", schema: PageView<TokenView>.schema(of: "Token"))],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          return try .json(PageView(items: try await self.store.tokens(of: actor.user.id).map(TokenView.init)))
+                      }),
+            Operation(method: .post, path: "/api/v1/me/tokens", operationID: "createToken", tag: "auth",
+                      summary: "Make an API token; its secret is shown in this response only", body: NewTokenBody.schema,
+                      replies: [.init(status: 201, description: "The token and its secret.", schema: ref("NewToken"))],
+                      handler: { request, context in try await self.createToken(&request, context) }),
+            Operation(method: .delete, path: "/api/v1/me/tokens/{tokenId}", operationID: "revokeToken", tag: "auth",
+                      summary: "Revoke one of the caller's tokens", replies: [.init(status: 204, description: "Revoked.")],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          let id = context.parameters.get("tokenId") ?? ""
+                          guard try await self.store.revokeToken(id: id.lowercased(), of: actor.user.id, now: self.configuration.now()) else {
+                              throw Problem.notFound("live token")
+                          }
+                          return .noContent()
+                      }),
+        ]
+    }
+
+    private func login(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: LoginBody.self, context: context)
+        let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let now = configuration.now()
+        if let wait = throttle.retryAfter(email: email, address: context.remoteAddress, now: now) {
+            throw Problem(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.", headers: [.retryAfter: String(wait)])
+        }
+        let found = try await store.userForLogin(email: email)
+        // The same bcrypt work whether or not the account exists, so timing does not tell.
+        let hash = found?.passwordHash ?? unusableHash
+        let matches = try await verifyPassword(body.password, hash: hash) && found?.passwordHash != nil
+        guard matches, let user = found?.user else {
+            throttle.fail(email: email, address: context.remoteAddress, now: now)
+            context.logger.notice("login failed", metadata: ["email": .string(email)])
+            throw Problem.unauthenticated("The email address or the password is wrong.")
+        }
+        throttle.succeed(email: email)
+        guard !user.isDisabled else { throw Problem(.forbidden, "This account is disabled; ask an administrator.") }
+        let expires = now.addingTimeInterval(configuration.sessionLifetime)
+        let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress,
+                                                   userAgent: request.headers[.userAgent], now: now)
+        let cookie = Cookie(name: Self.sessionCookie, value: secret, maxAge: Int(configuration.sessionLifetime), path: "/",
+                            secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
+        let actor = try await store.actor(for: user)
+        return try .json(Self.meView(actor), headers: [.setCookie: cookie.description])
+    }
+
+    private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
+        if case .session(let secret) = context.credential { try await store.deleteSession(secret: secret) }
+        let cleared = Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
+        return .noContent(headers: [.setCookie: cleared.description])
+    }
+
+    private func me(_ context: AppContext) throws -> Response {
+        try .json(Self.meView(try context.requireActor()))
+    }
+
+    private func createToken(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let body = try await request.decodeJSON(as: NewTokenBody.self, context: context)
+        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [ValidationError.Problem] = []
+        if name.isEmpty || name.count > 100 { problems.append(.init(field: "name", message: "must be 1 to 100 characters")) }
+        if let days = body.expiresInDays, !(1...3650).contains(days) { problems.append(.init(field: "expiresInDays", message: "must be from 1 to 3650")) }
+        if !problems.isEmpty { throw Problem.invalid(ValidationError(problems)) }
+        let now = configuration.now()
+        let (token, secret) = try await store.createToken(for: actor.user.id, name: name,
+                                                          expiresAt: body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86400) }, now: now)
+        return try .json(NewTokenView(token: TokenView(token), secret: secret), status: .created)
+    }
+
+    static func meView(_ actor: Actor) -> MeView {
+        MeView(user: UserView(actor.user), memberships: actor.memberships.map { MembershipView($0) })
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+struct ExerciseBody: RequestBody {
+    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts"]
+    var title: String?
+    var instructions: String?
+    var skillKey: String?
+    var rubric: Rubric?
+    var ladder: ScaffoldLadder?
+    var cohorts: [CohortID]?
+
+    static func schema(creating: Bool) -> JSONValue {
+        object([
+            "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
+            "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
+            "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid],
+        ], optional: creating ? ["cohorts"] : fields)
+    }
+}
+
+extension SteigerAPI {
+    var exerciseOperations: [Operation] {
+        [
+            Operation(method: .get, path: "/api/v1/exercises", operationID: "listExercises", tag: "exercises",
+                      summary: "Exercises assigned to the caller's cohorts (admins: all)",
+                      query: [.limit, .cursor, .id("cohort", "Only exercises assigned to this cohort.")],
+                      replies: [.init(status: 200, description: "Exercises, newest first.", schema: PageView<ExerciseView>.schema(of: "Exercise"))],
+                      handler: { request, context in
+                          let actor = try context.requireActor()
+                          let page = try await self.store.exercises(scope: AccessPolicy.listScope(for: actor), cohort: try request.queryID("cohort"),
+                                                                    page: try request.pageRequest())
+                          return try .json(PageView(page, ExerciseView.init))
+                      }),
+            Operation(method: .post, path: "/api/v1/exercises", operationID: "createExercise", tag: "exercises", summary: "Add an exercise (admins)",
+                      body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
+                      handler: { request, context in
+                          try AccessPolicy.decide(try context.requireActor(), .create, .newRecord).require("exercise")
+                          let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+                          let missing = ["title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
+                                         "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
+                          if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: "is required") })) }
+                          let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
+                                                      ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), createdAt: self.configuration.now())
+                          try await self.saveExercise(exercise, creating: true)
+                          return try .json(ExerciseView(exercise), status: .created)
+                      }),
+            Operation(method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
+                      replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
+                      handler: { _, context in try .json(ExerciseView(try await self.reachableExercise(context, .view))) }),
+            Operation(method: .patch, path: "/api/v1/exercises/{exerciseId}", operationID: "updateExercise", tag: "exercises",
+                      summary: "Change an exercise (admins); fields left out stay", body: ExerciseBody.schema(creating: false),
+                      replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))],
+                      handler: { request, context in
+                          let exercise = try await self.reachableExercise(context, .update)
+                          let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+                          let changed = try Exercise(id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
+                                                     skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
+                                                     ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
+                                                     createdAt: exercise.createdAt)
+                          try await self.saveExercise(changed, creating: false)
+                          return try .json(ExerciseView(changed))
+                      }),
+            Operation(method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
+                      summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],
+                      errors: [409: "Attempts were submitted for the exercise."],
+                      handler: { _, context in
+                          let exercise = try await self.reachableExercise(context, .delete)
+                          do {
+                              try await self.store.deleteExercise(exercise.id)
+                          } catch StoreError.reference(let reason) {
+                              throw Problem(.conflict, "The exercise cannot be deleted: \(reason).")
+                          }
+                          return .noContent()
+                      }),
+        ]
+    }
+
+    /// The exercise named in the path, if the caller may do `action` to it.
+    func reachableExercise(_ context: AppContext, _ action: Action) async throws -> Exercise {
+        let actor = try context.requireActor()
+        let id: ExerciseID = try context.id("exerciseId", of: "exercise")
+        guard let exercise = try await store.exercise(id) else { throw Problem.notFound("exercise") }
+        try AccessPolicy.decide(actor, action, .exercise(exercise)).require("exercise")
+        return exercise
+    }
+
+    private func saveExercise(_ exercise: Exercise, creating: Bool) async throws {
+        do {
+            if creating { try await store.createExercise(exercise) } else { try await store.updateExercise(exercise) }
+        } catch StoreError.reference {
+            throw Problem.invalid(ValidationError(field: "cohorts", "names a cohort that does not exist"))
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+struct NewUserBody: RequestBody {
+    static let fields: Set<String> = ["email", "displayName", "roles", "password"]
+    var email: String
+    var displayName: String
+    var roles: [Role]
+    var password: String?
+    static let schema = object([
+        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+    ], optional: ["password"])
+}
+
+struct UserChangesBody: RequestBody {
+    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password"]
+    var email: String?
+    var displayName: String?
+    var roles: [Role]?
+    var disabled: Bool?
+    var password: String?
+    static let schema = object([
+        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+    ], optional: fields)
+}
+
+extension SteigerAPI {
+    var userOperations: [Operation] {
+        [
+            Operation(method: .get, path: "/api/v1/users", operationID: "listUsers", tag: "users",
+                      summary: "Users the caller may see (admins: everyone; trainers: their cohorts' members; others: themselves)",
+                      query: [.limit, .cursor, .init(name: "role", description: "Only users holding this role.",
+                                                     schema: ["type": "string", "enum": ["admin", "trainer", "learner"]])],
+                      replies: [.init(status: 200, description: "Users, newest first.", schema: PageView<UserView>.schema(of: "User"))],
+                      handler: { request, context in
+                          let actor = try context.requireActor()
+                          let page = try await self.store.users(scope: AccessPolicy.listScope(for: actor), role: try request.queryEnum("role", as: Role.self),
+                                                                page: try request.pageRequest())
+                          return try .json(PageView(page, UserView.init))
+                      }),
+            Operation(method: .post, path: "/api/v1/users", operationID: "createUser", tag: "users", summary: "Add a user (admins)",
+                      body: NewUserBody.schema, replies: [.init(status: 201, description: "The new user.", schema: ref("User"))],
+                      errors: [409: "The email address is taken."],
+                      handler: { request, context in try await self.createUser(&request, context) }),
+            Operation(method: .get, path: "/api/v1/users/{userId}", operationID: "getUser", tag: "users", summary: "One user",
+                      replies: [.init(status: 200, description: "The user.", schema: ref("User"))],
+                      handler: { _, context in
+                          let (user, _) = try await self.reachableUser(context, .view)
+                          return try .json(UserView(user))
+                      }),
+            Operation(method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
+                      summary: "Change a user: anyone their own name and password; admins everything",
+                      body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
+                      errors: [409: "The email address is taken."],
+                      handler: { request, context in try await self.updateUser(&request, context) }),
+        ]
+    }
+
+    /// The user named in the path, if the caller may do `action` to them.
+    func reachableUser(_ context: AppContext, _ action: Action) async throws -> (User, Actor) {
+        let actor = try context.requireActor()
+        let id: UserID = try context.id("userId", of: "user")
+        guard let user = try await store.user(id) else { throw Problem.notFound("user") }
+        try AccessPolicy.decide(actor, action, .user(user, memberships: try await store.memberships(of: id))).require("user")
+        return (user, actor)
+    }
+
+    private func createUser(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        try AccessPolicy.decide(actor, .create, .newRecord).require("user")
+        let body = try await request.decodeJSON(as: NewUserBody.self, context: context)
+        let user = try User(email: body.email, displayName: body.displayName, roles: Set(body.roles), createdAt: configuration.now())
+        if let password = body.password { try Self.checkPassword(password) }
+        let hash = try await body.password.asyncMap { try await self.hashPassword($0) }
+        do {
+            try await store.createUser(user, passwordHash: hash)
+        } catch StoreError.conflict {
+            throw Problem(.conflict, "A user with the email address \(user.email) already exists.")
+        }
+        return try .json(UserView(user), status: .created)
+    }
+
+    private func updateUser(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        var (user, actor) = try await reachableUser(context, .update)
+        let body = try await request.decodeJSON(as: UserChangesBody.self, context: context)
+        let isAdmin = actor.user.has(.admin)
+        if !isAdmin, body.email != nil || body.roles != nil || body.disabled != nil {
+            throw Problem(.forbidden, "Only an administrator can change email addresses, roles or whether an account is disabled.")
+        }
+        if body.disabled == true, user.id == actor.user.id {
+            throw Problem.invalid(ValidationError(field: "disabled", "you cannot disable your own account"))
+        }
+        if let roles = body.roles, user.id == actor.user.id, isAdmin, !roles.contains(.admin) {
+            throw Problem.invalid(ValidationError(field: "roles", "you cannot take the admin role from yourself"))
+        }
+        user = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
+                        roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
+        if let password = body.password { try Self.checkPassword(password) }
+        do {
+            try await store.updateUser(user)
+        } catch StoreError.conflict {
+            throw Problem(.conflict, "A user with the email address \(user.email) already exists.")
+        }
+        if let password = body.password {
+            // Ends the user's sessions, including the caller's own if it is them.
+            try await store.setPasswordHash(try await hashPassword(password), for: user.id)
+        }
+        return try .json(UserView(user))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+import NIOCore
+import SteigerCore
+
+/// What a request carries through middleware and handlers: who sent it and from where.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's IP address (nil in in-process tests).
+    public var remoteAddress: String?
+    /// The authenticated person, if any.
+    public var actor: Actor?
+    /// How they authenticated.
+    public var credential: Credential?
+
+    /// How a request was authenticated.
+    public enum Credential: Sendable, Equatable {
+        /// The session cookie (pages; unsafe methods also need a same-origin request).
+        case session(secret: String)
+        /// A personal API token (scripts).
+        case token
+    }
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// JSON bodies are read up to 1 MiB; media uploads have their own streaming routes.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The authenticated actor, or a 401.
+    func requireActor() throws(Problem) -> Actor {
+        guard let actor else { throw Problem.unauthenticated() }
+        return actor
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Logging
+import SteigerCore
+
+extension SteigerAPI {
+    /// The OpenAPI 3.1 description of every operation, built from the same list as the router.
+    var openAPIDocument: JSONValue {
+        var paths: [String: JSONValue] = [:]
+        for operation in operations {
+            var entry = paths[operation.path]?.objectValue ?? [:]
+            entry[operation.method.rawValue.lowercased()] = Self.describe(operation)
+            paths[operation.path] = .object(entry)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Steiger API",
+                "version": "1",
+                "description": """
+                    Video-response training: users, cohorts, exercises and submissions. Authenticate with the session cookie \
+                    from POST /api/v1/auth/login, or with a personal API token as 'Authorization: Bearer <token>'. Errors are \
+                    application/problem+json. Lists are newest first; pass the `next` of a page as `cursor` for the next one.
+                    """,
+            ],
+            "servers": [["url": "/"]],
+            "security": [["bearerToken": []], ["sessionCookie": []]],
+            "paths": .object(paths),
+            "components": [
+                "securitySchemes": [
+                    "bearerToken": ["type": "http", "scheme": "bearer", "description": "A personal API token (stg_…)."],
+                    "sessionCookie": ["type": "apiKey", "in": "cookie", "name": .string(Self.sessionCookie)],
+                ],
+                "schemas": .object(Self.schemas),
+            ],
+        ]
+    }
+
+    private static func describe(_ operation: Operation) -> JSONValue {
+        var parameters: [JSONValue] = operation.pathParameters.map { name in
+            ["name": .string(name), "in": "path", "required": true,
+             "schema": name == "tokenId" ? ["type": "string"] : ["type": "string", "format": "uuid"]]
+        }
+        parameters += operation.query.map { parameter in
+            ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.description),
+             "schema": parameter.schema]
+        }
+        var responses: [String: JSONValue] = [:]
+        for reply in operation.replies {
+            var response: [String: JSONValue] = ["description": .string(reply.description)]
+            if let schema = reply.schema { response["content"] = .object([reply.contentType: ["schema": schema]]) }
+            if !reply.headers.isEmpty {
+                response["headers"] = .object(reply.headers.mapValues { ["description": .string($0), "schema": ["type": "string"]] })
+            }
+            responses[String(reply.status)] = .object(response)
+        }
+        for (status, description) in operation.errorStatuses {
+            var response: [String: JSONValue] = ["description": .string(description), "content": ["application/problem+json": ["schema": ref("Problem")]]]
+            if status == 429 { response["headers"] = ["Retry-After": ["description": "Seconds to wait.", "schema": ["type": "string"]]] }
+            responses[String(status)] = .object(response)
+        }
+        var description: [String: JSONValue] = [
+            "operationId": .string(operation.operationID),
+            "summary": .string(operation.summary),
+            "tags": [.string(operation.tag)],
+            "responses": .object(responses),
+        ]
+        if !parameters.isEmpty { description["parameters"] = .array(parameters) }
+        if operation.access == .anyone { description["security"] = [] }
+        if let body = operation.body {
+            description["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
+        }
+        return .object(description)
+    }
+
+    static let schemas: [String: JSONValue] = [
+        "User": UserView.schema,
+        "Me": MeView.schema,
+        "Membership": MembershipView.schema,
+        "Cohort": CohortView.schema,
+        "Exercise": ExerciseView.schema,
+        "Submission": SubmissionView.schema,
+        "Token": TokenView.schema,
+        "NewToken": NewTokenView.schema,
+        "Problem": object([
+            "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
+            "errors": ["type": "array", "items": object(["field": ["type": "string"], "message": ["type": "string"]])],
+        ], optional: ["errors"]),
+        "Rubric": object(["criteria": ["type": "array", "minItems": 1, "maxItems": 50, "items": ref("Criterion")]]),
+        "Criterion": object([
+            "key": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "title": ["type": "string", "minLength": 1],
+            "weight": ["type": "number", "exclusiveMinimum": 0],
+            "scale": ["type": "array", "minItems": 2, "maxItems": 10,
+                      "items": object(["value": ["type": "integer"], "label": ["type": "string", "minLength": 1]])],
+        ]),
+        "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
+        "ScaffoldLevel": object([
+            "number": ["type": "integer", "minimum": 0, "maximum": 9], "name": ["type": "string", "minLength": 1],
+            "supports": ["type": "array", "items": ref("Support")],
+        ]),
+        "Support": [
+            "oneOf": [
+                object(["kind": ["const": "modelVideo"], "reference": ["type": "string", "minLength": 1]]),
+                object(["kind": ["const": "script"], "text": ["type": "string", "minLength": 1]]),
+                object(["kind": ["const": "text"], "text": ["type": "string", "minLength": 1]]),
+                object(["kind": ["const": "prompts"], "items": ["type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1]]]),
+                object(["kind": ["const": "checklist"], "items": ["type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1]]]),
+            ],
+        ],
+    ]
+}
+
+extension JSONValue {
+    var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+}

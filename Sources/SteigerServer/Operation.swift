@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+/// One route of the API, with everything the OpenAPI document says about it. The router and
+/// the document are both built from the same list, so the document cannot forget a route.
+struct Operation: Sendable {
+    /// Whether the route needs a logged-in person.
+    enum Access: Sendable { case anyone, authenticated }
+
+    /// A query parameter.
+    struct QueryParameter: Sendable {
+        var name: String
+        var description: String
+        var schema: JSONValue
+    }
+
+    /// A documented response.
+    struct Reply: Sendable {
+        var status: Int
+        var description: String
+        var schema: JSONValue?
+        var contentType = "application/json"
+        var headers: [String: String] = [:]
+    }
+
+    var method: HTTPRequest.Method
+    /// The path as OpenAPI writes it, e.g. `/api/v1/users/{userId}`.
+    var path: String
+    var operationID: String
+    var tag: String
+    var summary: String
+    var access: Access = .authenticated
+    var query: [QueryParameter] = []
+    /// Schema of the JSON request body, if any.
+    var body: JSONValue?
+    /// Success responses (errors are added from what the operation does).
+    var replies: [Reply]
+    /// Extra error statuses this route can answer, with why.
+    var errors: [Int: String] = [:]
+    var handler: @Sendable (inout Request, AppContext) async throws -> Response
+
+    /// Path parameter names, in order.
+    var pathParameters: [String] {
+        path.split(separator: "/").compactMap { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
+        }
+    }
+
+    /// The path in Hummingbird's form (`:userId`).
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
+        }.joined(separator: "/")
+    }
+
+    /// Every error status the route can answer, with a description.
+    var errorStatuses: [Int: String] {
+        var statuses: [Int: String] = [500: "Server error."]
+        if access == .authenticated {
+            statuses[401] = "Not logged in, or the session or token is not valid."
+            statuses[403] = "Not allowed to do this."
+        }
+        if !pathParameters.isEmpty { statuses[404] = "Not found, or out of the caller's reach." }
+        if !query.isEmpty { statuses[422] = "A query parameter is not valid." }
+        if body != nil {
+            statuses[400] = "The body is not JSON."
+            statuses[413] = "The body is too large."
+            statuses[415] = "The body is not sent as application/json."
+            statuses[422] = "A field is missing, unknown or invalid; `errors` names each."
+        }
+        return statuses.merging(errors) { _, specific in specific }
+    }
+}
+
+// MARK: - Reading parameters
+
+extension AppContext {
+    /// A path parameter as a typed identifier; anything that is not an id is a 404, as an unknown id is.
+    func id<Tag>(_ name: String, of what: String) throws(Problem) -> Identifier<Tag> {
+        guard let text = parameters.get(name), let id = Identifier<Tag>(text) else { throw Problem.notFound(what) }
+        return id
+    }
+}
+
+extension Request {
+    /// A query parameter's text.
+    func query(_ name: String) -> String? { uri.queryParameters[Substring(name)].map(String.init) }
+
+    /// The page asked for by `limit` and `cursor`.
+    func pageRequest() throws(Problem) -> PageRequest {
+        var limit = 50
+        if let text = query("limit") {
+            guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
+                throw Problem.invalid(ValidationError(field: "limit", "must be an integer from 1 to \(PageRequest.maximumLimit)"))
+            }
+            limit = value
+        }
+        var cursor: PageCursor?
+        if let text = query("cursor") {
+            guard let parsed = PageCursor(text) else {
+                throw Problem.invalid(ValidationError(field: "cursor", "is not a cursor given out by this list (use the `next` of the previous page)"))
+            }
+            cursor = parsed
+        }
+        return PageRequest(limit: limit, after: cursor)
+    }
+
+    /// An optional identifier in the query.
+    func queryID<Tag>(_ name: String) throws(Problem) -> Identifier<Tag>? {
+        guard let text = query(name) else { return nil }
+        guard let id = Identifier<Tag>(text) else { throw Problem.invalid(ValidationError(field: name, "must be an id (a UUID)")) }
+        return id
+    }
+
+    /// An optional value from a fixed set in the query.
+    func queryEnum<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws(Problem) -> T? where T.RawValue == String {
+        guard let text = query(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw Problem.invalid(ValidationError(field: name, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        return value
+    }
+}
+
+// MARK: - Shared parameter documentation
+
+extension Operation.QueryParameter {
+    static let limit = Self(name: "limit", description: "Items per page, 1 to 200 (default 50).",
+                            schema: ["type": "integer", "minimum": 1, "maximum": 200, "default": 50])
+    static let cursor = Self(name: "cursor", description: "The `next` value of the previous page.", schema: ["type": "string"])
+    static func id(_ name: String, _ description: String) -> Self { Self(name: name, description: description, schema: ["type": "string", "format": "uuid"]) }
+}
+
+/// Policy decisions as HTTP answers.
+extension Decision {
+    /// Throws 403 or 404 unless allowed.
+    func require(_ what: String) throws(Problem) {
+        switch self {
+        case .allow: return
+        case .forbid: throw Problem(.forbidden, "You may see this \(what) but not do that to it.")
+        case .hide: throw Problem.notFound(what)
+        }
+    }
+}

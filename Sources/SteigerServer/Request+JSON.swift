@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SteigerCore
+
+/// A request body the API reads: its fields are listed so that unknown ones are refused
+/// (the OpenAPI document says `additionalProperties: false`) and typos do not pass silently.
+protocol RequestBody: Decodable, Sendable {
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// Reads and decodes a JSON body, answering bad input with a problem that names the field:
+    /// 415 for another content type, 413 over the size limit, 400 for text that is not JSON,
+    /// 422 for a missing, unknown or mistyped field or a value the domain refuses.
+    mutating func decodeJSON<T: RequestBody>(as type: T.Type, context: AppContext) async throws -> T {
+        let contentType = headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard contentType == "application/json" else {
+            throw Problem(.unsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: context.maxUploadSize)
+        } catch {
+            throw Problem(.contentTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw Problem(.badRequest, "The body is not valid JSON.")
+        }
+        guard let members = object as? [String: Any] else {
+            throw Problem(.unprocessableContent, "The body must be a JSON object.", errors: [.init(field: "(body)", message: "must be an object")])
+        }
+        let unknown = Set(members.keys).subtracting(T.fields).sorted()
+        if !unknown.isEmpty {
+            throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: "is not a known field (known: \(T.fields.sorted().joined(separator: ", ")))") }))
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as ValidationError {
+            throw Problem.invalid(error)
+        } catch let error as DecodingError {
+            throw Problem.invalid(ValidationError(error.problem))
+        }
+    }
+}
+
+extension DecodingError {
+    /// The field and what is wrong with it, in words.
+    var problem: [ValidationError.Problem] {
+        switch self {
+        case .keyNotFound(let key, let context):
+            return [.init(field: ValidationError.fieldPath(context.codingPath + [key]), message: "is required")]
+        case .typeMismatch(let type, let context):
+            return [.init(field: Self.field(context), message: "must be \(Self.describe(type))")]
+        case .valueNotFound(let type, let context):
+            return [.init(field: Self.field(context), message: "must be \(Self.describe(type)), not null")]
+        case .dataCorrupted(let context):
+            return [.init(field: Self.field(context), message: context.debugDescription)]
+        @unknown default:
+            return [.init(field: "(body)", message: "could not be read")]
+        }
+    }
+
+    private static func field(_ context: Context) -> String {
+        context.codingPath.isEmpty ? "(body)" : ValidationError.fieldPath(context.codingPath)
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try APIJSON.encoder.encode(value))))
+    }
+
+    /// An empty 204.
+    static func noContent(headers: HTTPFields = [:]) -> Response { Response(status: .noContent, headers: headers) }
+}
+
+/// The API's JSON conventions: camelCase keys, ISO 8601 times with milliseconds, sorted keys.
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        return encoder
+    }()
+}

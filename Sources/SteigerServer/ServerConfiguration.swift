@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+
+/// How the server runs.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on (0: any free port).
+    public var port: Int
+    /// How long a login lasts.
+    public var sessionLifetime: TimeInterval
+    /// bcrypt work factor for new password hashes (12 in production; tests use less).
+    public var bcryptCost: UInt8
+    /// Mark the session cookie `Secure` (when served over HTTPS, directly or behind a proxy).
+    public var secureCookies: Bool
+    /// Failed logins allowed per account within ``loginWindow``.
+    public var loginFailuresPerAccount: Int
+    /// Failed logins allowed per address within ``loginWindow``.
+    public var loginFailuresPerAddress: Int
+    /// The window for counting failed logins.
+    public var loginWindow: TimeInterval
+    /// The clock (tests move it forward to expire sessions).
+    public var now: @Sendable () -> Date
+
+    /// The defaults: port 8080 on loopback, 7-day sessions, bcrypt cost 12, 5 failures per
+    /// account and 20 per address per 15 minutes.
+    public init(host: String = "127.0.0.1", port: Int = 8080, sessionLifetime: TimeInterval = 7 * 24 * 3600, bcryptCost: UInt8 = 12,
+                secureCookies: Bool = false, loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20,
+                loginWindow: TimeInterval = 15 * 60, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.host = host
+        self.port = port
+        self.sessionLifetime = sessionLifetime
+        self.bcryptCost = bcryptCost
+        self.secureCookies = secureCookies
+        self.loginFailuresPerAccount = loginFailuresPerAccount
+        self.loginFailuresPerAddress = loginFailuresPerAddress
+        self.loginWindow = loginWindow
+        self.now = now
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+import Prometheus
+import SteigerCore
+import SteigerStore
+
+/// The REST API under `/api/v1`: its operations, and what every operation shares
+/// (authentication, turning errors into problems, metrics).
+final class SteigerAPI: Sendable {
+    let store: Store
+    let configuration: ServerConfiguration
+    let throttle: LoginThrottle
+    let metrics: HTTPMetrics
+    /// A hash of a random secret, checked against when an account is unknown, so that the answer
+    /// takes as long as for a known account.
+    let unusableHash: String
+    static let sessionCookie = "steiger_session"
+    static let routeHeader = HTTPField.Name("X-Steiger-Route")!
+
+    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) {
+        self.store = store
+        self.configuration = configuration
+        throttle = LoginThrottle(perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
+                                 window: configuration.loginWindow)
+        metrics = HTTPMetrics(registry: registry)
+        unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: configuration.bcryptCost)
+    }
+
+    /// Every operation, in the order the document lists them.
+    var operations: [Operation] {
+        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + serviceOperations
+    }
+
+    /// Answers one request for `operation`: authenticates when needed, runs the handler, turns
+    /// any error into a problem, and labels the response with the route for metrics and logs.
+    func run(_ operation: Operation, _ request: Request, _ context: AppContext) async -> Response {
+        var request = request
+        var context = context
+        var response: Response
+        do {
+            if operation.access == .authenticated {
+                try await authenticate(request, &context)
+            }
+            response = try await operation.handler(&request, context)
+        } catch {
+            let problem = Problem(from: error)
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
+        }
+        response.headers[Self.routeHeader] = operation.path
+        return response
+    }
+
+    /// Finds the person behind a bearer token or the session cookie; 401 when neither is valid.
+    func authenticate(_ request: Request, _ context: inout AppContext) async throws {
+        let now = configuration.now()
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw Problem.unauthenticated("The Authorization header must be 'Bearer <token>'.")
+            }
+            guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled else {
+                throw Problem.unauthenticated("The API token is not valid: unknown, expired or revoked.")
+            }
+            context.actor = try await store.actor(for: user)
+            context.credential = .token
+        } else if let secret = request.cookies[Self.sessionCookie]?.value, !secret.isEmpty {
+            guard let user = try await store.sessionUser(secret: secret, now: now), !user.isDisabled else {
+                throw Problem.unauthenticated("Your session has ended; log in again.")
+            }
+            try refuseCrossSite(request)
+            context.actor = try await store.actor(for: user)
+            context.credential = .session(secret: secret)
+        } else {
+            throw Problem.unauthenticated()
+        }
+        context.logger[metadataKey: "user"] = .string(context.actor!.user.id.description)
+    }
+
+    /// A cookie-authenticated request that changes something must come from our own pages:
+    /// its Origin (which browsers always send on such requests) must be this server.
+    private func refuseCrossSite(_ request: Request) throws(Problem) {
+        guard ![.get, .head, .options].contains(request.method), let origin = request.headers[.origin] else { return }
+        let host = request.head.authority ?? ""
+        guard let originHost = URLComponents(string: origin).map({ components in
+            (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
+        }), originHost == host else {
+            throw Problem(.forbidden, "Cross-site requests are refused; use an API token for scripts.")
+        }
+    }
+
+    // MARK: - Passwords
+
+    /// bcrypt is slow on purpose: it runs on a thread pool, not on the event loop.
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = configuration.bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// Checks a new password: 10 to 1000 characters.
+    static func checkPassword(_ password: String, field: String = "password") throws(ValidationError) {
+        if password.count < 10 { throw ValidationError(field: field, "must be at least 10 characters") }
+        if password.count > 1000 { throw ValidationError(field: field, "must be at most 1000 characters") }
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import SteigerCore
+import SteigerStore
+
+// What the API answers, and the schemas the OpenAPI document gives for it, side by side.
+
+struct UserView: Encodable {
+    var id: String
+    var email: String
+    var displayName: String
+    var roles: [String]
+    var disabled: Bool
+    var createdAt: Date
+
+    init(_ user: User) {
+        id = user.id.description
+        email = user.email
+        displayName = user.displayName
+        roles = user.roles.sorted().map(\.rawValue)
+        disabled = user.isDisabled
+        createdAt = user.createdAt
+    }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "email": ["type": "string", "format": "email"], "displayName": ["type": "string"],
+        "roles": ["type": "array", "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "disabled": ["type": "boolean"], "createdAt": dateTime,
+    ])
+}
+
+struct MembershipView: Encodable {
+    var cohortId: String
+    var userId: String
+    var part: String
+    var user: UserView?
+
+    init(_ membership: Membership, user: User? = nil) {
+        cohortId = membership.cohortID.description
+        userId = membership.userID.description
+        part = membership.part.rawValue
+        self.user = user.map(UserView.init)
+    }
+
+    static let schema: JSONValue = object([
+        "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]], "user": ref("User"),
+    ], optional: ["user"])
+}
+
+struct MeView: Encodable {
+    var user: UserView
+    var memberships: [MembershipView]
+
+    static let schema: JSONValue = object(["user": ref("User"), "memberships": ["type": "array", "items": ref("Membership")]])
+}
+
+struct CohortView: Encodable {
+    var id: String
+    var name: String
+    var description: String?
+    var createdAt: Date
+
+    init(_ cohort: Cohort) {
+        id = cohort.id.description
+        name = cohort.name
+        description = cohort.description
+        createdAt = cohort.createdAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(description, forKey: .description)  // null when empty, not left out
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, name, description, createdAt }
+
+    static let schema: JSONValue = object(["id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime])
+}
+
+struct ExerciseView: Encodable {
+    var id: String
+    var title: String
+    var instructions: String
+    var skillKey: String
+    var rubric: Rubric
+    var ladder: ScaffoldLadder
+    var cohorts: [String]
+    var createdAt: Date
+
+    init(_ exercise: Exercise) {
+        id = exercise.id.description
+        title = exercise.title
+        instructions = exercise.instructions
+        skillKey = exercise.skillKey
+        rubric = exercise.rubric
+        ladder = exercise.ladder
+        cohorts = exercise.cohorts.map(\.description).sorted()
+        createdAt = exercise.createdAt
+    }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "title": ["type": "string"], "instructions": ["type": "string"], "skillKey": ["type": "string"],
+        "rubric": ref("Rubric"), "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "createdAt": dateTime,
+    ])
+}
+
+struct SubmissionView: Encodable {
+    var id: String
+    var learnerId: String
+    var exerciseId: String
+    var attempt: Int
+    var status: String
+    var scaffoldLevel: Int
+    var failureReason: String?
+    var createdAt: Date
+
+    init(_ submission: Submission) {
+        id = submission.id.description
+        learnerId = submission.learnerID.description
+        exerciseId = submission.exerciseID.description
+        attempt = submission.attempt
+        status = submission.status.rawValue
+        scaffoldLevel = submission.scaffoldLevel
+        failureReason = submission.failureReason
+        createdAt = submission.createdAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(learnerId, forKey: .learnerId)
+        try container.encode(exerciseId, forKey: .exerciseId)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(status, forKey: .status)
+        try container.encode(scaffoldLevel, forKey: .scaffoldLevel)
+        try container.encode(failureReason, forKey: .failureReason)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, learnerId, exerciseId, attempt, status, scaffoldLevel, failureReason, createdAt }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "learnerId": uuid, "exerciseId": uuid, "attempt": ["type": "integer", "minimum": 1],
+        "status": ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })],
+        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]], "createdAt": dateTime,
+    ])
+}
+
+struct TokenView: Encodable {
+    var id: String
+    var name: String
+    var prefix: String
+    var createdAt: Date
+    var expiresAt: Date?
+    var lastUsedAt: Date?
+    var revokedAt: Date?
+
+    init(_ token: APIToken) {
+        id = token.id
+        name = token.name
+        prefix = token.prefix
+        createdAt = token.createdAt
+        expiresAt = token.expiresAt
+        lastUsedAt = token.lastUsedAt
+        revokedAt = token.revokedAt
+    }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "name": ["type": "string"], "prefix": ["type": "string"], "createdAt": dateTime,
+        "expiresAt": nullableDateTime, "lastUsedAt": nullableDateTime, "revokedAt": nullableDateTime,
+    ], optional: ["expiresAt", "lastUsedAt", "revokedAt"])
+}
+
+struct NewTokenView: Encodable {
+    var token: TokenView
+    var secret: String
+
+    static let schema: JSONValue = object(["token": ref("Token"), "secret": ["type": "string", "description": "Shown once; keep it safe."]])
+}
+
+/// A page of items with the cursor of the next page (null on the last).
+struct PageView<Item: Encodable>: Encodable {
+    var items: [Item]
+    var next: String?
+
+    init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
+        items = page.items.map(transform)
+        next = page.next?.text
+    }
+
+    init(items: [Item]) {
+        self.items = items
+        next = nil
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(next, forKey: .next)
+    }
+
+    private enum CodingKeys: String, CodingKey { case items, next }
+
+    static func schema(of item: String) -> JSONValue {
+        object(["items": ["type": "array", "items": ref(item)], "next": ["type": ["string", "null"]]])
+    }
+}
+
+// MARK: - Schema helpers
+
+let uuid: JSONValue = ["type": "string", "format": "uuid"]
+let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+let nullableDateTime: JSONValue = ["type": ["string", "null"], "format": "date-time"]
+
+func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+/// An object schema whose properties are all required unless listed in `optional`.
+func object(_ properties: [String: JSONValue], optional: Set<String> = [], additional: Bool = false) -> JSONValue {
+    [
+        "type": "object",
+        "properties": .object(properties),
+        "required": .array(properties.keys.filter { !optional.contains($0) }.sorted().map { .string($0) }),
+        "additionalProperties": .bool(additional),
+    ]
+}
