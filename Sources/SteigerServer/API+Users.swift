@@ -76,13 +76,12 @@ extension SteigerAPI {
         let actor = try context.requireActor()
         try AccessPolicy.decide(actor, .create, .newRecord).require("user")
         let body = try await request.decodeJSON(as: NewUserBody.self, context: context)
-        let user = try User(email: body.email, displayName: body.displayName, roles: Set(body.roles), createdAt: configuration.now())
-        if let password = body.password { try Self.checkPassword(password) }
-        let hash = try await body.password.asyncMap { try await self.hashPassword($0) }
+        let user: User
         do {
-            try await store.createUser(user, passwordHash: hash)
+            user = try await accounts.createUser(email: body.email, displayName: body.displayName, roles: Set(body.roles),
+                                                 password: body.password, now: configuration.now())
         } catch StoreError.conflict {
-            throw Problem(.conflict, "A user with the email address \(user.email) already exists.")
+            throw Problem(.conflict, "A user with the email address \(body.email.lowercased()) already exists.")
         }
         return try .json(UserView(user), status: .created)
     }
@@ -102,7 +101,7 @@ extension SteigerAPI {
         }
         user = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
                         roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
-        if let password = body.password { try Self.checkPassword(password) }
+        if let password = body.password { try Accounts.checkPassword(password) }
         do {
             try await store.updateUser(user)
         } catch StoreError.conflict {
@@ -110,15 +109,8 @@ extension SteigerAPI {
         }
         if let password = body.password {
             // Ends the user's sessions, including the caller's own if it is them.
-            try await store.setPasswordHash(try await hashPassword(password), for: user.id)
+            try await accounts.setPassword(password, for: user.id)
         }
         return try .json(UserView(user))
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

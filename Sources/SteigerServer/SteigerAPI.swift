@@ -15,6 +15,7 @@ final class SteigerAPI: Sendable {
     let configuration: ServerConfiguration
     let throttle: LoginThrottle
     let metrics: HTTPMetrics
+    let accounts: Accounts
     /// A hash of a random secret, checked against when an account is unknown, so that the answer
     /// takes as long as for a known account.
     let unusableHash: String
@@ -27,6 +28,7 @@ final class SteigerAPI: Sendable {
         throttle = LoginThrottle(perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
                                  window: configuration.loginWindow)
         metrics = HTTPMetrics(registry: registry)
+        accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
         unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: configuration.bcryptCost)
     }
 
@@ -95,21 +97,8 @@ final class SteigerAPI: Sendable {
         }
     }
 
-    // MARK: - Passwords
-
-    /// bcrypt is slow on purpose: it runs on a thread pool, not on the event loop.
-    func hashPassword(_ password: String) async throws -> String {
-        let cost = configuration.bcryptCost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
-    }
-
+    /// Checks a password against its bcrypt hash, off the event loops.
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
-    }
-
-    /// Checks a new password: 10 to 1000 characters.
-    static func checkPassword(_ password: String, field: String = "password") throws(ValidationError) {
-        if password.count < 10 { throw ValidationError(field: field, "must be at least 10 characters") }
-        if password.count > 1000 { throw ValidationError(field: field, "must be at most 1000 characters") }
     }
 }

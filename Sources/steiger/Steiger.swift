@@ -3,10 +3,10 @@ import SteigerMedia
 
 /// The `steiger` command: the service and its tools in one binary.
 @main
-struct Steiger: ParsableCommand {
+struct Steiger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steiger",
         abstract: "Video-response training: read, preview and assess role-play recordings.",
-        subcommands: [ProbeCommand.self, ThumbnailCommand.self, StoryboardCommand.self, TranscodeCommand.self, BatchCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self, ProbeCommand.self, ThumbnailCommand.self, StoryboardCommand.self, TranscodeCommand.self, BatchCommand.self, BenchCommand.self]
     )
 }

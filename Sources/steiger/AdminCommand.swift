@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import SteigerCore
+import SteigerServer
+import SteigerStore
+
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
+        abstract: "Manage accounts from the command line.",
+        subcommands: [CreateUser.self, ResetPassword.self, CreateToken.self]
+    )
+
+    /// Reads a password from standard input (one line), for `--password-stdin`.
+    static func readPassword() throws -> String {
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+        return line
+    }
+
+    /// Runs `body` with a migrated store, closing it afterwards, and turns domain errors into messages.
+    static func withAccounts(_ service: ServiceOptions, _ body: (Accounts, Store) async throws -> Void) async throws {
+        let logger = service.makeLogger()
+        let store = try await service.openStore(logger: logger)
+        do {
+            try await store.migrate()
+            try await body(Accounts(store: store), store)
+            await store.close()
+        } catch let error as SteigerCore.ValidationError {
+            await store.close()
+            throw ValidationError(error.description)
+        } catch let error as StoreError {
+            await store.close()
+            throw ValidationError(error.description)
+        }
+    }
+
+    struct CreateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create-user", abstract: "Add a user; prints the password when it was generated.")
+        @OptionGroup var service: ServiceOptions
+        @Option(help: "Email address (the login).") var email: String
+        @Option(help: "Name shown to others.") var name: String
+        @Option(help: "A role: admin, trainer or learner (repeat for several).") var role: [String] = ["learner"]
+        @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
+
+        func run() async throws {
+            let roles = try Set(role.map { text in
+                guard let role = Role(rawValue: text) else { throw ValidationError("unknown role \(text): use admin, trainer or learner") }
+                return role
+            })
+            let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()
+            try await AdminCommand.withAccounts(service) { accounts, _ in
+                let user = try await accounts.createUser(email: email, displayName: name, roles: roles, password: password)
+                print("Created \(user.email) (\(user.roles.sorted().map(\.rawValue).joined(separator: ", "))), id \(user.id)")
+                if !passwordStdin { print("Password: \(password)") }
+            }
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reset-password",
+                                                        abstract: "Give a user a new password (ending their sessions); prints it when generated.")
+        @OptionGroup var service: ServiceOptions
+        @Option(help: "The user's email address.") var email: String
+        @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
+
+        func run() async throws {
+            let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()
+            try await AdminCommand.withAccounts(service) { accounts, _ in
+                let user = try await accounts.user(email: email)
+                try await accounts.setPassword(password, for: user.id)
+                print("New password set for \(user.email).")
+                if !passwordStdin { print("Password: \(password)") }
+            }
+        }
+    }
+
+    struct CreateToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create-token",
+                                                        abstract: "Make a personal API token for a user; the secret is printed once.")
+        @OptionGroup var service: ServiceOptions
+        @Option(help: "The user's email address.") var email: String
+        @Option(help: "What the token is for.") var name = "command line"
+        @Option(help: "Days until it expires (default: never).") var expiresInDays: Int?
+
+        func run() async throws {
+            if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be from 1 to 3650") }
+            try await AdminCommand.withAccounts(service) { accounts, store in
+                let user = try await accounts.user(email: email)
+                let (_, secret) = try await store.createToken(for: user.id, name: name,
+                                                              expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) })
+                print(secret)
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SteigerServer
+import SteigerStore
+import UnixSignals
+
+/// Where the data lives and how to log: shared by serve, migrate and admin.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: "Directory for the SQLite database and media (default ./data). STEIGER_DATABASE_URL=postgres://… puts the database on PostgreSQL.")
+    var data: String = "data"
+
+    @Option(help: "Log format: text or json (default: text on a terminal, json otherwise).")
+    var logFormat: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if let logFormat, !["text", "json"].contains(logFormat) { throw ValidationError("--log-format must be text or json") }
+    }
+
+    /// Sets up logging once for the process and returns the logger to use.
+    func makeLogger() -> Logger {
+        let json = logFormat.map { $0 == "json" } ?? (isatty(STDERR_FILENO) == 0)
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "steiger")
+    }
+
+    var dataDirectory: String { (data as NSString).standardizingPath }
+
+    /// Opens the store named by the environment (PostgreSQL) or under the data directory (SQLite).
+    func openStore(logger: Logger) async throws -> Store {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let location = try DatabaseLocation.from(environment: ProcessInfo.processInfo.environment, dataDirectory: dataDirectory)
+        logger.info("opening the database", metadata: ["database": .string(location.description)])
+        return try await Store.open(location, logger: logger)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Steiger service (migrates the database first; creates the first administrator on an empty one)."
+    )
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(help: "Email address of the first administrator, made on an empty database.")
+    var adminEmail = "admin@steiger.local"
+
+    @Flag(help: "Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).")
+    var secureCookies = false
+
+    func run() async throws {
+        let logger = service.makeLogger()
+        let store = try await service.openStore(logger: logger)
+        do {
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
+            let credentialsFile = service.dataDirectory + "/initial-admin.txt"
+            let accounts = Accounts(store: store)
+            let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
+            let configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
+            let app = buildApplication(store: store, configuration: configuration, logger: logger) { port in
+                let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
+                var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
+                if let created {
+                    lines.append("First administrator: \(created.email) / \(created.password) (also in \(credentialsFile))")
+                } else if FileManager.default.fileExists(atPath: credentialsFile) {
+                    lines.append("First administrator's credentials: \(credentialsFile)")
+                }
+                lines.append("API: http://\(shownHost):\(port)/api/v1/openapi.json · Stop with Ctrl-C.")
+                print(lines.joined(separator: "\n"))
+                fflush(nil)
+            }
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            logger.info("stopped")
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Bring the database schema up to date (serve does this too).")
+
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let logger = service.makeLogger()
+        let store = try await service.openStore(logger: logger)
+        defer { Task { await store.close() } }
+        let applied = try await store.migrate()
+        print(applied.isEmpty ? "The schema is up to date (version \(Schema.latestVersion))."
+                              : "Applied migrations \(applied.map(String.init).joined(separator: ", ")); the schema is at version \(Schema.latestVersion).")
+        await store.close()
+    }
+}
