@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import SteigerCore
+import SteigerServer
+import SteigerTestSupport
+import Testing
+
+@Suite("Authentication through HTTP, on every engine")
+struct AuthenticationTests {
+    @Test("login sets an HttpOnly, SameSite, expiring session cookie that works until logout", arguments: TestEngine.available)
+    func login(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let reply = try await server.request(.post, "/api/v1/auth/login",
+                                                 json: ["email": "  Trainer-A@Example.org ", "password": .string(World.password)])
+            #expect(reply.status == 200)
+            let setCookie = try #require(reply.headers[.setCookie])
+            #expect(setCookie.hasPrefix("steiger_session=") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
+            #expect(setCookie.contains("Max-Age=604800") && setCookie.contains("Path=/"))
+            #expect((reply["user"] as? [String: Any])?["email"] as? String == "trainer-a@example.org")
+            let cookie = String(setCookie.split(separator: ";")[0])
+            let me = try await server.request(.get, "/api/v1/me", cookie: cookie)
+            #expect(me.status == 200 && (me["memberships"] as? [Any])?.count == 1)
+            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie).status == 204)
+            let after = try await server.request(.get, "/api/v1/me", cookie: cookie)
+            #expect(after.status == 401 && after["detail"] as? String == "Your session has ended; log in again.")
+        }
+    }
+
+    @Test("a wrong password and an unknown account get the same 401; a disabled account gets 403", arguments: TestEngine.available)
+    func wrongPassword(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let wrong = try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-a1@example.org", "password": "not the password"])
+            let unknown = try await server.request(.post, "/api/v1/auth/login", json: ["email": "nobody@example.org", "password": "not the password"])
+            #expect(wrong.status == 401 && unknown.status == 401)
+            #expect(wrong.headers[.contentType] == "application/problem+json")
+            #expect(wrong["detail"] as? String == "The email address or the password is wrong." && wrong["detail"] as? String == unknown["detail"] as? String)
+            #expect(wrong.headers[.setCookie] == nil)
+            let disabled = try await server.request(.post, "/api/v1/auth/login", json: ["email": "disabled@example.org", "password": .string(World.password)])
+            #expect(disabled.status == 403 && (disabled["detail"] as? String)?.contains("disabled") == true)
+            // A disabled account's token stops working too.
+            #expect(try await server.request(.get, "/api/v1/me", as: server.world.disabled).status == 401)
+        }
+    }
+
+    @Test("a session expires after its lifetime", arguments: TestEngine.available)
+    func expiredSession(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.sessionLifetime = 3600 }) { server in
+            let cookie = try await server.login(server.world.learnerA1)
+            server.clock.advance(3599)
+            #expect(try await server.request(.get, "/api/v1/me", cookie: cookie).status == 200)
+            server.clock.advance(2)
+            let expired = try await server.request(.get, "/api/v1/me", cookie: cookie)
+            #expect(expired.status == 401 && expired.headers[.wwwAuthenticate] == "Bearer realm=\"steiger\"")
+        }
+    }
+
+    @Test("API tokens: shown once, listed without the secret, refused once revoked", arguments: TestEngine.available)
+    func tokens(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let cookie = try await server.login(server.world.trainerA)
+            let made = try await server.request(.post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30])
+            #expect(made.status == 201)
+            let secret = try #require(made["secret"] as? String)
+            let id = try #require((made["token"] as? [String: Any])?["id"] as? String)
+            let bearer: HTTPFields = [.authorization: "Bearer \(secret)"]
+            let me = try await server.request(.get, "/api/v1/me", headers: bearer)
+            #expect(me.status == 200 && (me["user"] as? [String: Any])?["email"] as? String == "trainer-a@example.org")
+            let listed = try await server.request(.get, "/api/v1/me/tokens", headers: bearer)
+            #expect(listed.items.contains { $0["id"] as? String == id } && !listed.body.contains(secret))
+            // Another user cannot revoke it.
+            #expect(try await server.request(.delete, "/api/v1/me/tokens/\(id)", as: server.world.trainerB).status == 404)
+            #expect(try await server.request(.delete, "/api/v1/me/tokens/\(id)", headers: bearer).status == 204)
+            let revoked = try await server.request(.get, "/api/v1/me", headers: bearer)
+            #expect(revoked.status == 401 && (revoked["detail"] as? String)?.contains("revoked") == true)
+            #expect(try await server.request(.get, "/api/v1/me", headers: [.authorization: "Basic abc"]).status == 401)
+            server.clock.advance(31 * 86400)
+            let other = try await server.request(.post, "/api/v1/me/tokens", as: server.world.trainerA, json: ["name": "short", "expiresInDays": 1])
+            let shortSecret = try #require(other["secret"] as? String)
+            server.clock.advance(86401)
+            #expect(try await server.request(.get, "/api/v1/me", headers: [.authorization: "Bearer \(shortSecret)"]).status == 401)
+        }
+    }
+
+    @Test("failed logins are limited per account, then allowed again after the window", arguments: TestEngine.available)
+    func rateLimit(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            for _ in 0..<5 {
+                #expect(try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": "guess guess"]).status == 401)
+            }
+            // Now even the right password waits.
+            let limited = try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": .string(World.password)])
+            #expect(limited.status == 429)
+            let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
+            #expect(retryAfter > 0 && retryAfter <= 900)
+            // Other accounts are not affected.
+            _ = try await server.login(server.world.learnerA1)
+            server.clock.advance(Double(retryAfter))
+            _ = try await server.login(server.world.learnerB)
+        }
+    }
+
+    @Test("a cookie-authenticated change from another site is refused", arguments: [TestEngine.sqlite])
+    func crossSite(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let cookie = try await server.login(server.world.admin)
+            let foreign = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Evil"], headers: [.origin: "https://evil.example"])
+            #expect(foreign.status == 403)
+            let own = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Fine"], headers: [.origin: "http://localhost"])
+            #expect(own.status == 201)
+        }
+    }
+}

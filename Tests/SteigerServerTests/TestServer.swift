@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SteigerCore
+import SteigerServer
+import SteigerStore
+import SteigerTestSupport
+import Synchronization
+import Testing
+
+/// A clock tests move forward (to expire sessions and login windows).
+final class TestClock: Sendable {
+    private let current = Mutex(Date())
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
+}
+
+/// A seeded world behind the real application, driven in process through its HTTP interface.
+struct TestServer {
+    let store: Store
+    let world: World
+    let clock: TestClock
+    let client: any TestClientProtocol
+    /// A live API token per seeded user (by email).
+    let tokens: [String: String]
+
+    /// Runs `body` against a fresh database on `engine` with the world seeded (every user's
+    /// password is ``World/password``).
+    static func with(_ engine: TestEngine, configure: (inout ServerConfiguration) -> Void = { _ in },
+                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let clock = TestClock()
+            var configuration = ServerConfiguration(bcryptCost: 4, now: { clock.now })
+            configure(&configuration)
+            let accounts = Accounts(store: store, bcryptCost: 4)
+            let world = try await World.seed(store, passwordHash: try await accounts.hash(World.password))
+            var tokens: [String: String] = [:]
+            for user in world.users { tokens[user.email] = try await store.createToken(for: user.id, name: "test", expiresAt: nil).secret }
+            let app = buildApplication(store: store, configuration: configuration, logger: TestDatabase.logger)
+            let fixedTokens = tokens
+            try await app.test(.router) { client in
+                try await body(TestServer(store: store, world: world, clock: clock, client: client, tokens: fixedTokens))
+            }
+        }
+    }
+
+    /// Sends a request; `as` authenticates with that user's token, `cookie` with a session.
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ path: String, as user: User? = nil, cookie: String? = nil, json: JSONValue? = nil,
+                 body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let user { headers[.authorization] = "Bearer \(tokens[user.email]!)" }
+        if let cookie { headers[.cookie] = cookie }
+        var buffer: ByteBuffer?
+        if let json {
+            headers[.contentType] = headers[.contentType] ?? "application/json"
+            buffer = ByteBuffer(bytes: json.encoded())
+        } else if let body {
+            buffer = ByteBuffer(string: body)
+        }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+    }
+
+    /// Logs in and returns the `Cookie` header value.
+    func login(_ user: User, password: String = World.password) async throws -> String {
+        let reply = try await request(.post, "/api/v1/auth/login", json: ["email": .string(user.email), "password": .string(password)])
+        #expect(reply.status == 200, "login of \(user.email): \(reply.body)")
+        let setCookie = try #require(reply.headers[.setCookie])
+        return String(setCookie.split(separator: ";")[0])
+    }
+}
+
+/// A response as a test reads it.
+struct Reply {
+    var status: Int
+    var headers: HTTPFields
+    var body: String
+
+    /// The body parsed as JSON.
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
+    /// A top-level member of a JSON object body.
+    subscript(_ key: String) -> Any? { (json as? [String: Any])?[key] }
+    /// The `items` of a page.
+    var items: [[String: Any]] { (self["items"] as? [[String: Any]]) ?? [] }
+    /// The fields named by a problem's `errors`.
+    var problemFields: [String] { ((self["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String } }
+}
