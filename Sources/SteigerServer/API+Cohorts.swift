@@ -6,8 +6,21 @@ import SteigerStore
 
 struct CohortBody: RequestBody {
     static let fields: Set<String> = ["name", "description"]
+    static let nullableFields: Set<String> = ["description"]
     var name: String?
     var description: String?
+    /// Whether `description` was sent at all (null clears it; leaving it out keeps it).
+    var descriptionGiven = false
+
+    private enum CodingKeys: String, CodingKey { case name, description }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        descriptionGiven = container.contains(.description)
+    }
+
     static let createSchema = object(["name": ["type": "string", "minLength": 1, "maxLength": 200],
                                       "description": ["type": ["string", "null"], "maxLength": 10000]], optional: ["description"])
     static let changeSchema = object(["name": ["type": "string", "minLength": 1, "maxLength": 200],
@@ -50,7 +63,7 @@ extension SteigerAPI {
                       handler: { request, context in
                           let (cohort, _) = try await self.reachableCohort(context, .update)
                           let body = try await request.decodeJSON(as: CohortBody.self, context: context)
-                          let changed = try Cohort(id: cohort.id, name: body.name ?? cohort.name, description: body.description ?? cohort.description,
+                          let changed = try Cohort(id: cohort.id, name: body.name ?? cohort.name, description: body.descriptionGiven ? body.description : cohort.description,
                                                    createdAt: cohort.createdAt)
                           try await self.store.updateCohort(changed)
                           return try .json(CohortView(changed))

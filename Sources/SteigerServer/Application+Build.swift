@@ -12,7 +12,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let api = SteigerAPI(store: store, configuration: configuration, registry: registry)
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestLogMiddleware(metrics: api.metrics))
+    router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations)))
     for operation in api.operations {
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
             await api.run(operation, request, context)
@@ -31,6 +31,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let metrics: HTTPMetrics
+    let routes: RouteTable
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
@@ -44,8 +45,14 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            // Only errors outside the operations reach here: no route (404) or method (405).
-            response = (try? Problem(from: error).response(from: request, context: context)) ?? Response(status: .internalServerError)
+            // Only errors outside the operations reach here: no route (404), or a known path
+            // asked with a method it does not take (405, with the methods it does).
+            var problem = Problem(from: error)
+            if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
+                problem = Problem(.methodNotAllowed, "This address takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue).",
+                                  headers: [.allow: allowed.joined(separator: ", ")])
+            }
+            response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
         let route = response.headers[SteigerAPI.routeHeader] ?? "unmatched"
         response.headers[SteigerAPI.routeHeader] = nil
@@ -60,5 +67,24 @@ struct RequestLogMiddleware: RouterMiddleware {
             "duration_ms": .string(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)),
         ])
         return response
+    }
+}
+
+/// The operations' path templates, to tell "no such address" (404) from "not with this method" (405).
+struct RouteTable: Sendable {
+    private let routes: [(segments: [Substring], method: String)]
+
+    init(_ operations: [Operation]) {
+        routes = operations.map { ($0.path.split(separator: "/"), $0.method.rawValue) }
+    }
+
+    /// The methods `path` takes, or nil when no template matches it.
+    func methods(for path: String) -> [String]? {
+        let parts = path.split(separator: "/")
+        let matching = routes.filter { route in
+            route.segments.count == parts.count
+                && zip(route.segments, parts).allSatisfy { template, part in template.hasPrefix("{") || template == part }
+        }
+        return matching.isEmpty ? nil : Array(Set(matching.map(\.method))).sorted()
     }
 }

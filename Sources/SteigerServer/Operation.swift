@@ -100,7 +100,7 @@ extension Request {
             limit = value
         }
         var cursor: PageCursor?
-        if let text = query("cursor") {
+        if let text = query("cursor"), !text.isEmpty {
             guard let parsed = PageCursor(text) else {
                 throw Problem.invalid(ValidationError(field: "cursor", "is not a cursor given out by this list (use the `next` of the previous page)"))
             }
@@ -131,7 +131,7 @@ extension Request {
 extension Operation.QueryParameter {
     static let limit = Self(name: "limit", description: "Items per page, 1 to 200 (default 50).",
                             schema: ["type": "integer", "minimum": 1, "maximum": 200, "default": 50])
-    static let cursor = Self(name: "cursor", description: "The `next` value of the previous page.", schema: ["type": "string"])
+    static let cursor = Self(name: "cursor", description: "The `next` value of the previous page (empty: the first page).", schema: ["type": "string"])
     static func id(_ name: String, _ description: String) -> Self { Self(name: name, description: description, schema: ["type": "string", "format": "uuid"]) }
 }
 

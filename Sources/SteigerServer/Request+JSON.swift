@@ -9,6 +9,12 @@ import SteigerCore
 /// (the OpenAPI document says `additionalProperties: false`) and typos do not pass silently.
 protocol RequestBody: Decodable, Sendable {
     static var fields: Set<String> { get }
+    /// Fields that may be sent as `null` (to clear them); others must be left out instead.
+    static var nullableFields: Set<String> { get }
+}
+
+extension RequestBody {
+    static var nullableFields: Set<String> { [] }
 }
 
 extension Request {
@@ -36,6 +42,10 @@ extension Request {
         let unknown = Set(members.keys).subtracting(T.fields).sorted()
         if !unknown.isEmpty {
             throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: "is not a known field (known: \(T.fields.sorted().joined(separator: ", ")))") }))
+        }
+        let nulls = members.filter { $0.value is NSNull && !T.nullableFields.contains($0.key) }.keys.sorted()
+        if !nulls.isEmpty {
+            throw Problem.invalid(ValidationError(nulls.map { .init(field: $0, message: "must not be null (leave it out instead)") }))
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
