@@ -62,7 +62,7 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: LoginBody.self, context: context)
         let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = configuration.now()
-        if let wait = throttle.retryAfter(email: email, address: context.remoteAddress, now: now) {
+        if let wait = throttle.attempt(email: email, address: context.remoteAddress, now: now) {
             throw Problem(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.", headers: [.retryAfter: String(wait)])
         }
         let found = try await store.userForLogin(email: email)
@@ -70,11 +70,10 @@ extension SteigerAPI {
         let hash = found?.passwordHash ?? unusableHash
         let matches = try await verifyPassword(body.password, hash: hash) && found?.passwordHash != nil
         guard matches, let user = found?.user else {
-            throttle.fail(email: email, address: context.remoteAddress, now: now)
             context.logger.notice("login failed", metadata: ["email": .string(email)])
             throw Problem.unauthenticated("The email address or the password is wrong.")
         }
-        throttle.succeed(email: email)
+        throttle.succeed(email: email, address: context.remoteAddress)
         guard !user.isDisabled else { throw Problem(.forbidden, "This account is disabled; ask an administrator.") }
         let expires = now.addingTimeInterval(configuration.sessionLifetime)
         let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress,

@@ -82,7 +82,10 @@ extension SteigerAPI {
                       handler: { _, context in
                           let (cohort, actor) = try await self.reachableCohort(context, .view)
                           let members = try await self.store.members(of: cohort.id, scope: AccessPolicy.listScope(for: actor))
-                          return try .json(PageView(items: members.map { MembershipView($0.membership, user: $0.user) }))
+                          return try .json(PageView(items: members.map { member in
+                              let visible = AccessPolicy.decide(actor, .view, .user(member.user, memberships: [member.membership])) == .allow
+                              return MembershipView(member.membership, displayName: member.user.displayName, user: visible ? member.user : nil)
+                          }))
                       }),
             Operation(method: .put, path: "/api/v1/cohorts/{cohortId}/members/{userId}", operationID: "putMember", tag: "cohorts",
                       summary: "Put a user in a cohort as trainer or learner (admins)", body: MembershipBody.schema,

@@ -33,12 +33,13 @@ extension SteigerAPI {
                           let actor = try context.requireActor()
                           let page = try await self.store.exercises(scope: AccessPolicy.listScope(for: actor), cohort: try request.queryID("cohort"),
                                                                     page: try request.pageRequest())
-                          return try .json(PageView(page, ExerciseView.init))
+                          return try .json(PageView(page) { ExerciseView($0, for: actor) })
                       }),
             Operation(method: .post, path: "/api/v1/exercises", operationID: "createExercise", tag: "exercises", summary: "Add an exercise (admins)",
                       body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
                       handler: { request, context in
-                          try AccessPolicy.decide(try context.requireActor(), .create, .newRecord).require("exercise")
+                          let actor = try context.requireActor()
+                          try AccessPolicy.decide(actor, .create, .newRecord).require("exercise")
                           let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
                           let missing = ["title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
                                          "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
@@ -46,11 +47,13 @@ extension SteigerAPI {
                           let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
                                                       ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), createdAt: self.configuration.now())
                           try await self.saveExercise(exercise, creating: true)
-                          return try .json(ExerciseView(exercise), status: .created)
+                          return try .json(ExerciseView(exercise, for: actor), status: .created)
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
                       replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
-                      handler: { _, context in try .json(ExerciseView(try await self.reachableExercise(context, .view))) }),
+                      handler: { _, context in
+                          try .json(ExerciseView(try await self.reachableExercise(context, .view), for: try context.requireActor()))
+                      }),
             Operation(method: .patch, path: "/api/v1/exercises/{exerciseId}", operationID: "updateExercise", tag: "exercises",
                       summary: "Change an exercise (admins); fields left out stay", body: ExerciseBody.schema(creating: false),
                       replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))],
@@ -62,7 +65,7 @@ extension SteigerAPI {
                                                      ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
                                                      createdAt: exercise.createdAt)
                           try await self.saveExercise(changed, creating: false)
-                          return try .json(ExerciseView(changed))
+                          return try .json(ExerciseView(changed, for: try context.requireActor()))
                       }),
             Operation(method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
                       summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],

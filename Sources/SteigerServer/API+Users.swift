@@ -18,16 +18,18 @@ struct NewUserBody: RequestBody {
 }
 
 struct UserChangesBody: RequestBody {
-    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password"]
+    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password", "currentPassword"]
     var email: String?
     var displayName: String?
     var roles: [Role]?
     var disabled: Bool?
     var password: String?
+    var currentPassword: String?
     static let schema = object([
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
         "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
         "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+        "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
     ], optional: fields)
 }
 
@@ -87,30 +89,48 @@ extension SteigerAPI {
     }
 
     private func updateUser(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        var (user, actor) = try await reachableUser(context, .update)
+        // The body first, so the checks below look at the user as it is when the change is made.
         let body = try await request.decodeJSON(as: UserChangesBody.self, context: context)
+        let (user, actor) = try await reachableUser(context, .update)
         let isAdmin = actor.user.has(.admin)
+        let isSelf = user.id == actor.user.id
         if !isAdmin, body.email != nil || body.roles != nil || body.disabled != nil {
             throw Problem(.forbidden, "Only an administrator can change email addresses, roles or whether an account is disabled.")
         }
-        if body.disabled == true, user.id == actor.user.id {
+        if body.disabled == true, isSelf {
             throw Problem.invalid(ValidationError(field: "disabled", "you cannot disable your own account"))
         }
-        if let roles = body.roles, user.id == actor.user.id, isAdmin, !roles.contains(.admin) {
+        if let roles = body.roles, isSelf, !roles.contains(.admin) {
             throw Problem.invalid(ValidationError(field: "roles", "you cannot take the admin role from yourself"))
         }
-        user = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
-                        roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
-        if let password = body.password { try Accounts.checkPassword(password) }
+        if let password = body.password {
+            try Accounts.checkPassword(password)
+            if isSelf {
+                // A stolen session or token alone must not be enough to take over the account.
+                guard let current = body.currentPassword else {
+                    throw Problem.invalid(ValidationError(field: "currentPassword", "is required to change your own password"))
+                }
+                let hash = try await store.userForLogin(email: user.email)?.passwordHash ?? unusableHash
+                guard try await verifyPassword(current, hash: hash) else {
+                    throw Problem(.forbidden, "The current password is wrong.")
+                }
+            }
+        }
+        // Validated as a whole, written field by field.
+        let merged = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
+                              roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
+        let changes = UserChanges(email: body.email.map { _ in merged.email }, displayName: body.displayName.map { _ in merged.displayName },
+                                  roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled)
+        let stored: User
         do {
-            try await store.updateUser(user)
+            stored = try await store.updateUser(user.id, changes: changes)
         } catch StoreError.conflict {
-            throw Problem(.conflict, "A user with the email address \(user.email) already exists.")
+            throw Problem(.conflict, "A user with the email address \(merged.email) already exists.")
         }
         if let password = body.password {
             // Ends the user's sessions, including the caller's own if it is them.
             try await accounts.setPassword(password, for: user.id)
         }
-        return try .json(UserView(user))
+        return try .json(UserView(stored))
     }
 }

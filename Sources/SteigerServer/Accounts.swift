@@ -64,9 +64,24 @@ public struct Accounts: Sendable {
         let password = Self.generatePassword()
         _ = try await createUser(email: email, displayName: "Administrator", roles: [.admin], password: password)
         let text = "email: \(email)\npassword: \(password)\n"
-        FileManager.default.createFile(atPath: credentialsFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        try Self.writePrivateFile(credentialsFile, text)
         logger.notice("created the first administrator", metadata: ["email": .string(email), "credentials": .string(credentialsFile)])
         return (email, password)
+    }
+}
+
+extension Accounts {
+    /// Writes a file only its owner can read, created with that mode (never readable by others,
+    /// not even for a moment); an existing file is replaced.
+    static func writePrivateFile(_ path: String, _ text: String) throws {
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw StoreError.configuration("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else {
+            throw StoreError.configuration("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }
 

@@ -16,33 +16,43 @@ final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// Seconds to wait before `email` may try again from `address`, or nil to go ahead.
-    func retryAfter(email: String, address: String?, now: Date) -> Int? {
+    /// Checks and counts one attempt in a single step: returns the seconds to wait when a limit
+    /// is reached (the attempt is then not counted), or nil to go ahead. Counting before the
+    /// password is checked means parallel guesses cannot slip past the limit.
+    func attempt(email: String, address: String?, now: Date) -> Int? {
         failures.withLock { failures in
             var wait: TimeInterval = 0
-            for (key, limit) in keys(email: email, address: address) {
+            let keys = keys(email: email, address: address)
+            for (key, limit) in keys {
                 let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
                 failures[key] = recent.isEmpty ? nil : recent
                 if recent.count >= limit, let oldest = recent.first {
                     wait = max(wait, window - now.timeIntervalSince(oldest))
                 }
             }
-            return wait > 0 ? Int(wait.rounded(.up)) : nil
+            if wait > 0 { return Int(wait.rounded(.up)) }
+            for (key, _) in keys { failures[key, default: []].append(now) }
+            if failures.count > 100_000 { prune(&failures, now: now) }
+            return nil
         }
     }
 
-    /// Records a failed attempt.
-    func fail(email: String, address: String?, now: Date) {
+    /// A successful login: the account's count starts again and the address gets its attempt back.
+    func succeed(email: String, address: String?) {
         failures.withLock { failures in
-            for (key, _) in keys(email: email, address: address) { failures[key, default: []].append(now) }
-            // Bound the memory an attacker can make us use.
-            if failures.count > 100_000 { failures.removeAll() }
+            failures.removeValue(forKey: "account:" + email)
+            if let address, var times = failures["address:" + address], !times.isEmpty {
+                times.removeLast()
+                failures["address:" + address] = times.isEmpty ? nil : times
+            }
         }
     }
 
-    /// Forgets an account's failures after a successful login.
-    func succeed(email: String) {
-        _ = failures.withLock { $0.removeValue(forKey: "account:" + email) }
+    /// Bounds memory: forgets expired attempts, and if that is not enough, addresses (never
+    /// accounts, so no one can lift an account's limit by flooding the table).
+    private func prune(_ failures: inout [String: [Date]], now: Date) {
+        failures = failures.filter { _, times in times.contains { now.timeIntervalSince($0) < window } }
+        if failures.count > 100_000 { failures = failures.filter { key, _ in key.hasPrefix("account:") } }
     }
 
     private func keys(email: String, address: String?) -> [(String, Int)] {

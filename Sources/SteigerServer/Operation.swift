@@ -63,6 +63,10 @@ struct Operation: Sendable {
         if access == .authenticated {
             statuses[401] = "Not logged in, or the session or token is not valid."
             statuses[403] = "Not allowed to do this."
+            statuses[503] = "The database does not answer; see Retry-After."
+        }
+        if access == .authenticated || body != nil {
+            statuses[409] = "The change conflicts with the current data (e.g. a record changed or removed meanwhile)."
         }
         if !pathParameters.isEmpty { statuses[404] = "Not found, or out of the caller's reach." }
         if !query.isEmpty { statuses[422] = "A query parameter is not valid." }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SteigerCore
+import SteigerStore
 
 /// An error answered as `application/problem+json` (RFC 9457): a status, a title, a `detail`
 /// written for the person reading it, and for validation failures the `errors` by field.
@@ -68,6 +69,14 @@ extension Problem {
         switch error {
         case let problem as Problem: self = problem
         case let validation as ValidationError: self = .invalid(validation)
+        case let store as StoreError:
+            switch store {
+            case .conflict, .reference: self = Problem(.conflict, "The change conflicts with the current state of the data; reload and try again.")
+            case .notFound: self = Problem(.notFound, "The record is gone (it was removed meanwhile).")
+            case .unavailable: self = Problem(.serviceUnavailable, "The database does not answer; try again shortly.", headers: [.retryAfter: "5"])
+            case .corrupt, .schemaTooNew, .configuration:
+                self = Problem(.internalServerError, "Something went wrong on the server; it has been logged. Try again later.")
+            }
         case let http as HTTPError:
             self = Problem(http.status, http.body ?? Self.defaultDetail(http.status), headers: http.headers)
         default:

@@ -43,6 +43,9 @@ extension Request {
         if !unknown.isEmpty {
             throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: "is not a known field (known: \(T.fields.sorted().joined(separator: ", ")))") }))
         }
+        if let field = Self.fieldWithNUL(members) {
+            throw Problem.invalid(ValidationError(field: field, "must not contain the NUL character"))
+        }
         let nulls = members.filter { $0.value is NSNull && !T.nullableFields.contains($0.key) }.keys.sorted()
         if !nulls.isEmpty {
             throw Problem.invalid(ValidationError(nulls.map { .init(field: $0, message: "must not be null (leave it out instead)") }))
@@ -55,6 +58,29 @@ extension Request {
             throw Problem.invalid(error)
         } catch let error as DecodingError {
             throw Problem.invalid(ValidationError(error.problem))
+        }
+    }
+}
+
+extension Request {
+    /// The path of the first string holding U+0000 (no database stores it as text), or nil.
+    static func fieldWithNUL(_ value: Any, path: String = "") -> String? {
+        switch value {
+        case let text as String:
+            return text.contains("\u{0}") ? (path.isEmpty ? "(body)" : path) : nil
+        case let object as [String: Any]:
+            for (key, member) in object.sorted(by: { $0.key < $1.key }) {
+                if key.contains("\u{0}") { return path.isEmpty ? "(body)" : path }
+                if let found = fieldWithNUL(member, path: path.isEmpty ? key : path + "." + key) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = fieldWithNUL(element, path: path + "[\(index)]") { return found }
+            }
+            return nil
+        default:
+            return nil
         }
     }
 }

@@ -33,18 +33,23 @@ struct MembershipView: Encodable {
     var cohortId: String
     var userId: String
     var part: String
+    var displayName: String?
     var user: UserView?
 
-    init(_ membership: Membership, user: User? = nil) {
+    /// A membership; `user` is the member's full record, given only when the caller may view it
+    /// (a learner sees their trainers' names, not their accounts).
+    init(_ membership: Membership, displayName: String? = nil, user: User? = nil) {
         cohortId = membership.cohortID.description
         userId = membership.userID.description
         part = membership.part.rawValue
+        self.displayName = displayName ?? user?.displayName
         self.user = user.map(UserView.init)
     }
 
     static let schema: JSONValue = object([
-        "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]], "user": ref("User"),
-    ], optional: ["user"])
+        "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]],
+        "displayName": ["type": "string"], "user": ref("User"),
+    ], optional: ["user", "displayName"])
 }
 
 struct MeView: Encodable {
@@ -90,14 +95,15 @@ struct ExerciseView: Encodable {
     var cohorts: [String]
     var createdAt: Date
 
-    init(_ exercise: Exercise) {
+    /// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins).
+    init(_ exercise: Exercise, for actor: Actor) {
         id = exercise.id.description
         title = exercise.title
         instructions = exercise.instructions
         skillKey = exercise.skillKey
         rubric = exercise.rubric
         ladder = exercise.ladder
-        cohorts = exercise.cohorts.map(\.description).sorted()
+        cohorts = exercise.cohorts.filter { actor.user.has(.admin) || actor.belongs(to: $0) }.map(\.description).sorted()
         createdAt = exercise.createdAt
     }
 

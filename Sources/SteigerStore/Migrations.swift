@@ -135,6 +135,7 @@ extension Store {
     public func schemaVersion() async throws -> Int {
         // A write: the history table may have to be created first.
         try await engine.write { session in
+            try await Self.lockMigrations(session)
             try await Self.ensureHistoryTable(session)
             return try await Self.currentVersion(session)
         }
@@ -150,9 +151,7 @@ extension Store {
         var applied: [Int] = []
         for migration in Schema.migrations where migration.version > current {
             let didApply = try await engine.write { session in
-                if session.dialect == .postgresql {
-                    _ = try await session.query("SELECT pg_advisory_xact_lock(74657)")
-                }
+                try await Self.lockMigrations(session)
                 guard try await Self.currentVersion(session) < migration.version else { return false }
                 for statement in migration.statements { _ = try await session.query(statement) }
                 _ = try await session.query("""
@@ -167,6 +166,12 @@ extension Store {
             }
         }
         return applied
+    }
+
+    /// Serialises migrating processes on PostgreSQL for the rest of the transaction (SQLite's
+    /// single writer does this already).
+    private static func lockMigrations(_ session: any DatabaseSession) async throws {
+        if session.dialect == .postgresql { _ = try await session.query("SELECT pg_advisory_xact_lock(74657)") }
     }
 
     private static func ensureHistoryTable(_ session: any DatabaseSession) async throws {

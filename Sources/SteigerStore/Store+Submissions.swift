@@ -25,6 +25,21 @@ extension Store {
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
     public func createSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int, status: Submission.Status = .uploading,
                                  createdAt: Date = Date()) async throws -> Submission {
+        // Two attempts made at once on PostgreSQL can pick the same number; the unique key
+        // refuses the second, which then takes the next number.
+        var tries = 0
+        while true {
+            do {
+                return try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
+            } catch StoreError.conflict(let message) {
+                tries += 1
+                if tries >= 5 { throw StoreError.conflict(message) }
+            }
+        }
+    }
+
+    private func insertSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int, status: Submission.Status,
+                                  createdAt: Date) async throws -> Submission {
         try await write { session in
             let previous = try await session.query("""
                 SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions

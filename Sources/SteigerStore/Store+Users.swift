@@ -1,6 +1,22 @@
 import Foundation
 import SteigerCore
 
+/// The fields of a user to change; nil fields stay as they are.
+public struct UserChanges: Sendable, Equatable {
+    public var email: String?
+    public var displayName: String?
+    public var roles: Set<Role>?
+    public var isDisabled: Bool?
+
+    /// Creates a change set (already validated by the caller, e.g. through ``User``'s initialiser).
+    public init(email: String? = nil, displayName: String? = nil, roles: Set<Role>? = nil, isDisabled: Bool? = nil) {
+        self.email = email
+        self.displayName = displayName
+        self.roles = roles
+        self.isDisabled = isDisabled
+    }
+}
+
 extension Store {
     // MARK: - Users
 
@@ -34,16 +50,24 @@ extension Store {
         }
     }
 
-    /// Saves a changed user (email, name, roles, disabled).
+    /// Changes only the given fields of a user, in one statement, so that concurrent changes to
+    /// other fields (an administrator disabling the account, say) are never written back over.
+    /// - Returns: the user as stored afterwards.
     /// - Throws: ``StoreError/notFound(_:)``, or ``StoreError/conflict(_:)`` when the new email is taken.
-    public func updateUser(_ user: User) async throws {
-        try await write { session in
-            let rows = try await session.query("""
-                UPDATE users SET email = \(bind: user.email), display_name = \(bind: user.displayName),
-                    roles = \(bind: Self.rolesText(user.roles)), disabled = \(bind: user.isDisabled), updated_at = \(bind: Date())
-                WHERE id = \(bind: user.id.description) RETURNING id
-                """)
-            if rows.isEmpty { throw StoreError.notFound("user \(user.id)") }
+    @discardableResult
+    public func updateUser(_ id: UserID, changes: UserChanges) async throws -> User {
+        var assignments: [SQLStatement] = ["updated_at = \(bind: Date())"]
+        if let email = changes.email { assignments.append("email = \(bind: email)") }
+        if let displayName = changes.displayName { assignments.append("display_name = \(bind: displayName)") }
+        if let roles = changes.roles { assignments.append("roles = \(bind: Self.rolesText(roles))") }
+        if let disabled = changes.isDisabled { assignments.append("disabled = \(bind: disabled)") }
+        let statement: SQLStatement = """
+            UPDATE users SET \(SQLStatement.joined(assignments, separator: ", ")) WHERE id = \(bind: id.description)
+            RETURNING \(raw: Self.userColumns.replacingOccurrences(of: "users.", with: ""))
+            """
+        return try await write { session in
+            guard let row = try await session.query(statement).first else { throw StoreError.notFound("user \(id)") }
+            return try Self.user(row)
         }
     }
 

@@ -99,6 +99,39 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("parallel guesses cannot slip past the limit", arguments: TestEngine.available)
+    func parallelGuesses(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<12 {
+                    group.addTask {
+                        try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-a2@example.org", "password": .string("guess \(i) guess")]).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 401 }.count == 5 && statuses.filter { $0 == 429 }.count == 7, "\(statuses.sorted())")
+        }
+    }
+
+    @Test("changing one's own password needs the current one; an admin resetting another's does not", arguments: TestEngine.available)
+    func ownPassword(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let me = server.world.learnerA1
+            let path = "/api/v1/users/\(me.id)"
+            let without = try await server.request(.patch, path, as: me, json: ["password": "a brand new password"])
+            #expect(without.status == 422 && without.problemFields == ["currentPassword"])
+            let wrong = try await server.request(.patch, path, as: me, json: ["password": "a brand new password", "currentPassword": "nope nope nope"])
+            #expect(wrong.status == 403)
+            let right = try await server.request(.patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
+            #expect(right.status == 200)
+            _ = try await server.login(me, password: "a brand new password")
+            let byAdmin = try await server.request(.patch, path, as: server.world.admin, json: ["password": "set by the admin"])
+            #expect(byAdmin.status == 200)
+            _ = try await server.login(me, password: "set by the admin")
+        }
+    }
+
     @Test("a cookie-authenticated change from another site is refused", arguments: [TestEngine.sqlite])
     func crossSite(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in

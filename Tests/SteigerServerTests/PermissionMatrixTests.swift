@@ -115,8 +115,19 @@ struct PermissionMatrixTests {
             #expect(try await ids("/api/v1/users", as: world.learnerA1) == [world.learnerA1.id.description])
             #expect(try await ids("/api/v1/users", as: world.trainerB) == [world.trainerB.id.description, world.learnerB.id.description])
             let members = try await server.request(.get, "/api/v1/cohorts/\(world.cohortA.id)/members", as: world.learnerA1)
-            // A learner sees themselves and who trains them, not the other learners.
+            // A learner sees themselves and who trains them (by name, not their account), not the other learners.
             #expect(Set(members.items.compactMap { $0["userId"] as? String }) == [world.learnerA1.id.description, world.trainerA.id.description])
+            let trainer = try #require(members.items.first { $0["userId"] as? String == world.trainerA.id.description })
+            #expect(trainer["displayName"] as? String == "trainer-a" && trainer["user"] == nil && !members.body.contains(world.trainerA.email))
+            let asTrainer = try await server.request(.get, "/api/v1/cohorts/\(world.cohortA.id)/members", as: world.trainerA)
+            #expect(asTrainer.body.contains(world.learnerA1.email))
+            // An exercise shared by both cohorts names to each learner only their own cohort.
+            try await server.request(.patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
+                                     json: ["cohorts": [.string(world.cohortA.id.description), .string(world.cohortB.id.description)]])
+            let seenByB = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.learnerB)
+            #expect(seenByB["cohorts"] as? [String] == [world.cohortB.id.description])
+            let seenByAdmin = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin)
+            #expect((seenByAdmin["cohorts"] as? [String])?.count == 2)
         }
     }
 }

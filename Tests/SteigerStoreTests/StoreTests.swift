@@ -25,6 +25,19 @@ struct StoreTests {
         await again.close()
     }
 
+    @Test("several processes migrating one database at once all succeed", arguments: TestEngine.available)
+    func concurrentMigrations(engine: TestEngine) async throws {
+        let database = try await TestDatabase.make(engine)
+        let stores = [try await database.openStore(migrate: false), try await database.openStore(migrate: false), try await database.openStore(migrate: false)]
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for store in stores { group.addTask { try await store.migrate() } }
+            return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+        }
+        #expect(applied.flatMap { $0 }.sorted() == Schema.migrations.map(\.version))
+        for store in stores { await store.close() }
+        await database.remove()
+    }
+
     @Test("users: unique email in any case, update, login lookup", arguments: TestEngine.available)
     func users(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
@@ -39,8 +52,14 @@ struct StoreTests {
             changed.displayName = "Ada L."
             changed.roles = [.admin]
             changed.isDisabled = true
-            try await store.updateUser(changed)
-            #expect(try await store.user(ada.id) == changed)
+            let stored = try await store.updateUser(ada.id, changes: UserChanges(displayName: "Ada L.", roles: [.admin], isDisabled: true))
+            let reread = try await store.user(ada.id)
+            #expect(stored == changed && reread == changed)
+            // Fields not named stay as they are.
+            let renamed = try await store.updateUser(ada.id, changes: UserChanges(displayName: "Ada"))
+            #expect(renamed.roles == [.admin] && renamed.isDisabled)
+            changed.displayName = "Ada"
+            await #expect(throws: StoreError.self) { try await store.updateUser(UserID(), changes: UserChanges(displayName: "Nobody")) }
             #expect(try await store.userCount() == 1)
             #expect(try await store.userForLogin(email: "nobody@example.org") == nil)
         }

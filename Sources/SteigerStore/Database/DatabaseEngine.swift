@@ -38,7 +38,8 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(url: url) }
         if url.hasPrefix("sqlite:") { return .sqlite(path: String(url.dropFirst("sqlite:".count))) }
-        throw .configuration("STEIGER_DATABASE_URL must start with postgres:// or sqlite: (got \(url.prefix(20))…)")
+        let scheme = url.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        throw .configuration("STEIGER_DATABASE_URL must start with postgres:// or sqlite: (it starts with \(scheme.prefix(12)):)")
     }
 
     /// The location without any password, for logs.
