@@ -8,6 +8,22 @@ public protocol DatabaseSession: Sendable {
     func query(_ statement: SQLStatement) async throws(StoreError) -> [SQLRow]
 }
 
+extension DatabaseSession {
+    /// Runs `body` between `begin` and COMMIT, rolling back when it throws: the transaction
+    /// both engines' `write` use.
+    func transaction<T>(begin: SQLStatement, _ body: (any DatabaseSession) async throws -> T) async throws -> T {
+        _ = try await query(begin)
+        do {
+            let result = try await body(self)
+            _ = try await query("COMMIT")
+            return result
+        } catch {
+            _ = try? await query("ROLLBACK")
+            throw error
+        }
+    }
+}
+
 /// One database engine behind the store: SQLite (embedded) or PostgreSQL.
 ///
 /// Reads may run side by side; each `write` is one transaction, committed when the closure

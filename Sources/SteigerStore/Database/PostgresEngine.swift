@@ -74,16 +74,7 @@ final class PostgresEngine: DatabaseEngine {
     func write<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
-                let session = PostgresSession(connection: connection, logger: logger)
-                _ = try await session.query("BEGIN")
-                do {
-                    let result = try await body(session)
-                    _ = try await session.query("COMMIT")
-                    return result
-                } catch {
-                    _ = try? await session.query("ROLLBACK")
-                    throw error
-                }
+                try await PostgresSession(connection: connection, logger: logger).transaction(begin: "BEGIN", body)
             }
         } catch let error as PSQLError {
             throw StoreError(error)

@@ -52,17 +52,9 @@ final class SQLiteEngine: DatabaseEngine {
     }
 
     func write<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        // IMMEDIATE takes the write lock at once, so a transaction never fails half-way on a busy database.
         try await writer.withLease { connection in
-            let session = SQLiteSession(connection: connection)
-            _ = try await session.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(session)
-                _ = try await session.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await session.query("ROLLBACK")
-                throw error
-            }
+            try await SQLiteSession(connection: connection).transaction(begin: "BEGIN IMMEDIATE", body)
         }
     }
 
