@@ -124,6 +124,60 @@ public enum Schema {
             """,
             "CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at)",
         ]),
+        Migration(version: 2, name: "uploads, media of submissions, the job queue", statements: [
+            """
+            CREATE TABLE uploads (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+                file_name TEXT NOT NULL,
+                length BIGINT NOT NULL,
+                received BIGINT NOT NULL DEFAULT 0,
+                metadata TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                submission_id TEXT
+            )
+            """,
+            "CREATE INDEX uploads_user ON uploads (user_id)",
+            "CREATE INDEX uploads_expires ON uploads (expires_at)",
+            """
+            CREATE TABLE submission_media (
+                submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+                original_sha256 TEXT NOT NULL,
+                original_size BIGINT NOT NULL,
+                file_name TEXT NOT NULL,
+                info TEXT,
+                rendition_sha256 TEXT,
+                rendition_type TEXT,
+                poster_sha256 TEXT,
+                storyboard TEXT,
+                warnings TEXT NOT NULL DEFAULT '[]',
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                step TEXT,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                max_attempts BIGINT NOT NULL,
+                run_after BIGINT NOT NULL,
+                lease_owner TEXT,
+                lease_expires BIGINT,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                finished_at BIGINT
+            )
+            """,
+            "CREATE INDEX jobs_queued ON jobs (status, run_after, created_at)",
+            "CREATE INDEX jobs_leases ON jobs (status, lease_expires)",
+        ]),
     ]
 
     /// The newest version this program knows.

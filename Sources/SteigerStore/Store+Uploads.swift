@@ -1,0 +1,216 @@
+import Foundation
+import SteigerCore
+
+/// A resumable upload on its way in (tus), as the store keeps it; the bytes live in the
+/// server's upload directory under ``id``.
+public struct Upload: Sendable, Equatable {
+    public var id: String
+    /// Who is uploading.
+    public var userID: UserID
+    /// The exercise the recording is an attempt at.
+    public var exerciseID: ExerciseID
+    /// The name the file had on the learner's device (shown, never used as a path).
+    public var fileName: String
+    /// The announced size in bytes.
+    public var length: Int64
+    /// Bytes received so far.
+    public var received: Int64
+    /// The client's `Upload-Metadata`, decoded.
+    public var metadata: [String: String]
+    public var createdAt: Date
+    /// When an unfinished upload is swept.
+    public var expiresAt: Date
+    /// The submission it became, once complete.
+    public var submissionID: SubmissionID?
+
+    public init(id: String = UUID().uuidString.lowercased(), userID: UserID, exerciseID: ExerciseID, fileName: String, length: Int64,
+                received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, submissionID: SubmissionID? = nil) {
+        self.id = id
+        self.userID = userID
+        self.exerciseID = exerciseID
+        self.fileName = fileName
+        self.length = length
+        self.received = received
+        self.metadata = metadata
+        self.createdAt = createdAt.wholeMilliseconds
+        self.expiresAt = expiresAt.wholeMilliseconds
+        self.submissionID = submissionID
+    }
+}
+
+/// The media of a submission: the original, what the pipeline made of it, and where it is.
+public struct SubmissionMedia: Sendable, Equatable {
+    public var submissionID: SubmissionID
+    /// The original upload in the blob store.
+    public var originalSHA256: String
+    public var originalSize: Int64
+    public var fileName: String
+    /// The probe's description (MediaInfo JSON), once probed.
+    public var info: String?
+    /// The web rendition in the blob store, and its content type.
+    public var renditionSHA256: String?
+    public var renditionType: String?
+    /// The poster (JPEG) in the blob store.
+    public var posterSHA256: String?
+    /// The storyboard: JSON with the sheets' hashes and the WebVTT text.
+    public var storyboard: String?
+    /// Warnings for the learner (e.g. silent audio).
+    public var warnings: [String]
+    /// 0…1 through the pipeline, and the step it is at.
+    public var progress: Double
+    public var step: String?
+}
+
+extension Store {
+    // MARK: - Uploads
+
+    /// Records a new upload.
+    public func createUpload(_ upload: Upload) async throws {
+        let metadata = try Self.jsonText(upload.metadata)
+        try await write { session in
+            _ = try await session.query("""
+                INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at)
+                VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID.description), \(bind: upload.fileName),
+                        \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt))
+                """)
+        }
+    }
+
+    /// The upload with `id`.
+    public func upload(_ id: String) async throws -> Upload? {
+        try await read { session in
+            try await session.query("SELECT \(raw: Self.uploadColumns) FROM uploads WHERE id = \(bind: id)").first.map(Self.upload)
+        }
+    }
+
+    /// Records how many bytes have arrived (and pushes the expiry out).
+    public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date) async throws {
+        try await write { session in
+            _ = try await session.query("""
+                UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt) WHERE id = \(bind: id)
+                """)
+        }
+    }
+
+    /// Forgets an upload. - Returns: whether it existed.
+    @discardableResult
+    public func deleteUpload(_ id: String) async throws -> Bool {
+        try await write { session in !(try await session.query("DELETE FROM uploads WHERE id = \(bind: id) RETURNING id").isEmpty) }
+    }
+
+    /// Unfinished uploads whose expiry has passed.
+    public func expiredUploads(now: Date = Date()) async throws -> [Upload] {
+        try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL AND expires_at <= \(bind: now)
+                """).map(Self.upload)
+        }
+    }
+
+    /// Bytes a user holds or has announced: the originals of their submissions plus the full
+    /// length of their unfinished uploads (for the quota).
+    public func bytesInUse(by user: UserID) async throws -> Int64 {
+        try await read { session in
+            let stored = try await session.query("""
+                SELECT CAST(COALESCE(SUM(m.original_size), 0) AS BIGINT) AS n FROM submission_media m JOIN submissions s ON s.id = m.submission_id
+                WHERE s.learner_id = \(bind: user.description)
+                """).first?.int("n") ?? 0
+            let pending = try await session.query("""
+                SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) AS n FROM uploads WHERE user_id = \(bind: user.description) AND submission_id IS NULL
+                """).first?.int("n") ?? 0
+            return stored + pending
+        }
+    }
+
+    /// Turns a complete upload into a submission (status `processing`) with its media record and a
+    /// `process-submission` job, all in one transaction; returns the submission. Calling it again
+    /// for the same upload returns the submission already made.
+    public func completeUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date = Date()) async throws -> Submission {
+        try await write { session in
+            if let existing = try await session.query("SELECT submission_id FROM uploads WHERE id = \(bind: upload.id)").first,
+               let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
+               let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first {
+                return try Self.submission(row, sharedWith: [])
+            }
+            let previous = try await session.query("""
+                SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
+                WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
+                """).first?.int("n") ?? 0
+            let submission = try Submission(learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
+                                            status: .processing, scaffoldLevel: scaffoldLevel, createdAt: now)
+            _ = try await session.query("""
+                INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
+                VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: upload.exerciseID.description),
+                        \(bind: submission.attempt), 'processing', \(bind: scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
+                """)
+            _ = try await session.query("""
+                INSERT INTO submission_media (submission_id, original_sha256, original_size, file_name, updated_at, step)
+                VALUES (\(bind: submission.id.description), \(bind: sha256), \(bind: upload.length), \(bind: upload.fileName), \(bind: now), 'queued')
+                """)
+            _ = try await session.query("UPDATE uploads SET submission_id = \(bind: submission.id.description), received = length WHERE id = \(bind: upload.id)")
+            _ = try await session.query("""
+                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at)
+                VALUES (\(bind: UUID().uuidString.lowercased()), 'process-submission', \(bind: #"{"submission":"\#(submission.id)"}"#), 'queued', 0, 3,
+                        \(bind: now), \(bind: now), \(bind: now))
+                """)
+            return submission
+        }
+    }
+
+    // MARK: - Submission media
+
+    /// The media record of a submission.
+    public func submissionMedia(_ id: SubmissionID) async throws -> SubmissionMedia? {
+        try await read { session in
+            try await session.query("SELECT * FROM submission_media WHERE submission_id = \(bind: id.description)").first.map(Self.media)
+        }
+    }
+
+    /// Saves what the pipeline found and made.
+    public func updateSubmissionMedia(_ media: SubmissionMedia, now: Date = Date()) async throws {
+        let warnings = try Self.jsonText(media.warnings)
+        try await write { session in
+            _ = try await session.query("""
+                UPDATE submission_media SET info = \(bind: media.info), rendition_sha256 = \(bind: media.renditionSHA256),
+                    rendition_type = \(bind: media.renditionType), poster_sha256 = \(bind: media.posterSHA256), storyboard = \(bind: media.storyboard),
+                    warnings = \(bind: warnings), progress = \(bind: media.progress), step = \(bind: media.step), updated_at = \(bind: now)
+                WHERE submission_id = \(bind: media.submissionID.description)
+                """)
+        }
+    }
+
+    /// Moves a submission to `status` (with the reason when it failed), if the move is allowed.
+    /// - Returns: whether it moved.
+    @discardableResult
+    public func setSubmissionStatus(_ id: SubmissionID, to status: Submission.Status, reason: String? = nil, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first else {
+                return false
+            }
+            var submission = try Self.submission(row, sharedWith: [])
+            guard (try? submission.move(to: status, reason: reason)) != nil else { return false }
+            _ = try await session.query("""
+                UPDATE submissions SET status = \(bind: status.rawValue), failure_reason = \(bind: submission.failureReason), updated_at = \(bind: now)
+                WHERE id = \(bind: id.description)
+                """)
+            return true
+        }
+    }
+
+    static let uploadColumns = "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, submission_id"
+
+    @Sendable static func upload(_ row: SQLRow) throws -> Upload {
+        Upload(id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.id("exercise_id"), fileName: try row.string("file_name"),
+               length: try row.int("length"), received: try row.int("received"), metadata: try row.json("metadata", as: [String: String].self),
+               createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+               submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init))
+    }
+
+    @Sendable static func media(_ row: SQLRow) throws -> SubmissionMedia {
+        SubmissionMedia(submissionID: try row.id("submission_id"), originalSHA256: try row.string("original_sha256"),
+                        originalSize: try row.int("original_size"), fileName: try row.string("file_name"), info: try row.optionalString("info"),
+                        renditionSHA256: try row.optionalString("rendition_sha256"), renditionType: try row.optionalString("rendition_type"),
+                        posterSHA256: try row.optionalString("poster_sha256"), storyboard: try row.optionalString("storyboard"),
+                        warnings: try row.json("warnings", as: [String].self), progress: try row.double("progress"), step: try row.optionalString("step"))
+    }
+}
