@@ -9,8 +9,8 @@ import SteigerStore
 /// Tests call this too and drive the result in process.
 public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger,
                              registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let api = SteigerAPI(store: store, configuration: configuration, registry: registry)
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    let api = try SteigerAPI(store: store, configuration: configuration, registry: registry)
     let router = Router(context: AppContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations)))
     for operation in api.operations {

@@ -70,6 +70,23 @@ extension SteigerAPI {
         if let body = operation.body {
             description["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
         }
+        if let raw = operation.rawBody {
+            description["requestBody"] = ["required": true, "content": ["application/octet-stream": ["schema": raw], "video/*": ["schema": raw]]]
+        }
+        if operation.path.hasPrefix("/api/v1/uploads"), operation.method != .options {
+            var parameters: [JSONValue] = []
+            if case .array(let existing)? = description["parameters"] { parameters = existing }
+            parameters.append(["name": "Tus-Resumable", "in": "header", "required": true, "schema": ["type": "string", "const": "1.0.0"]])
+            if operation.method == .post {
+                parameters.append(["name": "Upload-Length", "in": "header", "required": true, "schema": ["type": "string", "pattern": "^[0-9]+$"]])
+                parameters.append(["name": "Upload-Metadata", "in": "header", "required": true, "schema": ["type": "string"]])
+            }
+            if operation.method == .patch {
+                parameters.append(["name": "Upload-Offset", "in": "header", "required": true, "schema": ["type": "string", "pattern": "^[0-9]+$"]])
+                description["requestBody"] = ["required": true, "content": ["application/offset+octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+            }
+            description["parameters"] = .array(parameters)
+        }
         return .object(description)
     }
 

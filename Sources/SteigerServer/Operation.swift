@@ -37,6 +37,8 @@ struct Operation: Sendable {
     var query: [QueryParameter] = []
     /// Schema of the JSON request body, if any.
     var body: JSONValue?
+    /// Schema of a raw (non-JSON) request body, if the operation streams one.
+    var rawBody: JSONValue?
     /// Success responses (errors are added from what the operation does).
     var replies: [Reply]
     /// Extra error statuses this route can answer, with why.

@@ -21,6 +21,14 @@ public struct ServerConfiguration: Sendable {
     public var loginWindow: TimeInterval
     /// The clock (tests move it forward to expire sessions).
     public var now: @Sendable () -> Date
+    /// Where uploads in progress and media live (`uploads/`, `media/` inside).
+    public var dataDirectory: String = "data"
+    /// Largest upload accepted, in bytes (default 2 GiB).
+    public var maxUploadSize: Int64 = 2 << 30
+    /// Bytes one learner may hold: their originals plus uploads in progress (default 20 GiB).
+    public var learnerQuota: Int64 = 20 << 30
+    /// How long an unfinished upload is kept after its last byte arrived.
+    public var uploadExpiry: TimeInterval = 24 * 3600
 
     /// The defaults: port 8080 on loopback, 7-day sessions, bcrypt cost 12, 5 failures per
     /// account and 20 per address per 15 minutes.

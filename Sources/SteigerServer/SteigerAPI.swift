@@ -16,25 +16,27 @@ final class SteigerAPI: Sendable {
     let throttle: LoginThrottle
     let metrics: HTTPMetrics
     let accounts: Accounts
+    let files: UploadFiles
     /// A hash of a random secret, checked against when an account is unknown, so that the answer
     /// takes as long as for a known account.
     let unusableHash: String
     static let sessionCookie = "steiger_session"
     static let routeHeader = HTTPField.Name("X-Steiger-Route")!
 
-    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) {
+    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) throws {
         self.store = store
         self.configuration = configuration
         throttle = LoginThrottle(perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
                                  window: configuration.loginWindow)
         metrics = HTTPMetrics(registry: registry)
         accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
+        files = try UploadFiles(dataDirectory: configuration.dataDirectory)
         unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: configuration.bcryptCost)
     }
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
-        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + serviceOperations
+        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + uploadOperations + serviceOperations
     }
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns

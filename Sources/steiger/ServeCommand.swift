@@ -75,8 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
             let credentialsFile = service.dataDirectory + "/initial-admin.txt"
             let accounts = Accounts(store: store)
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
-            let configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
-            let app = buildApplication(store: store, configuration: configuration, logger: logger) { port in
+            var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
+            configuration.dataDirectory = service.dataDirectory
+            let app = try buildApplication(store: store, configuration: configuration, logger: logger) { port in
                 let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
                 var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
                 if let created {

@@ -26,6 +26,8 @@ struct TestServer {
     let client: any TestClientProtocol
     /// A live API token per seeded user (by email).
     let tokens: [String: String]
+    /// The server's data directory (uploads/, media/).
+    let dataDirectory: String
 
     /// Runs `body` against a fresh database on `engine` with the world seeded (every user's
     /// password is ``World/password``).
@@ -34,15 +36,19 @@ struct TestServer {
         try await TestDatabase.withStore(engine) { store in
             let clock = TestClock()
             var configuration = ServerConfiguration(bcryptCost: 4, now: { clock.now })
+            let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("steiger-server-\(UUID().uuidString)").path
+            configuration.dataDirectory = dataDirectory
+            defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
             configure(&configuration)
             let accounts = Accounts(store: store, bcryptCost: 4)
             let world = try await World.seed(store, passwordHash: try await accounts.hash(World.password))
             var tokens: [String: String] = [:]
             for user in world.users { tokens[user.email] = try await store.createToken(for: user.id, name: "test", expiresAt: nil).secret }
-            let app = buildApplication(store: store, configuration: configuration, logger: TestDatabase.logger)
+            let app = try buildApplication(store: store, configuration: configuration, logger: TestDatabase.logger)
             let fixedTokens = tokens
             try await app.test(.router) { client in
-                try await body(TestServer(store: store, world: world, clock: clock, client: client, tokens: fixedTokens))
+                try await body(TestServer(store: store, world: world, clock: clock, client: client, tokens: fixedTokens,
+                                          dataDirectory: dataDirectory))
             }
         }
     }
@@ -50,7 +56,7 @@ struct TestServer {
     /// Sends a request; `as` authenticates with that user's token, `cookie` with a session.
     @discardableResult
     func request(_ method: HTTPRequest.Method, _ path: String, as user: User? = nil, cookie: String? = nil, json: JSONValue? = nil,
-                 body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+                 body: String? = nil, bytes: [UInt8]? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
         if let user { headers[.authorization] = "Bearer \(tokens[user.email]!)" }
         if let cookie { headers[.cookie] = cookie }
@@ -60,6 +66,8 @@ struct TestServer {
             buffer = ByteBuffer(bytes: json.encoded())
         } else if let body {
             buffer = ByteBuffer(string: body)
+        } else if let bytes {
+            buffer = ByteBuffer(bytes: bytes)
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))

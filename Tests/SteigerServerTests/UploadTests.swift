@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import SteigerCore
+import SteigerServer
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@Suite("Uploads through HTTP (tus and one streaming request)")
+struct UploadTests {
+    static let tus: HTTPFields = [HTTPField.Name("Tus-Resumable")!: "1.0.0"]
+    static func header(_ name: String) -> HTTPField.Name { HTTPField.Name(name)! }
+
+    static func metadata(_ exercise: ExerciseID, _ name: String = "take.mp4") -> String {
+        "exercise \(Data(exercise.description.utf8).base64EncodedString()),filename \(Data(name.utf8).base64EncodedString())"
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String { BlobStore.hex(SHA256.hash(data: bytes)) }
+
+    func create(_ server: TestServer, as user: User, length: Int, exercise: ExerciseID? = nil) async throws -> Reply {
+        var headers = Self.tus
+        headers[Self.header("Upload-Length")] = String(length)
+        headers[Self.header("Upload-Metadata")] = Self.metadata(exercise ?? server.world.exerciseA.id)
+        return try await server.request(.post, "/api/v1/uploads", as: user, headers: headers)
+    }
+
+    func patch(_ server: TestServer, _ location: String, as user: User, offset: Int, _ bytes: [UInt8],
+               contentType: String = "application/offset+octet-stream") async throws -> Reply {
+        var headers = Self.tus
+        headers[Self.header("Upload-Offset")] = String(offset)
+        headers[.contentType] = contentType
+        return try await server.request(.patch, location, as: user, bytes: bytes, headers: headers)
+    }
+
+    @Test("a tus upload in chunks becomes a submission whose original has the same SHA-256", arguments: TestEngine.available)
+    func chunks(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let learner = server.world.learnerA1
+            let options = try await server.request(.options, "/api/v1/uploads")
+            #expect(options.status == 204 && options.headers[Self.header("Tus-Version")] == "1.0.0")
+            #expect(options.headers[Self.header("Tus-Extension")] == "creation,creation-with-upload,termination,expiration")
+            let data = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
+            let created = try await create(server, as: learner, length: data.count)
+            #expect(created.status == 201 && created.headers[Self.header("Upload-Expires")]?.hasSuffix("GMT") == true)
+            let location = try #require(created.headers[.location])
+            let head = try await server.request(.head, location, as: learner, headers: Self.tus)
+            #expect(head.status == 200 && head.headers[Self.header("Upload-Offset")] == "0" && head.headers[.cacheControl] == "no-store")
+            #expect(try await patch(server, location, as: learner, offset: 0, Array(data[0..<100_000])).headers[Self.header("Upload-Offset")] == "100000")
+            // A wrong offset, a wrong type, another learner, no tus header.
+            #expect(try await patch(server, location, as: learner, offset: 50_000, Array(data[50_000..<60_000])).status == 409)
+            #expect(try await patch(server, location, as: learner, offset: 100_000, [1, 2, 3], contentType: "video/mp4").status == 415)
+            #expect(try await patch(server, location, as: server.world.learnerA2, offset: 100_000, [1]).status == 404)
+            #expect(try await server.request(.head, location, as: server.world.learnerA2, headers: Self.tus).status == 404)
+            #expect(try await server.request(.head, location, as: learner).status == 412)
+            // Too many bytes: refused, nothing past the length kept.
+            let tooMuch = try await patch(server, location, as: learner, offset: 100_000, Array(repeating: 0, count: 200_001))
+            #expect(tooMuch.status == 413)
+            // The refused body came as one piece, so none of it was written.
+            let offset = try await server.request(.head, location, as: learner, headers: Self.tus).headers[Self.header("Upload-Offset")]
+            #expect(offset == "100000")
+            let empty = try await patch(server, location, as: learner, offset: 100_000, [])
+            #expect(empty.status == 204 && empty.headers[Self.header("Upload-Offset")] == "100000")
+            var last: Reply
+            last = try await patch(server, location, as: learner, offset: 100_000, Array(data[100_000...]))
+            #expect(last.status == 204 && last.headers[Self.header("Upload-Offset")] == "300000")
+            let submissionID = try #require(last.headers[Self.header("Steiger-Submission")].flatMap(SubmissionID.init))
+            let submission = try #require(try await server.store.submission(submissionID))
+            #expect(submission.status == .processing && submission.learnerID == learner.id && submission.attempt == 2)
+            let media = try #require(try await server.store.submissionMedia(submissionID))
+            #expect(media.originalSHA256 == Self.sha256(data) && media.fileName == "take.mp4" && media.originalSize == 300_000)
+            let blob = try BlobStore(root: server.dataDirectory + "/media").path(media.originalSHA256)
+            #expect(FileManager.default.contents(atPath: blob) == Data(data))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/uploads").isEmpty)
+            // The learner sees it; HEAD on the finished upload names it.
+            #expect(try await server.request(.get, "/api/v1/submissions/\(submissionID)", as: learner).status == 200)
+            #expect(try await server.request(.head, location, as: learner, headers: Self.tus).headers[Self.header("Steiger-Submission")] == submissionID.description)
+        }
+    }
+
+    @Test("creation-with-upload, limits, quota and who may upload", arguments: TestEngine.available)
+    func limits(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.maxUploadSize = 1000; $0.learnerQuota = 1500 }) { server in
+            let learner = server.world.learnerA1
+            var headers = Self.tus
+            headers[Self.header("Upload-Length")] = "10"
+            headers[Self.header("Upload-Metadata")] = Self.metadata(server.world.exerciseA.id)
+            headers[.contentType] = "application/offset+octet-stream"
+            let whole = try await server.request(.post, "/api/v1/uploads", as: learner, bytes: Array(repeating: 7, count: 10), headers: headers)
+            #expect(whole.status == 201 && whole.headers[Self.header("Upload-Offset")] == "10" && whole.headers[Self.header("Steiger-Submission")] != nil)
+            #expect(try await create(server, as: learner, length: 1001).status == 413)
+            #expect(try await create(server, as: learner, length: 900).status == 201)
+            // 10 stored + 900 announced + 900 more would pass the 1500-byte quota.
+            let overQuota = try await create(server, as: learner, length: 900)
+            #expect(overQuota.status == 413 && (overQuota["detail"] as? String)?.contains("quota") == true)
+            #expect(try await create(server, as: server.world.learnerB, length: 10).status == 404)       // not their exercise
+            #expect(try await create(server, as: server.world.trainerA, length: 10).status == 403)       // sees it, does not learn it
+            #expect(try await create(server, as: learner, length: 10, exercise: ExerciseID()).status == 404)
+            var bad = Self.tus
+            bad[Self.header("Upload-Length")] = "10"
+            bad[Self.header("Upload-Metadata")] = "filename dGFrZS5tcDQ="
+            #expect(try await server.request(.post, "/api/v1/uploads", as: learner, headers: bad).status == 400)
+            bad[Self.header("Upload-Metadata")] = Self.metadata(server.world.exerciseA.id)
+            bad[Self.header("Upload-Length")] = "-1"
+            #expect(try await server.request(.post, "/api/v1/uploads", as: learner, headers: bad).status == 400)
+        }
+    }
+
+    @Test("one streaming request: a submission, or 413 with nothing kept", arguments: TestEngine.available)
+    func plain(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.maxUploadSize = 5000 }) { server in
+            let learner = server.world.learnerB
+            let path = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename=..%2Fetc%2Fcall.webm"
+            let data = Array("not really a video, but bytes all the same".utf8)
+            let made = try await server.request(.post, path, as: learner, bytes: data, headers: [.contentType: "video/webm"])
+            #expect(made.status == 201 && made["status"] as? String == "processing")
+            let id = try #require((made["id"] as? String).flatMap(SubmissionID.init))
+            let media = try #require(try await server.store.submissionMedia(id))
+            #expect(media.fileName == "call.webm" && media.originalSHA256 == Self.sha256(data))
+            let big = try await server.request(.post, path, as: learner, bytes: Array(repeating: 1, count: 5001), headers: [.contentType: "video/webm"])
+            #expect(big.status == 413)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/uploads").isEmpty)
+            #expect(try await server.request(.post, path, as: server.world.learnerA1, bytes: data).status == 404)
+        }
+    }
+}
