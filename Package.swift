@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "SteigerPipeline",
-            dependencies: ["SteigerMedia"],
+            dependencies: ["SteigerMedia", "SteigerStore", "SteigerCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -3,12 +3,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Prometheus
+import ServiceLifecycle
 import SteigerStore
 
 /// Builds the Steiger application: the API, health and metrics endpoints, and request logging.
 /// Tests call this too and drive the result in process.
 public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger,
                              registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                             services: [any Service] = [],
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let api = try SteigerAPI(store: store, configuration: configuration, registry: registry)
     let router = Router(context: AppContext.self)
@@ -21,6 +23,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
+        services: services + [UploadSweeper(api: api)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -87,4 +90,32 @@ struct RouteTable: Sendable {
         }
         return matching.isEmpty ? nil : Array(Set(matching.map(\.method))).sorted()
     }
+}
+
+/// Removes unfinished uploads whose expiry has passed (rows and files), every ten minutes.
+struct UploadSweeper: Service {
+    let api: SteigerAPI
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            await sweep()
+            try? await gracefulShutdown(for: .seconds(600))
+        }
+    }
+
+    func sweep() async {
+        do {
+            for upload in try await api.store.expiredUploads(now: api.configuration.now()) {
+                api.files.remove(upload.id)
+                try await api.store.deleteUpload(upload.id)
+            }
+        } catch {
+            // Tried again at the next sweep.
+        }
+    }
+}
+
+/// Waits `duration` or until a graceful shutdown begins, whichever is first.
+private func gracefulShutdown(for duration: Duration) async throws {
+    try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
 }

@@ -127,6 +127,18 @@ extension Store {
         }
     }
 
+    /// Gives a job back unfinished (its worker is stopping): queued at once, the attempt not counted.
+    @discardableResult
+    public func releaseJob(_ id: String, owner: String, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            !(try await session.query("""
+                UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1,
+                    run_after = \(bind: now), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running' RETURNING id
+                """).isEmpty)
+        }
+    }
+
     /// The job with `id`.
     public func job(_ id: String) async throws -> Job? {
         try await read { session in try await session.query("SELECT \(raw: Self.jobColumns) FROM jobs WHERE id = \(bind: id)").first.map(Self.job) }

@@ -66,6 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).")
     var secureCookies = false
 
+    @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
+    var workers: Int?
+
     func run() async throws {
         let logger = service.makeLogger()
         let store = try await service.openStore(logger: logger)
@@ -77,7 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
             var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
             configuration.dataDirectory = service.dataDirectory
-            let app = try buildApplication(store: store, configuration: configuration, logger: logger) { port in
+            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue]
+            if let format = service.logFormat { workerArguments += ["--log-format", format] }
+            let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
+            let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
+            let app = try buildApplication(store: store, configuration: configuration, logger: logger,
+                                           services: workerCount > 0 ? [supervisor] : []) { port in
                 let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
                 var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
                 if let created {

@@ -1,0 +1,114 @@
+import Dispatch
+import Foundation
+import Logging
+import SteigerMedia
+import SteigerStore
+
+/// The job loop of a worker process: claim a job with a lease, keep the lease alive while the
+/// handler runs, record the outcome, repeat.
+///
+/// A job that hangs past its deadline makes the process exit (when `exitOnDeadline`), so the
+/// supervisor starts a fresh worker and the job's lease runs out: it is retried, and after its
+/// last attempt it fails with a reason the learner can read. A job whose worker dies (a crash,
+/// the memory limit) goes the same way.
+public final class JobWorker: Sendable {
+    let store: Store
+    let processor: SubmissionProcessor
+    /// Who holds the leases, e.g. `host:pid`.
+    public let owner: String
+    let lease: TimeInterval
+    let idleWait: Duration
+    let exitOnDeadline: Bool
+    let logger: Logger
+
+    public init(store: Store, processor: SubmissionProcessor, owner: String, lease: TimeInterval = 60, idleWait: Duration = .seconds(1),
+                exitOnDeadline: Bool, logger: Logger) {
+        self.store = store
+        self.processor = processor
+        self.owner = owner
+        self.lease = lease
+        self.idleWait = idleWait
+        self.exitOnDeadline = exitOnDeadline
+        self.logger = logger
+    }
+
+    /// Runs jobs until `stop` is cancelled; a job in progress is then cancelled and given back.
+    public func run(stop: CancellationToken) async {
+        logger.info("worker started", metadata: ["owner": .string(owner)])
+        while !stop.isCancelled {
+            do {
+                if try await runOne(stop: stop) == false { try? await Task.sleep(for: idleWait) }
+            } catch {
+                logger.error("job loop error", metadata: ["error": .string(String(describing: error))])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+        logger.info("worker stopped", metadata: ["owner": .string(owner)])
+    }
+
+    /// Claims and runs one job; false when there was none.
+    @discardableResult
+    public func runOne(stop: CancellationToken = CancellationToken()) async throws -> Bool {
+        let claim = try await store.claimJob(owner: owner, lease: lease, kinds: [SubmissionProcessor.kind])
+        for job in claim.abandoned {
+            try await processor.fail(job, reason: "Processing this recording stopped \(job.attempts) times (the file may be damaged in a way that crashes or stalls the converter). Try recording again.")
+        }
+        guard let job = claim.job else { return !claim.abandoned.isEmpty }
+        var log = logger
+        log[metadataKey: "job"] = .string(job.id)
+        log.info("job started", metadata: ["kind": .string(job.kind), "attempt": .stringConvertible(job.attempts)])
+        let token = CancellationToken()
+        let started = ContinuousClock.now
+        // Keep the lease; lose it and the work stops (someone else has the job now).
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(lease / 3))
+                if Task.isCancelled { break }
+                if (try? await store.heartbeat(job: job.id, owner: owner, lease: lease)) == false {
+                    log.warning("lease lost; stopping the job")
+                    token.cancel()
+                    break
+                }
+                if stop.isCancelled { token.cancel() }
+            }
+        }
+        let watchdog = deadlineWatchdog(for: job, log: log)
+        defer {
+            heartbeat.cancel()
+            watchdog?.cancel()
+        }
+        do {
+            try await processor.run(job, token: token)
+            try await store.completeJob(job.id, owner: owner)
+            log.info("job done", metadata: ["seconds": .string(String(format: "%.2f", (ContinuousClock.now - started).seconds))])
+        } catch is SubmissionProcessor.Unusable {
+            try await store.failJob(job.id, owner: owner, error: "unusable recording (the submission says why)", retry: false)
+        } catch {
+            if stop.isCancelled {
+                try await store.releaseJob(job.id, owner: owner)
+                log.info("job given back (worker stopping)")
+            } else {
+                let updated = try await store.failJob(job.id, owner: owner, error: String(describing: error), retry: true)
+                log.warning("job failed", metadata: ["error": .string(String(describing: error)), "status": .string(updated?.status.rawValue ?? "lost")])
+                if updated?.status == .failed {
+                    try await processor.fail(job, reason: "The recording could not be processed: \(error)")
+                }
+            }
+        }
+        return true
+    }
+
+    /// Ends the process when a job runs past its deadline (a hung decoder cannot be interrupted
+    /// from inside); the lease then expires and the job is retried or failed.
+    private func deadlineWatchdog(for job: Job, log: Logger) -> (any DispatchSourceTimer)? {
+        guard exitOnDeadline else { return nil }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + processor.deadline)
+        timer.setEventHandler {
+            log.error("job passed its deadline; the worker exits so it can be retried", metadata: ["deadline_s": .stringConvertible(self.processor.deadline)])
+            exit(75)
+        }
+        timer.resume()
+        return timer
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import SteigerCore
+import SteigerMedia
+import SteigerStore
+
+/// The `process-submission` job: turns an uploaded original into a ready submission.
+///
+/// probe → refuse what is not a usable recording (with a reason the learner can read) → poster →
+/// storyboard → web rendition (remux when the browser plays it already) → silent-audio warning →
+/// `ready`. Each product goes into the blob store under its hash, so running the job again after
+/// a crash redoes the work but never duplicates or corrupts anything.
+public struct SubmissionProcessor: Sendable {
+    /// The job kind this handles.
+    public static let kind = "process-submission"
+
+    /// What counts as a usable recording.
+    public struct Rules: Sendable {
+        /// Longest accepted recording, in seconds.
+        public var maxDuration: Double = 30 * 60
+        /// Largest accepted picture, in pixels (width × height).
+        public var maxPixels: Int = 3840 * 2160
+        /// Settings of the web rendition.
+        public var rendition = TranscodeOptions()
+        /// Wall-clock limit for one run of the pipeline (the longest recording's conversion with room to spare).
+        public var deadline: TimeInterval = 2 * 3600
+
+        public init() {}
+    }
+
+    /// Thrown for a recording that cannot be used: not retried; the message is for the learner.
+    public struct Unusable: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    let store: Store
+    let blobs: BlobStore
+    let rules: Rules
+    let logger: Logger
+
+    public init(store: Store, blobs: BlobStore, rules: Rules = Rules(), logger: Logger) {
+        self.store = store
+        self.blobs = blobs
+        self.rules = rules
+        self.logger = logger
+    }
+
+    /// How long one run may take before its worker is stopped.
+    public var deadline: TimeInterval { rules.deadline }
+
+    struct Payload: Codable { var submission: String }
+
+    /// The submission a job's payload names.
+    static func submissionID(of job: Job) throws -> SubmissionID {
+        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)), let id = SubmissionID(payload.submission) else {
+            throw Unusable(reason: "The processing job is malformed.")
+        }
+        return id
+    }
+
+    /// Runs the pipeline for the job's submission. Throws ``Unusable`` for recordings that cannot
+    /// be used (after marking the submission failed), other errors for trouble worth a retry.
+    public func run(_ job: Job, token: CancellationToken) async throws {
+        let id = try Self.submissionID(of: job)
+        guard let submission = try await store.submission(id), var media = try await store.submissionMedia(id) else { return }
+        guard submission.status == .processing else { return }  // done already (the job ran twice)
+        let original = blobs.path(media.originalSHA256)
+        var log = logger
+        log[metadataKey: "submission"] = .string(id.description)
+        do {
+            func step(_ name: String, _ progress: Double) async throws {
+                media.step = name
+                media.progress = progress
+                try await store.updateSubmissionMedia(media)
+                log.info("pipeline step", metadata: ["step": .string(name)])
+            }
+            try await step("probing", 0.02)
+            let info = try MediaProbe.probe(path: original, checkAudio: true, token: token)
+            try check(info)
+            media.info = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
+            if info.audioLevel?.verdict == .silent {
+                media.warnings = ["The recording has no sound: check that the microphone was on and allowed."]
+            } else if info.audio == nil {
+                media.warnings = ["The recording has no sound track."]
+            } else if info.audioLevel?.verdict == .nearSilent {
+                media.warnings = ["The sound is very quiet: the microphone may have been covered or far away."]
+            } else {
+                media.warnings = []
+            }
+
+            try await step("poster", 0.1)
+            let poster = try Thumbnailer.poster(path: original, width: 1280, token: token)
+            media.posterSHA256 = try storeBlob(poster.bytes)
+
+            try await step("storyboard", 0.2)
+            let storyboard = try StoryboardMaker.make(path: original, token: token)
+            var sheets: [String] = []
+            for sheet in storyboard.sheets { sheets.append(try storeBlob(sheet.bytes)) }
+            media.storyboard = String(decoding: try JSONEncoder().encode(StoredStoryboard(sheets: sheets, vtt: storyboard.webVTT,
+                                                                                     sheetNames: storyboard.sheets.map(\.fileName))), as: UTF8.self)
+
+            try await step("rendition", 0.3)
+            let plan = TranscodePlan.decide(for: info, options: rules.rendition)
+            let temporary = blobs.temporaryPath() + "." + plan.container
+            let progressStore = store, mediaCopy = media
+            var reported = 0.0
+            let result = try Transcoder.transcode(input: original, output: temporary, options: rules.rendition, token: token) { fraction in
+                // Best effort, every 5 %: a failed write does not stop the conversion.
+                guard fraction - reported >= 0.05 else { return }
+                reported = fraction
+                var update = mediaCopy
+                update.progress = 0.3 + 0.65 * fraction
+                Task { try? await progressStore.updateSubmissionMedia(update) }
+            }
+            let sha = try blobs.adopt(temporary)
+            media.renditionSHA256 = sha
+            media.renditionType = result.plan.container == "webm" ? "video/webm" : "video/mp4"
+
+            media.step = "ready"
+            media.progress = 1
+            try await store.updateSubmissionMedia(media)
+            try await store.setSubmissionStatus(id, to: .ready)
+            log.info("submission ready", metadata: ["rendition": .string(result.plan.action == .remux ? "remuxed" : "transcoded")])
+        } catch let error as MediaError {
+            // A file FFmpeg refuses is the file's fault, not the server's: no retry.
+            if [.cancelled, .timedOut, .writeFailed].contains(error.code) { throw error }
+            try await fail(id, media: media, reason: error.message)
+            throw Unusable(reason: error.message)
+        } catch let unusable as Unusable {
+            try await fail(id, media: media, reason: unusable.reason)
+            throw unusable
+        }
+    }
+
+    /// Marks the submission failed (after the job gave up, or for an unusable recording).
+    public func fail(_ job: Job, reason: String) async throws {
+        let id = try Self.submissionID(of: job)
+        guard let media = try await store.submissionMedia(id) else { return }
+        try await fail(id, media: media, reason: reason)
+    }
+
+    private func fail(_ id: SubmissionID, media: SubmissionMedia, reason: String) async throws {
+        var media = media
+        media.step = "failed"
+        try await store.updateSubmissionMedia(media)
+        try await store.setSubmissionStatus(id, to: .failed, reason: reason)
+        logger.notice("submission failed", metadata: ["submission": .string(id.description), "reason": .string(reason)])
+    }
+
+    /// Refuses what is not a usable recording.
+    func check(_ info: MediaInfo) throws {
+        guard let video = info.video, !video.isAttachedPicture else {
+            throw Unusable(reason: "The file has no video: upload a recording with picture and sound.")
+        }
+        if let duration = info.container.duration, duration > rules.maxDuration {
+            throw Unusable(reason: "The recording is \(Int(duration / 60)) minutes long; the limit is \(Int(rules.maxDuration / 60)) minutes.")
+        }
+        if let width = video.width, let height = video.height, width * height > rules.maxPixels {
+            throw Unusable(reason: "The picture is \(width)x\(height); the largest accepted is 3840x2160 (4K).")
+        }
+    }
+
+    private func storeBlob(_ bytes: [UInt8]) throws -> String {
+        let temporary = blobs.temporaryPath()
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw StoreError.unavailable("cannot write to the blob store")
+        }
+        return try blobs.adopt(temporary)
+    }
+}
+
+/// A storyboard as stored with the submission: its sheets' blobs and the WebVTT (which names the
+/// sheets by ``sheetNames``; the server rewrites them into URLs).
+public struct StoredStoryboard: Codable, Sendable {
+    public var sheets: [String]
+    public var vtt: String
+    public var sheetNames: [String]
+}

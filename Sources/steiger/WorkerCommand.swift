@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SteigerMedia
+import SteigerPipeline
+import SteigerStore
+
+/// `steiger worker`: the job loop. All FFmpeg work of the service happens in these processes,
+/// never in the HTTP server; `steiger serve` starts and restarts them.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run background jobs (processing uploads); `steiger serve` starts these itself."
+    )
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(help: "Memory limit of this process in MiB (its heap and buffers); a job that needs more ends the process and is retried.")
+    var memoryLimit = 3072
+
+    @Option(help: "Seconds one job may run before the process gives up on it.")
+    var deadline: Double = 2 * 3600
+
+    func run() async throws {
+        let logger = service.makeLogger()
+        if memoryLimit > 0 {
+            var limit = rlimit(rlim_cur: rlim_t(memoryLimit) << 20, rlim_max: rlim_t(memoryLimit) << 20)
+            if setrlimit(Int32(RLIMIT_DATA.rawValue), &limit) != 0 {
+                logger.warning("could not set the memory limit", metadata: ["errno": .stringConvertible(errno)])
+            }
+        }
+        let store = try await service.openStore(logger: logger)
+        try await store.migrate()
+        let blobs = try BlobStore(root: service.dataDirectory + "/media")
+        var rules = SubmissionProcessor.Rules()
+        rules.deadline = deadline
+        let processor = SubmissionProcessor(store: store, blobs: blobs, rules: rules, logger: logger)
+        let host = ProcessInfo.processInfo.hostName
+        let worker = JobWorker(store: store, processor: processor, owner: "\(host):\(getpid())", exitOnDeadline: true, logger: logger)
+        let stop = CancellationToken()
+        SignalHandling.cancelOnInterrupt(stop)
+        await worker.run(stop: stop)
+        await store.close()
+    }
+}
