@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "SteigerServerTests",
             dependencies: [
-                "SteigerServer", "SteigerStore", "SteigerCore", "SteigerTestSupport",
+                "SteigerServer", "SteigerStore", "SteigerCore", "SteigerTestSupport", "SteigerPipeline", "SteigerMedia",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

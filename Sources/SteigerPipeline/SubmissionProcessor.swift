@@ -103,15 +103,14 @@ public struct SubmissionProcessor: Sendable {
             try await step("rendition", 0.3)
             let plan = TranscodePlan.decide(for: info, options: rules.rendition)
             let temporary = blobs.temporaryPath() + "." + plan.container
-            let progressStore = store, mediaCopy = media
+            let progressStore = store
             var reported = 0.0
             let result = try Transcoder.transcode(input: original, output: temporary, options: rules.rendition, token: token) { fraction in
-                // Best effort, every 5 %: a failed write does not stop the conversion.
+                // Best effort, every 5 %: a failed write does not stop the conversion, and a late
+                // one does nothing once the step is over.
                 guard fraction - reported >= 0.05 else { return }
                 reported = fraction
-                var update = mediaCopy
-                update.progress = 0.3 + 0.65 * fraction
-                Task { try? await progressStore.updateSubmissionMedia(update) }
+                Task { try? await progressStore.setSubmissionProgress(id, step: "rendition", progress: 0.3 + 0.65 * fraction) }
             }
             let sha = try blobs.adopt(temporary)
             media.renditionSHA256 = sha

@@ -39,7 +39,7 @@ extension SteigerAPI {
     private static func describe(_ operation: Operation) -> JSONValue {
         var parameters: [JSONValue] = operation.pathParameters.map { name in
             ["name": .string(name), "in": "path", "required": true,
-             "schema": name == "tokenId" ? ["type": "string"] : ["type": "string", "format": "uuid"]]
+             "schema": ["tokenId", "sheet"].contains(name) ? ["type": "string"] : ["type": "string", "format": "uuid"]]
         }
         parameters += operation.query.map { parameter in
             ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.description),
@@ -99,6 +99,7 @@ extension SteigerAPI {
         "Submission": SubmissionView.schema,
         "Token": TokenView.schema,
         "NewToken": NewTokenView.schema,
+        "SubmissionMedia": SubmissionMediaView.schema,
         "Problem": object([
             "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
             "errors": ["type": "array", "items": object(["field": ["type": "string"], "message": ["type": "string"]])],

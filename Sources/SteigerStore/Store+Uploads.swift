@@ -179,6 +179,17 @@ extension Store {
         }
     }
 
+    /// Records progress within a step; ignored once the pipeline has moved on to another step,
+    /// so a late report never overwrites what came after it.
+    public func setSubmissionProgress(_ id: SubmissionID, step: String, progress: Double, now: Date = Date()) async throws {
+        try await write { session in
+            _ = try await session.query("""
+                UPDATE submission_media SET progress = \(bind: progress), updated_at = \(bind: now)
+                WHERE submission_id = \(bind: id.description) AND step = \(bind: step) AND progress < \(bind: progress)
+                """)
+        }
+    }
+
     /// Moves a submission to `status` (with the reason when it failed), if the move is allowed.
     /// - Returns: whether it moved.
     @discardableResult

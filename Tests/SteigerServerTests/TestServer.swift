@@ -70,7 +70,8 @@ struct TestServer {
             buffer = ByteBuffer(bytes: bytes)
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body),
+                     bytes: Array(response.body.readableBytesView))
     }
 
     /// Logs in and returns the `Cookie` header value.
@@ -87,6 +88,7 @@ struct Reply {
     var status: Int
     var headers: HTTPFields
     var body: String
+    var bytes: [UInt8] = []
 
     /// The body parsed as JSON.
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }

@@ -1,0 +1,258 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SteigerCore
+import SteigerStore
+
+/// A submission's processing state and media: the original, the web rendition, the poster and the
+/// storyboard, served with ranges, validators and caching, under the submission's permissions.
+extension SteigerAPI {
+    var mediaOperations: [Operation] {
+        let file: (String, String) -> Operation.Reply = { type, description in
+            .init(status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
+                  headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"])
+        }
+        let ranged: [Operation.Reply] = [.init(status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
+                                               contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
+                                         .init(status: 304, description: "Not modified (If-None-Match).")]
+        let errors = [409: "Not there yet: the submission is still processing, or processing failed.",
+                      416: "The range lies outside the file."]
+        return [
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media", operationID: "getSubmissionMedia", tag: "submissions",
+                      summary: "Processing status, progress, warnings and the media's addresses",
+                      replies: [.init(status: 200, description: "The submission's media.", schema: ref("SubmissionMedia"))],
+                      handler: { _, context in
+                          let (submission, media) = try await self.reachableMedia(context)
+                          return try .json(SubmissionMediaView(submission: submission, media: media))
+                      }),
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
+                      summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
+                      handler: { request, context in
+                          let (_, media) = try await self.reachableMedia(context)
+                          return try await self.serve(media.originalSHA256, type: Self.originalType(media), request: request, context: context,
+                                                      download: media.fileName)
+                      }),
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/rendition", operationID: "getRendition", tag: "submissions",
+                      summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: [file("video/mp4", "The rendition.")] + ranged,
+                      errors: errors,
+                      handler: { request, context in
+                          let (_, media) = try await self.reachableMedia(context)
+                          guard let sha = media.renditionSHA256 else { throw Self.notReady }
+                          return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
+                      }),
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/poster.jpg", operationID: "getPoster", tag: "submissions",
+                      summary: "A representative frame (JPEG)", replies: [file("image/jpeg", "The poster.")] + ranged, errors: errors,
+                      handler: { request, context in
+                          let (_, media) = try await self.reachableMedia(context)
+                          guard let sha = media.posterSHA256 else { throw Self.notReady }
+                          return try await self.serve(sha, type: "image/jpeg", request: request, context: context)
+                      }),
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard.vtt", operationID: "getStoryboard", tag: "submissions",
+                      summary: "Scrub previews: WebVTT whose cues point into the sprite sheets (#xywh=)",
+                      replies: [.init(status: 200, description: "The WebVTT track.", schema: ["type": "string"], contentType: "text/vtt")], errors: errors,
+                      handler: { request, context in
+                          let (submission, media) = try await self.reachableMedia(context)
+                          guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+                              throw Self.notReady
+                          }
+                          var vtt = stored.vtt
+                          for (index, name) in stored.sheetNames.enumerated() {
+                              vtt = vtt.replacingOccurrences(of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
+                          }
+                          return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
+                                          body: .init(byteBuffer: ByteBuffer(string: vtt)))
+                      }),
+            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard/{sheet}", operationID: "getStoryboardSheet", tag: "submissions",
+                      summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: [file("image/jpeg", "The sheet.")] + ranged, errors: errors,
+                      handler: { request, context in
+                          let (_, media) = try await self.reachableMedia(context)
+                          guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+                              throw Self.notReady
+                          }
+                          let name = context.parameters.get("sheet") ?? ""
+                          guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
+                              throw Problem.notFound("storyboard sheet")
+                          }
+                          return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
+                      }),
+        ]
+    }
+
+    static let notReady = Problem(.conflict, "This is not there yet: the recording is still being processed, or processing failed (see its media status).")
+
+    /// The submission named in the path and its media, if the caller may view it.
+    func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
+        let actor = try context.requireActor()
+        let id: SubmissionID = try context.id("submissionId", of: "submission")
+        guard let submission = try await store.submission(id), let exercise = try await store.exercise(submission.exerciseID) else {
+            throw Problem.notFound("submission")
+        }
+        let memberships = try await store.memberships(of: submission.learnerID)
+        try AccessPolicy.decide(actor, .view, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
+        guard let media = try await store.submissionMedia(id) else { throw Problem(.conflict, "This submission has no recording.") }
+        return (submission, media)
+    }
+
+    static func originalType(_ media: SubmissionMedia) -> String {
+        switch (media.fileName as NSString).pathExtension.lowercased() {
+        case "mp4", "m4v": "video/mp4"
+        case "mov": "video/quicktime"
+        case "webm": "video/webm"
+        case "mkv": "video/x-matroska"
+        default: "application/octet-stream"
+        }
+    }
+
+    /// Serves a blob with its strong ETag (the SHA-256), `Cache-Control`, `Accept-Ranges`, one
+    /// byte range (`Range: bytes=a-b`, `a-`, `-n`; several ranges get the whole file), `If-Range`
+    /// and `If-None-Match`.
+    func serve(_ sha256: String, type: String, request: Request, context: AppContext, download: String? = nil) async throws -> Response {
+        let path = files.blobs.path(sha256)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
+            context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
+            throw Problem(.internalServerError, "The file is missing on the server; it has been logged.")
+        }
+        let etag = "\"\(sha256)\""
+        var headers: HTTPFields = [.eTag: etag, .acceptRanges: "bytes", .contentType: type,
+                                   .cacheControl: "private, max-age=31536000, immutable"]
+        if let download {
+            let safe = download.replacingOccurrences(of: "\"", with: "'")
+            headers[.contentDisposition] = "inline; filename=\"\(safe)\""
+        }
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains(where: { $0 == etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        var range: ClosedRange<Int64>?
+        if let header = request.headers[.range], request.headers[.ifRange].map({ $0 == etag }) ?? true {
+            switch Self.parseRange(header, size: size) {
+            case .whole: break
+            case .part(let part): range = part
+            case .unsatisfiable:
+                throw Problem(.rangeNotSatisfiable, "The range \(header) lies outside the file's \(size) bytes.",
+                              headers: [.contentRange: "bytes */\(size)"])
+            }
+        }
+        let fileIO = FileIO()
+        if let range {
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+            headers[.contentLength] = String(range.count)
+            let body = try await fileIO.loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
+            return Response(status: .partialContent, headers: headers, body: body)
+        }
+        headers[.contentLength] = String(size)
+        let body = size == 0 ? ResponseBody() : try await fileIO.loadFile(path: path, context: context)
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    enum RangeRequest: Equatable { case whole, part(ClosedRange<Int64>), unsatisfiable }
+
+    /// One `bytes=` range against a file of `size` bytes. Several ranges, other units and
+    /// malformed values are answered with the whole file, as RFC 9110 allows.
+    static func parseRange(_ header: String, size: Int64) -> RangeRequest {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        guard text.lowercased().hasPrefix("bytes="), !text.contains(",") else { return .whole }
+        let spec = text.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { return .whole }
+        if parts[0].isEmpty {
+            guard let suffix = Int64(parts[1]), suffix >= 0 else { return .whole }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .part(max(0, size - suffix)...(size - 1))
+        }
+        guard let start = Int64(parts[0]), start >= 0 else { return .whole }
+        let end: Int64
+        if parts[1].isEmpty { end = size - 1 } else {
+            guard let last = Int64(parts[1]), last >= start else { return .whole }
+            end = min(last, size - 1)
+        }
+        guard start < size else { return .unsatisfiable }
+        return .part(start...end)
+    }
+}
+
+/// The storyboard record the pipeline stores (see SteigerPipeline's StoredStoryboard).
+struct StoryboardRecord: Decodable {
+    var sheets: [String]
+    var vtt: String
+    var sheetNames: [String]
+}
+
+/// A submission's processing state and media addresses.
+struct SubmissionMediaView: Encodable {
+    var submissionId: String
+    var status: String
+    var step: String?
+    var progress: Double
+    var failureReason: String?
+    var warnings: [String]
+    var fileName: String
+    var size: Int64
+    var sha256: String
+    var duration: Double?
+    var width: Int?
+    var height: Int?
+    var original: String
+    var rendition: String?
+    var renditionType: String?
+    var poster: String?
+    var storyboard: String?
+
+    init(submission: Submission, media: SubmissionMedia) {
+        let base = "/api/v1/submissions/\(submission.id)/media"
+        submissionId = submission.id.description
+        status = submission.status.rawValue
+        step = media.step
+        progress = media.progress
+        failureReason = submission.failureReason
+        warnings = media.warnings
+        fileName = media.fileName
+        size = media.originalSize
+        sha256 = media.originalSHA256
+        let info = media.info.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        duration = (info?["container"] as? [String: Any])?["duration"] as? Double
+        if let streams = info?["streams"] as? [[String: Any]], let index = info?["mainVideoStream"] as? Int, index < streams.count {
+            width = streams[index]["displayWidth"] as? Int ?? streams[index]["width"] as? Int
+            height = streams[index]["displayHeight"] as? Int ?? streams[index]["height"] as? Int
+        }
+        original = base + "/original"
+        rendition = media.renditionSHA256.map { _ in base + "/rendition" }
+        renditionType = media.renditionType
+        poster = media.posterSHA256.map { _ in base + "/poster.jpg" }
+        storyboard = media.storyboard.map { _ in base + "/storyboard.vtt" }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(submissionId, forKey: .submissionId)
+        try container.encode(status, forKey: .status)
+        try container.encode(step, forKey: .step)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(failureReason, forKey: .failureReason)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(fileName, forKey: .fileName)
+        try container.encode(size, forKey: .size)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(original, forKey: .original)
+        try container.encode(rendition, forKey: .rendition)
+        try container.encode(renditionType, forKey: .renditionType)
+        try container.encode(poster, forKey: .poster)
+        try container.encode(storyboard, forKey: .storyboard)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case submissionId, status, step, progress, failureReason, warnings, fileName, size, sha256, duration, width, height
+        case original, rendition, renditionType, poster, storyboard
+    }
+
+    static let schema: JSONValue = object([
+        "submissionId": uuid, "status": ["type": "string"], "step": ["type": ["string", "null"]], "progress": ["type": "number", "minimum": 0, "maximum": 1],
+        "failureReason": ["type": ["string", "null"]], "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
+        "size": ["type": "integer"], "sha256": ["type": "string"], "duration": ["type": ["number", "null"]], "width": ["type": ["integer", "null"]],
+        "height": ["type": ["integer", "null"]], "original": ["type": "string"], "rendition": ["type": ["string", "null"]],
+        "renditionType": ["type": ["string", "null"]], "poster": ["type": ["string", "null"]], "storyboard": ["type": ["string", "null"]],
+    ])
+}
