@@ -69,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
+    @Option(help: ArgumentHelp("Seconds a worker's job lease lasts without a heartbeat.", visibility: .hidden))
+    var jobLease: Double = 60
+
     func run() async throws {
         let logger = service.makeLogger()
         let store = try await service.openStore(logger: logger)
@@ -80,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
             var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
             configuration.dataDirectory = service.dataDirectory
-            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue]
+            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease)]
             if let format = service.logFormat { workerArguments += ["--log-format", format] }
             let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
             let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)

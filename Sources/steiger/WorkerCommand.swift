@@ -21,6 +21,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds one job may run before the process gives up on it.")
     var deadline: Double = 2 * 3600
 
+    @Option(help: "Seconds a job's lease lasts without a heartbeat: how soon a dead worker's job is taken up again.")
+    var lease: Double = 60
+
     func run() async throws {
         let logger = service.makeLogger()
         if memoryLimit > 0 {
@@ -36,7 +39,8 @@ struct WorkerCommand: AsyncParsableCommand {
         rules.deadline = deadline
         let processor = SubmissionProcessor(store: store, blobs: blobs, rules: rules, logger: logger)
         let host = ProcessInfo.processInfo.hostName
-        let worker = JobWorker(store: store, processor: processor, owner: "\(host):\(getpid())", exitOnDeadline: true, logger: logger)
+        let worker = JobWorker(store: store, processor: processor, owner: "\(host):\(getpid())", lease: lease,
+                               exitOnDeadline: true, logger: logger)
         let stop = CancellationToken()
         SignalHandling.cancelOnInterrupt(stop)
         await worker.run(stop: stop)
