@@ -51,7 +51,11 @@ public final class JobWorker: Sendable {
     public func runOne(stop: CancellationToken = CancellationToken()) async throws -> Bool {
         let claim = try await store.claimJob(owner: owner, lease: lease, kinds: [SubmissionProcessor.kind])
         for job in claim.abandoned {
-            try await processor.fail(job, reason: "Processing this recording stopped \(job.attempts) times (the file may be damaged in a way that crashes or stalls the converter). Try recording again.")
+            do {
+                try await processor.fail(job, reason: "Processing this recording stopped \(job.attempts) times (the file may be damaged in a way that crashes or stalls the converter). Try recording again.")
+            } catch {
+                logger.error("could not mark an abandoned job's submission failed", metadata: ["job": .string(job.id), "error": .string("\(error)")])
+            }
         }
         guard let job = claim.job else { return !claim.abandoned.isEmpty }
         var log = logger
@@ -72,9 +76,15 @@ public final class JobWorker: Sendable {
                 if stop.isCancelled { token.cancel() }
             }
         }
+        // A stopping worker cancels its job at once (and gives it back) rather than at the next heartbeat.
+        let stopWatch = Task {
+            while !Task.isCancelled, !stop.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+            if stop.isCancelled { token.cancel() }
+        }
         let watchdog = deadlineWatchdog(for: job, log: log)
         defer {
             heartbeat.cancel()
+            stopWatch.cancel()
             watchdog?.cancel()
         }
         do {

@@ -76,7 +76,7 @@ public struct SubmissionProcessor: Sendable {
                 log.info("pipeline step", metadata: ["step": .string(name)])
             }
             try await step("probing", 0.02)
-            let info = try MediaProbe.probe(path: original, checkAudio: true, token: token)
+            let info = try await offload { try MediaProbe.probe(path: original, checkAudio: true, token: token) }
             try check(info)
             media.info = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
             if info.audioLevel?.verdict == .silent {
@@ -90,11 +90,11 @@ public struct SubmissionProcessor: Sendable {
             }
 
             try await step("poster", 0.1)
-            let poster = try Thumbnailer.poster(path: original, width: 1280, token: token)
+            let poster = try await offload { try Thumbnailer.poster(path: original, width: 1280, token: token) }
             media.posterSHA256 = try storeBlob(poster.bytes)
 
             try await step("storyboard", 0.2)
-            let storyboard = try StoryboardMaker.make(path: original, token: token)
+            let storyboard = try await offload { try StoryboardMaker.make(path: original, token: token) }
             var sheets: [String] = []
             for sheet in storyboard.sheets { sheets.append(try storeBlob(sheet.bytes)) }
             media.storyboard = String(decoding: try JSONEncoder().encode(StoredStoryboard(sheets: sheets, vtt: storyboard.webVTT,
@@ -103,14 +103,16 @@ public struct SubmissionProcessor: Sendable {
             try await step("rendition", 0.3)
             let plan = TranscodePlan.decide(for: info, options: rules.rendition)
             let temporary = blobs.temporaryPath() + "." + plan.container
-            let progressStore = store
-            var reported = 0.0
-            let result = try Transcoder.transcode(input: original, output: temporary, options: rules.rendition, token: token) { fraction in
-                // Best effort, every 5 %: a failed write does not stop the conversion, and a late
-                // one does nothing once the step is over.
-                guard fraction - reported >= 0.05 else { return }
-                reported = fraction
-                Task { try? await progressStore.setSubmissionProgress(id, step: "rendition", progress: 0.3 + 0.65 * fraction) }
+            let progressStore = store, options = rules.rendition
+            let result = try await offload {
+                var reported = 0.0
+                return try Transcoder.transcode(input: original, output: temporary, options: options, token: token) { fraction in
+                    // Best effort, every 5 %: a failed write does not stop the conversion, and a late
+                    // one does nothing once the step is over.
+                    guard fraction - reported >= 0.05 else { return }
+                    reported = fraction
+                    Task { try? await progressStore.setSubmissionProgress(id, step: "rendition", progress: 0.3 + 0.65 * fraction) }
+                }
             }
             let sha = try blobs.adopt(temporary)
             media.renditionSHA256 = sha
@@ -140,10 +142,11 @@ public struct SubmissionProcessor: Sendable {
     }
 
     private func fail(_ id: SubmissionID, media: SubmissionMedia, reason: String) async throws {
+        // Only a submission still processing fails; a late failure never touches a ready one.
+        guard try await store.setSubmissionStatus(id, to: .failed, reason: reason) else { return }
         var media = media
         media.step = "failed"
         try await store.updateSubmissionMedia(media)
-        try await store.setSubmissionStatus(id, to: .failed, reason: reason)
         logger.notice("submission failed", metadata: ["submission": .string(id.description), "reason": .string(reason)])
     }
 
@@ -166,6 +169,14 @@ public struct SubmissionProcessor: Sendable {
             throw StoreError.unavailable("cannot write to the blob store")
         }
         return try blobs.adopt(temporary)
+    }
+}
+
+/// Runs blocking media work (FFmpeg) on a thread of its own, so the async threads stay free
+/// for heartbeats and database calls even on a single core.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
 

@@ -39,7 +39,7 @@ extension SteigerAPI {
                           ])
                       }),
             Operation(method: .post, path: "/api/v1/uploads", operationID: "tusCreate", tag: "uploads",
-                      summary: "tus: start an upload (Upload-Length; Upload-Metadata with `exercise` and `filename`); the body may carry the first bytes",
+                      summary: "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename`); the body may carry the first bytes",
                       replies: [.init(status: 201, description: "Created; Location is the upload's address.",
                                       headers: offsetHeaders.merging(["Location": "The upload's URL."]) { a, _ in a })],
                       errors: [400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
@@ -47,20 +47,21 @@ extension SteigerAPI {
                                415: "A body not sent as application/offset+octet-stream."],
                       handler: { request, context in try await self.createUpload(&request, context) }),
             Operation(method: .head, path: "/api/v1/uploads/{uploadId}", operationID: "tusHead", tag: "uploads",
-                      summary: "tus: how much of an upload has arrived",
+                      summary: "tus: how much of an upload has arrived (send Tus-Resumable: 1.0.0)",
                       replies: [.init(status: 200, description: "The offset and length.",
                                       headers: offsetHeaders.merging(["Upload-Length": "The announced size."]) { a, _ in a })],
                       errors: [412: "Another tus version."],
                       handler: { request, context in try await self.headUpload(request, context) }),
             Operation(method: .patch, path: "/api/v1/uploads/{uploadId}", operationID: "tusPatch", tag: "uploads",
-                      summary: "tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)",
+                      summary: "tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream; Tus-Resumable: 1.0.0)",
                       replies: [.init(status: 204, description: "Appended; Upload-Offset is the new offset.", headers: offsetHeaders)],
-                      errors: [409: "Upload-Offset is not the server's offset, or another request is writing this upload.",
+                      errors: [400: "Upload-Offset missing or malformed.",
+                               409: "Upload-Offset is not the server's offset, or another request is writing this upload.",
                                412: "Another tus version.", 413: "More bytes than the announced length.",
                                415: "Not sent as application/offset+octet-stream."],
                       handler: { request, context in try await self.patchUpload(&request, context) }),
             Operation(method: .delete, path: "/api/v1/uploads/{uploadId}", operationID: "tusDelete", tag: "uploads",
-                      summary: "tus: abandon an upload (a finished upload's submission stays)",
+                      summary: "tus: abandon an upload; a finished upload's submission stays (send Tus-Resumable: 1.0.0)",
                       replies: [.init(status: 204, description: "Removed.", headers: tusHeaders)],
                       errors: [412: "Another tus version."],
                       handler: { request, context in try await self.deleteUpload(request, context) }),
@@ -69,7 +70,8 @@ extension SteigerAPI {
                       query: [.init(name: "filename", description: "The file's name on the learner's device.", schema: ["type": "string"])],
                       rawBody: ["type": "string", "format": "binary"],
                       replies: [.init(status: 201, description: "The new submission (processing).", schema: ref("Submission"))],
-                      errors: [411: "No body.", 413: "Larger than the limit or the learner's quota."],
+                      errors: [400: "The body's length differs from Content-Length.", 411: "No body.",
+                               413: "Larger than the limit or the learner's quota."],
                       handler: { request, context in try await self.plainUpload(&request, context) }),
         ]
     }
@@ -101,9 +103,12 @@ extension SteigerAPI {
         return exercise
     }
 
-    private func checkQuota(_ actor: Actor, adding bytes: Int64) async throws {
-        let used = try await store.bytesInUse(by: actor.user.id)
-        if used + bytes > configuration.learnerQuota {
+    /// Records an upload only if it fits the learner's quota, checked and reserved in one transaction.
+    private func createWithinQuota(_ upload: Upload, actor: Actor) async throws {
+        do {
+            try await store.createUpload(upload, quota: configuration.learnerQuota)
+        } catch StoreError.quotaExceeded(let used) {
+            files.remove(upload.id)
             throw Problem(.contentTooLarge, "This upload would take you past your storage quota of \(configuration.learnerQuota) bytes (\(used) in use).")
         }
     }
@@ -122,19 +127,21 @@ extension SteigerAPI {
         }
         let metadata = try Self.parseMetadata(request.headers[Self.uploadMetadata] ?? "")
         let exercise = try await submittableExercise(metadata["exercise"].flatMap(ExerciseID.init), actor: actor)
-        try await checkQuota(actor, adding: length)
         let name = Self.cleanFileName(metadata["filename"] ?? metadata["name"] ?? "recording")
+        let hasBody = request.headers[.contentLength].flatMap(Int64.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
+        if hasBody, !Self.isOffsetStream(request) {
+            throw Problem(.unsupportedMediaType, "The first bytes must be sent as application/offset+octet-stream.")
+        }
+        if hasBody, let declared = request.headers[.contentLength].flatMap(Int64.init), declared > length {
+            throw Problem(.contentTooLarge, "The data goes past the upload's length of \(length) bytes.")
+        }
         let now = configuration.now()
         let upload = Upload(userID: actor.user.id, exerciseID: exercise.id, fileName: name, length: length, metadata: metadata,
                             createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
-        try await store.createUpload(upload)
+        try await createWithinQuota(upload, actor: actor)
         var headers: HTTPFields = [.location: "/api/v1/uploads/\(upload.id)", Self.tusResumable: Self.tusVersion]
-        let hasBody = request.headers[.contentLength].flatMap(Int64.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         if hasBody {
-            guard Self.isOffsetStream(request) else {
-                throw Problem(.unsupportedMediaType, "The first bytes must be sent as application/offset+octet-stream.")
-            }
             let (offset, submission) = try await append(upload, request: request, context: context)
             headers[Self.uploadOffset] = String(offset)
             if let submission { headers[Self.submissionHeader] = submission.id.description }
@@ -150,7 +157,12 @@ extension SteigerAPI {
 
     private func headUpload(_ request: Request, _ context: AppContext) async throws -> Response {
         try requireTus(request)
-        let (upload, _) = try await ownUpload(context)
+        var (upload, _) = try await ownUpload(context)
+        if upload.submissionID == nil, upload.received == upload.length, files.begin(upload.id) {
+            // All bytes arrived but the completion did not finish (see complete): finish it now.
+            defer { files.end(upload.id) }
+            upload.submissionID = try? await complete(upload, context: context).id
+        }
         var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(upload.received),
                                    Self.uploadLength: String(upload.length), .cacheControl: "no-store"]
         if let submission = upload.submissionID { headers[Self.submissionHeader] = submission.description }
@@ -189,9 +201,15 @@ extension SteigerAPI {
 
     /// Appends a request's body to an upload (one writer at a time), records the offset even when
     /// the body breaks off, and turns a complete upload into a submission.
-    private func append(_ upload: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
-        guard files.begin(upload.id) else { throw Problem(.conflict, "Another request is writing this upload.") }
-        defer { files.end(upload.id) }
+    private func append(_ stale: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
+        guard files.begin(stale.id) else { throw Problem(.conflict, "Another request is writing this upload.") }
+        defer { files.end(stale.id) }
+        // Read again under the lock: another request may have written meanwhile.
+        guard let upload = try await store.upload(stale.id) else { throw Problem.notFound("upload") }
+        if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
+        guard upload.received == stale.received else {
+            throw Problem(.conflict, "Upload-Offset is \(stale.received) but the server has \(upload.received) bytes; ask with HEAD and continue from there.")
+        }
         var received = upload.received
         if let request, let declared = request.headers[.contentLength].flatMap(Int64.init), upload.received + declared > upload.length {
             // Refused before a byte is written: the announced body goes past the upload's length.
@@ -212,8 +230,18 @@ extension SteigerAPI {
 
     /// Moves a finished upload into the blob store and makes it a submission with a processing job.
     private func complete(_ upload: Upload, context: AppContext) async throws -> Submission {
-        let sha = try files.finish(upload.id, size: upload.length)
-        try files.blobs.adopt(files.path(upload.id), sha256: sha)
+        // The hash is recorded before the file moves, so a completion that fails half-way (the
+        // database away, say) can be finished by the next HEAD or PATCH.
+        let sha: String
+        if let recorded = upload.sha256 {
+            sha = recorded
+        } else {
+            sha = try files.finish(upload.id, size: upload.length)
+            try await store.setUploadSHA256(upload.id, sha)
+        }
+        if FileManager.default.fileExists(atPath: files.path(upload.id)) {
+            try files.blobs.adopt(files.path(upload.id), sha256: sha)
+        }
         let exercise = try await store.exercise(upload.exerciseID)
         let submission = try await store.completeUpload(upload, sha256: sha, scaffoldLevel: exercise?.ladder.top ?? 0, now: configuration.now())
         context.logger.info("upload complete", metadata: ["upload": .string(upload.id), "submission": .string(submission.id.description),
@@ -238,13 +266,18 @@ extension SteigerAPI {
                 : "This upload would take you past your storage quota of \(configuration.learnerQuota) bytes (\(used) in use).")
         }
         let now = configuration.now()
+        // The declared size (or the most it may be) is reserved against the quota while it streams.
         var upload = Upload(userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(request.query("filename") ?? "recording"),
-                            length: 0, createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
+                            length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
-        let (size, interrupted) = await files.append(upload.id, from: request.body, at: 0, limit: max(limit, 0))
+        try await createWithinQuota(upload, actor: actor)
+        guard files.begin(upload.id) else { throw Problem(.conflict, "The upload is busy.") }
+        defer { files.end(upload.id) }
+        let (size, interrupted) = await files.append(upload.id, from: request.body, at: 0, limit: upload.length)
         if let interrupted {
             // Nothing of a refused or broken-off single request is kept.
             files.remove(upload.id)
+            try? await store.deleteUpload(upload.id)
             if let problem = interrupted as? Problem, problem.status == .contentTooLarge {
                 throw Problem(.contentTooLarge, "The file is larger than the limit of \(min(configuration.maxUploadSize, limit)) bytes (or your remaining quota).")
             }
@@ -252,11 +285,12 @@ extension SteigerAPI {
         }
         if let declared, declared != size {
             files.remove(upload.id)
+            try? await store.deleteUpload(upload.id)
             throw Problem(.badRequest, "The body had \(size) bytes, not the \(declared) Content-Length announced.")
         }
         upload.length = size
         upload.received = size
-        try await store.createUpload(upload)
+        try await store.setUploadLength(upload.id, length: size)
         let submission = try await complete(upload, context: context)
         return try .json(SubmissionView(submission), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
     }

@@ -97,7 +97,7 @@ struct UploadSweeper: Service {
     let api: SteigerAPI
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await sweep()
             try? await gracefulShutdown(for: .seconds(600))
         }
@@ -106,8 +106,10 @@ struct UploadSweeper: Service {
     func sweep() async {
         do {
             for upload in try await api.store.expiredUploads(now: api.configuration.now()) {
-                api.files.remove(upload.id)
-                try await api.store.deleteUpload(upload.id)
+                // An upload being written right now is live, whatever its expiry said.
+                guard api.files.begin(upload.id) else { continue }
+                defer { api.files.end(upload.id) }
+                if try await api.store.deleteExpiredUpload(upload.id, now: api.configuration.now()) { api.files.remove(upload.id) }
             }
         } catch {
             // Tried again at the next sweep.

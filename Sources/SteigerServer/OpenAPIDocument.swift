@@ -76,7 +76,8 @@ extension SteigerAPI {
         if operation.path.hasPrefix("/api/v1/uploads"), operation.method != .options {
             var parameters: [JSONValue] = []
             if case .array(let existing)? = description["parameters"] { parameters = existing }
-            parameters.append(["name": "Tus-Resumable", "in": "header", "required": true, "schema": ["type": "string", "const": "1.0.0"]])
+            // Tus-Resumable: 1.0.0 is required too (412 without it); it is stated in the summary
+            // rather than as a parameter, since 412 is the protocol's answer, not a validation error.
             if operation.method == .post {
                 parameters.append(["name": "Upload-Length", "in": "header", "required": true, "schema": ["type": "string", "pattern": "^[0-9]+$"]])
                 parameters.append(["name": "Upload-Metadata", "in": "header", "required": true, "schema": ["type": "string"]])

@@ -74,6 +74,7 @@ extension Problem {
             case .conflict, .reference: self = Problem(.conflict, "The change conflicts with the current state of the data; reload and try again.")
             case .notFound: self = Problem(.notFound, "The record is gone (it was removed meanwhile).")
             case .unavailable: self = Problem(.serviceUnavailable, "The database does not answer; try again shortly.", headers: [.retryAfter: "5"])
+            case .quotaExceeded(let used): self = Problem(.contentTooLarge, "This would take you past your storage quota (\(used) bytes in use).")
             case .corrupt, .schemaTooNew, .configuration:
                 self = Problem(.internalServerError, "Something went wrong on the server; it has been logged. Try again later.")
             }

@@ -58,6 +58,7 @@ final class SteigerAPI: Sendable {
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
         response.headers[Self.routeHeader] = operation.path
+        if operation.path.hasPrefix("/api/v1/uploads") { response.headers[Self.tusResumable] = Self.tusVersion }
         return response
     }
 

@@ -61,14 +61,17 @@ final class UploadFiles: Sendable {
                     throw Problem(.contentTooLarge, "The data goes past the upload's length of \(limit) bytes.")
                 }
                 try chunk.withUnsafeReadableBytes { bytes in
-                    hasher.update(bufferPointer: bytes)
                     try handle.write(contentsOf: bytes)
+                    hasher.update(bufferPointer: bytes)  // only what reached the file
                 }
                 size += count
             }
+            // On disk before the offset is acknowledged.
+            try handle.synchronize()
             save(id, HashState(offset: size, hasher: hasher))
             return (size, nil)
         } catch {
+            try? handle.synchronize()
             save(id, HashState(offset: size, hasher: hasher))
             return (size, error)
         }

@@ -136,6 +136,7 @@ public enum Schema {
                 metadata TEXT NOT NULL,
                 created_at BIGINT NOT NULL,
                 expires_at BIGINT NOT NULL,
+                sha256 TEXT,
                 submission_id TEXT
             )
             """,

@@ -20,11 +20,14 @@ public struct Upload: Sendable, Equatable {
     public var createdAt: Date
     /// When an unfinished upload is swept.
     public var expiresAt: Date
+    /// The SHA-256 of the whole file, recorded when the last byte arrived.
+    public var sha256: String?
     /// The submission it became, once complete.
     public var submissionID: SubmissionID?
 
     public init(id: String = UUID().uuidString.lowercased(), userID: UserID, exerciseID: ExerciseID, fileName: String, length: Int64,
-                received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, submissionID: SubmissionID? = nil) {
+                received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, sha256: String? = nil,
+                submissionID: SubmissionID? = nil) {
         self.id = id
         self.userID = userID
         self.exerciseID = exerciseID
@@ -34,6 +37,7 @@ public struct Upload: Sendable, Equatable {
         self.metadata = metadata
         self.createdAt = createdAt.wholeMilliseconds
         self.expiresAt = expiresAt.wholeMilliseconds
+        self.sha256 = sha256
         self.submissionID = submissionID
     }
 }
@@ -64,15 +68,46 @@ public struct SubmissionMedia: Sendable, Equatable {
 extension Store {
     // MARK: - Uploads
 
-    /// Records a new upload.
-    public func createUpload(_ upload: Upload) async throws {
+    /// Records a new upload; with `quota`, only if the user's stored and announced bytes stay
+    /// within it, checked and reserved in the same transaction (concurrent creations cannot all pass).
+    /// - Throws: ``StoreError/quotaExceeded(used:)``.
+    public func createUpload(_ upload: Upload, quota: Int64? = nil) async throws {
         let metadata = try Self.jsonText(upload.metadata)
         try await write { session in
+            if let quota {
+                if session.dialect == .postgresql {
+                    // One learner's quota checks run one at a time.
+                    _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext(\(bind: "quota:" + upload.userID.description)))")
+                }
+                let used = try await Self.bytesInUse(by: upload.userID, in: session)
+                if used + upload.length > quota { throw StoreError.quotaExceeded(used: used) }
+            }
             _ = try await session.query("""
                 INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at)
                 VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID.description), \(bind: upload.fileName),
                         \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt))
                 """)
+        }
+    }
+
+    /// Records the SHA-256 of an upload whose last byte has arrived.
+    public func setUploadSHA256(_ id: String, _ sha256: String) async throws {
+        try await write { session in _ = try await session.query("UPDATE uploads SET sha256 = \(bind: sha256) WHERE id = \(bind: id)") }
+    }
+
+    /// Sets the final length of an upload whose size was only reserved (one streaming request).
+    public func setUploadLength(_ id: String, length: Int64) async throws {
+        try await write { session in
+            _ = try await session.query("UPDATE uploads SET length = \(bind: length), received = \(bind: length) WHERE id = \(bind: id)")
+        }
+    }
+
+    /// Removes an upload only if it is still unfinished and expired. - Returns: whether it did.
+    public func deleteExpiredUpload(_ id: String, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            !(try await session.query("""
+                DELETE FROM uploads WHERE id = \(bind: id) AND submission_id IS NULL AND expires_at <= \(bind: now) RETURNING id
+                """).isEmpty)
         }
     }
 
@@ -110,7 +145,10 @@ extension Store {
     /// Bytes a user holds or has announced: the originals of their submissions plus the full
     /// length of their unfinished uploads (for the quota).
     public func bytesInUse(by user: UserID) async throws -> Int64 {
-        try await read { session in
+        try await read { session in try await Self.bytesInUse(by: user, in: session) }
+    }
+
+    static func bytesInUse(by user: UserID, in session: any DatabaseSession) async throws -> Int64 {
             let stored = try await session.query("""
                 SELECT CAST(COALESCE(SUM(m.original_size), 0) AS BIGINT) AS n FROM submission_media m JOIN submissions s ON s.id = m.submission_id
                 WHERE s.learner_id = \(bind: user.description)
@@ -119,13 +157,26 @@ extension Store {
                 SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) AS n FROM uploads WHERE user_id = \(bind: user.description) AND submission_id IS NULL
                 """).first?.int("n") ?? 0
             return stored + pending
-        }
     }
 
     /// Turns a complete upload into a submission (status `processing`) with its media record and a
     /// `process-submission` job, all in one transaction; returns the submission. Calling it again
     /// for the same upload returns the submission already made.
     public func completeUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date = Date()) async throws -> Submission {
+        // Two attempts finishing at once can pick the same number on PostgreSQL; the unique key
+        // refuses the second, which then takes the next.
+        var tries = 0
+        while true {
+            do {
+                return try await insertCompletedUpload(upload, sha256: sha256, scaffoldLevel: scaffoldLevel, now: now)
+            } catch StoreError.conflict(let message) {
+                tries += 1
+                if tries >= 5 { throw StoreError.conflict(message) }
+            }
+        }
+    }
+
+    private func insertCompletedUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date) async throws -> Submission {
         try await write { session in
             if let existing = try await session.query("SELECT submission_id FROM uploads WHERE id = \(bind: upload.id)").first,
                let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
@@ -208,12 +259,12 @@ extension Store {
         }
     }
 
-    static let uploadColumns = "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, submission_id"
+    static let uploadColumns = "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256, submission_id"
 
     @Sendable static func upload(_ row: SQLRow) throws -> Upload {
         Upload(id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.id("exercise_id"), fileName: try row.string("file_name"),
                length: try row.int("length"), received: try row.int("received"), metadata: try row.json("metadata", as: [String: String].self),
-               createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+               createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), sha256: try row.optionalString("sha256"),
                submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init))
     }
 

@@ -24,6 +24,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a job's lease lasts without a heartbeat: how soon a dead worker's job is taken up again.")
     var lease: Double = 60
 
+    @Flag(help: ArgumentHelp("Stop when the parent process (steiger serve) is gone.", visibility: .hidden))
+    var exitWithParent = false
+
     func run() async throws {
         let logger = service.makeLogger()
         if memoryLimit > 0 {
@@ -43,6 +46,16 @@ struct WorkerCommand: AsyncParsableCommand {
                                exitOnDeadline: true, logger: logger)
         let stop = CancellationToken()
         SignalHandling.cancelOnInterrupt(stop)
+        if exitWithParent {
+            // A server that died without stopping its workers (SIGKILL, a crash) must not leave them behind.
+            let parent = getppid()
+            Thread.detachNewThread {
+                while !stop.isCancelled {
+                    if getppid() != parent { stop.cancel() }
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
         await worker.run(stop: stop)
         await store.close()
     }

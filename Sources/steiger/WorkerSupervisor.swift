@@ -10,7 +10,7 @@ final class WorkerSupervisor: Service, Sendable {
     let count: Int
     let arguments: [String]
     let logger: Logger
-    private let running = Mutex<[Int: Process]>([:])
+    private let running = Mutex<(processes: [Int: Process], stopping: Bool)>(([:], false))
 
     init(count: Int, arguments: [String], logger: Logger) {
         self.count = count
@@ -24,11 +24,16 @@ final class WorkerSupervisor: Service, Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for slot in 0..<count { group.addTask { await self.keep(slot: slot) } }
+        // Stopped by a graceful shutdown, or by cancellation when the server itself fails to start.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    for slot in 0..<count { group.addTask { await self.keep(slot: slot) } }
+                }
+            } onGracefulShutdown: {
+                self.stopAll()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.stopAll()
         }
     }
@@ -36,10 +41,10 @@ final class WorkerSupervisor: Service, Sendable {
     /// Runs one slot's worker again and again until shutdown.
     private func keep(slot: Int) async {
         var backoff: Duration = .seconds(1)
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully, !running.withLock({ $0.stopping }) {
             let started = ContinuousClock.now
             let status = await launch(slot: slot)
-            if Task.isShuttingDownGracefully { break }
+            if Task.isShuttingDownGracefully || Task.isCancelled || running.withLock({ $0.stopping }) { break }
             logger.warning("worker exited; restarting", metadata: ["slot": .stringConvertible(slot), "status": .stringConvertible(status)])
             backoff = ContinuousClock.now - started > .seconds(60) ? .seconds(1) : min(backoff * 2, .seconds(30))
             try? await Task.sleep(for: backoff)
@@ -50,15 +55,20 @@ final class WorkerSupervisor: Service, Sendable {
     private func launch(slot: Int) async -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["worker"] + arguments
+        process.arguments = ["worker", "--exit-with-parent"] + arguments
         return await withCheckedContinuation { continuation in
             process.terminationHandler = { ended in
-                self.running.withLock { _ = $0.removeValue(forKey: slot) }
+                self.running.withLock { _ = $0.processes.removeValue(forKey: slot) }
                 continuation.resume(returning: ended.terminationReason == .uncaughtSignal ? -ended.terminationStatus : ended.terminationStatus)
             }
             do {
                 try process.run()
-                running.withLock { $0[slot] = process }
+                // A worker started just as shutdown began is stopped at once.
+                let stopping = running.withLock { state in
+                    state.processes[slot] = process
+                    return state.stopping
+                }
+                if stopping { kill(process.processIdentifier, SIGTERM) }
                 logger.info("worker started", metadata: ["slot": .stringConvertible(slot), "pid": .stringConvertible(process.processIdentifier)])
             } catch {
                 logger.error("cannot start a worker", metadata: ["error": .string("\(error)")])
@@ -70,7 +80,10 @@ final class WorkerSupervisor: Service, Sendable {
 
     /// SIGTERM to every worker (each gives its job back), SIGKILL to those still there after 20 s.
     private func stopAll() {
-        let processes = running.withLock { Array($0.values) }
+        let processes = running.withLock { state in
+            state.stopping = true
+            return Array(state.processes.values)
+        }
         for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 20) {
             for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -52,7 +52,9 @@ struct UploadTests {
             #expect(try await patch(server, location, as: learner, offset: 100_000, [1, 2, 3], contentType: "video/mp4").status == 415)
             #expect(try await patch(server, location, as: server.world.learnerA2, offset: 100_000, [1]).status == 404)
             #expect(try await server.request(.head, location, as: server.world.learnerA2, headers: Self.tus).status == 404)
-            #expect(try await server.request(.head, location, as: learner).status == 412)
+            let noVersion = try await server.request(.head, location, as: learner)
+            #expect(noVersion.status == 412 && noVersion.headers[Self.header("Tus-Version")] == "1.0.0")
+            #expect(noVersion.headers[Self.header("Tus-Resumable")] == "1.0.0")
             // Too many bytes: refused, nothing past the length kept.
             let tooMuch = try await patch(server, location, as: learner, offset: 100_000, Array(repeating: 0, count: 200_001))
             #expect(tooMuch.status == 413)
@@ -93,6 +95,12 @@ struct UploadTests {
             // 10 stored + 900 announced + 900 more would pass the 1500-byte quota.
             let overQuota = try await create(server, as: learner, length: 900)
             #expect(overQuota.status == 413 && (overQuota["detail"] as? String)?.contains("quota") == true)
+            // Parallel creations cannot all slip under the quota (learner A2 holds nothing yet: 1500 bytes free).
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 { group.addTask { try await create(server, as: server.world.learnerA2, length: 400).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 3 && statuses.filter { $0 == 413 }.count == 3, "\(statuses.sorted())")
             #expect(try await create(server, as: server.world.learnerB, length: 10).status == 404)       // not their exercise
             #expect(try await create(server, as: server.world.trainerA, length: 10).status == 403)       // sees it, does not learn it
             #expect(try await create(server, as: learner, length: 10, exercise: ExerciseID()).status == 404)

@@ -171,6 +171,9 @@ def test_schemathesis_finds_no_server_errors_and_nothing_that_breaks_the_documen
              "--exclude-checks", "positive_data_acceptance",
              # Revoking tokens or logging out would end the run's own credentials.
              "--exclude-operation-id", "revokeToken", "--exclude-operation-id", "logout",
+             # tus PATCH bodies (application/offset+octet-stream) are not something schemathesis can
+             # send; tuspy and the Swift suite drive that route.
+             "--exclude-operation-id", "tusPatch",
              "--max-examples", "40", "--seed", "1"],
             capture_output=True, text=True, timeout=900)
         assert result.returncode == 0, result.stdout[-6000:]

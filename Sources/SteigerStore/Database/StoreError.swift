@@ -14,6 +14,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooNew(found: Int, known: Int)
     /// Bad configuration, e.g. an unusable database URL.
     case configuration(String)
+    /// A user's stored and announced bytes would pass their quota; `used` is what they hold now.
+    case quotaExceeded(used: Int64)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaTooNew(let found, let known):
             "the database is at schema version \(found), but this program knows only up to \(known); upgrade Steiger"
         case .configuration(let m): m
+        case .quotaExceeded(let used): "quota exceeded (\(used) bytes in use)"
         }
     }
 }
