@@ -114,7 +114,7 @@ extension SteigerAPI {
     }
 
     private func createUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        try requireTus(request)
+        // The request's own fields first, then the protocol version.
         let actor = try context.requireActor()
         if request.headers[Self.uploadDeferLength] != nil {
             throw Problem(.badRequest, "Upload-Defer-Length is not supported; send Upload-Length.")
@@ -122,10 +122,11 @@ extension SteigerAPI {
         guard let lengthText = request.headers[Self.uploadLength], let length = Int64(lengthText), length >= 0 else {
             throw Problem(.badRequest, "Upload-Length must be the file's size in bytes.")
         }
+        let metadata = try Self.parseMetadata(request.headers[Self.uploadMetadata] ?? "")
+        try requireTus(request)
         guard length <= configuration.maxUploadSize else {
             throw Problem(.contentTooLarge, "The file is larger than the limit of \(configuration.maxUploadSize) bytes.")
         }
-        let metadata = try Self.parseMetadata(request.headers[Self.uploadMetadata] ?? "")
         let exercise = try await submittableExercise(metadata["exercise"].flatMap(ExerciseID.init), actor: actor)
         let name = Self.cleanFileName(metadata["filename"] ?? metadata["name"] ?? "recording")
         let hasBody = request.headers[.contentLength].flatMap(Int64.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
@@ -156,8 +157,8 @@ extension SteigerAPI {
     }
 
     private func headUpload(_ request: Request, _ context: AppContext) async throws -> Response {
-        try requireTus(request)
         var (upload, _) = try await ownUpload(context)
+        try requireTus(request)
         if upload.submissionID == nil, upload.received == upload.length, files.begin(upload.id) {
             // All bytes arrived but the completion did not finish (see complete): finish it now.
             defer { files.end(upload.id) }
@@ -190,8 +191,8 @@ extension SteigerAPI {
     }
 
     private func deleteUpload(_ request: Request, _ context: AppContext) async throws -> Response {
-        try requireTus(request)
         let (upload, _) = try await ownUpload(context)
+        try requireTus(request)
         guard files.begin(upload.id) else { throw Problem(.conflict, "The upload is being written; try again when that request ends.") }
         defer { files.end(upload.id) }
         files.remove(upload.id)

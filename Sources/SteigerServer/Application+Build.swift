@@ -92,14 +92,15 @@ struct RouteTable: Sendable {
     }
 }
 
-/// Removes unfinished uploads whose expiry has passed (rows and files), every ten minutes.
+/// Removes unfinished uploads whose expiry has passed (rows and files), every ten minutes
+/// (``ServerConfiguration/sweepInterval``).
 struct UploadSweeper: Service {
     let api: SteigerAPI
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await sweep()
-            try? await gracefulShutdown(for: .seconds(600))
+            try? await gracefulShutdown(for: api.configuration.sweepInterval)
         }
     }
 

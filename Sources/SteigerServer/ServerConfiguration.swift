@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var learnerQuota: Int64 = 20 << 30
     /// How long an unfinished upload is kept after its last byte arrived.
     public var uploadExpiry: TimeInterval = 24 * 3600
+    /// How often expired uploads are swept.
+    public var sweepInterval: Duration = .seconds(600)
 
     /// The defaults: port 8080 on loopback, 7-day sessions, bcrypt cost 12, 5 failures per
     /// account and 20 per address per 15 minutes.

@@ -72,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a worker's job lease lasts without a heartbeat.", visibility: .hidden))
     var jobLease: Double = 60
 
+    @Option(help: ArgumentHelp("Seconds one job may run before its worker gives up on it.", visibility: .hidden))
+    var jobDeadline: Double = 2 * 3600
+
     func run() async throws {
         let logger = service.makeLogger()
         let store = try await service.openStore(logger: logger)
@@ -83,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
             var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
             configuration.dataDirectory = service.dataDirectory
-            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease)]
+            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
+                                   "--deadline", String(jobDeadline)]
             if let format = service.logFormat { workerArguments += ["--log-format", format] }
             let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
             let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)

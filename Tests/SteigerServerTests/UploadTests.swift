@@ -114,6 +114,27 @@ struct UploadTests {
         }
     }
 
+    @Test("an unfinished upload expires: it answers 404 and the sweeper removes its file and row", arguments: [TestEngine.sqlite])
+    func expiry(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.sweepInterval = .milliseconds(100) }) { server in
+            let learner = server.world.learnerA1
+            let created = try await create(server, as: learner, length: 1000)
+            let location = try #require(created.headers[.location])
+            #expect(try await patch(server, location, as: learner, offset: 0, Array(repeating: 1, count: 10)).status == 204)
+            let id = String(location.split(separator: "/").last!)
+            #expect(FileManager.default.fileExists(atPath: server.dataDirectory + "/uploads/" + id))
+            server.clock.advance(24 * 3600 + 1)
+            #expect(try await server.request(.head, location, as: learner, headers: Self.tus).status == 404)
+            for _ in 0..<50 where FileManager.default.fileExists(atPath: server.dataDirectory + "/uploads/" + id) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(!FileManager.default.fileExists(atPath: server.dataDirectory + "/uploads/" + id))
+            #expect(try await server.store.upload(id) == nil)
+            // Its reserved bytes no longer count against the quota.
+            #expect(try await server.store.bytesInUse(by: learner.id) == 0)
+        }
+    }
+
     @Test("one streaming request: a submission, or 413 with nothing kept", arguments: TestEngine.available)
     func plain(engine: TestEngine) async throws {
         try await TestServer.with(engine, configure: { $0.maxUploadSize = 5000 }) { server in

@@ -162,3 +162,25 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_retried(service):
         assert server.stop() == 0
     assert '"attempt":"2"' in server.logs, "the job was not retried"
     assert "worker exited; restarting" in server.logs
+
+
+def test_a_job_that_runs_past_its_deadline_is_retried_then_fails_with_a_reason(service):
+    video = service["tmp"] / "archive.avi"
+    make_slow_video(video)
+    # A one-second deadline: every attempt's worker gives up and exits; after three the job fails.
+    server = Server(service["binary"], service["data"], service["env"],
+                    extra=["--workers", "1", "--job-lease", "2", "--job-deadline", "1"])
+    try:
+        token, exercise = course(server, service)
+        auth = {"Authorization": f"Bearer {token}"}
+        with open(video, "rb") as body:
+            made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=archive.avi", data=body,
+                                 headers={**auth, "Content-Type": "video/x-msvideo"})
+        submission = made.json()["id"]
+        media_url = f"{server.url}/api/v1/submissions/{submission}/media"
+        final = wait_for(lambda: (m := requests.get(media_url, headers=auth).json())["status"] != "processing" and m, timeout=180)
+        assert final["status"] == "failed" and "stopped 3 times" in final["failureReason"], final
+        assert requests.get(server.url + "/readyz").status_code == 200
+    finally:
+        assert server.stop() == 0
+    assert server.logs.count("passed its deadline") == 3
