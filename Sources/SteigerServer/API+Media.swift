@@ -179,7 +179,7 @@ struct StoryboardRecord: Decodable {
 }
 
 /// A submission's processing state and media addresses.
-struct SubmissionMediaView: Encodable {
+struct SubmissionMediaView: ExplicitNulls {
     var submissionId: String
     var status: String
     var step: String?
@@ -220,32 +220,6 @@ struct SubmissionMediaView: Encodable {
         renditionType = media.renditionType
         poster = media.posterSHA256.map { _ in base + "/poster.jpg" }
         storyboard = media.storyboard.map { _ in base + "/storyboard.vtt" }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(submissionId, forKey: .submissionId)
-        try container.encode(status, forKey: .status)
-        try container.encode(step, forKey: .step)
-        try container.encode(progress, forKey: .progress)
-        try container.encode(failureReason, forKey: .failureReason)
-        try container.encode(warnings, forKey: .warnings)
-        try container.encode(fileName, forKey: .fileName)
-        try container.encode(size, forKey: .size)
-        try container.encode(sha256, forKey: .sha256)
-        try container.encode(duration, forKey: .duration)
-        try container.encode(width, forKey: .width)
-        try container.encode(height, forKey: .height)
-        try container.encode(original, forKey: .original)
-        try container.encode(rendition, forKey: .rendition)
-        try container.encode(renditionType, forKey: .renditionType)
-        try container.encode(poster, forKey: .poster)
-        try container.encode(storyboard, forKey: .storyboard)
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case submissionId, status, step, progress, failureReason, warnings, fileName, size, sha256, duration, width, height
-        case original, rendition, renditionType, poster, storyboard
     }
 
     static let schema: JSONValue = object([

@@ -59,7 +59,7 @@ struct MeView: Encodable {
     static let schema: JSONValue = object(["user": ref("User"), "memberships": ["type": "array", "items": ref("Membership")]])
 }
 
-struct CohortView: Encodable {
+struct CohortView: ExplicitNulls {
     var id: String
     var name: String
     var description: String?
@@ -71,16 +71,6 @@ struct CohortView: Encodable {
         description = cohort.description
         createdAt = cohort.createdAt
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(description, forKey: .description)  // null when empty, not left out
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-
-    private enum CodingKeys: String, CodingKey { case id, name, description, createdAt }
 
     static let schema: JSONValue = object(["id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime])
 }
@@ -113,7 +103,7 @@ struct ExerciseView: Encodable {
     ])
 }
 
-struct SubmissionView: Encodable {
+struct SubmissionView: ExplicitNulls {
     var id: String
     var learnerId: String
     var exerciseId: String
@@ -134,20 +124,6 @@ struct SubmissionView: Encodable {
         createdAt = submission.createdAt
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(learnerId, forKey: .learnerId)
-        try container.encode(exerciseId, forKey: .exerciseId)
-        try container.encode(attempt, forKey: .attempt)
-        try container.encode(status, forKey: .status)
-        try container.encode(scaffoldLevel, forKey: .scaffoldLevel)
-        try container.encode(failureReason, forKey: .failureReason)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-
-    private enum CodingKeys: String, CodingKey { case id, learnerId, exerciseId, attempt, status, scaffoldLevel, failureReason, createdAt }
-
     static let schema: JSONValue = object([
         "id": uuid, "learnerId": uuid, "exerciseId": uuid, "attempt": ["type": "integer", "minimum": 1],
         "status": ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })],
@@ -155,7 +131,7 @@ struct SubmissionView: Encodable {
     ])
 }
 
-struct TokenView: Encodable {
+struct TokenView: ExplicitNulls {
     var id: String
     var name: String
     var prefix: String
@@ -188,7 +164,7 @@ struct NewTokenView: Encodable {
 }
 
 /// A page of items with the cursor of the next page (null on the last).
-struct PageView<Item: Encodable>: Encodable {
+struct PageView<Item: Encodable>: ExplicitNulls {
     var items: [Item]
     var next: String?
 
@@ -202,17 +178,40 @@ struct PageView<Item: Encodable>: Encodable {
         next = nil
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(next, forKey: .next)
-    }
-
-    private enum CodingKeys: String, CodingKey { case items, next }
-
     static func schema(of item: String) -> JSONValue {
         object(["items": ["type": "array", "items": ref(item)], "next": ["type": ["string", "null"]]])
     }
+}
+
+// MARK: - Null fields
+
+/// A view whose nil properties are written as JSON `null` instead of being left out, so every
+/// key the schema lists is always there.
+protocol ExplicitNulls: Encodable {}
+
+extension ExplicitNulls {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: FieldKey.self)
+        for child in Mirror(reflecting: self).children {
+            guard let label = child.label else { continue }
+            if let optional = child.value as? any OptionalValue, optional.isNil {
+                try container.encodeNil(forKey: FieldKey(label))
+            } else if let value = child.value as? any Encodable {
+                try container.encode(value, forKey: FieldKey(label))
+            }
+        }
+    }
+}
+
+protocol OptionalValue { var isNil: Bool { get } }
+extension Optional: OptionalValue { var isNil: Bool { self == nil } }
+
+struct FieldKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 // MARK: - Schema helpers

@@ -121,6 +121,16 @@ def make_slow_video(path):
                    check=True)
 
 
+def upload_file(server, auth, exercise, path):
+    """One streaming POST of a file; returns the submission's id and its media-status URL."""
+    with open(path, "rb") as body:
+        made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename={path.name}", data=body,
+                             headers={**auth, "Content-Type": "application/octet-stream"})
+    assert made.status_code == 201, made.text
+    submission = made.json()["id"]
+    return submission, f"{server.url}/api/v1/submissions/{submission}/media"
+
+
 def test_a_worker_killed_mid_job_is_replaced_and_the_job_retried(service):
     video = service["tmp"] / "archive.avi"
     make_slow_video(video)
@@ -128,12 +138,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_retried(service):
     try:
         token, exercise = course(server, service)
         auth = {"Authorization": f"Bearer {token}"}
-        with open(video, "rb") as body:
-            made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=archive.avi", data=body,
-                                 headers={**auth, "Content-Type": "video/x-msvideo"})
-        assert made.status_code == 201, made.text
-        submission = made.json()["id"]
-        media_url = f"{server.url}/api/v1/submissions/{submission}/media"
+        _, media_url = upload_file(server, auth, exercise, video)
         wait_for(lambda: requests.get(media_url, headers=auth).json()["step"] == "rendition", timeout=60, every=0.1)
         workers = subprocess.run(["pgrep", "-P", str(server.process.pid), "-f", "steiger worker"], capture_output=True, text=True).stdout.split()
         assert workers, "no worker processes under the server"
@@ -173,11 +178,7 @@ def test_a_job_that_runs_past_its_deadline_is_retried_then_fails_with_a_reason(s
     try:
         token, exercise = course(server, service)
         auth = {"Authorization": f"Bearer {token}"}
-        with open(video, "rb") as body:
-            made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=archive.avi", data=body,
-                                 headers={**auth, "Content-Type": "video/x-msvideo"})
-        submission = made.json()["id"]
-        media_url = f"{server.url}/api/v1/submissions/{submission}/media"
+        _, media_url = upload_file(server, auth, exercise, video)
         final = wait_for(lambda: (m := requests.get(media_url, headers=auth).json())["status"] != "processing" and m, timeout=180)
         assert final["status"] == "failed" and "stopped 3 times" in final["failureReason"], final
         assert requests.get(server.url + "/readyz").status_code == 200
