@@ -179,6 +179,27 @@ public enum Schema {
             "CREATE INDEX jobs_queued ON jobs (status, run_after, created_at)",
             "CREATE INDEX jobs_leases ON jobs (status, lease_expires)",
         ]),
+        Migration(version: 3, name: "review tasks", statements: [
+            """
+            CREATE TABLE review_tasks (
+                id TEXT PRIMARY KEY,
+                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                assignee TEXT REFERENCES users (id),
+                due_at BIGINT,
+                lease_expires BIGINT,
+                reviews_so_far BIGINT NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                done_at BIGINT
+            )
+            """,
+            "CREATE INDEX review_tasks_pool ON review_tasks (kind, cohort_id, status, due_at, reviews_so_far, created_at)",
+            "CREATE INDEX review_tasks_submission ON review_tasks (submission_id)",
+            "CREATE INDEX review_tasks_assignee ON review_tasks (assignee, status)",
+        ]),
     ]
 
     /// The newest version this program knows.

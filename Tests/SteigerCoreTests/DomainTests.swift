@@ -102,3 +102,40 @@ struct DomainTests {
         #expect(String(decoding: data, as: UTF8.self).contains(id.description))
     }
 }
+
+@Suite("Peer assignment")
+struct PeerAssignmentTests {
+    @Test("30 learners, 2 peers each: balanced (max − min ≤ 1) and never self", arguments: [1, 2, 3, 5])
+    func balanced(k: Int) {
+        let learners = (0..<30).map { _ in UserID() }
+        var load: [UserID: Int] = [:]
+        // Attempts arrive in an uneven order: some learners submit several times.
+        let authors = learners + learners.prefix(7) + learners.suffix(4)
+        for (i, author) in authors.enumerated() {
+            let rotated = Array(learners[(i % learners.count)...] + learners[..<(i % learners.count)])
+            let chosen = PeerAssignment.choose(count: k, author: author, candidates: rotated, load: load)
+            #expect(chosen.count == k && !chosen.contains(author) && Set(chosen).count == k)
+            for reviewer in chosen { load[reviewer, default: 0] += 1 }
+        }
+        let counts = learners.map { load[$0, default: 0] }
+        #expect(counts.max()! - counts.min()! <= 1, "\(counts)")
+        #expect(counts.reduce(0, +) == authors.count * k)
+    }
+
+    @Test("a cohort smaller than k gives everyone else")
+    func small() {
+        let (a, b, c) = (UserID(), UserID(), UserID())
+        #expect(Set(PeerAssignment.choose(count: 5, author: a, candidates: [a, b, c], load: [:])) == [b, c])
+        #expect(PeerAssignment.choose(count: 2, author: a, candidates: [a], load: [:]).isEmpty)
+    }
+
+    @Test("overdue means past due and not done")
+    func overdue() {
+        let now = Date()
+        var task = ReviewTask(submissionID: SubmissionID(), cohortID: CohortID(), kind: .trainer, dueAt: now.addingTimeInterval(-1))
+        #expect(task.isOverdue(at: now))
+        task.status = .done
+        #expect(!task.isOverdue(at: now))
+        #expect(!ReviewTask(submissionID: SubmissionID(), cohortID: CohortID(), kind: .peer).isOverdue(at: now))
+    }
+}

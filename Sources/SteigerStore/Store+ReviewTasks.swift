@@ -1,0 +1,140 @@
+import Foundation
+import SteigerCore
+
+extension Store {
+    // MARK: - Review tasks
+
+    /// Adds review tasks (all in one transaction).
+    public func createReviewTasks(_ tasks: [ReviewTask], now: Date = Date()) async throws {
+        try await write { session in
+            for task in tasks {
+                _ = try await session.query("""
+                    INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
+                                              created_at, updated_at)
+                    VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
+                            \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
+                            \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.createdAt), \(bind: now))
+                    """)
+            }
+        }
+    }
+
+    /// Hands `reviewer` the next trainer task from the pools of `cohorts`: open, or claimed by
+    /// someone whose lease ran out; ordered by due time (none last), fewest reviews so far, oldest.
+    /// The task is held until `now + lease`. On PostgreSQL the candidate row is locked with
+    /// `FOR UPDATE SKIP LOCKED`, so concurrent trainers never get the same task.
+    public func claimReviewTask(reviewer: UserID, cohorts: Set<CohortID>, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask? {
+        guard !cohorts.isEmpty else { return nil }
+        return try await write { session in
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+            return try await session.query("""
+                UPDATE review_tasks SET status = 'claimed', assignee = \(bind: reviewer.description),
+                    lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
+                WHERE id = (SELECT id FROM review_tasks
+                            WHERE kind = 'trainer' AND \(SQLStatement.isIn("cohort_id", cohorts))
+                              AND (status = 'open' OR (status = 'claimed' AND lease_expires <= \(bind: now)))
+                            ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, reviews_so_far, created_at, id
+                            LIMIT 1\(lock))
+                RETURNING \(raw: Self.reviewTaskColumns)
+                """).first.map(Self.reviewTask)
+        }
+    }
+
+    /// Extends `reviewer`'s hold on a task. - Throws: ``StoreError/conflict(_:)`` saying why when
+    /// the hold already ran out or is someone else's.
+    @discardableResult
+    public func renewReviewTask(_ id: ReviewTaskID, reviewer: UserID, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask {
+        try await write { session in
+            try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
+            return try Self.reviewTask(try await session.query("""
+                UPDATE review_tasks SET lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
+                WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
+                """).first!)
+        }
+    }
+
+    /// Gives a claimed task back to the pool.
+    public func releaseReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws {
+        try await write { session in
+            try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
+            _ = try await session.query("""
+                UPDATE review_tasks SET status = 'open', assignee = NULL, lease_expires = NULL, updated_at = \(bind: now)
+                WHERE id = \(bind: id.description)
+                """)
+        }
+    }
+
+    /// Marks a task done by `reviewer` (the trainer holding it, or the assigned peer or author),
+    /// and counts the review on the submission's other tasks.
+    /// - Throws: ``StoreError/conflict(_:)`` with a message for the reviewer when their hold ran out.
+    @discardableResult
+    public func completeReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws -> ReviewTask {
+        try await write { session in
+            let task = try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
+            _ = try await session.query("""
+                UPDATE review_tasks SET reviews_so_far = reviews_so_far + 1, updated_at = \(bind: now)
+                WHERE submission_id = \(bind: task.submissionID.description) AND id <> \(bind: id.description)
+                """)
+            return try Self.reviewTask(try await session.query("""
+                UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now),
+                    reviews_so_far = reviews_so_far + 1
+                WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
+                """).first!)
+        }
+    }
+
+    /// The review tasks of a submission, oldest first.
+    public func reviewTasks(of submission: SubmissionID) async throws -> [ReviewTask] {
+        try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE submission_id = \(bind: submission.description) ORDER BY created_at, id
+                """).map(Self.reviewTask)
+        }
+    }
+
+    /// How many peer reviews each learner of `cohort` has been given (for balancing assignments).
+    public func peerReviewLoad(in cohort: CohortID) async throws -> [UserID: Int] {
+        try await read { session in
+            var load: [UserID: Int] = [:]
+            for row in try await session.query("""
+                SELECT assignee, COUNT(*) AS n FROM review_tasks WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description)
+                  AND assignee IS NOT NULL GROUP BY assignee
+                """) {
+                load[try row.id("assignee")] = Int(try row.int("n"))
+            }
+            return load
+        }
+    }
+
+    /// The task if `reviewer` may act on it now; otherwise a conflict that says why.
+    @discardableResult
+    private static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, in session: any DatabaseSession) async throws -> ReviewTask {
+        guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first else {
+            throw StoreError.notFound("review task \(id)")
+        }
+        let task = try reviewTask(row)
+        if task.status == .done { throw StoreError.conflict("This review was already submitted.") }
+        guard task.assignee == reviewer else {
+            throw StoreError.conflict(task.kind == .trainer ? "This review is not held by you; claim the next one from the queue."
+                                                            : "This review is assigned to someone else.")
+        }
+        if task.kind == .trainer {
+            guard task.status == .claimed, let expires = task.leaseExpires, expires > now else {
+                throw StoreError.conflict("Your hold on this review ran out, and it went back to the queue; claim it again to submit.")
+            }
+        }
+        return task
+    }
+
+    static let reviewTaskColumns = "id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far, created_at"
+
+    @Sendable static func reviewTask(_ row: SQLRow) throws -> ReviewTask {
+        guard let kind = ReviewTask.Kind(rawValue: try row.string("kind")), let status = ReviewTask.Status(rawValue: try row.string("status")) else {
+            throw StoreError.corrupt("review task \(row["id"])")
+        }
+        return ReviewTask(id: try row.id("id"), submissionID: try row.id("submission_id"), cohortID: try row.id("cohort_id"), kind: kind, status: status,
+                          assignee: try row.optionalString("assignee").flatMap(UserID.init), dueAt: try row.optionalDate("due_at"),
+                          leaseExpires: try row.optionalDate("lease_expires"), reviewsSoFar: Int(try row.int("reviews_so_far")),
+                          createdAt: try row.date("created_at"))
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@Suite("Review tasks, on every engine")
+struct ReviewTaskTests {
+    /// `count` ready submissions by cohort A's learners, each with an open trainer task.
+    func pool(_ store: Store, _ world: World, count: Int, due: (Int) -> Date? = { _ in nil }) async throws -> [ReviewTask] {
+        var tasks: [ReviewTask] = []
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for i in 0..<count {
+            let learner = i % 2 == 0 ? world.learnerA1.id : world.learnerA2.id
+            let submission = try await store.createSubmission(learner: learner, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready,
+                                                              createdAt: start.addingTimeInterval(Double(i)))
+            tasks.append(ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, dueAt: due(i),
+                                    createdAt: start.addingTimeInterval(Double(i))))
+        }
+        try await store.createReviewTasks(tasks)
+        return tasks
+    }
+
+    @Test("8 concurrent trainers claiming from one pool of 100 get 100 distinct tasks", arguments: TestEngine.available)
+    func concurrentClaims(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let tasks = try await pool(store, world, count: 100)
+            let trainers = (0..<8).map { _ in UserID() }
+            for (i, trainer) in trainers.enumerated() {
+                let user = try User(id: trainer, email: "t\(i)@example.org", displayName: "T\(i)", roles: [.trainer])
+                try await store.createUser(user, passwordHash: nil)
+            }
+            let claimed = try await withThrowingTaskGroup(of: [ReviewTaskID].self) { group in
+                for trainer in trainers {
+                    group.addTask {
+                        var mine: [ReviewTaskID] = []
+                        while let task = try await store.claimReviewTask(reviewer: trainer, cohorts: [world.cohortA.id], lease: 1800) {
+                            #expect(task.assignee == trainer && task.status == .claimed)
+                            mine.append(task.id)
+                        }
+                        return mine
+                    }
+                }
+                return try await group.reduce(into: [ReviewTaskID]()) { $0 += $1 }
+            }
+            #expect(claimed.count == 100 && Set(claimed) == Set(tasks.map(\.id)))
+            // Another cohort's trainer sees nothing of this pool.
+            #expect(try await store.claimReviewTask(reviewer: world.trainerB.id, cohorts: [world.cohortB.id], lease: 1800) == nil)
+        }
+    }
+
+    @Test("the queue hands out by due time, then fewest reviews so far, then oldest", arguments: TestEngine.available)
+    func order(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let base = Date(timeIntervalSince1970: 1_900_000_000)
+            let tasks = try await pool(store, world, count: 4, due: { i in i == 2 ? base : i == 3 ? base.addingTimeInterval(60) : nil })
+            // Task 0's submission already has a review (a peer's), so task 1 comes before it although it is newer.
+            let peer = ReviewTask(submissionID: tasks[0].submissionID, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA2.id)
+            try await store.createReviewTasks([peer])
+            try await store.completeReviewTask(peer.id, reviewer: world.learnerA2.id)
+            var order: [ReviewTaskID] = []
+            while let task = try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60) { order.append(task.id) }
+            #expect(order == [tasks[2].id, tasks[3].id, tasks[1].id, tasks[0].id])
+        }
+    }
+
+    @Test("an expired lease returns the task; the late reviewer's submit is refused with a clear message", arguments: TestEngine.available)
+    func expiredLease(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let tasks = try await pool(store, world, count: 1)
+            let now = Date()
+            let late = try User(email: "late@example.org", displayName: "Late", roles: [.trainer])
+            try await store.createUser(late, passwordHash: nil)
+            let held = try #require(try await store.claimReviewTask(reviewer: late.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
+            #expect(held.id == tasks[0].id)
+            #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now.addingTimeInterval(60)) == nil)
+            try await store.renewReviewTask(held.id, reviewer: late.id, lease: 1800, now: now.addingTimeInterval(1000))
+            // The renewed hold ends at 2800 s; after it, the late reviewer's submit is refused and the task is back in the pool.
+            let afterwards = now.addingTimeInterval(2801)
+            do {
+                try await store.completeReviewTask(held.id, reviewer: late.id, now: afterwards)
+                Issue.record("a late submit was accepted")
+            } catch StoreError.conflict(let message) {
+                #expect(message.contains("ran out") && message.contains("queue"))
+            }
+            let again = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: afterwards))
+            #expect(again.id == held.id && again.assignee == world.trainerA.id)
+            await #expect(throws: StoreError.self) { try await store.renewReviewTask(held.id, reviewer: late.id, lease: 60, now: afterwards) }
+            let done = try await store.completeReviewTask(held.id, reviewer: world.trainerA.id, now: afterwards.addingTimeInterval(10))
+            #expect(done.status == .done)
+            await #expect(throws: StoreError.self) { try await store.completeReviewTask(held.id, reviewer: world.trainerA.id, now: afterwards) }
+        }
+    }
+
+    @Test("a released task goes back to the pool; peer tasks belong to their assignee", arguments: TestEngine.available)
+    func releaseAndPeers(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let tasks = try await pool(store, world, count: 1)
+            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60))
+            try await store.releaseReviewTask(held.id, reviewer: world.trainerA.id)
+            #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60)?.id == tasks[0].id)
+            let peer = ReviewTask(submissionID: tasks[0].submissionID, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA1.id)
+            try await store.createReviewTasks([peer])
+            #expect(try await store.peerReviewLoad(in: world.cohortA.id) == [world.learnerA1.id: 1])
+            await #expect(throws: StoreError.self) { try await store.completeReviewTask(peer.id, reviewer: world.learnerA2.id) }
+            #expect(try await store.completeReviewTask(peer.id, reviewer: world.learnerA1.id).status == .done)
+            #expect(try await store.reviewTasks(of: tasks[0].submissionID).map(\.reviewsSoFar) == [1, 1])
+        }
+    }
+}
