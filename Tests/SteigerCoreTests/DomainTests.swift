@@ -139,3 +139,41 @@ struct PeerAssignmentTests {
         #expect(!ReviewTask(submissionID: SubmissionID(), cohortID: CohortID(), kind: .peer).isOverdue(at: now))
     }
 }
+
+@Suite("Annotations")
+struct AnnotationTests {
+    let submission = SubmissionID(), author = UserID()
+
+    @Test("points and ranges are checked against the video's duration, tags and the rubric")
+    func validation() throws {
+        _ = try Annotation(submissionID: submission, authorID: author, span: .point(at: 12_500), text: "Good opening", tag: "praise",
+                           durationMilliseconds: 30_000)
+        _ = try Annotation(submissionID: submission, authorID: author, span: .range(from: 12_500, to: 18_000), text: "Too fast", tag: "improve",
+                           durationMilliseconds: 30_000)
+        #expect(throws: ValidationError(field: "at", "must be within the video (0 to 30000 ms)")) {
+            try Annotation(submissionID: submission, authorID: author, span: .point(at: 30_001), text: "x", tag: nil, durationMilliseconds: 30_000)
+        }
+        do {
+            _ = try Annotation(submissionID: submission, authorID: author, span: .range(from: 5000, to: 4000), text: " ", tag: "shout",
+                               criterion: "nope", durationMilliseconds: 30_000)
+            Issue.record("accepted")
+        } catch {
+            #expect(Set(error.problems.map(\.field)) == ["text", "to", "tag", "criterion"])
+        }
+        #expect(throws: ValidationError.self) {
+            try Annotation(submissionID: submission, authorID: author, span: nil, text: "When?", tag: nil, durationMilliseconds: 30_000)
+        }
+    }
+
+    @Test("replies take their parent's time and carry no tag")
+    func replies() throws {
+        let parent = AnnotationID()
+        let reply = try Annotation(submissionID: submission, authorID: author, parentID: parent, span: nil, text: "Agreed", tag: nil,
+                                   durationMilliseconds: 30_000)
+        #expect(reply.parentID == parent)
+        #expect(throws: ValidationError.self) {
+            try Annotation(submissionID: submission, authorID: author, parentID: parent, span: .point(at: 1), text: "x", tag: "praise",
+                           durationMilliseconds: 30_000)
+        }
+    }
+}

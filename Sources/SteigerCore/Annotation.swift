@@ -1,0 +1,95 @@
+import Foundation
+
+/// Identifies an annotation.
+public typealias AnnotationID = Identifier<IdentifierTag.Annotation>
+
+extension IdentifierTag {
+    /// Annotations.
+    public enum Annotation {}
+}
+
+/// A comment at a moment or over a span of a submission's video, or a reply to one.
+public struct Annotation: Sendable, Equatable, Codable, Identifiable {
+    /// Where in the video it applies, in milliseconds.
+    public enum Span: Sendable, Equatable, Codable {
+        /// One moment.
+        case point(at: Int)
+        /// From one moment to a later one.
+        case range(from: Int, to: Int)
+
+        /// Start in milliseconds.
+        public var start: Int {
+            switch self {
+            case .point(let at): at
+            case .range(let from, _): from
+            }
+        }
+    }
+
+    public var id: AnnotationID
+    public var submissionID: SubmissionID
+    public var authorID: UserID
+    /// The annotation this replies to (replies inherit the parent's span and carry none of their own).
+    public var parentID: AnnotationID?
+    public var span: Span?
+    public var text: String
+    /// One of the exercise's tags (e.g. praise, improve, question); replies have none.
+    public var tag: String?
+    /// A rubric criterion the comment is about.
+    public var criterion: String?
+    public var createdAt: Date
+    /// When the text was last changed (earlier versions are kept).
+    public var editedAt: Date?
+    /// When the author deleted it (it stays, shown as deleted, so threads keep their shape).
+    public var deletedAt: Date?
+
+    /// The tags exercises use unless they name their own.
+    public static let defaultTags = ["praise", "improve", "question"]
+
+    /// Creates a top-level annotation or a reply after checking it against the video's duration
+    /// (milliseconds), the allowed tags and the rubric.
+    /// - Throws: ``ValidationError`` naming each bad field.
+    public init(id: AnnotationID = AnnotationID(), submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID? = nil, span: Span?,
+                text: String, tag: String?, criterion: String? = nil, createdAt: Date = Date(),
+                durationMilliseconds: Int?, tags: [String] = Annotation.defaultTags, rubric: Rubric? = nil) throws(ValidationError) {
+        var validator = Validator()
+        let text = text.trimmed
+        validator.check(!text.isEmpty, "text", "must not be empty")
+        validator.check(text.count <= 5000, "text", "must be at most 5000 characters")
+        if parentID == nil {
+            switch span {
+            case nil:
+                validator.check(false, "at", "a comment needs a time: `at`, or `from` and `to` (milliseconds)")
+            case .point(let at)?:
+                validator.check(at >= 0, "at", "must be 0 or more")
+                if let duration = durationMilliseconds { validator.check(at <= duration, "at", "must be within the video (0 to \(duration) ms)") }
+            case .range(let from, let to)?:
+                validator.check(from >= 0, "from", "must be 0 or more")
+                validator.check(to > from, "to", "must be after `from`")
+                if let duration = durationMilliseconds { validator.check(to <= duration, "to", "must be within the video (0 to \(duration) ms)") }
+            }
+            if let tag { validator.check(tags.contains(tag), "tag", "must be one of \(tags.joined(separator: ", "))") }
+        } else {
+            validator.check(span == nil, "at", "a reply takes the time of the comment it answers")
+            validator.check(tag == nil, "tag", "a reply has no tag")
+        }
+        if let criterion {
+            validator.check(rubric?.criterion(criterion) != nil, "criterion", "is not a criterion of this exercise's rubric")
+        }
+        try validator.finish()
+        self.id = id
+        self.submissionID = submissionID
+        self.authorID = authorID
+        self.parentID = parentID
+        self.span = span
+        self.text = text
+        self.tag = tag
+        self.criterion = criterion
+        self.createdAt = createdAt.wholeMilliseconds
+        self.editedAt = nil
+        self.deletedAt = nil
+    }
+
+    /// Whether the author deleted it.
+    public var isDeleted: Bool { deletedAt != nil }
+}
