@@ -90,6 +90,26 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
         self.deletedAt = nil
     }
 
+    /// An annotation as stored (checked when it was made), without the creation rules.
+    public static func stored(id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?,
+                              text: String, tag: String?, criterion: String?, createdAt: Date) -> Annotation {
+        Annotation(id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
+                   criterion: criterion, createdAt: createdAt)
+    }
+
+    private init(id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?, text: String,
+                 tag: String?, criterion: String?, createdAt: Date) {
+        self.id = id
+        self.submissionID = submissionID
+        self.authorID = authorID
+        self.parentID = parentID
+        self.span = span
+        self.text = text
+        self.tag = tag
+        self.criterion = criterion
+        self.createdAt = createdAt
+    }
+
     /// Whether the author deleted it.
     public var isDeleted: Bool { deletedAt != nil }
 }

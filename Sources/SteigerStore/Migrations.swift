@@ -199,6 +199,32 @@ public enum Schema {
             "CREATE INDEX review_tasks_pool ON review_tasks (kind, cohort_id, status, due_at, reviews_so_far, created_at)",
             "CREATE INDEX review_tasks_submission ON review_tasks (submission_id)",
             "CREATE INDEX review_tasks_assignee ON review_tasks (assignee, status)",
+            """
+            CREATE TABLE annotations (
+                id TEXT PRIMARY KEY,
+                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                author_id TEXT NOT NULL REFERENCES users (id),
+                parent_id TEXT REFERENCES annotations (id),
+                at_ms BIGINT,
+                to_ms BIGINT,
+                text TEXT NOT NULL,
+                tag TEXT,
+                criterion TEXT,
+                created_at BIGINT NOT NULL,
+                edited_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX annotations_submission ON annotations (submission_id, at_ms, created_at)",
+            """
+            CREATE TABLE annotation_versions (
+                annotation_id TEXT NOT NULL REFERENCES annotations (id) ON DELETE CASCADE,
+                version BIGINT NOT NULL,
+                text TEXT NOT NULL,
+                replaced_at BIGINT NOT NULL,
+                PRIMARY KEY (annotation_id, version)
+            )
+            """,
         ]),
     ]
 
