@@ -78,6 +78,13 @@ public struct Rubric: Sendable, Codable, Equatable {
 
     /// Scores for one attempt, checked against the rubric and totalled.
     public struct Result: Sendable, Codable, Equatable {
+        /// Creates a result.
+        public init(total: Double, normalised: [String: Double], lowest: Double) {
+            self.total = total
+            self.normalised = normalised
+            self.lowest = lowest
+        }
+
         /// Weighted mean of the normalised scores: 0 (every criterion at its lowest level) to 1.
         public var total: Double
         /// Each criterion's normalised score (0…1), by key.

@@ -56,7 +56,7 @@ struct Validator {
     }
 
     mutating func merge(_ error: ValidationError, prefix: String) {
-        problems += error.problems.map { .init(field: prefix + "." + $0.field, message: $0.message) }
+        problems += error.problems.map { .init(field: prefix.isEmpty ? $0.field : prefix + "." + $0.field, message: $0.message) }
     }
 
     func finish() throws(ValidationError) {

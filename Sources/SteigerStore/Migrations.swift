@@ -225,6 +225,32 @@ public enum Schema {
                 PRIMARY KEY (annotation_id, version)
             )
             """,
+            """
+            CREATE TABLE reviews (
+                id TEXT PRIMARY KEY,
+                task_id TEXT NOT NULL UNIQUE REFERENCES review_tasks (id) ON DELETE CASCADE,
+                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                reviewer_id TEXT NOT NULL REFERENCES users (id),
+                kind TEXT NOT NULL,
+                scores TEXT NOT NULL,
+                comment TEXT NOT NULL,
+                total DOUBLE PRECISION NOT NULL,
+                lowest DOUBLE PRECISION NOT NULL,
+                result TEXT NOT NULL,
+                submitted_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX reviews_submission ON reviews (submission_id, submitted_at)",
+            """
+            CREATE TABLE domain_events (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                handled_at BIGINT
+            )
+            """,
+            "CREATE INDEX domain_events_pending ON domain_events (handled_at, created_at)",
         ]),
     ]
 

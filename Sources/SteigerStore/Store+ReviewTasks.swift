@@ -83,6 +83,60 @@ extension Store {
         }
     }
 
+    /// Submits a review: completes its task (refused once a trainer's hold ran out), stores the
+    /// review, marks the submission reviewed after a trainer review, and records a
+    /// `review-submitted` domain event for the scaffolding engine — all in one transaction.
+    public func submitReview(_ review: Review, now: Date = Date()) async throws {
+        let scores = try Self.jsonText(review.scores), result = try Self.jsonText(review.result)
+        let event = try Self.jsonText(["review": review.id.description, "submission": review.submissionID.description,
+                                       "kind": review.kind.rawValue, "total": String(review.result.total)])
+        try await write { session in
+            let task = try await Self.requireHold(review.taskID, reviewer: review.reviewerID, now: now, in: session)
+            _ = try await session.query("""
+                UPDATE review_tasks SET reviews_so_far = reviews_so_far + 1, updated_at = \(bind: now)
+                WHERE submission_id = \(bind: task.submissionID.description)
+                """)
+            _ = try await session.query("""
+                UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now)
+                WHERE id = \(bind: task.id.description)
+                """)
+            _ = try await session.query("""
+                INSERT INTO reviews (id, task_id, submission_id, reviewer_id, kind, scores, comment, total, lowest, result, submitted_at)
+                VALUES (\(bind: review.id.description), \(bind: task.id.description), \(bind: task.submissionID.description),
+                        \(bind: review.reviewerID.description), \(bind: task.kind.rawValue), \(bind: scores), \(bind: review.comment),
+                        \(bind: review.result.total), \(bind: review.result.lowest), \(bind: result), \(bind: review.submittedAt))
+                """)
+            if task.kind == .trainer {
+                _ = try await session.query("""
+                    UPDATE submissions SET status = 'reviewed', updated_at = \(bind: now)
+                    WHERE id = \(bind: task.submissionID.description) AND status = 'ready'
+                    """)
+            }
+            _ = try await session.query("""
+                INSERT INTO domain_events (id, kind, payload, created_at)
+                VALUES (\(bind: UUID().uuidString.lowercased()), 'review-submitted', \(bind: event), \(bind: now))
+                """)
+        }
+    }
+
+    /// The reviews of a submission, oldest first.
+    public func reviews(of submission: SubmissionID) async throws -> [Review] {
+        try await read { session in
+            try await session.query("""
+                SELECT r.id, r.task_id, r.reviewer_id, r.scores, r.comment, r.result, r.submitted_at, t.submission_id, t.cohort_id, t.kind,
+                       t.status, t.assignee, t.due_at, t.lease_expires, t.reviews_so_far, t.created_at
+                FROM reviews r JOIN review_tasks t ON t.id = r.task_id
+                WHERE r.submission_id = \(bind: submission.description) ORDER BY r.submitted_at, r.id
+                """).map { row in
+                var task = try Self.reviewTask(row)
+                task.id = try row.id("task_id")
+                return Review.stored(id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"),
+                                     scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
+                                     result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"))
+            }
+        }
+    }
+
     /// The review tasks of a submission, oldest first.
     public func reviewTasks(of submission: SubmissionID) async throws -> [ReviewTask] {
         try await read { session in
@@ -108,7 +162,7 @@ extension Store {
 
     /// The task if `reviewer` may act on it now; otherwise a conflict that says why.
     @discardableResult
-    private static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, in session: any DatabaseSession) async throws -> ReviewTask {
+    static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, in session: any DatabaseSession) async throws -> ReviewTask {
         guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first else {
             throw StoreError.notFound("review task \(id)")
         }

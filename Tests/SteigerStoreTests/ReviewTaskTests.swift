@@ -112,3 +112,59 @@ struct ReviewTaskTests {
         }
     }
 }
+
+@Suite("Reviews, on every engine")
+struct ReviewStoreTests {
+    @Test("a submitted trainer review is scored by the rubric, completes its task and marks the attempt reviewed", arguments: TestEngine.available)
+    func submit(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
+            let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer)
+            try await store.createReviewTasks([task])
+            let now = Date()
+            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
+            // Off-scale and missing scores name their fields.
+            do {
+                _ = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 9], comment: "", rubric: world.exerciseA.rubric)
+                Issue.record("accepted")
+            } catch let error as ValidationError {
+                #expect(Set(error.problems.map(\.field)) == ["scores.empathy", "scores.next-step"])
+            }
+            let review = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 1], comment: " Warm, but no next step. ",
+                                    rubric: world.exerciseA.rubric, submittedAt: now)
+            // empathy 3 of 1…3 (weight 2) → 1.0; next-step 1 of 1…3 (weight 1) → 0.0; total 2/3.
+            #expect(abs(review.result.total - 2.0 / 3.0) < 1e-9 && review.result.lowest == 0)
+            try await store.submitReview(review, now: now.addingTimeInterval(60))
+            let stored = try await store.reviews(of: submission.id)
+            #expect(stored.count == 1 && stored[0].scores == ["empathy": 3, "next-step": 1] && stored[0].comment == "Warm, but no next step.")
+            #expect(abs(stored[0].result.total - 2.0 / 3.0) < 1e-9 && stored[0].taskID == held.id && stored[0].kind == .trainer)
+            #expect(try await store.submission(submission.id)?.status == .reviewed)
+            #expect(try await store.reviewTasks(of: submission.id).first?.status == .done)
+            // Submitting twice is refused.
+            await #expect(throws: StoreError.self) { try await store.submitReview(review, now: now.addingTimeInterval(70)) }
+        }
+    }
+
+    @Test("a late reviewer's submit is refused and nothing is stored", arguments: TestEngine.available)
+    func late(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
+            let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer)
+            try await store.createReviewTasks([task])
+            let now = Date()
+            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60, now: now))
+            let review = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 2, "next-step": 2], comment: "",
+                                    rubric: world.exerciseA.rubric)
+            do {
+                try await store.submitReview(review, now: now.addingTimeInterval(61))
+                Issue.record("accepted")
+            } catch StoreError.conflict(let message) {
+                #expect(message == "Your hold on this review ran out, and it went back to the queue; claim it again to submit.")
+            }
+            #expect(try await store.reviews(of: submission.id).isEmpty)
+            #expect(try await store.submission(submission.id)?.status == .ready)
+        }
+    }
+}

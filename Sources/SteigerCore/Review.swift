@@ -1,0 +1,68 @@
+import Foundation
+
+/// Identifies a review.
+public typealias ReviewID = Identifier<IdentifierTag.Review>
+
+extension IdentifierTag {
+    /// Reviews.
+    public enum Review {}
+}
+
+/// A submitted review: a score per rubric criterion, an overall comment, and the weighted total
+/// the core computed from the rubric (never taken from the client).
+public struct Review: Sendable, Equatable, Codable, Identifiable {
+    public var id: ReviewID
+    public var taskID: ReviewTaskID
+    public var submissionID: SubmissionID
+    public var reviewerID: UserID
+    public var kind: ReviewTask.Kind
+    /// Score per criterion key.
+    public var scores: [String: Int]
+    public var comment: String
+    /// The rubric's verdict on the scores.
+    public var result: Rubric.Result
+    public var submittedAt: Date
+
+    /// Scores a review against `rubric`.
+    /// - Throws: ``ValidationError`` for a missing, unknown or off-scale score or an over-long comment.
+    public init(id: ReviewID = ReviewID(), task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, rubric: Rubric,
+                submittedAt: Date = Date()) throws(ValidationError) {
+        var validator = Validator()
+        validator.check(comment.count <= 20_000, "comment", "must be at most 20000 characters")
+        do {
+            result = try rubric.score(scores)
+        } catch {
+            validator.merge(error, prefix: "")
+            result = Rubric.Result(total: 0, normalised: [:], lowest: 0)
+        }
+        try validator.finish()
+        self.id = id
+        taskID = task.id
+        submissionID = task.submissionID
+        self.reviewerID = reviewerID
+        kind = task.kind
+        self.scores = scores
+        self.comment = comment.trimmed
+        self.submittedAt = submittedAt.wholeMilliseconds
+    }
+
+    /// A review as stored (scored when it was submitted).
+    public static func stored(id: ReviewID, task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, result: Rubric.Result,
+                              submittedAt: Date) -> Review {
+        Review(id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
+               comment: comment, result: result, submittedAt: submittedAt)
+    }
+
+    private init(id: ReviewID, taskID: ReviewTaskID, submissionID: SubmissionID, reviewerID: UserID, kind: ReviewTask.Kind,
+                 scores: [String: Int], comment: String, result: Rubric.Result, submittedAt: Date) {
+        self.id = id
+        self.taskID = taskID
+        self.submissionID = submissionID
+        self.reviewerID = reviewerID
+        self.kind = kind
+        self.scores = scores
+        self.comment = comment
+        self.result = result
+        self.submittedAt = submittedAt
+    }
+}
