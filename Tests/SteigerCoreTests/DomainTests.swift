@@ -177,3 +177,55 @@ struct AnnotationTests {
         }
     }
 }
+
+@Suite("Annotation exports")
+struct AnnotationExportTests {
+    let submission = SubmissionID(), trainer = UserID(), learner = UserID()
+
+    func sample() throws -> [Annotation] {
+        let a = try Annotation(submissionID: submission, authorID: trainer, span: .range(from: 12_500, to: 18_000), text: "Too fast <here>",
+                               tag: "improve", durationMilliseconds: 60_000)
+        let b = try Annotation(submissionID: submission, authorID: trainer, span: .point(at: 2_000), text: "Good opening\n\nreally", tag: "praise",
+                               durationMilliseconds: 60_000)
+        let reply = try Annotation(submissionID: submission, authorID: learner, parentID: a.id, span: nil, text: "Noted", tag: nil,
+                                   durationMilliseconds: 60_000)
+        var gone = try Annotation(submissionID: submission, authorID: trainer, span: .point(at: 59_000), text: "Deleted", tag: nil,
+                                  durationMilliseconds: 60_000)
+        gone.deletedAt = Date()
+        return [a, b, reply, gone]
+    }
+
+    @Test("WebVTT: cues in time order, replies folded in, deleted left out, text escaped")
+    func vtt() throws {
+        let text = AnnotationExport.webVTT(try sample(), durationMilliseconds: 60_000) { $0 == trainer ? "Tina" : "Lea" }
+        #expect(text == """
+            WEBVTT
+
+            c1
+            00:00:02.000 --> 00:00:05.000
+            [praise] Tina: Good opening
+            really
+
+            c2
+            00:00:12.500 --> 00:00:18.000
+            [improve] Tina: Too fast &lt;here&gt;
+            ↳ Lea: Noted
+
+            """)
+    }
+
+    @Test("Web Annotation: Media Fragments selectors, replies target their comment")
+    func webAnnotation() throws {
+        let annotations = try sample()
+        let collection = AnnotationExport.webAnnotations(annotations, collectionID: "https://x/c", videoURL: "https://x/v.mp4",
+                                                         annotationURL: { "https://x/a/\($0)" }, name: { _ in "N" })
+        #expect(collection.total == 3 && collection.first.items.count == 3)
+        let fragments = collection.first.items.compactMap { $0.target.selector?.value }
+        #expect(fragments == ["t=2", "t=12.5,18"])
+        let reply = try #require(collection.first.items.first { $0.motivation == "replying" })
+        #expect(reply.target.source == "https://x/a/\(annotations[0].id)" && reply.target.selector == nil)
+        #expect(AnnotationExport.fragment(.range(from: 12_345, to: 18_000)) == "t=12.345,18")
+        let json = String(decoding: try JSONEncoder().encode(collection), as: UTF8.self)
+        #expect(json.contains(#""@context":"http:\/\/www.w3.org\/ns\/anno.jsonld""#))
+    }
+}
