@@ -17,12 +17,15 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     public var ladder: ScaffoldLadder
     /// The cohorts that practise it.
     public var cohorts: Set<CohortID>
+    /// How attempts are reviewed.
+    public var review: ReviewSettings
     /// When it was created.
     public var createdAt: Date
 
     /// Creates an exercise after checking the fields.
     public init(id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, rubric: Rubric,
-                ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], createdAt: Date = Date()) throws(ValidationError) {
+                ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
+                createdAt: Date = Date()) throws(ValidationError) {
         let title = title.trimmed
         var validator = Validator()
         validator.check(!title.isEmpty, "title", "must not be empty")
@@ -30,6 +33,7 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         validator.check(!instructions.trimmed.isEmpty, "instructions", "must not be empty")
         validator.check(instructions.count <= 50_000, "instructions", "must be at most 50000 characters")
         validator.check(Slug.isValid(skillKey), "skillKey", "must be 1-64 lower-case letters, digits or dashes")
+        do { try review.check() } catch { validator.merge(error, prefix: "review") }
         try validator.finish()
         self.id = id
         self.title = title
@@ -38,6 +42,65 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         self.rubric = rubric
         self.ladder = ladder
         self.cohorts = cohorts
+        self.review = review
         self.createdAt = createdAt.wholeMilliseconds
+    }
+}
+
+/// How an exercise's attempts are reviewed.
+public struct ReviewSettings: Sendable, Codable, Equatable {
+    /// Peer reviewers per attempt, from the same cohort (0: none).
+    public var peerReviewers: Int
+    /// Whether learners see their peers as "Peer 1", "Peer 2" (trainers always see names).
+    public var anonymousPeers: Bool
+    /// Whether the learner must reflect on their own attempt (at least one timestamped comment)
+    /// before trainers get it.
+    public var selfReviewRequired: Bool
+    /// Hours from the attempt being ready until its reviews are due (nil: no due time).
+    public var dueHours: Int?
+    /// Whether the learner sees comments as they are made, or only once the review is submitted.
+    public var showCommentsBeforeSubmit: Bool
+    /// The tags comments may carry.
+    public var tags: [String]
+
+    /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
+    /// praise / improve / question.
+    public init(peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
+                showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags) {
+        self.peerReviewers = peerReviewers
+        self.anonymousPeers = anonymousPeers
+        self.selfReviewRequired = selfReviewRequired
+        self.dueHours = dueHours
+        self.showCommentsBeforeSubmit = showCommentsBeforeSubmit
+        self.tags = tags
+    }
+
+    /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
+    public func check() throws(ValidationError) {
+        var validator = Validator()
+        validator.check((0...10).contains(peerReviewers), "peerReviewers", "must be from 0 to 10")
+        validator.check(dueHours.map { (1...24 * 365).contains($0) } ?? true, "dueHours", "must be from 1 to 8760")
+        validator.check(!tags.isEmpty && tags.count <= 20, "tags", "must list 1 to 20 tags")
+        validator.check(tags.allSatisfy(Slug.isValid), "tags", "must be lower-case letters, digits or dashes")
+        validator.check(Set(tags).count == tags.count, "tags", "must not repeat")
+        try validator.finish()
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags
+    }
+
+    /// Decodes, with the defaults for fields left out, and checks the result.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ReviewSettings()
+        self.init(peerReviewers: try container.decodeIfPresent(Int.self, forKey: .peerReviewers) ?? defaults.peerReviewers,
+                  anonymousPeers: try container.decodeIfPresent(Bool.self, forKey: .anonymousPeers) ?? defaults.anonymousPeers,
+                  selfReviewRequired: try container.decodeIfPresent(Bool.self, forKey: .selfReviewRequired) ?? defaults.selfReviewRequired,
+                  dueHours: try container.decodeIfPresent(Int.self, forKey: .dueHours),
+                  showCommentsBeforeSubmit: try container.decodeIfPresent(Bool.self, forKey: .showCommentsBeforeSubmit)
+                      ?? defaults.showCommentsBeforeSubmit,
+                  tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags)
+        do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

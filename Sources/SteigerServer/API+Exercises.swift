@@ -5,20 +5,21 @@ import SteigerCore
 import SteigerStore
 
 struct ExerciseBody: RequestBody {
-    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts"]
+    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts", "review"]
     var title: String?
     var instructions: String?
     var skillKey: String?
     var rubric: Rubric?
     var ladder: ScaffoldLadder?
     var cohorts: [CohortID]?
+    var review: ReviewSettings?
 
     static func schema(creating: Bool) -> JSONValue {
         object([
             "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
             "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
-            "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid],
-        ], optional: creating ? ["cohorts"] : fields)
+            "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
+        ], optional: creating ? ["cohorts", "review"] : fields)
     }
 }
 
@@ -45,7 +46,8 @@ extension SteigerAPI {
                                          "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
                           if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: "is required") })) }
                           let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
-                                                      ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), createdAt: self.configuration.now())
+                                                      ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
+                                                      createdAt: self.configuration.now())
                           try await self.saveExercise(exercise, creating: true)
                           return try .json(ExerciseView(exercise, for: actor), status: .created)
                       }),
@@ -63,7 +65,7 @@ extension SteigerAPI {
                           let changed = try Exercise(id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
                                                      skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
                                                      ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
-                                                     createdAt: exercise.createdAt)
+                                                     review: body.review ?? exercise.review, createdAt: exercise.createdAt)
                           try await self.saveExercise(changed, creating: false)
                           return try .json(ExerciseView(changed, for: try context.requireActor()))
                       }),

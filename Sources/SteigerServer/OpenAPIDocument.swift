@@ -112,6 +112,13 @@ extension SteigerAPI {
             "scale": ["type": "array", "minItems": 2, "maxItems": 10,
                       "items": object(["value": ["type": "integer"], "label": ["type": "string", "minLength": 1]])],
         ]),
+        "ReviewSettings": object([
+            "peerReviewers": ["type": "integer", "minimum": 0, "maximum": 10], "anonymousPeers": ["type": "boolean"],
+            "selfReviewRequired": ["type": "boolean"], "dueHours": ["type": ["integer", "null"], "minimum": 1, "maximum": 8760],
+            "showCommentsBeforeSubmit": ["type": "boolean"],
+            "tags": ["type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true,
+                     "items": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"]],
+        ], optional: ["peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags"]),
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([
             "number": ["type": "integer", "minimum": 0, "maximum": 9], "name": ["type": "string", "minLength": 1],

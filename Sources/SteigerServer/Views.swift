@@ -83,6 +83,7 @@ struct ExerciseView: Encodable {
     var rubric: Rubric
     var ladder: ScaffoldLadder
     var cohorts: [String]
+    var review: ReviewSettings
     var createdAt: Date
 
     /// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins).
@@ -94,12 +95,14 @@ struct ExerciseView: Encodable {
         rubric = exercise.rubric
         ladder = exercise.ladder
         cohorts = exercise.cohorts.filter { actor.user.has(.admin) || actor.belongs(to: $0) }.map(\.description).sorted()
+        review = exercise.review
         createdAt = exercise.createdAt
     }
 
     static let schema: JSONValue = object([
         "id": uuid, "title": ["type": "string"], "instructions": ["type": "string"], "skillKey": ["type": "string"],
-        "rubric": ref("Rubric"), "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "createdAt": dateTime,
+        "rubric": ref("Rubric"), "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
+        "createdAt": dateTime,
     ])
 }
 

@@ -251,6 +251,7 @@ public enum Schema {
             )
             """,
             "CREATE INDEX domain_events_pending ON domain_events (handled_at, created_at)",
+            "ALTER TABLE exercises ADD COLUMN review_settings TEXT NOT NULL DEFAULT '{}'",
         ]),
     ]
 

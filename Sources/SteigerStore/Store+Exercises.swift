@@ -7,12 +7,12 @@ extension Store {
     /// Adds an exercise with its cohort assignments.
     /// - Throws: ``StoreError/reference(_:)`` when an assigned cohort does not exist.
     public func createExercise(_ exercise: Exercise) async throws {
-        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder)
+        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder), review = try Self.jsonText(exercise.review)
         try await write { session in
             _ = try await session.query("""
-                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, created_at, updated_at)
+                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, review_settings, created_at, updated_at)
                 VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
-                        \(bind: rubric), \(bind: ladder), \(bind: exercise.createdAt), \(bind: exercise.createdAt))
+                        \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: exercise.createdAt), \(bind: exercise.createdAt))
                 """)
             try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
         }
@@ -20,11 +20,12 @@ extension Store {
 
     /// Saves a changed exercise, replacing its cohort assignments.
     public func updateExercise(_ exercise: Exercise) async throws {
-        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder)
+        let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder), review = try Self.jsonText(exercise.review)
         try await write { session in
             let rows = try await session.query("""
                 UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
-                    skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder), updated_at = \(bind: Date())
+                    skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder),
+                    review_settings = \(bind: review), updated_at = \(bind: Date())
                 WHERE id = \(bind: exercise.id.description) RETURNING id
                 """)
             if rows.isEmpty { throw StoreError.notFound("exercise \(exercise.id)") }
@@ -88,14 +89,16 @@ extension Store {
     }
 
     static let exerciseColumns = """
-        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.rubric, exercises.ladder, exercises.created_at
+        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.rubric, exercises.ladder,
+        exercises.review_settings, exercises.created_at
         """
 
     static func exercise(_ row: SQLRow, cohorts: Set<CohortID>) throws -> Exercise {
         do {
             return try Exercise(id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
                                 skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
-                                ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts, createdAt: row.date("created_at"))
+                                ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
+                                review: row.json("review_settings", as: ReviewSettings.self), createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("exercise \(try row.string("id")): \(error)")
         }

@@ -68,8 +68,14 @@ struct ValidationTests {
             let ghost = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
             #expect(ghost.status == 422 && ghost.problemFields == ["cohorts"])
             fixed["cohorts"] = [.string(server.world.cohortA.id.description)]
+            fixed["review"] = ["peerReviewers": 11, "tags": ["Praise"]]
+            let review = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
+            #expect(review.status == 422 && Set(review.problemFields) == ["review.peerReviewers", "review.tags"], "\(review.body)")
+            fixed["review"] = ["peerReviewers": 3, "dueHours": 48]
             let made = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
             #expect(made.status == 201 && made["skillKey"] as? String == "cold-calls")
+            let settings = try #require(made["review"] as? [String: Any])
+            #expect(settings["peerReviewers"] as? Int == 3 && settings["dueHours"] as? Int == 48 && settings["tags"] as? [String] == Annotation.defaultTags)
         }
     }
 
