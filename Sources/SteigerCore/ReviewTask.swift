@@ -85,3 +85,23 @@ public enum PeerAssignment {
         return Array(ranked.prefix(max(count, 0)))
     }
 }
+
+/// The review tasks an attempt gets when it becomes ready, per its exercise's settings.
+public enum ReviewPlan {
+    /// A trainer task in the cohort's pool; `peerReviewers` peer tasks for the cohort's other
+    /// learners with the lightest load; a self-review task when the exercise asks for one (the
+    /// queue holds the trainer task back until it is done). All due `dueHours` after `now`.
+    public static func tasks(for submission: Submission, cohort: CohortID, settings: ReviewSettings, learners: [UserID],
+                             peerLoad: [UserID: Int], now: Date) -> [ReviewTask] {
+        let due = settings.dueHours.map { now.addingTimeInterval(Double($0) * 3600) }
+        var tasks = [ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .trainer, dueAt: due, createdAt: now)]
+        for peer in PeerAssignment.choose(count: settings.peerReviewers, author: submission.learnerID, candidates: learners, load: peerLoad) {
+            tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .peer, assignee: peer, dueAt: due, createdAt: now))
+        }
+        if settings.selfReviewRequired {
+            tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .selfReview, assignee: submission.learnerID, dueAt: due,
+                                    createdAt: now))
+        }
+        return tasks
+    }
+}

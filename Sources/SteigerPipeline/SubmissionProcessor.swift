@@ -121,7 +121,9 @@ public struct SubmissionProcessor: Sendable {
             media.step = "ready"
             media.progress = 1
             try await store.updateSubmissionMedia(media)
-            try await store.setSubmissionStatus(id, to: .ready)
+            if try await store.setSubmissionStatus(id, to: .ready) {
+                try await planReviews(for: submission)
+            }
             log.info("submission ready", metadata: ["rendition": .string(result.plan.action == .remux ? "remuxed" : "transcoded")])
         } catch let error as MediaError {
             // A file FFmpeg refuses is the file's fault, not the server's: no retry.
@@ -132,6 +134,18 @@ public struct SubmissionProcessor: Sendable {
             try await fail(id, media: media, reason: unusable.reason)
             throw unusable
         }
+    }
+
+    /// Creates the review tasks of a submission that just became ready, in the cohort where its
+    /// learner practises the exercise.
+    func planReviews(for submission: Submission) async throws {
+        guard let exercise = try await store.exercise(submission.exerciseID), try await store.reviewTasks(of: submission.id).isEmpty else { return }
+        let cohorts = try await store.memberships(of: submission.learnerID)
+            .filter { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }.map(\.cohortID)
+        guard let cohort = cohorts.min(by: { $0.description < $1.description }) else { return }
+        let tasks = ReviewPlan.tasks(for: submission, cohort: cohort, settings: exercise.review, learners: try await store.activeLearners(in: cohort),
+                                     peerLoad: try await store.peerReviewLoad(in: cohort), now: Date())
+        try await store.createReviewTasks(tasks)
     }
 
     /// Marks the submission failed (after the job gave up, or for an unusable recording).

@@ -33,6 +33,8 @@ extension Store {
                 WHERE id = (SELECT id FROM review_tasks
                             WHERE kind = 'trainer' AND \(SQLStatement.isIn("cohort_id", cohorts))
                               AND (status = 'open' OR (status = 'claimed' AND lease_expires <= \(bind: now)))
+                              AND NOT EXISTS (SELECT 1 FROM review_tasks s WHERE s.submission_id = review_tasks.submission_id
+                                              AND s.kind = 'self' AND s.status <> 'done')
                             ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, reviews_so_far, created_at, id
                             LIMIT 1\(lock))
                 RETURNING \(raw: Self.reviewTaskColumns)
@@ -134,6 +136,16 @@ extension Store {
                                      scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
                                      result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"))
             }
+        }
+    }
+
+    /// The enabled learners of a cohort (candidates for peer review), in a stable order.
+    public func activeLearners(in cohort: CohortID) async throws -> [UserID] {
+        try await read { session in
+            try await session.query("""
+                SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.cohort_id = \(bind: cohort.description) AND m.part = 'learner' AND u.disabled = 0 ORDER BY m.created_at, m.user_id
+                """).map { try $0.id("user_id") }
         }
     }
 

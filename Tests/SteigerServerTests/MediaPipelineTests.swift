@@ -37,6 +37,11 @@ struct MediaPipelineTests {
             let id = try await uploadAndProcess(server, "rotated_90.mp4")
             let media = try await server.request(.get, "/api/v1/submissions/\(id)/media", as: learner)
             #expect(media.status == 200 && media["status"] as? String == "ready" && media["progress"] as? Double == 1, "\(media.body)")
+            // Ready means reviewable: a trainer task in cohort A's pool and peer tasks for the other
+            // enabled learner (the disabled one is never assigned).
+            let tasks = try await server.store.reviewTasks(of: try #require(SubmissionID(id)))
+            #expect(tasks.filter { $0.kind == .trainer }.count == 1 && tasks.allSatisfy { $0.cohortID == server.world.cohortA.id })
+            #expect(tasks.filter { $0.kind == .peer }.map(\.assignee) == [server.world.learnerA2.id])
             // rotated_90.mp4 is stored landscape with a 90° rotation: shown portrait.
             let width = try #require(media["width"] as? Int), height = try #require(media["height"] as? Int)
             #expect(height > width, "\(width)x\(height)")

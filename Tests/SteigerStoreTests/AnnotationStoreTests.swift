@@ -16,7 +16,7 @@ struct AnnotationStoreTests {
                                          rubric: world.exerciseA.rubric)
             try await store.addAnnotation(comment)
             let reply = try Annotation(submissionID: submission, authorID: world.learnerA1.id, parentID: comment.id, span: nil, text: "Will do",
-                                       tag: nil, durationMilliseconds: 60_000)
+                                       tag: nil, createdAt: comment.createdAt.addingTimeInterval(5), durationMilliseconds: 60_000)
             try await store.addAnnotation(reply)
             let stored = try await store.annotations(of: submission)
             #expect(stored.map(\.id) == [comment.id, reply.id] && stored[0].span == .range(from: 12_500, to: 18_000) && stored[0].criterion == "empathy")

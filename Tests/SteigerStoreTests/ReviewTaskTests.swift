@@ -95,6 +95,23 @@ struct ReviewTaskTests {
         }
     }
 
+    @Test("with a self review required, the trainer task waits until the learner has reflected", arguments: TestEngine.available)
+    func selfReviewFirst(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
+            let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id,
+                                         settings: ReviewSettings(peerReviewers: 1, selfReviewRequired: true, dueHours: 24),
+                                         learners: try await store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: Date())
+            #expect(tasks.map(\.kind) == [.trainer, .peer, .selfReview] && tasks[1].assignee == world.learnerA2.id)
+            #expect(tasks.allSatisfy { $0.dueAt != nil })
+            try await store.createReviewTasks(tasks)
+            #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60) == nil)
+            try await store.completeReviewTask(tasks[2].id, reviewer: world.learnerA1.id)
+            #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60)?.id == tasks[0].id)
+        }
+    }
+
     @Test("a released task goes back to the pool; peer tasks belong to their assignee", arguments: TestEngine.available)
     func releaseAndPeers(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
