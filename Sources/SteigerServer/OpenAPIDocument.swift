@@ -101,6 +101,8 @@ extension SteigerAPI {
         "Token": TokenView.schema,
         "NewToken": NewTokenView.schema,
         "SubmissionMedia": SubmissionMediaView.schema,
+        "ReviewTask": ReviewTaskView.schema,
+        "Review": ReviewView.schema,
         "Problem": object([
             "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
             "errors": ["type": "array", "items": object(["field": ["type": "string"], "message": ["type": "string"]])],

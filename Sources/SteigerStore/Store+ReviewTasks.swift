@@ -15,6 +15,13 @@ extension Store {
                             \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
                             \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.createdAt), \(bind: now))
                     """)
+                if task.kind == .peer, let peer = task.assignee {
+                    // An assigned peer may see the attempt (the access policy's `sharedWith`).
+                    _ = try await session.query("""
+                        INSERT INTO submission_shares (submission_id, user_id) VALUES (\(bind: task.submissionID.description), \(bind: peer.description))
+                        ON CONFLICT (submission_id, user_id) DO NOTHING
+                        """)
+                }
             }
         }
     }
@@ -146,6 +153,35 @@ extension Store {
                 SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
                 WHERE m.cohort_id = \(bind: cohort.description) AND m.part = 'learner' AND u.disabled = 0 ORDER BY m.created_at, m.user_id
                 """).map { try $0.id("user_id") }
+        }
+    }
+
+    /// One review task.
+    public func reviewTask(_ id: ReviewTaskID) async throws -> ReviewTask? {
+        try await read { session in
+            try await session.query("SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first.map(Self.reviewTask)
+        }
+    }
+
+    /// The unfinished trainer tasks of `cohorts`, in queue order (due time, fewest reviews, oldest).
+    public func reviewQueue(cohorts: Set<CohortID>, limit: Int = 200) async throws -> [ReviewTask] {
+        guard !cohorts.isEmpty else { return [] }
+        return try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks
+                WHERE kind = 'trainer' AND status <> 'done' AND \(SQLStatement.isIn("cohort_id", cohorts))
+                ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, reviews_so_far, created_at, id LIMIT \(bind: limit)
+                """).map(Self.reviewTask)
+        }
+    }
+
+    /// The unfinished peer and self reviews assigned to `user`, oldest first.
+    public func assignedReviewTasks(of user: UserID) async throws -> [ReviewTask] {
+        try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks
+                WHERE assignee = \(bind: user.description) AND kind <> 'trainer' AND status <> 'done' ORDER BY created_at, id
+                """).map(Self.reviewTask)
         }
     }
 

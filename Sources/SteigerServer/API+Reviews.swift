@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SteigerCore
+import SteigerStore
+
+struct ReviewBody: RequestBody {
+    static let fields: Set<String> = ["scores", "comment"]
+    var scores: [String: Int]
+    var comment: String?
+    static let schema = object(["scores": ["type": "object", "additionalProperties": ["type": "integer"]], "comment": ["type": "string", "maxLength": 20000]],
+                               optional: ["comment"])
+}
+
+/// The review queue, held tasks and submitted reviews.
+extension SteigerAPI {
+    /// How long a claimed trainer task is held (renewable).
+    static let reviewLease: TimeInterval = 30 * 60
+
+    var reviewOperations: [Operation] {
+        [
+            Operation(method: .post, path: "/api/v1/review-queue/claim", operationID: "claimReview", tag: "reviews",
+                      summary: "Take the next attempt to review from the pools of the cohorts you train (held for 30 minutes)",
+                      replies: [.init(status: 200, description: "The task, now held by you.", schema: ref("ReviewTask")),
+                                .init(status: 204, description: "Nothing to review.")],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+                          guard !trained.isEmpty else { throw Problem(.forbidden, "You train no cohort, so you have no review queue.") }
+                          let now = self.configuration.now()
+                          guard let task = try await self.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: Self.reviewLease, now: now) else {
+                              return .noContent()
+                          }
+                          return try .json(ReviewTaskView(task, now: now))
+                      }),
+            Operation(method: .get, path: "/api/v1/review-queue", operationID: "reviewQueue", tag: "reviews",
+                      summary: "The unfinished trainer reviews of the cohorts you train, next first: who holds what until when, what is overdue",
+                      replies: [.init(status: 200, description: "The queue.", schema: PageView<ReviewTaskView>.schema(of: "ReviewTask"))],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+                          let now = self.configuration.now()
+                          let tasks = actor.user.has(.admin) && trained.isEmpty ? [] : try await self.store.reviewQueue(cohorts: trained)
+                          return try .json(PageView(items: tasks.map { ReviewTaskView($0, now: now) }))
+                      }),
+            Operation(method: .get, path: "/api/v1/me/review-tasks", operationID: "myReviewTasks", tag: "reviews",
+                      summary: "The peer and self reviews assigned to you",
+                      replies: [.init(status: 200, description: "Your reviews to do.", schema: PageView<ReviewTaskView>.schema(of: "ReviewTask"))],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          let now = self.configuration.now()
+                          return try .json(PageView(items: try await self.store.assignedReviewTasks(of: actor.user.id).map { ReviewTaskView($0, now: now) }))
+                      }),
+            Operation(method: .post, path: "/api/v1/review-tasks/{taskId}/renew", operationID: "renewReview", tag: "reviews",
+                      summary: "Hold a claimed review for another 30 minutes",
+                      replies: [.init(status: 200, description: "The task.", schema: ref("ReviewTask"))],
+                      errors: [409: "Your hold ran out (the task went back to the queue) or is someone else's."],
+                      handler: { _, context in
+                          let (task, actor) = try await self.ownTask(context)
+                          let now = self.configuration.now()
+                          let renewed = try await self.holding { try await self.store.renewReviewTask(task.id, reviewer: actor.user.id, lease: Self.reviewLease, now: now) }
+                          return try .json(ReviewTaskView(renewed, now: now))
+                      }),
+            Operation(method: .post, path: "/api/v1/review-tasks/{taskId}/release", operationID: "releaseReview", tag: "reviews",
+                      summary: "Give a claimed review back to the queue", replies: [.init(status: 204, description: "Released.")],
+                      errors: [409: "Your hold ran out or is someone else's."],
+                      handler: { _, context in
+                          let (task, actor) = try await self.ownTask(context)
+                          try await self.holding { try await self.store.releaseReviewTask(task.id, reviewer: actor.user.id, now: self.configuration.now()) }
+                          return .noContent()
+                      }),
+            Operation(method: .post, path: "/api/v1/review-tasks/{taskId}/review", operationID: "submitReview", tag: "reviews",
+                      summary: "Submit the review: a score per rubric criterion and a comment (the total is computed by the server)",
+                      body: ReviewBody.schema, replies: [.init(status: 201, description: "The review.", schema: ref("Review"))],
+                      errors: [409: "Your hold ran out (the task went back to the queue), or the review was already submitted."],
+                      handler: { request, context in
+                          let (task, actor) = try await self.ownTask(context)
+                          let body = try await request.decodeJSON(as: ReviewBody.self, context: context)
+                          guard let submission = try await self.store.submission(task.submissionID),
+                                let exercise = try await self.store.exercise(submission.exerciseID) else { throw Problem.notFound("review task") }
+                          let now = self.configuration.now()
+                          let review = try Review(task: task, reviewerID: actor.user.id, scores: body.scores, comment: body.comment ?? "",
+                                                  rubric: exercise.rubric, submittedAt: now)
+                          try await self.holding { try await self.store.submitReview(review, now: now) }
+                          return try .json(ReviewView(review, reviewerName: actor.user.displayName), status: .created)
+                      }),
+        ]
+    }
+
+    /// The task in the path, if the caller is (or was) its reviewer: the trainer holding it, the
+    /// assigned peer, the author for a self review. Anyone else gets 404.
+    func ownTask(_ context: AppContext) async throws -> (ReviewTask, Actor) {
+        let actor = try context.requireActor()
+        let id: ReviewTaskID = try context.id("taskId", of: "review task")
+        guard let task = try await store.reviewTask(id) else { throw Problem.notFound("review task") }
+        let mine = task.assignee == actor.user.id || (task.kind == .trainer && actor.trains(task.cohortID))
+        guard mine else { throw Problem.notFound("review task") }
+        return (task, actor)
+    }
+
+    /// Runs a hold-checked store change, answering a lost hold with 409 and its explanation.
+    func holding<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.conflict(let message) {
+            throw Problem(.conflict, message)
+        }
+    }
+}
+
+struct ReviewTaskView: ExplicitNulls {
+    var id: String
+    var submissionId: String
+    var cohortId: String
+    var kind: String
+    var status: String
+    var assignee: String?
+    var dueAt: Date?
+    var overdue: Bool
+    var leaseExpires: Date?
+    var reviewsSoFar: Int
+    var createdAt: Date
+
+    init(_ task: ReviewTask, now: Date) {
+        id = task.id.description
+        submissionId = task.submissionID.description
+        cohortId = task.cohortID.description
+        kind = task.kind.rawValue
+        // A trainer's hold that ran out is, to everyone, back in the pool.
+        let expired = task.kind == .trainer && task.status == .claimed && (task.leaseExpires.map { $0 <= now } ?? true)
+        status = expired ? ReviewTask.Status.open.rawValue : task.status.rawValue
+        assignee = expired ? nil : task.assignee?.description
+        dueAt = task.dueAt
+        overdue = task.isOverdue(at: now)
+        leaseExpires = expired ? nil : task.leaseExpires
+        reviewsSoFar = task.reviewsSoFar
+        createdAt = task.createdAt
+    }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "submissionId": uuid, "cohortId": uuid, "kind": ["type": "string", "enum": ["trainer", "peer", "self"]],
+        "status": ["type": "string", "enum": ["open", "claimed", "done"]], "assignee": ["type": ["string", "null"], "format": "uuid"],
+        "dueAt": nullableDateTime, "overdue": ["type": "boolean"], "leaseExpires": nullableDateTime, "reviewsSoFar": ["type": "integer"],
+        "createdAt": dateTime,
+    ])
+}
+
+struct ReviewView: Encodable {
+    var id: String
+    var taskId: String
+    var submissionId: String
+    var kind: String
+    var reviewer: String
+    var scores: [String: Int]
+    var comment: String
+    var total: Double
+    var normalised: [String: Double]
+    var submittedAt: Date
+
+    init(_ review: Review, reviewerName: String) {
+        id = review.id.description
+        taskId = review.taskID.description
+        submissionId = review.submissionID.description
+        kind = review.kind.rawValue
+        reviewer = reviewerName
+        scores = review.scores
+        comment = review.comment
+        total = review.result.total
+        normalised = review.result.normalised
+        submittedAt = review.submittedAt
+    }
+
+    static let schema: JSONValue = object([
+        "id": uuid, "taskId": uuid, "submissionId": uuid, "kind": ["type": "string", "enum": ["trainer", "peer", "self"]],
+        "reviewer": ["type": "string", "description": "The reviewer's name, or “Peer 1”… when peers are anonymous to the learner."],
+        "scores": ["type": "object", "additionalProperties": ["type": "integer"]], "comment": ["type": "string"],
+        "total": ["type": "number", "minimum": 0, "maximum": 1], "normalised": ["type": "object", "additionalProperties": ["type": "number"]],
+        "submittedAt": dateTime,
+    ])
+}

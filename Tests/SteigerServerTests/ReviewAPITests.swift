@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import SteigerCore
+import SteigerServer
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@Suite("The review queue and reviews through HTTP")
+struct ReviewAPITests {
+    /// A ready attempt by learner A1 with its planned tasks (a trainer task, learner A2 as peer).
+    func readyAttempt(_ server: TestServer) async throws -> (Submission, [ReviewTask]) {
+        let world = server.world
+        let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3,
+                                                                 status: .ready, createdAt: server.clock.now)
+        let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 1, dueHours: 48),
+                                     learners: try await server.store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: server.clock.now)
+        try await server.store.createReviewTasks(tasks)
+        return (submission, tasks)
+    }
+
+    @Test("claim, hold, lose the hold, and submit a scored review", arguments: TestEngine.available)
+    func trainerFlow(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let (submission, tasks) = try await readyAttempt(server)
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.learnerA1).status == 403)
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerB).status == 204)
+            let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA)
+            #expect(claimed.status == 200 && claimed["id"] as? String == tasks[0].id.description && claimed["status"] as? String == "claimed")
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 204)
+            let queue = try await server.request(.get, "/api/v1/review-queue", as: world.trainerA)
+            #expect(queue.items.count == 1 && queue.items[0]["assignee"] as? String == world.trainerA.id.description && queue.items[0]["overdue"] as? Bool == false)
+            let taskPath = "/api/v1/review-tasks/\(tasks[0].id)"
+            #expect(try await server.request(.post, taskPath + "/renew", as: world.trainerB).status == 404)
+            #expect(try await server.request(.post, taskPath + "/renew", as: world.trainerA).status == 200)
+
+            let bad = try await server.request(.post, taskPath + "/review", as: world.trainerA, json: ["scores": ["empathy": 7]])
+            #expect(bad.status == 422 && Set(bad.problemFields) == ["scores.empathy", "scores.next-step"])
+
+            // The hold runs out: the queue shows the task open again and the late submit is refused.
+            server.clock.advance(31 * 60)
+            let later = try await server.request(.get, "/api/v1/review-queue", as: world.trainerA)
+            #expect(later.items[0]["status"] as? String == "open" && later.items[0]["assignee"] is NSNull)
+            let late = try await server.request(.post, taskPath + "/review", as: world.trainerA, json: ["scores": ["empathy": 3, "next-step": 3]])
+            #expect(late.status == 409 && (late["detail"] as? String)?.contains("ran out") == true)
+
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 200)
+            let made = try await server.request(.post, taskPath + "/review", as: world.trainerA,
+                                                json: ["scores": ["empathy": 3, "next-step": 1], "comment": "Warm; agree a next step."])
+            #expect(made.status == 201 && abs((made["total"] as? Double ?? 0) - 2.0 / 3.0) < 1e-9)
+            #expect(try await server.store.submission(submission.id)?.status == .reviewed)
+            #expect(try await server.request(.get, "/api/v1/review-queue", as: world.trainerA).items.isEmpty)
+            // Two days later an unfinished review would be overdue; this one is done.
+            server.clock.advance(49 * 3600)
+            #expect(try await server.request(.post, taskPath + "/release", as: world.trainerA).status == 409)
+        }
+    }
+
+    @Test("a peer sees the attempt assigned to them and reviews it; other learners see nothing", arguments: TestEngine.available)
+    func peerFlow(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let (submission, tasks) = try await readyAttempt(server)
+            let mine = try await server.request(.get, "/api/v1/me/review-tasks", as: world.learnerA2)
+            #expect(mine.items.map { $0["id"] as? String } == [tasks[1].id.description] && mine.items[0]["kind"] as? String == "peer")
+            #expect(try await server.request(.get, "/api/v1/submissions/\(submission.id)", as: world.learnerA2).status == 200)
+            #expect(try await server.request(.get, "/api/v1/submissions/\(submission.id)", as: world.learnerB).status == 404)
+            #expect(try await server.request(.get, "/api/v1/me/review-tasks", as: world.learnerB).items.isEmpty)
+            let path = "/api/v1/review-tasks/\(tasks[1].id)/review"
+            #expect(try await server.request(.post, path, as: world.learnerB, json: ["scores": ["empathy": 2, "next-step": 2]]).status == 404)
+            let review = try await server.request(.post, path, as: world.learnerA2, json: ["scores": ["empathy": 2, "next-step": 2]])
+            #expect(review.status == 201 && review["kind"] as? String == "peer" && review["total"] as? Double == 0.5)
+            // A peer review does not mark the attempt reviewed; the trainer's does.
+            #expect(try await server.store.submission(submission.id)?.status == .ready)
+            #expect(try await server.request(.get, "/api/v1/me/review-tasks", as: world.learnerA2).items.isEmpty)
+        }
+    }
+}
