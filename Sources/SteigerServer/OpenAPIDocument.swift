@@ -103,6 +103,7 @@ extension SteigerAPI {
         "SubmissionMedia": SubmissionMediaView.schema,
         "ReviewTask": ReviewTaskView.schema,
         "Review": ReviewView.schema,
+        "Annotation": AnnotationView.schema,
         "Problem": object([
             "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
             "errors": ["type": "array", "items": object(["field": ["type": "string"], "message": ["type": "string"]])],

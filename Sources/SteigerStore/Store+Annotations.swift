@@ -70,6 +70,13 @@ extension Store {
         }
     }
 
+    /// One annotation.
+    public func annotation(_ id: AnnotationID) async throws -> Annotation? {
+        try await read { session in
+            try await session.query("SELECT \(raw: Self.annotationColumns) FROM annotations WHERE id = \(bind: id.description)").first.map(Self.annotation)
+        }
+    }
+
     /// The earlier texts of an annotation, oldest first.
     public func annotationHistory(_ id: AnnotationID) async throws -> [(text: String, replacedAt: Date)] {
         try await read { session in

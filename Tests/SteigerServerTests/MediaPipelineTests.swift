@@ -16,25 +16,11 @@ struct MediaPipelineTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
 
-    /// Uploads a fixture as `user` and runs the worker until the queue is empty; returns the submission id.
-    func uploadAndProcess(_ server: TestServer, _ fixture: String, as user: User? = nil, exercise: ExerciseID? = nil) async throws -> String {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/" + fixture)))
-        let learner = user ?? server.world.learnerA1
-        let path = "/api/v1/exercises/\(exercise ?? server.world.exerciseA.id)/submissions?filename=\((fixture as NSString).lastPathComponent)"
-        let made = try await server.request(.post, path, as: learner, bytes: bytes, headers: [.contentType: "video/mp4"])
-        #expect(made.status == 201, "\(made.body)")
-        let id = try #require(made["id"] as? String)
-        let processor = SubmissionProcessor(store: server.store, blobs: try BlobStore(root: server.dataDirectory + "/media"), logger: TestDatabase.logger)
-        let worker = JobWorker(store: server.store, processor: processor, owner: "test", exitOnDeadline: false, logger: TestDatabase.logger)
-        while try await worker.runOne() {}
-        return id
-    }
-
     @Test("an upload becomes ready; the rendition, poster and storyboard are served with ranges and validators", arguments: TestEngine.available)
     func readyAndServed(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let learner = server.world.learnerA1
-            let id = try await uploadAndProcess(server, "rotated_90.mp4")
+            let id = try await server.uploadAndProcess("rotated_90.mp4")
             let media = try await server.request(.get, "/api/v1/submissions/\(id)/media", as: learner)
             #expect(media.status == 200 && media["status"] as? String == "ready" && media["progress"] as? Double == 1, "\(media.body)")
             // Ready means reviewable: a trainer task in cohort A's pool and peer tasks for the other
@@ -102,11 +88,11 @@ struct MediaPipelineTests {
           arguments: TestEngine.available)
     func hostile(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
-            let good = try await uploadAndProcess(server, "h264_aac.mp4")
+            let good = try await server.uploadAndProcess("h264_aac.mp4")
             let mediaRoot = server.dataDirectory + "/media"
             let before = Set(try FileManager.default.subpathsOfDirectory(atPath: mediaRoot))
             for fixture in ["hostile/hls_playlist.mp4", "hostile/empty.mp4", "hostile/truncated.mp4", "hostile/text.mp4"] {
-                let id = try await uploadAndProcess(server, fixture)
+                let id = try await server.uploadAndProcess(fixture)
                 let media = try await server.request(.get, "/api/v1/submissions/\(id)/media", as: server.world.learnerA1)
                 #expect(media["status"] as? String == "failed", "\(fixture): \(media.body)")
                 let reason = media["failureReason"] as? String ?? ""

@@ -8,6 +8,7 @@ import SteigerCore
 import SteigerServer
 import SteigerStore
 import SteigerTestSupport
+import SteigerPipeline
 import Synchronization
 import Testing
 
@@ -98,4 +99,20 @@ struct Reply {
     var items: [[String: Any]] { (self["items"] as? [[String: Any]]) ?? [] }
     /// The fields named by a problem's `errors`.
     var problemFields: [String] { ((self["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String } }
+}
+
+extension TestServer {
+    /// Uploads a fixture as `user` and runs the worker until the queue is empty; returns the submission id.
+    func uploadAndProcess(_ fixture: String, as user: User? = nil, exercise: ExerciseID? = nil) async throws -> String {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: MediaPipelineTests.fixtures + "/" + fixture)))
+        let learner = user ?? self.world.learnerA1
+        let path = "/api/v1/exercises/\(exercise ?? self.world.exerciseA.id)/submissions?filename=\((fixture as NSString).lastPathComponent)"
+        let made = try await self.request(.post, path, as: learner, bytes: bytes, headers: [.contentType: "video/mp4"])
+        #expect(made.status == 201, "\(made.body)")
+        let id = try #require(made["id"] as? String)
+        let processor = SubmissionProcessor(store: self.store, blobs: try BlobStore(root: self.dataDirectory + "/media"), logger: TestDatabase.logger)
+        let worker = JobWorker(store: self.store, processor: processor, owner: "test", exitOnDeadline: false, logger: TestDatabase.logger)
+        while try await worker.runOne() {}
+        return id
+    }
 }
