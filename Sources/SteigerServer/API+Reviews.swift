@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import SteigerCore
 import SteigerStore
 
@@ -86,6 +87,50 @@ extension SteigerAPI {
                           return try .json(ReviewView(review, reviewerName: actor.user.displayName), status: .created)
                       }),
         ]
+    }
+
+    /// A cohort's score sheet for one exercise: one row per learner and attempt, with the latest
+    /// trainer review's score per criterion and weighted total.
+    var scoreSheetOperation: Operation {
+        Operation(method: .get, path: "/api/v1/cohorts/{cohortId}/exercises/{exerciseId}/scores.csv", operationID: "scoreSheet", tag: "reviews",
+                  summary: "Rubric scores per learner and attempt, as CSV (trainers of the cohort, admins)",
+                  replies: [.init(status: 200, description: "CSV with a header row.", schema: ["type": "string"], contentType: "text/csv")],
+                  handler: { _, context in
+                      let (cohort, actor) = try await self.reachableCohort(context, .view)
+                      guard actor.user.has(.admin) || actor.trains(cohort.id) else {
+                          throw Problem(.forbidden, "Only the cohort's trainers and administrators see its scores.")
+                      }
+                      let exerciseID: ExerciseID = try context.id("exerciseId", of: "exercise")
+                      guard let exercise = try await self.store.exercise(exerciseID), exercise.cohorts.contains(cohort.id) else {
+                          throw Problem.notFound("exercise in this cohort")
+                      }
+                      let sheet = try await self.store.scoreSheet(cohort: cohort.id, exercise: exercise.id)
+                      var lines = [(["learner", "email", "attempt", "submission", "submitted", "status", "reviewer", "reviewed"]
+                          + exercise.rubric.criteria.map(\.key) + ["total"]).map(Self.csvField).joined(separator: ",")]
+                      for (learner, submission, review) in sheet {
+                          var reviewer = ""
+                          if let review { reviewer = try await self.store.user(review.reviewerID)?.displayName ?? "" }
+                          let iso = Date.ISO8601FormatStyle()
+                          var fields = [learner.displayName, learner.email, String(submission.attempt), submission.id.description,
+                                        submission.createdAt.formatted(iso), submission.status.rawValue, reviewer,
+                                        review?.submittedAt.formatted(iso) ?? ""]
+                          fields += exercise.rubric.criteria.map { criterion in review?.scores[criterion.key].map(String.init) ?? "" }
+                          fields.append(review.map { String(format: "%.4f", $0.result.total) } ?? "")
+                          lines.append(fields.map(Self.csvField).joined(separator: ","))
+                      }
+                      let name = "scores-\(exercise.skillKey).csv"
+                      return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+                                      body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
+                  })
+    }
+
+    /// One CSV field (RFC 4180): quoted when needed; text a spreadsheet would run as a formula is
+    /// prefixed with an apostrophe.
+    static func csvField(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The task in the path, if the caller is (or was) its reviewer: the trainer holding it, the

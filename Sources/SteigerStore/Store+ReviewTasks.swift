@@ -185,6 +185,30 @@ extension Store {
         }
     }
 
+    /// Every attempt at `exercise` by the learners of `cohort`, with its latest trainer review (if
+    /// any), ordered by learner name and attempt: the rows of a cohort's score sheet.
+    public func scoreSheet(cohort: CohortID, exercise: ExerciseID) async throws -> [(learner: User, submission: Submission, review: Review?)] {
+        let rows = try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.userColumns), \(raw: Self.submissionColumns.replacingOccurrences(of: "submissions.id,", with: "submissions.id AS submission_id,"))
+                FROM submissions JOIN memberships m ON m.user_id = submissions.learner_id AND m.cohort_id = \(bind: cohort.description) AND m.part = 'learner'
+                JOIN users ON users.id = submissions.learner_id
+                WHERE submissions.exercise_id = \(bind: exercise.description)
+                ORDER BY users.display_name, users.id, submissions.attempt
+                """)
+        }
+        var sheet: [(learner: User, submission: Submission, review: Review?)] = []
+        for row in rows {
+            let learner = try Self.user(row)
+            var submissionRow = row
+            submissionRow = SQLRow(names: row.names.map { $0 == "submission_id" ? "id" : ($0 == "id" ? "user_id_" : $0) }, values: row.values)
+            let submission = try Self.submission(submissionRow, sharedWith: [])
+            let review = try await reviews(of: submission.id).last { $0.kind == .trainer }
+            sheet.append((learner, submission, review))
+        }
+        return sheet
+    }
+
     /// The review tasks of a submission, oldest first.
     public func reviewTasks(of submission: SubmissionID) async throws -> [ReviewTask] {
         try await read { session in
