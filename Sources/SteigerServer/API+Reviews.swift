@@ -173,7 +173,8 @@ struct ReviewTaskView: ExplicitNulls {
         cohortId = task.cohortID.description
         kind = task.kind.rawValue
         // A trainer's hold that ran out is, to everyone, back in the pool.
-        let expired = task.kind == .trainer && task.status == .claimed && (task.leaseExpires.map { $0 <= now } ?? true)
+        let expired = task.kind == .trainer && task.status != .done
+            && (task.status == .open || (task.leaseExpires.map { $0 <= now } ?? true))
         status = expired ? ReviewTask.Status.open.rawValue : task.status.rawValue
         assignee = expired ? nil : task.assignee?.description
         dueAt = task.dueAt

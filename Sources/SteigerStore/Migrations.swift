@@ -191,12 +191,15 @@ public enum Schema {
                 due_at BIGINT,
                 lease_expires BIGINT,
                 reviews_so_far BIGINT NOT NULL DEFAULT 0,
+                due_sort BIGINT NOT NULL,
                 created_at BIGINT NOT NULL,
                 updated_at BIGINT NOT NULL,
                 done_at BIGINT
             )
             """,
-            "CREATE INDEX review_tasks_pool ON review_tasks (kind, cohort_id, status, due_at, reviews_so_far, created_at)",
+            // The queue's order as an index: due time (none last, as due_sort), fewest reviews, oldest.
+            "CREATE INDEX review_tasks_pool ON review_tasks (kind, status, cohort_id, due_sort, reviews_so_far, created_at, id)",
+            "CREATE INDEX review_tasks_leases ON review_tasks (kind, status, lease_expires)",
             "CREATE INDEX review_tasks_submission ON review_tasks (submission_id)",
             "CREATE INDEX review_tasks_assignee ON review_tasks (assignee, status)",
             """

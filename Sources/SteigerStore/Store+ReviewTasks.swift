@@ -10,10 +10,11 @@ extension Store {
             for task in tasks {
                 _ = try await session.query("""
                     INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
-                                              created_at, updated_at)
+                                              due_sort, created_at, updated_at)
                     VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
                             \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
-                            \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.createdAt), \(bind: now))
+                            \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.dueAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? Self.noDueTime), \(bind: task.createdAt),
+                            \(bind: now))
                     """)
                 if task.kind == .peer, let peer = task.assignee {
                     // An assigned peer may see the attempt (the access policy's `sharedWith`).
@@ -33,21 +34,29 @@ extension Store {
     public func claimReviewTask(reviewer: UserID, cohorts: Set<CohortID>, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask? {
         guard !cohorts.isEmpty else { return nil }
         return try await write { session in
+            // Holds that ran out go back to the pool first (the holder is kept, so their late
+            // submit can be told why it is refused).
+            _ = try await session.query("""
+                UPDATE review_tasks SET status = 'open', updated_at = \(bind: now)
+                WHERE kind = 'trainer' AND status = 'claimed' AND lease_expires <= \(bind: now) AND \(SQLStatement.isIn("cohort_id", cohorts))
+                """)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
             return try await session.query("""
                 UPDATE review_tasks SET status = 'claimed', assignee = \(bind: reviewer.description),
                     lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
                 WHERE id = (SELECT id FROM review_tasks
-                            WHERE kind = 'trainer' AND \(SQLStatement.isIn("cohort_id", cohorts))
-                              AND (status = 'open' OR (status = 'claimed' AND lease_expires <= \(bind: now)))
+                            WHERE kind = 'trainer' AND status = 'open' AND \(SQLStatement.isIn("cohort_id", cohorts))
                               AND NOT EXISTS (SELECT 1 FROM review_tasks s WHERE s.submission_id = review_tasks.submission_id
                                               AND s.kind = 'self' AND s.status <> 'done')
-                            ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, reviews_so_far, created_at, id
+                            ORDER BY due_sort, reviews_so_far, created_at, id
                             LIMIT 1\(lock))
                 RETURNING \(raw: Self.reviewTaskColumns)
                 """).first.map(Self.reviewTask)
         }
     }
+
+    /// The sort key of tasks without a due time: after every real one.
+    static let noDueTime: Int64 = 9_000_000_000_000_000
 
     /// Extends `reviewer`'s hold on a task. - Throws: ``StoreError/conflict(_:)`` saying why when
     /// the hold already ran out or is someone else's.
@@ -170,7 +179,7 @@ extension Store {
             try await session.query("""
                 SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks
                 WHERE kind = 'trainer' AND status <> 'done' AND \(SQLStatement.isIn("cohort_id", cohorts))
-                ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, reviews_so_far, created_at, id LIMIT \(bind: limit)
+                ORDER BY due_sort, reviews_so_far, created_at, id LIMIT \(bind: limit)
                 """).map(Self.reviewTask)
         }
     }
@@ -246,6 +255,7 @@ extension Store {
         }
         if task.kind == .trainer {
             guard task.status == .claimed, let expires = task.leaseExpires, expires > now else {
+                // Expired holds are reopened with their holder kept, so this says why.
                 throw StoreError.conflict("Your hold on this review ran out, and it went back to the queue; claim it again to submit.")
             }
         }
