@@ -81,6 +81,15 @@ extension SteigerAPI {
                           guard let submission = try await self.store.submission(task.submissionID),
                                 let exercise = try await self.store.exercise(submission.exerciseID) else { throw Problem.notFound("review task") }
                           let now = self.configuration.now()
+                          if task.kind == .selfReview {
+                              // A self review is a reflection on the recording: at least one timestamped comment first.
+                              let reflections = try await self.store.annotations(of: submission.id)
+                                  .filter { $0.authorID == actor.user.id && $0.parentID == nil && !$0.isDeleted }
+                              if reflections.isEmpty {
+                                  throw Problem.invalid(ValidationError(field: "reflections",
+                                                                        "leave at least one timestamped comment on your recording before submitting your self review"))
+                              }
+                          }
                           let review = try Review(task: task, reviewerID: actor.user.id, scores: body.scores, comment: body.comment ?? "",
                                                   rubric: exercise.rubric, submittedAt: now)
                           try await self.holding { try await self.store.submitReview(review, now: now) }

@@ -76,4 +76,40 @@ struct ReviewAPITests {
             #expect(try await server.request(.get, "/api/v1/me/review-tasks", as: world.learnerA2).items.isEmpty)
         }
     }
+
+    @Test("self review first, then the trainer; anonymous peers read as Peer N to the learner, by name to the trainer", arguments: TestEngine.available)
+    func selfReviewAndAnonymity(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            try await server.request(.patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
+                                     json: ["review": ["peerReviewers": 1, "anonymousPeers": true, "selfReviewRequired": true]])
+            let id = try await server.uploadAndProcess("h264_aac.mp4")
+            let submission = try #require(SubmissionID(id))
+            let tasks = try await server.store.reviewTasks(of: submission)
+            #expect(tasks.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.peer, .selfReview, .trainer])
+            // The trainer's queue holds the attempt back until the learner has reflected.
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 204)
+            let selfTask = try #require(tasks.first { $0.kind == .selfReview })
+            let path = "/api/v1/review-tasks/\(selfTask.id)/review"
+            let early = try await server.request(.post, path, as: world.learnerA1, json: ["scores": ["empathy": 2, "next-step": 2]])
+            #expect(early.status == 422 && early.problemFields == ["reflections"])
+            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1,
+                                             json: ["at": 3000, "text": "I lost the thread here"]).status == 201)
+            #expect(try await server.request(.post, path, as: world.learnerA1, json: ["scores": ["empathy": 2, "next-step": 2]]).status == 201)
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 200)
+
+            let peerTask = try #require(tasks.first { $0.kind == .peer })
+            #expect(peerTask.assignee == world.learnerA2.id)
+            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA2,
+                                             json: ["at": 1000, "text": "Nice start", "tag": "praise"]).status == 201)
+            #expect(try await server.request(.post, "/api/v1/review-tasks/\(peerTask.id)/review", as: world.learnerA2,
+                                             json: ["scores": ["empathy": 3, "next-step": 2]]).status == 201)
+            let asLearner = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.learnerA1)
+            #expect(Set(asLearner.items.compactMap { $0["reviewer"] as? String }) == ["learner-a1", "Peer 1"] && !asLearner.body.contains("learner-a2"))
+            let comments = try await server.request(.get, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1)
+            #expect(comments.items.contains { $0["author"] as? String == "Peer 1" } && !comments.body.contains("learner-a2"))
+            let asTrainer = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.trainerA)
+            #expect(asTrainer.items.contains { $0["reviewer"] as? String == "learner-a2" })
+        }
+    }
 }

@@ -95,6 +95,36 @@ struct ReviewTaskTests {
         }
     }
 
+    @Test("peer assignment over a cohort of 30 learners, from the store's load, is balanced and never self", arguments: TestEngine.available)
+    func peerBalance(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let cohort = try Cohort(name: "Thirty")
+            try await store.createCohort(cohort)
+            var learners: [UserID] = []
+            for i in 0..<30 {
+                let user = try User(email: "p\(i)@example.org", displayName: "P\(i)", roles: [.learner])
+                try await store.createUser(user, passwordHash: nil)
+                try await store.putMembership(Membership(cohortID: cohort.id, userID: user.id, part: .learner))
+                learners.append(user.id)
+            }
+            var exercise = world.exerciseA
+            exercise.cohorts.insert(cohort.id)
+            try await store.updateExercise(exercise)
+            for learner in learners + learners.prefix(9) {
+                let submission = try await store.createSubmission(learner: learner, exercise: exercise.id, scaffoldLevel: 3, status: .ready)
+                let tasks = ReviewPlan.tasks(for: submission, cohort: cohort.id, settings: ReviewSettings(peerReviewers: 2),
+                                             learners: try await store.activeLearners(in: cohort.id), peerLoad: try await store.peerReviewLoad(in: cohort.id),
+                                             now: Date())
+                #expect(!tasks.contains { $0.kind == .peer && $0.assignee == learner })
+                try await store.createReviewTasks(tasks)
+            }
+            let load = try await store.peerReviewLoad(in: cohort.id)
+            let counts = learners.map { load[$0, default: 0] }
+            #expect(counts.max()! - counts.min()! <= 1 && counts.reduce(0, +) == 39 * 2, "\(counts)")
+        }
+    }
+
     @Test("with a self review required, the trainer task waits until the learner has reflected", arguments: TestEngine.available)
     func selfReviewFirst(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
