@@ -64,7 +64,11 @@ public struct SubmissionProcessor: Sendable {
     public func run(_ job: Job, token: CancellationToken) async throws {
         let id = try Self.submissionID(of: job)
         guard let submission = try await store.submission(id), var media = try await store.submissionMedia(id) else { return }
-        guard submission.status == .processing else { return }  // done already (the job ran twice)
+        guard submission.status == .processing else {
+            // Done already (the job ran twice); make sure its reviews were planned.
+            if submission.status == .ready { try await planReviews(for: submission) }
+            return
+        }
         let original = blobs.path(media.originalSHA256)
         var log = logger
         log[metadataKey: "submission"] = .string(id.description)
@@ -121,9 +125,9 @@ public struct SubmissionProcessor: Sendable {
             media.step = "ready"
             media.progress = 1
             try await store.updateSubmissionMedia(media)
-            if try await store.setSubmissionStatus(id, to: .ready) {
-                try await planReviews(for: submission)
-            }
+            try await store.setSubmissionStatus(id, to: .ready)
+            // Also when a retry finds the attempt ready already (planning is idempotent).
+            if try await store.submission(id)?.status == .ready { try await planReviews(for: submission) }
             log.info("submission ready", metadata: ["rendition": .string(result.plan.action == .remux ? "remuxed" : "transcoded")])
         } catch let error as MediaError {
             // A file FFmpeg refuses is the file's fault, not the server's: no retry.

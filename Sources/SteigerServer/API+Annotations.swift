@@ -133,6 +133,14 @@ extension SteigerAPI {
             annotations = annotations.filter { $0.authorID == actor.user.id || $0.authorID == submission.learnerID }
             reviews = reviews.filter { $0.reviewerID == actor.user.id }
         }
+        // A reply whose comment is hidden is hidden too (its text may quote it).
+        var visible = Set(annotations.map(\.id))
+        while true {
+            let kept = annotations.filter { $0.parentID.map(visible.contains) ?? true }
+            if kept.count == annotations.count { break }
+            annotations = kept
+            visible = Set(kept.map(\.id))
+        }
         var names: [UserID: String] = [:]
         let peers = tasks.filter { $0.kind == .peer }.compactMap(\.assignee)
         for id in Set(annotations.map(\.authorID) + reviews.map(\.reviewerID)) {
@@ -169,6 +177,10 @@ extension SteigerAPI {
             try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
         }
         let body = try await request.decodeJSON(as: AnnotationBody.self, context: context)
+        if let parent = body.parentId, !(try await feedback(context).annotations.contains { $0.id == parent }) {
+            // Only a comment the caller can see can be answered; others do not exist for them.
+            throw Problem.invalid(ValidationError(field: "parentId", "is not a comment on this attempt that you can see"))
+        }
         let span: Annotation.Span? = if let at = body.at {
             body.from == nil && body.to == nil ? .point(at: at) : nil
         } else if let from = body.from, let to = body.to {
@@ -194,6 +206,8 @@ extension SteigerAPI {
         } catch StoreError.conflict(let message) {
             throw Problem(.conflict, message)
         } catch StoreError.notFound(let message) {
+            throw Problem.invalid(ValidationError(field: "parentId", message))
+        } catch StoreError.reference(let message) {
             throw Problem.invalid(ValidationError(field: "parentId", message))
         }
         return try .json(AnnotationView(annotation, author: actor.user.displayName, authorId: actor.user.id.description), status: .created)

@@ -125,7 +125,9 @@ extension SteigerAPI {
                                         review?.submittedAt.formatted(iso) ?? ""]
                           fields += exercise.rubric.criteria.map { criterion in review?.scores[criterion.key].map(String.init) ?? "" }
                           fields.append(review.map { String(format: "%.4f", $0.result.total) } ?? "")
-                          lines.append(fields.map(Self.csvField).joined(separator: ","))
+                          // Names and emails are text a spreadsheet could run; the rest are numbers, ids and dates.
+                          lines.append(fields.enumerated().map { index, field in index < 2 || index == 6 ? Self.csvField(field) : Self.csvQuoted(field) }
+                              .joined(separator: ","))
                       }
                       let name = "scores-\(exercise.skillKey).csv"
                       return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
@@ -133,11 +135,16 @@ extension SteigerAPI {
                   })
     }
 
-    /// One CSV field (RFC 4180): quoted when needed; text a spreadsheet would run as a formula is
-    /// prefixed with an apostrophe.
+    /// One CSV text field (RFC 4180): quoted when needed; text a spreadsheet would run as a
+    /// formula is prefixed with an apostrophe.
     static func csvField(_ text: String) -> String {
         var value = text
         if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        return csvQuoted(value)
+    }
+
+    /// One CSV field, quoted when needed.
+    static func csvQuoted(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -148,7 +155,12 @@ extension SteigerAPI {
         let actor = try context.requireActor()
         let id: ReviewTaskID = try context.id("taskId", of: "review task")
         guard let task = try await store.reviewTask(id) else { throw Problem.notFound("review task") }
-        let mine = task.assignee == actor.user.id || (task.kind == .trainer && actor.trains(task.cohortID))
+        // Trainers only while they train the cohort; peers only while they learn in it.
+        let mine = switch task.kind {
+        case .trainer: actor.trains(task.cohortID)
+        case .peer: task.assignee == actor.user.id && actor.learns(in: task.cohortID)
+        case .selfReview: task.assignee == actor.user.id
+        }
         guard mine else { throw Problem.notFound("review task") }
         return (task, actor)
     }

@@ -231,7 +231,7 @@ public enum Schema {
             """
             CREATE TABLE reviews (
                 id TEXT PRIMARY KEY,
-                task_id TEXT NOT NULL UNIQUE REFERENCES review_tasks (id) ON DELETE CASCADE,
+                task_id TEXT NOT NULL UNIQUE REFERENCES review_tasks (id),
                 submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
                 reviewer_id TEXT NOT NULL REFERENCES users (id),
                 kind TEXT NOT NULL,

@@ -19,6 +19,9 @@ extension Store {
                 if try row.optionalInt("deleted_at") != nil {
                     throw StoreError.conflict("The comment being answered was deleted by its author; it takes no more replies.")
                 }
+                if try row.optionalString("parent_id") != nil {
+                    throw StoreError.reference("Replies go to the comment itself, not to another reply.")
+                }
             }
             let (at, to): (Int?, Int?) = switch annotation.span {
             case .point(let at)?: (at, nil)
@@ -45,10 +48,11 @@ extension Store {
                 INSERT INTO annotation_versions (annotation_id, version, text, replaced_at)
                 VALUES (\(bind: id.description), \(bind: version + 1), \(bind: current.text), \(bind: now))
                 """)
-            return try Self.annotation(try await session.query("""
+            guard let row = try await session.query("""
                 UPDATE annotations SET text = \(bind: text), edited_at = \(bind: now) WHERE id = \(bind: id.description)
                 RETURNING \(raw: Self.annotationColumns)
-                """).first!)
+                """).first else { throw StoreError.notFound("annotation \(id)") }
+            return try Self.annotation(row)
         }
     }
 

@@ -63,18 +63,19 @@ extension Store {
     @discardableResult
     public func renewReviewTask(_ id: ReviewTaskID, reviewer: UserID, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask {
         try await write { session in
-            try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
-            return try Self.reviewTask(try await session.query("""
+            try await Self.requireHold(id, reviewer: reviewer, now: now, trainerOnly: true, in: session)
+            guard let row = try await session.query("""
                 UPDATE review_tasks SET lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
                 WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
-                """).first!)
+                """).first else { throw StoreError.notFound("review task \(id)") }
+            return try Self.reviewTask(row)
         }
     }
 
     /// Gives a claimed task back to the pool.
     public func releaseReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws {
         try await write { session in
-            try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
+            try await Self.requireHold(id, reviewer: reviewer, now: now, trainerOnly: true, in: session)
             _ = try await session.query("""
                 UPDATE review_tasks SET status = 'open', assignee = NULL, lease_expires = NULL, updated_at = \(bind: now)
                 WHERE id = \(bind: id.description)
@@ -93,11 +94,12 @@ extension Store {
                 UPDATE review_tasks SET reviews_so_far = reviews_so_far + 1, updated_at = \(bind: now)
                 WHERE submission_id = \(bind: task.submissionID.description) AND id <> \(bind: id.description)
                 """)
-            return try Self.reviewTask(try await session.query("""
+            guard let row = try await session.query("""
                 UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now),
                     reviews_so_far = reviews_so_far + 1
                 WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
-                """).first!)
+                """).first else { throw StoreError.notFound("review task \(id)") }
+            return try Self.reviewTask(row)
         }
     }
 
@@ -199,7 +201,8 @@ extension Store {
     public func scoreSheet(cohort: CohortID, exercise: ExerciseID) async throws -> [(learner: User, submission: Submission, review: Review?)] {
         let rows = try await read { session in
             try await session.query("""
-                SELECT \(raw: Self.userColumns), \(raw: Self.submissionColumns.replacingOccurrences(of: "submissions.id,", with: "submissions.id AS submission_id,"))
+                SELECT \(raw: Self.userColumns), \(raw: Self.submissionColumns.replacingOccurrences(of: "submissions.id,", with: "submissions.id AS submission_id,")
+                    .replacingOccurrences(of: "submissions.created_at", with: "submissions.created_at AS submission_created_at"))
                 FROM submissions JOIN memberships m ON m.user_id = submissions.learner_id AND m.cohort_id = \(bind: cohort.description) AND m.part = 'learner'
                 JOIN users ON users.id = submissions.learner_id
                 WHERE submissions.exercise_id = \(bind: exercise.description)
@@ -210,7 +213,9 @@ extension Store {
         for row in rows {
             let learner = try Self.user(row)
             var submissionRow = row
-            submissionRow = SQLRow(names: row.names.map { $0 == "submission_id" ? "id" : ($0 == "id" ? "user_id_" : $0) }, values: row.values)
+            // The submission's columns under their own names (the user's id and creation time step aside).
+            let renamed: [String: String] = ["submission_id": "id", "id": "user_id_", "created_at": "user_created_at_", "submission_created_at": "created_at"]
+            submissionRow = SQLRow(names: row.names.map { renamed[$0] ?? $0 }, values: row.values)
             let submission = try Self.submission(submissionRow, sharedWith: [])
             let review = try await reviews(of: submission.id).last { $0.kind == .trainer }
             sheet.append((learner, submission, review))
@@ -243,12 +248,18 @@ extension Store {
 
     /// The task if `reviewer` may act on it now; otherwise a conflict that says why.
     @discardableResult
-    static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, in session: any DatabaseSession) async throws -> ReviewTask {
-        guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first else {
+    static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, trainerOnly: Bool = false,
+                            in session: any DatabaseSession) async throws -> ReviewTask {
+        // Locked for the rest of the transaction on PostgreSQL, so a claim cannot slip in between.
+        let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
+        guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)\(lock)").first else {
             throw StoreError.notFound("review task \(id)")
         }
         let task = try reviewTask(row)
         if task.status == .done { throw StoreError.conflict("This review was already submitted.") }
+        if trainerOnly, task.kind != .trainer {
+            throw StoreError.conflict("Only a trainer's review from the queue is held, renewed or released; this one is assigned to you until you submit it.")
+        }
         guard task.assignee == reviewer else {
             throw StoreError.conflict(task.kind == .trainer ? "This review is not held by you; claim the next one from the queue."
                                                             : "This review is assigned to someone else.")

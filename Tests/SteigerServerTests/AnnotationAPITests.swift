@@ -32,8 +32,12 @@ struct AnnotationAPITests {
             let firstID = try #require(first["id"] as? String)
             #expect(try await server.request(.delete, "/api/v1/annotations/\(firstID)", as: world.learnerA1).status == 404)
             #expect(try await server.request(.delete, "/api/v1/annotations/\(firstID)", as: trainer).status == 204)
-            let reply = try await server.request(.post, path, as: world.learnerA2, json: ["parentId": .string(firstID), "text": "Agreed"])
+            let reply = try await server.request(.post, path, as: trainer, json: ["parentId": .string(firstID), "text": "Agreed"])
             #expect(reply.status == 409 && (reply["detail"] as? String)?.contains("deleted") == true)
+            // A peer cannot answer (or learn of) a trainer's comment they cannot see.
+            let hidden = try await server.request(.post, path, as: world.learnerA2,
+                                                  json: ["parentId": .string(try #require(range["id"] as? String)), "text": "Agreed"])
+            #expect(hidden.status == 422 && hidden.problemFields == ["parentId"])
             let edit = try await server.request(.patch, "/api/v1/annotations/\(try #require(range["id"] as? String))", as: trainer,
                                                 json: ["text": "A little too fast"])
             #expect(edit.status == 200 && edit["editedAt"] is String)

@@ -77,6 +77,20 @@ struct ReviewAPITests {
         }
     }
 
+    @Test("peer tasks cannot be released; a trainer who left the cohort cannot act on a held task", arguments: [TestEngine.sqlite])
+    func holds(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let (_, tasks) = try await readyAttempt(server)
+            let release = try await server.request(.post, "/api/v1/review-tasks/\(tasks[1].id)/release", as: world.learnerA2)
+            #expect(release.status == 409)
+            #expect(try await server.store.assignedReviewTasks(of: world.learnerA2.id).map(\.id) == [tasks[1].id])
+            #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 200)
+            try await server.store.deleteMembership(cohort: world.cohortA.id, user: world.trainerA.id)
+            #expect(try await server.request(.post, "/api/v1/review-tasks/\(tasks[0].id)/renew", as: world.trainerA).status == 404)
+        }
+    }
+
     @Test("self review first, then the trainer; anonymous peers read as Peer N to the learner, by name to the trainer", arguments: TestEngine.available)
     func selfReviewAndAnonymity(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
