@@ -55,7 +55,7 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
         var validator = Validator()
         let text = text.trimmed
         validator.check(!text.isEmpty, "text", "must not be empty")
-        validator.check(text.count <= 5000, "text", "must be at most 5000 characters")
+        validator.check(text.unicodeScalars.count <= 5000, "text", "must be at most 5000 characters")
         if parentID == nil {
             switch span {
             case nil:

@@ -16,8 +16,8 @@ public struct Cohort: Sendable, Codable, Equatable, Identifiable {
         let name = name.trimmed
         var validator = Validator()
         validator.check(!name.isEmpty, "name", "must not be empty")
-        validator.check(name.count <= 200, "name", "must be at most 200 characters")
-        validator.check((description?.count ?? 0) <= 10_000, "description", "must be at most 10000 characters")
+        validator.check(name.unicodeScalars.count <= 200, "name", "must be at most 200 characters")
+        validator.check((description?.unicodeScalars.count ?? 0) <= 10_000, "description", "must be at most 10000 characters")
         try validator.finish()
         self.id = id
         self.name = name

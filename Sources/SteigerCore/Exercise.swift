@@ -29,9 +29,9 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         let title = title.trimmed
         var validator = Validator()
         validator.check(!title.isEmpty, "title", "must not be empty")
-        validator.check(title.count <= 200, "title", "must be at most 200 characters")
+        validator.check(title.unicodeScalars.count <= 200, "title", "must be at most 200 characters")
         validator.check(!instructions.trimmed.isEmpty, "instructions", "must not be empty")
-        validator.check(instructions.count <= 50_000, "instructions", "must be at most 50000 characters")
+        validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", "must be at most 50000 characters")
         validator.check(Slug.isValid(skillKey), "skillKey", "must be 1-64 lower-case letters, digits or dashes")
         do { try review.check() } catch { validator.merge(error, prefix: "review") }
         try validator.finish()

@@ -39,7 +39,7 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         var validator = Validator()
         validator.check(User.isPlausibleEmail(normalised), "email", "must be an email address such as name@example.org")
         validator.check(!name.isEmpty, "displayName", "must not be empty")
-        validator.check(name.count <= 200, "displayName", "must be at most 200 characters")
+        validator.check(name.unicodeScalars.count <= 200, "displayName", "must be at most 200 characters")
         validator.check(!roles.isEmpty, "roles", "must contain at least one of admin, trainer, learner")
         try validator.finish()
         self.id = id

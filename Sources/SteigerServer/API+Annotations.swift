@@ -54,7 +54,7 @@ extension SteigerAPI {
                           let id: AnnotationID = try context.id("annotationId", of: "comment")
                           let body = try await request.decodeJSON(as: AnnotationEditBody.self, context: context)
                           let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                          guard !text.isEmpty, text.count <= 5000 else { throw Problem.invalid(ValidationError(field: "text", "must be 1 to 5000 characters")) }
+                          guard !text.isEmpty, text.unicodeScalars.count <= 5000 else { throw Problem.invalid(ValidationError(field: "text", "must be 1 to 5000 characters")) }
                           let edited = try await self.ownComment { try await self.store.editAnnotation(id, author: actor.user.id, text: text, now: self.configuration.now()) }
                           return try .json(AnnotationView(edited, author: actor.user.displayName, authorId: actor.user.id.description))
                       }),

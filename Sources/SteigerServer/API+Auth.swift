@@ -99,7 +99,7 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: NewTokenBody.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [ValidationError.Problem] = []
-        if name.isEmpty || name.count > 100 { problems.append(.init(field: "name", message: "must be 1 to 100 characters")) }
+        if name.isEmpty || name.unicodeScalars.count > 100 { problems.append(.init(field: "name", message: "must be 1 to 100 characters")) }
         if let days = body.expiresInDays, !(1...3650).contains(days) { problems.append(.init(field: "expiresInDays", message: "must be from 1 to 3650")) }
         if !problems.isEmpty { throw Problem.invalid(ValidationError(problems)) }
         let now = configuration.now()

@@ -139,6 +139,16 @@ extension Store {
         }
     }
 
+    /// Domain events not yet handled, oldest first: `(id, kind, payload JSON)`. The scaffolding
+    /// engine reads `review-submitted` from here.
+    public func pendingDomainEvents(limit: Int = 100) async throws -> [(id: String, kind: String, payload: String)] {
+        try await read { session in
+            try await session.query("""
+                SELECT id, kind, payload FROM domain_events WHERE handled_at IS NULL ORDER BY created_at, id LIMIT \(bind: limit)
+                """).map { (try $0.string("id"), try $0.string("kind"), try $0.string("payload")) }
+        }
+    }
+
     /// The reviews of a submission, oldest first.
     public func reviews(of submission: SubmissionID) async throws -> [Review] {
         try await read { session in

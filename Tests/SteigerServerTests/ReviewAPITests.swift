@@ -73,6 +73,10 @@ struct ReviewAPITests {
             #expect(review.status == 201 && review["kind"] as? String == "peer" && review["total"] as? Double == 0.5)
             // A peer review does not mark the attempt reviewed; the trainer's does.
             #expect(try await server.store.submission(submission.id)?.status == .ready)
+            // The trainer review, due in 48 hours, shows as overdue once they pass.
+            #expect(try await server.request(.get, "/api/v1/review-queue", as: world.trainerA).items.first?["overdue"] as? Bool == false)
+            server.clock.advance(48 * 3600 + 1)
+            #expect(try await server.request(.get, "/api/v1/review-queue", as: world.trainerA).items.first?["overdue"] as? Bool == true)
             #expect(try await server.request(.get, "/api/v1/me/review-tasks", as: world.learnerA2).items.isEmpty)
         }
     }

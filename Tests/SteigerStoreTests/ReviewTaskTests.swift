@@ -188,6 +188,9 @@ struct ReviewStoreTests {
             #expect(abs(stored[0].result.total - 2.0 / 3.0) < 1e-9 && stored[0].taskID == held.id && stored[0].kind == .trainer)
             #expect(try await store.submission(submission.id)?.status == .reviewed)
             #expect(try await store.reviewTasks(of: submission.id).first?.status == .done)
+            // The scaffolding engine is told.
+            let events = try await store.pendingDomainEvents()
+            #expect(events.count == 1 && events[0].kind == "review-submitted" && events[0].payload.contains(submission.id.description))
             // Submitting twice is refused.
             await #expect(throws: StoreError.self) { try await store.submitReview(review, now: now.addingTimeInterval(70)) }
         }
