@@ -71,9 +71,14 @@ extension SteigerAPI {
             Operation(method: .delete, path: "/api/v1/cohorts/{cohortId}", operationID: "deleteCohort", tag: "cohorts",
                       summary: "Remove a cohort and its memberships (admins); users, exercises and submissions stay",
                       replies: [.init(status: 204, description: "Removed.")],
+                      errors: [409: "The cohort has submitted reviews."],
                       handler: { _, context in
                           let (cohort, _) = try await self.reachableCohort(context, .delete)
-                          try await self.store.deleteCohort(cohort.id)
+                          do {
+                              try await self.store.deleteCohort(cohort.id)
+                          } catch StoreError.reference {
+                              throw Problem(.conflict, "The cohort has submitted reviews; deleting it would lose them. Remove its members instead.")
+                          }
                           return .noContent()
                       }),
             Operation(method: .get, path: "/api/v1/cohorts/{cohortId}/members", operationID: "listMembers", tag: "cohorts",

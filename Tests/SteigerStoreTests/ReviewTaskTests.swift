@@ -191,6 +191,9 @@ struct ReviewStoreTests {
             // The scaffolding engine is told.
             let events = try await store.pendingDomainEvents()
             #expect(events.count == 1 && events[0].kind == "review-submitted" && events[0].payload.contains(submission.id.description))
+            // A cohort with submitted reviews cannot be deleted (its reviews would go with it).
+            await #expect(throws: StoreError.self) { try await store.deleteCohort(world.cohortA.id) }
+            #expect(try await store.reviews(of: submission.id).count == 1)
             // Submitting twice is refused.
             await #expect(throws: StoreError.self) { try await store.submitReview(review, now: now.addingTimeInterval(70)) }
         }
