@@ -150,11 +150,8 @@ extension SteigerAPI {
                 names[id] = try await store.user(id)?.displayName
             }
         }
-        let media = try await store.submissionMedia(submission.id)
-        let duration = media?.info.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .flatMap { ($0["container"] as? [String: Any])?["duration"] as? Double }
         return Feedback(submission: submission, annotations: annotations, reviews: reviews,
-                        durationMilliseconds: duration.map { Int(($0 * 1000).rounded()) }, names: names)
+                        durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, names: names)
     }
 
     /// The submission in the path with its exercise, if the caller may do `action`.
@@ -194,12 +191,10 @@ extension SteigerAPI {
         if (body.from == nil) != (body.to == nil) {
             throw Problem.invalid(ValidationError(field: body.from == nil ? "from" : "to", "`from` and `to` go together"))
         }
-        let media = try await store.submissionMedia(submission.id)
-        let duration = media?.info.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .flatMap { ($0["container"] as? [String: Any])?["duration"] as? Double }
+        let duration = try await store.submissionMedia(submission.id)?.durationMilliseconds
         let annotation = try Annotation(submissionID: submission.id, authorID: actor.user.id, parentID: body.parentId, span: span, text: body.text,
                                         tag: body.tag, criterion: body.criterion, createdAt: configuration.now(),
-                                        durationMilliseconds: duration.map { Int(($0 * 1000).rounded()) }, tags: exercise.review.tags,
+                                        durationMilliseconds: duration, tags: exercise.review.tags,
                                         rubric: exercise.rubric)
         do {
             try await store.addAnnotation(annotation)

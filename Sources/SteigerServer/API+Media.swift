@@ -210,7 +210,7 @@ struct SubmissionMediaView: ExplicitNulls {
         size = media.originalSize
         sha256 = media.originalSHA256
         let info = media.info.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        duration = (info?["container"] as? [String: Any])?["duration"] as? Double
+        duration = media.durationMilliseconds.map { Double($0) / 1000 }
         if let streams = info?["streams"] as? [[String: Any]], let index = info?["mainVideoStream"] as? Int, index < streams.count {
             width = streams[index]["displayWidth"] as? Int ?? streams[index]["width"] as? Int
             height = streams[index]["displayHeight"] as? Int ?? streams[index]["height"] as? Int

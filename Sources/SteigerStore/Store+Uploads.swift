@@ -65,6 +65,15 @@ public struct SubmissionMedia: Sendable, Equatable {
     public var step: String?
 }
 
+extension SubmissionMedia {
+    /// The recording's duration in milliseconds, from the probe's description (nil before probing).
+    public var durationMilliseconds: Int? {
+        guard let info, let object = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
+              let seconds = (object["container"] as? [String: Any])?["duration"] as? Double else { return nil }
+        return Int((seconds * 1000).rounded())
+    }
+}
+
 extension Store {
     // MARK: - Uploads
 
