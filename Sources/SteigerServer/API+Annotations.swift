@@ -115,7 +115,7 @@ extension SteigerAPI {
     }
 
     func feedback(_ context: AppContext) async throws -> Feedback {
-        let (submission, exercise, actor) = try await reachableSubmission(context, .view)
+        let (submission, exercise, actor, learnerMemberships) = try await reachableSubmission(context, .view)
         let tasks = try await store.reviewTasks(of: submission.id)
         var reviews = try await store.reviews(of: submission.id)
         var annotations = try await store.annotations(of: submission.id)
@@ -125,7 +125,6 @@ extension SteigerAPI {
             let submitted = Set(reviews.map(\.reviewerID))
             annotations = annotations.filter { $0.authorID == actor.user.id || submitted.contains($0.authorID) }
         }
-        let learnerMemberships = try await store.memberships(of: submission.learnerID)
         let trainsIt = learnerMemberships.contains { $0.part == .learner && exercise.cohorts.contains($0.cohortID) && actor.trains($0.cohortID) }
         let isPeerOnly = !isLearner && !actor.user.has(.admin) && !trainsIt
         if isPeerOnly {
@@ -154,8 +153,10 @@ extension SteigerAPI {
                         durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, names: names)
     }
 
-    /// The submission in the path with its exercise, if the caller may do `action`.
-    func reachableSubmission(_ context: AppContext, _ action: Action) async throws -> (Submission, Exercise, Actor) {
+    /// The submission in the path with its exercise, the caller and the learner's memberships,
+    /// if the caller may do `action` (404 or 403 otherwise).
+    func reachableSubmission(_ context: AppContext, _ action: Action) async throws
+        -> (submission: Submission, exercise: Exercise, actor: Actor, learnerMemberships: [Membership]) {
         let actor = try context.requireActor()
         let id: SubmissionID = try context.id("submissionId", of: "submission")
         guard let submission = try await store.submission(id), let exercise = try await store.exercise(submission.exerciseID) else {
@@ -163,14 +164,13 @@ extension SteigerAPI {
         }
         let memberships = try await store.memberships(of: submission.learnerID)
         try AccessPolicy.decide(actor, action, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
-        return (submission, exercise, actor)
+        return (submission, exercise, actor, memberships)
     }
 
     private func addAnnotation(_ request: inout Request, _ context: AppContext) async throws -> Response {
         // Reviewers (trainers of the cohort, assigned peers) comment; the learner reflects and replies.
-        let (submission, exercise, actor) = try await reachableSubmission(context, .view)
+        let (submission, exercise, actor, memberships) = try await reachableSubmission(context, .view)
         if actor.user.id != submission.learnerID {
-            let memberships = try await store.memberships(of: submission.learnerID)
             try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
         }
         let body = try await request.decodeJSON(as: AnnotationBody.self, context: context)

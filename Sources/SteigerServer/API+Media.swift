@@ -83,14 +83,8 @@ extension SteigerAPI {
 
     /// The submission named in the path and its media, if the caller may view it.
     func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
-        let actor = try context.requireActor()
-        let id: SubmissionID = try context.id("submissionId", of: "submission")
-        guard let submission = try await store.submission(id), let exercise = try await store.exercise(submission.exerciseID) else {
-            throw Problem.notFound("submission")
-        }
-        let memberships = try await store.memberships(of: submission.learnerID)
-        try AccessPolicy.decide(actor, .view, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
-        guard let media = try await store.submissionMedia(id) else { throw Problem(.conflict, "This submission has no recording.") }
+        let submission = try await reachableSubmission(context, .view).submission
+        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.conflict, "This submission has no recording.") }
         return (submission, media)
     }
 

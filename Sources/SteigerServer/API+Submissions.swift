@@ -24,15 +24,7 @@ extension SteigerAPI {
             Operation(method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
                       summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
                       handler: { _, context in
-                          let actor = try context.requireActor()
-                          let id: SubmissionID = try context.id("submissionId", of: "submission")
-                          guard let submission = try await self.store.submission(id), let exercise = try await self.store.exercise(submission.exerciseID) else {
-                              throw Problem.notFound("submission")
-                          }
-                          let memberships = try await self.store.memberships(of: submission.learnerID)
-                          try AccessPolicy.decide(actor, .view, .submission(submission, exercise: exercise, learnerMemberships: memberships))
-                              .require("submission")
-                          return try .json(SubmissionView(submission))
+                          try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission))
                       }),
         ]
     }
