@@ -25,12 +25,19 @@ extension Store {
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
     public func createSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int, status: Submission.Status = .uploading,
                                  createdAt: Date = Date()) async throws -> Submission {
-        // Two attempts made at once on PostgreSQL can pick the same number; the unique key
-        // refuses the second, which then takes the next number.
+        try await retryingAttemptNumbers {
+            try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
+        }
+    }
+
+    /// Runs `body` again (up to five times) when the unique key on attempt numbers refuses it:
+    /// two attempts made at once on PostgreSQL can pick the same number, and the second then
+    /// takes the next one.
+    func retryingAttemptNumbers<T>(_ body: () async throws -> T) async throws -> T {
         var tries = 0
         while true {
             do {
-                return try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
+                return try await body()
             } catch StoreError.conflict(let message) {
                 tries += 1
                 if tries >= 5 { throw StoreError.conflict(message) }

@@ -172,16 +172,8 @@ extension Store {
     /// `process-submission` job, all in one transaction; returns the submission. Calling it again
     /// for the same upload returns the submission already made.
     public func completeUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date = Date()) async throws -> Submission {
-        // Two attempts finishing at once can pick the same number on PostgreSQL; the unique key
-        // refuses the second, which then takes the next.
-        var tries = 0
-        while true {
-            do {
-                return try await insertCompletedUpload(upload, sha256: sha256, scaffoldLevel: scaffoldLevel, now: now)
-            } catch StoreError.conflict(let message) {
-                tries += 1
-                if tries >= 5 { throw StoreError.conflict(message) }
-            }
+        try await retryingAttemptNumbers {
+            try await insertCompletedUpload(upload, sha256: sha256, scaffoldLevel: scaffoldLevel, now: now)
         }
     }
 
