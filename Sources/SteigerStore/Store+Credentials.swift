@@ -15,7 +15,7 @@ public enum SecretToken {
 
     /// The stored form of a secret: SHA-256, hex.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        BlobStore.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 }
 
