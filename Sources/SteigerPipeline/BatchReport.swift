@@ -1,4 +1,5 @@
 import Foundation
+import SteigerCore
 public import SteigerMedia
 
 /// The end-of-batch report: one JSON object per line, and the same as CSV for spreadsheets.
@@ -32,7 +33,7 @@ public enum BatchReport {
                 item.reason ?? "", item.errorCode ?? "", String(item.bytes),
             ] + describe(item.input) + describe(item.result) + [item.result.map { String($0.container.size) } ?? ""])
         }
-        return rows.map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
     private static func describe(_ info: MediaInfo?) -> [String] {
@@ -45,10 +46,5 @@ public enum BatchReport {
             info.audio.map { "\($0.codec) \($0.channels ?? 0)ch \($0.sampleRate ?? 0)Hz" } ?? "",
             info.container.duration.map { String(format: "%.3f", $0) } ?? "",
         ]
-    }
-
-    private static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

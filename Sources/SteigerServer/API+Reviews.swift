@@ -115,7 +115,7 @@ extension SteigerAPI {
                       }
                       let sheet = try await self.store.scoreSheet(cohort: cohort.id, exercise: exercise.id)
                       var lines = [(["learner", "email", "attempt", "submission", "submitted", "status", "reviewer", "reviewed"]
-                          + exercise.rubric.criteria.map(\.key) + ["total"]).map(Self.csvField).joined(separator: ",")]
+                          + exercise.rubric.criteria.map(\.key) + ["total"]).map(CSV.field).joined(separator: ",")]
                       for (learner, submission, review) in sheet {
                           var reviewer = ""
                           if let review { reviewer = try await self.store.user(review.reviewerID)?.displayName ?? "" }
@@ -126,27 +126,13 @@ extension SteigerAPI {
                           fields += exercise.rubric.criteria.map { criterion in review?.scores[criterion.key].map(String.init) ?? "" }
                           fields.append(review.map { String(format: "%.4f", $0.result.total) } ?? "")
                           // Names and emails are text a spreadsheet could run; the rest are numbers, ids and dates.
-                          lines.append(fields.enumerated().map { index, field in index < 2 || index == 6 ? Self.csvField(field) : Self.csvQuoted(field) }
+                          lines.append(fields.enumerated().map { index, field in index < 2 || index == 6 ? CSV.textField(field) : CSV.field(field) }
                               .joined(separator: ","))
                       }
                       let name = "scores-\(exercise.skillKey).csv"
                       return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
                                       body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
                   })
-    }
-
-    /// One CSV text field (RFC 4180): quoted when needed; text a spreadsheet would run as a
-    /// formula is prefixed with an apostrophe.
-    static func csvField(_ text: String) -> String {
-        var value = text
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        return csvQuoted(value)
-    }
-
-    /// One CSV field, quoted when needed.
-    static func csvQuoted(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The task in the path, if the caller is (or was) its reviewer: the trainer holding it, the
