@@ -65,6 +65,11 @@ public enum Resource: Sendable {
     case newSubmission(learner: UserID, exercise: Exercise)
     /// A new user, cohort or exercise (for `create`).
     case newRecord
+    /// A learner's scaffolding for an exercise's skill, with the learner's memberships
+    /// (`view`: the level, supports and history; `update`: set the level by hand).
+    case scaffolding(learner: UserID, exercise: Exercise, learnerMemberships: [Membership])
+    /// The scaffolding of every learner practising an exercise.
+    case scaffoldingMatrix(Exercise)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -75,6 +80,8 @@ public enum Resource: Sendable {
 /// - A learner sees their own account and work, the cohorts they are in and the exercises
 ///   assigned to them, and submissions explicitly shared with them (peer review).
 /// - A learner also sees who trains the cohorts they learn in.
+/// - A learner sees their own scaffolding; the trainers who see a learner's attempts at an
+///   exercise see and set that learner's scaffolding for it.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -122,6 +129,17 @@ public enum AccessPolicy {
             guard exercise.cohorts.contains(where: actor.belongs(to:)) else { return .hide }
             let learnsIt = exercise.cohorts.contains(where: actor.learns(in:))
             return action == .create && learner == actor.user.id && learnsIt ? .allow : .forbid
+        case .scaffolding(let learner, let exercise, let learnerMemberships):
+            let trainedBy = learnerMemberships.contains { membership in
+                membership.userID == learner && membership.part == .learner
+                    && exercise.cohorts.contains(membership.cohortID) && actor.trains(membership.cohortID)
+            }
+            if trainedBy { return action == .view || action == .update ? .allow : .forbid }
+            if learner == actor.user.id, exercise.cohorts.contains(where: actor.learns(in:)) { return action == .view ? .allow : .forbid }
+            return .hide
+        case .scaffoldingMatrix(let exercise):
+            if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }
+            return exercise.cohorts.contains(where: actor.belongs(to:)) ? .forbid : .hide
         }
     }
 }

@@ -19,13 +19,17 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     public var cohorts: Set<CohortID>
     /// How attempts are reviewed.
     public var review: ReviewSettings
+    /// When supports are withdrawn and put back.
+    public var policy: ScaffoldPolicy
+    /// The policy's version: 1 at first, one more with each change (recorded with each decision).
+    public var policyVersion: Int
     /// When it was created.
     public var createdAt: Date
 
     /// Creates an exercise after checking the fields.
     public init(id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, rubric: Rubric,
                 ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
-                createdAt: Date = Date()) throws(ValidationError) {
+                policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()) throws(ValidationError) {
         let title = title.trimmed
         var validator = Validator()
         validator.check(!title.isEmpty, "title", "must not be empty")
@@ -34,6 +38,7 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", "must be at most 50000 characters")
         validator.check(Slug.isValid(skillKey), "skillKey", "must be 1-64 lower-case letters, digits or dashes")
         do { try review.check() } catch { validator.merge(error, prefix: "review") }
+        do { try policy.check() } catch { validator.merge(error, prefix: "policy") }
         try validator.finish()
         self.id = id
         self.title = title
@@ -43,6 +48,8 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         self.ladder = ladder
         self.cohorts = cohorts
         self.review = review
+        self.policy = policy
+        self.policyVersion = max(policyVersion, 1)
         self.createdAt = createdAt.wholeMilliseconds
     }
 }

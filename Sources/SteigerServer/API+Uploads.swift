@@ -243,8 +243,7 @@ extension SteigerAPI {
         if FileManager.default.fileExists(atPath: files.path(upload.id)) {
             try files.blobs.adopt(files.path(upload.id), sha256: sha)
         }
-        let exercise = try await store.exercise(upload.exerciseID)
-        let submission = try await store.completeUpload(upload, sha256: sha, scaffoldLevel: exercise?.ladder.top ?? 0, now: configuration.now())
+        let submission = try await store.completeUpload(upload, sha256: sha, now: configuration.now())
         context.logger.info("upload complete", metadata: ["upload": .string(upload.id), "submission": .string(submission.id.description),
                                                           "bytes": .stringConvertible(upload.length), "sha256": .string(sha)])
         return submission

@@ -256,6 +256,43 @@ public enum Schema {
             "CREATE INDEX domain_events_pending ON domain_events (handled_at, created_at)",
             "ALTER TABLE exercises ADD COLUMN review_settings TEXT NOT NULL DEFAULT '{}'",
         ]),
+        Migration(version: 4, name: "scaffolding log and levels", statements: [
+            "ALTER TABLE exercises ADD COLUMN scaffold_policy TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE exercises ADD COLUMN policy_version BIGINT NOT NULL DEFAULT 1",
+            // The append-only log per learner and skill; payload holds the event as recorded
+            // (levels, ladder height, policy and version), so replays never depend on later edits.
+            // No foreign key to exercises: the log outlives an exercise deleted after an override.
+            """
+            CREATE TABLE scaffold_events (
+                id TEXT PRIMARY KEY,
+                learner_id TEXT NOT NULL REFERENCES users (id),
+                skill_key TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                exercise_id TEXT NOT NULL,
+                submission_id TEXT,
+                payload TEXT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                UNIQUE (learner_id, skill_key, seq)
+            )
+            """,
+            "CREATE INDEX scaffold_events_submission ON scaffold_events (submission_id)",
+            // The log's replayed result, rewritten with every event, for lists and new attempts.
+            """
+            CREATE TABLE scaffold_states (
+                learner_id TEXT NOT NULL REFERENCES users (id),
+                skill_key TEXT NOT NULL,
+                level BIGINT,
+                flagged BIGINT NOT NULL DEFAULT 0,
+                check_due_at BIGINT,
+                check_passed_at BIGINT,
+                last_transition TEXT,
+                events BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (learner_id, skill_key)
+            )
+            """,
+        ]),
     ]
 
     /// The newest version this program knows.

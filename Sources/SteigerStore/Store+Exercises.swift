@@ -8,29 +8,44 @@ extension Store {
     /// - Throws: ``StoreError/reference(_:)`` when an assigned cohort does not exist.
     public func createExercise(_ exercise: Exercise) async throws {
         let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder), review = try Self.jsonText(exercise.review)
+        let policy = try Self.jsonText(exercise.policy)
         try await write { session in
             _ = try await session.query("""
-                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, review_settings, created_at, updated_at)
+                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, review_settings, scaffold_policy, policy_version,
+                                       created_at, updated_at)
                 VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
-                        \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: exercise.createdAt), \(bind: exercise.createdAt))
+                        \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: policy), \(bind: exercise.policyVersion),
+                        \(bind: exercise.createdAt), \(bind: exercise.createdAt))
                 """)
             try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
         }
     }
 
-    /// Saves a changed exercise, replacing its cohort assignments.
-    public func updateExercise(_ exercise: Exercise) async throws {
+    /// Saves a changed exercise, replacing its cohort assignments. A changed policy gets the next
+    /// version (decisions already made keep the version they were made under).
+    /// - Returns: the exercise as saved, with its policy version.
+    @discardableResult
+    public func updateExercise(_ exercise: Exercise) async throws -> Exercise {
         let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder), review = try Self.jsonText(exercise.review)
-        try await write { session in
-            let rows = try await session.query("""
+        let policy = try Self.jsonText(exercise.policy)
+        return try await write { session in
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
+            guard let current = try await session.query("""
+                SELECT scaffold_policy, policy_version FROM exercises WHERE id = \(bind: exercise.id.description)\(lock)
+                """).first else { throw StoreError.notFound("exercise \(exercise.id)") }
+            var saved = exercise
+            saved.policyVersion = Int(try current.int("policy_version"))
+            if try current.json("scaffold_policy", as: ScaffoldPolicy.self) != exercise.policy { saved.policyVersion += 1 }
+            _ = try await session.query("""
                 UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
                     skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder),
-                    review_settings = \(bind: review), updated_at = \(bind: Date())
-                WHERE id = \(bind: exercise.id.description) RETURNING id
+                    review_settings = \(bind: review), scaffold_policy = \(bind: policy), policy_version = \(bind: saved.policyVersion),
+                    updated_at = \(bind: Date())
+                WHERE id = \(bind: exercise.id.description)
                 """)
-            if rows.isEmpty { throw StoreError.notFound("exercise \(exercise.id)") }
             _ = try await session.query("DELETE FROM exercise_cohorts WHERE exercise_id = \(bind: exercise.id.description)")
             try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
+            return saved
         }
     }
 
@@ -90,7 +105,7 @@ extension Store {
 
     static let exerciseColumns = """
         exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.rubric, exercises.ladder,
-        exercises.review_settings, exercises.created_at
+        exercises.review_settings, exercises.scaffold_policy, exercises.policy_version, exercises.created_at
         """
 
     static func exercise(_ row: SQLRow, cohorts: Set<CohortID>) throws -> Exercise {
@@ -98,7 +113,9 @@ extension Store {
             return try Exercise(id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
                                 skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
                                 ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
-                                review: row.json("review_settings", as: ReviewSettings.self), createdAt: row.date("created_at"))
+                                review: row.json("review_settings", as: ReviewSettings.self),
+                                policy: row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(row.int("policy_version")),
+                                createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("exercise \(try row.string("id")): \(error)")
         }

@@ -104,8 +104,9 @@ extension Store {
     }
 
     /// Submits a review: completes its task (refused once a trainer's hold ran out), stores the
-    /// review, marks the submission reviewed after a trainer review, and records a
-    /// `review-submitted` domain event for the scaffolding engine — all in one transaction.
+    /// review, marks the submission reviewed after a trainer review, appends it to the learner's
+    /// scaffolding log (which may move their level) and records a `review-submitted` domain
+    /// event — all in one transaction.
     public func submitReview(_ review: Review, now: Date = Date()) async throws {
         let scores = try Self.jsonText(review.scores), result = try Self.jsonText(review.result)
         let event = try Self.jsonText(["review": review.id.description, "submission": review.submissionID.description,
@@ -126,6 +127,7 @@ extension Store {
                         \(bind: review.reviewerID.description), \(bind: task.kind.rawValue), \(bind: scores), \(bind: review.comment),
                         \(bind: review.result.total), \(bind: review.result.lowest), \(bind: result), \(bind: review.submittedAt))
                 """)
+            try await Self.recordAssessment(review, in: session)
             if task.kind == .trainer {
                 _ = try await session.query("""
                     UPDATE submissions SET status = 'reviewed', updated_at = \(bind: now)
@@ -139,8 +141,8 @@ extension Store {
         }
     }
 
-    /// Domain events not yet handled, oldest first: `(id, kind, payload JSON)`. The scaffolding
-    /// engine reads `review-submitted` from here.
+    /// Domain events not yet handled, oldest first: `(id, kind, payload JSON)`, for consumers
+    /// outside the transaction that made them (notifications).
     public func pendingDomainEvents(limit: Int = 100) async throws -> [(id: String, kind: String, payload: String)] {
         try await read { session in
             try await session.query("""

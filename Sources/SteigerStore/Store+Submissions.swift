@@ -21,9 +21,10 @@ public struct SubmissionFilter: Sendable, Equatable {
 extension Store {
     // MARK: - Submissions
 
-    /// Records a new attempt by `learner` at `exercise`, numbering it after their earlier ones.
+    /// Records a new attempt by `learner` at `exercise`, numbering it after their earlier ones,
+    /// at `scaffoldLevel` or (nil) the learner's current level on the exercise's ladder.
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
-    public func createSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int, status: Submission.Status = .uploading,
+    public func createSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading,
                                  createdAt: Date = Date()) async throws -> Submission {
         try await retryingAttemptNumbers {
             try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
@@ -45,9 +46,12 @@ extension Store {
         }
     }
 
-    private func insertSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int, status: Submission.Status,
+    private func insertSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status,
                                   createdAt: Date) async throws -> Submission {
         try await write { session in
+            var level = scaffoldLevel
+            if level == nil { level = try await Self.currentScaffoldLevel(learner: learner, exercise: exercise, in: session) }
+            let scaffoldLevel = level ?? 0
             let previous = try await session.query("""
                 SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
                 WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: exercise.description)

@@ -169,15 +169,16 @@ extension Store {
     }
 
     /// Turns a complete upload into a submission (status `processing`) with its media record and a
-    /// `process-submission` job, all in one transaction; returns the submission. Calling it again
-    /// for the same upload returns the submission already made.
-    public func completeUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date = Date()) async throws -> Submission {
+    /// `process-submission` job, all in one transaction; returns the submission, made at the
+    /// learner's current scaffold level. Calling it again for the same upload returns the
+    /// submission already made.
+    public func completeUpload(_ upload: Upload, sha256: String, now: Date = Date()) async throws -> Submission {
         try await retryingAttemptNumbers {
-            try await insertCompletedUpload(upload, sha256: sha256, scaffoldLevel: scaffoldLevel, now: now)
+            try await insertCompletedUpload(upload, sha256: sha256, now: now)
         }
     }
 
-    private func insertCompletedUpload(_ upload: Upload, sha256: String, scaffoldLevel: Int, now: Date) async throws -> Submission {
+    private func insertCompletedUpload(_ upload: Upload, sha256: String, now: Date) async throws -> Submission {
         try await write { session in
             if let existing = try await session.query("SELECT submission_id FROM uploads WHERE id = \(bind: upload.id)").first,
                let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
@@ -188,6 +189,7 @@ extension Store {
                 SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
                 WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
                 """).first?.int("n") ?? 0
+            let scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
             let submission = try Submission(learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
                                             status: .processing, scaffoldLevel: scaffoldLevel, createdAt: now)
             _ = try await session.query("""

@@ -1,0 +1,242 @@
+import Foundation
+import SteigerCore
+
+/// Where a learner stands on one skill, as the engine last replayed their log.
+public struct ScaffoldStanding: Sendable, Equatable {
+    /// The learner.
+    public var learnerID: UserID
+    /// The skill.
+    public var skillKey: String
+    /// The level; nil until the first decision (the learner is at the top of any ladder).
+    public var level: Int?
+    /// Stalled and waiting for a trainer.
+    public var flagged: Bool
+    /// When the delayed check falls due, if one is pending.
+    public var checkDueAt: Date?
+    /// When the delayed check was passed, if the learner is at level 0 after it.
+    public var checkPassedAt: Date?
+    /// The last change of level.
+    public var lastTransition: ScaffoldTransition?
+    /// Events in the log.
+    public var events: Int
+
+    /// The level on a ladder whose top is `top`.
+    public func level(top: Int) -> Int { min(level ?? top, top) }
+}
+
+/// One learner's line in an exercise's scaffolding matrix.
+public struct ScaffoldMatrixRow: Sendable, Equatable {
+    /// The learner.
+    public var learnerID: UserID
+    /// Their display name.
+    public var displayName: String
+    /// Their standing on the exercise's skill (nil: nothing decided yet).
+    public var standing: ScaffoldStanding?
+    /// Their attempts at the exercise.
+    public var attempts: Int
+}
+
+extension Store {
+    // MARK: - Scaffolding
+
+    /// Records a trainer's placement of `learner` on `skill` and returns the replayed log.
+    public func recordScaffoldOverride(_ override: ScaffoldOverride, learner: UserID, skill: String) async throws -> ScaffoldHistory {
+        try await write { session in
+            try await Self.append(.override(override), learner: learner, skill: skill, submission: nil, in: session)
+        }
+    }
+
+    /// The log of `learner` for `skill`, oldest first.
+    public func scaffoldLog(learner: UserID, skill: String) async throws -> [ScaffoldEvent] {
+        try await read { session in try await Self.log(learner: learner, skill: skill, in: session) }
+    }
+
+    /// Where `learner` stands on `skill` (nil: nothing recorded yet).
+    public func scaffoldStanding(learner: UserID, skill: String) async throws -> ScaffoldStanding? {
+        try await read { session in
+            try await session.query("""
+                SELECT \(raw: Self.standingColumns) FROM scaffold_states
+                WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
+                """).first.map(Self.standing)
+        }
+    }
+
+    /// Where `learner` stands on every skill with a log, by skill key.
+    public func scaffoldStandings(learner: UserID) async throws -> [String: ScaffoldStanding] {
+        try await read { session in
+            let rows = try await session.query("SELECT \(raw: Self.standingColumns) FROM scaffold_states WHERE learner_id = \(bind: learner.description)")
+            return Dictionary(try rows.map { (try $0.string("skill_key"), try Self.standing($0)) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The enabled learners of `cohorts` (those among the exercise's), with their standing on the
+    /// exercise's skill: flagged learners first, then by name.
+    public func scaffoldMatrix(exercise: Exercise, cohorts: Set<CohortID>) async throws -> [ScaffoldMatrixRow] {
+        let cohorts = cohorts.intersection(exercise.cohorts)
+        if cohorts.isEmpty { return [] }
+        return try await read { session in
+            try await session.query("""
+                SELECT u.id AS learner, u.display_name, \(raw: Self.standingColumns), s.learner_id AS recorded,
+                    (SELECT COUNT(*) FROM submissions x WHERE x.learner_id = u.id AND x.exercise_id = \(bind: exercise.id.description)) AS attempts
+                FROM users u
+                LEFT JOIN scaffold_states s ON s.learner_id = u.id AND s.skill_key = \(bind: exercise.skillKey)
+                WHERE u.disabled = 0 AND u.id IN (
+                    SELECT user_id FROM memberships WHERE part = 'learner' AND \(SQLStatement.isIn("cohort_id", cohorts)))
+                ORDER BY COALESCE(s.flagged, 0) DESC, u.display_name, u.id
+                """).map { row in
+                ScaffoldMatrixRow(learnerID: try row.id("learner"), displayName: try row.string("display_name"),
+                                  standing: try row.optionalString("recorded") == nil ? nil : try Self.standing(row),
+                                  attempts: Int(try row.int("attempts")))
+            }
+        }
+    }
+
+    /// Replays every log and rewrites every standing (after a repair, or to measure the engine
+    /// on real data). - Returns: the number of logs replayed and events read.
+    @discardableResult
+    public func replayAllScaffoldLogs(now: Date = Date()) async throws -> (logs: Int, events: Int) {
+        let rows = try await read { session in
+            try await session.query("SELECT learner_id, skill_key, kind, payload FROM scaffold_events ORDER BY learner_id, skill_key, seq")
+        }
+        var standings: [ScaffoldStanding] = []
+        var key: (String, String)?
+        var events: [ScaffoldEvent] = []
+        func finish() throws {
+            guard let key, let learner = UserID(key.0) else { return }
+            standings.append(Self.standing(ScaffoldEngine.state(after: events), learner: learner, skill: key.1, events: events.count))
+        }
+        for row in rows {
+            let rowKey = (try row.string("learner_id"), try row.string("skill_key"))
+            if key.map({ $0 != rowKey }) ?? true {
+                try finish()
+                key = rowKey
+                events.removeAll(keepingCapacity: true)
+            }
+            events.append(try Self.event(row))
+        }
+        try finish()
+        let all = standings
+        try await write { session in
+            for standing in all { try await Self.save(standing, now: now, in: session) }
+        }
+        return (standings.count, rows.count)
+    }
+
+    // MARK: - Inside transactions
+
+    /// Appends `event` to the log of `learner` for `skill`, replays it and saves the standing.
+    /// Appends to one log are serialised (an advisory lock on PostgreSQL; SQLite has one writer).
+    static func append(_ event: ScaffoldEvent, learner: UserID, skill: String, submission: SubmissionID?,
+                       in session: any DatabaseSession) async throws -> ScaffoldHistory {
+        if session.dialect == .postgresql {
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext(\(bind: "scaffold:\(learner):\(skill)")))")
+        }
+        let seq = try await session.query("""
+            SELECT COALESCE(MAX(seq), 0) AS n FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
+            """).first?.int("n") ?? 0
+        let (kind, payload): (String, String) = switch event {
+        case .assessed(let assessment): ("assessed", try ScaffoldCoding.text(assessment))
+        case .override(let override): ("override", try ScaffoldCoding.text(override))
+        }
+        _ = try await session.query("""
+            INSERT INTO scaffold_events (id, learner_id, skill_key, seq, kind, exercise_id, submission_id, payload, occurred_at)
+            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: learner.description), \(bind: skill), \(bind: seq + 1), \(bind: kind),
+                    \(bind: event.exerciseID.description), \(bind: submission?.description), \(bind: payload), \(bind: event.at))
+            """)
+        let history = ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session))
+        try await save(standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, in: session)
+        return history
+    }
+
+    /// Records a submitted review in its learner's log (every review: those that do not move
+    /// levels still inform the timeline).
+    static func recordAssessment(_ review: Review, in session: any DatabaseSession) async throws {
+        guard let row = try await session.query("""
+            SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.created_at, e.skill_key, e.ladder, e.scaffold_policy, e.policy_version
+            FROM submissions s JOIN exercises e ON e.id = s.exercise_id WHERE s.id = \(bind: review.submissionID.description)
+            """).first else { throw StoreError.notFound("submission \(review.submissionID)") }
+        let assessment = ScaffoldAssessment(
+            reviewID: review.id, reviewerKind: review.kind, submissionID: review.submissionID, exerciseID: try row.id("exercise_id"),
+            attempt: Int(try row.int("attempt")), attemptLevel: Int(try row.int("scaffold_level")), attemptMadeAt: try row.date("created_at"),
+            top: try row.json("ladder", as: ScaffoldLadder.self).top, total: review.result.total, lowest: review.result.lowest,
+            policy: try row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(try row.int("policy_version")),
+            at: review.submittedAt)
+        _ = try await append(.assessed(assessment), learner: try row.id("learner_id"), skill: try row.string("skill_key"),
+                             submission: review.submissionID, in: session)
+    }
+
+    /// The level `learner` practises `exercise` at now: their standing on its skill, on its ladder.
+    static func currentScaffoldLevel(learner: UserID, exercise: ExerciseID, in session: any DatabaseSession) async throws -> Int {
+        guard let row = try await session.query("""
+            SELECT e.ladder, s.level FROM exercises e
+            LEFT JOIN scaffold_states s ON s.skill_key = e.skill_key AND s.learner_id = \(bind: learner.description)
+            WHERE e.id = \(bind: exercise.description)
+            """).first else { throw StoreError.reference("exercise \(exercise) does not exist") }
+        let top = try row.json("ladder", as: ScaffoldLadder.self).top
+        return min(try row.optionalInt("level").map(Int.init) ?? top, top)
+    }
+
+    private static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
+        try await session.query("""
+            SELECT kind, payload FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill) ORDER BY seq
+            """).map(event)
+    }
+
+    private static func event(_ row: SQLRow) throws -> ScaffoldEvent {
+        let payload = try row.string("payload")
+        switch try row.string("kind") {
+        case "assessed": return .assessed(try ScaffoldCoding.decode(ScaffoldAssessment.self, from: payload))
+        case "override": return .override(try ScaffoldCoding.decode(ScaffoldOverride.self, from: payload))
+        case let kind: throw StoreError.corrupt("scaffold event of unknown kind \(kind)")
+        }
+    }
+
+    private static func standing(_ state: ScaffoldState, learner: UserID, skill: String, events: Int) -> ScaffoldStanding {
+        ScaffoldStanding(learnerID: learner, skillKey: skill, level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt,
+                         checkPassedAt: state.checkPassedAt, lastTransition: state.lastTransition, events: events)
+    }
+
+    private static func save(_ standing: ScaffoldStanding, now: Date, in session: any DatabaseSession) async throws {
+        let transition = try standing.lastTransition.map(ScaffoldCoding.text)
+        _ = try await session.query("""
+            INSERT INTO scaffold_states (learner_id, skill_key, level, flagged, check_due_at, check_passed_at, last_transition, events, updated_at)
+            VALUES (\(bind: standing.learnerID.description), \(bind: standing.skillKey), \(bind: standing.level), \(bind: standing.flagged),
+                    \(bind: standing.checkDueAt), \(bind: standing.checkPassedAt), \(bind: transition), \(bind: standing.events), \(bind: now))
+            ON CONFLICT (learner_id, skill_key) DO UPDATE SET level = excluded.level, flagged = excluded.flagged,
+                check_due_at = excluded.check_due_at, check_passed_at = excluded.check_passed_at, last_transition = excluded.last_transition,
+                events = excluded.events, updated_at = excluded.updated_at
+            """)
+    }
+
+    private static let standingColumns = """
+        s.learner_id, s.skill_key, s.level, s.flagged, s.check_due_at, s.check_passed_at, s.last_transition, s.events
+        """
+
+    private static func standing(_ row: SQLRow) throws -> ScaffoldStanding {
+        ScaffoldStanding(learnerID: try row.id("learner_id"), skillKey: try row.string("skill_key"), level: try row.optionalInt("level").map(Int.init),
+                         flagged: try row.bool("flagged"), checkDueAt: try row.optionalDate("check_due_at"),
+                         checkPassedAt: try row.optionalDate("check_passed_at"),
+                         lastTransition: try row.optionalString("last_transition").map { try ScaffoldCoding.decode(ScaffoldTransition.self, from: $0) },
+                         events: Int(try row.int("events")))
+    }
+}
+
+/// JSON for the scaffolding log: sorted keys, times in milliseconds since 1970.
+enum ScaffoldCoding {
+    static func text(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        do {
+            return try decoder.decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corrupt("scaffolding record: \(error)")
+        }
+    }
+}
