@@ -5,7 +5,7 @@ import SteigerCore
 import SteigerStore
 
 struct ExerciseBody: RequestBody {
-    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts", "review"]
+    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts", "review", "policy"]
     var title: String?
     var instructions: String?
     var skillKey: String?
@@ -13,13 +13,15 @@ struct ExerciseBody: RequestBody {
     var ladder: ScaffoldLadder?
     var cohorts: [CohortID]?
     var review: ReviewSettings?
+    var policy: ScaffoldPolicy?
 
     static func schema(creating: Bool) -> JSONValue {
         object([
             "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
             "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
             "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
-        ], optional: creating ? ["cohorts", "review"] : fields)
+            "policy": ref("ScaffoldPolicy"),
+        ], optional: creating ? ["cohorts", "review", "policy"] : fields)
     }
 }
 
@@ -47,9 +49,9 @@ extension SteigerAPI {
                           if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: "is required") })) }
                           let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
                                                       ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
-                                                      createdAt: self.configuration.now())
-                          try await self.saveExercise(exercise, creating: true)
-                          return try .json(ExerciseView(exercise, for: actor), status: .created)
+                                                      policy: body.policy ?? ScaffoldPolicy(), createdAt: self.configuration.now())
+                          let saved = try await self.saveExercise(exercise, creating: true)
+                          return try .json(ExerciseView(saved, for: actor), status: .created)
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
                       replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
@@ -65,9 +67,10 @@ extension SteigerAPI {
                           let changed = try Exercise(id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
                                                      skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
                                                      ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
-                                                     review: body.review ?? exercise.review, createdAt: exercise.createdAt)
-                          try await self.saveExercise(changed, creating: false)
-                          return try .json(ExerciseView(changed, for: try context.requireActor()))
+                                                     review: body.review ?? exercise.review, policy: body.policy ?? exercise.policy,
+                                                     policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
+                          let saved = try await self.saveExercise(changed, creating: false)
+                          return try .json(ExerciseView(saved, for: try context.requireActor()))
                       }),
             Operation(method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
                       summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],
@@ -93,9 +96,13 @@ extension SteigerAPI {
         return exercise
     }
 
-    private func saveExercise(_ exercise: Exercise, creating: Bool) async throws {
+    private func saveExercise(_ exercise: Exercise, creating: Bool) async throws -> Exercise {
         do {
-            if creating { try await store.createExercise(exercise) } else { try await store.updateExercise(exercise) }
+            if creating {
+                try await store.createExercise(exercise)
+                return exercise
+            }
+            return try await store.updateExercise(exercise)
         } catch StoreError.reference {
             throw Problem.invalid(ValidationError(field: "cohorts", "names a cohort that does not exist"))
         }

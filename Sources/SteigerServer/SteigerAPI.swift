@@ -36,7 +36,7 @@ final class SteigerAPI: Sendable {
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
-        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [scoreSheetOperation] + annotationOperations + uploadOperations + serviceOperations
+        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [scoreSheetOperation] + annotationOperations + scaffoldingOperations + uploadOperations + serviceOperations
     }
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns

@@ -75,34 +75,40 @@ struct CohortView: ExplicitNulls {
     static let schema: JSONValue = object(["id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime])
 }
 
-struct ExerciseView: Encodable {
+struct ExerciseView: ExplicitNulls {
     var id: String
     var title: String
     var instructions: String
     var skillKey: String
     var rubric: Rubric
-    var ladder: ScaffoldLadder
+    var ladder: ScaffoldLadder?
     var cohorts: [String]
     var review: ReviewSettings
+    var policy: ScaffoldPolicy
+    var policyVersion: Int
     var createdAt: Date
 
-    /// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins).
+    /// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins);
+    /// the whole ladder only for admins and its trainers (a learner gets their level's supports
+    /// from `/supports`, so a script withdrawn from them is not one request away).
     init(_ exercise: Exercise, for actor: Actor) {
         id = exercise.id.description
         title = exercise.title
         instructions = exercise.instructions
         skillKey = exercise.skillKey
         rubric = exercise.rubric
-        ladder = exercise.ladder
+        ladder = actor.user.has(.admin) || exercise.cohorts.contains(where: actor.trains) ? exercise.ladder : nil
         cohorts = exercise.cohorts.filter { actor.user.has(.admin) || actor.belongs(to: $0) }.map(\.description).sorted()
         review = exercise.review
+        policy = exercise.policy
+        policyVersion = exercise.policyVersion
         createdAt = exercise.createdAt
     }
 
     static let schema: JSONValue = object([
         "id": uuid, "title": ["type": "string"], "instructions": ["type": "string"], "skillKey": ["type": "string"],
-        "rubric": ref("Rubric"), "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
-        "createdAt": dateTime,
+        "rubric": ref("Rubric"), "ladder": ["anyOf": [ref("ScaffoldLadder"), ["type": "null"]]], "cohorts": ["type": "array", "items": uuid],
+        "review": ref("ReviewSettings"), "policy": ref("ScaffoldPolicy"), "policyVersion": ["type": "integer", "minimum": 1], "createdAt": dateTime,
     ])
 }
 

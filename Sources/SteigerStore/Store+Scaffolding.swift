@@ -55,7 +55,7 @@ extension Store {
     public func scaffoldStanding(learner: UserID, skill: String) async throws -> ScaffoldStanding? {
         try await read { session in
             try await session.query("""
-                SELECT \(raw: Self.standingColumns) FROM scaffold_states
+                SELECT \(raw: Self.standingColumns) FROM scaffold_states s
                 WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
                 """).first.map(Self.standing)
         }
@@ -64,7 +64,7 @@ extension Store {
     /// Where `learner` stands on every skill with a log, by skill key.
     public func scaffoldStandings(learner: UserID) async throws -> [String: ScaffoldStanding] {
         try await read { session in
-            let rows = try await session.query("SELECT \(raw: Self.standingColumns) FROM scaffold_states WHERE learner_id = \(bind: learner.description)")
+            let rows = try await session.query("SELECT \(raw: Self.standingColumns) FROM scaffold_states s WHERE learner_id = \(bind: learner.description)")
             return Dictionary(try rows.map { (try $0.string("skill_key"), try Self.standing($0)) }, uniquingKeysWith: { first, _ in first })
         }
     }

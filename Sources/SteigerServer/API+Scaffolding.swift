@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import Logging
+import SteigerCore
+import SteigerStore
+
+struct ScaffoldOverrideBody: RequestBody {
+    static let fields: Set<String> = ["level", "reason"]
+    var level: Int
+    var reason: String
+    static let schema = object(["level": ["type": "integer", "minimum": 0, "maximum": 9], "reason": ["type": "string", "minLength": 1, "maxLength": 2000]])
+}
+
+extension SteigerAPI {
+    var scaffoldingOperations: [Operation] {
+        [
+            Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/supports", operationID: "getMySupports", tag: "scaffolding",
+                      summary: "The supports the calling learner gets for their next attempt (exactly their current level's), and how they got there",
+                      replies: [.init(status: 200, description: "The current level and its supports.", schema: ref("Supports"))],
+                      errors: [403: "The caller does not practise this exercise."],
+                      handler: { _, context in
+                          let exercise = try await self.reachableExercise(context, .view)
+                          let actor = try context.requireActor()
+                          guard AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
+                              throw Problem(.forbidden, "Supports are for the learners who practise this exercise.")
+                          }
+                          let log = try await self.store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey)
+                          let history = ScaffoldEngine.replay(log)
+                          let names = try await self.names(for: history, exercise: exercise)
+                          let standing = try await self.store.scaffoldStanding(learner: actor.user.id, skill: exercise.skillKey)
+                          let view = StandingView(standing, ladder: exercise.ladder, names: names)
+                          return try .json(SupportsView(exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level),
+                                                        standing: view, history: history.transitions.map(names.sentence)))
+                      }),
+            Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding", operationID: "getScaffoldingMatrix", tag: "scaffolding",
+                      summary: "The learners practising an exercise × their current level, with the last change; stalled learners first (trainers)",
+                      query: [.id("cohort", "Only learners of this cohort.")],
+                      replies: [.init(status: 200, description: "One row per learner.", schema: ref("ScaffoldMatrix"))],
+                      handler: { request, context in
+                          let exercise = try await self.reachableExercise(context, .view)
+                          let actor = try context.requireActor()
+                          try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require("scaffolding")
+                          var cohorts = actor.user.has(.admin) ? exercise.cohorts : exercise.cohorts.filter(actor.trains)
+                          if let cohort: CohortID = try request.queryID("cohort") { cohorts = cohorts.filter { $0 == cohort } }
+                          let rows = try await self.store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
+                          let transitions = rows.compactMap { $0.standing?.lastTransition }
+                          let names = try await self.names(for: transitions, ladders: [exercise.id: exercise.ladder])
+                          return try .json(ScaffoldMatrixView(
+                              exerciseId: exercise.id.description,
+                              levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
+                              rows: rows.map { row in
+                                  .init(learner: PersonView(id: row.learnerID.description, displayName: row.displayName), attempts: row.attempts,
+                                        standing: StandingView(row.standing, ladder: exercise.ladder, names: names))
+                              }))
+                      }),
+            Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "getScaffoldingTrack", tag: "scaffolding",
+                      summary: "One learner's scaffolding on an exercise's skill: current level and supports, every change with its rule and evidence, "
+                          + "and the timeline of reviews (the learner, and trainers who see their attempts)",
+                      replies: [.init(status: 200, description: "The learner's track.", schema: ref("ScaffoldTrack"))],
+                      handler: { _, context in
+                          let (exercise, learner) = try await self.reachableTrack(context, .view)
+                          return try .json(try await self.track(of: learner, on: exercise))
+                      }),
+            Operation(method: .put, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "setScaffoldLevel", tag: "scaffolding",
+                      summary: "Set a learner's level by hand, with a reason (trainers); it holds until the next rule fires",
+                      body: ScaffoldOverrideBody.schema,
+                      replies: [.init(status: 200, description: "The learner's track after the change.", schema: ref("ScaffoldTrack"))],
+                      handler: { request, context in
+                          let (exercise, learner) = try await self.reachableTrack(context, .update)
+                          let body = try await request.decodeJSON(as: ScaffoldOverrideBody.self, context: context)
+                          let override = try ScaffoldOverride(trainerID: try context.requireActor().user.id, exerciseID: exercise.id, level: body.level,
+                                                              top: exercise.ladder.top, reason: body.reason, at: self.configuration.now())
+                          _ = try await self.store.recordScaffoldOverride(override, learner: learner.id, skill: exercise.skillKey)
+                          context.logger.info("scaffold level set", metadata: ["learner": .string(learner.id.description),
+                                                                              "exercise": .string(exercise.id.description),
+                                                                              "level": .stringConvertible(body.level)])
+                          return try .json(try await self.track(of: learner, on: exercise))
+                      }),
+            Operation(method: .get, path: "/api/v1/me/scaffolding", operationID: "listMyScaffolding", tag: "scaffolding",
+                      summary: "The calling learner's level and supports on each exercise they practise",
+                      replies: [.init(status: 200, description: "One entry per exercise, newest exercise first.",
+                                      schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("MyScaffolding")]],
+                                               "required": ["items"], "additionalProperties": false])],
+                      handler: { _, context in
+                          let actor = try context.requireActor()
+                          var exercises: [Exercise] = []
+                          var page = PageRequest(limit: 200)
+                          while true {
+                              let batch = try await self.store.exercises(scope: AccessPolicy.listScope(for: actor), page: page)
+                              exercises += batch.items.filter { $0.cohorts.contains(where: actor.learns(in:)) }
+                              guard let next = batch.next else { break }
+                              page = PageRequest(limit: 200, after: next)
+                          }
+                          let standings = try await self.store.scaffoldStandings(learner: actor.user.id)
+                          let names = try await self.names(for: standings.values.compactMap(\.lastTransition),
+                                                           ladders: Dictionary(exercises.map { ($0.id, $0.ladder) }, uniquingKeysWith: { first, _ in first }))
+                          let items = exercises.map { exercise in
+                              let standing = StandingView(standings[exercise.skillKey], ladder: exercise.ladder, names: names)
+                              return MyScaffoldingView(exerciseId: exercise.id.description, title: exercise.title,
+                                                       current: ScaffoldLevelView(exercise.ladder, level: standing.level), standing: standing)
+                          }
+                          return try .json(["items": items])
+                      }),
+        ]
+    }
+
+    /// The exercise and learner named in the path, if the caller may do `action` to that
+    /// learner's scaffolding (404 for a learner out of reach, never their data).
+    private func reachableTrack(_ context: AppContext, _ action: Action) async throws -> (Exercise, User) {
+        let exercise = try await reachableExercise(context, .view)
+        let actor = try context.requireActor()
+        let id: UserID = try context.id("learnerId", of: "learner")
+        guard let learner = try await store.user(id) else { throw Problem.notFound("learner") }
+        let memberships = try await store.memberships(of: learner.id)
+        try AccessPolicy.decide(actor, action, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)).require("learner")
+        return (exercise, learner)
+    }
+
+    private func track(of learner: User, on exercise: Exercise) async throws -> ScaffoldTrackView {
+        let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: learner.id, skill: exercise.skillKey))
+        let names = try await self.names(for: history, exercise: exercise)
+        let standing = try await store.scaffoldStanding(learner: learner.id, skill: exercise.skillKey)
+        let view = StandingView(standing, ladder: exercise.ladder, names: names)
+        let attempts = try await store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: learner.id),
+                                                   page: PageRequest(limit: 200))
+        return ScaffoldTrackView(learner: PersonView(id: learner.id.description, displayName: learner.displayName), exerciseId: exercise.id.description,
+                                 skillKey: exercise.skillKey, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
+                                 transitions: history.transitions.map { TransitionView($0, names: names) },
+                                 timeline: history.steps.map { StepView($0, names: names) }, attempts: attempts.items.map(SubmissionView.init))
+    }
+
+    private func names(for history: ScaffoldHistory, exercise: Exercise) async throws -> ScaffoldNames {
+        var names = try await self.names(for: history.transitions, ladders: [exercise.id: exercise.ladder])
+        for step in history.steps where names.ladders[step.event.exerciseID] == nil {
+            if let other = try await store.exercise(step.event.exerciseID) { names.ladders[other.id] = other.ladder }
+        }
+        return names
+    }
+
+    /// The ladders and trainer names the sentences for `transitions` need.
+    private func names(for transitions: [ScaffoldTransition], ladders known: [ExerciseID: ScaffoldLadder]) async throws -> ScaffoldNames {
+        var ladders = known
+        for id in Set(transitions.map(\.exerciseID)) where ladders[id] == nil {
+            if let other = try await store.exercise(id) { ladders[id] = other.ladder }
+        }
+        var people: [UserID: String] = [:]
+        for id in Set(transitions.compactMap(\.trainerID)) {
+            if let user = try await store.user(id) { people[id] = user.displayName }
+        }
+        return ScaffoldNames(ladders: ladders, people: people)
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+
+// What the scaffolding routes answer, and their schemas.
+
+/// Names what transitions refer to: each exercise's ladder (for the supports) and trainers' names.
+struct ScaffoldNames: Sendable {
+    var ladders: [ExerciseID: ScaffoldLadder]
+    var people: [UserID: String]
+
+    func sentence(_ transition: ScaffoldTransition) -> String {
+        ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID],
+                                     trainerName: transition.trainerID.flatMap { people[$0] })
+    }
+
+    func note(_ step: ScaffoldStep) -> String {
+        let trainer: UserID? = if case .override(let override) = step.event { override.trainerID } else { nil }
+        return ScaffoldExplanation.note(step, ladder: ladders[step.event.exerciseID], trainerName: trainer.flatMap { people[$0] })
+    }
+}
+
+/// One level of a ladder with its supports: what a learner at that level gets.
+struct ScaffoldLevelView: Encodable {
+    var level: Int
+    var top: Int
+    var name: String
+    var supports: [ScaffoldLadder.Support]
+
+    init(_ ladder: ScaffoldLadder, level: Int) {
+        self.level = level
+        top = ladder.top
+        name = ladder.level(level).name
+        supports = ladder.level(level).supports
+    }
+
+    static let properties: [String: JSONValue] = [
+        "level": ["type": "integer", "minimum": 0], "top": ["type": "integer", "minimum": 0], "name": ["type": "string"],
+        "supports": ["type": "array", "items": ref("Support")],
+    ]
+}
+
+struct EvidenceView: Encodable {
+    var reviewId: String
+    var submissionId: String
+    var attempt: Int
+    var total: Double
+    var lowest: Double
+    var madeAt: Date
+
+    init(_ evidence: ScaffoldEvidence) {
+        reviewId = evidence.reviewID.description
+        submissionId = evidence.submissionID.description
+        attempt = evidence.attempt
+        total = evidence.total
+        lowest = evidence.lowest
+        madeAt = evidence.madeAt
+    }
+
+    static let schema = object([
+        "reviewId": uuid, "submissionId": uuid, "attempt": ["type": "integer"], "total": ["type": "number"], "lowest": ["type": "number"],
+        "madeAt": dateTime,
+    ])
+}
+
+/// A change of level: the rule, its evidence, the policy used, and the sentence that says it.
+struct TransitionView: ExplicitNulls {
+    var rule: String
+    var at: Date
+    var from: Int
+    var to: Int
+    var exerciseId: String
+    var sentence: String
+    var evidence: [EvidenceView]
+    var policy: ScaffoldPolicy?
+    var policyVersion: Int?
+    var trainerId: String?
+    var reason: String?
+
+    init(_ transition: ScaffoldTransition, names: ScaffoldNames) {
+        rule = transition.rule.rawValue
+        at = transition.at
+        from = transition.from
+        to = transition.to
+        exerciseId = transition.exerciseID.description
+        sentence = names.sentence(transition)
+        evidence = transition.evidence.map(EvidenceView.init)
+        policy = transition.policy
+        policyVersion = transition.policyVersion
+        trainerId = transition.trainerID?.description
+        reason = transition.reason
+    }
+
+    static let schema = object([
+        "rule": ["type": "string", "enum": .array(ScaffoldTransition.Rule.allCases.map { .string($0.rawValue) })], "at": dateTime,
+        "from": ["type": "integer"], "to": ["type": "integer"], "exerciseId": uuid, "sentence": ["type": "string"],
+        "evidence": ["type": "array", "items": ref("ScaffoldEvidence")], "policy": ["anyOf": [ref("ScaffoldPolicy"), ["type": "null"]]],
+        "policyVersion": ["type": ["integer", "null"]], "trainerId": ["type": ["string", "null"], "format": "uuid"],
+        "reason": ["type": ["string", "null"]],
+    ])
+}
+
+/// Where a learner stands on an exercise: level, phase, flag and the last change.
+struct StandingView: ExplicitNulls {
+    var level: Int
+    var top: Int
+    var levelName: String
+    /// supported (level above 0), check-pending (at 0, delayed check to come), independent.
+    var phase: String
+    var flagged: Bool
+    var checkDueAt: Date?
+    var lastTransition: TransitionView?
+
+    init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
+        level = standing?.level(top: ladder.top) ?? ladder.top
+        top = ladder.top
+        levelName = ladder.level(level).name
+        phase = level > 0 ? "supported" : standing?.checkDueAt != nil ? "check-pending" : "independent"
+        flagged = standing?.flagged ?? false
+        checkDueAt = level == 0 ? standing?.checkDueAt : nil
+        lastTransition = standing?.lastTransition.map { TransitionView($0, names: names) }
+    }
+
+    static let properties: [String: JSONValue] = [
+        "level": ["type": "integer", "minimum": 0], "top": ["type": "integer", "minimum": 0], "levelName": ["type": "string"],
+        "phase": ["type": "string", "enum": ["supported", "check-pending", "independent"]], "flagged": ["type": "boolean"],
+        "checkDueAt": nullableDateTime, "lastTransition": ["anyOf": [ref("ScaffoldTransition"), ["type": "null"]]],
+    ]
+    static let schema = object(properties)
+}
+
+/// What a learner gets for their next attempt, and how they got there.
+struct SupportsView: Encodable {
+    var exerciseId: String
+    var current: ScaffoldLevelView
+    var standing: StandingView
+    var history: [String]
+
+    static let schema = object([
+        "exerciseId": uuid, "current": object(ScaffoldLevelView.properties), "standing": ref("ScaffoldStanding"),
+        "history": ["type": "array", "items": ["type": "string"]],
+    ])
+}
+
+struct PersonView: Encodable {
+    var id: String
+    var displayName: String
+    static let schema = object(["id": uuid, "displayName": ["type": "string"]])
+}
+
+/// An exercise's learners × levels, stalled learners first.
+struct ScaffoldMatrixView: Encodable {
+    struct Row: Encodable {
+        var learner: PersonView
+        var attempts: Int
+        var standing: StandingView
+    }
+
+    var exerciseId: String
+    var levels: [ScaffoldLevelView]
+    var rows: [Row]
+
+    static let schema = object([
+        "exerciseId": uuid, "levels": ["type": "array", "items": object(ScaffoldLevelView.properties)],
+        "rows": ["type": "array", "items": object([
+            "learner": PersonView.schema, "attempts": ["type": "integer", "minimum": 0], "standing": ref("ScaffoldStanding"),
+        ])],
+    ])
+}
+
+/// One event of a learner's log as the engine judged it.
+struct StepView: ExplicitNulls {
+    struct ReviewPart: Encodable {
+        var reviewId: String
+        var reviewerKind: String
+        var submissionId: String
+        var attempt: Int
+        var attemptLevel: Int
+        var total: Double
+        var lowest: Double
+        var policyVersion: Int
+
+        static let schema = object([
+            "reviewId": uuid, "reviewerKind": ["type": "string", "enum": ["trainer", "peer", "self"]], "submissionId": uuid,
+            "attempt": ["type": "integer"], "attemptLevel": ["type": "integer"], "total": ["type": "number"], "lowest": ["type": "number"],
+            "policyVersion": ["type": "integer"],
+        ])
+    }
+
+    var at: Date
+    var kind: String
+    var exerciseId: String
+    var outcome: String
+    var levelBefore: Int
+    var levelAfter: Int
+    var note: String
+    var review: ReviewPart?
+    var transition: TransitionView?
+
+    init(_ step: ScaffoldStep, names: ScaffoldNames) {
+        at = step.event.at
+        exerciseId = step.event.exerciseID.description
+        outcome = step.outcome.name
+        levelBefore = step.levelBefore
+        levelAfter = step.levelAfter
+        note = names.note(step)
+        transition = step.transition.map { TransitionView($0, names: names) }
+        switch step.event {
+        case .assessed(let assessment):
+            kind = "review"
+            review = ReviewPart(reviewId: assessment.reviewID.description, reviewerKind: assessment.reviewerKind.rawValue,
+                                submissionId: assessment.submissionID.description, attempt: assessment.attempt, attemptLevel: assessment.attemptLevel,
+                                total: assessment.total, lowest: assessment.lowest, policyVersion: assessment.policyVersion)
+        case .override:
+            kind = "override"
+            review = nil
+        }
+    }
+
+    static let schema = object([
+        "at": dateTime, "kind": ["type": "string", "enum": ["review", "override"]], "exerciseId": uuid,
+        "outcome": ["type": "string", "enum": ["counted", "transition", "check-passed", "informs", "already-assessed", "other-level"]],
+        "levelBefore": ["type": "integer"], "levelAfter": ["type": "integer"], "note": ["type": "string"],
+        "review": ["anyOf": [ReviewPart.schema, ["type": "null"]]], "transition": ["anyOf": [ref("ScaffoldTransition"), ["type": "null"]]],
+    ])
+}
+
+/// One learner's scaffolding on an exercise's skill: now, the changes, and every event.
+struct ScaffoldTrackView: Encodable {
+    var learner: PersonView
+    var exerciseId: String
+    var skillKey: String
+    var current: ScaffoldLevelView
+    var standing: StandingView
+    var transitions: [TransitionView]
+    var timeline: [StepView]
+    var attempts: [SubmissionView]
+
+    static let schema = object([
+        "learner": PersonView.schema, "exerciseId": uuid, "skillKey": ["type": "string"], "current": object(ScaffoldLevelView.properties),
+        "standing": ref("ScaffoldStanding"), "transitions": ["type": "array", "items": ref("ScaffoldTransition")],
+        "timeline": ["type": "array", "items": StepView.schema], "attempts": ["type": "array", "items": ref("Submission")],
+    ])
+}
+
+/// A learner's own standing on one of their exercises.
+struct MyScaffoldingView: Encodable {
+    var exerciseId: String
+    var title: String
+    var current: ScaffoldLevelView
+    var standing: StandingView
+
+    static let schema = object([
+        "exerciseId": uuid, "title": ["type": "string"], "current": object(ScaffoldLevelView.properties), "standing": ref("ScaffoldStanding"),
+    ])
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HTTPTypes
+import SteigerCore
+import SteigerServer
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@Suite("Scaffolding through HTTP")
+struct ScaffoldingAPITests {
+    /// Learner A1 makes an attempt at exercise A (at their current level); trainer A claims it
+    /// and submits `scores`; a day passes.
+    @discardableResult
+    func reviewedAttempt(_ server: TestServer, scores: [String: Int]) async throws -> Submission {
+        let world = server.world
+        let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
+                                                                 createdAt: server.clock.now)
+        let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [],
+                                     peerLoad: [:], now: server.clock.now)
+        try await server.store.createReviewTasks(tasks)
+        let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA)
+        let task = try #require(claimed["id"] as? String)
+        let json: JSONValue = .object(["scores": .object(scores.mapValues { .number(Double($0)) })])
+        let review = try await server.request(.post, "/api/v1/review-tasks/\(task)/review", as: world.trainerA, json: json)
+        #expect(review.status == 201)
+        server.clock.advance(86_400)
+        return submission
+    }
+
+    func kinds(_ reply: Reply) -> [String] {
+        ((reply["current"] as? [String: Any])?["supports"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+    }
+
+    @Test("a trainer's reviews move the level, the next attempt shows fewer supports and records its level", arguments: TestEngine.available)
+    func reviewsMoveTheLevel(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let supportsPath = "/api/v1/exercises/\(world.exerciseA.id)/supports"
+            let before = try await server.request(.get, supportsPath, as: world.learnerA1)
+            #expect(before.status == 200 && kinds(before) == ["modelVideo", "script", "prompts", "checklist"])
+            #expect((before["standing"] as? [String: Any])?["phase"] as? String == "supported")
+            // Learners get their level's supports, never the whole ladder.
+            #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.learnerA1)["ladder"] is NSNull)
+            #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.trainerA)["ladder"] is [String: Any])
+            #expect(try await server.request(.get, supportsPath, as: world.trainerA).status == 403)
+            #expect(try await server.request(.get, supportsPath, as: world.learnerB).status == 404)
+
+            let first = try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 2])
+            #expect(first.scaffoldLevel == 3)
+            #expect(kinds(try await server.request(.get, supportsPath, as: world.learnerA1)).count == 4)
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+
+            let after = try await server.request(.get, supportsPath, as: world.learnerA1)
+            #expect(kinds(after) == ["prompts", "checklist"])
+            let history = after["history"] as? [String] ?? []
+            #expect(history.count == 1 && history[0].hasPrefix("Model video and script withdrawn on ")
+                && history[0].hasSuffix(" after two attempts scoring 0.83 and 1.00."))
+
+            // The next attempt, uploaded through the API, is made at level 2.
+            let upload = try await server.request(.post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=next.mp4", as: world.learnerA1,
+                                                  bytes: Array(repeating: 7, count: 1000), headers: [.contentType: "video/mp4"])
+            #expect(upload.status == 201 && upload["scaffoldLevel"] as? Int == 2)
+
+            let mine = try await server.request(.get, "/api/v1/me/scaffolding", as: world.learnerA1)
+            #expect(mine.items.count == 1 && (mine.items[0]["current"] as? [String: Any])?["level"] as? Int == 2)
+            #expect(try await server.request(.get, "/api/v1/me/scaffolding", as: world.trainerA).items.isEmpty)
+        }
+    }
+
+    @Test("trainers see the matrix and a learner's timeline, and set levels with a reason; others cannot", arguments: TestEngine.available)
+    func matrixTimelineAndOverride(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 1])  // 0.67: no pass
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+
+            let matrixPath = "/api/v1/exercises/\(world.exerciseA.id)/scaffolding"
+            let matrix = try await server.request(.get, matrixPath, as: world.trainerA)
+            #expect(matrix.status == 200)
+            let rows = matrix["rows"] as? [[String: Any]] ?? []
+            let byName = Dictionary(uniqueKeysWithValues: rows.map { (($0["learner"] as? [String: Any])?["displayName"] as? String ?? "", $0) })
+            #expect(Set(byName.keys) == [world.learnerA1.displayName, world.learnerA2.displayName])
+            let a1 = try #require(byName[world.learnerA1.displayName]?["standing"] as? [String: Any])
+            #expect(a1["level"] as? Int == 2 && a1["flagged"] as? Bool == false)
+            #expect((a1["lastTransition"] as? [String: Any])?["rule"] as? String == "withdrawal")
+            #expect((byName[world.learnerA2.displayName]?["standing"] as? [String: Any])?["level"] as? Int == 3)
+            #expect((matrix["levels"] as? [[String: Any]])?.count == 4)
+            #expect(try await server.request(.get, matrixPath, as: world.admin).status == 200)
+            #expect(try await server.request(.get, matrixPath, as: world.learnerA1).status == 403)
+            #expect(try await server.request(.get, matrixPath, as: world.trainerB).status == 404)
+            #expect((try await server.request(.get, matrixPath + "?cohort=\(world.cohortB.id)", as: world.admin)["rows"] as? [Any])?.isEmpty == true)
+
+            let trackPath = "\(matrixPath)/\(world.learnerA1.id)"
+            let track = try await server.request(.get, trackPath, as: world.trainerA)
+            let timeline = track["timeline"] as? [[String: Any]] ?? []
+            #expect(timeline.map { $0["outcome"] as? String } == ["counted", "counted", "counted", "transition"])
+            #expect((timeline[1]["note"] as? String)?.contains("not a pass (below 0.75)") == true)
+            let transition = try #require((track["transitions"] as? [[String: Any]])?.first)
+            #expect((transition["evidence"] as? [[String: Any]])?.map { $0["attempt"] as? Int } == [4, 5])
+            #expect((transition["policy"] as? [String: Any])?["withdrawAfter"] as? Int == 2 && transition["policyVersion"] as? Int == 1)
+            #expect((track["attempts"] as? [Any])?.count == 5)  // the seeded attempt, not yet reviewed, and four reviewed
+            #expect(try await server.request(.get, trackPath, as: world.learnerA1).status == 200)
+            for outsider in [world.learnerA2, world.trainerB, world.outsider, world.learnerB] {
+                let reply = try await server.request(.get, trackPath, as: outsider)
+                #expect(reply.status == 404 && !reply.body.contains(world.learnerA1.displayName))
+            }
+
+            // Overrides: trainers of the learner only, with a reason, on the ladder.
+            let place: JSONValue = ["level": 0, "reason": "Showed mastery in the live session."]
+            #expect(try await server.request(.put, trackPath, as: world.learnerA1, json: place).status == 403)
+            #expect(try await server.request(.put, trackPath, as: world.trainerB, json: place).status == 404)
+            #expect(try await server.request(.put, trackPath, as: world.trainerA, json: ["level": 0]).status == 422)
+            let bad = try await server.request(.put, trackPath, as: world.trainerA, json: ["level": 7, "reason": " "])
+            #expect(bad.status == 422 && Set(bad.problemFields) == ["level", "reason"])
+            let placed = try await server.request(.put, trackPath, as: world.trainerA, json: place)
+            #expect(placed.status == 200 && (placed["current"] as? [String: Any])?["level"] as? Int == 0)
+            let last = try #require((placed["transitions"] as? [[String: Any]])?.last)
+            #expect(last["rule"] as? String == "override" && last["trainerId"] as? String == world.trainerA.id.description)
+            #expect((last["sentence"] as? String)?.contains("by \(world.trainerA.displayName)") == true)
+            #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/supports", as: world.learnerA1)["current"]
+                .flatMap { ($0 as? [String: Any])?["supports"] as? [Any] }?.isEmpty == true)
+            // A placement by hand schedules no delayed check.
+            #expect((placed["standing"] as? [String: Any])?["phase"] as? String == "independent")
+        }
+    }
+
+    @Test("a changed policy gets the next version, applies from then on, and is validated", arguments: TestEngine.available)
+    func policyVersions(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let path = "/api/v1/exercises/\(world.exerciseA.id)"
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            let changed = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 6]])
+            #expect(changed.status == 200 && changed["policyVersion"] as? Int == 2 && (changed["policy"] as? [String: Any])?["withdrawAfter"] as? Int == 3)
+            let same = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 6], "title": "Renamed"])
+            #expect(same["policyVersion"] as? Int == 2)
+            let invalid = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 2]])
+            #expect(invalid.status == 422 && invalid.problemFields == ["policy.stallAfter"])
+            #expect(try await server.request(.patch, path, as: world.trainerA, json: ["policy": ["withdrawAfter": 1]]).status == 403)
+            // Under version 2 the second pass is not enough; the third is.
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            let level = { try await server.request(.get, "\(path)/supports", as: world.learnerA1)["current"].flatMap { ($0 as? [String: Any])?["level"] as? Int } }
+            #expect(try await level() == 3)
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            #expect(try await level() == 2)
+            let track = try await server.request(.get, "\(path)/scaffolding/\(world.learnerA1.id)", as: world.trainerA)
+            let versions = (track["timeline"] as? [[String: Any]])?.compactMap { ($0["review"] as? [String: Any])?["policyVersion"] as? Int }
+            #expect(versions == [1, 2, 2])
+        }
+    }
+}
