@@ -42,7 +42,21 @@ extension Store {
     /// Records a trainer's placement of `learner` on `skill` and returns the replayed log.
     public func recordScaffoldOverride(_ override: ScaffoldOverride, learner: UserID, skill: String) async throws -> ScaffoldHistory {
         try await write { session in
-            try await Self.append(.override(override), learner: learner, skill: skill, submission: nil, in: session)
+            try await Self.append(.override(override), learner: learner, skill: skill, in: session)
+        }
+    }
+
+    /// Appends recorded events to the log of `learner` for `skill` in one transaction (importing
+    /// a history kept elsewhere) and saves the replayed standing.
+    public func appendScaffoldEvents(_ events: [ScaffoldEvent], learner: UserID, skill: String) async throws {
+        guard let last = events.last else { return }
+        try await write { session in
+            let seq = try await Self.lockLog(learner: learner, skill: skill, in: session)
+            for (offset, event) in events.enumerated() {
+                try await Self.insert(event, learner: learner, skill: skill, seq: seq + 1 + offset, in: session)
+            }
+            let history = ScaffoldEngine.replay(try await Self.log(learner: learner, skill: skill, in: session))
+            try await Self.save(Self.standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: last.at, in: session)
         }
     }
 
@@ -125,27 +139,35 @@ extension Store {
     // MARK: - Inside transactions
 
     /// Appends `event` to the log of `learner` for `skill`, replays it and saves the standing.
-    /// Appends to one log are serialised (an advisory lock on PostgreSQL; SQLite has one writer).
-    static func append(_ event: ScaffoldEvent, learner: UserID, skill: String, submission: SubmissionID?,
-                       in session: any DatabaseSession) async throws -> ScaffoldHistory {
-        if session.dialect == .postgresql {
-            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext(\(bind: "scaffold:\(learner):\(skill)")))")
-        }
-        let seq = try await session.query("""
-            SELECT COALESCE(MAX(seq), 0) AS n FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
-            """).first?.int("n") ?? 0
-        let (kind, payload): (String, String) = switch event {
-        case .assessed(let assessment): ("assessed", try ScaffoldCoding.text(assessment))
-        case .override(let override): ("override", try ScaffoldCoding.text(override))
-        }
-        _ = try await session.query("""
-            INSERT INTO scaffold_events (id, learner_id, skill_key, seq, kind, exercise_id, submission_id, payload, occurred_at)
-            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: learner.description), \(bind: skill), \(bind: seq + 1), \(bind: kind),
-                    \(bind: event.exerciseID.description), \(bind: submission?.description), \(bind: payload), \(bind: event.at))
-            """)
+    static func append(_ event: ScaffoldEvent, learner: UserID, skill: String, in session: any DatabaseSession) async throws -> ScaffoldHistory {
+        let seq = try await lockLog(learner: learner, skill: skill, in: session)
+        try await insert(event, learner: learner, skill: skill, seq: seq + 1, in: session)
         let history = ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session))
         try await save(standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, in: session)
         return history
+    }
+
+    /// Serialises appends to one log (an advisory lock on PostgreSQL; SQLite has one writer) and
+    /// returns its last sequence number.
+    private static func lockLog(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> Int {
+        if session.dialect == .postgresql {
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext(\(bind: "scaffold:\(learner):\(skill)")))")
+        }
+        return Int(try await session.query("""
+            SELECT COALESCE(MAX(seq), 0) AS n FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
+            """).first?.int("n") ?? 0)
+    }
+
+    private static func insert(_ event: ScaffoldEvent, learner: UserID, skill: String, seq: Int, in session: any DatabaseSession) async throws {
+        let (kind, payload, submission): (String, String, SubmissionID?) = switch event {
+        case .assessed(let assessment): ("assessed", try ScaffoldCoding.text(assessment), assessment.submissionID)
+        case .override(let override): ("override", try ScaffoldCoding.text(override), nil)
+        }
+        _ = try await session.query("""
+            INSERT INTO scaffold_events (id, learner_id, skill_key, seq, kind, exercise_id, submission_id, payload, occurred_at)
+            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: learner.description), \(bind: skill), \(bind: seq), \(bind: kind),
+                    \(bind: event.exerciseID.description), \(bind: submission?.description), \(bind: payload), \(bind: event.at))
+            """)
     }
 
     /// Records a submitted review in its learner's log (every review: those that do not move
@@ -161,8 +183,7 @@ extension Store {
             top: try row.json("ladder", as: ScaffoldLadder.self).top, total: review.result.total, lowest: review.result.lowest,
             policy: try row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(try row.int("policy_version")),
             at: review.submittedAt)
-        _ = try await append(.assessed(assessment), learner: try row.id("learner_id"), skill: try row.string("skill_key"),
-                             submission: review.submissionID, in: session)
+        _ = try await append(.assessed(assessment), learner: try row.id("learner_id"), skill: try row.string("skill_key"), in: session)
     }
 
     /// The level `learner` practises `exercise` at now: their standing on its skill, on its ladder.
