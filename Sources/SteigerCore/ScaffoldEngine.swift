@@ -60,7 +60,19 @@ public enum ScaffoldEngine {
 
         guard policy.moves(assessment.reviewerKind) else { return outcome(.informs) }
         guard state.assessed.insert(assessment.submissionID).inserted else { return outcome(.alreadyAssessed) }
-        guard assessment.attemptLevel == current else { return outcome(.otherLevel) }
+        // Only attempts made at the current level since it was entered count.
+        guard assessment.attemptLevel == current, state.lastTransition.map({ assessment.attemptMadeAt >= $0.at }) ?? true else {
+            return outcome(.otherLevel)
+        }
+        // A ladder of another height (an exercise's ladder was edited) or another policy starts
+        // the counts afresh, so every decision rests on attempts judged by the rules it names.
+        if state.countedTop != top { state.attemptsAtLevel = [] }
+        if state.countedTop != top || state.streakPolicy != policy {
+            state.passStreak = []
+            state.lowStreak = []
+        }
+        state.countedTop = top
+        state.streakPolicy = policy
 
         let evidence = ScaffoldEvidence(assessment)
         let passes = policy.passes(total: assessment.total, lowest: assessment.lowest)
@@ -139,6 +151,10 @@ public struct ScaffoldState: Sendable, Equatable {
     public var attemptsAtLevel: [ScaffoldEvidence] = []
     /// Attempts already judged by a counting review.
     public var assessed: Set<SubmissionID> = []
+    /// The ladder height the counts were made on.
+    public var countedTop: Int?
+    /// The policy the streaks were judged by.
+    public var streakPolicy: ScaffoldPolicy?
 
     /// A learner nobody has judged or placed yet: at the top of any ladder.
     public init() {}

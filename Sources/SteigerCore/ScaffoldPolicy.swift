@@ -74,7 +74,12 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, stallAfter, peerReviewsMoveLevels
     }
 
-    /// Decodes, with the defaults for fields left out, and checks the result.
+    /// Set to `true` in a decoder's `userInfo` to read policies recorded earlier without checking
+    /// them again (a later, stricter check must not make a stored history unreadable).
+    public static let recordedKey = CodingUserInfoKey(rawValue: "steiger.recordedPolicy")!
+
+    /// Decodes, with the defaults for fields left out, and checks the result (unless
+    /// ``recordedKey`` is set).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ScaffoldPolicy()
@@ -86,6 +91,7 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
                   delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays) ?? defaults.delayedCheckDays,
                   stallAfter: try container.decodeIfPresent(Int.self, forKey: .stallAfter) ?? defaults.stallAfter,
                   peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels)
+        if decoder.userInfo[Self.recordedKey] as? Bool == true { return }
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

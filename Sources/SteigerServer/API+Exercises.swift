@@ -13,7 +13,7 @@ struct ExerciseBody: RequestBody {
     var ladder: ScaffoldLadder?
     var cohorts: [CohortID]?
     var review: ReviewSettings?
-    var policy: ScaffoldPolicy?
+    var policy: PolicyPatch?
 
     static func schema(creating: Bool) -> JSONValue {
         object([
@@ -22,6 +22,47 @@ struct ExerciseBody: RequestBody {
             "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
             "policy": ref("ScaffoldPolicy"),
         ], optional: creating ? ["cohorts", "review", "policy"] : fields)
+    }
+}
+
+/// A policy in a request: the fields given replace the current (or default) values, the rest stay.
+struct PolicyPatch: Decodable, Sendable {
+    var withdrawAfter: Int?
+    var masteryThreshold: Double?
+    var criterionFloor: Double?
+    var reinstateAfter: Int?
+    var supportThreshold: Double?
+    var delayedCheckDays: Int?
+    var stallAfter: Int?
+    var peerReviewsMoveLevels: Bool?
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, stallAfter, peerReviewsMoveLevels
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let unknown = try decoder.container(keyedBy: FieldKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            let path = ValidationError.fieldPath(decoder.codingPath)
+            throw ValidationError(unknown.map { .init(field: path + "." + $0, message: "is not a known field (known: \(known.sorted().joined(separator: ", ")))") })
+        }
+        withdrawAfter = try container.decodeIfPresent(Int.self, forKey: .withdrawAfter)
+        masteryThreshold = try container.decodeIfPresent(Double.self, forKey: .masteryThreshold)
+        criterionFloor = try container.decodeIfPresent(Double.self, forKey: .criterionFloor)
+        reinstateAfter = try container.decodeIfPresent(Int.self, forKey: .reinstateAfter)
+        supportThreshold = try container.decodeIfPresent(Double.self, forKey: .supportThreshold)
+        delayedCheckDays = try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays)
+        stallAfter = try container.decodeIfPresent(Int.self, forKey: .stallAfter)
+        peerReviewsMoveLevels = try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels)
+    }
+
+    func applied(to policy: ScaffoldPolicy) -> ScaffoldPolicy {
+        ScaffoldPolicy(withdrawAfter: withdrawAfter ?? policy.withdrawAfter, masteryThreshold: masteryThreshold ?? policy.masteryThreshold,
+                       criterionFloor: criterionFloor ?? policy.criterionFloor, reinstateAfter: reinstateAfter ?? policy.reinstateAfter,
+                       supportThreshold: supportThreshold ?? policy.supportThreshold, delayedCheckDays: delayedCheckDays ?? policy.delayedCheckDays,
+                       stallAfter: stallAfter ?? policy.stallAfter, peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
     }
 }
 
@@ -47,9 +88,11 @@ extension SteigerAPI {
                           let missing = ["title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
                                          "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
                           if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: "is required") })) }
+                          try await self.checkLadderHeight(body.ladder!, skill: body.skillKey!, exercise: nil)
                           let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
                                                       ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
-                                                      policy: body.policy ?? ScaffoldPolicy(), createdAt: self.configuration.now())
+                                                      policy: body.policy?.applied(to: ScaffoldPolicy()) ?? ScaffoldPolicy(),
+                                                      createdAt: self.configuration.now())
                           let saved = try await self.saveExercise(exercise, creating: true)
                           return try .json(ExerciseView(saved, for: actor), status: .created)
                       }),
@@ -64,10 +107,13 @@ extension SteigerAPI {
                       handler: { request, context in
                           let exercise = try await self.reachableExercise(context, .update)
                           let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+                          if body.ladder != nil || body.skillKey != nil {
+                              try await self.checkLadderHeight(body.ladder ?? exercise.ladder, skill: body.skillKey ?? exercise.skillKey, exercise: exercise.id)
+                          }
                           let changed = try Exercise(id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
                                                      skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
                                                      ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
-                                                     review: body.review ?? exercise.review, policy: body.policy ?? exercise.policy,
+                                                     review: body.review ?? exercise.review, policy: body.policy?.applied(to: exercise.policy) ?? exercise.policy,
                                                      policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
                           let saved = try await self.saveExercise(changed, creating: false)
                           return try .json(ExerciseView(saved, for: try context.requireActor()))
@@ -94,6 +140,16 @@ extension SteigerAPI {
         guard let exercise = try await store.exercise(id) else { throw Problem.notFound("exercise") }
         try AccessPolicy.decide(actor, action, .exercise(exercise)).require("exercise")
         return exercise
+    }
+
+    /// Levels are kept per learner and skill, so every exercise of a skill needs a ladder of the
+    /// same height. - Throws: 422 on `ladder` naming the exercise it must match.
+    private func checkLadderHeight(_ ladder: ScaffoldLadder, skill: String, exercise: ExerciseID?) async throws {
+        let others = try await store.ladderHeights(skill: skill).filter { $0.exercise != exercise }
+        if let other = others.first(where: { $0.top != ladder.top }) {
+            throw Problem.invalid(ValidationError(field: "ladder", "must have \(other.top + 1) levels like the other exercises of skill '\(skill)' "
+                                                  + "(\"\(other.title)\"): levels are kept per learner and skill"))
+        }
     }
 
     private func saveExercise(_ exercise: Exercise, creating: Bool) async throws -> Exercise {

@@ -24,11 +24,9 @@ extension SteigerAPI {
                           guard AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
                               throw Problem(.forbidden, "Supports are for the learners who practise this exercise.")
                           }
-                          let log = try await self.store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey)
-                          let history = ScaffoldEngine.replay(log)
-                          let names = try await self.names(for: history, exercise: exercise)
-                          let standing = try await self.store.scaffoldStanding(learner: actor.user.id, skill: exercise.skillKey)
-                          let view = StandingView(standing, ladder: exercise.ladder, names: names)
+                          let history = ScaffoldEngine.replay(try await self.store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey))
+                          let names = try await self.scaffoldNames(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true)
+                          let view = StandingView(history.state, ladder: exercise.ladder, names: names)
                           return try .json(SupportsView(exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level),
                                                         standing: view, history: history.transitions.map(names.sentence)))
                       }),
@@ -44,7 +42,7 @@ extension SteigerAPI {
                           if let cohort: CohortID = try request.queryID("cohort") { cohorts = cohorts.filter { $0 == cohort } }
                           let rows = try await self.store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
                           let transitions = rows.compactMap { $0.standing?.lastTransition }
-                          let names = try await self.names(for: transitions, ladders: [exercise.id: exercise.ladder])
+                          let names = try await self.scaffoldNames(for: [], transitions: transitions, known: [exercise], actor: actor, ownTrack: false)
                           return try .json(ScaffoldMatrixView(
                               exerciseId: exercise.id.description,
                               levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
@@ -59,7 +57,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "The learner's track.", schema: ref("ScaffoldTrack"))],
                       handler: { _, context in
                           let (exercise, learner) = try await self.reachableTrack(context, .view)
-                          return try .json(try await self.track(of: learner, on: exercise))
+                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor()))
                       }),
             Operation(method: .put, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "setScaffoldLevel", tag: "scaffolding",
                       summary: "Set a learner's level by hand, with a reason (trainers); it holds until the next rule fires",
@@ -74,7 +72,7 @@ extension SteigerAPI {
                           context.logger.info("scaffold level set", metadata: ["learner": .string(learner.id.description),
                                                                               "exercise": .string(exercise.id.description),
                                                                               "level": .stringConvertible(body.level)])
-                          return try .json(try await self.track(of: learner, on: exercise))
+                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor()))
                       }),
             Operation(method: .get, path: "/api/v1/me/scaffolding", operationID: "listMyScaffolding", tag: "scaffolding",
                       summary: "The calling learner's level and supports on each exercise they practise",
@@ -92,8 +90,8 @@ extension SteigerAPI {
                               page = PageRequest(limit: 200, after: next)
                           }
                           let standings = try await self.store.scaffoldStandings(learner: actor.user.id)
-                          let names = try await self.names(for: standings.values.compactMap(\.lastTransition),
-                                                           ladders: Dictionary(exercises.map { ($0.id, $0.ladder) }, uniquingKeysWith: { first, _ in first }))
+                          let names = try await self.scaffoldNames(for: [], transitions: standings.values.compactMap(\.lastTransition), known: exercises,
+                                                                   actor: actor, ownTrack: true)
                           let items = exercises.map { exercise in
                               let standing = StandingView(standings[exercise.skillKey], ladder: exercise.ladder, names: names)
                               return MyScaffoldingView(exerciseId: exercise.id.description, title: exercise.title,
@@ -105,7 +103,8 @@ extension SteigerAPI {
     }
 
     /// The exercise and learner named in the path, if the caller may do `action` to that
-    /// learner's scaffolding (404 for a learner out of reach, never their data).
+    /// learner's scaffolding (404 for a learner out of reach, or not a learner of the exercise,
+    /// never their data).
     private func reachableTrack(_ context: AppContext, _ action: Action) async throws -> (Exercise, User) {
         let exercise = try await reachableExercise(context, .view)
         let actor = try context.requireActor()
@@ -113,14 +112,17 @@ extension SteigerAPI {
         guard let learner = try await store.user(id) else { throw Problem.notFound("learner") }
         let memberships = try await store.memberships(of: learner.id)
         try AccessPolicy.decide(actor, action, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)).require("learner")
+        guard memberships.contains(where: { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }) else {
+            throw Problem.notFound("learner")
+        }
         return (exercise, learner)
     }
 
-    private func track(of learner: User, on exercise: Exercise) async throws -> ScaffoldTrackView {
+    private func track(of learner: User, on exercise: Exercise, for actor: Actor) async throws -> ScaffoldTrackView {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: learner.id, skill: exercise.skillKey))
-        let names = try await self.names(for: history, exercise: exercise)
-        let standing = try await store.scaffoldStanding(learner: learner.id, skill: exercise.skillKey)
-        let view = StandingView(standing, ladder: exercise.ladder, names: names)
+        let names = try await scaffoldNames(for: history.steps.map(\.event.exerciseID), transitions: history.transitions, known: [exercise],
+                                            actor: actor, ownTrack: learner.id == actor.user.id)
+        let view = StandingView(history.state, ladder: exercise.ladder, names: names)
         let attempts = try await store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: learner.id),
                                                    page: PageRequest(limit: 200))
         return ScaffoldTrackView(learner: PersonView(id: learner.id.description, displayName: learner.displayName), exerciseId: exercise.id.description,
@@ -129,24 +131,22 @@ extension SteigerAPI {
                                  timeline: history.steps.map { StepView($0, names: names) }, attempts: attempts.items.map(SubmissionView.init))
     }
 
-    private func names(for history: ScaffoldHistory, exercise: Exercise) async throws -> ScaffoldNames {
-        var names = try await self.names(for: history.transitions, ladders: [exercise.id: exercise.ladder])
-        for step in history.steps where names.ladders[step.event.exerciseID] == nil {
-            if let other = try await store.exercise(step.event.exerciseID) { names.ladders[other.id] = other.ladder }
-        }
-        return names
-    }
-
-    /// The ladders and trainer names the sentences for `transitions` need.
-    private func names(for transitions: [ScaffoldTransition], ladders known: [ExerciseID: ScaffoldLadder]) async throws -> ScaffoldNames {
-        var ladders = known
-        for id in Set(transitions.map(\.exerciseID)) where ladders[id] == nil {
-            if let other = try await store.exercise(id) { ladders[id] = other.ladder }
+    /// What the sentences need (each exercise's ladder, trainers' names), and which exercises'
+    /// events `actor` may see in full: all of them on their own track and for admins; for a
+    /// trainer, those assigned to a cohort they train (another cohort's events of the same skill
+    /// show only as level changes).
+    func scaffoldNames(for exercises: [ExerciseID], transitions: [ScaffoldTransition], known: [Exercise], actor: Actor,
+                       ownTrack: Bool) async throws -> ScaffoldNames {
+        var found = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for id in Set(exercises + transitions.map(\.exerciseID)) where found[id] == nil {
+            if let exercise = try await store.exercise(id) { found[id] = exercise }
         }
         var people: [UserID: String] = [:]
         for id in Set(transitions.compactMap(\.trainerID)) {
             if let user = try await store.user(id) { people[id] = user.displayName }
         }
-        return ScaffoldNames(ladders: ladders, people: people)
+        let everything = ownTrack || actor.user.has(.admin)
+        let visible = Set(found.values.filter { everything || $0.cohorts.contains(where: actor.trains) }.map(\.id))
+        return ScaffoldNames(ladders: found.mapValues(\.ladder), people: people, visible: visible)
     }
 }

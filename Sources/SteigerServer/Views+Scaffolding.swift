@@ -4,19 +4,29 @@ import SteigerStore
 
 // What the scaffolding routes answer, and their schemas.
 
-/// Names what transitions refer to: each exercise's ladder (for the supports) and trainers' names.
+/// Names what transitions refer to (each exercise's ladder for the supports, trainers' names),
+/// and which exercises' events the caller may see in full.
 struct ScaffoldNames: Sendable {
     var ladders: [ExerciseID: ScaffoldLadder]
     var people: [UserID: String]
+    var visible: Set<ExerciseID>
 
     func sentence(_ transition: ScaffoldTransition) -> String {
-        ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID],
-                                     trainerName: transition.trainerID.flatMap { people[$0] })
+        guard visible.contains(transition.exerciseID) else { return Self.elsewhere(transition.at, from: transition.from, to: transition.to) }
+        return ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID], trainerName: transition.trainerID.flatMap { people[$0] })
     }
 
     func note(_ step: ScaffoldStep) -> String {
+        guard visible.contains(step.event.exerciseID) else {
+            return step.levelBefore == step.levelAfter ? "An event on another cohort's exercise of this skill."
+                : Self.elsewhere(step.event.at, from: step.levelBefore, to: step.levelAfter)
+        }
         let trainer: UserID? = if case .override(let override) = step.event { override.trainerID } else { nil }
         return ScaffoldExplanation.note(step, ladder: ladders[step.event.exerciseID], trainerName: trainer.flatMap { people[$0] })
+    }
+
+    static func elsewhere(_ date: Date, from: Int, to: Int) -> String {
+        "Level \(from) → \(to) on \(ScaffoldExplanation.date(date)), on another cohort's exercise of this skill."
     }
 }
 
@@ -77,18 +87,21 @@ struct TransitionView: ExplicitNulls {
     var trainerId: String?
     var reason: String?
 
+    /// A transition; one made on an exercise the caller may not see in full shows only its rule
+    /// and levels.
     init(_ transition: ScaffoldTransition, names: ScaffoldNames) {
+        let full = names.visible.contains(transition.exerciseID)
         rule = transition.rule.rawValue
         at = transition.at
         from = transition.from
         to = transition.to
         exerciseId = transition.exerciseID.description
         sentence = names.sentence(transition)
-        evidence = transition.evidence.map(EvidenceView.init)
-        policy = transition.policy
-        policyVersion = transition.policyVersion
-        trainerId = transition.trainerID?.description
-        reason = transition.reason
+        evidence = full ? transition.evidence.map(EvidenceView.init) : []
+        policy = full ? transition.policy : nil
+        policyVersion = full ? transition.policyVersion : nil
+        trainerId = full ? transition.trainerID?.description : nil
+        reason = full ? transition.reason : nil
     }
 
     static let schema = object([
@@ -112,13 +125,24 @@ struct StandingView: ExplicitNulls {
     var lastTransition: TransitionView?
 
     init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
-        level = standing?.level(top: ladder.top) ?? ladder.top
+        self.init(level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt,
+                  lastTransition: standing?.lastTransition, ladder: ladder, names: names)
+    }
+
+    init(_ state: ScaffoldState, ladder: ScaffoldLadder, names: ScaffoldNames) {
+        self.init(level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt, lastTransition: state.lastTransition,
+                  ladder: ladder, names: names)
+    }
+
+    private init(level placed: Int?, flagged: Bool, checkDueAt due: Date?, lastTransition transition: ScaffoldTransition?, ladder: ScaffoldLadder,
+                 names: ScaffoldNames) {
+        level = min(placed ?? ladder.top, ladder.top)
         top = ladder.top
         levelName = ladder.level(level).name
-        phase = level > 0 ? "supported" : standing?.checkDueAt != nil ? "check-pending" : "independent"
-        flagged = standing?.flagged ?? false
-        checkDueAt = level == 0 ? standing?.checkDueAt : nil
-        lastTransition = standing?.lastTransition.map { TransitionView($0, names: names) }
+        phase = level > 0 ? "supported" : due != nil ? "check-pending" : "independent"
+        self.flagged = flagged
+        checkDueAt = level == 0 ? due : nil
+        lastTransition = transition.map { TransitionView($0, names: names) }
     }
 
     static let properties: [String: JSONValue] = [
@@ -206,6 +230,9 @@ struct StepView: ExplicitNulls {
         note = names.note(step)
         transition = step.transition.map { TransitionView($0, names: names) }
         switch step.event {
+        case .assessed where !names.visible.contains(step.event.exerciseID):
+            kind = "review"
+            review = nil
         case .assessed(let assessment):
             kind = "review"
             review = ReviewPart(reviewId: assessment.reviewID.description, reviewerKind: assessment.reviewerKind.rawValue,

@@ -259,6 +259,7 @@ public enum Schema {
         Migration(version: 4, name: "scaffolding log and levels", statements: [
             "ALTER TABLE exercises ADD COLUMN scaffold_policy TEXT NOT NULL DEFAULT '{}'",
             "ALTER TABLE exercises ADD COLUMN policy_version BIGINT NOT NULL DEFAULT 1",
+            "ALTER TABLE uploads ADD COLUMN scaffold_level BIGINT",
             // The append-only log per learner and skill; payload holds the event as recorded
             // (levels, ladder height, policy and version), so replays never depend on later edits.
             // No foreign key to exercises: the log outlives an exercise deleted after an override.

@@ -61,6 +61,15 @@ extension Store {
         }
     }
 
+    /// The ladder height (top level) of every exercise of `skill`.
+    public func ladderHeights(skill: String) async throws -> [(exercise: ExerciseID, title: String, top: Int)] {
+        try await read { session in
+            try await session.query("SELECT id, title, ladder FROM exercises WHERE skill_key = \(bind: skill) ORDER BY created_at, id").map { row in
+                (try row.id("id"), try row.string("title"), try row.json("ladder", as: ScaffoldLadder.self).top)
+            }
+        }
+    }
+
     /// The exercise with `id`.
     public func exercise(_ id: ExerciseID) async throws -> Exercise? {
         try await read { session in

@@ -96,17 +96,20 @@ extension Store {
                 LEFT JOIN scaffold_states s ON s.learner_id = u.id AND s.skill_key = \(bind: exercise.skillKey)
                 WHERE u.disabled = 0 AND u.id IN (
                     SELECT user_id FROM memberships WHERE part = 'learner' AND \(SQLStatement.isIn("cohort_id", cohorts)))
-                ORDER BY COALESCE(s.flagged, 0) DESC, u.display_name, u.id
                 """).map { row in
                 ScaffoldMatrixRow(learnerID: try row.id("learner"), displayName: try row.string("display_name"),
                                   standing: try row.optionalString("recorded") == nil ? nil : try Self.standing(row),
                                   attempts: Int(try row.int("attempts")))
             }
+            // Sorted here, the same on both engines (their collations differ).
+            .sorted { ($0.standing?.flagged == true ? 0 : 1, $0.displayName.lowercased(), $0.learnerID.description)
+                < ($1.standing?.flagged == true ? 0 : 1, $1.displayName.lowercased(), $1.learnerID.description) }
         }
     }
 
     /// Replays every log and rewrites every standing (after a repair, or to measure the engine
-    /// on real data). - Returns: the number of logs replayed and events read.
+    /// on real data); a standing that a newer event saved meanwhile is left as it is.
+    /// - Returns: the number of logs replayed and events read.
     @discardableResult
     public func replayAllScaffoldLogs(now: Date = Date()) async throws -> (logs: Int, events: Int) {
         let rows = try await read { session in
@@ -226,6 +229,7 @@ extension Store {
             ON CONFLICT (learner_id, skill_key) DO UPDATE SET level = excluded.level, flagged = excluded.flagged,
                 check_due_at = excluded.check_due_at, check_passed_at = excluded.check_passed_at, last_transition = excluded.last_transition,
                 events = excluded.events, updated_at = excluded.updated_at
+            WHERE scaffold_states.events <= excluded.events
             """)
     }
 
@@ -254,6 +258,7 @@ enum ScaffoldCoding {
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
+        decoder.userInfo[ScaffoldPolicy.recordedKey] = true
         do {
             return try decoder.decode(type, from: Data(text.utf8))
         } catch {

@@ -91,10 +91,13 @@ extension Store {
                 let used = try await Self.bytesInUse(by: upload.userID, in: session)
                 if used + upload.length > quota { throw StoreError.quotaExceeded(used: used) }
             }
+            // The attempt is made at the level the learner has when they start sending it.
+            let level = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
             _ = try await session.query("""
-                INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at)
+                INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, scaffold_level)
                 VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID.description), \(bind: upload.fileName),
-                        \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt))
+                        \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt),
+                        \(bind: level))
                 """)
         }
     }
@@ -170,7 +173,7 @@ extension Store {
 
     /// Turns a complete upload into a submission (status `processing`) with its media record and a
     /// `process-submission` job, all in one transaction; returns the submission, made at the
-    /// learner's current scaffold level. Calling it again for the same upload returns the
+    /// scaffold level the learner had when the upload began. Calling it again for the same upload returns the
     /// submission already made.
     public func completeUpload(_ upload: Upload, sha256: String, now: Date = Date()) async throws -> Submission {
         try await retryingAttemptNumbers {
@@ -180,8 +183,8 @@ extension Store {
 
     private func insertCompletedUpload(_ upload: Upload, sha256: String, now: Date) async throws -> Submission {
         try await write { session in
-            if let existing = try await session.query("SELECT submission_id FROM uploads WHERE id = \(bind: upload.id)").first,
-               let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
+            let existing = try await session.query("SELECT submission_id, scaffold_level FROM uploads WHERE id = \(bind: upload.id)").first
+            if let existing, let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
                let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first {
                 return try Self.submission(row, sharedWith: [])
             }
@@ -189,13 +192,16 @@ extension Store {
                 SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
                 WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
                 """).first?.int("n") ?? 0
-            let scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
+            var scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
+            if scaffoldLevel == nil {
+                scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
+            }
             let submission = try Submission(learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
-                                            status: .processing, scaffoldLevel: scaffoldLevel, createdAt: now)
+                                            status: .processing, scaffoldLevel: scaffoldLevel ?? 0, createdAt: now)
             _ = try await session.query("""
                 INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
                 VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: upload.exerciseID.description),
-                        \(bind: submission.attempt), 'processing', \(bind: scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
+                        \(bind: submission.attempt), 'processing', \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
                 """)
             _ = try await session.query("""
                 INSERT INTO submission_media (submission_id, original_sha256, original_size, file_name, updated_at, step)

@@ -128,6 +128,8 @@ struct ScaffoldPropertyTests {
                         #expect(streak.count == policy.withdrawAfter, "seed \(seed)")
                         #expect(streak.allSatisfy { $0.policy.passes(total: $0.total, lowest: $0.lowest) }, "seed \(seed)")
                         #expect(transition.evidence.map(\.reviewID) == streak.map(\.reviewID), "seed \(seed)")
+                        // Every piece of evidence passes under the policy the transition names.
+                        #expect(transition.evidence.allSatisfy { policy.passes(total: $0.total, lowest: $0.lowest) }, "seed \(seed)")
                     case .reinstatement:
                         #expect(transition.to == transition.from + 1, "seed \(seed)")
                         let drop = counted.suffix(policy.reinstateAfter)

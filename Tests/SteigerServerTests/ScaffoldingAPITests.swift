@@ -9,9 +9,9 @@ import Testing
 @Suite("Scaffolding through HTTP")
 struct ScaffoldingAPITests {
     /// Learner A1 makes an attempt at exercise A (at their current level); trainer A claims it
-    /// and submits `scores`; a day passes.
+    /// and submits `scores`; a day (or `wait` seconds) passes.
     @discardableResult
-    func reviewedAttempt(_ server: TestServer, scores: [String: Int]) async throws -> Submission {
+    func reviewedAttempt(_ server: TestServer, scores: [String: Int], wait: TimeInterval = 86_400) async throws -> Submission {
         let world = server.world
         let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
                                                                  createdAt: server.clock.now)
@@ -23,7 +23,7 @@ struct ScaffoldingAPITests {
         let json: JSONValue = .object(["scores": .object(scores.mapValues { .number(Double($0)) })])
         let review = try await server.request(.post, "/api/v1/review-tasks/\(task)/review", as: world.trainerA, json: json)
         #expect(review.status == 201)
-        server.clock.advance(86_400)
+        server.clock.advance(wait)
         return submission
     }
 
@@ -42,6 +42,7 @@ struct ScaffoldingAPITests {
             // Learners get their level's supports, never the whole ladder.
             #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.learnerA1)["ladder"] is NSNull)
             #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.trainerA)["ladder"] is [String: Any])
+            #expect(try await server.request(.get, "/api/v1/exercises", as: world.learnerA1).items.allSatisfy { $0["ladder"] is NSNull })
             #expect(try await server.request(.get, supportsPath, as: world.trainerA).status == 403)
             #expect(try await server.request(.get, supportsPath, as: world.learnerB).status == 404)
 
@@ -111,6 +112,10 @@ struct ScaffoldingAPITests {
             let place: JSONValue = ["level": 0, "reason": "Showed mastery in the live session."]
             #expect(try await server.request(.put, trackPath, as: world.learnerA1, json: place).status == 403)
             #expect(try await server.request(.put, trackPath, as: world.trainerB, json: place).status == 404)
+            // Only learners of the exercise have a track, even for an admin.
+            let notALearner = "\(matrixPath)/\(world.trainerA.id)"
+            #expect(try await server.request(.put, notALearner, as: world.admin, json: place).status == 404)
+            #expect(try await server.request(.get, notALearner, as: world.admin).status == 404)
             #expect(try await server.request(.put, trackPath, as: world.trainerA, json: ["level": 0]).status == 422)
             let bad = try await server.request(.put, trackPath, as: world.trainerA, json: ["level": 7, "reason": " "])
             #expect(bad.status == 422 && Set(bad.problemFields) == ["level", "reason"])
@@ -139,15 +144,92 @@ struct ScaffoldingAPITests {
             let invalid = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 2]])
             #expect(invalid.status == 422 && invalid.problemFields == ["policy.stallAfter"])
             #expect(try await server.request(.patch, path, as: world.trainerA, json: ["policy": ["withdrawAfter": 1]]).status == 403)
-            // Under version 2 the second pass is not enough; the third is.
-            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+            // Under version 2 the streak starts afresh and needs three passes.
             let level = { try await server.request(.get, "\(path)/supports", as: world.learnerA1)["current"].flatMap { ($0 as? [String: Any])?["level"] as? Int } }
-            #expect(try await level() == 3)
+            for _ in 0..<2 {
+                try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
+                #expect(try await level() == 3)
+            }
             try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
             #expect(try await level() == 2)
             let track = try await server.request(.get, "\(path)/scaffolding/\(world.learnerA1.id)", as: world.trainerA)
             let versions = (track["timeline"] as? [[String: Any]])?.compactMap { ($0["review"] as? [String: Any])?["policyVersion"] as? Int }
-            #expect(versions == [1, 2, 2])
+            #expect(versions == [1, 2, 2, 2])
+        }
+    }
+
+    @Test("an attempt keeps the level it was started at, however long its upload takes", arguments: TestEngine.available)
+    func levelAtUploadStart(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            var headers = UploadTests.tus
+            headers[UploadTests.header("Upload-Length")] = "10"
+            headers[UploadTests.header("Upload-Metadata")] = UploadTests.metadata(world.exerciseA.id)
+            let created = try await server.request(.post, "/api/v1/uploads", as: world.learnerA1, headers: headers)
+            let location = try #require(created.headers[.location])
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3], wait: 3600)
+            try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3], wait: 3600)
+            var patch = UploadTests.tus
+            patch[UploadTests.header("Upload-Offset")] = "0"
+            patch[.contentType] = "application/offset+octet-stream"
+            let done = try await server.request(.patch, location, as: world.learnerA1, bytes: Array(repeating: 1, count: 10), headers: patch)
+            #expect(done.status == 204)
+            let id = try #require(done.headers[UploadTests.header("Steiger-Submission")].flatMap(SubmissionID.init))
+            #expect(try await server.store.submission(id)?.scaffoldLevel == 3)
+            // An attempt started now is made at level 2.
+            let now = try await server.request(.post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=b.mp4", as: world.learnerA1,
+                                               bytes: Array(repeating: 7, count: 10), headers: [.contentType: "video/mp4"])
+            #expect(now["scaffoldLevel"] as? Int == 2)
+        }
+    }
+
+    @Test("exercises of one skill share a ladder height; another cohort's events of the skill show only as level changes", arguments: TestEngine.available)
+    func sharedSkill(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            // A ladder of another height for the same skill is refused.
+            let short: JSONValue = ["levels": [["number": 0, "name": "Alone", "supports": []], ["number": 1, "name": "Checklist",
+                                                                                             "supports": [["kind": "checklist", "items": ["Ask"]]]]]]
+            let refused = try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin, json: ["ladder": short])
+            #expect(refused.status == 422 && refused.problemFields == ["ladder"]
+                && (refused["detail"] as? String ?? "").isEmpty == false)
+            #expect(try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
+                                             json: ["ladder": short, "skillKey": "other-skill"]).status == 200)
+            #expect(try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
+                                             json: ["ladder": try JSONValue(encoding: world.exerciseA.ladder), "skillKey": "objection-handling"]).status == 200)
+            let unknown = try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin, json: ["policy": ["withdrawAftr": 3]])
+            #expect(unknown.status == 422 && unknown.problemFields == ["policy.withdrawAftr"])
+
+            // Learner A1 also practises exercise B in cohort B, where trainer B places them.
+            #expect(try await server.request(.put, "/api/v1/cohorts/\(world.cohortB.id)/members/\(world.learnerA1.id)", as: world.admin,
+                                             json: ["part": "learner"]).status == 200)
+            let place: JSONValue = ["level": 1, "reason": "Private note from cohort B."]
+            #expect(try await server.request(.put, "/api/v1/exercises/\(world.exerciseB.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerB,
+                                             json: place).status == 200)
+            // Trainer A sees the level change, not cohort B's reasons or names.
+            let track = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerA)
+            #expect(track.status == 200 && (track["current"] as? [String: Any])?["level"] as? Int == 1)
+            #expect(!track.body.contains("Private note") && !track.body.contains(world.trainerB.displayName) && !track.body.contains(world.trainerB.id.description))
+            // The learner sees all of it.
+            let own = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/scaffolding/\(world.learnerA1.id)", as: world.learnerA1)
+            #expect(own.body.contains("Private note"))
+        }
+    }
+}
+
+extension JSONValue {
+    /// A value without booleans as JSON, e.g. a ladder, to send in a request body.
+    init(encoding value: some Encodable) throws {
+        self = Self.from(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value)))
+    }
+
+    private static func from(_ any: Any) -> JSONValue {
+        switch any {
+        case let object as [String: Any]: .object(object.mapValues(from))
+        case let array as [Any]: .array(array.map(from))
+        case let number as NSNumber: .number(number.doubleValue)
+        case let text as String: .string(text)
+        default: .null
         }
     }
 }

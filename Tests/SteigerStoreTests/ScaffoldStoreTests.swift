@@ -59,7 +59,10 @@ struct ScaffoldStoreTests {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
             var exercise = world.exerciseA
+            let empty = try Cohort(name: "No learners yet")
+            try await store.createCohort(empty)
             exercise.policy = ScaffoldPolicy(withdrawAfter: 2, stallAfter: 2)
+            exercise.cohorts.insert(empty.id)
             try await store.updateExercise(exercise)
             // Learner A2 scores 0.5 twice: neither a pass nor a drop, so after two attempts at the top they stall.
             let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -71,6 +74,7 @@ struct ScaffoldStoreTests {
             #expect(rows[0].standing?.flagged == true && rows[0].standing?.lastTransition?.rule == .stalled
                 && rows[0].standing?.lastTransition?.policyVersion == 2)
             #expect(rows[1].standing == nil && rows[1].attempts == 1)
+            #expect(try await store.scaffoldMatrix(exercise: exercise, cohorts: [empty.id]).isEmpty)
             #expect(try await store.scaffoldMatrix(exercise: exercise, cohorts: [world.cohortB.id]).isEmpty)
         }
     }
