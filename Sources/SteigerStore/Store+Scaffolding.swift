@@ -116,6 +116,7 @@ extension Store {
             try await session.query("SELECT learner_id, skill_key, kind, payload FROM scaffold_events ORDER BY learner_id, skill_key, seq")
         }
         var standings: [ScaffoldStanding] = []
+        let decoder = ScaffoldCoding.decoder()
         var key: (String, String)?
         var events: [ScaffoldEvent] = []
         func finish() throws {
@@ -129,7 +130,7 @@ extension Store {
                 key = rowKey
                 events.removeAll(keepingCapacity: true)
             }
-            events.append(try Self.event(row))
+            events.append(try Self.event(row, decoder: decoder))
         }
         try finish()
         let all = standings
@@ -203,14 +204,14 @@ extension Store {
     private static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
         try await session.query("""
             SELECT kind, payload FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill) ORDER BY seq
-            """).map(event)
+            """).map { try event($0, decoder: ScaffoldCoding.decoder()) }
     }
 
-    private static func event(_ row: SQLRow) throws -> ScaffoldEvent {
+    private static func event(_ row: SQLRow, decoder: JSONDecoder) throws -> ScaffoldEvent {
         let payload = try row.string("payload")
         switch try row.string("kind") {
-        case "assessed": return .assessed(try ScaffoldCoding.decode(ScaffoldAssessment.self, from: payload))
-        case "override": return .override(try ScaffoldCoding.decode(ScaffoldOverride.self, from: payload))
+        case "assessed": return .assessed(try ScaffoldCoding.decode(ScaffoldAssessment.self, from: payload, with: decoder))
+        case "override": return .override(try ScaffoldCoding.decode(ScaffoldOverride.self, from: payload, with: decoder))
         case let kind: throw StoreError.corrupt("scaffold event of unknown kind \(kind)")
         }
     }
@@ -255,10 +256,15 @@ enum ScaffoldCoding {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+    /// A decoder for recorded values: times in milliseconds, policies not checked again.
+    static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         decoder.userInfo[ScaffoldPolicy.recordedKey] = true
+        return decoder
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String, with decoder: JSONDecoder = decoder()) throws -> T {
         do {
             return try decoder.decode(type, from: Data(text.utf8))
         } catch {
