@@ -186,6 +186,28 @@ struct ScaffoldStoryTests {
         #expect(story.level == 2)
     }
 
+    @Test("Ilse's attempt started before she came back to a level does not count at it")
+    func staleAttemptAfterReturning() throws {
+        var ilse = try Story(startingOn: "2026-05-04")
+        ilse.attempt(0.9)
+        ilse.attempt(0.9)
+        #expect(ilse.level == 2)
+        // She records an attempt at level 2 that waits for review…
+        let waiting = ScaffoldAssessment(exerciseID: ilse.exercise, attempt: 99, attemptLevel: 2, attemptMadeAt: ilse.clock, top: 3, total: 0.95,
+                                         lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)
+        // …then drops back to 3 and works her way down to 2 again.
+        ilse.attempt(0.3)
+        ilse.attempt(0.9)
+        ilse.attempt(0.9)
+        #expect(ilse.level == 2)
+        ilse.events.append(.assessed(ScaffoldAssessment(reviewID: waiting.reviewID, submissionID: waiting.submissionID, exerciseID: ilse.exercise,
+                                                        attempt: 99, attemptLevel: 2, attemptMadeAt: waiting.attemptMadeAt, top: 3, total: 0.95,
+                                                        lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)))
+        #expect(ilse.history.steps.last?.outcome == .otherLevel)
+        ilse.attempt(0.9)
+        #expect(ilse.level == 2)  // one pass since she came back, not two
+    }
+
     @Test("Policies are checked, with defaults for what is left out")
     func policyValidation() throws {
         let decoded = try JSONDecoder().decode(ScaffoldPolicy.self, from: Data(#"{"withdrawAfter": 3}"#.utf8))
