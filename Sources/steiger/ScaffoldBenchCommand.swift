@@ -72,7 +72,7 @@ struct ScaffoldBenchCommand: AsyncParsableCommand {
     /// Plausible histories: each learner has a skill level per exercise that grows with practice
     /// and noise; every attempt is made at the level the engine gives at that moment.
     static func histories(learners: Int, exercises: Int, attempts: Int) -> [[ScaffoldEvent]] {
-        var random = SplitMix(state: 20_261_122)
+        var random = SeededRandom(seed: 20_261_122)
         let policy = ScaffoldPolicy()
         let start = Date(timeIntervalSince1970: 1_780_000_000)
         var logs: [[ScaffoldEvent]] = []
@@ -127,17 +127,5 @@ struct ScaffoldBenchCommand: AsyncParsableCommand {
 
     private func format(_ duration: Duration) -> String {
         String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-}
-
-/// SplitMix64: a small seeded generator, so every run replays the same histories.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

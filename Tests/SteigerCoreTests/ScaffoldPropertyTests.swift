@@ -2,24 +2,12 @@ import Foundation
 import Testing
 @testable import SteigerCore
 
-/// A small seeded generator (SplitMix64), so a failing log can be reproduced from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random but plausible logs: several exercises of one skill with ladders of different heights,
 /// mostly trainer reviews of attempts made at the current level, some peer and self reviews,
 /// repeated reviews, stale attempts, overrides and policy changes, at increasing times.
 enum RandomLog {
     static func make(seed: UInt64, length: Int) -> [ScaffoldEvent] {
-        var random = SeededGenerator(state: seed)
+        var random = SeededRandom(seed: seed)
         let exercises = (0..<Int.random(in: 1...3, using: &random)).map { _ in (id: ExerciseID(), top: Int.random(in: 0...5, using: &random)) }
         var policy = randomPolicy(&random), version = 1
         var clock = Date(timeIntervalSince1970: 1_780_000_000)
@@ -56,7 +44,7 @@ enum RandomLog {
         return events
     }
 
-    static func randomPolicy(_ random: inout SeededGenerator) -> ScaffoldPolicy {
+    static func randomPolicy(_ random: inout SeededRandom) -> ScaffoldPolicy {
         let mastery = Double(Int.random(in: 10...20, using: &random)) / 20
         let withdraw = Int.random(in: 1...4, using: &random)
         let policy = ScaffoldPolicy(withdrawAfter: withdraw, masteryThreshold: mastery, criterionFloor: Double(Int.random(in: 0...10, using: &random)) / 20,
