@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import HTTPTypes
@@ -60,7 +61,15 @@ extension SteigerAPI {
 
     private func login(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let body = try await request.decodeJSON(as: LoginBody.self, context: context)
-        let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let (secret, actor) = try await signIn(email: body.email, password: body.password, userAgent: request.headers[.userAgent], context: context)
+        return try .json(Self.meView(actor), headers: sessionCookies(secret))
+    }
+
+    /// Checks a password (throttled per account and address, the same bcrypt work for unknown
+    /// accounts) and opens a session. - Returns: the session's secret and who signed in.
+    /// - Throws: 401, 403 (disabled) or 429 problems.
+    func signIn(email: String, password: String, userAgent: String?, context: AppContext) async throws -> (String, Actor) {
+        let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = configuration.now()
         if let wait = throttle.attempt(email: email, address: context.remoteAddress, now: now) {
             throw Problem(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.", headers: [.retryAfter: String(wait)])
@@ -68,7 +77,7 @@ extension SteigerAPI {
         let found = try await store.userForLogin(email: email)
         // The same bcrypt work whether or not the account exists, so timing does not tell.
         let hash = found?.passwordHash ?? unusableHash
-        let matches = try await verifyPassword(body.password, hash: hash) && found?.passwordHash != nil
+        let matches = try await verifyPassword(password, hash: hash) && found?.passwordHash != nil
         guard matches, let user = found?.user else {
             context.logger.notice("login failed", metadata: ["email": .string(email)])
             throw Problem.unauthenticated("The email address or the password is wrong.")
@@ -76,18 +85,33 @@ extension SteigerAPI {
         throttle.succeed(email: email, address: context.remoteAddress)
         guard !user.isDisabled else { throw Problem(.forbidden, "This account is disabled; ask an administrator.") }
         let expires = now.addingTimeInterval(configuration.sessionLifetime)
-        let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress,
-                                                   userAgent: request.headers[.userAgent], now: now)
-        let cookie = Cookie(name: Self.sessionCookie, value: secret, maxAge: Int(configuration.sessionLifetime), path: "/",
-                            secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
-        let actor = try await store.actor(for: user)
-        return try .json(Self.meView(actor), headers: [.setCookie: cookie.description])
+        let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress, userAgent: userAgent, now: now)
+        return (secret, try await store.actor(for: user))
+    }
+
+    /// The session cookie (HttpOnly) and the CSRF cookie scripts read to send `X-CSRF-Token`;
+    /// an empty secret clears both.
+    func sessionCookies(_ secret: String) -> HTTPFields {
+        let age = secret.isEmpty ? 0 : Int(configuration.sessionLifetime)
+        let session = Cookie(name: Self.sessionCookie, value: secret, maxAge: age, path: "/", secure: configuration.secureCookies,
+                             httpOnly: true, sameSite: .lax)
+        let csrf = Cookie(name: Self.csrfCookie, value: secret.isEmpty ? "" : Self.csrfToken(session: secret), maxAge: age, path: "/",
+                          secure: configuration.secureCookies, httpOnly: false, sameSite: .strict)
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .setCookie, value: session.description))
+        fields.append(HTTPField(name: .setCookie, value: csrf.description))
+        return fields
+    }
+
+    /// The CSRF token of a session: derived from its secret, so only pages and scripts of this
+    /// origin (which can read the cookie or the page) know it.
+    static func csrfToken(session secret: String) -> String {
+        BlobStore.hex(SHA256.hash(data: Array("steiger-csrf:\(secret)".utf8))).prefix(32).description
     }
 
     private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
         if case .session(let secret) = context.credential { try await store.deleteSession(secret: secret) }
-        let cleared = Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
-        return .noContent(headers: [.setCookie: cleared.description])
+        return .noContent(headers: sessionCookies(""))
     }
 
     private func me(_ context: AppContext) throws -> Response {

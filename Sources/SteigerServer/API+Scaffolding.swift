@@ -24,11 +24,7 @@ extension SteigerAPI {
                           guard AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
                               throw Problem(.forbidden, "Supports are for the learners who practise this exercise.")
                           }
-                          let history = ScaffoldEngine.replay(try await self.store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey))
-                          let names = try await self.scaffoldNames(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true)
-                          let view = StandingView(history.state, ladder: exercise.ladder, names: names)
-                          return try .json(SupportsView(exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level),
-                                                        standing: view, history: history.transitions.map(names.sentence)))
+                          return try .json(try await self.supports(for: actor, on: exercise))
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding", operationID: "getScaffoldingMatrix", tag: "scaffolding",
                       summary: "The learners practising an exercise × their current level, with the last change; stalled learners first (trainers)",
@@ -80,26 +76,38 @@ extension SteigerAPI {
                                       schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("MyScaffolding")]],
                                                "required": ["items"], "additionalProperties": false])],
                       handler: { _, context in
-                          let actor = try context.requireActor()
-                          var exercises: [Exercise] = []
-                          var page = PageRequest(limit: 200)
-                          while true {
-                              let batch = try await self.store.exercises(scope: AccessPolicy.listScope(for: actor), page: page)
-                              exercises += batch.items.filter { $0.cohorts.contains(where: actor.learns(in:)) }
-                              guard let next = batch.next else { break }
-                              page = PageRequest(limit: 200, after: next)
-                          }
-                          let standings = try await self.store.scaffoldStandings(learner: actor.user.id)
-                          let names = try await self.scaffoldNames(for: [], transitions: standings.values.compactMap(\.lastTransition), known: exercises,
-                                                                   actor: actor, ownTrack: true)
-                          let items = exercises.map { exercise in
-                              let standing = StandingView(standings[exercise.skillKey], ladder: exercise.ladder, names: names)
-                              return MyScaffoldingView(exerciseId: exercise.id.description, title: exercise.title,
-                                                       current: ScaffoldLevelView(exercise.ladder, level: standing.level), standing: standing)
-                          }
-                          return try .json(["items": items])
+                          return try .json(["items": try await self.myScaffolding(for: try context.requireActor())])
                       }),
         ]
+    }
+
+    /// What `actor`, a learner of `exercise`, gets for their next attempt, and how they got there.
+    func supports(for actor: Actor, on exercise: Exercise) async throws -> SupportsView {
+        let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey))
+        let names = try await scaffoldNames(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true)
+        let view = StandingView(history.state, ladder: exercise.ladder, names: names)
+        return SupportsView(exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
+                            history: history.transitions.map(names.sentence))
+    }
+
+    /// `actor`'s level and supports on each exercise they learn, newest exercise first.
+    func myScaffolding(for actor: Actor) async throws -> [MyScaffoldingView] {
+        var exercises: [Exercise] = []
+        var page = PageRequest(limit: 200)
+        while true {
+            let batch = try await store.exercises(scope: AccessPolicy.listScope(for: actor), page: page)
+            exercises += batch.items.filter { $0.cohorts.contains(where: actor.learns(in:)) }
+            guard let next = batch.next else { break }
+            page = PageRequest(limit: 200, after: next)
+        }
+        let standings = try await store.scaffoldStandings(learner: actor.user.id)
+        let names = try await scaffoldNames(for: [], transitions: standings.values.compactMap(\.lastTransition), known: exercises, actor: actor,
+                                            ownTrack: true)
+        return exercises.map { exercise in
+            let standing = StandingView(standings[exercise.skillKey], ladder: exercise.ladder, names: names)
+            return MyScaffoldingView(exerciseId: exercise.id.description, title: exercise.title,
+                                     current: ScaffoldLevelView(exercise.ladder, level: standing.level), standing: standing)
+        }
     }
 
     /// The exercise and learner named in the path, if the caller may do `action` to that

@@ -20,6 +20,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
             await api.run(operation, request, context)
         }
     }
+    WebPages(api: api, resources: try WebResources.bundled()).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),

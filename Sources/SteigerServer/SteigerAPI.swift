@@ -21,6 +21,8 @@ final class SteigerAPI: Sendable {
     /// takes as long as for a known account.
     let unusableHash: String
     static let sessionCookie = "steiger_session"
+    static let csrfCookie = "steiger_csrf"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     static let routeHeader = HTTPField.Name("X-Steiger-Route")!
 
     init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) throws {
@@ -79,7 +81,7 @@ final class SteigerAPI: Sendable {
             guard let user = try await store.sessionUser(secret: secret, now: now), !user.isDisabled else {
                 throw Problem.unauthenticated("Your session has ended; log in again.")
             }
-            try refuseCrossSite(request)
+            try refuseCrossSite(request, session: secret)
             context.actor = try await store.actor(for: user)
             context.credential = .session(secret: secret)
         } else {
@@ -88,10 +90,16 @@ final class SteigerAPI: Sendable {
         context.logger[metadataKey: "user"] = .string(context.actor!.user.id.description)
     }
 
-    /// A cookie-authenticated request that changes something must come from our own pages:
-    /// its Origin (which browsers always send on such requests) must be this server.
-    private func refuseCrossSite(_ request: Request) throws(Problem) {
-        guard ![.get, .head, .options].contains(request.method), let origin = request.headers[.origin] else { return }
+    /// A cookie-authenticated request that changes something must come from our own pages: it
+    /// carries the session's CSRF token in `X-CSRF-Token`, and its Origin (which browsers send on
+    /// such requests) must be this server.
+    private func refuseCrossSite(_ request: Request, session secret: String) throws(Problem) {
+        guard ![.get, .head, .options].contains(request.method) else { return }
+        guard request.headers[Self.csrfHeader] == Self.csrfToken(session: secret) else {
+            throw Problem(.forbidden, "A change made with a session cookie needs the X-CSRF-Token header (the steiger_csrf cookie's value); "
+                          + "scripts should use an API token.")
+        }
+        guard let origin = request.headers[.origin] else { return }
         let host = request.head.authority ?? ""
         guard let originHost = URLComponents(string: origin).map({ components in
             (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")

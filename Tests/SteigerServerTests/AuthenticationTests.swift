@@ -17,10 +17,15 @@ struct AuthenticationTests {
             #expect(setCookie.hasPrefix("steiger_session=") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
             #expect(setCookie.contains("Max-Age=604800") && setCookie.contains("Path=/"))
             #expect((reply["user"] as? [String: Any])?["email"] as? String == "trainer-a@example.org")
-            let cookie = String(setCookie.split(separator: ";")[0])
+            let csrfCookie = try #require(reply.headers[values: .setCookie].first { $0.hasPrefix("steiger_csrf=") })
+            #expect(!csrfCookie.contains("HttpOnly") && csrfCookie.contains("SameSite=Strict"))
+            let cookie = String(setCookie.split(separator: ";")[0]) + "; " + String(csrfCookie.split(separator: ";")[0])
             let me = try await server.request(.get, "/api/v1/me", cookie: cookie)
             #expect(me.status == 200 && (me["memberships"] as? [Any])?.count == 1)
-            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie).status == 204)
+            // A change with the session cookie needs the CSRF token.
+            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie).status == 403)
+            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: [HTTPField.Name("X-CSRF-Token")!: "0123"]).status == 403)
+            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: TestServer.csrf(cookie)).status == 204)
             let after = try await server.request(.get, "/api/v1/me", cookie: cookie)
             #expect(after.status == 401 && after["detail"] as? String == "Your session has ended; log in again.")
         }
@@ -58,7 +63,8 @@ struct AuthenticationTests {
     func tokens(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let cookie = try await server.login(server.world.trainerA)
-            let made = try await server.request(.post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30])
+            let made = try await server.request(.post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30],
+                                                headers: TestServer.csrf(cookie))
             #expect(made.status == 201)
             let secret = try #require(made["secret"] as? String)
             let id = try #require((made["token"] as? [String: Any])?["id"] as? String)
@@ -136,10 +142,14 @@ struct AuthenticationTests {
     func crossSite(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let cookie = try await server.login(server.world.admin)
-            let foreign = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Evil"], headers: [.origin: "https://evil.example"])
+            var evil = TestServer.csrf(cookie)
+            evil[.origin] = "https://evil.example"
+            let foreign = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Evil"], headers: evil)
             #expect(foreign.status == 403)
-            let own = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Fine"], headers: [.origin: "http://localhost"])
-            #expect(own.status == 201)
+            var own = TestServer.csrf(cookie)
+            own[.origin] = "http://localhost"
+            let made = try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Fine"], headers: own)
+            #expect(made.status == 201)
         }
     }
 }

@@ -75,12 +75,20 @@ struct TestServer {
                      bytes: Array(response.body.readableBytesView))
     }
 
-    /// Logs in and returns the `Cookie` header value.
+    /// Logs in and returns the `Cookie` header value (the session and the CSRF cookie).
     func login(_ user: User, password: String = World.password) async throws -> String {
         let reply = try await request(.post, "/api/v1/auth/login", json: ["email": .string(user.email), "password": .string(password)])
         #expect(reply.status == 200, "login of \(user.email): \(reply.body)")
-        let setCookie = try #require(reply.headers[.setCookie])
-        return String(setCookie.split(separator: ";")[0])
+        let cookies = reply.headers[values: .setCookie].map { String($0.split(separator: ";")[0]) }
+        #expect(cookies.count == 2)
+        return cookies.joined(separator: "; ")
+    }
+
+    /// The CSRF token in a `Cookie` header value from ``login(_:password:)``, as the header to send.
+    static func csrf(_ cookie: String) -> HTTPFields {
+        let token = cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("steiger_csrf=") }.map { String($0.dropFirst("steiger_csrf=".count)) } ?? ""
+        return [HTTPField.Name("X-CSRF-Token")!: token]
     }
 }
 

@@ -1,0 +1,122 @@
+// Sends a recording with tus 1.0.0 in chunks. The upload's address is kept in localStorage under
+// the file's name, size and date, so after a dropped connection or a page reload choosing the
+// same file again continues where it stopped.
+(() => {
+  'use strict';
+  const form = document.getElementById('upload');
+  if (!form) return;
+  const exercise = form.dataset.exercise;
+  const csrf = form.dataset.csrf;
+  const input = document.getElementById('file');
+  const bar = document.getElementById('upload-progress');
+  const status = document.getElementById('upload-status');
+  const error = document.getElementById('upload-error');
+  const retry = document.getElementById('upload-retry');
+  const text = JSON.parse(form.dataset.text);
+  const chunkSize = 4 * 1024 * 1024;
+  const prefix = `steiger-upload:${exercise}:`;
+  const keyFor = (file) => `${prefix}${file.name}:${file.size}:${file.lastModified}`;
+  const b64 = (value) => btoa(String.fromCharCode(...new TextEncoder().encode(value)));
+  let busy = false;
+
+  function say(message) { status.textContent = message; }
+  function fail(message) {
+    error.textContent = message;
+    error.hidden = false;
+    retry.hidden = false;
+    busy = false;
+  }
+  function show(offset, size) {
+    bar.hidden = false;
+    bar.value = size ? Math.floor((offset / size) * 100) : 100;
+  }
+
+  async function call(method, url, headers, body) {
+    const response = await fetch(url, {
+      method, body, credentials: 'same-origin',
+      headers: Object.assign({ 'Tus-Resumable': '1.0.0', 'X-CSRF-Token': csrf }, headers),
+    });
+    return response;
+  }
+
+  async function problem(response) {
+    try { return (await response.json()).detail || text.uploadFailed; } catch (_) { return text.uploadFailed; }
+  }
+
+  async function resumeOrCreate(file) {
+    const known = localStorage.getItem(keyFor(file));
+    if (known) {
+      const head = await call('HEAD', known, {});
+      if (head.ok) {
+        const offset = Number(head.headers.get('Upload-Offset') || 0);
+        say(text.uploadResuming.replace('{percent}', String(Math.floor((offset / file.size) * 100))));
+        return { url: known, offset };
+      }
+      localStorage.removeItem(keyFor(file));
+    }
+    const created = await call('POST', '/api/v1/uploads', {
+      'Upload-Length': String(file.size),
+      'Upload-Metadata': `exercise ${b64(exercise)},filename ${b64(file.name)}`,
+    });
+    if (created.status !== 201) throw new Error(await problem(created));
+    const url = created.headers.get('Location');
+    localStorage.setItem(keyFor(file), url);
+    return { url, offset: 0 };
+  }
+
+  async function send(file) {
+    let { url, offset } = await resumeOrCreate(file);
+    let failures = 0;
+    while (true) {
+      try {
+        const response = await call('PATCH', url, {
+          'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream',
+        }, file.slice(offset, Math.min(offset + chunkSize, file.size)));
+        if (response.status === 409 || response.status === 404 || response.status === 410) {
+          ({ url, offset } = await resumeOrCreate(file));
+          continue;
+        }
+        if (response.status !== 204) throw new Error(await problem(response));
+        offset = Number(response.headers.get('Upload-Offset'));
+        failures = 0;
+        show(offset, file.size);
+        const submission = response.headers.get('Steiger-Submission');
+        if (submission) return submission;
+        say(text.uploadSending.replace('{percent}', String(bar.value)));
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;  // a refusal with a reason, not the network
+        failures += 1;
+        if (failures > 5) throw new Error(text.uploadConnectionLost);
+        say(text.uploadReconnecting);
+        await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
+        try {
+          const head = await call('HEAD', url, {});
+          if (head.ok) offset = Number(head.headers.get('Upload-Offset') || offset);
+        } catch (_) { /* still offline: the next round tries again */ }
+      }
+    }
+  }
+
+  async function run() {
+    const file = input.files[0];
+    if (!file || busy) return;
+    busy = true;
+    error.hidden = true;
+    retry.hidden = true;
+    show(0, file.size);
+    say(text.uploadSending.replace('{percent}', '0'));
+    try {
+      const submission = await send(file);
+      localStorage.removeItem(keyFor(file));
+      say(text.uploadDone);
+      window.location.assign(`/learn/submissions/${submission}`);
+    } catch (err) {
+      fail(err.message || text.uploadFailed);
+    }
+  }
+
+  form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
+  retry.addEventListener('click', run);
+  const pending = Object.keys(localStorage).some((key) => key.startsWith(prefix));
+  if (pending) say(text.uploadInterrupted);
+})();

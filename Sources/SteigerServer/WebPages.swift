@@ -1,0 +1,249 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SteigerCore
+import SteigerStore
+
+/// The web app: server-rendered pages over the same store and rules as the API, with small
+/// scripts served from `/static` (no inline script, so the Content Security Policy forbids any).
+/// Every form carries a CSRF token: the session's (derived from its secret) once signed in, a
+/// random one tied to a cookie on the sign-in page.
+struct WebPages: Sendable {
+    let api: SteigerAPI
+    let resources: WebResources
+    static let loginCookie = "steiger_login_csrf"
+    static let securityHeaders: [(HTTPField.Name, String)] = [
+        (HTTPField.Name("Content-Security-Policy")!, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
+        (HTTPField.Name("Referrer-Policy")!, "same-origin"),
+        (.cacheControl, "no-store"),
+    ]
+
+    /// Adds the pages and static files to `router`.
+    func register(on router: Router<AppContext>) {
+        router.get("/") { request, context in await page("/", request, context) { try await home(request, context) } }
+        router.get("/login") { request, context in await page("/login", request, context) { try loginForm(request, error: nil, email: "") } }
+        router.post("/login") { request, context in await page("/login", request, context) { try await login(request, context) } }
+        router.post("/logout") { request, context in await page("/logout", request, context) { try await logout(request, context) } }
+        router.get("/learn") { request, context in await page("/learn", request, context) { try await learnerHome(request, context) } }
+        router.get("/learn/exercises/:exerciseId") { request, context in
+            await page("/learn/exercises/{exerciseId}", request, context) { try await exercisePage(request, context) }
+        }
+        router.get("/learn/submissions/:submissionId") { request, context in
+            await page("/learn/submissions/{submissionId}", request, context) { try await submissionPage(request, context) }
+        }
+        router.get("/static/:name") { request, context in staticFile(request, context) }
+    }
+
+    // MARK: - Pages
+
+    private func home(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        if actor.user.has(.learner), !actor.user.has(.trainer), !actor.user.has(.admin) { return redirect("/learn") }
+        return try html("home", title: resources.text("welcome"), actor: actor, secret: secret, [:])
+    }
+
+    private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) throws -> Response {
+        let token = request.cookies[Self.loginCookie]?.value.nonEmpty ?? SecretToken.generate(prefix: "")
+        var values: [String: Any] = ["csrf": token, "email": email]
+        if let error { values["error"] = error }
+        var response = try html("login", title: resources.text("signIn"), actor: nil, secret: nil, values, status: status)
+        let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: api.configuration.secureCookies,
+                            httpOnly: true, sameSite: .strict)
+        response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
+        return response
+    }
+
+    private func login(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let email = form["email"] ?? ""
+        guard let expected = request.cookies[Self.loginCookie]?.value.nonEmpty, form["_csrf"] == expected else {
+            return try loginForm(request, error: resources.text("formExpired"), email: email, status: .forbidden)
+        }
+        do {
+            let (secret, actor) = try await api.signIn(email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
+                                                       context: context)
+            var response = redirect(actor.user.has(.learner) && !actor.user.has(.trainer) && !actor.user.has(.admin) ? "/learn" : "/")
+            response.headers.append(contentsOf: api.sessionCookies(secret))
+            return response
+        } catch let problem as Problem {
+            let key = switch problem.status.code {
+            case 429: "signInThrottled"
+            case 403: "signInDisabled"
+            default: "signInFailed"
+            }
+            return try loginForm(request, error: resources.text(key), email: email, status: problem.status)
+        }
+    }
+
+    private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        if let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty {
+            guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+            try await api.store.deleteSession(secret: secret)
+        }
+        var response = redirect("/login")
+        response.headers.append(contentsOf: api.sessionCookies(""))
+        return response
+    }
+
+    private func learnerHome(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let items = try await api.myScaffolding(for: actor)
+        let exercises: [[String: Any]] = items.map { item in
+            var values: [String: Any] = ["id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
+                                         "levelName": item.standing.levelName, "flagged": item.standing.flagged]
+            if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
+            return values
+        }
+        return try html("learn", title: resources.text("myExercises"), actor: actor, secret: secret, ["exercises": exercises])
+    }
+
+    private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
+              let exercise = try await api.store.exercise(id),
+              AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
+            throw Problem.notFound("exercise")
+        }
+        let supports = try await api.supports(for: actor, on: exercise)
+        let attempts = try await api.store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
+                                                       page: PageRequest(limit: 200))
+        let uploadText = try JSONEncoder().encode(resources.messages.filter { $0.key.hasPrefix("upload") })
+        return try html("exercise", title: exercise.title, actor: actor, secret: secret, [
+            "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
+            "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
+            "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
+            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": String(decoding: uploadText, as: UTF8.self),
+        ])
+    }
+
+    private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        guard let id: SubmissionID = context.parameters.get("submissionId").flatMap(SubmissionID.init),
+              let submission = try await api.store.submission(id), submission.learnerID == actor.user.id,
+              let exercise = try await api.store.exercise(submission.exerciseID) else {
+            throw Problem.notFound("attempt")
+        }
+        let texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
+            .merging(["failed": resources.text("statusFailed")]) { _, new in new }
+        return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
+            "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description, "exerciseTitle": exercise.title,
+            "statusText": statusText(submission.status), "statusTexts": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
+        ])
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a page handler: problems become a plain error page, every answer gets the security
+    /// headers and its route label.
+    private func page(_ route: String, _ request: Request, _ context: AppContext, _ body: () async throws -> Response) async -> Response {
+        var response: Response
+        do {
+            response = try await body()
+        } catch {
+            let problem = Problem(from: error)
+            if problem.status.code >= 500 { context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"]) }
+            response = (try? html("error", title: problem.status.reasonPhrase, actor: nil, secret: nil, ["detail": problem.detail], status: problem.status))
+                ?? Response(status: problem.status)
+        }
+        for (name, value) in Self.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
+        response.headers[SteigerAPI.routeHeader] = route
+        return response
+    }
+
+    private func staticFile(_ request: Request, _ context: AppContext) -> Response {
+        guard let name = context.parameters.get("name"), let file = resources.files[name] else {
+            return Response(status: .notFound, headers: [SteigerAPI.routeHeader: "/static/{name}"])
+        }
+        var headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: "public, max-age=3600",
+                                   HTTPField.Name("X-Content-Type-Options")!: "nosniff", SteigerAPI.routeHeader: "/static/{name}"]
+        if request.headers[.ifNoneMatch] == file.etag { return Response(status: .notModified, headers: headers) }
+        headers[.contentLength] = String(file.bytes.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+    }
+
+    /// The signed-in person and their session secret, or nil.
+    private func signedIn(_ request: Request) async throws -> (Actor, String)? {
+        guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty,
+              let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled else { return nil }
+        return (try await api.store.actor(for: user), secret)
+    }
+
+    private func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
+                      status: HTTPResponse.Status = .ok) throws -> Response {
+        var context = values
+        context["title"] = title
+        context["language"] = "en"
+        if let actor, let secret {
+            context["user"] = ["displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
+                               "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret)]
+            context["displayName"] = actor.user.displayName
+            context["isLearner"] = actor.user.has(.learner)
+            context["isTrainer"] = actor.user.has(.trainer)
+            context["isAdmin"] = actor.user.has(.admin)
+            if context["csrf"] == nil { context["csrf"] = SteigerAPI.csrfToken(session: secret) }
+        }
+        guard let text = resources.render(template, context) else { throw Problem(.internalServerError, "The page \(template) is missing.") }
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    private func statusText(_ status: Submission.Status) -> String {
+        switch status {
+        case .uploading: resources.text("statusUploading")
+        case .processing: resources.text("statusProcessing")
+        case .ready: resources.text("statusReady")
+        case .reviewed: resources.text("statusReviewed")
+        case .failed: resources.text("statusFailed")
+        }
+    }
+
+    private static func support(_ support: ScaffoldLadder.Support) -> [String: Any] {
+        var values: [String: Any] = ["kind": support.kind]
+        switch support {
+        case .modelVideo(let reference): values["isModelVideo"] = true; values["reference"] = reference
+        case .script(let text): values["isScript"] = true; values["text"] = text
+        case .text(let text): values["isText"] = true; values["text"] = text
+        case .prompts(let items): values["isPrompts"] = true; values["items"] = items
+        case .checklist(let items): values["isChecklist"] = true; values["items"] = items
+        }
+        return values
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`, at most 64 KiB) as fields.
+    private static func form(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: 64 * 1024)
+        } catch {
+            throw Problem(.contentTooLarge, "The form is too large.")
+        }
+        return formFields(String(buffer: buffer))
+    }
+
+    /// Decodes `a=1&b=x+y%21`; a field whose escapes are broken is left out (never a crash).
+    static func formFields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "", fields[name] == nil else { continue }
+            fields[name] = value
+        }
+        return fields
+    }
+}
+
+extension String {
+    /// The string, or nil when it is empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

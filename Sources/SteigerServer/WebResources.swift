@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import Mustache
+
+/// The web app's files, read once at start: Mustache templates, the message catalogue, and the
+/// static files (CSS, scripts) with their validators.
+struct WebResources: Sendable {
+    /// A static file as served.
+    struct StaticFile: Sendable {
+        var bytes: [UInt8]
+        var contentType: String
+        var etag: String
+    }
+
+    let templates: MustacheLibrary
+    /// English messages by key; templates read them as `{{t.key}}`.
+    let messages: [String: String]
+    let files: [String: StaticFile]
+
+    /// Reads everything under `directory` (the `Web` folder: `templates/`, `messages/`, `static/`).
+    init(directory: URL) throws {
+        var library = MustacheLibrary()
+        let templateDirectory = directory.appendingPathComponent("templates")
+        for name in try FileManager.default.contentsOfDirectory(atPath: templateDirectory.path) where name.hasSuffix(".mustache") {
+            let text = try String(contentsOf: templateDirectory.appendingPathComponent(name), encoding: .utf8)
+            try library.register(text, named: String(name.dropLast(".mustache".count)))
+        }
+        templates = library
+        let catalogue = try Data(contentsOf: directory.appendingPathComponent("messages/en.json"))
+        messages = try JSONDecoder().decode([String: String].self, from: catalogue)
+        var files: [String: StaticFile] = [:]
+        let staticDirectory = directory.appendingPathComponent("static")
+        for name in try FileManager.default.contentsOfDirectory(atPath: staticDirectory.path).sorted() {
+            let bytes = Array(try Data(contentsOf: staticDirectory.appendingPathComponent(name)))
+            let digest = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+            files[name] = StaticFile(bytes: bytes, contentType: Self.contentType(name), etag: "\"\(digest)\"")
+        }
+        self.files = files
+    }
+
+    /// The `Web` folder shipped with the server module.
+    static func bundled() throws -> WebResources {
+        guard let url = Bundle.module.url(forResource: "Web", withExtension: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the web app's files (Web) are missing next to the program"])
+        }
+        return try WebResources(directory: url)
+    }
+
+    /// A message, or its key when the catalogue lacks it.
+    func text(_ key: String) -> String { messages[key] ?? key }
+
+    /// Renders `template` with `context`; templates escape every value (`{{value}}`).
+    func render(_ template: String, _ context: [String: Any]) -> String? {
+        var context = context
+        context["t"] = messages
+        return templates.render(context, withTemplate: template)
+    }
+
+    private static func contentType(_ name: String) -> String {
+        switch (name as NSString).pathExtension {
+        case "css": "text/css; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "svg": "image/svg+xml"
+        case "json": "application/json"
+        default: "application/octet-stream"
+        }
+    }
+}

@@ -1,0 +1,193 @@
+"""The web app in a real browser: Debian's chromium, headless, driven by Selenium through
+chromium-driver, against a real `steiger serve` with worker processes. Screenshots of the pages
+at phone and desktop width go to `.build/screenshots/` (git-ignored)."""
+import os
+import pathlib
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import FIXTURES, ROOT
+from test_serve import Server, admin_run
+
+SCREENSHOTS = ROOT / ".build" / "screenshots"
+PASSWORD = "correct horse battery staple"
+PHONE, DESKTOP = (390, 844), (1280, 900)
+
+
+@pytest.fixture
+def service(tmp_path):
+    env = dict(os.environ)
+    env.pop("STEIGER_DATABASE_URL", None)
+    binary = os.environ.get("STEIGER_BIN") or str(ROOT / ".build" / "debug" / "steiger")
+    info = {"binary": binary, "data": tmp_path / "data", "env": env, "tmp": tmp_path}
+    server = Server(binary, info["data"], env, extra=["--workers", "1"])
+    info["server"] = server
+    yield info
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=DriverService("/usr/bin/chromedriver"), options=options)
+    driver.set_window_size(*DESKTOP)
+    yield driver
+    driver.quit()
+
+
+def course(service, title="Price objection"):
+    """A cohort with learner Lea (password PASSWORD) and an exercise with the standard four-level
+    ladder; returns the exercise id and an admin token."""
+    server = service["server"]
+    admin = admin_run(service, "create-token", "--email", "admin@steiger.local").stdout.strip()
+    auth = {"Authorization": f"Bearer {admin}"}
+    made = admin_run(service, "create-user", "--email", "lea@example.org", "--name", "Lea <b>Learner</b>", "--role", "learner",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    learner = next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"]
+                   if u["email"] == "lea@example.org")
+    cohort = requests.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}, headers=auth).json()["id"]
+    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{learner}", json={"part": "learner"}, headers=auth).status_code == 200
+    checklist = {"kind": "checklist", "items": ["Acknowledge", "Ask a question", "Agree a next step"]}
+    prompts = {"kind": "prompts", "items": ["What worries you most?"]}
+    reply = requests.post(server.url + "/api/v1/exercises", headers=auth, json={
+        "title": title, "instructions": "Answer the customer who finds the price too high.", "skillKey": "objections",
+        "cohorts": [cohort],
+        "rubric": {"criteria": [{"key": "empathy", "title": "Empathy", "weight": 1,
+                                 "scale": [{"value": 1, "label": "No"}, {"value": 2, "label": "Partly"}, {"value": 3, "label": "Yes"}]}]},
+        "ladder": {"levels": [
+            {"number": 0, "name": "On your own", "supports": []},
+            {"number": 1, "name": "Checklist", "supports": [checklist]},
+            {"number": 2, "name": "Prompts and checklist", "supports": [prompts, checklist]},
+            {"number": 3, "name": "Full support", "supports": [
+                {"kind": "modelVideo", "reference": "https://example.org/model.mp4"},
+                {"kind": "script", "text": "I understand the price matters <script>alert(1)</script>."}, prompts, checklist]},
+        ]},
+    })
+    assert reply.status_code == 201, reply.text
+    return reply.json()["id"], admin
+
+
+def shoot(driver, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        driver.set_window_size(*size)
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+    driver.set_window_size(*DESKTOP)
+
+
+def sign_in(driver, server, email, password):
+    driver.get(server.url + "/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+
+def check_accessible(driver):
+    """What can be checked from the DOM: every form control has a label, images have text, the
+    page has one h1 and a language, and every focusable element shows a focus outline."""
+    problems = driver.execute_script("""
+        const problems = [];
+        if (!document.documentElement.lang) problems.push('no lang');
+        if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count');
+        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, progress')) {
+            const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`)) || el.closest('label')
+                || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+            if (!labelled) problems.push('unlabelled ' + (el.id || el.name || el.tagName));
+        }
+        for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('img without alt');
+        return problems;
+    """)
+    assert problems == []
+
+
+def test_learner_signs_in_sees_supports_uploads_and_watches_it_play(service, browser):
+    server = service["server"]
+    exercise, _ = course(service)
+    driver = browser
+
+    # Wrong password: a message in words, on the page.
+    sign_in(driver, server, "lea@example.org", "wrong")
+    assert "wrong" in driver.find_element(By.ID, "login-error").text
+    check_accessible(driver)
+    shoot(driver, "login")
+
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    WebDriverWait(driver, 10).until(ready.url_contains("/learn"))
+    # The display name is shown as text, not markup.
+    assert driver.find_element(By.CLASS_NAME, "who").text == "Lea <b>Learner</b>"
+    card = driver.find_element(By.CSS_SELECTOR, ".cards .card")
+    assert "Full support" in card.text
+    check_accessible(driver)
+    shoot(driver, "learner-home")
+
+    card.find_element(By.TAG_NAME, "a").click()
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "upload")))
+    kinds = [el.get_attribute("data-kind") for el in driver.find_elements(By.CSS_SELECTOR, ".support")]
+    assert kinds == ["modelVideo", "script", "prompts", "checklist"]
+    script = driver.find_element(By.CSS_SELECTOR, ".script")
+    assert script.text == "I understand the price matters <script>alert(1)</script>."
+    assert driver.find_elements(By.CSS_SELECTOR, ".script script") == []
+    check_accessible(driver)
+    shoot(driver, "exercise")
+
+    driver.find_element(By.ID, "file").send_keys(str(FIXTURES / "h264_aac.mp4"))
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    WebDriverWait(driver, 30).until(ready.url_contains("/learn/submissions/"))
+    WebDriverWait(driver, 120).until(lambda d: d.find_element(By.ID, "player").is_displayed())
+    assert driver.find_element(By.ID, "status").text == "waiting for feedback"
+    # The rendition plays in the browser.
+    driver.execute_script("const v = document.getElementById('player'); v.muted = true; v.play();")
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.getElementById('player').currentTime > 0.5"))
+    check_accessible(driver)
+    shoot(driver, "attempt")
+
+    # Signing out ends the session.
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+    WebDriverWait(driver, 10).until(ready.url_contains("/login"))
+    driver.get(server.url + "/learn")
+    assert driver.current_url.endswith("/login")
+
+
+def test_pages_carry_a_content_security_policy_and_forms_need_their_token(service):
+    server = service["server"]
+    course(service)
+    page = requests.get(server.url + "/login")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert "<script>" not in page.text and " on" not in page.text.replace(" one", "")  # no inline script or handlers
+    # A sign-in form posted without the cookie's token is refused, even with the right password.
+    refused = requests.post(server.url + "/login", data={"email": "lea@example.org", "password": PASSWORD, "_csrf": "forged"},
+                            allow_redirects=False)
+    assert refused.status_code == 403 and "steiger_session" not in refused.headers.get("Set-Cookie", "")
+    session = requests.Session()
+    form = session.get(server.url + "/login")
+    token = form.text.split('name="_csrf" value="')[1].split('"')[0]
+    signed = session.post(server.url + "/login", data={"email": "lea@example.org", "password": PASSWORD, "_csrf": token},
+                          allow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["Location"] == "/learn"
+    # With the session cookie, API changes need the CSRF header as well.
+    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x"})
+    assert api.status_code == 403
+    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x"}, headers={"X-CSRF-Token": session.cookies["steiger_csrf"]})
+    assert api.status_code == 201
+    # Logging out needs the page's token.
+    assert session.post(server.url + "/logout", data={"_csrf": "forged"}, allow_redirects=False).status_code == 403
+    # Static files are cached and validated.
+    css = requests.get(server.url + "/static/steiger.css")
+    assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+    assert requests.get(server.url + "/static/steiger.css", headers={"If-None-Match": css.headers["ETag"]}).status_code == 304
+    assert requests.get(server.url + "/static/nothing.js").status_code == 404
+    # No page ships more than 100 KB of script.
+    total = sum(len(requests.get(f"{server.url}/static/{name}").content) for name in ("upload.js", "submission.js"))
+    assert total < 100_000
