@@ -96,7 +96,10 @@ def test_first_start_makes_an_admin_then_restart_keeps_everything(service):
         reply = session.post(server.url + "/api/v1/auth/login", json={"email": email, "password": password})
         assert reply.status_code == 200, reply.text
         assert "HttpOnly" in reply.headers["Set-Cookie"] and "SameSite=Lax" in reply.headers["Set-Cookie"]
-        assert session.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}).status_code == 201
+        # A change with the session cookie needs the CSRF token from its companion cookie.
+        assert session.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}).status_code == 403
+        csrf = {"X-CSRF-Token": session.cookies["steiger_csrf"]}
+        assert session.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}, headers=csrf).status_code == 201
         assert requests.get(server.url + "/readyz").json() == {"status": "ready"}
     finally:
         assert server.stop() == 0  # SIGTERM: a graceful stop
