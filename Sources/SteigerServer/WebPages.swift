@@ -35,6 +35,7 @@ struct WebPages: Sendable {
         router.get("/learn/submissions/:submissionId") { request, context in
             await page("/learn/submissions/{submissionId}", request, context) { try await submissionPage(request, context) }
         }
+        registerReview(on: router)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 
@@ -130,11 +131,14 @@ struct WebPages: Sendable {
               let exercise = try await api.store.exercise(submission.exerciseID) else {
             throw Problem.notFound("attempt")
         }
-        let texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
-            .merging(["failed": resources.text("statusFailed")]) { _, new in new }
+        var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
+        for key in ["trainerReview", "peerReview", "selfReview"] { texts[key] = resources.text(key) }
+        struct Criterion: Encodable { var key: String, title: String }
+        let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
         return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
             "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description, "exerciseTitle": exercise.title,
             "statusText": statusText(submission.status), "statusTexts": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
+            "criteriaJSON": String(decoding: try JSONEncoder().encode(criteria), as: UTF8.self),
         ])
     }
 
@@ -142,7 +146,7 @@ struct WebPages: Sendable {
 
     /// Runs a page handler: problems become a plain error page, every answer gets the security
     /// headers and its route label.
-    private func page(_ route: String, _ request: Request, _ context: AppContext, _ body: () async throws -> Response) async -> Response {
+    func page(_ route: String, _ request: Request, _ context: AppContext, _ body: () async throws -> Response) async -> Response {
         var response: Response
         do {
             response = try await body()
@@ -169,13 +173,13 @@ struct WebPages: Sendable {
     }
 
     /// The signed-in person and their session secret, or nil.
-    private func signedIn(_ request: Request) async throws -> (Actor, String)? {
+    func signedIn(_ request: Request) async throws -> (Actor, String)? {
         guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty,
               let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled else { return nil }
         return (try await api.store.actor(for: user), secret)
     }
 
-    private func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
+    func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
                       status: HTTPResponse.Status = .ok) throws -> Response {
         var context = values
         context["title"] = title
@@ -193,7 +197,7 @@ struct WebPages: Sendable {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private func redirect(_ location: String) -> Response {
+    func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
 
@@ -220,7 +224,7 @@ struct WebPages: Sendable {
     }
 
     /// A form body (`application/x-www-form-urlencoded`, at most 64 KiB) as fields.
-    private static func form(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
+    static func form(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: 64 * 1024)

@@ -191,3 +191,94 @@ def test_pages_carry_a_content_security_policy_and_forms_need_their_token(servic
     # No page ships more than 100 KB of script.
     total = sum(len(requests.get(f"{server.url}/static/{name}").content) for name in ("upload.js", "submission.js"))
     assert total < 100_000
+
+
+def add_trainer(service, exercise_admin_token):
+    server = service["server"]
+    auth = {"Authorization": f"Bearer {exercise_admin_token}"}
+    made = admin_run(service, "create-user", "--email", "tom@example.org", "--name", "Tom Trainer", "--role", "trainer",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    users = requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"]
+    trainer = next(u["id"] for u in users if u["email"] == "tom@example.org")
+    cohort = requests.get(server.url + "/api/v1/cohorts", headers=auth).json()["items"][0]["id"]
+    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{trainer}", json={"part": "trainer"}, headers=auth).status_code == 200
+
+
+def upload_ready(service, exercise, fixture):
+    """Learner Lea sends `fixture` through the API; returns the submission id once it is ready."""
+    server = service["server"]
+    token = admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename={fixture}", headers=auth,
+                         data=(FIXTURES / fixture).read_bytes())
+    assert made.status_code == 201, made.text
+    submission = made.json()["id"]
+    wait = WebDriverWait(None, 120, poll_frequency=0.5)
+    wait.until(lambda _: requests.get(f"{server.url}/api/v1/submissions/{submission}", headers=auth).json()["status"] == "ready")
+    return submission, auth
+
+
+def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(service, browser):
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    submission, learner_auth = upload_ready(service, exercise, "sparse_keyframes.mp4")
+    driver = browser
+
+    sign_in(driver, server, "tom@example.org", PASSWORD)
+    driver.get(server.url + "/train")
+    rows = driver.find_elements(By.CSS_SELECTOR, ".queue tbody tr")
+    assert len(rows) == 1 and "Lea <b>Learner</b>" in rows[0].text and "open" in rows[0].text
+    check_accessible(driver)
+    shoot(driver, "queue")
+    driver.find_element(By.ID, "claim-next").click()
+    WebDriverWait(driver, 10).until(ready.url_contains("/review/"))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
+
+    body = driver.find_element(By.TAG_NAME, "body")
+    # A point comment at 0:05: seek, press c, type, press Enter on the button.
+    driver.execute_script("document.getElementById('player').currentTime = 5;")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 5) < 0.05"))
+    body.send_keys("c")
+    assert driver.switch_to.active_element.get_attribute("id") == "comment-text"
+    driver.switch_to.active_element.send_keys("Good eye contact here <script>alert(1)</script>")
+    driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 1)
+    # A span from 0:01 to 0:03 with [ and ].
+    driver.execute_script("document.getElementById('player').currentTime = 1;")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 1) < 0.05"))
+    body.send_keys("[")
+    driver.execute_script("document.getElementById('player').currentTime = 3;")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 3) < 0.05"))
+    body.send_keys("]")
+    driver.switch_to.active_element.send_keys("Ask before you answer")
+    driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 2)
+    times = [el.text for el in driver.find_elements(By.CSS_SELECTOR, "#annotations .seek")]
+    assert times == ["0:01–0:03", "0:05"]
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#timeline .marker")) == 2
+    # The rubric: choose, see the weighted total, submit.
+    driver.find_element(By.CSS_SELECTOR, "input[name=empathy][value='3']").click()
+    assert driver.find_element(By.ID, "total").text == "1.00"
+    check_accessible(driver)
+    shoot(driver, "review")
+    driver.find_element(By.ID, "submit-review").click()
+    WebDriverWait(driver, 10).until(lambda d: "submitted" in d.find_element(By.ID, "review-status").text)
+
+    # The learner sees the comments, in time order, and a click seeks the video to 0:05.
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    driver.get(f"{server.url}/learn/submissions/{submission}")
+    WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 2)
+    items = driver.find_elements(By.CSS_SELECTOR, "#annotations li")
+    assert "<script>alert(1)</script>" in items[1].text and driver.find_elements(By.CSS_SELECTOR, "#annotations script") == []
+    assert "1.00" in driver.find_element(By.ID, "reviews").text
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
+    items[1].find_element(By.CSS_SELECTOR, ".seek").click()
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 5) < 0.05"))
+    # While the span plays, its comment is highlighted.
+    driver.execute_script("document.getElementById('player').currentTime = 2;")
+    WebDriverWait(driver, 10).until(lambda d: "active" in d.find_elements(By.CSS_SELECTOR, "#annotations li")[0].get_attribute("class"))
+    check_accessible(driver)
+    shoot(driver, "feedback")

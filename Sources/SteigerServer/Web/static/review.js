@@ -1,0 +1,223 @@
+// The review page: the player with storyboard previews over the timeline, comments at the current
+// moment or over a marked span (keyboard first), the rubric with its weighted total, submit.
+(() => {
+  'use strict';
+  const root = document.getElementById('review');
+  if (!root) return;
+  const $ = (id) => document.getElementById(id);
+  const { task, submission, csrf } = root.dataset;
+  const text = JSON.parse(root.dataset.text);
+  const criteria = JSON.parse(root.dataset.criteria);
+  const player = $('player');
+  const timeline = $('timeline');
+  const preview = $('preview');
+  const rangeState = $('range-state');
+  const commentForm = $('comment');
+  const commentText = $('comment-text');
+  const commentTime = $('comment-time');
+  const commentTag = $('comment-tag');
+  const commentError = $('comment-error');
+  const list = $('annotations');
+  const rubric = $('rubric');
+  const total = $('total');
+  const reviewStatus = $('review-status');
+  const reviewError = $('review-error');
+  let pendingAt = null;
+  let range = null;
+  let cues = [];
+
+  const clock = (ms) => {
+    const seconds = Math.floor(ms / 1000);
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  };
+  const nowMs = () => Math.round(player.currentTime * 1000);
+
+  async function send(method, url, body) {
+    return fetch(url, {
+      method, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+      headers: Object.assign({ 'X-CSRF-Token': csrf }, body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    });
+  }
+  async function reason(response) {
+    try {
+      const problem = await response.json();
+      const fields = (problem.errors || []).map((error) => `${error.field}: ${error.message}`);
+      return fields.length ? fields.join('; ') : (problem.detail || text.failed);
+    } catch (_) { return text.failed; }
+  }
+
+  // The recording and its storyboard.
+  async function loadMedia() {
+    const response = await fetch(`/api/v1/submissions/${submission}/media`, { credentials: 'same-origin' });
+    if (!response.ok) return;
+    const media = await response.json();
+    if (media.poster) player.poster = media.poster;
+    if (media.rendition) player.src = media.rendition;
+    if (media.storyboard) loadStoryboard(media.storyboard);
+  }
+  function seconds(stamp) {
+    const [h, m, s] = stamp.split(':');
+    return Number(h) * 3600 + Number(m) * 60 + Number(s);
+  }
+  async function loadStoryboard(url) {
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (!response.ok) return;
+    const base = new URL(url, window.location.href);
+    for (const block of (await response.text()).split(/\n\n+/)) {
+      const lines = block.trim().split('\n');
+      const arrow = lines.findIndex((line) => line.includes('-->'));
+      if (arrow < 0 || !lines[arrow + 1]) continue;
+      const [start, end] = lines[arrow].split('-->').map((part) => seconds(part.trim()));
+      const [image, fragment] = lines[arrow + 1].split('#xywh=');
+      const [x, y, w, h] = (fragment || '0,0,160,90').split(',').map(Number);
+      cues.push({ start, end, image: new URL(image, base).href, x, y, w, h });
+    }
+  }
+  timeline.addEventListener('mousemove', (event) => {
+    if (!player.duration || !cues.length) return;
+    const box = timeline.getBoundingClientRect();
+    const at = ((event.clientX - box.left) / box.width) * player.duration;
+    const cue = cues.find((c) => at >= c.start && at < c.end) || cues[cues.length - 1];
+    preview.hidden = false;
+    preview.style.width = `${cue.w}px`;
+    preview.style.height = `${cue.h}px`;
+    preview.style.backgroundImage = `url("${cue.image}")`;
+    preview.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    preview.style.left = `${Math.min(Math.max(event.clientX - box.left - cue.w / 2, 0), box.width - cue.w)}px`;
+    preview.dataset.time = clock(at * 1000);
+  });
+  timeline.addEventListener('mouseleave', () => { preview.hidden = true; });
+  timeline.addEventListener('click', (event) => {
+    if (!player.duration) return;
+    const box = timeline.getBoundingClientRect();
+    player.currentTime = ((event.clientX - box.left) / box.width) * player.duration;
+  });
+
+  // Comments.
+  async function loadAnnotations() {
+    const response = await fetch(`/api/v1/submissions/${submission}/annotations`, { credentials: 'same-origin' });
+    if (!response.ok) return;
+    const items = (await response.json()).items.filter((item) => !item.deleted && !item.parentId);
+    items.sort((a, b) => (a.at ?? a.from) - (b.at ?? b.from));
+    list.replaceChildren(...items.map((item) => {
+      const li = document.createElement('li');
+      const seek = document.createElement('button');
+      seek.type = 'button';
+      seek.className = 'seek';
+      seek.textContent = item.at !== null ? clock(item.at) : `${clock(item.from)}–${clock(item.to)}`;
+      seek.addEventListener('click', () => { player.currentTime = (item.at ?? item.from) / 1000; });
+      const body = document.createElement('span');
+      body.className = 'text';
+      body.textContent = ` ${item.tag ? `[${item.tag}] ` : ''}${item.text} — ${item.author}`;
+      li.append(seek, body);
+      return li;
+    }));
+    drawMarkers(items);
+  }
+  function drawMarkers(items) {
+    for (const old of timeline.querySelectorAll('.marker')) old.remove();
+    if (!player.duration) return;
+    for (const item of items) {
+      const mark = document.createElement('span');
+      mark.className = item.at !== null ? 'marker' : 'marker span';
+      const from = (item.at ?? item.from) / 1000;
+      mark.style.left = `${(from / player.duration) * 100}%`;
+      if (item.at === null) mark.style.width = `${((item.to - item.from) / 1000 / player.duration) * 100}%`;
+      timeline.append(mark);
+    }
+  }
+  player.addEventListener('loadedmetadata', loadAnnotations);
+  player.addEventListener('timeupdate', () => { if (pendingAt === null) commentTime.textContent = clock(nowMs()); });
+
+  function startComment() {
+    player.pause();
+    pendingAt = nowMs();
+    commentTime.textContent = range && range.to !== undefined ? `${clock(range.from)}–${clock(range.to)}` : clock(pendingAt);
+    commentText.focus();
+  }
+  commentForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    commentError.hidden = true;
+    const body = { text: commentText.value, tag: commentTag.value };
+    if (range && range.to !== undefined) { body.from = range.from; body.to = range.to; } else { body.at = pendingAt ?? nowMs(); }
+    const response = await send('POST', `/api/v1/submissions/${submission}/annotations`, body);
+    if (response.status !== 201) {
+      commentError.textContent = await reason(response);
+      commentError.hidden = false;
+      return;
+    }
+    commentText.value = '';
+    pendingAt = null;
+    range = null;
+    rangeState.textContent = '';
+    await loadAnnotations();
+    player.focus();
+  });
+
+  document.addEventListener('keydown', (event) => {
+    const typing = ['TEXTAREA', 'INPUT', 'SELECT'].includes(event.target.tagName);
+    if (event.key === 'Escape') {
+      range = null;
+      pendingAt = null;
+      rangeState.textContent = '';
+      if (typing) event.target.blur();
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    switch (event.key) {
+      case 'k': if (player.paused) player.play(); else player.pause(); break;
+      case 'c': startComment(); break;
+      case 'j': player.currentTime = Math.max(0, player.currentTime - 5); break;
+      case 'l': player.currentTime = Math.min(player.duration || 0, player.currentTime + 5); break;
+      case '[':
+        range = { from: nowMs() };
+        rangeState.textContent = text.rangeStarted.replace('{time}', clock(range.from));
+        break;
+      case ']':
+        if (!range || nowMs() <= range.from) { rangeState.textContent = text.rangeNeedsStart; break; }
+        range.to = nowMs();
+        rangeState.textContent = text.rangeMarked.replace('{from}', clock(range.from)).replace('{to}', clock(range.to));
+        startComment();
+        break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  // The rubric: the weighted total as the server computes it.
+  function scores() {
+    const values = {};
+    for (const criterion of criteria) {
+      const chosen = rubric.querySelector(`input[name="${CSS.escape(criterion.key)}"]:checked`);
+      if (chosen) values[criterion.key] = Number(chosen.value);
+    }
+    return values;
+  }
+  rubric.addEventListener('change', () => {
+    const values = scores();
+    let weighted = 0;
+    let weights = 0;
+    for (const criterion of criteria) {
+      if (!(criterion.key in values)) { total.textContent = '—'; return; }
+      const span = criterion.max - criterion.min;
+      weighted += (span > 0 ? (values[criterion.key] - criterion.min) / span : 0) * criterion.weight;
+      weights += criterion.weight;
+    }
+    total.textContent = (weights ? weighted / weights : 0).toFixed(2);
+  });
+  rubric.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    reviewError.hidden = true;
+    const response = await send('POST', `/api/v1/review-tasks/${task}/review`, { scores: scores(), comment: $('overall').value });
+    if (response.status !== 201) {
+      reviewError.textContent = await reason(response);
+      reviewError.hidden = false;
+      return;
+    }
+    const review = await response.json();
+    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', review.total.toFixed(2));
+    for (const control of rubric.elements) control.disabled = true;
+  });
+
+  loadMedia();
+})();

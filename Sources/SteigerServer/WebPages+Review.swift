@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+/// The trainer's queue and the review page (shared with peers and self reviews).
+extension WebPages {
+    func registerReview(on router: Router<AppContext>) {
+        router.get("/train") { request, context in await page("/train", request, context) { try await queuePage(request, context, message: nil) } }
+        router.post("/train/claim") { request, context in await page("/train/claim", request, context) { try await claim(request, context) } }
+        router.get("/review/:taskId") { request, context in
+            await page("/review/{taskId}", request, context) { try await reviewPage(request, context) }
+        }
+    }
+
+    private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+        guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
+        let now = api.configuration.now()
+        var names: [UserID: String] = [:]
+        func name(_ id: UserID) async throws -> String {
+            if let known = names[id] { return known }
+            let found = try await api.store.user(id)?.displayName ?? "?"
+            names[id] = found
+            return found
+        }
+        var queue: [[String: Any]] = [], mine: [[String: Any]] = []
+        for task in try await api.store.reviewQueue(cohorts: trained) {
+            guard let submission = try await api.store.submission(task.submissionID),
+                  let exercise = try await api.store.exercise(submission.exerciseID) else { continue }
+            let learner = try await name(submission.learnerID)
+            var state = resources.text("open")
+            if task.status == .claimed, let holder = task.assignee, let until = task.leaseExpires {
+                state = resources.text("heldBy").replacingOccurrences(of: "{name}", with: try await name(holder))
+                    .replacingOccurrences(of: "{time}", with: Self.time(until))
+                if holder == actor.user.id {
+                    mine.append(["id": task.id.description, "exercise": exercise.title, "learner": learner, "until": Self.time(until)])
+                }
+            }
+            queue.append(["exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
+                          "due": task.dueAt.map(Self.dateTime) ?? resources.text("noDue")])
+        }
+        var values: [String: Any] = ["queue": queue, "mine": mine, "hasMine": !mine.isEmpty]
+        if let message { values["message"] = message }
+        return try html("train", title: resources.text("reviewQueue"), actor: actor, secret: secret, values)
+    }
+
+    private func claim(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+        guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
+        guard let task = try await api.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
+                                                             now: api.configuration.now()) else {
+            return try await queuePage(request, context, message: resources.text("claimedNothing"))
+        }
+        return redirect("/review/\(task.id)")
+    }
+
+    private func reviewPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        guard let id: ReviewTaskID = context.parameters.get("taskId").flatMap(ReviewTaskID.init),
+              let task = try await api.store.reviewTask(id), task.assignee == actor.user.id, task.status != .done,
+              let submission = try await api.store.submission(task.submissionID),
+              let exercise = try await api.store.exercise(submission.exerciseID),
+              let learner = try await api.store.user(submission.learnerID) else {
+            throw Problem.notFound("review")
+        }
+        let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
+            ["key": criterion.key, "title": criterion.title, "weight": Self.number(criterion.weight),
+             "scale": criterion.scale.map { ["key": criterion.key, "value": $0.value, "label": $0.label] }]
+        }
+        struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
+        let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
+        let texts = resources.messages.filter { ["range", "review", "failed"].contains(where: $0.key.hasPrefix) }
+        return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, [
+            "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
+            "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
+            "criteriaJSON": String(decoding: try JSONEncoder().encode(scales), as: UTF8.self),
+            "reviewText": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
+        ])
+    }
+
+    static func time(_ date: Date) -> String { String(dateTime(date).suffix(9)) }
+
+    /// "23 November 2026 14:05 UTC".
+    static func dateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return ScaffoldExplanation.date(date) + String(format: " %02d:%02d UTC", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
