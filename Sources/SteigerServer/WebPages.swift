@@ -102,7 +102,17 @@ struct WebPages: Sendable {
             if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values
         }
-        return try html("learn", title: resources.text("myExercises"), actor: actor, secret: secret, ["exercises": exercises])
+        var tasks: [[String: Any]] = []
+        for task in try await api.store.assignedReviewTasks(of: actor.user.id) where task.kind != .trainer {
+            guard let submission = try await api.store.submission(task.submissionID), let exercise = try await api.store.exercise(submission.exerciseID),
+                  let learner = try await api.store.user(submission.learnerID) else { continue }
+            var values: [String: Any] = ["id": task.id.description, "exercise": exercise.title,
+                                         "learner": task.kind == .selfReview ? resources.text("selfReview") : learner.displayName]
+            if let due = task.dueAt { values["due"] = Self.dateTime(due) }
+            tasks.append(values)
+        }
+        return try html("learn", title: resources.text("myExercises"), actor: actor, secret: secret,
+                        ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty])
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {

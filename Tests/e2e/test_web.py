@@ -1,8 +1,8 @@
 """The web app in a real browser: Debian's chromium, headless, driven by Selenium through
 chromium-driver, against a real `steiger serve` with worker processes. Screenshots of the pages
 at phone and desktop width go to `.build/screenshots/` (git-ignored)."""
+import hashlib
 import os
-import pathlib
 
 import pytest
 import requests
@@ -282,3 +282,86 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     WebDriverWait(driver, 10).until(lambda d: "active" in d.find_elements(By.CSS_SELECTOR, "#annotations li")[0].get_attribute("class"))
     check_accessible(driver)
     shoot(driver, "feedback")
+
+
+def review_by_api(service, score):
+    """Trainer Tom claims the next attempt and scores it through the API."""
+    server = service["server"]
+    token = admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    task = requests.post(server.url + "/api/v1/review-queue/claim", headers=auth)
+    assert task.status_code == 200, task.text
+    made = requests.post(f"{server.url}/api/v1/review-tasks/{task.json()['id']}/review", headers=auth, json={"scores": {"empathy": score}})
+    assert made.status_code == 201, made.text
+
+
+def test_after_two_good_attempts_the_next_attempt_shows_fewer_supports(service, browser):
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    driver = browser
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    for _ in range(2):
+        upload_ready(service, exercise, "h264_aac.mp4")
+        review_by_api(service, 3)
+    driver.get(server.url + "/learn")
+    card = driver.find_element(By.CSS_SELECTOR, ".cards .card")
+    assert "Prompts and checklist" in card.text and "Model video and script withdrawn on" in card.text
+    card.find_element(By.TAG_NAME, "a").click()
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "upload")))
+    kinds = [el.get_attribute("data-kind") for el in driver.find_elements(By.CSS_SELECTOR, ".support")]
+    assert kinds == ["prompts", "checklist"]
+    assert driver.find_elements(By.CSS_SELECTOR, ".script") == []
+    history = driver.find_element(By.CSS_SELECTOR, "ul.history").text
+    assert "after two attempts scoring 1.00 and 1.00" in history
+
+
+def test_an_upload_interrupted_by_a_reload_resumes_where_it_stopped(service, browser):
+    server = service["server"]
+    exercise, _ = course(service)
+    driver = browser
+    data = os.urandom(24 * 1024 * 1024)
+    path = service["tmp"] / "long-take.mp4"
+    path.write_bytes(data)
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    driver.get(f"{server.url}/learn/exercises/{exercise}")
+    # A slow connection: 4 MB/s up.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": 50_000_000,
+                                                                 "uploadThroughput": 4_000_000})
+    driver.find_element(By.ID, "file").send_keys(str(path))
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    WebDriverWait(driver, 60).until(lambda d: int(d.find_element(By.ID, "upload-progress").get_attribute("value") or 0) >= 30)
+    driver.refresh()
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "upload")))
+    assert "interrupted" in driver.find_element(By.ID, "upload-status").text
+    driver.find_element(By.ID, "file").send_keys(str(path))
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "Resuming the upload at" in d.find_element(By.ID, "upload-status").text)
+    resumed = driver.find_element(By.ID, "upload-status").text
+    assert int(resumed.split("at ")[1].split("%")[0]) >= 30
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    WebDriverWait(driver, 60).until(ready.url_contains("/learn/submissions/"))
+    submission = driver.current_url.rsplit("/", 1)[1]
+    token = admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()
+    media = requests.get(f"{server.url}/api/v1/submissions/{submission}/media", headers={"Authorization": f"Bearer {token}"}).json()
+    assert media["sha256"] == hashlib.sha256(data).hexdigest() and media["size"] == len(data)
+    # Random bytes are no video: the page says why, in words.
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "failure").is_displayed())
+    assert driver.find_element(By.ID, "failure").text
+
+
+def test_a_learner_records_an_attempt_with_the_camera(service, browser):
+    server = service["server"]
+    exercise, _ = course(service)
+    driver = browser
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    driver.get(f"{server.url}/learn/exercises/{exercise}")
+    driver.find_element(By.ID, "record-start").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-stop").is_displayed())
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-time").text >= "0:03")
+    driver.find_element(By.ID, "record-stop").click()
+    WebDriverWait(driver, 30).until(ready.url_contains("/learn/submissions/"))
+    WebDriverWait(driver, 120).until(lambda d: d.find_element(By.ID, "player").is_displayed())
+    duration = driver.execute_script("return document.getElementById('player').duration")
+    assert duration and duration >= 2

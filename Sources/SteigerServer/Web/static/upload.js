@@ -97,8 +97,8 @@
     }
   }
 
-  async function run() {
-    const file = input.files[0];
+  async function run(chosen) {
+    const file = chosen instanceof File ? chosen : input.files[0];
     if (!file || busy) return;
     busy = true;
     error.hidden = true;
@@ -116,7 +116,59 @@
   }
 
   form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
-  retry.addEventListener('click', run);
+  let lastRecording = null;
+  retry.addEventListener('click', () => run(lastRecording || undefined));
+
+  // Recording in the browser: camera and microphone through MediaRecorder, then the same upload.
+  const start = document.getElementById('record-start');
+  const stop = document.getElementById('record-stop');
+  const preview = document.getElementById('record-preview');
+  const elapsed = document.getElementById('record-time');
+  if (!navigator.mediaDevices || !window.MediaRecorder) {
+    start.hidden = true;
+  } else {
+    let recorder = null;
+    let timer = null;
+    start.addEventListener('click', async () => {
+      error.hidden = true;
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      } catch (err) {
+        fail(text.uploadNoCamera);
+        return;
+      }
+      const chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener('dataavailable', (event) => { if (event.data.size) chunks.push(event.data); });
+      recorder.addEventListener('stop', () => {
+        clearInterval(timer);
+        for (const track of stream.getTracks()) track.stop();
+        preview.hidden = true;
+        preview.srcObject = null;
+        start.hidden = false;
+        stop.hidden = true;
+        const type = recorder.mimeType || 'video/webm';
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        lastRecording = new File(chunks, `recording-${stamp}.webm`, { type, lastModified: Date.now() });
+        run(lastRecording);
+      });
+      preview.srcObject = stream;
+      preview.hidden = false;
+      preview.play();
+      recorder.start(1000);
+      const began = Date.now();
+      elapsed.textContent = '0:00';
+      timer = setInterval(() => {
+        const seconds = Math.floor((Date.now() - began) / 1000);
+        elapsed.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+      }, 500);
+      start.hidden = true;
+      stop.hidden = false;
+      stop.focus();
+    });
+    stop.addEventListener('click', () => { if (recorder && recorder.state !== 'inactive') recorder.stop(); });
+  }
   const pending = Object.keys(localStorage).some((key) => key.startsWith(prefix));
   if (pending) say(text.uploadInterrupted);
 })();
