@@ -32,20 +32,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "One row per learner.", schema: ref("ScaffoldMatrix"))],
                       handler: { request, context in
                           let exercise = try await self.reachableExercise(context, .view)
-                          let actor = try context.requireActor()
-                          try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require("scaffolding")
-                          var cohorts = actor.user.has(.admin) ? exercise.cohorts : exercise.cohorts.filter(actor.trains)
-                          if let cohort: CohortID = try request.queryID("cohort") { cohorts = cohorts.filter { $0 == cohort } }
-                          let rows = try await self.store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
-                          let transitions = rows.compactMap { $0.standing?.lastTransition }
-                          let names = try await self.scaffoldNames(for: [], transitions: transitions, known: [exercise], actor: actor, ownTrack: false)
-                          return try .json(ScaffoldMatrixView(
-                              exerciseId: exercise.id.description,
-                              levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
-                              rows: rows.map { row in
-                                  .init(learner: PersonView(id: row.learnerID.description, displayName: row.displayName), attempts: row.attempts,
-                                        standing: StandingView(row.standing, ladder: exercise.ladder, names: names))
-                              }))
+                          return try .json(try await self.matrix(of: exercise, cohort: try request.queryID("cohort"), for: try context.requireActor()))
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "getScaffoldingTrack", tag: "scaffolding",
                       summary: "One learner's scaffolding on an exercise's skill: current level and supports, every change with its rule and evidence, "
@@ -115,18 +102,40 @@ extension SteigerAPI {
     /// never their data).
     private func reachableTrack(_ context: AppContext, _ action: Action) async throws -> (Exercise, User) {
         let exercise = try await reachableExercise(context, .view)
-        let actor = try context.requireActor()
         let id: UserID = try context.id("learnerId", of: "learner")
+        return (exercise, try await reachableLearner(id, on: exercise, for: try context.requireActor(), action))
+    }
+
+    /// The learner `id` of `exercise`, if `actor` may do `action` to their scaffolding.
+    func reachableLearner(_ id: UserID, on exercise: Exercise, for actor: Actor, _ action: Action) async throws -> User {
         guard let learner = try await store.user(id) else { throw Problem.notFound("learner") }
         let memberships = try await store.memberships(of: learner.id)
         try AccessPolicy.decide(actor, action, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)).require("learner")
         guard memberships.contains(where: { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }) else {
             throw Problem.notFound("learner")
         }
-        return (exercise, learner)
+        return learner
     }
 
-    private func track(of learner: User, on exercise: Exercise, for actor: Actor) async throws -> ScaffoldTrackView {
+    /// The learners of `exercise` in `actor`'s reach (optionally one cohort's) × their level.
+    /// - Throws: 403 for a learner of the exercise, 404 for anyone else without it.
+    func matrix(of exercise: Exercise, cohort: CohortID?, for actor: Actor) async throws -> ScaffoldMatrixView {
+        try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require("scaffolding")
+        var cohorts = actor.user.has(.admin) ? exercise.cohorts : exercise.cohorts.filter(actor.trains)
+        if let cohort { cohorts = cohorts.filter { $0 == cohort } }
+        let rows = try await store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
+        let names = try await scaffoldNames(for: [], transitions: rows.compactMap { $0.standing?.lastTransition }, known: [exercise], actor: actor,
+                                            ownTrack: false)
+        return ScaffoldMatrixView(
+            exerciseId: exercise.id.description,
+            levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
+            rows: rows.map { row in
+                .init(learner: PersonView(id: row.learnerID.description, displayName: row.displayName), attempts: row.attempts,
+                      standing: StandingView(row.standing, ladder: exercise.ladder, names: names))
+            })
+    }
+
+    func track(of learner: User, on exercise: Exercise, for actor: Actor) async throws -> ScaffoldTrackView {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: learner.id, skill: exercise.skillKey))
         let names = try await scaffoldNames(for: history.steps.map(\.event.exerciseID), transitions: history.transitions, known: [exercise],
                                             actor: actor, ownTrack: learner.id == actor.user.id)

@@ -42,7 +42,8 @@ extension WebPages {
             queue.append(["exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
                           "due": task.dueAt.map(Self.dateTime) ?? resources.text("noDue")])
         }
-        var values: [String: Any] = ["queue": queue, "mine": mine, "hasMine": !mine.isEmpty]
+        let exercises = try await trainedExercises(actor)
+        var values: [String: Any] = ["queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty]
         if let message { values["message"] = message }
         return try html("train", title: resources.text("reviewQueue"), actor: actor, secret: secret, values)
     }

@@ -36,6 +36,8 @@ struct WebPages: Sendable {
             await page("/learn/submissions/{submissionId}", request, context) { try await submissionPage(request, context) }
         }
         registerReview(on: router)
+        registerScaffolding(on: router)
+        registerAdmin(on: router)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 

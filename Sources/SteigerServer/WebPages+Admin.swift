@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+/// The administrator's pages: people, cohorts and memberships, exercises with their rubric,
+/// ladder and fading policy. The forms call the API (through `admin.js`), so every rule and
+/// every field-by-field error is the API's own.
+extension WebPages {
+    func registerAdmin(on router: Router<AppContext>) {
+        router.get("/admin") { request, context in await page("/admin", request, context) { try await adminPage(request) } }
+        router.get("/admin/exercises/new") { request, context in
+            await page("/admin/exercises/new", request, context) { try await exerciseForm(request, context, new: true) }
+        }
+        router.get("/admin/exercises/:exerciseId") { request, context in
+            await page("/admin/exercises/{exerciseId}", request, context) { try await exerciseForm(request, context, new: false) }
+        }
+    }
+
+    private func admin(_ request: Request) async throws -> (Actor, String)? {
+        guard let (actor, secret) = try await signedIn(request) else { return nil }
+        guard actor.user.has(.admin) else { throw Problem(.forbidden, resources.text("adminsOnly")) }
+        return (actor, secret)
+    }
+
+    private var adminText: String {
+        String(decoding: (try? JSONEncoder().encode(["failed": resources.text("failed"), "notJSON": resources.text("notJSON")])) ?? Data(), as: UTF8.self)
+    }
+
+    private func adminPage(_ request: Request) async throws -> Response {
+        guard let (actor, secret) = try await admin(request) else { return redirect("/login") }
+        let users = try await api.store.users(scope: .everything, page: PageRequest(limit: 200)).items
+        let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
+        let exercises = try await api.store.exercises(scope: .everything, page: PageRequest(limit: 200)).items
+        return try html("admin", title: resources.text("administration"), actor: actor, secret: secret, [
+            "users": users.map { ["id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
+                                  "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", ")] },
+            "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name] },
+            "exercises": exercises.map { ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion] },
+            "adminText": adminText,
+        ])
+    }
+
+    private func exerciseForm(_ request: Request, _ context: AppContext, new: Bool) async throws -> Response {
+        guard let (actor, secret) = try await admin(request) else { return redirect("/login") }
+        let exercise: Exercise
+        if new {
+            let rubric = try Rubric(criteria: [
+                .init(key: "empathy", title: "Shows empathy", weight: 2, scale: [.init(value: 1, label: "Not yet"), .init(value: 2, label: "Partly"),
+                                                                                .init(value: 3, label: "Fully")]),
+            ])
+            let ladder = try ScaffoldLadder.standard(modelVideo: "https://…/model.mp4", script: "…", prompts: ["…"], checklist: ["…"])
+            exercise = try Exercise(title: "…", instructions: "…", skillKey: "skill", rubric: rubric, ladder: ladder)
+        } else {
+            guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
+                  let found = try await api.store.exercise(id) else { throw Problem.notFound("exercise") }
+            exercise = found
+        }
+        let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let policy = exercise.policy
+        return try html("exercise-edit", title: resources.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret, [
+            "heading": new ? resources.text("newExercise") : exercise.title,
+            "api": new ? "POST /api/v1/exercises" : "PATCH /api/v1/exercises/\(exercise.id)",
+            "title": new ? "" : exercise.title, "instructions": new ? "" : exercise.instructions, "skillKey": new ? "" : exercise.skillKey,
+            "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name, "selected": exercise.cohorts.contains($0.id)] },
+            "rubric": String(decoding: try pretty.encode(exercise.rubric), as: UTF8.self),
+            "ladder": String(decoding: try pretty.encode(exercise.ladder), as: UTF8.self),
+            "policy": ["withdrawAfter": policy.withdrawAfter, "masteryThreshold": policy.masteryThreshold, "criterionFloor": policy.criterionFloor,
+                       "reinstateAfter": policy.reinstateAfter, "supportThreshold": policy.supportThreshold,
+                       "delayedCheckDays": policy.delayedCheckDays, "stallAfter": policy.stallAfter,
+                       "peerReviewsMoveLevels": policy.peerReviewsMoveLevels],
+            "adminText": adminText,
+        ])
+    }
+}

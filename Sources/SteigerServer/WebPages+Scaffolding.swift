@@ -1,0 +1,146 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SteigerCore
+import SteigerStore
+
+/// The trainer's scaffolding pages: an exercise's learners × levels, and one learner's timeline
+/// drawn as a chart, with the form to set the level by hand.
+extension WebPages {
+    func registerScaffolding(on router: Router<AppContext>) {
+        router.get("/train/exercises/:exerciseId") { request, context in
+            await page("/train/exercises/{exerciseId}", request, context) { try await matrixPage(request, context) }
+        }
+        router.get("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
+            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { try await timelinePage(request, context, error: nil) }
+        }
+        router.post("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
+            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { try await setLevel(request, context) }
+        }
+    }
+
+    /// The exercises of the cohorts `actor` trains, for the queue page's links.
+    func trainedExercises(_ actor: Actor) async throws -> [[String: Any]] {
+        let page = try await api.store.exercises(scope: AccessPolicy.listScope(for: actor), page: PageRequest(limit: 200))
+        return page.items.filter { actor.user.has(.admin) || $0.cohorts.contains(where: actor.trains) }
+            .map { ["id": $0.id.description, "title": $0.title] }
+    }
+
+    private func exercise(_ context: AppContext, _ actor: Actor) async throws -> Exercise {
+        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init), let exercise = try await api.store.exercise(id) else {
+            throw Problem.notFound("exercise")
+        }
+        try AccessPolicy.decide(actor, .view, .exercise(exercise)).require("exercise")
+        return exercise
+    }
+
+    private func matrixPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let exercise = try await exercise(context, actor)
+        let matrix = try await api.matrix(of: exercise, cohort: nil, for: actor)
+        let rows: [[String: Any]] = matrix.rows.map { row in
+            var values: [String: Any] = [
+                "id": row.learner.id, "name": row.learner.displayName, "attempts": row.attempts, "flagged": row.standing.flagged,
+                "levelName": row.standing.levelName,
+                "cells": matrix.levels.reversed().map { level in ["here": level.level == row.standing.level, "name": level.name] },
+            ]
+            if let sentence = row.standing.lastTransition?.sentence { values["lastChange"] = sentence }
+            return values
+        }
+        return try html("matrix", title: "\(exercise.title) · \(resources.text("scaffolding"))", actor: actor, secret: secret, [
+            "exerciseId": exercise.id.description, "exercise": exercise.title, "rows": rows,
+            "levels": matrix.levels.reversed().map { ["level": $0.level, "name": $0.name] },
+        ])
+    }
+
+    private func timelinePage(_ request: Request, _ context: AppContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let exercise = try await exercise(context, actor)
+        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
+        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
+        let track = try await api.track(of: learner, on: exercise, for: actor)
+        let canSet = AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise,
+                                                                       learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow
+        var values: [String: Any] = [
+            "exerciseId": exercise.id.description, "exercise": exercise.title, "learnerId": learner.id.description, "learner": learner.displayName,
+            "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
+            "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: resources.messages),
+            "steps": track.timeline.map { ["at": Self.dateTime($0.at), "note": $0.note] },
+            "canSet": canSet, "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
+        ]
+        if let error { values["error"] = error }
+        return try html("timeline", title: "\(learner.displayName) · \(exercise.title)", actor: actor, secret: secret, values, status: status)
+    }
+
+    private func setLevel(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        let exercise = try await exercise(context, actor)
+        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
+        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update)
+        do {
+            let override = try ScaffoldOverride(trainerID: actor.user.id, exerciseID: exercise.id, level: Int(form["level"] ?? "") ?? -1,
+                                                top: exercise.ladder.top, reason: form["reason"] ?? "", at: api.configuration.now())
+            _ = try await api.store.recordScaffoldOverride(override, learner: learner.id, skill: exercise.skillKey)
+        } catch let error as ValidationError {
+            let message = error.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+            return try await timelinePage(request, context, error: message, status: .unprocessableContent)
+        }
+        return redirect("/train/exercises/\(exercise.id)/learners/\(learner.id)")
+    }
+}
+
+/// A learner's timeline as an SVG chart: each review's score as a dot (filled when it counted),
+/// the level as a stepped line, the mastery threshold dashed. Drawn on the server; every text is
+/// escaped.
+enum ScaffoldChart {
+    static func svg(_ track: ScaffoldTrackView, ladder: ScaffoldLadder, mastery: Double, labels: [String: String]) -> String {
+        let width = 640.0, height = 240.0, left = 40.0, right = 110.0, top = 16.0, bottom = 28.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let steps = track.timeline
+        let count = max(steps.count, 1)
+        func x(_ index: Int) -> Double { left + (count == 1 ? plotWidth / 2 : plotWidth * Double(index) / Double(count - 1)) }
+        func scoreY(_ score: Double) -> Double { top + (1 - min(max(score, 0), 1)) * plotHeight }
+        func levelY(_ level: Int) -> Double { top + (1 - (ladder.top > 0 ? Double(level) / Double(ladder.top) : 0)) * plotHeight }
+        let title = labels["chartTitle"] ?? "Scores and levels"
+        let summary = (labels["chartSummary"] ?? "{count} events; now at {level}.")
+            .replacingOccurrences(of: "{count}", with: String(steps.count)).replacingOccurrences(of: "{level}", with: track.standing.levelName)
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-labelledby="chart-title chart-desc" class="chart">
+            <title id="chart-title">\(escape(title))</title><desc id="chart-desc">\(escape(summary))</desc>
+            """
+        for tick in [0.0, 0.5, 1.0] {
+            svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(scoreY(tick))\" y2=\"\(scoreY(tick))\" class=\"grid\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(scoreY(tick) + 4)\" text-anchor=\"end\" class=\"axis\">\(format(tick))</text>"
+        }
+        svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(scoreY(mastery))\" y2=\"\(scoreY(mastery))\" class=\"mastery\"/>"
+        for level in ladder.levels {
+            svg += "<text x=\"\(left + plotWidth + 8)\" y=\"\(levelY(level.number) + 4)\" class=\"axis level-name\">\(level.number) \(escape(level.name))</text>"
+        }
+        if !steps.isEmpty {
+            var path = "M \(x(0)) \(levelY(steps[0].levelBefore)) H \(x(0)) V \(levelY(steps[0].levelAfter))"
+            for index in steps.indices.dropFirst() {
+                path += " H \(x(index)) V \(levelY(steps[index].levelAfter))"
+            }
+            svg += "<path d=\"\(path)\" class=\"level\"/>"
+        }
+        for (index, step) in steps.enumerated() {
+            guard let review = step.review else {
+                svg += "<rect x=\"\(x(index) - 4)\" y=\"\(levelY(step.levelAfter) - 4)\" width=\"8\" height=\"8\" class=\"override\"><title>\(escape(step.note))</title></rect>"
+                continue
+            }
+            let counted = ["counted", "transition", "check-passed"].contains(step.outcome)
+            svg += "<circle cx=\"\(x(index))\" cy=\"\(scoreY(review.total))\" r=\"5\" class=\"\(counted ? "score" : "score informs")\"><title>\(escape(step.note))</title></circle>"
+        }
+        return svg + "</svg>"
+    }
+
+    private static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
