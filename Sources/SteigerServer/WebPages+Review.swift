@@ -77,10 +77,11 @@ extension WebPages {
         }
         struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
         let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
-        let texts = resources.messages.filter { ["range", "review", "failed"].contains(where: $0.key.hasPrefix) }
+        let texts = resources.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given"].contains(where: $0.key.hasPrefix) }
         return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, [
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
+            "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(Self.time) ?? "",
             "criteriaJSON": String(decoding: try JSONEncoder().encode(scales), as: UTF8.self),
             "reviewText": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
         ])

@@ -97,7 +97,7 @@ extension WebPages {
 /// escaped.
 enum ScaffoldChart {
     static func svg(_ track: ScaffoldTrackView, ladder: ScaffoldLadder, mastery: Double, labels: [String: String]) -> String {
-        let width = 640.0, height = 240.0, left = 40.0, right = 110.0, top = 16.0, bottom = 28.0
+        let width = 640.0, height = 240.0, left = 40.0, right = 150.0, top = 16.0, bottom = 28.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let steps = track.timeline
         let count = max(steps.count, 1)

@@ -16,7 +16,7 @@ struct WebPages: Sendable {
     static let loginCookie = "steiger_login_csrf"
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (HTTPField.Name("Content-Security-Policy")!, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+            + "media-src 'self' blob: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
         (HTTPField.Name("Referrer-Policy")!, "same-origin"),
         (.cacheControl, "no-store"),
@@ -144,7 +144,7 @@ struct WebPages: Sendable {
             throw Problem.notFound("attempt")
         }
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
-        for key in ["trainerReview", "peerReview", "selfReview"] { texts[key] = resources.text(key) }
+        for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "failed"] { texts[key] = resources.text(key) }
         struct Criterion: Encodable { var key: String, title: String }
         let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
         return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [

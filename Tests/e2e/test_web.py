@@ -300,6 +300,10 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     record_timing("review", timing)
     assert timing[1] < 1000
 
+    # The hold can be renewed from the page.
+    driver.find_element(By.ID, "hold-renew").click()
+    settle(driver, lambda d: d.find_element(By.ID, "hold-state").text.startswith("held until") and "UTC" in d.find_element(By.ID, "hold-state").text)
+
     body = driver.find_element(By.TAG_NAME, "body")
     # A point comment at 0:05: seek, press c, type, press Enter on the button.
     driver.execute_script("document.getElementById('player').currentTime = 5;")
@@ -308,7 +312,7 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     assert driver.switch_to.active_element.get_attribute("id") == "comment-text"
     driver.switch_to.active_element.send_keys("Good eye contact here <script>alert(1)</script>")
     driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 1)
+    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 1)
     # A span from 0:01 to 0:03 with [ and ].
     driver.execute_script("document.getElementById('player').currentTime = 1;")
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 1) < 0.05"))
@@ -318,7 +322,7 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     body.send_keys("]")
     driver.switch_to.active_element.send_keys("Ask before you answer")
     driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 2)
+    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 2)
     times = [el.text for el in driver.find_elements(By.CSS_SELECTOR, "#annotations .seek")]
     assert times == ["0:01–0:03", "0:05"]
     assert len(driver.find_elements(By.CSS_SELECTOR, "#timeline .marker")) == 2
@@ -334,16 +338,22 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     driver.find_element(By.CSS_SELECTOR, ".signout button").click()
     sign_in(driver, server, "lea@example.org", PASSWORD)
     driver.get(f"{server.url}/learn/submissions/{submission}")
-    WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations li")) == 2)
-    items = driver.find_elements(By.CSS_SELECTOR, "#annotations li")
+    WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 2)
+    items = driver.find_elements(By.CSS_SELECTOR, "#annotations > li")
     assert "<script>alert(1)</script>" in items[1].text and driver.find_elements(By.CSS_SELECTOR, "#annotations script") == []
     assert "1.00" in driver.find_element(By.ID, "reviews").text
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
     items[1].find_element(By.CSS_SELECTOR, ".seek").click()
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 5) < 0.05"))
+    # The learner answers the comment in its thread.
+    items[1].find_element(By.CSS_SELECTOR, ".reply-open").click()
+    driver.switch_to.active_element.send_keys("Thanks, I will keep that up")
+    items[1].find_element(By.CSS_SELECTOR, "form.reply button[type=submit]").click()
+    settle(driver, lambda d: "Thanks, I will keep that up — Lea <b>Learner</b>"
+           in d.find_elements(By.CSS_SELECTOR, "#annotations > li")[1].find_element(By.CSS_SELECTOR, ".replies").text)
     # While the span plays, its comment is highlighted.
     driver.execute_script("document.getElementById('player').currentTime = 2;")
-    WebDriverWait(driver, 10).until(lambda d: "active" in d.find_elements(By.CSS_SELECTOR, "#annotations li")[0].get_attribute("class"))
+    settle(driver, lambda d: "active" in d.find_elements(By.CSS_SELECTOR, "#annotations > li")[0].get_attribute("class"))
     check_accessible(driver)
     shoot(driver, "feedback")
 
@@ -515,3 +525,37 @@ def test_an_admin_manages_people_cohorts_and_exercises_with_field_errors_on_the_
     driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
     assert "Angry customer" in driver.find_element(By.ID, "exercises-title").find_element(By.XPATH, "..").text
+
+
+def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
+    server = service["server"]
+    exercise, admin = course(service)
+    auth = {"Authorization": f"Bearer {admin}"}
+    assert requests.patch(f"{server.url}/api/v1/exercises/{exercise}", headers=auth, json={"review": {"peerReviewers": 1}}).status_code == 200
+    made = admin_run(service, "create-user", "--email", "piet@example.org", "--name", "Piet", "--role", "learner",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    peer = next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"]
+                if u["email"] == "piet@example.org")
+    cohort = requests.get(server.url + "/api/v1/cohorts", headers=auth).json()["items"][0]["id"]
+    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{peer}", json={"part": "learner"}, headers=auth).status_code == 200
+    upload_ready(service, exercise, "sparse_keyframes.mp4")
+    driver = browser
+    sign_in(driver, server, "piet@example.org", PASSWORD)
+    driver.get(server.url + "/learn")
+    settle(driver, lambda d: d.find_element(By.CSS_SELECTOR, "ul.tasks a"))
+    driver.find_element(By.CSS_SELECTOR, "ul.tasks a").click()
+    WebDriverWait(driver, 10).until(ready.url_contains("/review/"))
+    assert driver.find_elements(By.ID, "hold-renew") == []  # a peer's task is theirs; nothing to hold
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
+    driver.execute_script("document.getElementById('player').currentTime = 2;")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 2) < 0.05"))
+    driver.find_element(By.TAG_NAME, "body").send_keys("c")
+    driver.switch_to.active_element.send_keys("Nice opening question")
+    driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
+    settle(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 1)
+    driver.find_element(By.CSS_SELECTOR, "input[name=empathy][value='2']").click()
+    assert driver.find_element(By.ID, "total").text == "0.50"
+    driver.find_element(By.ID, "submit-review").click()
+    settle(driver, lambda d: "submitted" in d.find_element(By.ID, "review-status").text)
+    check_accessible(driver)

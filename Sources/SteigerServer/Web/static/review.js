@@ -26,10 +26,7 @@
   let range = null;
   let cues = [];
 
-  const clock = (ms) => {
-    const seconds = Math.floor(ms / 1000);
-    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-  };
+  const { clock } = window.SteigerComments;
   const nowMs = () => Math.round(player.currentTime * 1000);
 
   async function send(method, url, body) {
@@ -94,38 +91,8 @@
   });
 
   // Comments.
-  async function loadAnnotations() {
-    const response = await fetch(`/api/v1/submissions/${submission}/annotations`, { credentials: 'same-origin' });
-    if (!response.ok) return;
-    const items = (await response.json()).items.filter((item) => !item.deleted && !item.parentId);
-    items.sort((a, b) => (a.at ?? a.from) - (b.at ?? b.from));
-    list.replaceChildren(...items.map((item) => {
-      const li = document.createElement('li');
-      const seek = document.createElement('button');
-      seek.type = 'button';
-      seek.className = 'seek';
-      seek.textContent = item.at !== null ? clock(item.at) : `${clock(item.from)}–${clock(item.to)}`;
-      seek.addEventListener('click', () => { player.currentTime = (item.at ?? item.from) / 1000; });
-      const body = document.createElement('span');
-      body.className = 'text';
-      body.textContent = ` ${item.tag ? `[${item.tag}] ` : ''}${item.text} — ${item.author}`;
-      li.append(seek, body);
-      return li;
-    }));
-    drawMarkers(items);
-  }
-  function drawMarkers(items) {
-    for (const old of timeline.querySelectorAll('.marker')) old.remove();
-    if (!player.duration) return;
-    for (const item of items) {
-      const mark = document.createElement('span');
-      mark.className = item.at !== null ? 'marker' : 'marker span';
-      const from = (item.at ?? item.from) / 1000;
-      mark.style.left = `${(from / player.duration) * 100}%`;
-      if (item.at === null) mark.style.width = `${((item.to - item.from) / 1000 / player.duration) * 100}%`;
-      timeline.append(mark);
-    }
-  }
+  const comments = window.SteigerComments.attach({ submission, list, timeline, player, csrf, text });
+  const loadAnnotations = comments.load;
   player.addEventListener('loadedmetadata', loadAnnotations);
   player.addEventListener('timeupdate', () => { if (pendingAt === null) commentTime.textContent = clock(nowMs()); });
 
@@ -218,6 +185,21 @@
     reviewStatus.textContent = text.reviewSubmitted.replace('{total}', review.total.toFixed(2));
     for (const control of rubric.elements) control.disabled = true;
   });
+
+  // A trainer's hold: renew it, or give the attempt back to the queue.
+  const renew = $('hold-renew');
+  if (renew) {
+    const holdState = $('hold-state');
+    const hold = async (action) => {
+      const response = await send('POST', `/api/v1/review-tasks/${task}/${action}`);
+      if (!response.ok) { holdState.textContent = await reason(response); return; }
+      if (action === 'release') { window.location.assign('/train'); return; }
+      const held = await response.json();
+      holdState.textContent = `${text.heldUntil} ${new Date(held.leaseExpires).toISOString().slice(11, 16)} UTC`;
+    };
+    renew.addEventListener('click', () => hold('renew'));
+    $('hold-release').addEventListener('click', () => hold('release'));
+  }
 
   loadMedia();
 })();

@@ -15,39 +15,13 @@
   const timeline = $('timeline');
   const feedback = $('feedback');
   const criteria = JSON.parse(feedback.dataset.criteria);
-  let comments = [];
-
-  const clock = (ms) => {
-    const seconds = Math.floor(ms / 1000);
-    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-  };
+  const comments = window.SteigerComments.attach({
+    submission: id, list: $('annotations'), timeline, player, csrf: section.dataset.csrf, text, empty: $('no-comments'),
+  });
 
   async function feedbackLoad() {
-    const [annotations, reviews] = await Promise.all([
-      fetch(`/api/v1/submissions/${id}/annotations`, { credentials: 'same-origin' }),
-      fetch(`/api/v1/submissions/${id}/reviews`, { credentials: 'same-origin' }),
-    ]);
-    if (annotations.ok) {
-      comments = (await annotations.json()).items.filter((item) => !item.deleted && !item.parentId);
-      comments.sort((a, b) => (a.at ?? a.from) - (b.at ?? b.from));
-    }
-    const list = $('annotations');
-    list.replaceChildren(...comments.map((item) => {
-      const li = document.createElement('li');
-      li.dataset.from = String(item.at ?? item.from);
-      li.dataset.to = String(item.to ?? item.at);
-      const seek = document.createElement('button');
-      seek.type = 'button';
-      seek.className = 'seek';
-      seek.textContent = item.at !== null ? clock(item.at) : `${clock(item.from)}–${clock(item.to)}`;
-      seek.addEventListener('click', () => { player.currentTime = (item.at ?? item.from) / 1000; player.focus(); });
-      const body = document.createElement('span');
-      body.className = 'text';
-      body.textContent = ` ${item.tag ? `[${item.tag}] ` : ''}${item.text} — ${item.author}`;
-      li.append(seek, body);
-      return li;
-    }));
-    $('no-comments').hidden = comments.length > 0;
+    const reviews = await fetch(`/api/v1/submissions/${id}/reviews`, { credentials: 'same-origin' });
+    await comments.load();
     if (reviews.ok) {
       const box = $('reviews');
       box.replaceChildren(...(await reviews.json()).items.map((review) => {
@@ -73,29 +47,8 @@
       }));
     }
     feedback.hidden = false;
-    drawMarkers();
   }
 
-  function drawMarkers() {
-    if (!player.duration) return;
-    timeline.replaceChildren(...comments.map((item) => {
-      const mark = document.createElement('span');
-      mark.className = item.at !== null ? 'marker' : 'marker span';
-      mark.style.left = `${((item.at ?? item.from) / 1000 / player.duration) * 100}%`;
-      if (item.at === null) mark.style.width = `${((item.to - item.from) / 1000 / player.duration) * 100}%`;
-      return mark;
-    }));
-    timeline.hidden = false;
-  }
-  player.addEventListener('loadedmetadata', drawMarkers);
-  player.addEventListener('timeupdate', () => {
-    const now = player.currentTime * 1000;
-    for (const li of document.querySelectorAll('#annotations li')) {
-      const from = Number(li.dataset.from);
-      const to = Number(li.dataset.to);
-      li.classList.toggle('active', from === to ? Math.abs(now - from) < 1500 : now >= from && now <= to);
-    }
-  });
   timeline.addEventListener('click', (event) => {
     if (!player.duration) return;
     const box = timeline.getBoundingClientRect();

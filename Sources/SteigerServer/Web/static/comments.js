@@ -1,0 +1,116 @@
+// Comments on a recording, shared by the review page and the learner's feedback page: the list
+// in time order with their replies, markers on the timeline, a click that seeks the video,
+// highlighting of what is being played, and replies sent in place.
+window.SteigerComments = (() => {
+  'use strict';
+  const clock = (ms) => {
+    const seconds = Math.floor(ms / 1000);
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  };
+
+  function attach({ submission, list, timeline, player, csrf, text, empty }) {
+    let comments = [];
+
+    async function reply(parent, field, error) {
+      const response = await fetch(`/api/v1/submissions/${submission}/annotations`, {
+        method: 'POST', credentials: 'same-origin', body: JSON.stringify({ text: field.value, parentId: parent.id }),
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      });
+      if (response.status !== 201) {
+        try { error.textContent = (await response.json()).detail || text.failed; } catch (_) { error.textContent = text.failed; }
+        error.hidden = false;
+        return;
+      }
+      await load();
+    }
+
+    function item(comment, replies) {
+      const li = document.createElement('li');
+      li.dataset.from = String(comment.at ?? comment.from);
+      li.dataset.to = String(comment.to ?? comment.at);
+      const seek = document.createElement('button');
+      seek.type = 'button';
+      seek.className = 'seek';
+      seek.textContent = comment.at !== null ? clock(comment.at) : `${clock(comment.from)}–${clock(comment.to)}`;
+      seek.addEventListener('click', () => { player.currentTime = (comment.at ?? comment.from) / 1000; player.focus(); });
+      const body = document.createElement('span');
+      body.className = 'text';
+      body.textContent = ` ${comment.tag ? `[${comment.tag}] ` : ''}${comment.text} — ${comment.author}`;
+      li.append(seek, body);
+      if (replies.length) {
+        const thread = document.createElement('ul');
+        thread.className = 'replies';
+        for (const answer of replies) {
+          const line = document.createElement('li');
+          line.textContent = `${answer.text} — ${answer.author}`;
+          thread.append(line);
+        }
+        li.append(thread);
+      }
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.className = 'reply-open';
+      open.textContent = text.reply;
+      const form = document.createElement('form');
+      form.className = 'reply';
+      form.hidden = true;
+      const label = document.createElement('label');
+      const field = document.createElement('textarea');
+      field.id = `reply-${comment.id}`;
+      field.rows = 2;
+      field.maxLength = 5000;
+      field.required = true;
+      label.htmlFor = field.id;
+      label.textContent = text.replyLabel;
+      const send = document.createElement('button');
+      send.type = 'submit';
+      send.textContent = text.sendReply;
+      const error = document.createElement('p');
+      error.className = 'error';
+      error.setAttribute('role', 'alert');
+      error.hidden = true;
+      form.append(label, field, send, error);
+      open.addEventListener('click', () => { form.hidden = !form.hidden; if (!form.hidden) field.focus(); });
+      form.addEventListener('submit', (event) => { event.preventDefault(); reply(comment, field, error); });
+      li.append(open, form);
+      return li;
+    }
+
+    function markers() {
+      if (!timeline || !player.duration) return;
+      for (const old of timeline.querySelectorAll('.marker')) old.remove();
+      for (const comment of comments) {
+        const mark = document.createElement('span');
+        mark.className = comment.at !== null ? 'marker' : 'marker span';
+        mark.style.left = `${((comment.at ?? comment.from) / 1000 / player.duration) * 100}%`;
+        if (comment.at === null) mark.style.width = `${((comment.to - comment.from) / 1000 / player.duration) * 100}%`;
+        timeline.append(mark);
+      }
+      timeline.hidden = false;
+    }
+
+    async function load() {
+      const response = await fetch(`/api/v1/submissions/${submission}/annotations`, { credentials: 'same-origin' });
+      if (!response.ok) return;
+      const all = (await response.json()).items.filter((comment) => !comment.deleted);
+      comments = all.filter((comment) => !comment.parentId);
+      comments.sort((a, b) => (a.at ?? a.from) - (b.at ?? b.from));
+      list.replaceChildren(...comments.map((comment) => item(comment, all.filter((answer) => answer.parentId === comment.id))));
+      if (empty) empty.hidden = comments.length > 0;
+      markers();
+    }
+
+    player.addEventListener('loadedmetadata', markers);
+    player.addEventListener('timeupdate', () => {
+      const now = player.currentTime * 1000;
+      for (const li of list.children) {
+        const from = Number(li.dataset.from);
+        const to = Number(li.dataset.to);
+        li.classList.toggle('active', from === to ? Math.abs(now - from) < 1500 : now >= from && now <= to);
+      }
+    });
+    return { load, clock };
+  }
+
+  return { attach, clock };
+})();
