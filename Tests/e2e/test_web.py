@@ -300,6 +300,12 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     record_timing("review", timing)
     assert timing[1] < 1000
 
+    # Hovering over the timeline shows the storyboard frame of that moment.
+    settle(driver, lambda d: d.execute_script("return document.getElementById('player').duration > 0"))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+        "const t = document.getElementById('timeline'); const r = t.getBoundingClientRect();"
+        "t.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + r.width / 2, clientY: r.top + 5, bubbles: true}));"
+        "const p = document.getElementById('preview'); return !p.hidden && p.style.backgroundImage.includes('storyboard');"))
     # The hold can be renewed from the page.
     driver.find_element(By.ID, "hold-renew").click()
     settle(driver, lambda d: d.find_element(By.ID, "hold-state").text.startswith("held until") and "UTC" in d.find_element(By.ID, "hold-state").text)
