@@ -32,7 +32,7 @@ extension WebPages {
                   let exercise = try await api.store.exercise(submission.exerciseID) else { continue }
             let learner = try await name(submission.learnerID)
             var state = resources.text("open")
-            if task.status == .claimed, let holder = task.assignee, let until = task.leaseExpires {
+            if task.status == .claimed, let holder = task.assignee, let until = task.leaseExpires, until > now {
                 state = resources.text("heldBy").replacingOccurrences(of: "{name}", with: try await name(holder))
                     .replacingOccurrences(of: "{time}", with: Self.time(until))
                 if holder == actor.user.id {
@@ -64,11 +64,15 @@ extension WebPages {
 
     private func reviewPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let now = api.configuration.now()
         guard let id: ReviewTaskID = context.parameters.get("taskId").flatMap(ReviewTaskID.init),
               let task = try await api.store.reviewTask(id), task.assignee == actor.user.id, task.status != .done,
+              task.kind != .trainer || (task.status == .claimed && (task.leaseExpires ?? .distantPast) > now),
               let submission = try await api.store.submission(task.submissionID),
               let exercise = try await api.store.exercise(submission.exerciseID),
-              let learner = try await api.store.user(submission.learnerID) else {
+              let learner = try await api.store.user(submission.learnerID),
+              AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise,
+                                                               learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow else {
             throw Problem.notFound("review")
         }
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
@@ -77,7 +81,7 @@ extension WebPages {
         }
         struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
         let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
-        let texts = resources.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given"].contains(where: $0.key.hasPrefix) }
+        let texts = resources.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix) }
         return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, [
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
@@ -98,6 +102,6 @@ extension WebPages {
     }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        Int(exactly: value).map(String.init) ?? String(value)
     }
 }

@@ -86,10 +86,9 @@ struct WebPages: Sendable {
     private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
         var request = request
         let form = try await Self.form(&request, context)
-        if let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty {
-            guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
-            try await api.store.deleteSession(secret: secret)
-        }
+        guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty else { return redirect("/login") }
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        try await api.store.deleteSession(secret: secret)
         var response = redirect("/login")
         response.headers.append(contentsOf: api.sessionCookies(""))
         return response
@@ -144,7 +143,8 @@ struct WebPages: Sendable {
             throw Problem.notFound("attempt")
         }
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
-        for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "failed"] { texts[key] = resources.text(key) }
+        for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = resources.text(key) }
+        texts["failedGeneric"] = resources.text("failed")
         struct Criterion: Encodable { var key: String, title: String }
         let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
         return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
@@ -177,7 +177,7 @@ struct WebPages: Sendable {
         guard let name = context.parameters.get("name"), let file = resources.files[name] else {
             return Response(status: .notFound, headers: [SteigerAPI.routeHeader: "/static/{name}"])
         }
-        var headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: "public, max-age=3600",
+        var headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: "no-cache",
                                    HTTPField.Name("X-Content-Type-Options")!: "nosniff", SteigerAPI.routeHeader: "/static/{name}"]
         if request.headers[.ifNoneMatch] == file.etag { return Response(status: .notModified, headers: headers) }
         headers[.contentLength] = String(file.bytes.count)
@@ -194,7 +194,7 @@ struct WebPages: Sendable {
     func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
                       status: HTTPResponse.Status = .ok) throws -> Response {
         var context = values
-        context["title"] = title
+        context["pageTitle"] = title
         context["language"] = "en"
         if let actor, let secret {
             context["user"] = ["displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
@@ -204,6 +204,7 @@ struct WebPages: Sendable {
             context["isTrainer"] = actor.user.has(.trainer)
             context["isAdmin"] = actor.user.has(.admin)
             if context["csrf"] == nil { context["csrf"] = SteigerAPI.csrfToken(session: secret) }
+            context["userId"] = actor.user.id.description
         }
         guard let text = resources.render(template, context) else { throw Problem(.internalServerError, "The page \(template) is missing.") }
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -226,7 +227,12 @@ struct WebPages: Sendable {
     private static func support(_ support: ScaffoldLadder.Support) -> [String: Any] {
         var values: [String: Any] = ["kind": support.kind]
         switch support {
-        case .modelVideo(let reference): values["isModelVideo"] = true; values["reference"] = reference
+        case .modelVideo(let reference):
+            let lower = reference.lowercased()
+            values[lower.hasPrefix("https://") || lower.hasPrefix("http://") || (lower.hasPrefix("/") && !lower.hasPrefix("//"))
+                   ? "isModelVideo" : "isText"] = true
+            values["reference"] = reference
+            values["text"] = reference
         case .script(let text): values["isScript"] = true; values["text"] = text
         case .text(let text): values["isText"] = true; values["text"] = text
         case .prompts(let items): values["isPrompts"] = true; values["items"] = items
@@ -246,13 +252,15 @@ struct WebPages: Sendable {
         return formFields(String(buffer: buffer))
     }
 
-    /// Decodes `a=1&b=x+y%21`; a field whose escapes are broken is left out (never a crash).
+    /// Decodes `a=1&b=x+y%21`; a field whose escapes are broken or that holds U+0000 (no database
+    /// stores it as text) is left out (never a crash).
     static func formFields(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "", fields[name] == nil else { continue }
+            guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "", fields[name] == nil,
+                  !name.contains("\u{0}"), !value.contains("\u{0}") else { continue }
             fields[name] = value
         }
         return fields

@@ -38,12 +38,25 @@ struct WebResources: Sendable {
         self.files = files
     }
 
-    /// The `Web` folder shipped with the server module.
+    /// The `Web` folder: `STEIGER_WEB_DIR` when set, else the resource bundle the build puts next
+    /// to the program (`steiger_SteigerServer.resources/Web`, to be copied along with it), else
+    /// the source tree of a development checkout.
     static func bundled() throws -> WebResources {
-        guard let url = Bundle.module.url(forResource: "Web", withExtension: nil) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the web app's files (Web) are missing next to the program"])
+        let fileManager = FileManager.default
+        var candidates: [URL] = []
+        if let directory = ProcessInfo.processInfo.environment["STEIGER_WEB_DIR"], !directory.isEmpty {
+            candidates.append(URL(fileURLWithPath: directory))
         }
-        return try WebResources(directory: url)
+        let program = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() ?? Bundle.main.bundleURL
+        for base in [program, Bundle.main.bundleURL] {
+            candidates.append(base.appendingPathComponent("steiger_SteigerServer.resources/Web"))
+        }
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Web"))
+        guard let found = candidates.first(where: { fileManager.fileExists(atPath: $0.appendingPathComponent("templates").path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
+                "the web app's files are missing: copy steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"])
+        }
+        return try WebResources(directory: found)
     }
 
     /// A message, or its key when the catalogue lacks it.

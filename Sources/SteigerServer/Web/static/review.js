@@ -93,7 +93,7 @@
   // Comments.
   const comments = window.SteigerComments.attach({ submission, list, timeline, player, csrf, text });
   const loadAnnotations = comments.load;
-  player.addEventListener('loadedmetadata', loadAnnotations);
+  loadAnnotations();
   player.addEventListener('timeupdate', () => { if (pendingAt === null) commentTime.textContent = clock(nowMs()); });
 
   function startComment() {
@@ -130,7 +130,7 @@
       if (typing) event.target.blur();
       return;
     }
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || !$('keys-on').checked) return;
     switch (event.key) {
       case 'k': if (player.paused) player.play(); else player.pause(); break;
       case 'c': startComment(); break;

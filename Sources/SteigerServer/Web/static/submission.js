@@ -59,6 +59,12 @@
     let media;
     try {
       const response = await fetch(`/api/v1/submissions/${id}/media`, { credentials: 'same-origin' });
+      if (response.status >= 400 && response.status < 500) {
+        // Signed out or no longer allowed: stop, and say so.
+        failure.textContent = text.failedGeneric;
+        failure.hidden = false;
+        return;
+      }
       if (!response.ok) throw new Error(String(response.status));
       media = await response.json();
     } catch (_) {
@@ -67,7 +73,7 @@
     }
     status.textContent = text[media.status] || media.status;
     if (media.status === 'failed') {
-      failure.textContent = media.failureReason || text.failed;
+      failure.textContent = media.failureReason || text.failedGeneric;
       failure.hidden = false;
       bar.hidden = true;
       return;

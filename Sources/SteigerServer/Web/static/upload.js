@@ -14,7 +14,7 @@
   const retry = document.getElementById('upload-retry');
   const text = JSON.parse(form.dataset.text);
   const chunkSize = 4 * 1024 * 1024;
-  const prefix = `steiger-upload:${exercise}:`;
+  const prefix = `steiger-upload:${form.dataset.user}:${exercise}:`;
   const keyFor = (file) => `${prefix}${file.name}:${file.size}:${file.lastModified}`;
   const b64 = (value) => btoa(String.fromCharCode(...new TextEncoder().encode(value)));
   let busy = false;
@@ -43,11 +43,14 @@
     try { return (await response.json()).detail || text.uploadFailed; } catch (_) { return text.uploadFailed; }
   }
 
+  // Where the upload of `file` stands: its address and offset, or the submission it already made.
   async function resumeOrCreate(file) {
     const known = localStorage.getItem(keyFor(file));
     if (known) {
       const head = await call('HEAD', known, {});
       if (head.ok) {
+        const submission = head.headers.get('Steiger-Submission');
+        if (submission) return { url: known, offset: file.size, submission };
         const offset = Number(head.headers.get('Upload-Offset') || 0);
         say(text.uploadResuming.replace('{percent}', String(Math.floor((offset / file.size) * 100))));
         return { url: known, offset };
@@ -64,18 +67,28 @@
     return { url, offset: 0 };
   }
 
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
   async function send(file) {
-    let { url, offset } = await resumeOrCreate(file);
+    let { url, offset, submission: done } = await resumeOrCreate(file);
+    if (done) return done;
     let failures = 0;
+    let conflicts = 0;
     while (true) {
       try {
         const response = await call('PATCH', url, {
           'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream',
         }, file.slice(offset, Math.min(offset + chunkSize, file.size)));
         if (response.status === 409 || response.status === 404 || response.status === 410) {
-          ({ url, offset } = await resumeOrCreate(file));
+          // Another writer still holds it, or our offset is stale, or it expired: look again.
+          conflicts += 1;
+          if (conflicts > 5) throw new Error(await problem(response));
+          await pause(500 * conflicts);
+          ({ url, offset, submission: done } = await resumeOrCreate(file));
+          if (done) return done;
           continue;
         }
+        conflicts = 0;
         if (response.status !== 204) throw new Error(await problem(response));
         offset = Number(response.headers.get('Upload-Offset'));
         failures = 0;
@@ -88,10 +101,14 @@
         failures += 1;
         if (failures > 5) throw new Error(text.uploadConnectionLost);
         say(text.uploadReconnecting);
-        await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
+        await pause(1000 * failures);
         try {
           const head = await call('HEAD', url, {});
-          if (head.ok) offset = Number(head.headers.get('Upload-Offset') || offset);
+          if (head.ok) {
+            const submission = head.headers.get('Steiger-Submission');
+            if (submission) return submission;
+            offset = Number(head.headers.get('Upload-Offset') || offset);
+          }
         } catch (_) { /* still offline: the next round tries again */ }
       }
     }
@@ -115,8 +132,9 @@
     }
   }
 
-  form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
   let lastRecording = null;
+  form.addEventListener('submit', (event) => { event.preventDefault(); lastRecording = null; run(); });
+  input.addEventListener('change', () => { lastRecording = null; });
   retry.addEventListener('click', () => run(lastRecording || undefined));
 
   // Recording in the browser: camera and microphone through MediaRecorder, then the same upload.
