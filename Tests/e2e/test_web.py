@@ -13,12 +13,20 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait as SeleniumWait
 
 from conftest import FIXTURES, ROOT
 from test_serve import Server, admin_run
 
 SCREENSHOTS = ROOT / ".build" / "screenshots"
+
+
+def WebDriverWait(driver, timeout, **options):
+    """Selenium's wait, also riding out elements that go stale while a page is replaced."""
+    options.setdefault("ignored_exceptions", [StaleElementReferenceException, NoSuchElementException])
+    return SeleniumWait(driver, timeout, **options)
+
+
 PASSWORD = "correct horse battery staple"
 PHONE, DESKTOP = (390, 844), (1280, 900)
 
