@@ -23,6 +23,9 @@ public struct Actor: Sendable, Equatable {
 
     /// Whether the actor is in `cohort` in any part.
     public func belongs(to cohort: CohortID) -> Bool { trains(cohort) || learns(in: cohort) }
+
+    /// The cohorts the actor trains (their review queue's pools).
+    public var trainedCohorts: Set<CohortID> { Set(memberships.map(\.cohortID).filter(trains)) }
 }
 
 /// What someone wants to do with a resource.
@@ -180,6 +183,6 @@ extension AccessPolicy {
         if actor.user.isDisabled { return .nothing }
         if actor.user.has(.admin) { return .everything }
         let cohorts = Set(actor.memberships.map(\.cohortID))
-        return .reach(Reach(user: actor.user.id, trains: cohorts.filter(actor.trains), learnsIn: cohorts.filter { actor.learns(in: $0) }))
+        return .reach(Reach(user: actor.user.id, trains: actor.trainedCohorts, learnsIn: cohorts.filter { actor.learns(in: $0) }))
     }
 }

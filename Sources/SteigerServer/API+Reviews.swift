@@ -27,7 +27,7 @@ extension SteigerAPI {
                                 .init(status: 204, description: "Nothing to review.")],
                       handler: { _, context in
                           let actor = try context.requireActor()
-                          let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+                          let trained = actor.trainedCohorts
                           guard !trained.isEmpty else { throw Problem(.forbidden, "You train no cohort, so you have no review queue.") }
                           let now = self.configuration.now()
                           guard let task = try await self.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: Self.reviewLease, now: now) else {
@@ -40,7 +40,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "The queue.", schema: PageView<ReviewTaskView>.schema(of: "ReviewTask"))],
                       handler: { _, context in
                           let actor = try context.requireActor()
-                          let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+                          let trained = actor.trainedCohorts
                           let now = self.configuration.now()
                           let tasks = actor.user.has(.admin) && trained.isEmpty ? [] : try await self.store.reviewQueue(cohorts: trained)
                           return try .json(PageView(items: tasks.map { ReviewTaskView($0, now: now) }))
