@@ -77,17 +77,8 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
             validator.check(rubric?.criterion(criterion) != nil, "criterion", "is not a criterion of this exercise's rubric")
         }
         try validator.finish()
-        self.id = id
-        self.submissionID = submissionID
-        self.authorID = authorID
-        self.parentID = parentID
-        self.span = span
-        self.text = text
-        self.tag = tag
-        self.criterion = criterion
-        self.createdAt = createdAt.wholeMilliseconds
-        self.editedAt = nil
-        self.deletedAt = nil
+        self.init(id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
+                  criterion: criterion, createdAt: createdAt.wholeMilliseconds)
     }
 
     /// An annotation as stored (checked when it was made), without the creation rules.

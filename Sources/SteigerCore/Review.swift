@@ -29,21 +29,15 @@ public struct Review: Sendable, Equatable, Codable, Identifiable {
                 submittedAt: Date = Date()) throws(ValidationError) {
         var validator = Validator()
         validator.check(comment.unicodeScalars.count <= 20_000, "comment", "must be at most 20000 characters")
+        var result = Rubric.Result(total: 0, normalised: [:], lowest: 0)
         do {
             result = try rubric.score(scores)
         } catch {
             validator.merge(error, prefix: "")
-            result = Rubric.Result(total: 0, normalised: [:], lowest: 0)
         }
         try validator.finish()
-        self.id = id
-        taskID = task.id
-        submissionID = task.submissionID
-        self.reviewerID = reviewerID
-        kind = task.kind
-        self.scores = scores
-        self.comment = comment.trimmed
-        self.submittedAt = submittedAt.wholeMilliseconds
+        self.init(id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
+                  comment: comment.trimmed, result: result, submittedAt: submittedAt.wholeMilliseconds)
     }
 
     /// A review as stored (scored when it was submitted).
