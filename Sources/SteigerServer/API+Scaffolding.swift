@@ -103,18 +103,20 @@ extension SteigerAPI {
     private func reachableTrack(_ context: AppContext, _ action: Action) async throws -> (Exercise, User) {
         let exercise = try await reachableExercise(context, .view)
         let id: UserID = try context.id("learnerId", of: "learner")
-        return (exercise, try await reachableLearner(id, on: exercise, for: try context.requireActor(), action))
+        return (exercise, try await reachableLearner(id, on: exercise, for: try context.requireActor(), action).user)
     }
 
-    /// The learner `id` of `exercise`, if `actor` may do `action` to their scaffolding.
-    func reachableLearner(_ id: UserID, on exercise: Exercise, for actor: Actor, _ action: Action) async throws -> User {
+    /// The learner `id` of `exercise` and their memberships, if `actor` may do `action` to their
+    /// scaffolding.
+    func reachableLearner(_ id: UserID, on exercise: Exercise, for actor: Actor, _ action: Action) async throws
+        -> (user: User, memberships: [Membership]) {
         guard let learner = try await store.user(id) else { throw Problem.notFound("learner") }
         let memberships = try await store.memberships(of: learner.id)
         try AccessPolicy.decide(actor, action, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)).require("learner")
         guard memberships.contains(where: { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }) else {
             throw Problem.notFound("learner")
         }
-        return learner
+        return (learner, memberships)
     }
 
     /// The learners of `exercise` in `actor`'s reach (optionally one cohort's) × their level.

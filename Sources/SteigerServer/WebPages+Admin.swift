@@ -24,7 +24,7 @@ extension WebPages {
     }
 
     private var adminText: String {
-        String(decoding: (try? JSONEncoder().encode(["failed": resources.text("failed"), "notJSON": resources.text("notJSON")])) ?? Data(), as: UTF8.self)
+        (try? Self.json(["failed": resources.text("failed"), "notJSON": resources.text("notJSON")])) ?? "{}"
     }
 
     private func adminPage(_ request: Request) async throws -> Response {

@@ -16,7 +16,7 @@ extension WebPages {
 
     private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+        let trained = actor.trainedCohorts
         guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
         let now = api.configuration.now()
         var names: [UserID: String] = [:]
@@ -52,8 +52,8 @@ extension WebPages {
         var request = request
         let form = try await Self.form(&request, context)
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
-        let trained = Set(actor.memberships.map(\.cohortID).filter(actor.trains))
+        try requireToken(form, session: secret)
+        let trained = actor.trainedCohorts
         guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
         guard let task = try await api.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
                                                              now: api.configuration.now()) else {
@@ -86,8 +86,7 @@ extension WebPages {
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
             "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(Self.time) ?? "",
-            "criteriaJSON": String(decoding: try JSONEncoder().encode(scales), as: UTF8.self),
-            "reviewText": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
+            "criteriaJSON": try Self.json(scales), "reviewText": try Self.json(texts),
         ])
     }
 

@@ -57,10 +57,9 @@ extension WebPages {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let exercise = try await exercise(context, actor)
         guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
-        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
+        let (learner, memberships) = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
         let track = try await api.track(of: learner, on: exercise, for: actor)
-        let canSet = AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise,
-                                                                       learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow
+        let canSet = AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
         var values: [String: Any] = [
             "exerciseId": exercise.id.description, "exercise": exercise.title, "learnerId": learner.id.description, "learner": learner.displayName,
             "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
@@ -76,10 +75,10 @@ extension WebPages {
         var request = request
         let form = try await Self.form(&request, context)
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        try requireToken(form, session: secret)
         let exercise = try await exercise(context, actor)
         guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
-        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update)
+        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update).user
         do {
             let override = try ScaffoldOverride(trainerID: actor.user.id, exerciseID: exercise.id, level: Int(form["level"] ?? "") ?? -1,
                                                 top: exercise.ladder.top, reason: form["reason"] ?? "", at: api.configuration.now())

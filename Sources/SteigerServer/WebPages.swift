@@ -45,7 +45,7 @@ struct WebPages: Sendable {
 
     private func home(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        if actor.user.has(.learner), !actor.user.has(.trainer), !actor.user.has(.admin) { return redirect("/learn") }
+        if Self.landing(for: actor) != "/" { return redirect(Self.landing(for: actor)) }
         return try html("home", title: resources.text("welcome"), actor: actor, secret: secret, [:])
     }
 
@@ -70,7 +70,7 @@ struct WebPages: Sendable {
         do {
             let (secret, actor) = try await api.signIn(email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
                                                        context: context)
-            var response = redirect(actor.user.has(.learner) && !actor.user.has(.trainer) && !actor.user.has(.admin) ? "/learn" : "/")
+            var response = redirect(Self.landing(for: actor))
             response.headers.append(contentsOf: api.sessionCookies(secret))
             return response
         } catch let problem as Problem {
@@ -87,7 +87,7 @@ struct WebPages: Sendable {
         var request = request
         let form = try await Self.form(&request, context)
         guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty else { return redirect("/login") }
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        try requireToken(form, session: secret)
         try await api.store.deleteSession(secret: secret)
         var response = redirect("/login")
         response.headers.append(contentsOf: api.sessionCookies(""))
@@ -126,12 +126,11 @@ struct WebPages: Sendable {
         let supports = try await api.supports(for: actor, on: exercise)
         let attempts = try await api.store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
                                                        page: PageRequest(limit: 200))
-        let uploadText = try JSONEncoder().encode(resources.messages.filter { $0.key.hasPrefix("upload") })
         return try html("exercise", title: exercise.title, actor: actor, secret: secret, [
             "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
             "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
             "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
-            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": String(decoding: uploadText, as: UTF8.self),
+            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": try Self.json(resources.messages.filter { $0.key.hasPrefix("upload") }),
         ])
     }
 
@@ -149,12 +148,28 @@ struct WebPages: Sendable {
         let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
         return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
             "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description, "exerciseTitle": exercise.title,
-            "statusText": statusText(submission.status), "statusTexts": String(decoding: try JSONEncoder().encode(texts), as: UTF8.self),
-            "criteriaJSON": String(decoding: try JSONEncoder().encode(criteria), as: UTF8.self),
+            "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
+            "criteriaJSON": try Self.json(criteria),
         ])
     }
 
     // MARK: - Helpers
+
+    /// Where a person lands after signing in: a learner and nothing else goes straight to their
+    /// exercises, everyone else to the page of links for their roles.
+    static func landing(for actor: Actor) -> String {
+        actor.user.has(.learner) && !actor.user.has(.trainer) && !actor.user.has(.admin) ? "/learn" : "/"
+    }
+
+    /// Refuses a form of a signed-in page that does not carry the session's token.
+    func requireToken(_ form: [String: String], session secret: String) throws {
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+    }
+
+    /// A value as JSON text, for the `data-` attributes that carry what page scripts need.
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
 
     /// Runs a page handler: problems become a plain error page, every answer gets the security
     /// headers and its route label.
