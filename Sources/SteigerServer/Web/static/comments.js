@@ -1,6 +1,6 @@
 // Comments on a recording, shared by the review page and the learner's feedback page: the list
-// in time order with their replies, markers on the timeline, a click that seeks the video,
-// highlighting of what is being played, and replies sent in place.
+// in time order with their replies, markers on the timeline, a click (on a comment or on the
+// timeline) that seeks the video, highlighting of what is being played, replies sent in place.
 window.SteigerComments = (() => {
   'use strict';
   const clock = (ms) => {
@@ -106,6 +106,14 @@ window.SteigerComments = (() => {
     }
 
     player.addEventListener('loadedmetadata', markers);
+    // A click on the timeline seeks to that point.
+    if (timeline) {
+      timeline.addEventListener('click', (event) => {
+        if (!player.duration) return;
+        const box = timeline.getBoundingClientRect();
+        player.currentTime = ((event.clientX - box.left) / box.width) * player.duration;
+      });
+    }
     player.addEventListener('timeupdate', () => {
       const now = player.currentTime * 1000;
       for (const li of list.children) {

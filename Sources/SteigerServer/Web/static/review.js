@@ -84,11 +84,6 @@
     preview.dataset.time = clock(at * 1000);
   });
   timeline.addEventListener('mouseleave', () => { preview.hidden = true; });
-  timeline.addEventListener('click', (event) => {
-    if (!player.duration) return;
-    const box = timeline.getBoundingClientRect();
-    player.currentTime = ((event.clientX - box.left) / box.width) * player.duration;
-  });
 
   // Comments.
   const comments = window.SteigerComments.attach({ submission, list, timeline, player, csrf, text });

@@ -49,12 +49,6 @@
     feedback.hidden = false;
   }
 
-  timeline.addEventListener('click', (event) => {
-    if (!player.duration) return;
-    const box = timeline.getBoundingClientRect();
-    player.currentTime = ((event.clientX - box.left) / box.width) * player.duration;
-  });
-
   async function poll() {
     let media;
     try {
