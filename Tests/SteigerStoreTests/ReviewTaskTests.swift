@@ -166,11 +166,8 @@ struct ReviewStoreTests {
     func submit(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
-            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
-            let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer)
-            try await store.createReviewTasks([task])
             let now = Date()
-            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
+            let (submission, held) = try await heldTrainerTask(store, world, learner: world.learnerA1, scaffoldLevel: 3, at: now)
             // Off-scale and missing scores name their fields.
             do {
                 _ = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 9], comment: "", rubric: world.exerciseA.rubric)
@@ -203,11 +200,8 @@ struct ReviewStoreTests {
     func late(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
-            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
-            let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer)
-            try await store.createReviewTasks([task])
             let now = Date()
-            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60, now: now))
+            let (submission, held) = try await heldTrainerTask(store, world, learner: world.learnerA1, scaffoldLevel: 3, lease: 60, at: now)
             let review = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 2, "next-step": 2], comment: "",
                                     rubric: world.exerciseA.rubric)
             do {

@@ -10,10 +10,7 @@ struct ScaffoldStoreTests {
     /// reviewed by trainer A with `scores`.
     @discardableResult
     func review(_ store: Store, _ world: World, learner: User, scores: [String: Int], at time: Date) async throws -> Submission {
-        let submission = try await store.createSubmission(learner: learner.id, exercise: world.exerciseA.id, status: .ready, createdAt: time)
-        let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, createdAt: time)
-        try await store.createReviewTasks([task])
-        let claimed = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: time))
+        let (submission, claimed) = try await heldTrainerTask(store, world, learner: learner, at: time)
         let review = try Review(task: claimed, reviewerID: world.trainerA.id, scores: scores, comment: "", rubric: world.exerciseA.rubric,
                                 submittedAt: time.addingTimeInterval(600))
         try await store.submitReview(review, now: time.addingTimeInterval(600))
@@ -87,10 +84,7 @@ struct ScaffoldStoreTests {
             var reviews: [Review] = []
             for i in 0..<12 {
                 let time = start.addingTimeInterval(Double(i))
-                let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready, createdAt: time)
-                let task = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, createdAt: time)
-                try await store.createReviewTasks([task])
-                let claimed = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: time))
+                let (_, claimed) = try await heldTrainerTask(store, world, learner: world.learnerA1, at: time)
                 reviews.append(try Review(task: claimed, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 3], comment: "",
                                           rubric: world.exerciseA.rubric, submittedAt: time.addingTimeInterval(60)))
             }
