@@ -54,27 +54,27 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
                 durationMilliseconds: Int?, tags: [String] = Annotation.defaultTags, rubric: Rubric? = nil) throws(ValidationError) {
         var validator = Validator()
         let text = text.trimmed
-        validator.check(!text.isEmpty, "text", "must not be empty")
-        validator.check(text.unicodeScalars.count <= 5000, "text", "must be at most 5000 characters")
+        validator.check(!text.isEmpty, "text", Message("validation.empty"))
+        validator.check(text.unicodeScalars.count <= 5000, "text", Message("validation.maxCharacters", ["max": 5000]))
         if parentID == nil {
             switch span {
             case nil:
-                validator.check(false, "at", "a comment needs a time: `at`, or `from` and `to` (milliseconds)")
+                validator.check(false, "at", Message("validation.commentTime"))
             case .point(let at)?:
-                validator.check(at >= 0, "at", "must be 0 or more")
-                if let duration = durationMilliseconds { validator.check(at <= duration, "at", "must be within the video (0 to \(duration) ms)") }
+                validator.check(at >= 0, "at", Message("validation.atLeast", ["min": 0]))
+                if let duration = durationMilliseconds { validator.check(at <= duration, "at", Message("validation.withinVideo", ["end": .integer(duration)])) }
             case .range(let from, let to)?:
-                validator.check(from >= 0, "from", "must be 0 or more")
-                validator.check(to > from, "to", "must be after `from`")
-                if let duration = durationMilliseconds { validator.check(to <= duration, "to", "must be within the video (0 to \(duration) ms)") }
+                validator.check(from >= 0, "from", Message("validation.atLeast", ["min": 0]))
+                validator.check(to > from, "to", Message("validation.afterFrom"))
+                if let duration = durationMilliseconds { validator.check(to <= duration, "to", Message("validation.withinVideo", ["end": .integer(duration)])) }
             }
-            if let tag { validator.check(tags.contains(tag), "tag", "must be one of \(tags.joined(separator: ", "))") }
+            if let tag { validator.check(tags.contains(tag), "tag", Message("validation.oneOf", ["values": .text(tags.joined(separator: ", "))])) }
         } else {
-            validator.check(span == nil, "at", "a reply takes the time of the comment it answers")
-            validator.check(tag == nil, "tag", "a reply has no tag")
+            validator.check(span == nil, "at", Message("validation.replyTime"))
+            validator.check(tag == nil, "tag", Message("validation.replyTag"))
         }
         if let criterion {
-            validator.check(rubric?.criterion(criterion) != nil, "criterion", "is not a criterion of this exercise's rubric")
+            validator.check(rubric?.criterion(criterion) != nil, "criterion", Message("validation.notCriterion"))
         }
         try validator.finish()
         self.init(id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,

@@ -15,9 +15,9 @@ public struct Cohort: Sendable, Codable, Equatable, Identifiable {
     public init(id: CohortID = CohortID(), name: String, description: String? = nil, createdAt: Date = Date()) throws(ValidationError) {
         let name = name.trimmed
         var validator = Validator()
-        validator.check(!name.isEmpty, "name", "must not be empty")
-        validator.check(name.unicodeScalars.count <= 200, "name", "must be at most 200 characters")
-        validator.check((description?.unicodeScalars.count ?? 0) <= 10_000, "description", "must be at most 10000 characters")
+        validator.check(!name.isEmpty, "name", Message("validation.empty"))
+        validator.check(name.unicodeScalars.count <= 200, "name", Message("validation.maxCharacters", ["max": 200]))
+        validator.check((description?.unicodeScalars.count ?? 0) <= 10_000, "description", Message("validation.maxCharacters", ["max": 10_000]))
         try validator.finish()
         self.id = id
         self.name = name

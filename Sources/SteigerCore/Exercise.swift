@@ -32,11 +32,11 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
                 policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()) throws(ValidationError) {
         let title = title.trimmed
         var validator = Validator()
-        validator.check(!title.isEmpty, "title", "must not be empty")
-        validator.check(title.unicodeScalars.count <= 200, "title", "must be at most 200 characters")
-        validator.check(!instructions.trimmed.isEmpty, "instructions", "must not be empty")
-        validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", "must be at most 50000 characters")
-        validator.check(Slug.isValid(skillKey), "skillKey", "must be 1-64 lower-case letters, digits or dashes")
+        validator.check(!title.isEmpty, "title", Message("validation.empty"))
+        validator.check(title.unicodeScalars.count <= 200, "title", Message("validation.maxCharacters", ["max": 200]))
+        validator.check(!instructions.trimmed.isEmpty, "instructions", Message("validation.empty"))
+        validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", Message("validation.maxCharacters", ["max": 50_000]))
+        validator.check(Slug.isValid(skillKey), "skillKey", Message("validation.slug"))
         do { try review.check() } catch { validator.merge(error, prefix: "review") }
         do { try policy.check() } catch { validator.merge(error, prefix: "policy") }
         try validator.finish()
@@ -85,11 +85,11 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
     public func check() throws(ValidationError) {
         var validator = Validator()
-        validator.check((0...10).contains(peerReviewers), "peerReviewers", "must be from 0 to 10")
-        validator.check(dueHours.map { (1...24 * 365).contains($0) } ?? true, "dueHours", "must be from 1 to 8760")
-        validator.check(!tags.isEmpty && tags.count <= 20, "tags", "must list 1 to 20 tags")
-        validator.check(tags.allSatisfy(Slug.isValid), "tags", "must be lower-case letters, digits or dashes")
-        validator.check(Set(tags).count == tags.count, "tags", "must not repeat")
+        validator.check((0...10).contains(peerReviewers), "peerReviewers", Message("validation.range", ["min": 0, "max": 10]))
+        validator.check(dueHours.map { (1...24 * 365).contains($0) } ?? true, "dueHours", Message("validation.range", ["min": 1, "max": 8760]))
+        validator.check(!tags.isEmpty && tags.count <= 20, "tags", Message("validation.tagCount", ["min": 1, "max": 20]))
+        validator.check(tags.allSatisfy(Slug.isValid), "tags", Message("validation.tagSlug"))
+        validator.check(Set(tags).count == tags.count, "tags", Message("validation.noRepeats"))
         try validator.finish()
     }
 

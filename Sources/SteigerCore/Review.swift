@@ -28,7 +28,7 @@ public struct Review: Sendable, Equatable, Codable, Identifiable {
     public init(id: ReviewID = ReviewID(), task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, rubric: Rubric,
                 submittedAt: Date = Date()) throws(ValidationError) {
         var validator = Validator()
-        validator.check(comment.unicodeScalars.count <= 20_000, "comment", "must be at most 20000 characters")
+        validator.check(comment.unicodeScalars.count <= 20_000, "comment", Message("validation.maxCharacters", ["max": 20_000]))
         var result = Rubric.Result(total: 0, normalised: [:], lowest: 0)
         do {
             result = try rubric.score(scores)

@@ -51,21 +51,21 @@ public struct Rubric: Sendable, Codable, Equatable {
     /// positive weights; scales of two to ten levels with strictly increasing values and labels.
     public init(criteria: [Criterion]) throws(ValidationError) {
         var validator = Validator()
-        validator.check(!criteria.isEmpty, "criteria", "must contain at least one criterion")
-        validator.check(criteria.count <= 50, "criteria", "must contain at most 50 criteria")
+        validator.check(!criteria.isEmpty, "criteria", Message("validation.criteriaMin"))
+        validator.check(criteria.count <= 50, "criteria", Message("validation.criteriaMax", ["max": 50]))
         var seen = Set<String>()
         for (i, criterion) in criteria.enumerated() {
             let field = "criteria[\(i)]"
-            validator.check(Slug.isValid(criterion.key), field + ".key", "must be 1-64 lower-case letters, digits or dashes")
-            validator.check(seen.insert(criterion.key).inserted, field + ".key", "must be unique in the rubric (\(criterion.key) is used twice)")
-            validator.check(!criterion.title.trimmed.isEmpty, field + ".title", "must not be empty")
-            validator.check(criterion.weight.isFinite && criterion.weight > 0, field + ".weight", "must be a positive number")
-            validator.check((2...10).contains(criterion.scale.count), field + ".scale", "must have 2 to 10 levels")
+            validator.check(Slug.isValid(criterion.key), field + ".key", Message("validation.slug"))
+            validator.check(seen.insert(criterion.key).inserted, field + ".key", Message("validation.keyUnique", ["key": .text(criterion.key)]))
+            validator.check(!criterion.title.trimmed.isEmpty, field + ".title", Message("validation.empty"))
+            validator.check(criterion.weight.isFinite && criterion.weight > 0, field + ".weight", Message("validation.positive"))
+            validator.check((2...10).contains(criterion.scale.count), field + ".scale", Message("validation.scaleLevels", ["min": 2, "max": 10]))
             for (j, level) in criterion.scale.enumerated() {
-                validator.check(!level.label.trimmed.isEmpty, field + ".scale[\(j)].label", "must not be empty")
+                validator.check(!level.label.trimmed.isEmpty, field + ".scale[\(j)].label", Message("validation.empty"))
                 if j > 0 {
                     validator.check(level.value > criterion.scale[j - 1].value, field + ".scale[\(j)].value",
-                                    "must be higher than the level before it")
+                                    Message("validation.scaleIncreasing"))
                 }
             }
         }
@@ -98,18 +98,18 @@ public struct Rubric: Sendable, Codable, Equatable {
     public func score(_ values: [String: Int]) throws(ValidationError) -> Result {
         var validator = Validator()
         for key in values.keys.sorted() where criterion(key) == nil {
-            validator.check(false, "scores.\(key)", "is not a criterion of this rubric")
+            validator.check(false, "scores.\(key)", Message("validation.notCriterion"))
         }
         var weighted = 0.0, weights = 0.0
         var normalised: [String: Double] = [:]
         for criterion in criteria {
             guard let value = values[criterion.key] else {
-                validator.check(false, "scores.\(criterion.key)", "is missing")
+                validator.check(false, "scores.\(criterion.key)", Message("validation.missing"))
                 continue
             }
             guard criterion.scale.contains(where: { $0.value == value }) else {
                 let allowed = criterion.scale.map { String($0.value) }.joined(separator: ", ")
-                validator.check(false, "scores.\(criterion.key)", "must be one of \(allowed)")
+                validator.check(false, "scores.\(criterion.key)", Message("validation.oneOf", ["values": .text(allowed)]))
                 continue
             }
             let fraction = criterion.normalised(value)

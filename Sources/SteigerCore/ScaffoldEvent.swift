@@ -115,9 +115,9 @@ public struct ScaffoldOverride: Sendable, Equatable, Codable {
                 at: Date) throws(ValidationError) {
         let reason = reason.trimmed
         var validator = Validator()
-        validator.check((0...max(top, 0)).contains(level), "level", "must be from 0 to \(top), the exercise's top level")
-        validator.check(!reason.isEmpty, "reason", "must not be empty: say why the level is set by hand")
-        validator.check(reason.unicodeScalars.count <= 2000, "reason", "must be at most 2000 characters")
+        validator.check((0...max(top, 0)).contains(level), "level", Message("validation.levelRange", ["top": .integer(top)]))
+        validator.check(!reason.isEmpty, "reason", Message("validation.reasonNeeded"))
+        validator.check(reason.unicodeScalars.count <= 2000, "reason", Message("validation.maxCharacters", ["max": 2000]))
         try validator.finish()
         self.id = id
         self.trainerID = trainerID

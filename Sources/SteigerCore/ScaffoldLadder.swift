@@ -53,19 +53,19 @@ public struct ScaffoldLadder: Sendable, Codable, Equatable {
     public init(levels: [Level]) throws(ValidationError) {
         var validator = Validator()
         let sorted = levels.sorted { $0.number < $1.number }
-        validator.check(!levels.isEmpty, "levels", "must contain at least one level")
-        validator.check(levels.count <= 10, "levels", "must contain at most 10 levels")
-        validator.check(sorted.map(\.number) == Array(0..<levels.count), "levels", "must be numbered 0, 1, 2, … without gaps or repeats")
+        validator.check(!levels.isEmpty, "levels", Message("validation.levelsMin"))
+        validator.check(levels.count <= 10, "levels", Message("validation.levelsMax", ["max": 10]))
+        validator.check(sorted.map(\.number) == Array(0..<levels.count), "levels", Message("validation.levelsNumbered"))
         for (i, level) in sorted.enumerated() {
             let field = "levels[\(i)]"
-            validator.check(!level.name.trimmed.isEmpty, field + ".name", "must not be empty")
+            validator.check(!level.name.trimmed.isEmpty, field + ".name", Message("validation.empty"))
             for (j, support) in level.supports.enumerated() {
                 let supportField = field + ".supports[\(j)]"
                 switch support {
-                case .modelVideo(let reference): validator.check(!reference.trimmed.isEmpty, supportField, "model video needs a reference")
-                case .script(let text), .text(let text): validator.check(!text.trimmed.isEmpty, supportField, "must not be empty")
+                case .modelVideo(let reference): validator.check(!reference.trimmed.isEmpty, supportField, Message("validation.modelVideoReference"))
+                case .script(let text), .text(let text): validator.check(!text.trimmed.isEmpty, supportField, Message("validation.empty"))
                 case .prompts(let items), .checklist(let items):
-                    validator.check(!items.isEmpty && items.allSatisfy { !$0.trimmed.isEmpty }, supportField, "needs at least one item and no empty items")
+                    validator.check(!items.isEmpty && items.allSatisfy { !$0.trimmed.isEmpty }, supportField, Message("validation.items"))
                 }
             }
         }

@@ -58,15 +58,15 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     public func check() throws(ValidationError) {
         var validator = Validator()
         let fraction = 0.0...1.0
-        validator.check((1...20).contains(withdrawAfter), "withdrawAfter", "must be from 1 to 20")
-        validator.check(fraction.contains(masteryThreshold), "masteryThreshold", "must be from 0 to 1")
-        validator.check(fraction.contains(criterionFloor), "criterionFloor", "must be from 0 to 1")
-        validator.check((1...20).contains(reinstateAfter), "reinstateAfter", "must be from 1 to 20")
-        validator.check(fraction.contains(supportThreshold), "supportThreshold", "must be from 0 to 1")
-        validator.check(supportThreshold <= masteryThreshold, "supportThreshold", "must not be above the mastery threshold")
-        validator.check((0...365).contains(delayedCheckDays), "delayedCheckDays", "must be from 0 (no delayed check) to 365")
+        validator.check((1...20).contains(withdrawAfter), "withdrawAfter", Message("validation.range", ["min": 1, "max": 20]))
+        validator.check(fraction.contains(masteryThreshold), "masteryThreshold", Message("validation.range", ["min": 0, "max": 1]))
+        validator.check(fraction.contains(criterionFloor), "criterionFloor", Message("validation.range", ["min": 0, "max": 1]))
+        validator.check((1...20).contains(reinstateAfter), "reinstateAfter", Message("validation.range", ["min": 1, "max": 20]))
+        validator.check(fraction.contains(supportThreshold), "supportThreshold", Message("validation.range", ["min": 0, "max": 1]))
+        validator.check(supportThreshold <= masteryThreshold, "supportThreshold", Message("validation.supportAboveMastery"))
+        validator.check((0...365).contains(delayedCheckDays), "delayedCheckDays", Message("validation.delayedCheckDays", ["max": 365]))
         validator.check(stallAfter == 0 || (stallAfter >= withdrawAfter && stallAfter <= 100), "stallAfter",
-                        "must be 0 (never) or from withdrawAfter (\(withdrawAfter)) to 100, so a learner can move down before being flagged")
+                        Message("validation.stallAfter", ["min": .integer(withdrawAfter), "max": 100]))
         try validator.finish()
     }
 

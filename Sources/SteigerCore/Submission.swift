@@ -52,9 +52,9 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
                 status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
                 createdAt: Date = Date()) throws(ValidationError) {
         var validator = Validator()
-        validator.check(attempt >= 1, "attempt", "must be 1 or more")
-        validator.check(scaffoldLevel >= 0, "scaffoldLevel", "must be 0 or more")
-        validator.check(status != .failed || !(failureReason ?? "").trimmed.isEmpty, "failureReason", "is required when the status is failed")
+        validator.check(attempt >= 1, "attempt", Message("validation.atLeast", ["min": 1]))
+        validator.check(scaffoldLevel >= 0, "scaffoldLevel", Message("validation.atLeast", ["min": 0]))
+        validator.check(status != .failed || !(failureReason ?? "").trimmed.isEmpty, "failureReason", Message("validation.failureReason"))
         try validator.finish()
         self.id = id
         self.learnerID = learnerID
@@ -70,10 +70,10 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     /// Moves to `next`, if the move is allowed.
     public mutating func move(to next: Status, reason: String? = nil) throws(ValidationError) {
         guard status.canMove(to: next) else {
-            throw ValidationError(field: "status", "cannot change from \(status.rawValue) to \(next.rawValue)")
+            throw ValidationError(field: "status", Message("validation.statusChange", ["from": .text(status.rawValue), "to": .text(next.rawValue)]))
         }
         if next == .failed, (reason ?? "").trimmed.isEmpty {
-            throw ValidationError(field: "failureReason", "is required when the status is failed")
+            throw ValidationError(field: "failureReason", Message("validation.failureReason"))
         }
         status = next
         failureReason = next == .failed ? reason : nil

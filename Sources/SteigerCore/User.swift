@@ -29,18 +29,20 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
     public var isDisabled: Bool
     /// When the account was created.
     public var createdAt: Date
+    /// The language the person chose for pages and messages; nil follows their browser.
+    public var language: Language?
 
     /// Creates a user after checking and normalising the fields.
     /// - Throws: ``ValidationError`` naming each bad field.
     public init(id: UserID = UserID(), email: String, displayName: String, roles: Set<Role>, isDisabled: Bool = false,
-                createdAt: Date = Date()) throws(ValidationError) {
+                createdAt: Date = Date(), language: Language? = nil) throws(ValidationError) {
         let normalised = email.trimmed.lowercased()
         let name = displayName.trimmed
         var validator = Validator()
-        validator.check(User.isPlausibleEmail(normalised), "email", "must be an email address such as name@example.org")
-        validator.check(!name.isEmpty, "displayName", "must not be empty")
-        validator.check(name.unicodeScalars.count <= 200, "displayName", "must be at most 200 characters")
-        validator.check(!roles.isEmpty, "roles", "must contain at least one of admin, trainer, learner")
+        validator.check(User.isPlausibleEmail(normalised), "email", Message("validation.email"))
+        validator.check(!name.isEmpty, "displayName", Message("validation.empty"))
+        validator.check(name.unicodeScalars.count <= 200, "displayName", Message("validation.maxCharacters", ["max": 200]))
+        validator.check(!roles.isEmpty, "roles", Message("validation.roles"))
         try validator.finish()
         self.id = id
         self.email = normalised
@@ -48,6 +50,7 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         self.roles = roles
         self.isDisabled = isDisabled
         self.createdAt = createdAt.wholeMilliseconds
+        self.language = language
     }
 
     /// Whether the user holds `role`.

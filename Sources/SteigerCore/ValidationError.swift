@@ -6,11 +6,11 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Problem: Sendable, Equatable, Codable {
         /// Path of the field, e.g. `rubric.criteria[1].weight`.
         public var field: String
-        /// What is wrong and what is expected.
-        public var message: String
+        /// What is wrong and what is expected (a `validation.*` catalogue text).
+        public var message: Message
 
         /// Creates a problem.
-        public init(field: String, message: String) {
+        public init(field: String, message: Message) {
             self.field = field
             self.message = message
         }
@@ -23,9 +23,9 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
     public init(_ problems: [Problem]) { self.problems = problems }
 
     /// Creates an error with one problem.
-    public init(field: String, _ message: String) { self.problems = [Problem(field: field, message: message)] }
+    public init(field: String, _ message: Message) { self.problems = [Problem(field: field, message: message)] }
 
-    /// All problems, one per line: `field: message`.
+    /// All problems, one per line: `field: key arguments` (people read them through a ``Localizer``).
     public var description: String { problems.map { "\($0.field): \($0.message)" }.joined(separator: "\n") }
 }
 
@@ -51,7 +51,7 @@ extension ValidationError {
 struct Validator {
     private(set) var problems: [ValidationError.Problem] = []
 
-    mutating func check(_ condition: Bool, _ field: String, _ message: @autoclosure () -> String) {
+    mutating func check(_ condition: Bool, _ field: String, _ message: @autoclosure () -> Message) {
         if !condition { problems.append(.init(field: field, message: message())) }
     }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import SteigerCore
 import SteigerMedia
 import SteigerStore
 
@@ -52,7 +53,7 @@ public final class JobWorker: Sendable {
         let claim = try await store.claimJob(owner: owner, lease: lease, kinds: [SubmissionProcessor.kind])
         for job in claim.abandoned {
             do {
-                try await processor.fail(job, reason: "Processing this recording stopped \(job.attempts) times (the file may be damaged in a way that crashes or stalls the converter). Try recording again.")
+                try await processor.fail(job, reason: Message("reason.gaveUp"))
             } catch {
                 logger.error("could not mark an abandoned job's submission failed", metadata: ["job": .string(job.id), "error": .string("\(error)")])
             }
@@ -101,7 +102,7 @@ public final class JobWorker: Sendable {
                 let updated = try await store.failJob(job.id, owner: owner, error: String(describing: error), retry: true)
                 log.warning("job failed", metadata: ["error": .string(String(describing: error)), "status": .string(updated?.status.rawValue ?? "lost")])
                 if updated?.status == .failed {
-                    try await processor.fail(job, reason: "The recording could not be processed: \(error)")
+                    try await processor.fail(job, reason: Message("reason.gaveUp"))
                 }
             }
         }

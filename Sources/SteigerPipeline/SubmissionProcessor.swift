@@ -28,10 +28,11 @@ public struct SubmissionProcessor: Sendable {
         public init() {}
     }
 
-    /// Thrown for a recording that cannot be used: not retried; the message is for the learner.
+    /// Thrown for a recording that cannot be used: not retried; the reason is for the learner
+    /// (a `reason.*` catalogue text, stored as a message and read in each reader's language).
     public struct Unusable: Error, CustomStringConvertible {
-        public var reason: String
-        public var description: String { reason }
+        public var reason: Message
+        public var description: String { reason.description }
     }
 
     let store: Store
@@ -54,7 +55,7 @@ public struct SubmissionProcessor: Sendable {
     /// The submission a job's payload names.
     static func submissionID(of job: Job) throws -> SubmissionID {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)), let id = SubmissionID(payload.submission) else {
-            throw Unusable(reason: "The processing job is malformed.")
+            throw Unusable(reason: Message("reason.malformedJob"))
         }
         return id
     }
@@ -84,11 +85,11 @@ public struct SubmissionProcessor: Sendable {
             try check(info)
             media.info = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
             if info.audioLevel?.verdict == .silent {
-                media.warnings = ["The recording has no sound: check that the microphone was on and allowed."]
+                media.warnings = [Message("warning.silent").stored]
             } else if info.audio == nil {
-                media.warnings = ["The recording has no sound track."]
+                media.warnings = [Message("warning.noSoundTrack").stored]
             } else if info.audioLevel?.verdict == .nearSilent {
-                media.warnings = ["The sound is very quiet: the microphone may have been covered or far away."]
+                media.warnings = [Message("warning.quiet").stored]
             } else {
                 media.warnings = []
             }
@@ -132,8 +133,9 @@ public struct SubmissionProcessor: Sendable {
         } catch let error as MediaError {
             // A file FFmpeg refuses is the file's fault, not the server's: no retry.
             if [.cancelled, .timedOut, .writeFailed].contains(error.code) { throw error }
-            try await fail(id, media: media, reason: error.message)
-            throw Unusable(reason: error.message)
+            let reason = Self.reason(for: error)
+            try await fail(id, media: media, reason: reason)
+            throw Unusable(reason: reason)
         } catch let unusable as Unusable {
             try await fail(id, media: media, reason: unusable.reason)
             throw unusable
@@ -153,31 +155,49 @@ public struct SubmissionProcessor: Sendable {
     }
 
     /// Marks the submission failed (after the job gave up, or for an unusable recording).
-    public func fail(_ job: Job, reason: String) async throws {
+    public func fail(_ job: Job, reason: Message) async throws {
         let id = try Self.submissionID(of: job)
         guard let media = try await store.submissionMedia(id) else { return }
         try await fail(id, media: media, reason: reason)
     }
 
-    private func fail(_ id: SubmissionID, media: SubmissionMedia, reason: String) async throws {
+    private func fail(_ id: SubmissionID, media: SubmissionMedia, reason: Message) async throws {
         // Only a submission still processing fails; a late failure never touches a ready one.
-        guard try await store.setSubmissionStatus(id, to: .failed, reason: reason) else { return }
+        guard try await store.setSubmissionStatus(id, to: .failed, reason: reason.stored) else { return }
         var media = media
         media.step = "failed"
         try await store.updateSubmissionMedia(media)
-        logger.notice("submission failed", metadata: ["submission": .string(id.description), "reason": .string(reason)])
+        logger.notice("submission failed", metadata: ["submission": .string(id.description), "reason": .string(reason.description)])
     }
 
     /// Refuses what is not a usable recording.
     func check(_ info: MediaInfo) throws {
         guard let video = info.video, !video.isAttachedPicture else {
-            throw Unusable(reason: "The file has no video: upload a recording with picture and sound.")
+            throw Unusable(reason: Message("reason.noVideo"))
         }
         if let duration = info.container.duration, duration > rules.maxDuration {
-            throw Unusable(reason: "The recording is \(Int(duration / 60)) minutes long; the limit is \(Int(rules.maxDuration / 60)) minutes.")
+            throw Unusable(reason: Message("reason.tooLong", ["minutes": .integer(Int(duration / 60)), "limit": .integer(Int(rules.maxDuration / 60))]))
         }
         if let width = video.width, let height = video.height, width * height > rules.maxPixels {
-            throw Unusable(reason: "The picture is \(width)x\(height); the largest accepted is 3840x2160 (4K).")
+            throw Unusable(reason: Message("reason.tooLarge", ["width": .integer(width), "height": .integer(height)]))
+        }
+    }
+
+    /// The learner's reason for a file FFmpeg refused, by the kind of failure.
+    static func reason(for error: MediaError) -> Message {
+        switch error.code {
+        case .noVideoStream: Message("reason.noVideo")
+        case .notMedia: Message("reason.notMedia")
+        case .emptyFile: Message("reason.emptyFile")
+        case .unsupportedContainer: Message("reason.unsupportedContainer")
+        case .truncated: Message("reason.truncated")
+        case .corrupt: Message("reason.corrupt")
+        case .tooManyStreams: Message("reason.tooManyStreams")
+        case .dimensionsTooLarge: Message("reason.dimensionsTooLarge")
+        case .unsupportedCodec: Message("reason.unsupportedCodec")
+        case .decodeFailed: Message("reason.decodeFailed")
+        case .unreadable: Message("reason.unreadable")
+        default: Message("reason.unknown")
         }
     }
 

@@ -54,7 +54,7 @@ extension SteigerAPI {
                           let id: AnnotationID = try context.id("annotationId", of: "comment")
                           let body = try await request.decodeJSON(as: AnnotationEditBody.self, context: context)
                           let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                          guard !text.isEmpty, text.unicodeScalars.count <= 5000 else { throw Problem.invalid(ValidationError(field: "text", "must be 1 to 5000 characters")) }
+                          guard !text.isEmpty, text.unicodeScalars.count <= 5000 else { throw Problem.invalid(ValidationError(field: "text", Message("validation.charactersBetween", ["min": 1, "max": 5000]))) }
                           let edited = try await self.ownComment { try await self.store.editAnnotation(id, author: actor.user.id, text: text, now: self.configuration.now()) }
                           return try .json(AnnotationView(edited, author: actor.user.displayName, authorId: actor.user.id.description))
                       }),
@@ -176,7 +176,7 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: AnnotationBody.self, context: context)
         if let parent = body.parentId, !(try await feedback(context).annotations.contains { $0.id == parent }) {
             // Only a comment the caller can see can be answered; others do not exist for them.
-            throw Problem.invalid(ValidationError(field: "parentId", "is not a comment on this attempt that you can see"))
+            throw Problem.invalid(ValidationError(field: "parentId", Message("validation.parentMissing")))
         }
         let span: Annotation.Span? = if let at = body.at {
             body.from == nil && body.to == nil ? .point(at: at) : nil
@@ -186,10 +186,10 @@ extension SteigerAPI {
             nil
         }
         if body.at != nil, body.from != nil || body.to != nil {
-            throw Problem.invalid(ValidationError(field: "at", "give either `at` or `from` and `to`, not both"))
+            throw Problem.invalid(ValidationError(field: "at", Message("validation.atOrSpan")))
         }
         if (body.from == nil) != (body.to == nil) {
-            throw Problem.invalid(ValidationError(field: body.from == nil ? "from" : "to", "`from` and `to` go together"))
+            throw Problem.invalid(ValidationError(field: body.from == nil ? "from" : "to", Message("validation.fromAndTo")))
         }
         let duration = try await store.submissionMedia(submission.id)?.durationMilliseconds
         let annotation = try Annotation(submissionID: submission.id, authorID: actor.user.id, parentID: body.parentId, span: span, text: body.text,
@@ -198,12 +198,10 @@ extension SteigerAPI {
                                         rubric: exercise.rubric)
         do {
             try await store.addAnnotation(annotation)
-        } catch StoreError.conflict(let message) {
-            throw Problem(.conflict, message)
-        } catch StoreError.notFound(let message) {
-            throw Problem.invalid(ValidationError(field: "parentId", message))
-        } catch StoreError.reference(let message) {
-            throw Problem.invalid(ValidationError(field: "parentId", message))
+        } catch StoreError.conflict(let key) {
+            throw Problem.conflict(key)
+        } catch StoreError.notFound(let key), StoreError.reference(let key) {
+            throw Problem.invalid(ValidationError(field: "parentId", Message(key)))
         }
         return try .json(AnnotationView(annotation, author: actor.user.displayName, authorId: actor.user.id.description), status: .created)
     }
@@ -215,8 +213,8 @@ extension SteigerAPI {
             return try await body()
         } catch StoreError.notFound {
             throw Problem.notFound("comment of yours")
-        } catch StoreError.conflict(let message) {
-            throw Problem(.conflict, message)
+        } catch StoreError.conflict(let key) {
+            throw Problem.conflict(key)
         }
     }
 }

@@ -72,7 +72,7 @@ extension SteigerAPI {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = configuration.now()
         if let wait = throttle.attempt(email: email, address: context.remoteAddress, now: now) {
-            throw Problem(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.", headers: [.retryAfter: String(wait)])
+            throw Problem(.tooManyRequests, "throttled", ["seconds": .integer(wait)], headers: [.retryAfter: String(wait)])
         }
         let found = try await store.userForLogin(email: email)
         // The same bcrypt work whether or not the account exists, so timing does not tell.
@@ -80,10 +80,10 @@ extension SteigerAPI {
         let matches = try await verifyPassword(password, hash: hash) && found?.passwordHash != nil
         guard matches, let user = found?.user else {
             context.logger.notice("login failed", metadata: ["email": .string(email)])
-            throw Problem.unauthenticated("The email address or the password is wrong.")
+            throw Problem.unauthenticated("wrongLogin")
         }
         throttle.succeed(email: email, address: context.remoteAddress)
-        guard !user.isDisabled else { throw Problem(.forbidden, "This account is disabled; ask an administrator.") }
+        guard !user.isDisabled else { throw Problem(.forbidden, "accountDisabled") }
         let expires = now.addingTimeInterval(configuration.sessionLifetime)
         let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress, userAgent: userAgent, now: now)
         return (secret, try await store.actor(for: user))
@@ -123,8 +123,8 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: NewTokenBody.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [ValidationError.Problem] = []
-        if name.isEmpty || name.unicodeScalars.count > 100 { problems.append(.init(field: "name", message: "must be 1 to 100 characters")) }
-        if let days = body.expiresInDays, !(1...3650).contains(days) { problems.append(.init(field: "expiresInDays", message: "must be from 1 to 3650")) }
+        if name.isEmpty || name.unicodeScalars.count > 100 { problems.append(.init(field: "name", message: Message("validation.charactersBetween", ["min": 1, "max": 100]))) }
+        if let days = body.expiresInDays, !(1...3650).contains(days) { problems.append(.init(field: "expiresInDays", message: Message("validation.range", ["min": 1, "max": 3650]))) }
         if !problems.isEmpty { throw Problem.invalid(ValidationError(problems)) }
         let now = configuration.now()
         let (token, secret) = try await store.createToken(for: actor.user.id, name: name,

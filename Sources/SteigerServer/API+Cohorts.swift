@@ -49,7 +49,7 @@ extension SteigerAPI {
                       handler: { request, context in
                           try AccessPolicy.decide(try context.requireActor(), .create, .newRecord).require("cohort")
                           let body = try await request.decodeJSON(as: CohortBody.self, context: context)
-                          guard let name = body.name else { throw Problem.invalid(ValidationError(field: "name", "is required")) }
+                          guard let name = body.name else { throw Problem.invalid(ValidationError(field: "name", Message("validation.required"))) }
                           let cohort = try Cohort(name: name, description: body.description, createdAt: self.configuration.now())
                           try await self.store.createCohort(cohort)
                           return try .json(CohortView(cohort), status: .created)
@@ -77,7 +77,7 @@ extension SteigerAPI {
                           do {
                               try await self.store.deleteCohort(cohort.id)
                           } catch StoreError.reference {
-                              throw Problem(.conflict, "The cohort has submitted reviews; deleting it would lose them. Remove its members instead.")
+                              throw Problem(.conflict, "cohortHasReviews")
                           }
                           return .noContent()
                       }),
@@ -103,7 +103,7 @@ extension SteigerAPI {
                           let body = try await request.decodeJSON(as: MembershipBody.self, context: context)
                           let membership = Membership(cohortID: cohort.id, userID: user.id, part: body.part)
                           if body.part == .trainer, !user.has(.trainer) {
-                              throw Problem.invalid(ValidationError(field: "part", "\(user.displayName) does not hold the trainer role"))
+                              throw Problem.invalid(ValidationError(field: "part", Message("validation.notTrainer", ["name": .text(user.displayName)])))
                           }
                           try await self.store.putMembership(membership)
                           return try .json(MembershipView(membership, user: user))

@@ -46,7 +46,7 @@ struct PolicyPatch: Decodable, Sendable {
         let unknown = try decoder.container(keyedBy: FieldKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
             let path = ValidationError.fieldPath(decoder.codingPath)
-            throw ValidationError(unknown.map { .init(field: path + "." + $0, message: "is not a known field (known: \(known.sorted().joined(separator: ", ")))") })
+            throw ValidationError(unknown.map { .init(field: path + "." + $0, message: Message("validation.unknownField", ["known": .text(known.sorted().joined(separator: ", "))])) })
         }
         withdrawAfter = try container.decodeIfPresent(Int.self, forKey: .withdrawAfter)
         masteryThreshold = try container.decodeIfPresent(Double.self, forKey: .masteryThreshold)
@@ -87,7 +87,7 @@ extension SteigerAPI {
                           let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
                           let missing = ["title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
                                          "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
-                          if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: "is required") })) }
+                          if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: Message("validation.required")) })) }
                           try await self.checkLadderHeight(body.ladder!, skill: body.skillKey!, exercise: nil)
                           let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
                                                       ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
@@ -126,7 +126,7 @@ extension SteigerAPI {
                           do {
                               try await self.store.deleteExercise(exercise.id)
                           } catch StoreError.reference(let reason) {
-                              throw Problem(.conflict, "The exercise cannot be deleted: \(reason).")
+                              throw Problem.conflict(reason)
                           }
                           return .noContent()
                       }),
@@ -147,8 +147,8 @@ extension SteigerAPI {
     private func checkLadderHeight(_ ladder: ScaffoldLadder, skill: String, exercise: ExerciseID?) async throws {
         let others = try await store.ladderHeights(skill: skill).filter { $0.exercise != exercise }
         if let other = others.first(where: { $0.top != ladder.top }) {
-            throw Problem.invalid(ValidationError(field: "ladder", "must have \(other.top + 1) levels like the other exercises of skill '\(skill)' "
-                                                  + "(\"\(other.title)\"): levels are kept per learner and skill"))
+            throw Problem.invalid(ValidationError(field: "ladder", Message("validation.ladderHeight", [
+                "levels": .integer(other.top + 1), "skill": .text(skill), "title": .text(other.title)])))
         }
     }
 
@@ -160,7 +160,7 @@ extension SteigerAPI {
             }
             return try await store.updateExercise(exercise)
         } catch StoreError.reference {
-            throw Problem.invalid(ValidationError(field: "cohorts", "names a cohort that does not exist"))
+            throw Problem.invalid(ValidationError(field: "cohorts", Message("validation.unknownCohort")))
         }
     }
 }

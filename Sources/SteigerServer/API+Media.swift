@@ -24,7 +24,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "The submission's media.", schema: ref("SubmissionMedia"))],
                       handler: { _, context in
                           let (submission, media) = try await self.reachableMedia(context)
-                          return try .json(SubmissionMediaView(submission: submission, media: media))
+                          return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
                       }),
             Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
                       summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
@@ -79,12 +79,12 @@ extension SteigerAPI {
         ]
     }
 
-    static let notReady = Problem(.conflict, "This is not there yet: the recording is still being processed, or processing failed (see its media status).")
+    static let notReady = Problem(.conflict, "notReady")
 
     /// The submission named in the path and its media, if the caller may view it.
     func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
         let submission = try await reachableSubmission(context, .view).submission
-        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.conflict, "This submission has no recording.") }
+        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.conflict, "noRecording") }
         return (submission, media)
     }
 
@@ -105,7 +105,7 @@ extension SteigerAPI {
         let path = files.blobs.path(sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
             context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
-            throw Problem(.internalServerError, "The file is missing on the server; it has been logged.")
+            throw Problem(.internalServerError, "fileMissing")
         }
         let etag = "\"\(sha256)\""
         var headers: HTTPFields = [.eTag: etag, .acceptRanges: "bytes", .contentType: type,
@@ -123,7 +123,7 @@ extension SteigerAPI {
             case .whole: break
             case .part(let part): range = part
             case .unsatisfiable:
-                throw Problem(.rangeNotSatisfiable, "The range \(header) lies outside the file's \(size) bytes.",
+                throw Problem(.rangeNotSatisfiable, "badRange", ["range": .text(header), "size": .integer(Int(size))],
                               headers: [.contentRange: "bytes */\(size)"])
             }
         }
@@ -179,6 +179,7 @@ struct SubmissionMediaView: ExplicitNulls {
     var step: String?
     var progress: Double
     var failureReason: String?
+    var failureCode: String?
     var warnings: [String]
     var fileName: String
     var size: Int64
@@ -192,14 +193,15 @@ struct SubmissionMediaView: ExplicitNulls {
     var poster: String?
     var storyboard: String?
 
-    init(submission: Submission, media: SubmissionMedia) {
+    init(submission: Submission, media: SubmissionMedia, words: Localizer) {
         let base = "/api/v1/submissions/\(submission.id)/media"
         submissionId = submission.id.description
         status = submission.status.rawValue
         step = media.step
         progress = media.progress
-        failureReason = submission.failureReason
-        warnings = media.warnings
+        failureReason = submission.failureReason.map(words.format(stored:))
+        failureCode = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
+        warnings = media.warnings.map(words.format(stored:))
         fileName = media.fileName
         size = media.originalSize
         sha256 = media.originalSHA256
@@ -218,7 +220,7 @@ struct SubmissionMediaView: ExplicitNulls {
 
     static let schema: JSONValue = object([
         "submissionId": uuid, "status": ["type": "string"], "step": ["type": ["string", "null"]], "progress": ["type": "number", "minimum": 0, "maximum": 1],
-        "failureReason": ["type": ["string", "null"]], "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
+        "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]], "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
         "size": ["type": "integer"], "sha256": ["type": "string"], "duration": ["type": ["number", "null"]], "width": ["type": ["integer", "null"]],
         "height": ["type": ["integer", "null"]], "original": ["type": "string"], "rendition": ["type": ["string", "null"]],
         "renditionType": ["type": ["string", "null"]], "poster": ["type": ["string", "null"]], "storyboard": ["type": ["string", "null"]],

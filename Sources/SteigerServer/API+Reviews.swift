@@ -28,7 +28,7 @@ extension SteigerAPI {
                       handler: { _, context in
                           let actor = try context.requireActor()
                           let trained = actor.trainedCohorts
-                          guard !trained.isEmpty else { throw Problem(.forbidden, "You train no cohort, so you have no review queue.") }
+                          guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
                           let now = self.configuration.now()
                           guard let task = try await self.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: Self.reviewLease, now: now) else {
                               return .noContent()
@@ -86,8 +86,7 @@ extension SteigerAPI {
                               let reflections = try await self.store.annotations(of: submission.id)
                                   .filter { $0.authorID == actor.user.id && $0.parentID == nil && !$0.isDeleted }
                               if reflections.isEmpty {
-                                  throw Problem.invalid(ValidationError(field: "reflections",
-                                                                        "leave at least one timestamped comment on your recording before submitting your self review"))
+                                  throw Problem.invalid(ValidationError(field: "reflections", Message("validation.reflections")))
                               }
                           }
                           let review = try Review(task: task, reviewerID: actor.user.id, scores: body.scores, comment: body.comment ?? "",
@@ -107,7 +106,7 @@ extension SteigerAPI {
                   handler: { _, context in
                       let (cohort, actor) = try await self.reachableCohort(context, .view)
                       guard actor.user.has(.admin) || actor.trains(cohort.id) else {
-                          throw Problem(.forbidden, "Only the cohort's trainers and administrators see its scores.")
+                          throw Problem(.forbidden, "scoresTrainersOnly")
                       }
                       let exerciseID: ExerciseID = try context.id("exerciseId", of: "exercise")
                       guard let exercise = try await self.store.exercise(exerciseID), exercise.cohorts.contains(cohort.id) else {
@@ -155,8 +154,8 @@ extension SteigerAPI {
     func holding<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch StoreError.conflict(let message) {
-            throw Problem(.conflict, message)
+        } catch StoreError.conflict(let key) {
+            throw Problem.conflict(key)
         }
     }
 }

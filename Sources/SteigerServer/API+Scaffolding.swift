@@ -22,9 +22,9 @@ extension SteigerAPI {
                           let exercise = try await self.reachableExercise(context, .view)
                           let actor = try context.requireActor()
                           guard AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
-                              throw Problem(.forbidden, "Supports are for the learners who practise this exercise.")
+                              throw Problem(.forbidden, "supportsLearnersOnly")
                           }
-                          return try .json(try await self.supports(for: actor, on: exercise))
+                          return try .json(try await self.supports(for: actor, on: exercise, words: context.words))
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding", operationID: "getScaffoldingMatrix", tag: "scaffolding",
                       summary: "The learners practising an exercise × their current level, with the last change; stalled learners first (trainers)",
@@ -32,7 +32,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "One row per learner.", schema: ref("ScaffoldMatrix"))],
                       handler: { request, context in
                           let exercise = try await self.reachableExercise(context, .view)
-                          return try .json(try await self.matrix(of: exercise, cohort: try request.queryID("cohort"), for: try context.requireActor()))
+                          return try .json(try await self.matrix(of: exercise, cohort: try request.queryID("cohort"), for: try context.requireActor(), words: context.words))
                       }),
             Operation(method: .get, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "getScaffoldingTrack", tag: "scaffolding",
                       summary: "One learner's scaffolding on an exercise's skill: current level and supports, every change with its rule and evidence, "
@@ -40,7 +40,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "The learner's track.", schema: ref("ScaffoldTrack"))],
                       handler: { _, context in
                           let (exercise, learner) = try await self.reachableTrack(context, .view)
-                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor()))
+                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor(), words: context.words))
                       }),
             Operation(method: .put, path: "/api/v1/exercises/{exerciseId}/scaffolding/{learnerId}", operationID: "setScaffoldLevel", tag: "scaffolding",
                       summary: "Set a learner's level by hand, with a reason (trainers); it holds until the next rule fires",
@@ -55,7 +55,7 @@ extension SteigerAPI {
                           context.logger.info("scaffold level set", metadata: ["learner": .string(learner.id.description),
                                                                               "exercise": .string(exercise.id.description),
                                                                               "level": .stringConvertible(body.level)])
-                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor()))
+                          return try .json(try await self.track(of: learner, on: exercise, for: try context.requireActor(), words: context.words))
                       }),
             Operation(method: .get, path: "/api/v1/me/scaffolding", operationID: "listMyScaffolding", tag: "scaffolding",
                       summary: "The calling learner's level and supports on each exercise they practise",
@@ -63,22 +63,22 @@ extension SteigerAPI {
                                       schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("MyScaffolding")]],
                                                "required": ["items"], "additionalProperties": false])],
                       handler: { _, context in
-                          return try .json(["items": try await self.myScaffolding(for: try context.requireActor())])
+                          return try .json(["items": try await self.myScaffolding(for: try context.requireActor(), words: context.words)])
                       }),
         ]
     }
 
     /// What `actor`, a learner of `exercise`, gets for their next attempt, and how they got there.
-    func supports(for actor: Actor, on exercise: Exercise) async throws -> SupportsView {
+    func supports(for actor: Actor, on exercise: Exercise, words: Localizer) async throws -> SupportsView {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey))
-        let names = try await scaffoldNames(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true)
+        let names = try await scaffoldNames(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true, words: words)
         let view = StandingView(history.state, ladder: exercise.ladder, names: names)
         return SupportsView(exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
                             history: history.transitions.map(names.sentence))
     }
 
     /// `actor`'s level and supports on each exercise they learn, newest exercise first.
-    func myScaffolding(for actor: Actor) async throws -> [MyScaffoldingView] {
+    func myScaffolding(for actor: Actor, words: Localizer) async throws -> [MyScaffoldingView] {
         var exercises: [Exercise] = []
         var page = PageRequest(limit: 200)
         while true {
@@ -89,7 +89,7 @@ extension SteigerAPI {
         }
         let standings = try await store.scaffoldStandings(learner: actor.user.id)
         let names = try await scaffoldNames(for: [], transitions: standings.values.compactMap(\.lastTransition), known: exercises, actor: actor,
-                                            ownTrack: true)
+                                            ownTrack: true, words: words)
         return exercises.map { exercise in
             let standing = StandingView(standings[exercise.skillKey], ladder: exercise.ladder, names: names)
             return MyScaffoldingView(exerciseId: exercise.id.description, title: exercise.title,
@@ -121,13 +121,13 @@ extension SteigerAPI {
 
     /// The learners of `exercise` in `actor`'s reach (optionally one cohort's) × their level.
     /// - Throws: 403 for a learner of the exercise, 404 for anyone else without it.
-    func matrix(of exercise: Exercise, cohort: CohortID?, for actor: Actor) async throws -> ScaffoldMatrixView {
+    func matrix(of exercise: Exercise, cohort: CohortID?, for actor: Actor, words: Localizer) async throws -> ScaffoldMatrixView {
         try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require("scaffolding")
         var cohorts = actor.user.has(.admin) ? exercise.cohorts : exercise.cohorts.filter(actor.trains)
         if let cohort { cohorts = cohorts.filter { $0 == cohort } }
         let rows = try await store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
         let names = try await scaffoldNames(for: [], transitions: rows.compactMap { $0.standing?.lastTransition }, known: [exercise], actor: actor,
-                                            ownTrack: false)
+                                            ownTrack: false, words: words)
         return ScaffoldMatrixView(
             exerciseId: exercise.id.description,
             levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
@@ -137,17 +137,17 @@ extension SteigerAPI {
             })
     }
 
-    func track(of learner: User, on exercise: Exercise, for actor: Actor) async throws -> ScaffoldTrackView {
+    func track(of learner: User, on exercise: Exercise, for actor: Actor, words: Localizer) async throws -> ScaffoldTrackView {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: learner.id, skill: exercise.skillKey))
         let names = try await scaffoldNames(for: history.steps.map(\.event.exerciseID), transitions: history.transitions, known: [exercise],
-                                            actor: actor, ownTrack: learner.id == actor.user.id)
+                                            actor: actor, ownTrack: learner.id == actor.user.id, words: words)
         let view = StandingView(history.state, ladder: exercise.ladder, names: names)
         let attempts = try await store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: learner.id),
                                                    page: PageRequest(limit: 200))
         return ScaffoldTrackView(learner: PersonView(id: learner.id.description, displayName: learner.displayName), exerciseId: exercise.id.description,
                                  skillKey: exercise.skillKey, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
                                  transitions: history.transitions.map { TransitionView($0, names: names) },
-                                 timeline: history.steps.map { StepView($0, names: names) }, attempts: attempts.items.map(SubmissionView.init))
+                                 timeline: history.steps.map { StepView($0, names: names) }, attempts: attempts.items.map { SubmissionView($0, words: words) })
     }
 
     /// What the sentences need (each exercise's ladder, trainers' names), and which exercises'
@@ -155,7 +155,7 @@ extension SteigerAPI {
     /// trainer, those assigned to a cohort they train (another cohort's events of the same skill
     /// show only as level changes).
     func scaffoldNames(for exercises: [ExerciseID], transitions: [ScaffoldTransition], known: [Exercise], actor: Actor,
-                       ownTrack: Bool) async throws -> ScaffoldNames {
+                       ownTrack: Bool, words: Localizer) async throws -> ScaffoldNames {
         var found = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for id in Set(exercises + transitions.map(\.exerciseID)) where found[id] == nil {
             if let exercise = try await store.exercise(id) { found[id] = exercise }
@@ -166,6 +166,6 @@ extension SteigerAPI {
         }
         let everything = ownTrack || actor.user.has(.admin)
         let visible = Set(found.values.filter { everything || $0.cohorts.contains(where: actor.trains) }.map(\.id))
-        return ScaffoldNames(ladders: found.mapValues(\.ladder), people: people, visible: visible)
+        return ScaffoldNames(ladders: found.mapValues(\.ladder), people: people, visible: visible, words: words)
     }
 }

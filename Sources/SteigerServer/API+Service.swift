@@ -19,7 +19,7 @@ extension SteigerAPI {
                               try await self.store.ping()
                           } catch {
                               context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                              throw Problem(.serviceUnavailable, "The database does not answer.")
+                              throw Problem(.serviceUnavailable, "unavailable")
                           }
                           return try .json(["status": "ready"])
                       }),

@@ -19,12 +19,12 @@ extension SteigerAPI {
                                                         status: try request.queryEnum("status", as: Submission.Status.self))
                           let page = try await self.store.submissions(scope: AccessPolicy.listScope(for: actor), filter: filter,
                                                                       page: try request.pageRequest())
-                          return try .json(PageView(page, SubmissionView.init))
+                          return try .json(PageView(page) { SubmissionView($0, words: context.words) })
                       }),
             Operation(method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
                       summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
                       handler: { _, context in
-                          try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission))
+                          try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission, words: context.words))
                       }),
         ]
     }

@@ -80,7 +80,7 @@ extension SteigerAPI {
 
     private func requireTus(_ request: Request) throws(Problem) {
         guard request.headers[Self.tusResumable] == Self.tusVersion else {
-            throw Problem(.preconditionFailed, "This server speaks tus 1.0.0; send 'Tus-Resumable: 1.0.0'.",
+            throw Problem(.preconditionFailed, "tusVersion",
                           headers: [Self.tusVersionHeader: Self.tusVersion, Self.tusResumable: Self.tusVersion])
         }
     }
@@ -109,7 +109,7 @@ extension SteigerAPI {
             try await store.createUpload(upload, quota: configuration.learnerQuota)
         } catch StoreError.quotaExceeded(let used) {
             files.remove(upload.id)
-            throw Problem(.contentTooLarge, "This upload would take you past your storage quota of \(configuration.learnerQuota) bytes (\(used) in use).")
+            throw Problem(.contentTooLarge, "overQuota", ["quota": .integer(Int(configuration.learnerQuota)), "used": .integer(Int(used))])
         }
     }
 
@@ -117,24 +117,24 @@ extension SteigerAPI {
         // The request's own fields first, then the protocol version.
         let actor = try context.requireActor()
         if request.headers[Self.uploadDeferLength] != nil {
-            throw Problem(.badRequest, "Upload-Defer-Length is not supported; send Upload-Length.")
+            throw Problem(.badRequest, "deferLength")
         }
         guard let lengthText = request.headers[Self.uploadLength], let length = Int64(lengthText), length >= 0 else {
-            throw Problem(.badRequest, "Upload-Length must be the file's size in bytes.")
+            throw Problem(.badRequest, "uploadLength")
         }
         let metadata = try Self.parseMetadata(request.headers[Self.uploadMetadata] ?? "")
         try requireTus(request)
         guard length <= configuration.maxUploadSize else {
-            throw Problem(.contentTooLarge, "The file is larger than the limit of \(configuration.maxUploadSize) bytes.")
+            throw Problem(.contentTooLarge, "fileTooLarge", ["limit": .integer(Int(configuration.maxUploadSize))])
         }
         let exercise = try await submittableExercise(metadata["exercise"].flatMap(ExerciseID.init), actor: actor)
         let name = Self.cleanFileName(metadata["filename"] ?? metadata["name"] ?? "recording")
         let hasBody = request.headers[.contentLength].flatMap(Int64.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         if hasBody, !Self.isOffsetStream(request) {
-            throw Problem(.unsupportedMediaType, "The first bytes must be sent as application/offset+octet-stream.")
+            throw Problem(.unsupportedMediaType, "offsetStream")
         }
         if hasBody, let declared = request.headers[.contentLength].flatMap(Int64.init), declared > length {
-            throw Problem(.contentTooLarge, "The data goes past the upload's length of \(length) bytes.")
+            throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(length))])
         }
         let now = configuration.now()
         let upload = Upload(userID: actor.user.id, exerciseID: exercise.id, fileName: name, length: length, metadata: metadata,
@@ -174,14 +174,14 @@ extension SteigerAPI {
     private func patchUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
         try requireTus(request)
         guard Self.isOffsetStream(request) else {
-            throw Problem(.unsupportedMediaType, "Send the bytes as 'Content-Type: application/offset+octet-stream'.")
+            throw Problem(.unsupportedMediaType, "offsetStream")
         }
         let (upload, _) = try await ownUpload(context)
         guard let offsetText = request.headers[Self.uploadOffset], let offset = Int64(offsetText), offset >= 0 else {
-            throw Problem(.badRequest, "Upload-Offset must be the number of bytes already sent.")
+            throw Problem(.badRequest, "uploadOffset")
         }
         guard offset == upload.received, upload.submissionID == nil else {
-            throw Problem(.conflict, "Upload-Offset is \(offset) but the server has \(upload.received) bytes; ask with HEAD and continue from there.")
+            throw Problem(.conflict, "offsetMismatch", ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
         }
         let (received, submission) = try await append(upload, request: request, context: context)
         var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(received)]
@@ -193,7 +193,7 @@ extension SteigerAPI {
     private func deleteUpload(_ request: Request, _ context: AppContext) async throws -> Response {
         let (upload, _) = try await ownUpload(context)
         try requireTus(request)
-        guard files.begin(upload.id) else { throw Problem(.conflict, "The upload is being written; try again when that request ends.") }
+        guard files.begin(upload.id) else { throw Problem(.conflict, "uploadBusy") }
         defer { files.end(upload.id) }
         files.remove(upload.id)
         try await store.deleteUpload(upload.id)
@@ -203,18 +203,18 @@ extension SteigerAPI {
     /// Appends a request's body to an upload (one writer at a time), records the offset even when
     /// the body breaks off, and turns a complete upload into a submission.
     private func append(_ stale: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
-        guard files.begin(stale.id) else { throw Problem(.conflict, "Another request is writing this upload.") }
+        guard files.begin(stale.id) else { throw Problem(.conflict, "uploadBusy") }
         defer { files.end(stale.id) }
         // Read again under the lock: another request may have written meanwhile.
         guard let upload = try await store.upload(stale.id) else { throw Problem.notFound("upload") }
         if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
         guard upload.received == stale.received else {
-            throw Problem(.conflict, "Upload-Offset is \(stale.received) but the server has \(upload.received) bytes; ask with HEAD and continue from there.")
+            throw Problem(.conflict, "offsetMismatch", ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
         }
         var received = upload.received
         if let request, let declared = request.headers[.contentLength].flatMap(Int64.init), upload.received + declared > upload.length {
             // Refused before a byte is written: the announced body goes past the upload's length.
-            throw Problem(.contentTooLarge, "The data goes past the upload's length of \(upload.length) bytes.")
+            throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(upload.length))])
         }
         if let request {
             let (size, interrupted) = await files.append(upload.id, from: request.body, at: upload.received, limit: upload.length)
@@ -256,7 +256,7 @@ extension SteigerAPI {
         let exercise = try await submittableExercise(try context.id("exerciseId", of: "exercise"), actor: actor)
         let declared = request.headers[.contentLength].flatMap(Int64.init)
         if declared == nil, request.headers[.transferEncoding] == nil {
-            throw Problem(.lengthRequired, "Send the recording as the request body.")
+            throw Problem(.lengthRequired, "bodyNeeded")
         }
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(configuration.maxUploadSize, configuration.learnerQuota - used)
@@ -271,28 +271,28 @@ extension SteigerAPI {
                             length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
         try await createWithinQuota(upload, actor: actor)
-        guard files.begin(upload.id) else { throw Problem(.conflict, "The upload is busy.") }
+        guard files.begin(upload.id) else { throw Problem(.conflict, "uploadBusy") }
         defer { files.end(upload.id) }
         let (size, interrupted) = await files.append(upload.id, from: request.body, at: 0, limit: upload.length)
         if let interrupted {
             // Nothing of a refused or broken-off single request is kept.
             files.remove(upload.id)
-            try? await store.deleteUpload(upload.id)
+            _ = try? await store.deleteUpload(upload.id)
             if let problem = interrupted as? Problem, problem.status == .contentTooLarge {
-                throw Problem(.contentTooLarge, "The file is larger than the limit of \(min(configuration.maxUploadSize, limit)) bytes (or your remaining quota).")
+                throw Problem(.contentTooLarge, "fileOverLimit", ["limit": .integer(Int(min(configuration.maxUploadSize, limit)))])
             }
             throw interrupted
         }
         if let declared, declared != size {
             files.remove(upload.id)
-            try? await store.deleteUpload(upload.id)
-            throw Problem(.badRequest, "The body had \(size) bytes, not the \(declared) Content-Length announced.")
+            _ = try? await store.deleteUpload(upload.id)
+            throw Problem(.badRequest, "lengthMismatch", ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
         }
         upload.length = size
         upload.received = size
         try await store.setUploadLength(upload.id, length: size)
         let submission = try await complete(upload, context: context)
-        return try .json(SubmissionView(submission), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
+        return try .json(SubmissionView(submission, words: context.words), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
     }
 
     // MARK: - Helpers
@@ -308,19 +308,19 @@ extension SteigerAPI {
         for pair in text.split(separator: ",") {
             let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
             guard let key = parts.first, parts.count <= 2, metadata[String(key)] == nil else {
-                throw Problem(.badRequest, "Upload-Metadata must be comma-separated 'key base64value' pairs with unique keys.")
+                throw Problem(.badRequest, "metadataFormat")
             }
             var value = ""
             if parts.count == 2 {
                 guard let data = Data(base64Encoded: String(parts[1])), let decoded = String(data: data, encoding: .utf8) else {
-                    throw Problem(.badRequest, "The Upload-Metadata value of \(key) is not base64 of UTF-8 text.")
+                    throw Problem(.badRequest, "metadataValue", ["key": .text(String(key))])
                 }
                 value = decoded
             }
             metadata[String(key)] = value
         }
         guard metadata["exercise"] != nil else {
-            throw Problem(.badRequest, "Upload-Metadata must name the exercise: 'exercise <base64 of the exercise id>'.")
+            throw Problem(.badRequest, "metadataExercise")
         }
         return metadata
     }

@@ -18,18 +18,21 @@ struct NewUserBody: RequestBody {
 }
 
 struct UserChangesBody: RequestBody {
-    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password", "currentPassword"]
+    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password", "currentPassword", "language"]
     var email: String?
     var displayName: String?
     var roles: [Role]?
     var disabled: Bool?
     var password: String?
     var currentPassword: String?
+    var language: String?
     static let schema = object([
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
         "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
         "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
         "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
+        "language": ["type": "string", "enum": ["nl", "en", "auto"],
+                     "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default."],
     ], optional: fields)
 }
 
@@ -58,7 +61,7 @@ extension SteigerAPI {
                           return try .json(UserView(user))
                       }),
             Operation(method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
-                      summary: "Change a user: anyone their own name and password; admins everything",
+                      summary: "Change a user: anyone their own name, password and language; admins everything",
                       body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
                       errors: [409: "The email address is taken."],
                       handler: { request, context in try await self.updateUser(&request, context) }),
@@ -83,7 +86,7 @@ extension SteigerAPI {
             user = try await accounts.createUser(email: body.email, displayName: body.displayName, roles: Set(body.roles),
                                                  password: body.password, now: configuration.now())
         } catch StoreError.conflict {
-            throw Problem(.conflict, "A user with the email address \(body.email.lowercased()) already exists.")
+            throw Problem(.conflict, "emailTaken", ["email": .text(body.email.lowercased())])
         }
         return try .json(UserView(user), status: .created)
     }
@@ -95,37 +98,44 @@ extension SteigerAPI {
         let isAdmin = actor.user.has(.admin)
         let isSelf = user.id == actor.user.id
         if !isAdmin, body.email != nil || body.roles != nil || body.disabled != nil {
-            throw Problem(.forbidden, "Only an administrator can change email addresses, roles or whether an account is disabled.")
+            throw Problem(.forbidden, "adminFields")
         }
         if body.disabled == true, isSelf {
-            throw Problem.invalid(ValidationError(field: "disabled", "you cannot disable your own account"))
+            throw Problem.invalid(ValidationError(field: "disabled", Message("validation.disableSelf")))
         }
         if let roles = body.roles, isSelf, !roles.contains(.admin) {
-            throw Problem.invalid(ValidationError(field: "roles", "you cannot take the admin role from yourself"))
+            throw Problem.invalid(ValidationError(field: "roles", Message("validation.adminSelf")))
         }
         if let password = body.password {
             try Accounts.checkPassword(password)
             if isSelf {
                 // A stolen session or token alone must not be enough to take over the account.
                 guard let current = body.currentPassword else {
-                    throw Problem.invalid(ValidationError(field: "currentPassword", "is required to change your own password"))
+                    throw Problem.invalid(ValidationError(field: "currentPassword", Message("validation.currentPassword")))
                 }
                 let hash = try await store.userForLogin(email: user.email)?.passwordHash ?? unusableHash
                 guard try await verifyPassword(current, hash: hash) else {
-                    throw Problem(.forbidden, "The current password is wrong.")
+                    throw Problem(.forbidden, "wrongPassword")
                 }
             }
+        }
+        var language: Language??
+        if let code = body.language {
+            guard code == "auto" || Language(rawValue: code) != nil else {
+                throw Problem.invalid(ValidationError(field: "language", Message("validation.language")))
+            }
+            language = .some(Language(rawValue: code))
         }
         // Validated as a whole, written field by field.
         let merged = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
                               roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
         let changes = UserChanges(email: body.email.map { _ in merged.email }, displayName: body.displayName.map { _ in merged.displayName },
-                                  roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled)
+                                  roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled, language: language)
         let stored: User
         do {
             stored = try await store.updateUser(user.id, changes: changes)
         } catch StoreError.conflict {
-            throw Problem(.conflict, "A user with the email address \(merged.email) already exists.")
+            throw Problem(.conflict, "emailTaken", ["email": .text(merged.email)])
         }
         if let password = body.password {
             // Ends the user's sessions, including the caller's own if it is them.

@@ -32,8 +32,8 @@ public struct Accounts: Sendable {
 
     /// Checks a new password: 10 to 1000 characters.
     public static func checkPassword(_ password: String, field: String = "password") throws(ValidationError) {
-        if password.unicodeScalars.count < 10 { throw ValidationError(field: field, "must be at least 10 characters") }
-        if password.unicodeScalars.count > 1000 { throw ValidationError(field: field, "must be at most 1000 characters") }
+        if password.unicodeScalars.count < 10 { throw ValidationError(field: field, Message("validation.minCharacters", ["min": 10])) }
+        if password.unicodeScalars.count > 1000 { throw ValidationError(field: field, Message("validation.maxCharacters", ["max": 1000])) }
     }
 
     /// Adds a user with a password.

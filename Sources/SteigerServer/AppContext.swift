@@ -12,6 +12,11 @@ public struct AppContext: RequestContext {
     public var actor: Actor?
     /// How they authenticated.
     public var credential: Credential?
+    /// The caller's language, for problems and pages (set by the request middleware, then by
+    /// the person's own setting once they are known).
+    var words: Localizer = AppContext.untranslated
+    /// Keys as they are: only before the middleware has run.
+    static let untranslated = Localizer(language: .en, messages: [:])
 
     /// How a request was authenticated.
     public enum Credential: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SteigerCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -12,15 +13,17 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
                              registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                              services: [any Service] = [],
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let api = try SteigerAPI(store: store, configuration: configuration, registry: registry)
+    let resources = try WebResources.bundled()
+    let api = try SteigerAPI(store: store, configuration: configuration, registry: registry,
+                             localization: resources.localization(defaultLanguage: configuration.defaultLanguage))
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations)))
+    router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations), localization: api.localization))
     for operation in api.operations {
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
             await api.run(operation, request, context)
         }
     }
-    WebPages(api: api, resources: try WebResources.bundled()).register(on: router)
+    WebPages(api: api, resources: resources).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
@@ -31,11 +34,13 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
 }
 
 /// Gives each request an id (kept from a sane `X-Request-Id`, else new), logs one structured line
-/// per request, records metrics, and answers what no route matched as a problem.
+/// per request, records metrics, picks the language of its answer (until the person is known),
+/// and answers what no route matched as a problem.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let metrics: HTTPMetrics
     let routes: RouteTable
+    let localization: Localization
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
@@ -45,6 +50,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         let id = incoming.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
             ?? UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(id)
+        context.words = localization.words(localization.language(for: request))
         var response: Response
         do {
             response = try await next(request, context)
@@ -53,7 +59,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             // asked with a method it does not take (405, with the methods it does).
             var problem = Problem(from: error)
             if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
-                problem = Problem(.methodNotAllowed, "This address takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue).",
+                problem = Problem(.methodNotAllowed, "methodNotAllowed", ["allowed": .text(allowed.joined(separator: ", ")), "method": .text(request.method.rawValue)],
                                   headers: [.allow: allowed.joined(separator: ", ")])
             }
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)

@@ -101,14 +101,14 @@ extension Request {
         var limit = 50
         if let text = query("limit") {
             guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
-                throw Problem.invalid(ValidationError(field: "limit", "must be an integer from 1 to \(PageRequest.maximumLimit)"))
+                throw Problem.invalid(ValidationError(field: "limit", Message("validation.range", ["min": 1, "max": .integer(PageRequest.maximumLimit)])))
             }
             limit = value
         }
         var cursor: PageCursor?
         if let text = query("cursor"), !text.isEmpty {
             guard let parsed = PageCursor(text) else {
-                throw Problem.invalid(ValidationError(field: "cursor", "is not a cursor given out by this list (use the `next` of the previous page)"))
+                throw Problem.invalid(ValidationError(field: "cursor", Message("validation.cursor")))
             }
             cursor = parsed
         }
@@ -118,7 +118,7 @@ extension Request {
     /// An optional identifier in the query.
     func queryID<Tag>(_ name: String) throws(Problem) -> Identifier<Tag>? {
         guard let text = query(name) else { return nil }
-        guard let id = Identifier<Tag>(text) else { throw Problem.invalid(ValidationError(field: name, "must be an id (a UUID)")) }
+        guard let id = Identifier<Tag>(text) else { throw Problem.invalid(ValidationError(field: name, Message("validation.id"))) }
         return id
     }
 
@@ -126,7 +126,7 @@ extension Request {
     func queryEnum<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws(Problem) -> T? where T.RawValue == String {
         guard let text = query(name) else { return nil }
         guard let value = T(rawValue: text) else {
-            throw Problem.invalid(ValidationError(field: name, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw Problem.invalid(ValidationError(field: name, Message("validation.oneOf", ["values": .text(T.allCases.map(\.rawValue).joined(separator: ", "))])))
         }
         return value
     }
@@ -147,7 +147,7 @@ extension Decision {
     func require(_ what: String) throws(Problem) {
         switch self {
         case .allow: return
-        case .forbid: throw Problem(.forbidden, "You may see this \(what) but not do that to it.")
+        case .forbid: throw Problem(.forbidden, "notAllowed", ["what": .message(Problem.thing(what))])
         case .hide: throw Problem.notFound(what)
         }
     }

@@ -6,58 +6,93 @@ import NIOCore
 import SteigerCore
 import SteigerStore
 
-/// An error answered as `application/problem+json` (RFC 9457): a status, a title, a `detail`
-/// written for the person reading it, and for validation failures the `errors` by field.
+/// An error answered as `application/problem+json` (RFC 9457): a stable machine-readable `type`
+/// (`urn:steiger:problem:<name>`, from the message's catalogue key `problem.<name>`), the status,
+/// a `title` and a `detail` in the caller's language, and for validation failures the `errors`
+/// by field (each with a stable `code` and a `message` in that language).
 public struct Problem: HTTPResponseError, Sendable {
     /// The HTTP status.
     public var status: HTTPResponse.Status
-    /// What went wrong, for a person.
-    public var detail: String
+    /// What went wrong, for a person: a `problem.*` catalogue text.
+    public var message: Message
     /// Problems by field (422 responses).
     public var errors: [ValidationError.Problem]
     /// Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
 
-    /// Creates a problem.
-    public init(_ status: HTTPResponse.Status, _ detail: String, errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]) {
+    /// Creates a problem whose detail is the catalogue text `key` (`problem.<key>`) with `arguments`.
+    public init(_ status: HTTPResponse.Status, _ key: String, _ arguments: [String: Message.Argument] = [:],
+                errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]) {
         self.status = status
-        self.detail = detail
+        self.message = Message("problem." + key, arguments)
         self.errors = errors
         self.headers = headers
     }
 
-    /// 401 with the header that tells clients how to authenticate.
-    static func unauthenticated(_ detail: String = "Log in, or send an API token as 'Authorization: Bearer <token>'.") -> Problem {
-        Problem(.unauthorized, detail, headers: [.wwwAuthenticate: "Bearer realm=\"steiger\""])
+    /// The problem's stable type, e.g. `urn:steiger:problem:notFound`.
+    public var type: String { "urn:steiger:problem:" + message.key.dropFirst("problem.".count) }
+
+    /// The detail in `words`' language.
+    func detail(in words: Localizer) -> String { words.format(message) }
+
+    /// The title in `words`' language: the status's name.
+    func title(in words: Localizer) -> String {
+        let key = "status.\(status.code)"
+        return words.messages[key] == nil ? status.reasonPhrase : words.text(key)
     }
 
-    /// 404 for anything unknown or out of reach; the wording is the same either way.
-    static func notFound(_ what: String) -> Problem { Problem(.notFound, "No \(what) with that id exists, or it is not yours to see.") }
+    /// 401 with the header that tells clients how to authenticate.
+    static func unauthenticated(_ key: String = "unauthenticated") -> Problem {
+        Problem(.unauthorized, key, headers: [.wwwAuthenticate: "Bearer realm=\"steiger\""])
+    }
+
+    /// 404 for anything unknown or out of reach; the wording is the same either way. `what` names
+    /// the kind of thing (`review task`), a `thing.*` catalogue text (`thing.reviewTask`).
+    static func notFound(_ what: String) -> Problem { Problem(.notFound, "notFound", ["what": .message(thing(what))]) }
+
+    /// The catalogue text naming a kind of thing: "review task" → `thing.reviewTask`.
+    static func thing(_ what: String) -> Message {
+        let words = what.split(separator: " ")
+        return Message("thing." + (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+    }
 
     /// 422 from a domain validation error.
     static func invalid(_ error: ValidationError) -> Problem {
-        let summary = error.problems.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
-        return Problem(.unprocessableContent, "The request has invalid fields: \(summary).", errors: error.problems)
+        Problem(.unprocessableContent, "invalid", errors: error.problems)
     }
 
-    /// The JSON body.
-    var body: [String: JSONValue] {
+    /// A conflict the store explained with a `problem.*` key; others get the general wording.
+    static func conflict(_ key: String) -> Problem {
+        key.hasPrefix("problem.") ? Problem(.conflict, String(key.dropFirst("problem.".count))) : Problem(.conflict, "conflict")
+    }
+
+    /// The JSON body in `words`' language.
+    func body(in words: Localizer) -> [String: JSONValue] {
+        var message = self.message
+        if !errors.isEmpty, message.key == "problem.invalid" {
+            message.arguments["fields"] = .list(errors.map { .text("\($0.field) \(words.format($0.message))") })
+        }
         var body: [String: JSONValue] = [
-            "type": "about:blank",
-            "title": .string(status.reasonPhrase),
+            "type": .string(type),
+            "title": .string(title(in: words)),
             "status": .number(Double(status.code)),
-            "detail": .string(detail),
+            "detail": .string(words.format(message)),
         ]
         if !errors.isEmpty {
-            body["errors"] = .array(errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) })
+            body["errors"] = .array(errors.map { problem in
+                .object(["field": .string(problem.field), "code": .string(String(problem.message.key.dropFirst("validation.".count))),
+                         "message": .string(words.format(problem.message))])
+            })
         }
         return body
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let words = (context as? AppContext)?.words ?? AppContext.untranslated
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        let data = JSONValue.object(body).encoded()
+        fields[.contentLanguage] = words.language.rawValue
+        let data = JSONValue.object(body(in: words)).encoded()
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
@@ -71,26 +106,28 @@ extension Problem {
         case let validation as ValidationError: self = .invalid(validation)
         case let store as StoreError:
             switch store {
-            case .conflict, .reference: self = Problem(.conflict, "The change conflicts with the current state of the data; reload and try again.")
-            case .notFound: self = Problem(.notFound, "The record is gone (it was removed meanwhile).")
-            case .unavailable: self = Problem(.serviceUnavailable, "The database does not answer; try again shortly.", headers: [.retryAfter: "5"])
-            case .quotaExceeded(let used): self = Problem(.contentTooLarge, "This would take you past your storage quota (\(used) bytes in use).")
-            case .corrupt, .schemaTooNew, .configuration:
-                self = Problem(.internalServerError, "Something went wrong on the server; it has been logged. Try again later.")
+            case .conflict(let key): self = .conflict(key)
+            case .reference: self = Problem(.conflict, "conflict")
+            case .notFound: self = Problem(.notFound, "gone")
+            case .unavailable: self = Problem(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
+            case .quotaExceeded(let used): self = Problem(.contentTooLarge, "quotaExceeded", ["used": .integer(Int(used))])
+            case .corrupt, .schemaTooNew, .configuration: self = Problem(.internalServerError, "internal")
             }
         case let http as HTTPError:
-            self = Problem(http.status, http.body ?? Self.defaultDetail(http.status), headers: http.headers)
+            self = Problem(http.status, Self.defaultKey(http.status), headers: http.headers)
         default:
-            self = Problem(.internalServerError, "Something went wrong on the server; it has been logged. Try again later.")
+            self = Problem(.internalServerError, "internal")
         }
     }
 
-    static func defaultDetail(_ status: HTTPResponse.Status) -> String {
+    /// The general problem for a status that no handler explained.
+    static func defaultKey(_ status: HTTPResponse.Status) -> String {
         switch status.code {
-        case 404: "There is nothing at this address. The API lives under /api/v1; its description is /api/v1/openapi.json."
-        case 405: "This address does not accept that method."
-        case 413: "The request body is too large."
-        default: status.reasonPhrase
+        case 400: "badRequest"
+        case 404: "noRoute"
+        case 405: "methodNotAllowed"
+        case 413: "tooLarge"
+        default: status.code < 500 ? "badRequest" : "internal"
         }
     }
 }

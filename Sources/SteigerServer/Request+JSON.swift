@@ -24,31 +24,31 @@ extension Request {
     mutating func decodeJSON<T: RequestBody>(as type: T.Type, context: AppContext) async throws -> T {
         let contentType = headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard contentType == "application/json" else {
-            throw Problem(.unsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.")
+            throw Problem(.unsupportedMediaType, "jsonOnly")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: context.maxUploadSize)
         } catch {
-            throw Problem(.contentTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
+            throw Problem(.contentTooLarge, "bodyTooLarge", ["limit": .integer(context.maxUploadSize)])
         }
         let data = Data(buffer.readableBytesView)
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw Problem(.badRequest, "The body is not valid JSON.")
+            throw Problem(.badRequest, "notJSON")
         }
         guard let members = object as? [String: Any] else {
-            throw Problem(.unprocessableContent, "The body must be a JSON object.", errors: [.init(field: "(body)", message: "must be an object")])
+            throw Problem(.unprocessableContent, "notObject", errors: [.init(field: "(body)", message: Message("validation.object"))])
         }
         let unknown = Set(members.keys).subtracting(T.fields).sorted()
         if !unknown.isEmpty {
-            throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: "is not a known field (known: \(T.fields.sorted().joined(separator: ", ")))") }))
+            throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: Message("validation.unknownField", ["known": .text(T.fields.sorted().joined(separator: ", "))])) }))
         }
         if let field = Self.fieldWithNUL(members) {
-            throw Problem.invalid(ValidationError(field: field, "must not contain the NUL character"))
+            throw Problem.invalid(ValidationError(field: field, Message("validation.nul")))
         }
         let nulls = members.filter { $0.value is NSNull && !T.nullableFields.contains($0.key) }.keys.sorted()
         if !nulls.isEmpty {
-            throw Problem.invalid(ValidationError(nulls.map { .init(field: $0, message: "must not be null (leave it out instead)") }))
+            throw Problem.invalid(ValidationError(nulls.map { .init(field: $0, message: Message("validation.null")) }))
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -90,15 +90,15 @@ extension DecodingError {
     var problem: [ValidationError.Problem] {
         switch self {
         case .keyNotFound(let key, let context):
-            return [.init(field: ValidationError.fieldPath(context.codingPath + [key]), message: "is required")]
+            return [.init(field: ValidationError.fieldPath(context.codingPath + [key]), message: Message("validation.required"))]
         case .typeMismatch(let type, let context):
-            return [.init(field: Self.field(context), message: "must be \(Self.describe(type))")]
+            return [.init(field: Self.field(context), message: Message("validation.type", ["type": .message(Self.describe(type))]))]
         case .valueNotFound(let type, let context):
-            return [.init(field: Self.field(context), message: "must be \(Self.describe(type)), not null")]
+            return [.init(field: Self.field(context), message: Message("validation.typeNotNull", ["type": .message(Self.describe(type))]))]
         case .dataCorrupted(let context):
-            return [.init(field: Self.field(context), message: context.debugDescription)]
+            return [.init(field: Self.field(context), message: Message("validation.invalidValue"))]
         @unknown default:
-            return [.init(field: "(body)", message: "could not be read")]
+            return [.init(field: "(body)", message: Message("validation.unreadable"))]
         }
     }
 
@@ -106,13 +106,13 @@ extension DecodingError {
         context.codingPath.isEmpty ? "(body)" : ValidationError.fieldPath(context.codingPath)
     }
 
-    private static func describe(_ type: Any.Type) -> String {
+    private static func describe(_ type: Any.Type) -> Message {
         switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        case is String.Type: Message("type.string")
+        case is Int.Type, is Int64.Type: Message("type.integer")
+        case is Double.Type: Message("type.number")
+        case is Bool.Type: Message("type.boolean")
+        default: Message(String(describing: type).hasPrefix("Array") ? "type.array" : "type.object")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SteigerCore
 
 /// How the server runs.
 public struct ServerConfiguration: Sendable {
@@ -29,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var learnerQuota: Int64 = 20 << 30
     /// How long an unfinished upload is kept after its last byte arrived.
     public var uploadExpiry: TimeInterval = 24 * 3600
+    /// The language of pages and messages for people who chose none and whose browser asks for
+    /// none Steiger speaks.
+    public var defaultLanguage: Language = .nl
     /// How often expired uploads are swept.
     public var sweepInterval: Duration = .seconds(600)
 

@@ -17,6 +17,8 @@ final class SteigerAPI: Sendable {
     let metrics: HTTPMetrics
     let accounts: Accounts
     let files: UploadFiles
+    /// The catalogues and the rule that picks a request's language.
+    let localization: Localization
     /// A hash of a random secret, checked against when an account is unknown, so that the answer
     /// takes as long as for a known account.
     let unusableHash: String
@@ -25,8 +27,9 @@ final class SteigerAPI: Sendable {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     static let routeHeader = HTTPField.Name("X-Steiger-Route")!
 
-    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) throws {
+    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) throws {
         self.store = store
+        self.localization = localization
         self.configuration = configuration
         throttle = LoginThrottle(perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
                                  window: configuration.loginWindow)
@@ -70,16 +73,16 @@ final class SteigerAPI: Sendable {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Problem.unauthenticated("The Authorization header must be 'Bearer <token>'.")
+                throw Problem.unauthenticated("bearerFormat")
             }
             guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled else {
-                throw Problem.unauthenticated("The API token is not valid: unknown, expired or revoked.")
+                throw Problem.unauthenticated("tokenInvalid")
             }
             context.actor = try await store.actor(for: user)
             context.credential = .token
         } else if let secret = request.cookies[Self.sessionCookie]?.value, !secret.isEmpty {
             guard let user = try await store.sessionUser(secret: secret, now: now), !user.isDisabled else {
-                throw Problem.unauthenticated("Your session has ended; log in again.")
+                throw Problem.unauthenticated("sessionEnded")
             }
             try refuseCrossSite(request, session: secret)
             context.actor = try await store.actor(for: user)
@@ -88,6 +91,7 @@ final class SteigerAPI: Sendable {
             throw Problem.unauthenticated()
         }
         context.logger[metadataKey: "user"] = .string(context.actor!.user.id.description)
+        if let language = context.actor!.user.language { context.words = localization.words(language) }
     }
 
     /// A cookie-authenticated request that changes something must come from our own pages: it
@@ -96,15 +100,14 @@ final class SteigerAPI: Sendable {
     private func refuseCrossSite(_ request: Request, session secret: String) throws(Problem) {
         guard ![.get, .head, .options].contains(request.method) else { return }
         guard request.headers[Self.csrfHeader] == Self.csrfToken(session: secret) else {
-            throw Problem(.forbidden, "A change made with a session cookie needs the X-CSRF-Token header (the steiger_csrf cookie's value); "
-                          + "scripts should use an API token.")
+            throw Problem(.forbidden, "csrfHeader")
         }
         guard let origin = request.headers[.origin] else { return }
         let host = request.head.authority ?? ""
         guard let originHost = URLComponents(string: origin).map({ components in
             (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
         }), originHost == host else {
-            throw Problem(.forbidden, "Cross-site requests are refused; use an API token for scripts.")
+            throw Problem(.forbidden, "crossSite")
         }
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import NIOCore
+import SteigerCore
 import SteigerStore
 import Synchronization
 
@@ -36,7 +37,7 @@ final class UploadFiles: Sendable {
     /// Creates the empty file of a new upload.
     func create(_ id: String) throws {
         guard FileManager.default.createFile(atPath: path(id), contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw Problem(.internalServerError, "The upload could not be stored.")
+            throw Problem(.internalServerError, "uploadNotStored")
         }
         save(id, HashState(offset: 0, hasher: SHA256()))
     }
@@ -48,7 +49,7 @@ final class UploadFiles: Sendable {
         -> (size: Int64, interrupted: (any Error)?) {
         var size = offset
         guard let handle = FileHandle(forWritingAtPath: path(id)) else {
-            return (offset, Problem(.notFound, "The upload's data is gone."))
+            return (offset, Problem(.notFound, "uploadDataGone"))
         }
         defer { try? handle.close() }
         var hasher = currentHasher(id, offset: offset)
@@ -58,7 +59,7 @@ final class UploadFiles: Sendable {
             for try await chunk in body {
                 let count = Int64(chunk.readableBytes)
                 if size + count > limit {
-                    throw Problem(.contentTooLarge, "The data goes past the upload's length of \(limit) bytes.")
+                    throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(limit))])
                 }
                 try chunk.withUnsafeReadableBytes { bytes in
                     try handle.write(contentsOf: bytes)

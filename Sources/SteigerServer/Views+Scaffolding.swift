@@ -10,23 +10,25 @@ struct ScaffoldNames: Sendable {
     var ladders: [ExerciseID: ScaffoldLadder]
     var people: [UserID: String]
     var visible: Set<ExerciseID>
+    /// The reader's language.
+    var words: Localizer
 
     func sentence(_ transition: ScaffoldTransition) -> String {
-        guard visible.contains(transition.exerciseID) else { return Self.elsewhere(transition.at, from: transition.from, to: transition.to) }
-        return ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID], trainerName: transition.trainerID.flatMap { people[$0] })
+        guard visible.contains(transition.exerciseID) else { return elsewhere(transition.at, from: transition.from, to: transition.to) }
+        return ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID], trainerName: transition.trainerID.flatMap { people[$0] }, in: words)
     }
 
     func note(_ step: ScaffoldStep) -> String {
         guard visible.contains(step.event.exerciseID) else {
-            return step.levelBefore == step.levelAfter ? "An event on another cohort's exercise of this skill."
-                : Self.elsewhere(step.event.at, from: step.levelBefore, to: step.levelAfter)
+            return step.levelBefore == step.levelAfter ? words.text("scaffold.elsewhereEvent")
+                : elsewhere(step.event.at, from: step.levelBefore, to: step.levelAfter)
         }
         let trainer: UserID? = if case .override(let override) = step.event { override.trainerID } else { nil }
-        return ScaffoldExplanation.note(step, ladder: ladders[step.event.exerciseID], trainerName: trainer.flatMap { people[$0] })
+        return ScaffoldExplanation.note(step, ladder: ladders[step.event.exerciseID], trainerName: trainer.flatMap { people[$0] }, in: words)
     }
 
-    static func elsewhere(_ date: Date, from: Int, to: Int) -> String {
-        "Level \(from) → \(to) on \(ScaffoldExplanation.date(date)), on another cohort's exercise of this skill."
+    func elsewhere(_ date: Date, from: Int, to: Int) -> String {
+        words.text("scaffold.elsewhere", ["from": .integer(from), "to": .integer(to), "date": .date(date)])
     }
 }
 

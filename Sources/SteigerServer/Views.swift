@@ -11,6 +11,8 @@ struct UserView: Encodable {
     var displayName: String
     var roles: [String]
     var disabled: Bool
+    /// `nl`, `en`, or `auto` (the browser's choice, then the server's default).
+    var language: String
     var createdAt: Date
 
     init(_ user: User) {
@@ -19,13 +21,14 @@ struct UserView: Encodable {
         displayName = user.displayName
         roles = user.roles.sorted().map(\.rawValue)
         disabled = user.isDisabled
+        language = user.language?.rawValue ?? "auto"
         createdAt = user.createdAt
     }
 
     static let schema: JSONValue = object([
         "id": uuid, "email": ["type": "string", "format": "email"], "displayName": ["type": "string"],
         "roles": ["type": "array", "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-        "disabled": ["type": "boolean"], "createdAt": dateTime,
+        "disabled": ["type": "boolean"], "language": ["type": "string", "enum": ["nl", "en", "auto"]], "createdAt": dateTime,
     ])
 }
 
@@ -120,23 +123,27 @@ struct SubmissionView: ExplicitNulls {
     var status: String
     var scaffoldLevel: Int
     var failureReason: String?
+    /// The reason's stable name (`notMedia`, `tooLong`, …) for clients; nil for reasons stored as text.
+    var failureCode: String?
     var createdAt: Date
 
-    init(_ submission: Submission) {
+    init(_ submission: Submission, words: Localizer) {
         id = submission.id.description
         learnerId = submission.learnerID.description
         exerciseId = submission.exerciseID.description
         attempt = submission.attempt
         status = submission.status.rawValue
         scaffoldLevel = submission.scaffoldLevel
-        failureReason = submission.failureReason
+        failureReason = submission.failureReason.map(words.format(stored:))
+        failureCode = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
         createdAt = submission.createdAt
     }
 
     static let schema: JSONValue = object([
         "id": uuid, "learnerId": uuid, "exerciseId": uuid, "attempt": ["type": "integer", "minimum": 1],
         "status": ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })],
-        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]], "createdAt": dateTime,
+        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]],
+        "createdAt": dateTime,
     ])
 }
 

@@ -8,23 +8,23 @@ import SteigerStore
 /// every field-by-field error is the API's own.
 extension WebPages {
     func registerAdmin(on router: Router<AppContext>) {
-        router.get("/admin") { request, context in await page("/admin", request, context) { try await adminPage(request) } }
+        router.get("/admin") { request, context in await page("/admin", request, context) { pages in try await pages.adminPage(request) } }
         router.get("/admin/exercises/new") { request, context in
-            await page("/admin/exercises/new", request, context) { try await exerciseForm(request, context, new: true) }
+            await page("/admin/exercises/new", request, context) { pages in try await pages.exerciseForm(request, context, new: true) }
         }
         router.get("/admin/exercises/:exerciseId") { request, context in
-            await page("/admin/exercises/{exerciseId}", request, context) { try await exerciseForm(request, context, new: false) }
+            await page("/admin/exercises/{exerciseId}", request, context) { pages in try await pages.exerciseForm(request, context, new: false) }
         }
     }
 
     private func admin(_ request: Request) async throws -> (Actor, String)? {
         guard let (actor, secret) = try await signedIn(request) else { return nil }
-        guard actor.user.has(.admin) else { throw Problem(.forbidden, resources.text("adminsOnly")) }
+        guard actor.user.has(.admin) else { throw Problem(.forbidden, "adminsOnly") }
         return (actor, secret)
     }
 
     private var adminText: String {
-        (try? Self.json(["failed": resources.text("failed"), "notJSON": resources.text("notJSON")])) ?? "{}"
+        (try? Self.json(["failed": words.text("failed"), "notJSON": words.text("notJSON")])) ?? "{}"
     }
 
     private func adminPage(_ request: Request) async throws -> Response {
@@ -32,7 +32,7 @@ extension WebPages {
         let users = try await api.store.users(scope: .everything, page: PageRequest(limit: 200)).items
         let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
         let exercises = try await api.store.exercises(scope: .everything, page: PageRequest(limit: 200)).items
-        return try html("admin", title: resources.text("administration"), actor: actor, secret: secret, [
+        return try html("admin", title: words.text("administration"), actor: actor, secret: secret, [
             "users": users.map { ["id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
                                   "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", ")] },
             "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name] },
@@ -60,8 +60,8 @@ extension WebPages {
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let policy = exercise.policy
-        return try html("exercise-edit", title: resources.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret, [
-            "heading": new ? resources.text("newExercise") : exercise.title,
+        return try html("exercise-edit", title: words.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret, [
+            "heading": new ? words.text("newExercise") : exercise.title,
             "api": new ? "POST /api/v1/exercises" : "PATCH /api/v1/exercises/\(exercise.id)",
             "title": new ? "" : exercise.title, "instructions": new ? "" : exercise.instructions, "skillKey": new ? "" : exercise.skillKey,
             "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name, "selected": exercise.cohorts.contains($0.id)] },

@@ -7,17 +7,17 @@ import SteigerStore
 /// The trainer's queue and the review page (shared with peers and self reviews).
 extension WebPages {
     func registerReview(on router: Router<AppContext>) {
-        router.get("/train") { request, context in await page("/train", request, context) { try await queuePage(request, context, message: nil) } }
-        router.post("/train/claim") { request, context in await page("/train/claim", request, context) { try await claim(request, context) } }
+        router.get("/train") { request, context in await page("/train", request, context) { pages in try await pages.queuePage(request, context, message: nil) } }
+        router.post("/train/claim") { request, context in await page("/train/claim", request, context) { pages in try await pages.claim(request, context) } }
         router.get("/review/:taskId") { request, context in
-            await page("/review/{taskId}", request, context) { try await reviewPage(request, context) }
+            await page("/review/{taskId}", request, context) { pages in try await pages.reviewPage(request, context) }
         }
     }
 
     private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
+        guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
         let now = api.configuration.now()
         var names: [UserID: String] = [:]
         func name(_ id: UserID) async throws -> String {
@@ -31,21 +31,20 @@ extension WebPages {
             guard let submission = try await api.store.submission(task.submissionID),
                   let exercise = try await api.store.exercise(submission.exerciseID) else { continue }
             let learner = try await name(submission.learnerID)
-            var state = resources.text("open")
+            var state = words.text("open")
             if task.status == .claimed, let holder = task.assignee, let until = task.leaseExpires, until > now {
-                state = resources.text("heldBy").replacingOccurrences(of: "{name}", with: try await name(holder))
-                    .replacingOccurrences(of: "{time}", with: Self.time(until))
+                state = words.text("heldBy", ["name": .text(try await name(holder)), "time": .text(time(until))])
                 if holder == actor.user.id {
-                    mine.append(["id": task.id.description, "exercise": exercise.title, "learner": learner, "until": Self.time(until)])
+                    mine.append(["id": task.id.description, "exercise": exercise.title, "learner": learner, "until": time(until)])
                 }
             }
             queue.append(["exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
-                          "due": task.dueAt.map(Self.dateTime) ?? resources.text("noDue")])
+                          "due": task.dueAt.map(words.dateTime) ?? words.text("noDue")])
         }
         let exercises = try await trainedExercises(actor)
         var values: [String: Any] = ["queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty]
         if let message { values["message"] = message }
-        return try html("train", title: resources.text("reviewQueue"), actor: actor, secret: secret, values)
+        return try html("train", title: words.text("reviewQueue"), actor: actor, secret: secret, values)
     }
 
     private func claim(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -54,10 +53,10 @@ extension WebPages {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         try requireToken(form, session: secret)
         let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.forbidden, resources.text("noQueue")) }
+        guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
         guard let task = try await api.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
                                                              now: api.configuration.now()) else {
-            return try await queuePage(request, context, message: resources.text("claimedNothing"))
+            return try await queuePage(request, context, message: words.text("claimedNothing"))
         }
         return redirect("/review/\(task.id)")
     }
@@ -76,31 +75,24 @@ extension WebPages {
             throw Problem.notFound("review")
         }
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
-            ["key": criterion.key, "title": criterion.title, "weight": Self.number(criterion.weight),
+            ["key": criterion.key, "title": criterion.title, "weight": number(criterion.weight),
              "scale": criterion.scale.map { ["key": criterion.key, "value": $0.value, "label": $0.label] }]
         }
         struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
         let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
-        let texts = resources.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix) }
+        let texts = words.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix) }
         return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, [
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
-            "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(Self.time) ?? "",
+            "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "",
             "criteriaJSON": try Self.json(scales), "reviewText": try Self.json(texts),
         ])
     }
 
-    static func time(_ date: Date) -> String { String(dateTime(date).suffix(9)) }
+    /// The time of day, "14:05 UTC".
+    func time(_ date: Date) -> String { String(words.dateTime(date).suffix(9)) }
 
-    /// "23 November 2026 14:05 UTC".
-    static func dateTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return ScaffoldExplanation.date(date) + String(format: " %02d:%02d UTC", parts.hour ?? 0, parts.minute ?? 0)
-    }
-
-    private static func number(_ value: Double) -> String {
-        Int(exactly: value).map(String.init) ?? String(value)
+    private func number(_ value: Double) -> String {
+        Int(exactly: value).map(words.integer) ?? String(value).replacingOccurrences(of: ".", with: words.messages["format.decimal"] ?? ".")
     }
 }

@@ -9,13 +9,13 @@ import SteigerStore
 extension WebPages {
     func registerScaffolding(on router: Router<AppContext>) {
         router.get("/train/exercises/:exerciseId") { request, context in
-            await page("/train/exercises/{exerciseId}", request, context) { try await matrixPage(request, context) }
+            await page("/train/exercises/{exerciseId}", request, context) { pages in try await pages.matrixPage(request, context) }
         }
         router.get("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
-            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { try await timelinePage(request, context, error: nil) }
+            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in try await pages.timelinePage(request, context, error: nil) }
         }
         router.post("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
-            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { try await setLevel(request, context) }
+            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in try await pages.setLevel(request, context) }
         }
     }
 
@@ -37,7 +37,7 @@ extension WebPages {
     private func matrixPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let exercise = try await exercise(context, actor)
-        let matrix = try await api.matrix(of: exercise, cohort: nil, for: actor)
+        let matrix = try await api.matrix(of: exercise, cohort: nil, for: actor, words: words)
         let rows: [[String: Any]] = matrix.rows.map { row in
             var values: [String: Any] = [
                 "id": row.learner.id, "name": row.learner.displayName, "attempts": row.attempts, "flagged": row.standing.flagged,
@@ -47,7 +47,7 @@ extension WebPages {
             if let sentence = row.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values
         }
-        return try html("matrix", title: "\(exercise.title) · \(resources.text("scaffolding"))", actor: actor, secret: secret, [
+        return try html("matrix", title: "\(exercise.title) · \(words.text("scaffolding"))", actor: actor, secret: secret, [
             "exerciseId": exercise.id.description, "exercise": exercise.title, "rows": rows,
             "levels": matrix.levels.reversed().map { ["level": $0.level, "name": $0.name] },
         ])
@@ -58,13 +58,13 @@ extension WebPages {
         let exercise = try await exercise(context, actor)
         guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
         let (learner, memberships) = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
-        let track = try await api.track(of: learner, on: exercise, for: actor)
+        let track = try await api.track(of: learner, on: exercise, for: actor, words: words)
         let canSet = AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
         var values: [String: Any] = [
             "exerciseId": exercise.id.description, "exercise": exercise.title, "learnerId": learner.id.description, "learner": learner.displayName,
             "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
-            "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: resources.messages),
-            "steps": track.timeline.map { ["at": Self.dateTime($0.at), "note": $0.note] },
+            "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: words.messages),
+            "steps": track.timeline.map { ["at": words.dateTime($0.at), "note": $0.note] },
             "canSet": canSet, "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
         ]
         if let error { values["error"] = error }

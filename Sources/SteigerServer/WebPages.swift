@@ -13,6 +13,12 @@ import SteigerStore
 struct WebPages: Sendable {
     let api: SteigerAPI
     let resources: WebResources
+    /// The language of the page being answered (``page(_:_:_:_:)`` sets it per request).
+    var words = AppContext.untranslated
+    /// The signed-in person and their session secret, once looked up for this request.
+    var session: (actor: Actor, secret: String)??
+    /// The address of the page being answered, where the language switch comes back to.
+    var here = "/"
     static let loginCookie = "steiger_login_csrf"
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (HTTPField.Name("Content-Security-Policy")!, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,16 +30,17 @@ struct WebPages: Sendable {
 
     /// Adds the pages and static files to `router`.
     func register(on router: Router<AppContext>) {
-        router.get("/") { request, context in await page("/", request, context) { try await home(request, context) } }
-        router.get("/login") { request, context in await page("/login", request, context) { try loginForm(request, error: nil, email: "") } }
-        router.post("/login") { request, context in await page("/login", request, context) { try await login(request, context) } }
-        router.post("/logout") { request, context in await page("/logout", request, context) { try await logout(request, context) } }
-        router.get("/learn") { request, context in await page("/learn", request, context) { try await learnerHome(request, context) } }
+        router.get("/") { request, context in await page("/", request, context) { pages in try await pages.home(request, context) } }
+        router.get("/login") { request, context in await page("/login", request, context) { pages in try pages.loginForm(request, error: nil, email: "") } }
+        router.post("/login") { request, context in await page("/login", request, context) { pages in try await pages.login(request, context) } }
+        router.post("/language") { request, context in await page("/language", request, context) { pages in try await pages.chooseLanguage(request, context) } }
+        router.post("/logout") { request, context in await page("/logout", request, context) { pages in try await pages.logout(request, context) } }
+        router.get("/learn") { request, context in await page("/learn", request, context) { pages in try await pages.learnerHome(request, context) } }
         router.get("/learn/exercises/:exerciseId") { request, context in
-            await page("/learn/exercises/{exerciseId}", request, context) { try await exercisePage(request, context) }
+            await page("/learn/exercises/{exerciseId}", request, context) { pages in try await pages.exercisePage(request, context) }
         }
         router.get("/learn/submissions/:submissionId") { request, context in
-            await page("/learn/submissions/{submissionId}", request, context) { try await submissionPage(request, context) }
+            await page("/learn/submissions/{submissionId}", request, context) { pages in try await pages.submissionPage(request, context) }
         }
         registerReview(on: router)
         registerScaffolding(on: router)
@@ -46,14 +53,14 @@ struct WebPages: Sendable {
     private func home(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         if Self.landing(for: actor) != "/" { return redirect(Self.landing(for: actor)) }
-        return try html("home", title: resources.text("welcome"), actor: actor, secret: secret, [:])
+        return try html("home", title: words.text("welcome"), actor: actor, secret: secret, [:])
     }
 
     private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) throws -> Response {
         let token = request.cookies[Self.loginCookie]?.value.nonEmpty ?? SecretToken.generate(prefix: "")
         var values: [String: Any] = ["csrf": token, "email": email]
         if let error { values["error"] = error }
-        var response = try html("login", title: resources.text("signIn"), actor: nil, secret: nil, values, status: status)
+        var response = try html("login", title: words.text("signIn"), actor: nil, secret: nil, values, status: status)
         let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: api.configuration.secureCookies,
                             httpOnly: true, sameSite: .strict)
         response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
@@ -65,7 +72,7 @@ struct WebPages: Sendable {
         let form = try await Self.form(&request, context)
         let email = form["email"] ?? ""
         guard let expected = request.cookies[Self.loginCookie]?.value.nonEmpty, form["_csrf"] == expected else {
-            return try loginForm(request, error: resources.text("formExpired"), email: email, status: .forbidden)
+            return try loginForm(request, error: words.text("formExpired"), email: email, status: .forbidden)
         }
         do {
             let (secret, actor) = try await api.signIn(email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
@@ -79,8 +86,27 @@ struct WebPages: Sendable {
             case 403: "signInDisabled"
             default: "signInFailed"
             }
-            return try loginForm(request, error: resources.text(key), email: email, status: problem.status)
+            return try loginForm(request, error: words.text(key), email: email, status: problem.status)
         }
+    }
+
+    /// The language switch: kept with the person's account once signed in (the form carries the
+    /// session's token), and in a cookie for this browser either way; then back to the page.
+    private func chooseLanguage(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let language = form["language"].flatMap(Language.init(code:))
+        guard language != nil || form["language"] == "auto" else { throw Problem.invalid(ValidationError(field: "language", Message("validation.language"))) }
+        if let (actor, secret) = try await signedIn(request) {
+            try requireToken(form, session: secret)
+            try await api.store.updateUser(actor.user.id, changes: UserChanges(language: .some(language)))
+        }
+        let back = form["back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
+        var response = redirect(back)
+        let cookie = Cookie(name: Localization.cookie, value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 365 * 24 * 3600, path: "/",
+                            secure: api.configuration.secureCookies, httpOnly: true, sameSite: .lax)
+        response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
+        return response
     }
 
     private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -96,7 +122,7 @@ struct WebPages: Sendable {
 
     private func learnerHome(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let items = try await api.myScaffolding(for: actor)
+        let items = try await api.myScaffolding(for: actor, words: words)
         let exercises: [[String: Any]] = items.map { item in
             var values: [String: Any] = ["id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
                                          "levelName": item.standing.levelName, "flagged": item.standing.flagged]
@@ -108,11 +134,11 @@ struct WebPages: Sendable {
             guard let submission = try await api.store.submission(task.submissionID), let exercise = try await api.store.exercise(submission.exerciseID),
                   let learner = try await api.store.user(submission.learnerID) else { continue }
             var values: [String: Any] = ["id": task.id.description, "exercise": exercise.title,
-                                         "learner": task.kind == .selfReview ? resources.text("selfReview") : learner.displayName]
-            if let due = task.dueAt { values["due"] = Self.dateTime(due) }
+                                         "learner": task.kind == .selfReview ? words.text("selfReview") : learner.displayName]
+            if let due = task.dueAt { values["due"] = words.dateTime(due) }
             tasks.append(values)
         }
-        return try html("learn", title: resources.text("myExercises"), actor: actor, secret: secret,
+        return try html("learn", title: words.text("myExercises"), actor: actor, secret: secret,
                         ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty])
     }
 
@@ -123,14 +149,14 @@ struct WebPages: Sendable {
               AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
             throw Problem.notFound("exercise")
         }
-        let supports = try await api.supports(for: actor, on: exercise)
+        let supports = try await api.supports(for: actor, on: exercise, words: words)
         let attempts = try await api.store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
                                                        page: PageRequest(limit: 200))
         return try html("exercise", title: exercise.title, actor: actor, secret: secret, [
             "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
             "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
             "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
-            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": try Self.json(resources.messages.filter { $0.key.hasPrefix("upload") }),
+            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") }),
         ])
     }
 
@@ -142,11 +168,11 @@ struct WebPages: Sendable {
             throw Problem.notFound("attempt")
         }
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
-        for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = resources.text(key) }
-        texts["failedGeneric"] = resources.text("failed")
+        for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
+        texts["failedGeneric"] = words.text("failed")
         struct Criterion: Encodable { var key: String, title: String }
         let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
-        return try html("submission", title: "\(exercise.title) · \(resources.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
+        return try html("submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
             "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description, "exerciseTitle": exercise.title,
             "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
             "criteriaJSON": try Self.json(criteria),
@@ -163,7 +189,7 @@ struct WebPages: Sendable {
 
     /// Refuses a form of a signed-in page that does not carry the session's token.
     func requireToken(_ form: [String: String], session secret: String) throws {
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, resources.text("formExpired")) }
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, "formExpired") }
     }
 
     /// A value as JSON text, for the `data-` attributes that carry what page scripts need.
@@ -173,16 +199,26 @@ struct WebPages: Sendable {
 
     /// Runs a page handler: problems become a plain error page, every answer gets the security
     /// headers and its route label.
-    func page(_ route: String, _ request: Request, _ context: AppContext, _ body: () async throws -> Response) async -> Response {
+    /// The page is written in the person's language: their setting once signed in, else the
+    /// choice on the language switch, the browser's, or the server's default.
+    func page(_ route: String, _ request: Request, _ context: AppContext, _ body: (WebPages) async throws -> Response) async -> Response {
+        var pages = self
+        pages.words = context.words
+        pages.here = request.method == .get ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : route.contains("{") ? "/" : route
         var response: Response
         do {
-            response = try await body()
+            let session = try await pages.signedIn(request)
+            pages.session = .some(session)
+            pages.words = api.localization.words(api.localization.language(for: request, user: session?.0.user))
+            response = try await body(pages)
         } catch {
             let problem = Problem(from: error)
             if problem.status.code >= 500 { context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"]) }
-            response = (try? html("error", title: problem.status.reasonPhrase, actor: nil, secret: nil, ["detail": problem.detail], status: problem.status))
+            response = (try? pages.html("error", title: problem.title(in: pages.words), actor: nil, secret: nil,
+                                        ["detail": problem.detail(in: pages.words)], status: problem.status))
                 ?? Response(status: problem.status)
         }
+        response.headers[.contentLanguage] = pages.words.language.rawValue
         for (name, value) in Self.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
         response.headers[SteigerAPI.routeHeader] = route
         return response
@@ -201,16 +237,22 @@ struct WebPages: Sendable {
 
     /// The signed-in person and their session secret, or nil.
     func signedIn(_ request: Request) async throws -> (Actor, String)? {
+        if let session { return session.map { ($0.actor, $0.secret) } }
         guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty,
               let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled else { return nil }
         return (try await api.store.actor(for: user), secret)
     }
 
     func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
-                      status: HTTPResponse.Status = .ok) throws -> Response {
+              status: HTTPResponse.Status = .ok) throws -> Response {
         var context = values
         context["pageTitle"] = title
-        context["language"] = "en"
+        context["language"] = words.language.rawValue
+        context["languages"] = Language.allCases.map { language in
+            ["code": language.rawValue, "name": words.text("language.\(language.rawValue)"), "current": language == words.language]
+        }
+        context["here"] = here
+        context["decimalSeparator"] = words.messages["format.decimal"] ?? "."
         if let actor, let secret {
             context["user"] = ["displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
                                "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret)]
@@ -221,7 +263,7 @@ struct WebPages: Sendable {
             if context["csrf"] == nil { context["csrf"] = SteigerAPI.csrfToken(session: secret) }
             context["userId"] = actor.user.id.description
         }
-        guard let text = resources.render(template, context) else { throw Problem(.internalServerError, "The page \(template) is missing.") }
+        guard let text = resources.render(template, context, in: words) else { throw Problem(.internalServerError, "internal") }
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -231,11 +273,11 @@ struct WebPages: Sendable {
 
     private func statusText(_ status: Submission.Status) -> String {
         switch status {
-        case .uploading: resources.text("statusUploading")
-        case .processing: resources.text("statusProcessing")
-        case .ready: resources.text("statusReady")
-        case .reviewed: resources.text("statusReviewed")
-        case .failed: resources.text("statusFailed")
+        case .uploading: words.text("statusUploading")
+        case .processing: words.text("statusProcessing")
+        case .ready: words.text("statusReady")
+        case .reviewed: words.text("statusReviewed")
+        case .failed: words.text("statusFailed")
         }
     }
 
@@ -262,7 +304,7 @@ struct WebPages: Sendable {
         do {
             buffer = try await request.collectBody(upTo: 64 * 1024)
         } catch {
-            throw Problem(.contentTooLarge, "The form is too large.")
+            throw Problem(.contentTooLarge, "tooLarge")
         }
         return formFields(String(buffer: buffer))
     }

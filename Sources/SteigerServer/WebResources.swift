@@ -1,9 +1,11 @@
 import Crypto
 import Foundation
 import Mustache
+import SteigerCore
 
-/// The web app's files, read once at start: Mustache templates, the message catalogue, and the
-/// static files (CSS, scripts) with their validators.
+/// The web app's files, read once at start: Mustache templates, the message catalogues (one
+/// `messages/<language>.json` per language), and the static files (CSS, scripts) with their
+/// validators.
 struct WebResources: Sendable {
     /// A static file as served.
     struct StaticFile: Sendable {
@@ -13,8 +15,8 @@ struct WebResources: Sendable {
     }
 
     let templates: MustacheLibrary
-    /// English messages by key; templates read them as `{{t.key}}`.
-    let messages: [String: String]
+    /// Each language's catalogue as written; templates read the request's as `{{t.key}}`.
+    let catalogues: [Language: [String: String]]
     let files: [String: StaticFile]
 
     /// Reads everything under `directory` (the `Web` folder: `templates/`, `messages/`, `static/`).
@@ -26,8 +28,16 @@ struct WebResources: Sendable {
             try library.register(text, named: String(name.dropLast(".mustache".count)))
         }
         templates = library
-        let catalogue = try Data(contentsOf: directory.appendingPathComponent("messages/en.json"))
-        messages = try JSONDecoder().decode([String: String].self, from: catalogue)
+        var catalogues: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            let file = directory.appendingPathComponent("messages/\(language.rawValue).json")
+            do {
+                catalogues[language] = try Localizer.catalogue(try Data(contentsOf: file))
+            } catch {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the catalogue \(file.path) cannot be read: \(error)"])
+            }
+        }
+        self.catalogues = catalogues
         var files: [String: StaticFile] = [:]
         let staticDirectory = directory.appendingPathComponent("static")
         for name in try FileManager.default.contentsOfDirectory(atPath: staticDirectory.path).sorted() {
@@ -59,13 +69,16 @@ struct WebResources: Sendable {
         return try WebResources(directory: found)
     }
 
-    /// A message, or its key when the catalogue lacks it.
-    func text(_ key: String) -> String { messages[key] ?? key }
+    /// The catalogues with the rule that picks one per request.
+    func localization(defaultLanguage: Language) -> Localization {
+        Localization(catalogues: catalogues, defaultLanguage: defaultLanguage)
+    }
 
-    /// Renders `template` with `context`; templates escape every value (`{{value}}`).
-    func render(_ template: String, _ context: [String: Any]) -> String? {
+    /// Renders `template` with `context` in `words`' language; templates escape every value
+    /// (`{{value}}`) and read texts as `{{t.key}}`.
+    func render(_ template: String, _ context: [String: Any], in words: Localizer) -> String? {
         var context = context
-        context["t"] = messages
+        context["t"] = words.messages
         return templates.render(context, withTemplate: template)
     }
 

@@ -294,6 +294,10 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 5, name: "each person's language", statements: [
+            // NULL: the browser's Accept-Language decides, else the server's default language.
+            "ALTER TABLE users ADD COLUMN language TEXT",
+        ]),
     ]
 
     /// The newest version this program knows.

@@ -14,13 +14,13 @@ extension Store {
                 guard let row = try await session.query("""
                     SELECT deleted_at, parent_id FROM annotations WHERE id = \(bind: parent.description) AND submission_id = \(bind: annotation.submissionID.description)
                     """).first else {
-                    throw StoreError.notFound("The comment being answered does not exist on this submission.")
+                    throw StoreError.notFound("validation.parentMissing")
                 }
                 if try row.optionalInt("deleted_at") != nil {
-                    throw StoreError.conflict("The comment being answered was deleted by its author; it takes no more replies.")
+                    throw StoreError.conflict("problem.parentDeleted")
                 }
                 if try row.optionalString("parent_id") != nil {
-                    throw StoreError.reference("Replies go to the comment itself, not to another reply.")
+                    throw StoreError.reference("validation.replyToReply")
                 }
             }
             let (at, to): (Int?, Int?) = switch annotation.span {
@@ -96,7 +96,7 @@ extension Store {
         }
         let annotation = try Self.annotation(row)
         guard annotation.authorID == author else { throw StoreError.notFound("annotation \(id)") }
-        if annotation.isDeleted { throw StoreError.conflict("The comment was deleted; it cannot be changed.") }
+        if annotation.isDeleted { throw StoreError.conflict("problem.commentDeleted") }
         return annotation
     }
 

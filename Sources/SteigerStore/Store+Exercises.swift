@@ -56,7 +56,7 @@ extension Store {
     public func deleteExercise(_ id: ExerciseID) async throws -> Bool {
         try await write { session in
             let count = try await session.query("SELECT COUNT(*) AS n FROM submissions WHERE exercise_id = \(bind: id.description)").first?.int("n") ?? 0
-            if count > 0 { throw StoreError.reference("the exercise has \(count) submission(s); it cannot be deleted") }
+            if count > 0 { throw StoreError.reference("problem.exerciseHasAttempts") }
             return !(try await session.query("DELETE FROM exercises WHERE id = \(bind: id.description) RETURNING id").isEmpty)
         }
     }

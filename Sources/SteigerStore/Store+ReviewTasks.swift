@@ -268,18 +268,17 @@ extension Store {
             throw StoreError.notFound("review task \(id)")
         }
         let task = try reviewTask(row)
-        if task.status == .done { throw StoreError.conflict("This review was already submitted.") }
+        if task.status == .done { throw StoreError.conflict("problem.reviewDone") }
         if trainerOnly, task.kind != .trainer {
-            throw StoreError.conflict("Only a trainer's review from the queue is held, renewed or released; this one is assigned to you until you submit it.")
+            throw StoreError.conflict("problem.notHoldable")
         }
         guard task.assignee == reviewer else {
-            throw StoreError.conflict(task.kind == .trainer ? "This review is not held by you; claim the next one from the queue."
-                                                            : "This review is assigned to someone else.")
+            throw StoreError.conflict(task.kind == .trainer ? "problem.notHeld" : "problem.assignedElsewhere")
         }
         if task.kind == .trainer {
             guard task.status == .claimed, let expires = task.leaseExpires, expires > now else {
                 // Expired holds are reopened with their holder kept, so this says why.
-                throw StoreError.conflict("Your hold on this review ran out, and it went back to the queue; claim it again to submit.")
+                throw StoreError.conflict("problem.holdExpired")
             }
         }
         return task

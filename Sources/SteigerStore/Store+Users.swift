@@ -7,13 +7,16 @@ public struct UserChanges: Sendable, Equatable {
     public var displayName: String?
     public var roles: Set<Role>?
     public var isDisabled: Bool?
+    /// A new language setting: `.some(nil)` clears it (the browser's choice applies again).
+    public var language: Language??
 
     /// Creates a change set (already validated by the caller, e.g. through ``User``'s initialiser).
-    public init(email: String? = nil, displayName: String? = nil, roles: Set<Role>? = nil, isDisabled: Bool? = nil) {
+    public init(email: String? = nil, displayName: String? = nil, roles: Set<Role>? = nil, isDisabled: Bool? = nil, language: Language?? = nil) {
         self.email = email
         self.displayName = displayName
         self.roles = roles
         self.isDisabled = isDisabled
+        self.language = language
     }
 }
 
@@ -25,9 +28,10 @@ extension Store {
     public func createUser(_ user: User, passwordHash: String?) async throws {
         try await write { session in
             _ = try await session.query("""
-                INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at)
+                INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
                 VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
-                        \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt))
+                        \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt),
+                        \(bind: user.language?.rawValue))
                 """)
         }
     }
@@ -61,6 +65,7 @@ extension Store {
         if let displayName = changes.displayName { assignments.append("display_name = \(bind: displayName)") }
         if let roles = changes.roles { assignments.append("roles = \(bind: Self.rolesText(roles))") }
         if let disabled = changes.isDisabled { assignments.append("disabled = \(bind: disabled)") }
+        if let language = changes.language { assignments.append("language = \(bind: language?.rawValue)") }
         let statement: SQLStatement = """
             UPDATE users SET \(SQLStatement.joined(assignments, separator: ", ")) WHERE id = \(bind: id.description)
             RETURNING \(raw: Self.userColumns.replacingOccurrences(of: "users.", with: ""))
@@ -107,7 +112,7 @@ extension Store {
         Actor(user: user, memberships: try await memberships(of: user.id))
     }
 
-    static let userColumns = "users.id, users.email, users.display_name, users.roles, users.disabled, users.created_at"
+    static let userColumns = "users.id, users.email, users.display_name, users.roles, users.disabled, users.created_at, users.language"
 
     static func rolesText(_ roles: Set<Role>) -> String { roles.sorted().map(\.rawValue).joined(separator: ",") }
 
@@ -115,7 +120,8 @@ extension Store {
         let roles = try row.string("roles").split(separator: ",").compactMap { Role(rawValue: String($0)) }
         do {
             return try User(id: row.id("id"), email: row.string("email"), displayName: row.string("display_name"),
-                            roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"))
+                            roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"),
+                            language: try row.optionalString("language").flatMap(Language.init(rawValue:)))
         } catch let error as ValidationError {
             throw StoreError.corrupt("user \(try row.string("id")): \(error)")
         }

@@ -27,7 +27,7 @@ struct AdminCommand: AsyncParsableCommand {
             await store.close()
         } catch let error as SteigerCore.ValidationError {
             await store.close()
-            throw ValidationError(error.description)
+            throw ValidationError(error.english)
         } catch let error as StoreError {
             await store.close()
             throw ValidationError(error.description)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SteigerCore
 import Hummingbird
 import Logging
 import SteigerServer
@@ -66,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).")
     var secureCookies = false
 
+    @Option(help: "Language of pages and messages for people who chose none and whose browser asks for none of nl, en (also STEIGER_DEFAULT_LANGUAGE).")
+    var defaultLanguage: String = ProcessInfo.processInfo.environment["STEIGER_DEFAULT_LANGUAGE"] ?? "nl"
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -74,6 +78,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds one job may run before its worker gives up on it.", visibility: .hidden))
     var jobDeadline: Double = 2 * 3600
+
+    func validate() throws {
+        guard Language(code: defaultLanguage) != nil else {
+            throw ValidationError("--default-language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(defaultLanguage)'")
+        }
+    }
+
+    private var language: Language { Language(code: defaultLanguage) ?? .nl }
 
     func run() async throws {
         let logger = service.makeLogger()
@@ -86,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
             var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
             configuration.dataDirectory = service.dataDirectory
+            configuration.defaultLanguage = language
             var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
                                    "--deadline", String(jobDeadline)]
             if let format = service.logFormat { workerArguments += ["--log-format", format] }

@@ -208,7 +208,7 @@ struct ReviewStoreTests {
                 try await store.submitReview(review, now: now.addingTimeInterval(61))
                 Issue.record("accepted")
             } catch StoreError.conflict(let message) {
-                #expect(message == "Your hold on this review ran out, and it went back to the queue; claim it again to submit.")
+                #expect(message == "problem.holdExpired")
             }
             #expect(try await store.reviews(of: submission.id).isEmpty)
             #expect(try await store.submission(submission.id)?.status == .ready)

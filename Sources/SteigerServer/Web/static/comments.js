@@ -1,6 +1,11 @@
 // Comments on a recording, shared by the review page and the learner's feedback page: the list
 // in time order with their replies, markers on the timeline, a click (on a comment or on the
 // timeline) that seeks the video, highlighting of what is being played, replies sent in place.
+// A score as the page's language writes it: 0.82 in English, 0,82 in Dutch.
+window.Steiger = {
+  score: (value) => Number(value).toLocaleString(document.documentElement.lang || 'en', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+};
+
 window.SteigerComments = (() => {
   'use strict';
   const clock = (ms) => {

@@ -165,7 +165,7 @@
       weighted += (span > 0 ? (values[criterion.key] - criterion.min) / span : 0) * criterion.weight;
       weights += criterion.weight;
     }
-    total.textContent = (weights ? weighted / weights : 0).toFixed(2);
+    total.textContent = Steiger.score(weights ? weighted / weights : 0);
   });
   rubric.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -177,7 +177,7 @@
       return;
     }
     const review = await response.json();
-    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', review.total.toFixed(2));
+    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', Steiger.score(review.total));
     for (const control of rubric.elements) control.disabled = true;
   });
 

@@ -29,7 +29,7 @@
         part.className = 'review-result';
         const title = document.createElement('h3');
         const who = { trainer: text.trainerReview, peer: text.peerReview, self: text.selfReview }[review.kind] || review.kind;
-        title.textContent = `${who}: ${review.total.toFixed(2)}`;
+        title.textContent = `${who}: ${Steiger.score(review.total)}`;
         const scores = document.createElement('ul');
         for (const criterion of criteria) {
           if (!(criterion.key in review.scores)) continue;
