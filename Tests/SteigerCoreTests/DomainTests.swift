@@ -42,7 +42,8 @@ struct DomainTests {
         #expect(mixed.lowest == 0)
         let error = try #require(throws: ValidationError.self) { try rubric.score(["empathy": 5, "tone": 1]) }
         #expect(error.problems.map(\.field) == ["scores.tone", "scores.empathy", "scores.structure"])
-        #expect(error.problems[1].message == "must be one of 1, 2, 3, 4")
+        #expect(Catalogues.english.format(error.problems[1].message) == "must be one of 1, 2, 3, 4")
+        #expect(Catalogues.dutch.format(error.problems[1].message) == "moet een van deze zijn: 1, 2, 3, 4")
     }
 
     @Test func badRubricsNameTheirFields() throws {
@@ -150,7 +151,7 @@ struct AnnotationTests {
                            durationMilliseconds: 30_000)
         _ = try Annotation(submissionID: submission, authorID: author, span: .range(from: 12_500, to: 18_000), text: "Too fast", tag: "improve",
                            durationMilliseconds: 30_000)
-        #expect(throws: ValidationError(field: "at", "must be within the video (0 to 30000 ms)")) {
+        #expect(throws: ValidationError(field: "at", Message("validation.withinVideo", ["end": 30_000]))) {
             try Annotation(submissionID: submission, authorID: author, span: .point(at: 30_001), text: "x", tag: nil, durationMilliseconds: 30_000)
         }
         do {

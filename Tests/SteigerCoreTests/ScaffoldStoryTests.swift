@@ -21,7 +21,8 @@ struct Story {
 
     var history: ScaffoldHistory { ScaffoldEngine.replay(events) }
     var level: Int { history.state.level(top: ladder.top) }
-    var sentences: [String] { history.transitions.map { ScaffoldExplanation.sentence($0, ladder: ladder) } }
+    var sentences: [String] { history.transitions.map { ScaffoldExplanation.sentence($0, ladder: ladder, in: Catalogues.english) } }
+    var dutchSentences: [String] { history.transitions.map { ScaffoldExplanation.sentence($0, ladder: ladder, in: Catalogues.dutch) } }
 
     /// An attempt scoring `total` (every criterion at least `lowest`), reviewed by `kind`.
     @discardableResult
@@ -65,6 +66,12 @@ struct ScaffoldStoryTests {
             "Prompts withdrawn on 1 May 2026 after two attempts scoring 0.78 and 0.88.",
             "Checklist withdrawn on 3 May 2026 after two attempts scoring 0.82 and 0.90.",
         ])
+        // The same decisions in Dutch: dates, decimal commas, number words and list joints.
+        #expect(sanne.dutchSentences == [
+            "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 0,80 en 0,85.",
+            "Vragen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
+            "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 0,82 en 0,90.",
+        ])
         let last = try #require(sanne.history.transitions.last)
         #expect(last.evidence.map(\.attempt) == [5, 6])
         #expect(last.policy == ScaffoldPolicy() && last.policyVersion == 1)
@@ -87,6 +94,7 @@ struct ScaffoldStoryTests {
         let step = daan.attempt(0.40)
         #expect(step.transition?.rule == .reinstatement && daan.level == 3)
         #expect(daan.sentences.last == "Model video and script put back on 8 May 2026 after one attempt scoring 0.40.")
+        #expect(daan.dutchSentences.last == "Voorbeeldvideo en script teruggezet op 8 mei 2026 na één poging met een score van 0,40.")
         // Between the thresholds nothing moves.
         #expect(daan.attempt(0.60).outcome == .counted && daan.level == 3)
     }
@@ -103,6 +111,7 @@ struct ScaffoldStoryTests {
         let step = fatima.attempt(0.65)
         #expect(step.transition?.rule == .delayedCheckFailed && fatima.level == 1)
         #expect(fatima.sentences.last == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 0.65.")
+        #expect(fatima.dutchSentences.last == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 0,65.")
         #expect(fatima.history.state.delayedCheck == nil)
     }
 

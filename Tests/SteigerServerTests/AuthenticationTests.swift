@@ -27,7 +27,7 @@ struct AuthenticationTests {
             #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: [HTTPField.Name("X-CSRF-Token")!: "0123"]).status == 403)
             #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: TestServer.csrf(cookie)).status == 204)
             let after = try await server.request(.get, "/api/v1/me", cookie: cookie)
-            #expect(after.status == 401 && after["detail"] as? String == "Your session has ended; log in again.")
+            #expect(after.status == 401 && after["detail"] as? String == "Your session has ended; sign in again.")
         }
     }
 

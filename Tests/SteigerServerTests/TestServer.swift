@@ -39,6 +39,8 @@ struct TestServer {
             var configuration = ServerConfiguration(bcryptCost: 4, now: { clock.now })
             let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("steiger-server-\(UUID().uuidString)").path
             configuration.dataDirectory = dataDirectory
+            // The tests read English unless they ask otherwise (LocalizationTests use the default, Dutch).
+            configuration.defaultLanguage = .en
             defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
             configure(&configuration)
             let accounts = Accounts(store: store, bcryptCost: 4)
