@@ -3,6 +3,7 @@ chromium-driver, against a real `steiger serve` with worker processes. Screensho
 at phone and desktop width go to `.build/screenshots/` (git-ignored)."""
 import hashlib
 import os
+import re
 
 import pytest
 import requests
@@ -43,15 +44,31 @@ def service(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def browser():
+def chromium(language):
+    """Headless chromium whose Accept-Language asks for `language` first."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"):
+                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--lang={language}"):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     driver = webdriver.Chrome(service=DriverService("/usr/bin/chromedriver"), options=options)
     driver.set_window_size(*DESKTOP)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    """A browser asking for English (the server's default is Dutch)."""
+    driver = chromium("en-GB,en")
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser_nl():
+    """A browser asking for Dutch, as in the Netherlands and Flanders."""
+    driver = chromium("nl-NL,nl")
     yield driver
     driver.quit()
 
@@ -637,3 +654,71 @@ def test_pages_of_other_people_answer_403_or_404_without_their_data(service):
                            allow_redirects=False)
     assert logout.status_code == 403 and "Set-Cookie" not in logout.headers
     assert lea_session.get(server.url + "/learn").status_code == 200
+
+
+DUTCH_DATE = r"\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) \d{4}"
+
+
+def test_the_learner_story_in_dutch(service, browser_nl):
+    """The learner's story once more with a Dutch browser: every page in Dutch, scores with a
+    decimal comma, dates with Dutch months; the switch turns the pages English and the choice stays."""
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    driver = browser_nl
+
+    driver.get(server.url + "/login")
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Inloggen bij Steiger"
+    sign_in(driver, server, "lea@example.org", "wrong")
+    assert driver.find_element(By.ID, "login-error").text == "Het e-mailadres of het wachtwoord klopt niet."
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    WebDriverWait(driver, 10).until(ready.url_contains("/learn"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Mijn oefeningen"
+    assert driver.find_element(By.CSS_SELECTOR, ".signout button").text == "Uitloggen"
+    check_accessible(driver)
+    shoot(driver, "learner-home-nl")
+
+    driver.find_element(By.CSS_SELECTOR, ".cards .card a").click()
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "upload")))
+    assert "Je ondersteuning" in driver.find_element(By.TAG_NAME, "main").text
+    kinds = [el.get_attribute("data-kind") for el in driver.find_elements(By.CSS_SELECTOR, ".support")]
+    assert kinds == ["modelVideo", "script", "prompts", "checklist"]
+    check_accessible(driver)
+    driver.find_element(By.ID, "file").send_keys(str(FIXTURES / "h264_aac.mp4"))
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    WebDriverWait(driver, 30).until(ready.url_contains("/learn/submissions/"))
+    attempt = driver.current_url
+    WebDriverWait(driver, 120).until(lambda d: d.find_element(By.ID, "player").is_displayed())
+    assert driver.find_element(By.ID, "status").text == "wacht op feedback"
+    driver.execute_script("const v = document.getElementById('player'); v.muted = true; v.play();")
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.getElementById('player').currentTime > 0.5"))
+    check_accessible(driver)
+    shoot(driver, "attempt-nl")
+
+    # The trainer scores it; the feedback shows the total with a decimal comma.
+    review_by_api(service, 3)
+    driver.get(attempt)
+    WebDriverWait(driver, 30).until(lambda d: "1,00" in d.find_element(By.ID, "reviews").text)
+    assert "Beoordeling door de trainer" in driver.find_element(By.ID, "reviews").text
+    assert driver.find_element(By.ID, "status").text == "feedback klaar"
+
+    # A second good attempt withdraws the model video and script: the reason in Dutch.
+    upload_ready(service, exercise, "h264_aac.mp4")
+    review_by_api(service, 3)
+    driver.get(server.url + "/learn")
+    card = driver.find_element(By.CSS_SELECTOR, ".cards .card").text
+    assert "Voorbeeldvideo en script weggenomen op" in card and "na twee pogingen met scores van 1,00 en 1,00." in card, card
+    assert re.search(DUTCH_DATE, card), card
+    # The API speaks Dutch to this browser's language too, with a stable problem type.
+    problem = requests.get(server.url + "/api/v1/exercises/00000000-0000-0000-0000-000000000000", headers={"Accept-Language": "nl"}).json()
+    assert problem["type"] == "urn:steiger:problem:unauthenticated" and problem["detail"].startswith("Log in")
+
+    # The switch: English now, and kept with the account on the next page.
+    driver.find_element(By.CSS_SELECTOR, ".language button[lang=en]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert driver.current_url.endswith("/learn")
+    assert "Model video and script withdrawn on" in driver.find_element(By.CSS_SELECTOR, ".cards .card").text
+    driver.delete_cookie("steiger_lang")
+    driver.get(server.url + "/learn")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "My exercises"
