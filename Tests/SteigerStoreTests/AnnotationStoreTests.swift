@@ -36,7 +36,7 @@ struct AnnotationStoreTests {
                 try await store.addAnnotation(late)
                 Issue.record("a reply to a deleted comment was stored")
             } catch StoreError.conflict(let message) {
-                #expect(message.contains("deleted"))
+                #expect(message == "problem.parentDeleted")
             }
             let elsewhere = try Annotation(submissionID: world.submissionB.id, authorID: world.learnerB.id, parentID: reply.id, span: nil,
                                            text: "Cross-thread", tag: nil, durationMilliseconds: 60_000)
