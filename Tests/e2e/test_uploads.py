@@ -105,7 +105,7 @@ def test_tus_upload_interrupted_and_resumed_arrives_whole(service):
         assert media["sha256"] == hashlib.sha256(data).hexdigest() and media["size"] == len(data)
         # Random bytes are not a recording: processing ends failed, with a reason.
         final = wait_for(lambda: (m := requests.get(f"{server.url}/api/v1/submissions/{submission}/media", headers=auth).json())["status"] == "failed" and m)
-        assert final["failureReason"]
+        assert final["failureReason"] and final["failureCode"] in ("notMedia", "unsupportedContainer", "corrupt"), final
         # An offset that does not match is refused.
         stale = requests.patch(server.url + location, data=b"x", headers={**auth, "Tus-Resumable": "1.0.0", "Upload-Offset": "5",
                                                                           "Content-Type": "application/offset+octet-stream"})
@@ -180,7 +180,11 @@ def test_a_job_that_runs_past_its_deadline_is_retried_then_fails_with_a_reason(s
         auth = {"Authorization": f"Bearer {token}"}
         _, media_url = upload_file(server, auth, exercise, video)
         final = wait_for(lambda: (m := requests.get(media_url, headers=auth).json())["status"] != "processing" and m, timeout=180)
-        assert final["status"] == "failed" and "stopped 3 times" in final["failureReason"], final
+        assert final["status"] == "failed" and final["failureCode"] == "gaveUp", final
+        # The reason reads in the caller's language.
+        english = requests.get(media_url, headers={**auth, "Accept-Language": "en"}).json()["failureReason"]
+        dutch = requests.get(media_url, headers={**auth, "Accept-Language": "nl"}).json()["failureReason"]
+        assert english.startswith("Processing failed several times") and dutch.startswith("De verwerking mislukte meerdere keren"), (english, dutch)
         assert requests.get(server.url + "/readyz").status_code == 200
     finally:
         assert server.stop() == 0
