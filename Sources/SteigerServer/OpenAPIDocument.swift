@@ -119,8 +119,11 @@ extension SteigerAPI {
         ], optional: ["withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "stallAfter",
                       "peerReviewsMoveLevels"]),
         "Problem": object([
-            "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
-            "errors": ["type": "array", "items": object(["field": ["type": "string"], "message": ["type": "string"]])],
+            "type": ["type": "string", "description": "Stable: urn:steiger:problem:<name>."], "title": ["type": "string"],
+            "status": ["type": "integer"], "detail": ["type": "string", "description": "In the caller's language."],
+            "errors": ["type": "array", "items": object(["field": ["type": "string"],
+                                                         "code": ["type": "string", "description": "Stable, e.g. required, range."],
+                                                         "message": ["type": "string"]])],
         ], optional: ["errors"]),
         "Rubric": object(["criteria": ["type": "array", "minItems": 1, "maxItems": 50, "items": ref("Criterion")]]),
         "Criterion": object([
