@@ -200,7 +200,7 @@ struct SubmissionMediaView: ExplicitNulls {
         step = media.step
         progress = media.progress
         failureReason = submission.failureReason.map(words.format(stored:))
-        failureCode = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
+        failureCode = SubmissionView.failureCode(submission)
         warnings = media.warnings.map(words.format(stored:))
         fileName = media.fileName
         size = media.originalSize

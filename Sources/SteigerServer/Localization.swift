@@ -2,8 +2,9 @@ import Hummingbird
 import SteigerCore
 
 /// The catalogues of every language and the rule that picks one for a request: the person's own
-/// setting, else the language they picked on a page before signing in (a cookie), else the
-/// browser's `Accept-Language`, else the server's default (`--default-language`).
+/// setting (applied once they are known: API authentication, web pages), else the language they
+/// picked on a page before signing in (a cookie), else the browser's `Accept-Language`, else the
+/// server's default (`--default-language`).
 struct Localization: Sendable {
     /// The language when nothing else decides.
     let defaultLanguage: Language
@@ -25,10 +26,9 @@ struct Localization: Sendable {
         localizers[language] ?? Localizer(language: language, messages: [:])
     }
 
-    /// The language for `request`, from `user`'s setting when there is one.
-    func language(for request: Request, user: User? = nil) -> Language {
-        user?.language
-            ?? request.cookies[Self.cookie].flatMap { Language(code: $0.value) }
+    /// The language for `request` before the person is known.
+    func language(for request: Request) -> Language {
+        request.cookies[Self.cookie].flatMap { Language(code: $0.value) }
             ?? Language.preferred(acceptLanguage: request.headers[.acceptLanguage])
             ?? defaultLanguage
     }
@@ -38,7 +38,8 @@ extension ValidationError {
     /// The problems in English, one per line (`email must be an email address …`), for the
     /// command line, which speaks English whatever the server's default language.
     public var english: String {
-        let words = (try? WebResources.bundled()).map { Localizer(language: .en, messages: $0.catalogues[.en] ?? [:]) } ?? AppContext.untranslated
+        let words = (try? WebResources.catalogue(.en, in: WebResources.directory())).map { Localizer(language: .en, messages: $0) }
+            ?? AppContext.untranslated
         return problems.map { "\($0.field) \(words.format($0.message))" }.joined(separator: "\n")
     }
 }

@@ -209,7 +209,8 @@ struct WebPages: Sendable {
         do {
             let session = try await pages.signedIn(request)
             pages.session = .some(session)
-            pages.words = api.localization.words(api.localization.language(for: request, user: session?.0.user))
+            // The middleware chose from the cookie, the browser and the default; the person's own setting wins.
+            if let language = session?.0.user.language { pages.words = api.localization.words(language) }
             response = try await body(pages)
         } catch {
             let problem = Problem(from: error)
@@ -252,7 +253,6 @@ struct WebPages: Sendable {
             ["code": language.rawValue, "name": words.text("language.\(language.rawValue)"), "current": language == words.language]
         }
         context["here"] = here
-        context["decimalSeparator"] = words.messages["format.decimal"] ?? "."
         if let actor, let secret {
             context["user"] = ["displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
                                "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret)]

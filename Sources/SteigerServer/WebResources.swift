@@ -29,14 +29,7 @@ struct WebResources: Sendable {
         }
         templates = library
         var catalogues: [Language: [String: String]] = [:]
-        for language in Language.allCases {
-            let file = directory.appendingPathComponent("messages/\(language.rawValue).json")
-            do {
-                catalogues[language] = try Localizer.catalogue(try Data(contentsOf: file))
-            } catch {
-                throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the catalogue \(file.path) cannot be read: \(error)"])
-            }
-        }
+        for language in Language.allCases { catalogues[language] = try Self.catalogue(language, in: directory) }
         self.catalogues = catalogues
         var files: [String: StaticFile] = [:]
         let staticDirectory = directory.appendingPathComponent("static")
@@ -52,6 +45,11 @@ struct WebResources: Sendable {
     /// to the program (`steiger_SteigerServer.resources/Web`, to be copied along with it), else
     /// the source tree of a development checkout.
     static func bundled() throws -> WebResources {
+        try WebResources(directory: directory())
+    }
+
+    /// The `Web` folder, found as ``bundled()`` says.
+    static func directory() throws -> URL {
         let fileManager = FileManager.default
         var candidates: [URL] = []
         if let directory = ProcessInfo.processInfo.environment["STEIGER_WEB_DIR"], !directory.isEmpty {
@@ -66,7 +64,17 @@ struct WebResources: Sendable {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
                 "the web app's files are missing: copy steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"])
         }
-        return try WebResources(directory: found)
+        return found
+    }
+
+    /// One language's catalogue from `directory`'s `messages/`.
+    static func catalogue(_ language: Language, in directory: URL) throws -> [String: String] {
+        let file = directory.appendingPathComponent("messages/\(language.rawValue).json")
+        do {
+            return try Localizer.catalogue(try Data(contentsOf: file))
+        } catch {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the catalogue \(file.path) cannot be read: \(error)"])
+        }
     }
 
     /// The catalogues with the rule that picks one per request.

@@ -13,8 +13,13 @@ struct LocalizationTests {
         .appendingPathComponent("Sources")
     static let web = sources.appendingPathComponent("SteigerServer/Web")
 
+    /// Each catalogue, read once for the whole suite.
+    static let loaded: [Language: [String: String]] = Dictionary(uniqueKeysWithValues: Language.allCases.compactMap { language in
+        (try? Localizer.catalogue(Data(contentsOf: web.appendingPathComponent("messages/\(language.rawValue).json")))).map { (language, $0) }
+    })
+
     static func catalogue(_ language: Language) throws -> [String: String] {
-        try Localizer.catalogue(Data(contentsOf: web.appendingPathComponent("messages/\(language.rawValue).json")))
+        try #require(loaded[language], "messages/\(language.rawValue).json cannot be read")
     }
 
     static func files(under folder: URL, ending suffix: String) throws -> [String] {
