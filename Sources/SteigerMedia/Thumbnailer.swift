@@ -26,7 +26,8 @@ public enum Thumbnailer {
     ///   - time: seconds from the start; the frame at or just after it is used. When nil, a
     ///     representative frame is chosen: not black or washed out, not the first frame.
     ///   - width: width of the image as shown (rounded to even); nil keeps the video's
-    ///     display width up to 1280 pixels. The height follows the display aspect ratio.
+    ///     display size with its long side at most 1280 pixels (never enlarged). The height
+    ///     follows the display aspect ratio.
     public static func poster(
         path: String,
         at time: Double? = nil,

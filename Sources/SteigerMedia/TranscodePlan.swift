@@ -27,7 +27,9 @@ public struct TranscodePlan: Sendable, Equatable, Codable {
     /// A file is remuxed when browsers already decode its streams and its picture is no
     /// taller than `maxHeight`: H.264 8-bit 4:2:0 with AAC in MP4/MOV (to MP4 with the index at
     /// the front), VP8/VP9 with Opus/Vorbis in WebM (to WebM with cues and a duration, which
-    /// browser recordings lack). Everything else is transcoded.
+    /// browser recordings lack). Everything else is transcoded. When `options.container` names
+    /// the output's container, only streams that container takes are copied; a WebM output that
+    /// would need re-encoding is planned as a transcode into WebM, which ``Transcoder`` refuses.
     public static func decide(for info: MediaInfo, options: TranscodeOptions) -> TranscodePlan {
         let video = info.video
         let audio = info.audio
@@ -37,6 +39,10 @@ public struct TranscodePlan: Sendable, Equatable, Codable {
         var remuxContainer: String?
         if mp4Family { remuxContainer = "mp4" } else if kind == "webm" { remuxContainer = "webm" } else {
             reasons.append("the \(kind) container is not played by browsers")
+        }
+        if let wanted = options.container, let source = remuxContainer, source != wanted.rawValue {
+            reasons.append("the output is \(wanted.rawValue.uppercased()), the source \(source.uppercased())")
+            remuxContainer = wanted.rawValue
         }
         let videoCodecs: Set<String> = remuxContainer == "webm" ? ["vp8", "vp9"] : ["h264"]
         let audioCodecs: Set<String> = remuxContainer == "webm" ? ["opus", "vorbis"] : ["aac"]
@@ -50,7 +56,7 @@ public struct TranscodePlan: Sendable, Equatable, Codable {
         if video == nil, audio == nil { reasons.append("no playable stream") }
         if !options.allowRemux { reasons.append("remuxing is turned off") }
 
-        var plan = TranscodePlan(action: .transcode, container: "mp4", reasons: reasons)
+        var plan = TranscodePlan(action: .transcode, container: options.container?.rawValue ?? "mp4", reasons: reasons)
         if reasons.isEmpty, let remuxContainer {
             plan.action = .remux
             plan.container = remuxContainer

@@ -38,6 +38,10 @@ public enum Transcoder {
             throw MediaError(.notMedia, "The file has no picture or sound to convert (only data or cover art streams).", path: input)
         }
         var plan = TranscodePlan.decide(for: info, options: options)
+        if plan.action == .transcode, plan.container != "mp4" {
+            throw MediaError(.invalidRequest, "A \(plan.container.uppercased()) output can only be a copy of the streams, and this file must be "
+                + "re-encoded (\(plan.reasons.joined(separator: ", "))); Steiger encodes into MP4: name the output .mp4.", path: output)
+        }
         let duration = info.container.duration ?? 0
         // The file's own duration sets the budget, within a hard cap of twelve hours.
         let timeout = options.timeout ?? min(600 + 4 * duration, 12 * 3600)

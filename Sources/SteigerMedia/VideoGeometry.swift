@@ -58,11 +58,13 @@ struct VideoGeometry: Sendable {
     var displayHeight: Int { swapsAxes ? squareWidth : height }
 
     /// An even-sized output that fits the display aspect, `width` pixels wide (rounded to even),
-    /// or, when `width` is nil, the display size capped at `maxWidth`.
-    func outputSize(width requested: Int?, maxWidth: Int = 1280) -> (width: Int, height: Int) {
+    /// or, when `width` is nil, the display size with its long side bounded by `maxSide`: never
+    /// enlarged, and a portrait picture as bounded as a landscape one.
+    func outputSize(width requested: Int?, maxSide: Int = 1280) -> (width: Int, height: Int) {
         // Bounded so a picture claiming 16384x2 cannot ask for a gigapixel tile.
         let aspect = min(max(Double(displayHeight) / Double(max(displayWidth, 1)), 1.0 / 16), 16)
-        let target = requested ?? min(displayWidth, maxWidth)
+        let longSide = Double(max(displayWidth, displayHeight, 1))
+        let target = requested ?? Int((Double(displayWidth) * min(1, Double(maxSide) / longSide)).rounded())
         let width = max(2, target / 2 * 2)
         let height = max(2, Int((Double(width) * aspect / 2).rounded()) * 2)
         return (width, height)

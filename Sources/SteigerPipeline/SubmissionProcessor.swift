@@ -95,7 +95,7 @@ public struct SubmissionProcessor: Sendable {
             }
 
             try await step("poster", 0.1)
-            let poster = try await offload { try Thumbnailer.poster(path: original, width: 1280, token: token) }
+            let poster = try await offload { try Thumbnailer.poster(path: original, token: token) }
             media.posterSHA256 = try storeBlob(poster.bytes)
 
             try await step("storyboard", 0.2)

@@ -7,12 +7,16 @@ struct TranscodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transcode",
         abstract: "Make a web rendition: H.264/AAC MP4 with the index at the front, or a remux when the file already plays in browsers.",
-        discussion: "The output is written under a temporary name and renamed when it is complete and reads back correctly.")
+        discussion: """
+            The output's name decides its container: .mp4 and .m4v are MP4 (H.264/AAC, copied when the source \
+            already is that, re-encoded otherwise); .webm copies a VP8/VP9 browser recording as it is. The output \
+            is written under a temporary name and renamed when it is complete and reads back correctly.
+            """)
 
     @Argument(help: "The source file.")
     var input: String
 
-    @Argument(help: "Where to write the rendition.")
+    @Argument(help: "Where to write the rendition: a name ending in .mp4 (or .m4v), or .webm for a copy of a WebM recording.")
     var output: String
 
     @OptionGroup var rendition: RenditionOptions
@@ -28,9 +32,16 @@ struct TranscodeCommand: ParsableCommand {
 
     @OptionGroup var media: MediaOptions
 
+    func validate() throws {
+        guard OutputContainer(fileName: output) != nil else {
+            throw ValidationError("The output's name must end in .mp4, .m4v or .webm, which decides its container (got '\(output)').")
+        }
+    }
+
     func run() throws {
         media.configure()
-        let options = rendition.transcodeOptions(threads: threads, allowRemux: !noRemux)
+        var options = rendition.transcodeOptions(threads: threads, allowRemux: !noRemux)
+        options.container = OutputContainer(fileName: output)
         let token = CancellationToken()
         SignalHandling.cancelOnInterrupt(token)
         let showProgress = isatty(STDERR_FILENO) == 1 && !json

@@ -89,6 +89,26 @@ struct ThumbnailTests {
         let poster = try Thumbnailer.poster(path: Fixture.path("anamorphic.mp4"), at: 1)
         #expect(poster.width == 640 && poster.height == 360)
     }
+
+    @Test("a poster is never enlarged, and its long side is bounded whichever way the video stands")
+    func posterSizeIsBoundedNotStretched() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A QCIF clip from an old webcam and a portrait phone clip (1080x1920 as shown).
+        let small = directory + "/qcif.mp4", portrait = directory + "/portrait.mp4"
+        _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=10:duration=1", "-pix_fmt", "yuv420p", small])
+        _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1080x1920:rate=10:duration=1", "-pix_fmt", "yuv420p",
+                         "-c:v", "libx264", "-preset", "ultrafast", portrait])
+        let qcif = try Thumbnailer.poster(path: small)
+        #expect(qcif.width == 176 && qcif.height == 144)
+        let phone = try Thumbnailer.poster(path: portrait)
+        #expect(phone.width == 720 && phone.height == 1280)
+        // What the file says agrees with what the poster says.
+        let written = directory + "/phone.jpg"
+        try Data(phone.bytes).write(to: URL(fileURLWithPath: written))
+        let size = try imageSize(written)
+        #expect(size.width == 720 && size.height == 1280)
+    }
 }
 
 extension Thumbnailer {
