@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SteigerMedia", targets: ["SteigerMedia"]),
         .library(name: "SteigerPipeline", targets: ["SteigerPipeline"]),
         .library(name: "SteigerStore", targets: ["SteigerStore"]),
+        .library(name: "SteigerApp", targets: ["SteigerApp"]),
         .library(name: "SteigerServer", targets: ["SteigerServer"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // The default traits pull in swift-configuration, which Steiger does not use.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
@@ -66,8 +68,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SteigerApp",
+            dependencies: [
+                "SteigerCore",
+                "SteigerStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SteigerServer",
             dependencies: [
+                "SteigerApp",
                 "SteigerCore",
                 "SteigerStore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,10 +102,12 @@ let package = Package(
         .executableTarget(
             name: "steiger",
             dependencies: [
+                "SteigerApp",
                 "SteigerMedia",
                 "SteigerPipeline",
                 "SteigerServer",
                 "SteigerStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -120,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "SteigerServerTests",
             dependencies: [
-                "SteigerServer", "SteigerStore", "SteigerCore", "SteigerTestSupport", "SteigerPipeline", "SteigerMedia",
+                "SteigerServer", "SteigerApp", "SteigerStore", "SteigerCore", "SteigerTestSupport", "SteigerPipeline", "SteigerMedia",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -73,6 +73,10 @@ public enum Resource: Sendable {
     case scaffolding(learner: UserID, exercise: Exercise, learnerMemberships: [Membership])
     /// The scaffolding of every learner practising an exercise.
     case scaffoldingMatrix(Exercise)
+    /// The list of webhook endpoints, and registering one (administrators only).
+    case webhooks
+    /// One webhook endpoint with its deliveries (its address and secret are an administrator's).
+    case webhookEndpoint(WebhookEndpointID)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -85,6 +89,7 @@ public enum Resource: Sendable {
 /// - A learner also sees who trains the cohorts they learn in.
 /// - A learner sees their own scaffolding; the trainers who see a learner's attempts at an
 ///   exercise see and set that learner's scaffolding for it.
+/// - Webhooks (other systems' addresses and secrets) are an administrator's alone.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -93,8 +98,10 @@ public enum AccessPolicy {
         if actor.user.isDisabled { return .hide }
         if actor.user.has(.admin) { return .allow }
         switch resource {
-        case .newRecord:
+        case .newRecord, .webhooks:
             return .forbid
+        case .webhookEndpoint:
+            return .hide
         case .user(let user, let memberships):
             if user.id == actor.user.id {
                 return action == .view || action == .update ? .allow : .forbid

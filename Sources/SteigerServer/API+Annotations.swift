@@ -86,7 +86,7 @@ extension SteigerAPI {
                       replies: [.init(status: 200, description: "An AnnotationCollection.", schema: ["type": "object"], contentType: "application/ld+json")],
                       handler: { request, context in
                           let view = try await self.feedback(context)
-                          let base = "http://\(request.head.authority ?? "localhost")/api/v1"
+                          let base = self.absoluteLink("/api/v1", request: request)
                           let collection = AnnotationExport.webAnnotations(
                               view.annotations, collectionID: "\(base)/submissions/\(view.submission.id)/annotations.jsonld",
                               videoURL: "\(base)/submissions/\(view.submission.id)/media/rendition", annotationURL: { "\(base)/annotations/\($0)" },
@@ -219,20 +219,20 @@ extension SteigerAPI {
     }
 }
 
-struct AnnotationView: ExplicitNulls {
+struct AnnotationView: Encodable {
     var id: String
     var submissionId: String
-    var parentId: String?
+    @Nullable var parentId: String?
     var author: String
-    var authorId: String?
-    var at: Int?
-    var from: Int?
-    var to: Int?
+    @Nullable var authorId: String?
+    @Nullable var at: Int?
+    @Nullable var from: Int?
+    @Nullable var to: Int?
     var text: String
-    var tag: String?
-    var criterion: String?
+    @Nullable var tag: String?
+    @Nullable var criterion: String?
     var createdAt: Date
-    var editedAt: Date?
+    @Nullable var editedAt: Date?
     var deleted: Bool
 
     init(_ annotation: Annotation, author: String, authorId: String?) {

@@ -110,10 +110,7 @@ extension SteigerAPI {
         let etag = "\"\(sha256)\""
         var headers: HTTPFields = [.eTag: etag, .acceptRanges: "bytes", .contentType: type,
                                    .cacheControl: "private, max-age=31536000, immutable"]
-        if let download {
-            let safe = download.replacingOccurrences(of: "\"", with: "'")
-            headers[.contentDisposition] = "inline; filename=\"\(safe)\""
-        }
+        if let download { headers[.contentDisposition] = ContentDisposition.inline(download) }
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains(where: { $0 == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
         }
@@ -173,25 +170,25 @@ struct StoryboardRecord: Decodable {
 }
 
 /// A submission's processing state and media addresses.
-struct SubmissionMediaView: ExplicitNulls {
+struct SubmissionMediaView: Encodable {
     var submissionId: String
     var status: String
-    var step: String?
+    @Nullable var step: String?
     var progress: Double
-    var failureReason: String?
-    var failureCode: String?
+    @Nullable var failureReason: String?
+    @Nullable var failureCode: String?
     var warnings: [String]
     var fileName: String
     var size: Int64
     var sha256: String
-    var duration: Double?
-    var width: Int?
-    var height: Int?
+    @Nullable var duration: Double?
+    @Nullable var width: Int?
+    @Nullable var height: Int?
     var original: String
-    var rendition: String?
-    var renditionType: String?
-    var poster: String?
-    var storyboard: String?
+    @Nullable var rendition: String?
+    @Nullable var renditionType: String?
+    @Nullable var poster: String?
+    @Nullable var storyboard: String?
 
     init(submission: Submission, media: SubmissionMedia, words: Localizer) {
         let base = "/api/v1/submissions/\(submission.id)/media"

@@ -129,7 +129,7 @@ extension SteigerAPI {
                               .joined(separator: ","))
                       }
                       let name = "scores-\(exercise.skillKey).csv"
-                      return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+                      return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: ContentDisposition.attachment(name)],
                                       body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
                   })
     }
@@ -160,16 +160,16 @@ extension SteigerAPI {
     }
 }
 
-struct ReviewTaskView: ExplicitNulls {
+struct ReviewTaskView: Encodable {
     var id: String
     var submissionId: String
     var cohortId: String
     var kind: String
     var status: String
-    var assignee: String?
-    var dueAt: Date?
+    @Nullable var assignee: String?
+    @Nullable var dueAt: Date?
     var overdue: Bool
-    var leaseExpires: Date?
+    @Nullable var leaseExpires: Date?
     var reviewsSoFar: Int
     var createdAt: Date
 

@@ -109,8 +109,13 @@ extension SteigerAPI {
             try await store.createUpload(upload, quota: configuration.learnerQuota)
         } catch StoreError.quotaExceeded(let used) {
             files.remove(upload.id)
-            throw Problem(.contentTooLarge, "overQuota", ["quota": .integer(Int(configuration.learnerQuota)), "used": .integer(Int(used))])
+            throw overQuota(used: used)
         }
+    }
+
+    /// 413: the upload would take the learner past their quota.
+    private func overQuota(used: Int64) -> Problem {
+        Problem(.contentTooLarge, "overQuota", ["quota": .integer(Int(configuration.learnerQuota)), "used": .integer(Int(used))])
     }
 
     private func createUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -261,9 +266,9 @@ extension SteigerAPI {
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(configuration.maxUploadSize, configuration.learnerQuota - used)
         if let declared, declared > limit {
-            throw Problem(.contentTooLarge, declared > configuration.maxUploadSize
-                ? "The file is larger than the limit of \(configuration.maxUploadSize) bytes."
-                : "This upload would take you past your storage quota of \(configuration.learnerQuota) bytes (\(used) in use).")
+            throw declared > configuration.maxUploadSize
+                ? Problem(.contentTooLarge, "fileTooLarge", ["limit": .integer(Int(configuration.maxUploadSize))])
+                : overQuota(used: used)
         }
         let now = configuration.now()
         // The declared size (or the most it may be) is reserved against the quota while it streams.

@@ -84,7 +84,7 @@ extension SteigerAPI {
         let user: User
         do {
             user = try await accounts.createUser(email: body.email, displayName: body.displayName, roles: Set(body.roles),
-                                                 password: body.password, now: configuration.now())
+                                                 password: body.password, by: actor.user.id, now: configuration.now())
         } catch StoreError.conflict {
             throw Problem(.conflict, "emailTaken", ["email": .text(body.email.lowercased())])
         }
@@ -133,7 +133,7 @@ extension SteigerAPI {
                                   roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled, language: language)
         let stored: User
         do {
-            stored = try await store.updateUser(user.id, changes: changes)
+            stored = try await store.updateUser(user.id, changes: changes, by: actor.user.id, now: configuration.now())
         } catch StoreError.conflict {
             throw Problem(.conflict, "emailTaken", ["email": .text(merged.email)])
         }

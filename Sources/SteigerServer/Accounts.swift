@@ -36,12 +36,13 @@ public struct Accounts: Sendable {
         if password.unicodeScalars.count > 1000 { throw ValidationError(field: field, Message("validation.maxCharacters", ["max": 1000])) }
     }
 
-    /// Adds a user with a password.
-    public func createUser(email: String, displayName: String, roles: Set<Role>, password: String?, now: Date = Date()) async throws -> User {
+    /// Adds a user with a password; `actor` is who made the account (nil: the command line).
+    public func createUser(email: String, displayName: String, roles: Set<Role>, password: String?, by actor: UserID? = nil,
+                           now: Date = Date()) async throws -> User {
         let user = try User(email: email, displayName: displayName, roles: roles, createdAt: now)
         if let password { try Self.checkPassword(password) }
         let hash = try await password.asyncMap { try await self.hash($0) }
-        try await store.createUser(user, passwordHash: hash)
+        try await store.createUser(user, passwordHash: hash, by: actor)
         return user
     }
 

@@ -5,6 +5,7 @@ import SteigerCore
 import Logging
 import Prometheus
 import ServiceLifecycle
+import SteigerApp
 import SteigerStore
 
 /// Builds the Steiger application: the API, health and metrics endpoints, and request logging.
@@ -27,7 +28,10 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
-        services: services + [UploadSweeper(api: api)],
+        services: services + [UploadSweeper(api: api)] + (configuration.runsBackgroundWork ? [
+            WebhookDispatcher(store: store, settings: configuration.webhooks, logger: logger, now: configuration.now),
+            ReviewDeadlineWatcher(store: store, now: configuration.now),
+        ] : []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

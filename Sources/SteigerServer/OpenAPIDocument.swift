@@ -96,6 +96,8 @@ extension SteigerAPI {
         "Me": MeView.schema,
         "Membership": MembershipView.schema,
         "Cohort": CohortView.schema,
+        "WebhookEndpoint": WebhookEndpointView.schema,
+        "WebhookDelivery": WebhookDeliveryView.schema,
         "Exercise": ExerciseView.schema,
         "Submission": SubmissionView.schema,
         "Token": TokenView.schema,

@@ -93,8 +93,23 @@ extension AppContext {
 }
 
 extension Request {
-    /// A query parameter's text.
-    func query(_ name: String) -> String? { uri.queryParameters[Substring(name)].map(String.init) }
+    /// A query parameter's text, decoded as browsers and HTTP clients encode forms and query
+    /// strings (`application/x-www-form-urlencoded`): `+` is a space, `%2B` a plus. The first
+    /// occurrence counts; a value that is not valid percent-encoding is absent.
+    func query(_ name: String) -> String? {
+        guard let raw = uri.query else { return nil }
+        for pair in raw.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard Self.formDecoded(parts[0]) == name else { continue }
+            return parts.count > 1 ? Self.formDecoded(parts[1]) : ""
+        }
+        return nil
+    }
+
+    /// `text` with `+` read as a space and percent-escapes decoded; nil if an escape is broken.
+    static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
 
     /// The page asked for by `limit` and `cursor`.
     func pageRequest() throws(Problem) -> PageRequest {

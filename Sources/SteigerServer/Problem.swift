@@ -3,6 +3,7 @@ import Logging
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -103,6 +104,11 @@ extension Problem {
     init(from error: any Error) {
         switch error {
         case let problem as Problem: self = problem
+        case let refusal as AppError:
+            switch refusal {
+            case .notFound(let what): self = .notFound(what)
+            case .forbidden(let what): self = Problem(.forbidden, "notAllowed", ["what": .message(Problem.thing(what))])
+            }
         case let validation as ValidationError: self = .invalid(validation)
         case let store as StoreError:
             switch store {

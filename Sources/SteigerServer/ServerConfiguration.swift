@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SteigerApp
 import SteigerCore
 
 /// How the server runs.
@@ -33,6 +34,16 @@ public struct ServerConfiguration: Sendable {
     /// The language of pages and messages for people who chose none and whose browser asks for
     /// none Steiger speaks.
     public var defaultLanguage: Language = .nl
+    /// The address people and other systems reach Steiger at (`https://steiger.example.org`, or
+    /// with a path prefix), from which every absolute link Steiger writes is built: exports,
+    /// e-mails, LMS links. Nil: the address a request came to, over plain HTTP (for a service on
+    /// one's own machine).
+    public var publicURL: PublicURL?
+    /// How webhooks are delivered (and whether private addresses may receive them).
+    public var webhooks = WebhookSettings()
+    /// Whether this process delivers webhooks and raises review deadlines (tests that drive
+    /// those themselves switch it off).
+    public var runsBackgroundWork = true
     /// How often expired uploads are swept.
     public var sweepInterval: Duration = .seconds(600)
 
@@ -51,4 +62,28 @@ public struct ServerConfiguration: Sendable {
         self.loginWindow = loginWindow
         self.now = now
     }
+}
+
+/// An absolute http(s) address without query or fragment, to which paths are appended.
+public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
+    /// The address without a trailing slash: `https://steiger.example.org/training`.
+    public let base: String
+
+    /// Parses `text`; nil unless it is an absolute http or https URL with a host and no query
+    /// or fragment.
+    public init?(_ text: String) {
+        guard let components = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
+              let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil,
+              components.user == nil, components.password == nil
+        else { return nil }
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        base = scheme + "://" + (components.percentEncodedHost ?? host) + (components.port.map { ":\($0)" } ?? "") + path
+    }
+
+    /// The absolute address of `path` (which starts with `/`).
+    public func link(_ path: String) -> String { base + path }
+
+    public var description: String { base }
 }

@@ -5,6 +5,7 @@ import HummingbirdBcrypt
 import Logging
 import NIOPosix
 import Prometheus
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -17,6 +18,8 @@ final class SteigerAPI: Sendable {
     let metrics: HTTPMetrics
     let accounts: Accounts
     let files: UploadFiles
+    /// Webhook endpoints (the use case).
+    let webhooks: Webhooks
     /// The catalogues and the rule that picks a request's language.
     let localization: Localization
     /// A hash of a random secret, checked against when an account is unknown, so that the answer
@@ -36,12 +39,13 @@ final class SteigerAPI: Sendable {
         metrics = HTTPMetrics(registry: registry)
         accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
         files = try UploadFiles(dataDirectory: configuration.dataDirectory)
+        webhooks = Webhooks(store: store, settings: configuration.webhooks, now: configuration.now)
         unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: configuration.bcryptCost)
     }
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
-        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [scoreSheetOperation] + annotationOperations + scaffoldingOperations + uploadOperations + serviceOperations
+        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [scoreSheetOperation] + annotationOperations + scaffoldingOperations + uploadOperations + webhookOperations + serviceOperations
     }
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns
@@ -109,6 +113,12 @@ final class SteigerAPI: Sendable {
         }), originHost == host else {
             throw Problem(.forbidden, "crossSite")
         }
+    }
+
+    /// The absolute address of `path`: under the configured public URL, else the address the
+    /// request came to.
+    func absoluteLink(_ path: String, request: Request) -> String {
+        configuration.publicURL?.link(path) ?? "http://\(request.head.authority ?? "localhost")" + path
     }
 
     /// Checks a password against its bcrypt hash, off the event loops.

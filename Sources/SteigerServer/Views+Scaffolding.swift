@@ -76,7 +76,7 @@ struct EvidenceView: Encodable {
 }
 
 /// A change of level: the rule, its evidence, the policy used, and the sentence that says it.
-struct TransitionView: ExplicitNulls {
+struct TransitionView: Encodable {
     var rule: String
     var at: Date
     var from: Int
@@ -84,10 +84,10 @@ struct TransitionView: ExplicitNulls {
     var exerciseId: String
     var sentence: String
     var evidence: [EvidenceView]
-    var policy: ScaffoldPolicy?
-    var policyVersion: Int?
-    var trainerId: String?
-    var reason: String?
+    @Nullable var policy: ScaffoldPolicy?
+    @Nullable var policyVersion: Int?
+    @Nullable var trainerId: String?
+    @Nullable var reason: String?
 
     /// A transition; one made on an exercise the caller may not see in full shows only its rule
     /// and levels.
@@ -116,15 +116,15 @@ struct TransitionView: ExplicitNulls {
 }
 
 /// Where a learner stands on an exercise: level, phase, flag and the last change.
-struct StandingView: ExplicitNulls {
+struct StandingView: Encodable {
     var level: Int
     var top: Int
     var levelName: String
     /// supported (level above 0), check-pending (at 0, delayed check to come), independent.
     var phase: String
     var flagged: Bool
-    var checkDueAt: Date?
-    var lastTransition: TransitionView?
+    @Nullable var checkDueAt: Date?
+    @Nullable var lastTransition: TransitionView?
 
     init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
         self.init(level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt,
@@ -195,7 +195,7 @@ struct ScaffoldMatrixView: Encodable {
 }
 
 /// One event of a learner's log as the engine judged it.
-struct StepView: ExplicitNulls {
+struct StepView: Encodable {
     struct ReviewPart: Encodable {
         var reviewId: String
         var reviewerKind: String
@@ -220,8 +220,8 @@ struct StepView: ExplicitNulls {
     var levelBefore: Int
     var levelAfter: Int
     var note: String
-    var review: ReviewPart?
-    var transition: TransitionView?
+    @Nullable var review: ReviewPart?
+    @Nullable var transition: TransitionView?
 
     init(_ step: ScaffoldStep, names: ScaffoldNames) {
         at = step.event.at

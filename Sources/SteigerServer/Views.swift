@@ -62,10 +62,10 @@ struct MeView: Encodable {
     static let schema: JSONValue = object(["user": ref("User"), "memberships": ["type": "array", "items": ref("Membership")]])
 }
 
-struct CohortView: ExplicitNulls {
+struct CohortView: Encodable {
     var id: String
     var name: String
-    var description: String?
+    @Nullable var description: String?
     var createdAt: Date
 
     init(_ cohort: Cohort) {
@@ -78,13 +78,13 @@ struct CohortView: ExplicitNulls {
     static let schema: JSONValue = object(["id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime])
 }
 
-struct ExerciseView: ExplicitNulls {
+struct ExerciseView: Encodable {
     var id: String
     var title: String
     var instructions: String
     var skillKey: String
     var rubric: Rubric
-    var ladder: ScaffoldLadder?
+    @Nullable var ladder: ScaffoldLadder?
     var cohorts: [String]
     var review: ReviewSettings
     var policy: ScaffoldPolicy
@@ -115,16 +115,16 @@ struct ExerciseView: ExplicitNulls {
     ])
 }
 
-struct SubmissionView: ExplicitNulls {
+struct SubmissionView: Encodable {
     var id: String
     var learnerId: String
     var exerciseId: String
     var attempt: Int
     var status: String
     var scaffoldLevel: Int
-    var failureReason: String?
+    @Nullable var failureReason: String?
     /// The reason's stable name (`notMedia`, `tooLong`, …) for clients; nil for reasons stored as text.
-    var failureCode: String?
+    @Nullable var failureCode: String?
     var createdAt: Date
 
     init(_ submission: Submission, words: Localizer) {
@@ -152,14 +152,14 @@ struct SubmissionView: ExplicitNulls {
     ])
 }
 
-struct TokenView: ExplicitNulls {
+struct TokenView: Encodable {
     var id: String
     var name: String
     var prefix: String
     var createdAt: Date
-    var expiresAt: Date?
-    var lastUsedAt: Date?
-    var revokedAt: Date?
+    @Nullable var expiresAt: Date?
+    @Nullable var lastUsedAt: Date?
+    @Nullable var revokedAt: Date?
 
     init(_ token: APIToken) {
         id = token.id
@@ -185,9 +185,9 @@ struct NewTokenView: Encodable {
 }
 
 /// A page of items with the cursor of the next page (null on the last).
-struct PageView<Item: Encodable>: ExplicitNulls {
+struct PageView<Item: Encodable>: Encodable {
     var items: [Item]
-    var next: String?
+    @Nullable var next: String?
 
     init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
         items = page.items.map(transform)
@@ -206,27 +206,23 @@ struct PageView<Item: Encodable>: ExplicitNulls {
 
 // MARK: - Null fields
 
-/// A view whose nil properties are written as JSON `null` instead of being left out, so every
-/// key the schema lists is always there.
-protocol ExplicitNulls: Encodable {}
+/// An optional field written as JSON `null` when it has no value (synthesized coding would
+/// leave the key out), so every key the schema lists is always there.
+@propertyWrapper
+struct Nullable<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
 
-extension ExplicitNulls {
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: FieldKey.self)
-        for child in Mirror(reflecting: self).children {
-            guard let label = child.label else { continue }
-            if let optional = child.value as? any OptionalValue, optional.isNil {
-                try container.encodeNil(forKey: FieldKey(label))
-            } else if let value = child.value as? any Encodable {
-                try container.encode(value, forKey: FieldKey(label))
-            }
-        }
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
     }
 }
 
-protocol OptionalValue { var isNil: Bool { get } }
-extension Optional: OptionalValue { var isNil: Bool { self == nil } }
+extension Nullable: Sendable where Value: Sendable {}
 
+/// A coding key for any field name.
 struct FieldKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }

@@ -23,7 +23,7 @@ extension WebPages {
         return (actor, secret)
     }
 
-    private var adminText: String {
+    var adminText: String {
         (try? Self.json(["failed": words.text("failed"), "notJSON": words.text("notJSON")])) ?? "{}"
     }
 

@@ -45,6 +45,7 @@ struct WebPages: Sendable {
         registerReview(on: router)
         registerScaffolding(on: router)
         registerAdmin(on: router)
+        registerWebhooks(on: router)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 

@@ -298,6 +298,89 @@ public enum Schema {
             // NULL: the browser's Accept-Language decides, else the server's default language.
             "ALTER TABLE users ADD COLUMN language TEXT",
         ]),
+        Migration(version: 6, name: "the outbox of domain events and its consumers", statements: [
+            // Positions are given out one after another under a lock held to the commit, so a
+            // consumer reading past its cursor never skips an event that commits later.
+            """
+            CREATE TABLE outbox_events (
+                position BIGINT PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                actor_id TEXT,
+                subjects TEXT NOT NULL,
+                data TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE outbox_consumers (
+                name TEXT PRIMARY KEY,
+                position BIGINT NOT NULL,
+                lease_owner TEXT,
+                lease_expires BIGINT,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            // The reviews recorded by the first, never-read events table become the outbox's first events.
+            """
+            INSERT INTO outbox_events (position, id, type, version, occurred_at, actor_id, subjects, data)
+            SELECT ROW_NUMBER() OVER (ORDER BY created_at, id), id, 'review.submitted', 1, created_at, NULL, payload, '{}' FROM domain_events
+            """,
+            "DROP TABLE domain_events",
+            // Deadline events are raised once per task.
+            "ALTER TABLE review_tasks ADD COLUMN due_soon_noted BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE review_tasks ADD COLUMN overdue_noted BIGINT NOT NULL DEFAULT 0",
+        ]),
+        Migration(version: 7, name: "webhook endpoints, deliveries and their attempts", statements: [
+            """
+            CREATE TABLE webhook_endpoints (
+                id TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                description TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                enabled BIGINT NOT NULL,
+                disabled_reason TEXT,
+                failing_since BIGINT,
+                created_by TEXT REFERENCES users (id),
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            // One row per event and endpoint: never two deliveries of one event to one endpoint.
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+                event_id TEXT NOT NULL,
+                event_position BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                first_attempt_at BIGINT,
+                delivered_at BIGINT,
+                lease_owner TEXT,
+                lease_expires BIGINT,
+                created_at BIGINT NOT NULL,
+                UNIQUE (endpoint_id, event_id)
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, event_position)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+                number BIGINT NOT NULL,
+                started_at BIGINT NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                status_code BIGINT,
+                error TEXT,
+                response TEXT,
+                PRIMARY KEY (delivery_id, number)
+            )
+            """,
+        ]),
     ]
 
     /// The newest version this program knows.

@@ -34,6 +34,10 @@ extension Store {
                         \(bind: annotation.parentID?.description), \(bind: at), \(bind: to), \(bind: annotation.text), \(bind: annotation.tag),
                         \(bind: annotation.criterion), \(bind: annotation.createdAt))
                 """)
+            var subjects = ["comment": annotation.id.description, "submission": annotation.submissionID.description]
+            subjects["parent"] = annotation.parentID?.description
+            try await Self.record(DomainEvent(annotation.parentID == nil ? .commentAdded : .commentReplied, at: annotation.createdAt,
+                                              by: annotation.authorID, subjects: subjects), in: session)
         }
     }
 

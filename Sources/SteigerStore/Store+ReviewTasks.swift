@@ -23,6 +23,7 @@ extension Store {
                         ON CONFLICT (submission_id, user_id) DO NOTHING
                         """)
                 }
+                if task.assignee != nil { try await Self.record(Self.assigned(task, at: now, by: nil), in: session) }
             }
         }
     }
@@ -41,7 +42,7 @@ extension Store {
                 WHERE kind = 'trainer' AND status = 'claimed' AND lease_expires <= \(bind: now) AND \(SQLStatement.isIn("cohort_id", cohorts))
                 """)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
-            return try await session.query("""
+            let claimed = try await session.query("""
                 UPDATE review_tasks SET status = 'claimed', assignee = \(bind: reviewer.description),
                     lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
                 WHERE id = (SELECT id FROM review_tasks
@@ -52,6 +53,44 @@ extension Store {
                             LIMIT 1\(lock))
                 RETURNING \(raw: Self.reviewTaskColumns)
                 """).first.map(Self.reviewTask)
+            if let claimed { try await Self.record(Self.assigned(claimed, at: now, by: reviewer), in: session) }
+            return claimed
+        }
+    }
+
+    /// `review_task.assigned` for `task`, now held by or made for its assignee.
+    static func assigned(_ task: ReviewTask, at now: Date, by actor: UserID?) -> DomainEvent {
+        var subjects = ["task": task.id.description, "submission": task.submissionID.description, "cohort": task.cohortID.description]
+        subjects["assignee"] = task.assignee?.description
+        var data = ["kind": task.kind.rawValue]
+        data["dueAt"] = task.dueAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        return DomainEvent(.reviewTaskAssigned, at: now, by: actor, subjects: subjects, data: data)
+    }
+
+    /// Records `review_task.due_soon` for every task not done that falls due within `soon` and
+    /// `review_task.overdue` for every one past its due time, each once per task (a task already
+    /// overdue when first seen gets only the overdue event). Returns how many events it recorded.
+    @discardableResult
+    public func noteReviewDeadlines(now: Date = Date(), soon: TimeInterval = 24 * 3600) async throws -> Int {
+        try await write { session in
+            let overdue = try await session.query("""
+                UPDATE review_tasks SET overdue_noted = 1, due_soon_noted = 1
+                WHERE status <> 'done' AND overdue_noted = 0 AND due_at IS NOT NULL AND due_at <= \(bind: now)
+                RETURNING \(raw: Self.reviewTaskColumns)
+                """).map(Self.reviewTask)
+            let dueSoon = try await session.query("""
+                UPDATE review_tasks SET due_soon_noted = 1
+                WHERE status <> 'done' AND due_soon_noted = 0 AND due_at IS NOT NULL AND due_at <= \(bind: now.addingTimeInterval(soon))
+                RETURNING \(raw: Self.reviewTaskColumns)
+                """).map(Self.reviewTask)
+            for (kind, tasks) in [(DomainEvent.Kind.reviewTaskOverdue, overdue), (.reviewTaskDueSoon, dueSoon)] {
+                for task in tasks.sorted(by: { ($0.dueAt ?? now, $0.id.description) < ($1.dueAt ?? now, $1.id.description) }) {
+                    var event = Self.assigned(task, at: now, by: nil)
+                    event.kind = kind
+                    try await Self.record(event, in: session)
+                }
+            }
+            return overdue.count + dueSoon.count
         }
     }
 
@@ -105,12 +144,10 @@ extension Store {
 
     /// Submits a review: completes its task (refused once a trainer's hold ran out), stores the
     /// review, marks the submission reviewed after a trainer review, appends it to the learner's
-    /// scaffolding log (which may move their level) and records a `review-submitted` domain
-    /// event — all in one transaction.
+    /// scaffolding log (which may move their level) and records `review.submitted` (and any
+    /// change of level) in the outbox — all in one transaction.
     public func submitReview(_ review: Review, now: Date = Date()) async throws {
         let scores = try Self.jsonText(review.scores), result = try Self.jsonText(review.result)
-        let event = try Self.jsonText(["review": review.id.description, "submission": review.submissionID.description,
-                                       "kind": review.kind.rawValue, "total": String(review.result.total)])
         try await write { session in
             let task = try await Self.requireHold(review.taskID, reviewer: review.reviewerID, now: now, in: session)
             _ = try await session.query("""
@@ -127,27 +164,18 @@ extension Store {
                         \(bind: review.reviewerID.description), \(bind: task.kind.rawValue), \(bind: scores), \(bind: review.comment),
                         \(bind: review.result.total), \(bind: review.result.lowest), \(bind: result), \(bind: review.submittedAt))
                 """)
-            try await Self.recordAssessment(review, in: session)
+            let learner = try await Self.recordAssessment(review, in: session)
             if task.kind == .trainer {
                 _ = try await session.query("""
                     UPDATE submissions SET status = 'reviewed', updated_at = \(bind: now)
                     WHERE id = \(bind: task.submissionID.description) AND status = 'ready'
                     """)
             }
-            _ = try await session.query("""
-                INSERT INTO domain_events (id, kind, payload, created_at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), 'review-submitted', \(bind: event), \(bind: now))
-                """)
-        }
-    }
-
-    /// Domain events not yet handled, oldest first: `(id, kind, payload JSON)`, for consumers
-    /// outside the transaction that made them (notifications).
-    public func pendingDomainEvents(limit: Int = 100) async throws -> [(id: String, kind: String, payload: String)] {
-        try await read { session in
-            try await session.query("""
-                SELECT id, kind, payload FROM domain_events WHERE handled_at IS NULL ORDER BY created_at, id LIMIT \(bind: limit)
-                """).map { (try $0.string("id"), try $0.string("kind"), try $0.string("payload")) }
+            try await Self.record(DomainEvent(
+                .reviewSubmitted, at: review.submittedAt, by: review.reviewerID,
+                subjects: ["review": review.id.description, "task": task.id.description, "submission": task.submissionID.description,
+                           "cohort": task.cohortID.description, "learner": learner.description],
+                data: ["kind": task.kind.rawValue, "total": String(review.result.total)]), in: session)
         }
     }
 

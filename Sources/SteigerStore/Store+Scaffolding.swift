@@ -142,12 +142,16 @@ extension Store {
 
     // MARK: - Inside transactions
 
-    /// Appends `event` to the log of `learner` for `skill`, replays it and saves the standing.
+    /// Appends `event` to the log of `learner` for `skill`, replays it, saves the standing, and
+    /// records the change of level it caused, if any, in the outbox.
     static func append(_ event: ScaffoldEvent, learner: UserID, skill: String, in session: any DatabaseSession) async throws -> ScaffoldHistory {
         let seq = try await lockLog(learner: learner, skill: skill, in: session)
         try await insert(event, learner: learner, skill: skill, seq: seq + 1, in: session)
         let history = ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session))
         try await save(standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, in: session)
+        if let transition = history.steps.last?.transition {
+            try await record(.scaffolding(transition, learner: learner, skill: skill), in: session)
+        }
         return history
     }
 
@@ -175,8 +179,9 @@ extension Store {
     }
 
     /// Records a submitted review in its learner's log (every review: those that do not move
-    /// levels still inform the timeline).
-    static func recordAssessment(_ review: Review, in session: any DatabaseSession) async throws {
+    /// levels still inform the timeline); returns the learner.
+    @discardableResult
+    static func recordAssessment(_ review: Review, in session: any DatabaseSession) async throws -> UserID {
         guard let row = try await session.query("""
             SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.created_at, e.skill_key, e.ladder, e.scaffold_policy, e.policy_version
             FROM submissions s JOIN exercises e ON e.id = s.exercise_id WHERE s.id = \(bind: review.submissionID.description)
@@ -187,7 +192,9 @@ extension Store {
             top: try row.json("ladder", as: ScaffoldLadder.self).top, total: review.result.total, lowest: review.result.lowest,
             policy: try row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(try row.int("policy_version")),
             at: review.submittedAt)
-        _ = try await append(.assessed(assessment), learner: try row.id("learner_id"), skill: try row.string("skill_key"), in: session)
+        let learner: UserID = try row.id("learner_id")
+        _ = try await append(.assessed(assessment), learner: learner, skill: try row.string("skill_key"), in: session)
+        return learner
     }
 
     /// The level `learner` practises `exercise` at now: their standing on its skill, on its ladder.

@@ -264,6 +264,17 @@ extension Store {
                 UPDATE submissions SET status = \(bind: status.rawValue), failure_reason = \(bind: submission.failureReason), updated_at = \(bind: now)
                 WHERE id = \(bind: id.description)
                 """)
+            let subjects = ["submission": id.description, "learner": submission.learnerID.description, "exercise": submission.exerciseID.description]
+            switch status {
+            case .ready:
+                try await Self.record(DomainEvent(.submissionReady, at: now, subjects: subjects), in: session)
+            case .failed:
+                // The reason's stable code (`notMedia`, …), when it was stored as a message.
+                let code = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.split(separator: ".").last ?? "") }
+                try await Self.record(DomainEvent(.submissionFailed, at: now, subjects: subjects, data: code.map { ["reason": $0] } ?? [:]),
+                                      in: session)
+            default: break
+            }
             return true
         }
     }

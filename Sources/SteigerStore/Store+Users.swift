@@ -24,8 +24,9 @@ extension Store {
     // MARK: - Users
 
     /// Adds a user; `passwordHash` is a bcrypt hash (nil: cannot log in with a password yet).
+    /// Records `user.created`, caused by `actor` (nil: the command line or Steiger itself).
     /// - Throws: ``StoreError/conflict(_:)`` when the email address is taken.
-    public func createUser(_ user: User, passwordHash: String?) async throws {
+    public func createUser(_ user: User, passwordHash: String?, by actor: UserID? = nil) async throws {
         try await write { session in
             _ = try await session.query("""
                 INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
@@ -33,6 +34,8 @@ extension Store {
                         \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt),
                         \(bind: user.language?.rawValue))
                 """)
+            try await Self.record(DomainEvent(.userCreated, at: user.createdAt, by: actor, subjects: ["user": user.id.description],
+                                              data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
         }
     }
 
@@ -58,9 +61,10 @@ extension Store {
     /// other fields (an administrator disabling the account, say) are never written back over.
     /// - Returns: the user as stored afterwards.
     /// - Throws: ``StoreError/notFound(_:)``, or ``StoreError/conflict(_:)`` when the new email is taken.
+    /// Disabling an account records `user.disabled`, caused by `actor`.
     @discardableResult
-    public func updateUser(_ id: UserID, changes: UserChanges) async throws -> User {
-        var assignments: [SQLStatement] = ["updated_at = \(bind: Date())"]
+    public func updateUser(_ id: UserID, changes: UserChanges, by actor: UserID? = nil, now: Date = Date()) async throws -> User {
+        var assignments: [SQLStatement] = ["updated_at = \(bind: now)"]
         if let email = changes.email { assignments.append("email = \(bind: email)") }
         if let displayName = changes.displayName { assignments.append("display_name = \(bind: displayName)") }
         if let roles = changes.roles { assignments.append("roles = \(bind: Self.rolesText(roles))") }
@@ -71,8 +75,14 @@ extension Store {
             RETURNING \(raw: Self.userColumns.replacingOccurrences(of: "users.", with: ""))
             """
         return try await write { session in
+            let wasDisabled = changes.isDisabled == true
+                ? try await session.query("SELECT disabled FROM users WHERE id = \(bind: id.description)").first?.bool("disabled") : nil
             guard let row = try await session.query(statement).first else { throw StoreError.notFound("user \(id)") }
-            return try Self.user(row)
+            let user = try Self.user(row)
+            if wasDisabled == false {
+                try await Self.record(DomainEvent(.userDisabled, at: now, by: actor, subjects: ["user": id.description]), in: session)
+            }
+            return user
         }
     }
 

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the reference programs, run side by side.",
-        subcommands: [MediaBenchCommand.self, TranscodeBenchCommand.self, APISeedCommand.self, QueueBenchCommand.self, ScaffoldBenchCommand.self, PeakMemoryCommand.self])
+        subcommands: [MediaBenchCommand.self, TranscodeBenchCommand.self, APISeedCommand.self, QueueBenchCommand.self, ScaffoldBenchCommand.self, EventsBenchCommand.self, PeakMemoryCommand.self])
 }
 
 /// `steiger bench peak-memory -- COMMAND...`: runs a command and prints its peak memory in bytes.

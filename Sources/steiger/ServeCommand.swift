@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SteigerApp
 import SteigerCore
 import Hummingbird
 import Logging
@@ -70,6 +71,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Language of pages and messages for people who chose none and whose browser asks for none of nl, en (also STEIGER_DEFAULT_LANGUAGE).")
     var defaultLanguage: String = ProcessInfo.processInfo.environment["STEIGER_DEFAULT_LANGUAGE"] ?? "nl"
 
+    @Option(help: ArgumentHelp(
+        "The address people reach Steiger at, e.g. https://steiger.example.org (also STEIGER_PUBLIC_URL).",
+        discussion: "Every absolute link Steiger writes (exports, e-mails, LMS links) starts with it. Default: http://HOST:PORT as given to serve."))
+    var publicURL: String = ProcessInfo.processInfo.environment["STEIGER_PUBLIC_URL"] ?? ""
+
+    @Flag(help: ArgumentHelp(
+        "Let webhooks reach this machine and private networks (also STEIGER_ALLOW_PRIVATE_WEBHOOKS=1).",
+        discussion: "Off by default: webhook addresses on loopback (127.0.0.0/8, ::1, localhost) or in private, link-local or carrier-grade NAT ranges are refused when registered and not sent to, so that an administrator's webhook cannot reach into the machine's own network. Switch it on only when the receiver really runs there."))
+    var allowPrivateWebhooks = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["STEIGER_ALLOW_PRIVATE_WEBHOOKS"]?.lowercased() ?? "")
+
+    @Option(help: ArgumentHelp("Seconds before a failed webhook delivery is first tried again (doubling after each failure).", visibility: .hidden))
+    var webhookRetrySeconds: Double = 30
+
+    @Option(help: ArgumentHelp("Hours a failing webhook delivery is retried before it is given up.", visibility: .hidden))
+    var webhookRetryHours: Double = 24
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -82,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard Language(code: defaultLanguage) != nil else {
             throw ValidationError("--default-language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(defaultLanguage)'")
+        }
+        if !publicURL.isEmpty, PublicURL(publicURL) == nil {
+            throw ValidationError("--public-url must be an http:// or https:// address without ? or #, such as https://steiger.example.org (got '\(publicURL)')")
         }
     }
 
@@ -98,7 +118,12 @@ struct ServeCommand: AsyncParsableCommand {
             let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
             var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
             configuration.dataDirectory = service.dataDirectory
+            configuration.webhooks = WebhookSettings(
+                allowPrivateAddresses: allowPrivateWebhooks,
+                retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
             configuration.defaultLanguage = language
+            let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
+            configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
             var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
                                    "--deadline", String(jobDeadline)]
             if let format = service.logFormat { workerArguments += ["--log-format", format] }
@@ -106,7 +131,6 @@ struct ServeCommand: AsyncParsableCommand {
             let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
             let app = try buildApplication(store: store, configuration: configuration, logger: logger,
                                            services: workerCount > 0 ? [supervisor] : []) { port in
-                let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
                 var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
                 if let created {
                     lines.append("First administrator: \(created.email) / \(created.password) (also in \(credentialsFile))")

@@ -63,4 +63,31 @@ struct AnnotationAPITests {
             #expect(selector?["type"] as? String == "FragmentSelector" && selector?["value"] as? String == "t=0.5,1.5")
         }
     }
+
+    @Test("the Web Annotation export names everything under the configured public address, not the request's host",
+          arguments: TestEngine.available)
+    func exportUsesThePublicURL(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.publicURL = PublicURL("https://steiger.example.org/training/") }) { server in
+            let id = try await server.uploadAndProcess("h264_aac.mp4")
+            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: server.world.trainerA,
+                                             json: ["at": 1000, "text": "Good eye contact"]).status == 201)
+            let jsonld = try await server.request(.get, "/api/v1/submissions/\(id)/annotations.jsonld", as: server.world.trainerA)
+            let collection = try #require(jsonld.json as? [String: Any])
+            let base = "https://steiger.example.org/training/api/v1"
+            #expect(collection["id"] as? String == "\(base)/submissions/\(id)/annotations.jsonld")
+            let item = try #require(((collection["first"] as? [String: Any])?["items"] as? [[String: Any]])?.first)
+            #expect((item["id"] as? String)?.hasPrefix("\(base)/annotations/") == true)
+            #expect((item["target"] as? [String: Any])?["source"] as? String == "\(base)/submissions/\(id)/media/rendition")
+            #expect(!jsonld.body.contains("localhost") && !jsonld.body.contains("http://steiger"))
+        }
+    }
+
+    @Test("a public address must be an absolute http(s) address without query or fragment")
+    func publicURLParsing() {
+        #expect(PublicURL("https://steiger.example.org")?.link("/x") == "https://steiger.example.org/x")
+        #expect(PublicURL("http://localhost:8080/")?.link("/x") == "http://localhost:8080/x")
+        #expect(PublicURL("ftp://example.org") == nil && PublicURL("steiger.example.org") == nil)
+        #expect(PublicURL("https://example.org/?a=1") == nil && PublicURL("https://example.org/#top") == nil)
+        #expect(PublicURL("https://user:secret@example.org") == nil)
+    }
 }

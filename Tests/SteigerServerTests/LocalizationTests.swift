@@ -48,7 +48,9 @@ struct LocalizationTests {
         var keys = try matches(#"\{\{[#^/]?t\.([A-Za-z0-9.]+)\}\}"#, in: templates)
         // `failedGeneric` is the page's name for `failed` (which names a status there).
         keys.formUnion(try matches(#"\btext\.([A-Za-z]+)"#, in: scripts).subtracting(["failedGeneric"]))
-        keys.formUnion(try matches(#""((?:problem|validation|reason|warning|scaffold|type|support)\.[A-Za-z.]+)""#, in: swift))
+        // (Event type names such as "support.withdrawn" look like keys but are not texts.)
+        keys.formUnion(try matches(#""((?:problem|validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
+            .subtracting(DomainEvent.Kind.allCases.map(\.rawValue)))
         keys.formUnion(try matches(#"Problem\(\.[A-Za-z]+, "([A-Za-z]+)""#, in: swift).map { "problem." + $0 })
         keys.formUnion(try matches(#"(?:unauthenticated|conflict)\("([A-Za-z]+)"\)"#, in: swift).map { "problem." + $0 })
         // Problem.swift names general problems by bare keys (`"internal"`, `"badRequest"`).
@@ -76,13 +78,16 @@ struct LocalizationTests {
         let stems = Set(english.keys.map { key in key.hasSuffix(".one") || key.hasSuffix(".other") ? String(key[..<key.lastIndex(of: ".")!]) : key })
         #expect(referenced.subtracting(stems).sorted() == [], "used but in no catalogue")
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
-        let formatting = ["format.", "month.", "number.", "status.", "language."]
+        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery."]
         let kinds = Set(["modelVideo", "script", "text", "prompts", "checklist"].map { "support." + $0 })
         let unused = stems.filter { key in
             !referenced.contains(key) && !formatting.contains(where: key.hasPrefix) && !kinds.contains(key)
         }
         #expect(unused.sorted() == [], "in the catalogue but used nowhere")
         #expect(Set(Language.allCases.map { "language.\($0.rawValue)" }).isSubset(of: english.keys))
+        // Names made from data: every event type and delivery state has its words.
+        #expect(DomainEvent.Kind.allCases.map { "event." + String(describing: $0) }.filter { english[$0] == nil } == [])
+        #expect(WebhookDeliveryStatus.allCases.map { "delivery." + $0.rawValue }.filter { english[$0] == nil } == [])
     }
 
     @Test("numbers, dates and lists are written per language")

@@ -75,7 +75,7 @@ struct MediaPipelineTests {
             let original = try await server.request(.get, "/api/v1/submissions/\(id)/media/original", as: learner, headers: [.range: "bytes=0-7"])
             let fixture = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/rotated_90.mp4"))
             #expect(original.status == 206 && original.bytes == Array(fixture.prefix(8)))
-            #expect(original.headers[.contentDisposition] == "inline; filename=\"rotated_90.mp4\"")
+            #expect(original.headers[.contentDisposition] == "inline; filename=\"rotated_90.mp4\"; filename*=UTF-8''rotated_90.mp4")
             // The same permissions as the submission.
             #expect(try await server.request(.get, renditionPath, as: server.world.trainerA, headers: [.range: "bytes=0-9"]).status == 206)
             #expect(try await server.request(.get, renditionPath, as: server.world.learnerB).status == 404)

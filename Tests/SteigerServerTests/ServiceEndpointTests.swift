@@ -63,7 +63,7 @@ struct ServiceEndpointTests {
                     #expect(documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status), documented \(documented.sorted())")
                 }
             }
-            #expect(operations == 60)
+            #expect(operations == 67)
             // And a route that is not documented is not answered.
             #expect(try await server.request(.get, "/api/v1/secret-admin", as: server.world.admin).status == 404)
         }

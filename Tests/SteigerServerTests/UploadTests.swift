@@ -152,4 +152,48 @@ struct UploadTests {
             #expect(try await server.request(.post, path, as: server.world.learnerA1, bytes: data).status == 404)
         }
     }
+
+    @Test("a streaming upload's name is read as clients write query strings, and given back in any script", arguments: TestEngine.available)
+    func namesAsClientsSendThem(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let learner = server.world.learnerB
+            let base = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename="
+            // curl --data-urlencode, Python requests and URLSearchParams all send a space as '+'.
+            for (query, expected) in [("Oefening+3.mp4", "Oefening 3.mp4"), ("C%2B%2B+talk.mp4", "C++ talk.mp4"),
+                                      ("Gespr%C3%A4ch+%E2%80%94+Zo%C3%AB.mp4", "Gespräch — Zoë.mp4")] {
+                let made = try await server.request(.post, base + query, as: learner, bytes: Array("bytes".utf8))
+                #expect(made.status == 201, "\(made.body)")
+                let id = try #require((made["id"] as? String).flatMap(SubmissionID.init))
+                #expect(try await server.store.submissionMedia(id)?.fileName == expected)
+                if expected.hasPrefix("Gespr") {
+                    // The original is offered under its own name (RFC 8187) with an ASCII name for old clients.
+                    let original = try await server.request(.get, "/api/v1/submissions/\(id)/media/original", as: learner)
+                    #expect(original.headers[.contentDisposition]
+                        == "inline; filename=\"Gespr_ch _ Zo_.mp4\"; filename*=UTF-8''Gespr%C3%A4ch%20%E2%80%94%20Zo%C3%AB.mp4")
+                }
+            }
+        }
+    }
+
+    @Test("a streaming upload over the limit is refused with a stable type and a detail in the caller's language", arguments: TestEngine.available)
+    func tooLargeInBothLanguages(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.maxUploadSize = 5000 }) { server in
+            let path = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename=call.mp4"
+            var details: [String] = []
+            for language in ["en", "nl"] {
+                let big = try await server.request(.post, path, as: server.world.learnerB, bytes: Array(repeating: 1, count: 5001),
+                                                   headers: [.acceptLanguage: language, .contentType: "video/mp4"])
+                #expect(big.status == 413 && big["type"] as? String == "urn:steiger:problem:fileTooLarge", "\(big.body)")
+                #expect(big.headers[.contentLanguage] == language)
+                details.append(try #require(big["detail"] as? String))
+            }
+            #expect(details == ["The file is larger than the limit of 5,000 bytes.", "Het bestand is groter dan de grens van 5.000 bytes."])
+            // Past the quota instead: its own type.
+            try await server.store.createUpload(Upload(userID: server.world.learnerB.id, exerciseID: server.world.exerciseB.id, fileName: "x",
+                                                       length: 20 << 30, createdAt: server.clock.now, expiresAt: server.clock.now + 3600),
+                                                quota: .max)
+            let over = try await server.request(.post, path, as: server.world.learnerB, bytes: [1, 2, 3], headers: [.contentType: "video/mp4"])
+            #expect(over.status == 413 && over["type"] as? String == "urn:steiger:problem:overQuota", "\(over.body)")
+        }
+    }
 }

@@ -185,9 +185,11 @@ struct ReviewStoreTests {
             #expect(abs(stored[0].result.total - 2.0 / 3.0) < 1e-9 && stored[0].taskID == held.id && stored[0].kind == .trainer)
             #expect(try await store.submission(submission.id)?.status == .reviewed)
             #expect(try await store.reviewTasks(of: submission.id).first?.status == .done)
-            // The scaffolding engine is told.
-            let events = try await store.pendingDomainEvents()
-            #expect(events.count == 1 && events[0].kind == "review-submitted" && events[0].payload.contains(submission.id.description))
+            // The outbox tells whoever listens: the trainer's claim, then the review.
+            let events = try await store.outboxEvents().map(\.event).filter { $0.subjects["submission"] == submission.id.description }
+            #expect(events.map(\.kind) == [.reviewTaskAssigned, .reviewSubmitted])
+            #expect(events[1].actorID == world.trainerA.id && events[1].subjects["learner"] == submission.learnerID.description)
+            #expect(events[1].subjects["review"] == review.id.description && events[1].data["kind"] == "trainer")
             // A cohort with submitted reviews cannot be deleted (its reviews would go with it).
             await #expect(throws: StoreError.self) { try await store.deleteCohort(world.cohortA.id) }
             #expect(try await store.reviews(of: submission.id).count == 1)

@@ -177,6 +177,9 @@ def test_schemathesis_finds_no_server_errors_and_nothing_that_breaks_the_documen
              # tus PATCH bodies (application/offset+octet-stream) are not something schemathesis can
              # send; tuspy and the Swift suite drive that route.
              "--exclude-operation-id", "tusPatch",
+             # Webhook endpoints with made-up public addresses would have the server send events off this
+             # machine; test_webhooks.py drives those routes with a receiver on loopback.
+             "--exclude-operation-id", "createWebhook", "--exclude-operation-id", "updateWebhook",
              "--max-examples", "40", "--seed", "1"],
             capture_output=True, text=True, timeout=900)
         assert result.returncode == 0, result.stdout[-6000:]

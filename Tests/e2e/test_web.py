@@ -722,3 +722,99 @@ def test_the_learner_story_in_dutch(service, browser_nl):
     driver.delete_cookie("steiger_lang")
     driver.get(server.url + "/learn")
     assert driver.find_element(By.TAG_NAME, "h1").text == "My exercises"
+
+
+def test_an_admin_connects_the_hr_system_with_a_webhook_and_follows_its_deliveries(tmp_path, browser):
+    """Fleur, the L&D administrator, is asked by IT to send new accounts to the HR system. She adds
+    the address IT gave her, passes on the secret, watches the deliveries (the HR system is down
+    for a while), and switches the address off when it is retired."""
+    from webhook_receiver import Receiver
+    receiver = Receiver()
+    env = dict(os.environ)
+    env.pop("STEIGER_DATABASE_URL", None)
+    binary = os.environ.get("STEIGER_BIN") or str(ROOT / ".build" / "debug" / "steiger")
+    server = Server(binary, tmp_path / "data", env, extra=["--workers", "0", "--allow-private-webhooks", "--webhook-retry-seconds", "0.3"])
+    service = {"binary": binary, "data": tmp_path / "data", "env": env}
+    driver = browser
+    try:
+        email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        sign_in(driver, server, email, password)
+        driver.get(server.url + "/admin")
+        driver.find_element(By.CSS_SELECTOR, "#integrations-title + p + p a").click()
+        WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "add-webhook")))
+        assert "No address yet" in driver.find_element(By.ID, "endpoints-title").find_element(By.XPATH, "..").text
+        check_accessible(driver)
+        shoot(driver, "webhooks-empty")
+
+        # A typo first: the address is refused next to the form, in words.
+        driver.find_element(By.ID, "webhook-url").send_keys("ftp://hr.example.org/steiger")
+        driver.find_element(By.CSS_SELECTOR, "#add-webhook button[type=submit]").click()
+        settle(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#add-webhook .form-error").is_displayed())
+        assert "url: must be an http:// or https:// address" in driver.find_element(By.CSS_SELECTOR, "#add-webhook .form-error").text
+
+        url_field = driver.find_element(By.ID, "webhook-url")
+        url_field.clear()
+        url_field.send_keys(receiver.url)
+        driver.find_element(By.ID, "webhook-description").send_keys("HR system (new accounts)")
+        driver.find_element(By.CSS_SELECTOR, "input[name=events][value='user.created']").click()
+        driver.find_element(By.CSS_SELECTOR, "#add-webhook button[type=submit]").click()
+        WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "secret")))
+        assert driver.find_element(By.TAG_NAME, "h1").text == "HR system (new accounts)"
+        secret = driver.find_element(By.ID, "secret").text
+        assert secret.startswith("whsec_") and "Nothing sent yet." in driver.page_source
+        receiver.secret = secret  # what IT puts into the HR system
+
+        # The HR system is down when the first accounts are made.
+        receiver.stop()
+        token = admin_run(service, "create-token", "--email", email).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        for name in ("Noor", "Sem"):
+            reply = requests.post(server.url + "/api/v1/users", headers=auth,
+                                  json={"email": f"{name.lower()}@example.org", "displayName": name, "roles": ["learner"]})
+            assert reply.status_code == 201
+        def tried(d):
+            d.refresh()
+            return "could not connect" in d.page_source
+        settle(driver, tried, timeout=30)
+        assert "waiting to be tried again" in driver.find_element(By.ID, "deliveries").text
+        check_accessible(driver)
+        shoot(driver, "webhook-failing")
+        # It comes back: both accounts arrive, signed, once each, and the page says so.
+        receiver.start()
+        arrived = receiver.wait_for(2)
+        assert sorted(p["type"] for p in arrived.values()) == ["user.created", "user.created"]
+        def delivered(d):
+            d.refresh()
+            return d.find_element(By.ID, "deliveries").text.count("delivered") == 2
+        settle(driver, delivered, timeout=30)
+        rows = driver.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
+        assert all("HTTP 200" in row.text and "An account was made" in row.text for row in rows)
+        shoot(driver, "webhook-delivered")
+
+        # The same page in Dutch.
+        driver.find_element(By.CSS_SELECTOR, "form.language button[value=nl]").click()
+        settle(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl")
+        assert "afgeleverd" in driver.find_element(By.ID, "deliveries").text and "Ondertekeningsgeheim" in driver.page_source
+        shoot(driver, "webhook-delivered-nl")
+        driver.find_element(By.LINK_TEXT, "Webhooks").click()
+        settle(driver, lambda d: d.find_element(By.ID, "add-webhook").is_displayed())
+        shoot(driver, "webhooks-nl")
+        driver.find_element(By.CSS_SELECTOR, "form.language button[value=en]").click()
+        settle(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+
+        # Retired: she switches it off; nothing more is sent, and the list shows it.
+        driver.find_element(By.LINK_TEXT, "HR system (new accounts)").click()
+        WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "switch")))
+        driver.find_element(By.CSS_SELECTOR, "#switch button").click()
+        settle(driver, lambda d: "Switch on" in d.find_element(By.ID, "switch").text)
+        before = len(receiver.requests)
+        requests.post(server.url + "/api/v1/users", headers=auth, json={"email": "ivo@example.org", "displayName": "Ivo", "roles": ["learner"]})
+        import time
+        time.sleep(1.5)
+        assert len(receiver.requests) == before
+        driver.find_element(By.LINK_TEXT, "Webhooks").click()
+        settle(driver, lambda d: "Switched off" in d.find_element(By.ID, "endpoints-title").find_element(By.XPATH, "..").text)
+        shoot(driver, "webhooks")
+    finally:
+        server.stop()
+        receiver.stop()

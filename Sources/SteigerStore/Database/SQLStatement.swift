@@ -58,6 +58,8 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
         public mutating func appendLiteral(_ literal: String) { parts.append(.text(literal)) }
         /// A bound value.
         public mutating func appendInterpolation(bind value: some SQLBindable) { parts.append(.bind(value.sqlValue)) }
+        /// A bound value that may be absent (NULL).
+        public mutating func appendInterpolation<Value: SQLBindable>(bind value: Value?) { parts.append(.bind(value?.sqlValue ?? .null)) }
         /// A list of bound values, comma-separated, for `IN (...)`.
         public mutating func appendInterpolation(binds values: [some SQLBindable]) {
             for (i, value) in values.enumerated() {

@@ -46,6 +46,7 @@
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       box.hidden = true;
+      if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
       let request;
       try { request = body(form); } catch (err) {
         box.textContent = err.message;
@@ -59,7 +60,13 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
       });
       if (response.ok) {
-        window.location.assign(form.dataset.after || window.location.pathname);
+        // data-after may name fields of the answer: "/admin/webhooks/{id}".
+        let after = form.dataset.after || window.location.pathname;
+        if (after.includes('{')) {
+          const answer = await response.json().catch(() => ({}));
+          after = after.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(answer[key] || ''));
+        }
+        window.location.assign(after);
         return;
       }
       let message = text.failed;
