@@ -30,7 +30,7 @@ public struct WebhookDispatcher: Service {
     }
 
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let client = WebhookSender.makeClient(settings)
         let sender = WebhookSender(client: client, settings: settings, now: now)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var busy = false
@@ -48,7 +48,7 @@ public struct WebhookDispatcher: Service {
     /// Fans out and sends until nothing is left to do now (deliveries waiting for a retry stay);
     /// for benchmarks and tools that run the dispatcher outside the service group.
     public func drain() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let client = WebhookSender.makeClient(settings)
         let sender = WebhookSender(client: client, settings: settings, now: now)
         do {
             while true {
@@ -68,10 +68,10 @@ public struct WebhookDispatcher: Service {
     public func fanOut(limit: Int = 500) async throws -> Int {
         // Cheap reads first: most of the time there is no endpoint, or nothing new.
         guard try await store.webhookEndpoints().contains(where: \.isEnabled),
-              try await store.outboxBacklog(consumer: Self.consumer) > 0
+            try await store.outboxBacklog(consumer: Self.consumer) > 0
         else { return 0 }
         guard let lease = try await store.leaseOutbox(consumer: Self.consumer, owner: owner, lease: settings.lease, limit: limit, now: now()),
-              !lease.entries.isEmpty
+            !lease.entries.isEmpty
         else { return 0 }
         let made = try await store.fanOutWebhooks(lease, leaseFor: settings.lease, now: now())
         if let made, made > 0 { logger.debug("webhooks: deliveries made", metadata: ["count": "\(made)", "events": "\(lease.entries.count)"]) }
@@ -81,22 +81,29 @@ public struct WebhookDispatcher: Service {
     /// Sends the deliveries that are due, `settings.concurrency` at a time; returns how many it tried.
     @discardableResult
     func deliver(with sender: WebhookSender) async throws -> Int {
-        let jobs = try await store.claimWebhookDeliveries(owner: owner, lease: settings.lease + settings.timeout,
-                                                          limit: settings.concurrency, now: now())
+        // A batch of several rounds: sent `concurrency` at a time, their tries recorded in one transaction.
+        let jobs = try await store.claimWebhookDeliveries(
+            owner: owner, lease: settings.lease + settings.timeout * 8,
+            limit: settings.concurrency * 8, now: now())
         guard !jobs.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for job in jobs {
-                group.addTask {
-                    let attempt = await sender.send(job)
-                    let status = try await store.recordWebhookAttempt(job.delivery.id, owner: owner, attempt: attempt, retry: settings.retry, now: now())
-                    logger.info("webhook delivery", metadata: [
-                        "endpoint": .string(job.endpoint.id.description), "event": .string(job.delivery.entry.event.kind.rawValue),
-                        "attempt": .stringConvertible(attempt.number), "status": .string(attempt.statusCode.map(String.init) ?? "no answer"),
-                        "outcome": .string(status?.rawValue ?? "lease lost"),
-                    ])
-                }
+        var attempts: [(WebhookJob, WebhookAttempt)] = []
+        for start in stride(from: 0, to: jobs.count, by: settings.concurrency) {
+            let round = jobs[start..<min(start + settings.concurrency, jobs.count)]
+            attempts += await withTaskGroup(of: (WebhookJob, WebhookAttempt).self) { group in
+                for job in round { group.addTask { (job, await sender.send(job)) } }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            try await group.waitForAll()
+        }
+        let outcomes = try await store.recordWebhookAttempts(
+            attempts.map { ($0.0.delivery.id, $0.1) }, owner: owner, retry: settings.retry, now: now())
+        for ((job, attempt), status) in zip(attempts, outcomes) {
+            logger.info(
+                "webhook delivery",
+                metadata: [
+                    "endpoint": .string(job.endpoint.id.description), "event": .string(job.delivery.entry.event.kind.rawValue),
+                    "attempt": .stringConvertible(attempt.number), "status": .string(attempt.statusCode.map(String.init) ?? "no answer"),
+                    "outcome": .string(status?.rawValue ?? "lease lost"),
+                ])
         }
         return jobs.count
     }

@@ -37,8 +37,9 @@ public struct WebhookPayload: Encodable, Sendable {
         let event = entry.event
         type = event.kind.rawValue
         timestamp = event.occurredAt.iso8601Milliseconds
-        data = EventData(id: event.id.uuidString.lowercased(), version: event.version, position: entry.position, actor: event.actorID?.description,
-                         subjects: event.subjects, fields: event.data)
+        data = EventData(
+            id: UUIDText.lowercase(event.id), version: event.version, position: entry.position, actor: event.actorID?.description,
+            subjects: event.subjects, fields: event.data)
     }
 
     /// The body as JSON bytes (keys sorted).

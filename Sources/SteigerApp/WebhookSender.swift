@@ -13,13 +13,24 @@ struct WebhookSender: Sendable {
     let settings: WebhookSettings
     let now: @Sendable () -> Date
 
+    /// The HTTP client deliveries go through: no redirects (an endpoint is the address the
+    /// administrator gave), and a receiver that refuses the connection fails the try at once
+    /// instead of being dialled again until the try's time is up.
+    static func makeClient(_ settings: WebhookSettings) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout.connect = .milliseconds(Int64(min(settings.timeout, 5) * 1000))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     func send(_ job: WebhookJob) async -> WebhookAttempt {
         let started = now()
         let clock = ContinuousClock.now
         let number = job.delivery.attempts + 1
         func attempt(status: Int? = nil, error: Message? = nil, response: String? = nil) -> WebhookAttempt {
-            WebhookAttempt(number: number, startedAt: started, duration: (ContinuousClock.now - clock).seconds, statusCode: status, error: error,
-                           response: response)
+            WebhookAttempt(
+                number: number, startedAt: started, duration: (ContinuousClock.now - clock).seconds, statusCode: status, error: error,
+                response: response)
         }
         guard let host = URLComponents(string: job.endpoint.url)?.host, let key = WebhookSignature.key(job.endpoint.secret) else {
             return attempt(error: Message("webhook.unreachable", ["detail": .text("invalid address or secret")]))
@@ -33,7 +44,7 @@ struct WebhookSender: Sendable {
         } catch {
             return attempt(error: Message("webhook.unreachable", ["detail": .text("the event could not be written as JSON")]))
         }
-        let id = job.delivery.entry.event.id.uuidString.lowercased()
+        let id = UUIDText.lowercase(job.delivery.entry.event.id)
         let timestamp = Int(now().timeIntervalSince1970)
         var request = HTTPClientRequest(url: job.endpoint.url)
         request.method = .POST

@@ -19,8 +19,10 @@ public struct WebhookSettings: Sendable {
 
     /// The defaults: public addresses only, retries from 30 s doubling up to an hour apart for 24
     /// hours, 10 s to answer, a look every second, 8 at once.
-    public init(allowPrivateAddresses: Bool = false, retry: WebhookRetryPolicy = WebhookRetryPolicy(), timeout: TimeInterval = 10,
-                pollInterval: Duration = .seconds(1), concurrency: Int = 8, lease: TimeInterval = 60) {
+    public init(
+        allowPrivateAddresses: Bool = false, retry: WebhookRetryPolicy = WebhookRetryPolicy(), timeout: TimeInterval = 10,
+        pollInterval: Duration = .seconds(1), concurrency: Int = 8, lease: TimeInterval = 60
+    ) {
         self.allowPrivateAddresses = allowPrivateAddresses
         self.retry = retry
         self.timeout = timeout

@@ -27,15 +27,19 @@ public enum WebhookSignature {
     }
 
     /// ``verify(header:id:timestamp:body:key:now:tolerance:)`` with a `whsec_…` secret.
-    public static func verify(header: String, id: String, timestamp: String, body: some DataProtocol, secret: String, now: Date = Date(),
-                              tolerance: TimeInterval = 300) -> Bool {
+    public static func verify(
+        header: String, id: String, timestamp: String, body: some DataProtocol, secret: String, now: Date = Date(),
+        tolerance: TimeInterval = 300
+    ) -> Bool {
         key(secret).map { verify(header: header, id: id, timestamp: timestamp, body: body, key: $0, now: now, tolerance: tolerance) } ?? false
     }
 
     /// Whether `header` (one or more space-separated `v1,<base64>` signatures) carries a valid
     /// signature of the delivery, and its timestamp is within `tolerance` seconds of `now`.
-    public static func verify(header: String, id: String, timestamp: String, body: some DataProtocol, key: SymmetricKey,
-                              now: Date = Date(), tolerance: TimeInterval = 300) -> Bool {
+    public static func verify(
+        header: String, id: String, timestamp: String, body: some DataProtocol, key: SymmetricKey,
+        now: Date = Date(), tolerance: TimeInterval = 300
+    ) -> Bool {
         guard let seconds = Int(timestamp), abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { return false }
         let signed = Data("\(id).\(seconds).".utf8) + Data(body)
         return header.split(separator: " ").contains { part in

@@ -41,19 +41,24 @@ public struct Webhooks: Sendable {
     }
 
     /// Changes what is given; switching an endpoint on clears why it was switched off.
-    public func update(_ actor: Actor, _ id: WebhookEndpointID, url: String?, eventTypes: [String]?, description: String?,
-                       enabled: Bool?) async throws -> WebhookEndpoint {
+    public func update(
+        _ actor: Actor, _ id: WebhookEndpointID, url: String?, eventTypes: [String]?, description: String?,
+        enabled: Bool?
+    ) async throws -> WebhookEndpoint {
         try AccessPolicy.require(actor, .update, .webhookEndpoint(id), "webhook endpoint")
         let current = try await endpoint(actor, id)
         let types = try eventTypes.map(Self.kinds)
         // Validated as a whole, written field by field.
-        let merged = try WebhookEndpoint(id: id, url: url ?? current.url, eventTypes: types ?? current.eventTypes,
-                                         description: description ?? current.description, secret: current.secret, createdAt: current.createdAt)
+        let merged = try WebhookEndpoint(
+            id: id, url: url ?? current.url, eventTypes: types ?? current.eventTypes,
+            description: description ?? current.description, secret: current.secret, createdAt: current.createdAt)
         if url != nil { try await checkReachable(merged.url) }
         do {
             return try await store.updateWebhookEndpoint(
-                id, changes: WebhookEndpointChanges(url: url.map { _ in merged.url }, eventTypes: types, description: description.map { _ in merged.description },
-                                                    isEnabled: enabled), now: now())
+                id,
+                changes: WebhookEndpointChanges(
+                    url: url.map { _ in merged.url }, eventTypes: types, description: description.map { _ in merged.description },
+                    isEnabled: enabled), now: now())
         } catch StoreError.notFound {
             throw AppError.notFound("webhook endpoint")
         }
@@ -73,7 +78,9 @@ public struct Webhooks: Sendable {
     }
 
     /// The newest deliveries to the endpoint, each with every try.
-    public func deliveries(_ actor: Actor, _ id: WebhookEndpointID, limit: Int = 50) async throws
+    public func deliveries(
+        _ actor: Actor, _ id: WebhookEndpointID, limit: Int = 50
+    ) async throws
         -> [(delivery: WebhookDelivery, attempts: [WebhookAttempt])]
     {
         _ = try await endpoint(actor, id)
@@ -90,9 +97,14 @@ public struct Webhooks: Sendable {
             if let kind = DomainEvent.Kind(rawValue: name) {
                 kinds.insert(kind)
             } else {
-                problems.append(.init(field: "events[\(index)]", message: Message("validation.eventType", [
-                    "types": .text(DomainEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")),
-                ])))
+                problems.append(
+                    .init(
+                        field: "events[\(index)]",
+                        message: Message(
+                            "validation.eventType",
+                            [
+                                "types": .text(DomainEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+                            ])))
             }
         }
         if !problems.isEmpty { throw ValidationError(problems) }

@@ -115,7 +115,8 @@ public enum AccessPolicy {
         case .membership(let membership):
             // Trainers see their cohorts' members; a learner sees their own place and who trains them.
             if actor.trains(membership.cohortID) || membership.userID == actor.user.id
-                || (membership.part == .trainer && actor.learns(in: membership.cohortID)) {
+                || (membership.part == .trainer && actor.learns(in: membership.cohortID))
+            {
                 return action == .view ? .allow : .forbid
             }
             return .hide

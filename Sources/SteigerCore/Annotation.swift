@@ -49,9 +49,11 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
     /// Creates a top-level annotation or a reply after checking it against the video's duration
     /// (milliseconds), the allowed tags and the rubric.
     /// - Throws: ``ValidationError`` naming each bad field.
-    public init(id: AnnotationID = AnnotationID(), submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID? = nil, span: Span?,
-                text: String, tag: String?, criterion: String? = nil, createdAt: Date = Date(),
-                durationMilliseconds: Int?, tags: [String] = Annotation.defaultTags, rubric: Rubric? = nil) throws(ValidationError) {
+    public init(
+        id: AnnotationID = AnnotationID(), submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID? = nil, span: Span?,
+        text: String, tag: String?, criterion: String? = nil, createdAt: Date = Date(),
+        durationMilliseconds: Int?, tags: [String] = Annotation.defaultTags, rubric: Rubric? = nil
+    ) throws(ValidationError) {
         var validator = Validator()
         let text = text.trimmed
         validator.check(!text.isEmpty, "text", Message("validation.empty"))
@@ -62,11 +64,15 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
                 validator.check(false, "at", Message("validation.commentTime"))
             case .point(let at)?:
                 validator.check(at >= 0, "at", Message("validation.atLeast", ["min": 0]))
-                if let duration = durationMilliseconds { validator.check(at <= duration, "at", Message("validation.withinVideo", ["end": .integer(duration)])) }
+                if let duration = durationMilliseconds {
+                    validator.check(at <= duration, "at", Message("validation.withinVideo", ["end": .integer(duration)]))
+                }
             case .range(let from, let to)?:
                 validator.check(from >= 0, "from", Message("validation.atLeast", ["min": 0]))
                 validator.check(to > from, "to", Message("validation.afterFrom"))
-                if let duration = durationMilliseconds { validator.check(to <= duration, "to", Message("validation.withinVideo", ["end": .integer(duration)])) }
+                if let duration = durationMilliseconds {
+                    validator.check(to <= duration, "to", Message("validation.withinVideo", ["end": .integer(duration)]))
+                }
             }
             if let tag { validator.check(tags.contains(tag), "tag", Message("validation.oneOf", ["values": .text(tags.joined(separator: ", "))])) }
         } else {
@@ -77,19 +83,25 @@ public struct Annotation: Sendable, Equatable, Codable, Identifiable {
             validator.check(rubric?.criterion(criterion) != nil, "criterion", Message("validation.notCriterion"))
         }
         try validator.finish()
-        self.init(id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
-                  criterion: criterion, createdAt: createdAt.wholeMilliseconds)
+        self.init(
+            id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
+            criterion: criterion, createdAt: createdAt.wholeMilliseconds)
     }
 
     /// An annotation as stored (checked when it was made), without the creation rules.
-    public static func stored(id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?,
-                              text: String, tag: String?, criterion: String?, createdAt: Date) -> Annotation {
-        Annotation(id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
-                   criterion: criterion, createdAt: createdAt)
+    public static func stored(
+        id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?,
+        text: String, tag: String?, criterion: String?, createdAt: Date
+    ) -> Annotation {
+        Annotation(
+            id: id, submissionID: submissionID, authorID: authorID, parentID: parentID, span: span, text: text, tag: tag,
+            criterion: criterion, createdAt: createdAt)
     }
 
-    private init(id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?, text: String,
-                 tag: String?, criterion: String?, createdAt: Date) {
+    private init(
+        id: AnnotationID, submissionID: SubmissionID, authorID: UserID, parentID: AnnotationID?, span: Span?, text: String,
+        tag: String?, criterion: String?, createdAt: Date
+    ) {
         self.id = id
         self.submissionID = submissionID
         self.authorID = authorID

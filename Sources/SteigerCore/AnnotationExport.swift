@@ -14,10 +14,11 @@ public enum AnnotationExport {
             .sorted { ($0.span!.start, $0.createdAt) < ($1.span!.start, $1.createdAt) }
         var lines = ["WEBVTT", ""]
         for (index, comment) in comments.enumerated() {
-            let (start, end): (Int, Int) = switch comment.span! {
-            case .point(let at): (at, durationMilliseconds.map { min(at + pointCueLength, max($0, at + 1)) } ?? at + pointCueLength)
-            case .range(let from, let to): (from, to)
-            }
+            let (start, end): (Int, Int) =
+                switch comment.span! {
+                case .point(let at): (at, durationMilliseconds.map { min(at + pointCueLength, max($0, at + 1)) } ?? at + pointCueLength)
+                case .range(let from, let to): (from, to)
+                }
             lines.append("c\(index + 1)")
             lines.append("\(timestamp(start)) --> \(timestamp(end))")
             let tag = comment.tag.map { "[\($0)] " } ?? ""
@@ -44,29 +45,43 @@ public enum AnnotationExport {
 
     /// A W3C Web Annotation collection with one page holding every live annotation: comments
     /// target the video with a Media Fragments selector (`t=12.5,18`), replies target their comment.
-    public static func webAnnotations(_ annotations: [Annotation], collectionID: String, videoURL: String, annotationURL: (AnnotationID) -> String,
-                                      name: (UserID) -> String) -> WebAnnotationCollection {
-        let live = annotations.filter { !$0.isDeleted }.sorted { ($0.span?.start ?? Int.max, $0.createdAt) < ($1.span?.start ?? Int.max, $1.createdAt) }
+    public static func webAnnotations(
+        _ annotations: [Annotation], collectionID: String, videoURL: String, annotationURL: (AnnotationID) -> String,
+        name: (UserID) -> String
+    ) -> WebAnnotationCollection {
+        let live = annotations.filter { !$0.isDeleted }.sorted {
+            ($0.span?.start ?? Int.max, $0.createdAt) < ($1.span?.start ?? Int.max, $1.createdAt)
+        }
         let items = live.compactMap { annotation -> WebAnnotation? in
-            var bodies = [WebAnnotation.Body(type: "TextualBody", value: annotation.text, format: "text/plain",
-                                             purpose: annotation.parentID == nil ? "commenting" : "replying")]
+            var bodies = [
+                WebAnnotation.Body(
+                    type: "TextualBody", value: annotation.text, format: "text/plain",
+                    purpose: annotation.parentID == nil ? "commenting" : "replying")
+            ]
             if let tag = annotation.tag { bodies.append(.init(type: "TextualBody", value: tag, format: nil, purpose: "tagging")) }
-            if let criterion = annotation.criterion { bodies.append(.init(type: "TextualBody", value: criterion, format: nil, purpose: "classifying")) }
+            if let criterion = annotation.criterion {
+                bodies.append(.init(type: "TextualBody", value: criterion, format: nil, purpose: "classifying"))
+            }
             let target: WebAnnotation.Target
             if let parent = annotation.parentID {
                 target = .init(source: annotationURL(parent), selector: nil)
             } else if let span = annotation.span {
-                target = .init(source: videoURL, selector: .init(type: "FragmentSelector", conformsTo: "http://www.w3.org/TR/media-frags/",
-                                                                  value: fragment(span)))
+                target = .init(
+                    source: videoURL,
+                    selector: .init(
+                        type: "FragmentSelector", conformsTo: "http://www.w3.org/TR/media-frags/",
+                        value: fragment(span)))
             } else {
                 return nil
             }
-            return WebAnnotation(id: annotationURL(annotation.id), type: "Annotation", motivation: annotation.parentID == nil ? "commenting" : "replying",
-                                 created: annotation.createdAt, modified: annotation.editedAt,
-                                 creator: .init(id: nil, type: "Person", name: name(annotation.authorID)), body: bodies, target: target)
+            return WebAnnotation(
+                id: annotationURL(annotation.id), type: "Annotation", motivation: annotation.parentID == nil ? "commenting" : "replying",
+                created: annotation.createdAt, modified: annotation.editedAt,
+                creator: .init(id: nil, type: "Person", name: name(annotation.authorID)), body: bodies, target: target)
         }
-        return WebAnnotationCollection(context: "http://www.w3.org/ns/anno.jsonld", id: collectionID, type: "AnnotationCollection",
-                                       total: items.count, first: .init(type: "AnnotationPage", startIndex: 0, items: items))
+        return WebAnnotationCollection(
+            context: "http://www.w3.org/ns/anno.jsonld", id: collectionID, type: "AnnotationCollection",
+            total: items.count, first: .init(type: "AnnotationPage", startIndex: 0, items: items))
     }
 
     /// `t=12.5` for a point, `t=12.5,18` for a range (seconds, Media Fragments NPT).

@@ -61,8 +61,10 @@ public struct DomainEvent: Sendable, Equatable, Codable {
     public var data: [String: String]
 
     /// A new event of `kind` at its current version.
-    public init(_ kind: Kind, at occurredAt: Date, by actorID: UserID? = nil, subjects: [String: String], data: [String: String] = [:],
-                id: UUID = UUID()) {
+    public init(
+        _ kind: Kind, at occurredAt: Date, by actorID: UserID? = nil, subjects: [String: String], data: [String: String] = [:],
+        id: UUID = UUID()
+    ) {
         self.id = id
         self.kind = kind
         self.version = kind.currentVersion
@@ -77,16 +79,18 @@ extension DomainEvent {
     /// The events a change of scaffolding level raises: a withdrawal, a support put back (by a
     /// rule or after a failed delayed check), a stall, or a trainer's placement.
     public static func scaffolding(_ transition: ScaffoldTransition, learner: UserID, skill: String) -> DomainEvent {
-        let kind: Kind = switch transition.rule {
-        case .withdrawal: .supportWithdrawn
-        case .reinstatement, .delayedCheckFailed: .supportReinstated
-        case .stalled: .learnerStalled
-        case .override: .levelSetByHand
-        }
+        let kind: Kind =
+            switch transition.rule {
+            case .withdrawal: .supportWithdrawn
+            case .reinstatement, .delayedCheckFailed: .supportReinstated
+            case .stalled: .learnerStalled
+            case .override: .levelSetByHand
+            }
         var data = ["rule": transition.rule.rawValue, "from": String(transition.from), "to": String(transition.to)]
         if let version = transition.policyVersion { data["policyVersion"] = String(version) }
-        return DomainEvent(kind, at: transition.at, by: transition.trainerID,
-                           subjects: ["learner": learner.description, "skill": skill, "exercise": transition.exerciseID.description],
-                           data: data)
+        return DomainEvent(
+            kind, at: transition.at, by: transition.trainerID,
+            subjects: ["learner": learner.description, "skill": skill, "exercise": transition.exerciseID.description],
+            data: data)
     }
 }

@@ -27,9 +27,11 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     public var createdAt: Date
 
     /// Creates an exercise after checking the fields.
-    public init(id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, rubric: Rubric,
-                ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
-                policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()) throws(ValidationError) {
+    public init(
+        id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, rubric: Rubric,
+        ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
+        policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()
+    ) throws(ValidationError) {
         let title = title.trimmed
         var validator = Validator()
         validator.check(!title.isEmpty, "title", Message("validation.empty"))
@@ -72,8 +74,10 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
     /// praise / improve / question.
-    public init(peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
-                showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags) {
+    public init(
+        peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
+        showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags
+    ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
         self.selfReviewRequired = selfReviewRequired
@@ -101,13 +105,14 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ReviewSettings()
-        self.init(peerReviewers: try container.decodeIfPresent(Int.self, forKey: .peerReviewers) ?? defaults.peerReviewers,
-                  anonymousPeers: try container.decodeIfPresent(Bool.self, forKey: .anonymousPeers) ?? defaults.anonymousPeers,
-                  selfReviewRequired: try container.decodeIfPresent(Bool.self, forKey: .selfReviewRequired) ?? defaults.selfReviewRequired,
-                  dueHours: try container.decodeIfPresent(Int.self, forKey: .dueHours),
-                  showCommentsBeforeSubmit: try container.decodeIfPresent(Bool.self, forKey: .showCommentsBeforeSubmit)
-                      ?? defaults.showCommentsBeforeSubmit,
-                  tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags)
+        self.init(
+            peerReviewers: try container.decodeIfPresent(Int.self, forKey: .peerReviewers) ?? defaults.peerReviewers,
+            anonymousPeers: try container.decodeIfPresent(Bool.self, forKey: .anonymousPeers) ?? defaults.anonymousPeers,
+            selfReviewRequired: try container.decodeIfPresent(Bool.self, forKey: .selfReviewRequired) ?? defaults.selfReviewRequired,
+            dueHours: try container.decodeIfPresent(Int.self, forKey: .dueHours),
+            showCommentsBeforeSubmit: try container.decodeIfPresent(Bool.self, forKey: .showCommentsBeforeSubmit)
+                ?? defaults.showCommentsBeforeSubmit,
+            tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags)
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

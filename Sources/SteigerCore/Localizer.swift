@@ -28,10 +28,11 @@ public struct Localizer: Sendable {
     /// `.one` or `.other` form when the catalogue has it.
     public func format(_ message: Message) -> String {
         var template = messages[message.key]
-        let count: Int? = switch message.arguments["count"] {
-        case .integer(let value)?, .word(let value)?: value
-        default: nil
-        }
+        let count: Int? =
+            switch message.arguments["count"] {
+            case .integer(let value)?, .word(let value)?: value
+            default: nil
+            }
         if let count, let form = messages[message.key + (count == 1 ? ".one" : ".other")] { template = form }
         guard let template else { return message.key }
         return fill(template) { name in message.arguments[name].map(format) }

@@ -25,8 +25,10 @@ public struct Review: Sendable, Equatable, Codable, Identifiable {
 
     /// Scores a review against `rubric`.
     /// - Throws: ``ValidationError`` for a missing, unknown or off-scale score or an over-long comment.
-    public init(id: ReviewID = ReviewID(), task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, rubric: Rubric,
-                submittedAt: Date = Date()) throws(ValidationError) {
+    public init(
+        id: ReviewID = ReviewID(), task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, rubric: Rubric,
+        submittedAt: Date = Date()
+    ) throws(ValidationError) {
         var validator = Validator()
         validator.check(comment.unicodeScalars.count <= 20_000, "comment", Message("validation.maxCharacters", ["max": 20_000]))
         var result = Rubric.Result(total: 0, normalised: [:], lowest: 0)
@@ -36,19 +38,25 @@ public struct Review: Sendable, Equatable, Codable, Identifiable {
             validator.merge(error, prefix: "")
         }
         try validator.finish()
-        self.init(id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
-                  comment: comment.trimmed, result: result, submittedAt: submittedAt.wholeMilliseconds)
+        self.init(
+            id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
+            comment: comment.trimmed, result: result, submittedAt: submittedAt.wholeMilliseconds)
     }
 
     /// A review as stored (scored when it was submitted).
-    public static func stored(id: ReviewID, task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, result: Rubric.Result,
-                              submittedAt: Date) -> Review {
-        Review(id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
-               comment: comment, result: result, submittedAt: submittedAt)
+    public static func stored(
+        id: ReviewID, task: ReviewTask, reviewerID: UserID, scores: [String: Int], comment: String, result: Rubric.Result,
+        submittedAt: Date
+    ) -> Review {
+        Review(
+            id: id, taskID: task.id, submissionID: task.submissionID, reviewerID: reviewerID, kind: task.kind, scores: scores,
+            comment: comment, result: result, submittedAt: submittedAt)
     }
 
-    private init(id: ReviewID, taskID: ReviewTaskID, submissionID: SubmissionID, reviewerID: UserID, kind: ReviewTask.Kind,
-                 scores: [String: Int], comment: String, result: Rubric.Result, submittedAt: Date) {
+    private init(
+        id: ReviewID, taskID: ReviewTaskID, submissionID: SubmissionID, reviewerID: UserID, kind: ReviewTask.Kind,
+        scores: [String: Int], comment: String, result: Rubric.Result, submittedAt: Date
+    ) {
         self.id = id
         self.taskID = taskID
         self.submissionID = submissionID

@@ -47,8 +47,10 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
     public var reviewsSoFar: Int
     public var createdAt: Date
 
-    public init(id: ReviewTaskID = ReviewTaskID(), submissionID: SubmissionID, cohortID: CohortID, kind: Kind, status: Status = .open,
-                assignee: UserID? = nil, dueAt: Date? = nil, leaseExpires: Date? = nil, reviewsSoFar: Int = 0, createdAt: Date = Date()) {
+    public init(
+        id: ReviewTaskID = ReviewTaskID(), submissionID: SubmissionID, cohortID: CohortID, kind: Kind, status: Status = .open,
+        assignee: UserID? = nil, dueAt: Date? = nil, leaseExpires: Date? = nil, reviewsSoFar: Int = 0, createdAt: Date = Date()
+    ) {
         self.id = id
         self.submissionID = submissionID
         self.cohortID = cohortID
@@ -59,6 +61,18 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
         self.leaseExpires = leaseExpires?.wholeMilliseconds
         self.reviewsSoFar = reviewsSoFar
         self.createdAt = createdAt.wholeMilliseconds
+    }
+
+    /// Who holds the task at `now`: the trainer who claimed a trainer task, while the claim's
+    /// lease lasts; the assignee of a peer or self review, until it is done. Nil for a task in
+    /// the pool, one whose hold ran out (it is, to everyone, back in the pool), or one that is done.
+    /// The one statement of the hold rule: the store checks a change against it, the API and the
+    /// pages show what it says.
+    public func holder(at now: Date) -> UserID? {
+        guard status != .done, let assignee else { return nil }
+        guard kind == .trainer else { return assignee }
+        guard status == .claimed, let expires = leaseExpires, expires > now else { return nil }
+        return assignee
     }
 
     /// Whether the task is past its due time and not done.
@@ -91,16 +105,20 @@ public enum ReviewPlan {
     /// A trainer task in the cohort's pool; `peerReviewers` peer tasks for the cohort's other
     /// learners with the lightest load; a self-review task when the exercise asks for one (the
     /// queue holds the trainer task back until it is done). All due `dueHours` after `now`.
-    public static func tasks(for submission: Submission, cohort: CohortID, settings: ReviewSettings, learners: [UserID],
-                             peerLoad: [UserID: Int], now: Date) -> [ReviewTask] {
+    public static func tasks(
+        for submission: Submission, cohort: CohortID, settings: ReviewSettings, learners: [UserID],
+        peerLoad: [UserID: Int], now: Date
+    ) -> [ReviewTask] {
         let due = settings.dueHours.map { now.addingTimeInterval(Double($0) * 3600) }
         var tasks = [ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .trainer, dueAt: due, createdAt: now)]
         for peer in PeerAssignment.choose(count: settings.peerReviewers, author: submission.learnerID, candidates: learners, load: peerLoad) {
             tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .peer, assignee: peer, dueAt: due, createdAt: now))
         }
         if settings.selfReviewRequired {
-            tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .selfReview, assignee: submission.learnerID, dueAt: due,
-                                    createdAt: now))
+            tasks.append(
+                ReviewTask(
+                    submissionID: submission.id, cohortID: cohort, kind: .selfReview, assignee: submission.learnerID, dueAt: due,
+                    createdAt: now))
         }
         return tasks
     }

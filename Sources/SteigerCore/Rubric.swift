@@ -64,8 +64,9 @@ public struct Rubric: Sendable, Codable, Equatable {
             for (j, level) in criterion.scale.enumerated() {
                 validator.check(!level.label.trimmed.isEmpty, field + ".scale[\(j)].label", Message("validation.empty"))
                 if j > 0 {
-                    validator.check(level.value > criterion.scale[j - 1].value, field + ".scale[\(j)].value",
-                                    Message("validation.scaleIncreasing"))
+                    validator.check(
+                        level.value > criterion.scale[j - 1].value, field + ".scale[\(j)].value",
+                        Message("validation.scaleIncreasing"))
                 }
             }
         }

@@ -47,13 +47,15 @@ public enum ScaffoldEngine {
         let policy = assessment.policy, top = assessment.top
         let current = state.level(top: top)
         func outcome(_ outcome: ScaffoldStep.Outcome) -> ScaffoldStep {
-            ScaffoldStep(event: .assessed(assessment), levelBefore: current, levelAfter: state.level(top: top), outcome: outcome,
-                         passStreak: state.passStreak.count, attemptsAtLevel: state.attemptsAtLevel.count)
+            ScaffoldStep(
+                event: .assessed(assessment), levelBefore: current, levelAfter: state.level(top: top), outcome: outcome,
+                passStreak: state.passStreak.count, attemptsAtLevel: state.attemptsAtLevel.count)
         }
         func move(to level: Int, _ rule: ScaffoldTransition.Rule, evidence: [ScaffoldEvidence]) -> ScaffoldStep {
-            let transition = ScaffoldTransition(rule: rule, at: assessment.at, from: current, to: min(max(level, 0), top),
-                                                exerciseID: assessment.exerciseID, evidence: evidence, policy: policy,
-                                                policyVersion: assessment.policyVersion)
+            let transition = ScaffoldTransition(
+                rule: rule, at: assessment.at, from: current, to: min(max(level, 0), top),
+                exerciseID: assessment.exerciseID, evidence: evidence, policy: policy,
+                policyVersion: assessment.policyVersion)
             state.enter(transition)
             return outcome(.transition(transition))
         }
@@ -95,9 +97,10 @@ public enum ScaffoldEngine {
             let step = move(to: current - 1, .withdrawal, evidence: Array(state.passStreak.suffix(policy.withdrawAfter)))
             state.flagged = false
             if current == 1, policy.delayedCheckDays > 0 {
-                state.delayedCheck = ScaffoldState.DelayedCheck(reachedAt: assessment.at,
-                                                                dueAt: assessment.at.addingTimeInterval(Double(policy.delayedCheckDays) * 86_400),
-                                                                previousLevel: current)
+                state.delayedCheck = ScaffoldState.DelayedCheck(
+                    reachedAt: assessment.at,
+                    dueAt: assessment.at.addingTimeInterval(Double(policy.delayedCheckDays) * 86_400),
+                    previousLevel: current)
             }
             return step
         }
@@ -112,12 +115,14 @@ public enum ScaffoldEngine {
 
     private static func place(_ override: ScaffoldOverride, _ state: inout ScaffoldState) -> ScaffoldStep {
         let current = state.level(top: override.top)
-        let transition = ScaffoldTransition(rule: .override, at: override.at, from: current, to: min(max(override.level, 0), override.top),
-                                            exerciseID: override.exerciseID, trainerID: override.trainerID, reason: override.reason)
+        let transition = ScaffoldTransition(
+            rule: .override, at: override.at, from: current, to: min(max(override.level, 0), override.top),
+            exerciseID: override.exerciseID, trainerID: override.trainerID, reason: override.reason)
         state.enter(transition)
         state.flagged = false
-        return ScaffoldStep(event: .override(override), levelBefore: current, levelAfter: transition.to, outcome: .transition(transition),
-                            passStreak: 0, attemptsAtLevel: 0)
+        return ScaffoldStep(
+            event: .override(override), levelBefore: current, levelAfter: transition.to, outcome: .transition(transition),
+            passStreak: 0, attemptsAtLevel: 0)
     }
 }
 
@@ -247,8 +252,10 @@ public struct ScaffoldTransition: Sendable, Equatable, Codable {
     public var reason: String?
 
     /// Creates a transition.
-    public init(rule: Rule, at: Date, from: Int, to: Int, exerciseID: ExerciseID, evidence: [ScaffoldEvidence] = [], policy: ScaffoldPolicy? = nil,
-                policyVersion: Int? = nil, trainerID: UserID? = nil, reason: String? = nil) {
+    public init(
+        rule: Rule, at: Date, from: Int, to: Int, exerciseID: ExerciseID, evidence: [ScaffoldEvidence] = [], policy: ScaffoldPolicy? = nil,
+        policyVersion: Int? = nil, trainerID: UserID? = nil, reason: String? = nil
+    ) {
         self.rule = rule
         self.at = at
         self.from = from

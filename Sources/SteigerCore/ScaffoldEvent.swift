@@ -74,9 +74,11 @@ public struct ScaffoldAssessment: Sendable, Equatable, Codable {
     public var at: Date
 
     /// Creates an assessment.
-    public init(reviewID: ReviewID = ReviewID(), reviewerKind: ReviewTask.Kind = .trainer, submissionID: SubmissionID = SubmissionID(),
-                exerciseID: ExerciseID, attempt: Int, attemptLevel: Int, attemptMadeAt: Date, top: Int, total: Double, lowest: Double,
-                policy: ScaffoldPolicy, policyVersion: Int, at: Date) {
+    public init(
+        reviewID: ReviewID = ReviewID(), reviewerKind: ReviewTask.Kind = .trainer, submissionID: SubmissionID = SubmissionID(),
+        exerciseID: ExerciseID, attempt: Int, attemptLevel: Int, attemptMadeAt: Date, top: Int, total: Double, lowest: Double,
+        policy: ScaffoldPolicy, policyVersion: Int, at: Date
+    ) {
         self.reviewID = reviewID
         self.reviewerKind = reviewerKind
         self.submissionID = submissionID
@@ -111,8 +113,10 @@ public struct ScaffoldOverride: Sendable, Equatable, Codable {
     public var at: Date
 
     /// Creates a placement after checking it: a level on the ladder and a reason of 1 to 2000 characters.
-    public init(id: ScaffoldOverrideID = ScaffoldOverrideID(), trainerID: UserID, exerciseID: ExerciseID, level: Int, top: Int, reason: String,
-                at: Date) throws(ValidationError) {
+    public init(
+        id: ScaffoldOverrideID = ScaffoldOverrideID(), trainerID: UserID, exerciseID: ExerciseID, level: Int, top: Int, reason: String,
+        at: Date
+    ) throws(ValidationError) {
         let reason = reason.trimmed
         var validator = Validator()
         validator.check((0...max(top, 0)).contains(level), "level", Message("validation.levelRange", ["top": .integer(top)]))

@@ -6,8 +6,10 @@ import Foundation
 public enum ScaffoldExplanation {
     /// One sentence for a transition. `ladder` is the ladder of the transition's exercise (it
     /// names the supports); `trainerName` names who made an override.
-    public static func sentence(_ transition: ScaffoldTransition, ladder: ScaffoldLadder?, trainerName: String? = nil,
-                                in words: Localizer) -> String {
+    public static func sentence(
+        _ transition: ScaffoldTransition, ladder: ScaffoldLadder?, trainerName: String? = nil,
+        in words: Localizer
+    ) -> String {
         var arguments: [String: Message.Argument] = [
             "date": .date(transition.at),
             "count": .word(transition.evidence.count),

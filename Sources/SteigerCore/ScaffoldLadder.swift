@@ -81,7 +81,8 @@ public struct ScaffoldLadder: Sendable, Codable, Equatable {
 
     /// The usual four-rung ladder: model video, script, prompts and checklist; then prompts and
     /// checklist; then the checklist; then nothing.
-    public static func standard(modelVideo: String, script: String, prompts: [String], checklist: [String]) throws(ValidationError) -> ScaffoldLadder {
+    public static func standard(modelVideo: String, script: String, prompts: [String], checklist: [String]) throws(ValidationError) -> ScaffoldLadder
+    {
         try ScaffoldLadder(levels: [
             Level(number: 0, name: "On your own", supports: []),
             Level(number: 1, name: "Checklist", supports: [.checklist(checklist)]),
@@ -117,8 +118,9 @@ extension ScaffoldLadder.Support {
         case "prompts": self = .prompts(try container.decode([String].self, forKey: .items))
         case "checklist": self = .checklist(try container.decode([String].self, forKey: .items))
         default:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
-                                                   debugDescription: "must be one of modelVideo, script, prompts, checklist, text")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription: "must be one of modelVideo, script, prompts, checklist, text")
         }
     }
 }

@@ -26,8 +26,10 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
 
     /// The defaults: N = 2, mastery 0.75, floor 0.5; M = 1 below 0.5; a delayed check after 7 days;
     /// stalled after 5 attempts; peer reviews do not move levels.
-    public init(withdrawAfter: Int = 2, masteryThreshold: Double = 0.75, criterionFloor: Double = 0.5, reinstateAfter: Int = 1,
-                supportThreshold: Double = 0.5, delayedCheckDays: Int = 7, stallAfter: Int = 5, peerReviewsMoveLevels: Bool = false) {
+    public init(
+        withdrawAfter: Int = 2, masteryThreshold: Double = 0.75, criterionFloor: Double = 0.5, reinstateAfter: Int = 1,
+        supportThreshold: Double = 0.5, delayedCheckDays: Int = 7, stallAfter: Int = 5, peerReviewsMoveLevels: Bool = false
+    ) {
         self.withdrawAfter = withdrawAfter
         self.masteryThreshold = masteryThreshold
         self.criterionFloor = criterionFloor
@@ -65,8 +67,9 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         validator.check(fraction.contains(supportThreshold), "supportThreshold", Message("validation.range", ["min": 0, "max": 1]))
         validator.check(supportThreshold <= masteryThreshold, "supportThreshold", Message("validation.supportAboveMastery"))
         validator.check((0...365).contains(delayedCheckDays), "delayedCheckDays", Message("validation.delayedCheckDays", ["max": 365]))
-        validator.check(stallAfter == 0 || (stallAfter >= withdrawAfter && stallAfter <= 100), "stallAfter",
-                        Message("validation.stallAfter", ["min": .integer(withdrawAfter), "max": 100]))
+        validator.check(
+            stallAfter == 0 || (stallAfter >= withdrawAfter && stallAfter <= 100), "stallAfter",
+            Message("validation.stallAfter", ["min": .integer(withdrawAfter), "max": 100]))
         try validator.finish()
     }
 
@@ -83,14 +86,15 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ScaffoldPolicy()
-        self.init(withdrawAfter: try container.decodeIfPresent(Int.self, forKey: .withdrawAfter) ?? defaults.withdrawAfter,
-                  masteryThreshold: try container.decodeIfPresent(Double.self, forKey: .masteryThreshold) ?? defaults.masteryThreshold,
-                  criterionFloor: try container.decodeIfPresent(Double.self, forKey: .criterionFloor) ?? defaults.criterionFloor,
-                  reinstateAfter: try container.decodeIfPresent(Int.self, forKey: .reinstateAfter) ?? defaults.reinstateAfter,
-                  supportThreshold: try container.decodeIfPresent(Double.self, forKey: .supportThreshold) ?? defaults.supportThreshold,
-                  delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays) ?? defaults.delayedCheckDays,
-                  stallAfter: try container.decodeIfPresent(Int.self, forKey: .stallAfter) ?? defaults.stallAfter,
-                  peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels)
+        self.init(
+            withdrawAfter: try container.decodeIfPresent(Int.self, forKey: .withdrawAfter) ?? defaults.withdrawAfter,
+            masteryThreshold: try container.decodeIfPresent(Double.self, forKey: .masteryThreshold) ?? defaults.masteryThreshold,
+            criterionFloor: try container.decodeIfPresent(Double.self, forKey: .criterionFloor) ?? defaults.criterionFloor,
+            reinstateAfter: try container.decodeIfPresent(Int.self, forKey: .reinstateAfter) ?? defaults.reinstateAfter,
+            supportThreshold: try container.decodeIfPresent(Double.self, forKey: .supportThreshold) ?? defaults.supportThreshold,
+            delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays) ?? defaults.delayedCheckDays,
+            stallAfter: try container.decodeIfPresent(Int.self, forKey: .stallAfter) ?? defaults.stallAfter,
+            peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels)
         if decoder.userInfo[Self.recordedKey] as? Bool == true { return }
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }

@@ -19,8 +19,8 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         public func canMove(to next: Status) -> Bool {
             switch (self, next) {
             case (.uploading, .processing), (.uploading, .failed),
-                 (.processing, .ready), (.processing, .failed),
-                 (.ready, .reviewed), (.reviewed, .ready):
+                (.processing, .ready), (.processing, .failed),
+                (.ready, .reviewed), (.reviewed, .ready):
                 true
             default:
                 false
@@ -48,9 +48,11 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var createdAt: Date
 
     /// Creates a submission after checking the fields.
-    public init(id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
-                status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
-                createdAt: Date = Date()) throws(ValidationError) {
+    public init(
+        id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
+        status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
+        createdAt: Date = Date()
+    ) throws(ValidationError) {
         var validator = Validator()
         validator.check(attempt >= 1, "attempt", Message("validation.atLeast", ["min": 1]))
         validator.check(scaffoldLevel >= 0, "scaffoldLevel", Message("validation.atLeast", ["min": 0]))

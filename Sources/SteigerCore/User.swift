@@ -34,8 +34,10 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
 
     /// Creates a user after checking and normalising the fields.
     /// - Throws: ``ValidationError`` naming each bad field.
-    public init(id: UserID = UserID(), email: String, displayName: String, roles: Set<Role>, isDisabled: Bool = false,
-                createdAt: Date = Date(), language: Language? = nil) throws(ValidationError) {
+    public init(
+        id: UserID = UserID(), email: String, displayName: String, roles: Set<Role>, isDisabled: Bool = false,
+        createdAt: Date = Date(), language: Language? = nil
+    ) throws(ValidationError) {
         let normalised = email.trimmed.lowercased()
         let name = displayName.trimmed
         var validator = Validator()

@@ -37,9 +37,11 @@ public struct WebhookEndpoint: Sendable, Equatable, Codable, Identifiable {
 
     /// Creates an endpoint after checking its fields; the address's host is checked against
     /// private networks separately (``NetworkAddress``), since that needs a look-up.
-    public init(id: WebhookEndpointID = WebhookEndpointID(), url: String, eventTypes: Set<DomainEvent.Kind> = [], description: String = "",
-                secret: String = WebhookEndpoint.newSecret(), isEnabled: Bool = true, disabledReason: Message? = nil, createdBy: UserID? = nil,
-                createdAt: Date = Date()) throws(ValidationError) {
+    public init(
+        id: WebhookEndpointID = WebhookEndpointID(), url: String, eventTypes: Set<DomainEvent.Kind> = [], description: String = "",
+        secret: String = WebhookEndpoint.newSecret(), isEnabled: Bool = true, disabledReason: Message? = nil, createdBy: UserID? = nil,
+        createdAt: Date = Date()
+    ) throws(ValidationError) {
         let url = url.trimmed
         let description = description.trimmed
         var validator = Validator()
@@ -64,8 +66,8 @@ public struct WebhookEndpoint: Sendable, Equatable, Codable, Identifiable {
     /// An absolute http(s) address with a host, without credentials or a fragment.
     public static func isWebAddress(_ text: String) -> Bool {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty,
-              components.user == nil, components.password == nil, components.fragment == nil
+            ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty,
+            components.user == nil, components.password == nil, components.fragment == nil
         else { return false }
         return true
     }

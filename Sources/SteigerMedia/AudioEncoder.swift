@@ -55,7 +55,9 @@ final class AudioEncoder {
     }
 
     /// Adds a decoded frame shown at `time` seconds from the start of the output.
-    func add(_ decoded: UnsafeMutablePointer<AVFrame>, time: Double?, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+    func add(
+        _ decoded: UnsafeMutablePointer<AVFrame>, time: Double?, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void
+    ) throws(MediaError) {
         let position = time.map { ($0 * Double(Self.sampleRate)).rounded() }
         if let position, !(position.isFinite && abs(position) < 1e15) {
             throw MediaError(.corrupt, "The sound's timestamps are impossible.", path: path)
@@ -153,8 +155,10 @@ final class AudioEncoder {
         guard (1_000...768_000).contains(rate), (1...64).contains(layout.nb_channels) else {
             throw MediaError(.corrupt, "The sound track claims \(layout.nb_channels) channels at \(rate) Hz, which no recording has.", path: path)
         }
-        let shape = (decoded.pointee.format, rate, layout.order.rawValue,
-                     layout.order == AV_CHANNEL_ORDER_NATIVE ? layout.u.mask : 0, layout.nb_channels)
+        let shape = (
+            decoded.pointee.format, rate, layout.order.rawValue,
+            layout.order == AV_CHANNEL_ORDER_NATIVE ? layout.u.mask : 0, layout.nb_channels
+        )
         if let current = resamplerInput, current == shape { return }
         try flushResampler()  // keep what the old filter still holds
         swr_free(&resampler)
@@ -163,8 +167,9 @@ final class AudioEncoder {
             av_channel_layout_default(&inputLayout, inputLayout.nb_channels)
         }
         var outputLayout = context.pointee.ch_layout
-        let result = swr_alloc_set_opts2(&resampler, &outputLayout, AV_SAMPLE_FMT_FLTP, Self.sampleRate,
-                                         &inputLayout, AVSampleFormat(rawValue: decoded.pointee.format), decoded.pointee.sample_rate, 0, nil)
+        let result = swr_alloc_set_opts2(
+            &resampler, &outputLayout, AV_SAMPLE_FMT_FLTP, Self.sampleRate,
+            &inputLayout, AVSampleFormat(rawValue: decoded.pointee.format), decoded.pointee.sample_rate, 0, nil)
         guard result >= 0, swr_init(resampler) >= 0 else {
             throw MediaError(.encodeFailed, "The sound's format cannot be converted to 48 kHz stereo.", path: path)
         }

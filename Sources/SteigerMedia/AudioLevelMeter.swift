@@ -116,7 +116,8 @@ struct SampleConverter: ~Copyable {
         swr_free(&pointer)
     }
 
-    mutating func convert(_ frame: UnsafeMutablePointer<AVFrame>, path: String, _ body: (UnsafeBufferPointer<Float>, Int) -> Void) throws(MediaError) {
+    mutating func convert(_ frame: UnsafeMutablePointer<AVFrame>, path: String, _ body: (UnsafeBufferPointer<Float>, Int) -> Void) throws(MediaError)
+    {
         let channels = frame.pointee.ch_layout.nb_channels
         let count = Int(frame.pointee.nb_samples)
         guard channels > 0, count > 0 else { return }
@@ -125,8 +126,9 @@ struct SampleConverter: ~Copyable {
             swr_free(&context)
             var outputLayout = frame.pointee.ch_layout
             var inputLayout = frame.pointee.ch_layout
-            let result = swr_alloc_set_opts2(&context, &outputLayout, AV_SAMPLE_FMT_FLT, frame.pointee.sample_rate,
-                                             &inputLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate, 0, nil)
+            let result = swr_alloc_set_opts2(
+                &context, &outputLayout, AV_SAMPLE_FMT_FLT, frame.pointee.sample_rate,
+                &inputLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate, 0, nil)
             if result < 0 || swr_init(context) < 0 {
                 throw MediaError(.decodeFailed, "The sound's sample format cannot be converted.", path: path)
             }

@@ -32,7 +32,10 @@ struct ContainerLayout: Sendable {
             var size = Int64(header[0]) << 24 | Int64(header[1]) << 16 | Int64(header[2]) << 8 | Int64(header[3])
             let type = String(decoding: header[4..<8].map { (0x20...0x7e).contains($0) ? $0 : 0x3f }, as: UTF8.self)
             if size == 1 {
-                guard header.count >= 16 else { layout.expectedSize = offset + 16; break }
+                guard header.count >= 16 else {
+                    layout.expectedSize = offset + 16
+                    break
+                }
                 size = header[8..<16].reduce(Int64(0)) { $0 << 8 | Int64($1) }
             } else if size == 0 {
                 size = file.size - offset  // extends to the end of the file

@@ -44,8 +44,9 @@ final class FrameGrabber {
     init(input: InputFile, streamIndex: Int, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
         self.forPreview = forPreview
         input.loadDeferredIndex()
-        decoder = try StreamDecoder(input: input, streamIndex: streamIndex, threads: threads,
-                                    threadType: threads > 1 ? FF_THREAD_FRAME : FF_THREAD_SLICE)
+        decoder = try StreamDecoder(
+            input: input, streamIndex: streamIndex, threads: threads,
+            threadType: threads > 1 ? FF_THREAD_FRAME : FF_THREAD_SLICE)
         guard let frame = av_frame_alloc() else {
             throw MediaError(.decodeFailed, "Out of memory while preparing the decoder.", path: input.path)
         }
@@ -154,7 +155,7 @@ final class FrameGrabber {
                 case .time(let seconds): try decoder.seek(to: max(seconds, 0))
                 case .fileStart: try decoder.seekToStart()
                 }
-            } catch where error.code == .decodeFailed {
+            } catch  where error.code == .decodeFailed {
                 continue  // this kind of seek is not possible here; try the next
             }
             currentTime = nil

@@ -65,8 +65,10 @@ struct HDRToneMapper: Sendable {
     }
 
     /// Maps packed 16-bit RGB (BT.2020 primaries, HDR-encoded) to packed 8-bit BT.709 RGB.
-    func map(rgb48 source: UnsafePointer<UInt16>, stride sourceStride: Int, width: Int, height: Int,
-             into target: UnsafeMutablePointer<UInt8>, stride targetStride: Int) {
+    func map(
+        rgb48 source: UnsafePointer<UInt16>, stride sourceStride: Int, width: Int, height: Int,
+        into target: UnsafeMutablePointer<UInt8>, stride targetStride: Int
+    ) {
         linear.withUnsafeBufferPointer { linear in
             encode.withUnsafeBufferPointer { encode in
                 for y in 0..<height {

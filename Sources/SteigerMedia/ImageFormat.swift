@@ -14,9 +14,7 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     /// The format a file name asks for by its extension (`.jpg`, `.jpeg`, `.webp`), if any.
     public init?(fileName: String) {
         let lower = fileName.lowercased()
-        if lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg") { self = .jpeg }
-        else if lower.hasSuffix(".webp") { self = .webp }
-        else { return nil }
+        if lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg") { self = .jpeg } else if lower.hasSuffix(".webp") { self = .webp } else { return nil }
     }
 
     /// Whether pictures for this format are encoded with full-range samples.

@@ -34,7 +34,8 @@ final class InputFile {
 
         let reader = try FileReader(path: path)
         guard reader.size > 0 else {
-            throw MediaError(.emptyFile, "The file is empty (0 bytes). The upload or recording may have failed; please record or upload it again.", path: path)
+            throw MediaError(
+                .emptyFile, "The file is empty (0 bytes). The upload or recording may have failed; please record or upload it again.", path: path)
         }
         fileSize = reader.size
         let format = try Self.detectFormat(reader, limits: limits)
@@ -123,14 +124,18 @@ final class InputFile {
             size *= 2
         }
         guard let format = best else {
-            throw MediaError(.notMedia, "This is not an audio or video file that can be read. Please upload a video recording (for example MP4, MOV, WebM or MKV).", path: path)
+            throw MediaError(
+                .notMedia,
+                "This is not an audio or video file that can be read. Please upload a video recording (for example MP4, MOV, WebM or MKV).",
+                path: path)
         }
         let name = String(cString: format.pointee.name)
         let allowed = Set(limits.allowedFormats)
         guard name.split(separator: ",").contains(where: { allowed.contains(String($0)) }) else {
             let longName = format.pointee.long_name.map { String(cString: $0) } ?? name
             let playlist = ["hls", "concat", "dash", "image2", "mpjpeg", "ffmetadata", "tee"].contains(name)
-            let why = playlist
+            let why =
+                playlist
                 ? "Playlists and file lists can make a player read other files, so they are never opened."
                 : "It is not one of the accepted recording formats."
             throw MediaError(
@@ -141,7 +146,9 @@ final class InputFile {
         return format
     }
 
-    private static func open(path: String, format: UnsafePointer<AVInputFormat>, limits: InputLimits, operation: OperationGuard) throws(MediaError) -> UnsafeMutablePointer<AVFormatContext> {
+    private static func open(
+        path: String, format: UnsafePointer<AVInputFormat>, limits: InputLimits, operation: OperationGuard
+    ) throws(MediaError) -> UnsafeMutablePointer<AVFormatContext> {
         guard let context = avformat_alloc_context() else {
             throw MediaError(.unreadable, "Out of memory while opening the file.", path: path)
         }
@@ -168,7 +175,9 @@ final class InputFile {
             if systemFailures.contains(result) {
                 throw MediaError.ffmpeg(result, .unreadable, "The file could not be opened.", path: path)
             }
-            throw MediaError.ffmpeg(result, .corrupt, "The file is damaged or uses a feature that cannot be read. Please upload the original recording again.", path: path)
+            throw MediaError.ffmpeg(
+                result, .corrupt, "The file is damaged or uses a feature that cannot be read. Please upload the original recording again.", path: path
+            )
         }
         return opened
     }
@@ -203,7 +212,9 @@ final class InputFile {
             throw MediaError(.notMedia, "The file contains no audio or video streams.", path: path)
         }
         if count > limits.maxStreams {
-            throw MediaError(.tooManyStreams, "The file has \(count) streams; a recording has at most \(limits.maxStreams). It is not a recording Steiger can accept.", path: path)
+            throw MediaError(
+                .tooManyStreams,
+                "The file has \(count) streams; a recording has at most \(limits.maxStreams). It is not a recording Steiger can accept.", path: path)
         }
         for stream in streams where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
             let width = Int(stream.pointee.codecpar.pointee.width)

@@ -83,10 +83,12 @@ public struct ContainerInfo: Codable, Sendable, Equatable {
     public var encoder: String?
 
     /// Creates a value.
-    public init(kind: String, formatName: String, formatLongName: String, size: Int64, duration: Double? = nil,
-                durationSource: String? = nil, startTime: Double? = nil, bitRate: Int64? = nil, fastStart: Bool? = nil,
-                hasSeekIndex: Bool = false, title: String? = nil, creationTime: String? = nil, device: DeviceInfo? = nil,
-                encoder: String? = nil) {
+    public init(
+        kind: String, formatName: String, formatLongName: String, size: Int64, duration: Double? = nil,
+        durationSource: String? = nil, startTime: Double? = nil, bitRate: Int64? = nil, fastStart: Bool? = nil,
+        hasSeekIndex: Bool = false, title: String? = nil, creationTime: String? = nil, device: DeviceInfo? = nil,
+        encoder: String? = nil
+    ) {
         self.kind = kind
         self.formatName = formatName
         self.formatLongName = formatLongName

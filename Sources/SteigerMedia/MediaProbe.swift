@@ -47,7 +47,8 @@ public enum MediaProbe {
         container.fastStart = input.layout?.moovBeforeMdat
         container.title = tags["title"]
         container.encoder = tags["encoder"]
-        container.creationTime = tags.first(of: ["com.apple.quicktime.creationdate", "creation_time", "date"])
+        container.creationTime =
+            tags.first(of: ["com.apple.quicktime.creationdate", "creation_time", "date"])
             ?? input.streams.lazy.compactMap { Tags($0.pointee.metadata)["creation_time"] }.first
         let device = DeviceInfo(
             make: tags.first(of: ["com.apple.quicktime.make", "make", "com.android.manufacturer", "manufacturer"]),
@@ -88,14 +89,15 @@ public enum MediaProbe {
 
     static func describe(stream: UnsafeMutablePointer<AVStream>, index: Int, in input: InputFile) -> StreamInfo {
         let parameters = stream.pointee.codecpar.pointee
-        let kind: StreamKind = switch parameters.codec_type {
-        case AVMEDIA_TYPE_VIDEO: .video
-        case AVMEDIA_TYPE_AUDIO: .audio
-        case AVMEDIA_TYPE_SUBTITLE: .subtitle
-        case AVMEDIA_TYPE_DATA: .data
-        case AVMEDIA_TYPE_ATTACHMENT: .attachment
-        default: .unknown
-        }
+        let kind: StreamKind =
+            switch parameters.codec_type {
+            case AVMEDIA_TYPE_VIDEO: .video
+            case AVMEDIA_TYPE_AUDIO: .audio
+            case AVMEDIA_TYPE_SUBTITLE: .subtitle
+            case AVMEDIA_TYPE_DATA: .data
+            case AVMEDIA_TYPE_ATTACHMENT: .attachment
+            default: .unknown
+            }
         var info = StreamInfo(index: index, kind: kind, codec: String(cString: avcodec_get_name(parameters.codec_id)))
         info.codecLongName = avcodec_descriptor_get(parameters.codec_id)?.pointee.long_name.map { String(cString: $0) }
         info.profile = avcodec_profile_name(parameters.codec_id, parameters.profile).map { String(cString: $0) }

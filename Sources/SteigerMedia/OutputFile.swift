@@ -58,7 +58,8 @@ final class OutputFile {
         stream.pointee.disposition = source.pointee.disposition & AV_DISPOSITION_DEFAULT
         var size: Int = 0
         if let matrix = av_stream_get_side_data(source, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36,
-           let copy = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, size) {
+            let copy = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, size)
+        {
             copy.update(from: matrix, count: size)
         }
         if let language = av_dict_get(source.pointee.metadata, "language", nil, 0) {
@@ -102,7 +103,9 @@ final class OutputFile {
     }
 
     /// Writes a packet an encoder made (timestamps in `timeBase`) into `stream`.
-    func write(_ packet: UnsafeMutablePointer<AVPacket>, encodedIn timeBase: AVRational, into stream: UnsafeMutablePointer<AVStream>) throws(MediaError) {
+    func write(
+        _ packet: UnsafeMutablePointer<AVPacket>, encodedIn timeBase: AVRational, into stream: UnsafeMutablePointer<AVStream>
+    ) throws(MediaError) {
         av_packet_rescale_ts(packet, timeBase, stream.pointee.time_base)
         packet.pointee.stream_index = stream.pointee.index
         try write(packet)

@@ -23,7 +23,8 @@ public struct Picture: Sendable, Equatable {
         self.height = height
         self.fullRange = fullRange
         let black: UInt8 = fullRange ? 0 : 16
-        samples = [UInt8](repeating: black, count: width * height) + [UInt8](repeating: 128, count: width * height / 2)
+        samples =
+            [UInt8](repeating: black, count: width * height) + [UInt8](repeating: 128, count: width * height / 2)
             + [UInt8](repeating: 0, count: Self.padding)
     }
 
@@ -68,11 +69,12 @@ public struct Picture: Sendable, Equatable {
                     for y in 0..<h {
                         let row = src + y * w
                         for x in 0..<w {
-                            let (tx, ty): (Int, Int) = switch turns {
-                            case 1: (h - 1 - y, x)
-                            case 2: (w - 1 - x, h - 1 - y)
-                            default: (y, w - 1 - x)
-                            }
+                            let (tx, ty): (Int, Int) =
+                                switch turns {
+                                case 1: (h - 1 - y, x)
+                                case 2: (w - 1 - x, h - 1 - y)
+                                default: (y, w - 1 - x)
+                                }
                             dst[ty * targetWidth + tx] = row[x]
                         }
                     }

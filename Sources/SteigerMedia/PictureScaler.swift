@@ -22,8 +22,10 @@ final class PictureScaler {
     ///   WebP, BT.709 (`SWS_CS_ITU709`) for video renditions.
     /// - Parameter accurate: exact rounding (slower C paths); worth it for stills, not for every
     ///   frame of a rendition.
-    func scale(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, fullRange: Bool,
-               quality: Int32 = SWS_BICUBIC, matrix: Int32 = SWS_CS_ITU601, accurate: Bool = true) throws(MediaError) -> Picture {
+    func scale(
+        _ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, fullRange: Bool,
+        quality: Int32 = SWS_BICUBIC, matrix: Int32 = SWS_CS_ITU601, accurate: Bool = true
+    ) throws(MediaError) -> Picture {
         if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 {
             return try toneMapped(frame, with: .pq, width: width, height: height, fullRange: fullRange, quality: quality, matrix: matrix)
         }
@@ -32,16 +34,18 @@ final class PictureScaler {
         }
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         let targetFormat = fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
-        context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
-                                       Int32(width), Int32(height), targetFormat, quality | (accurate ? SWS_ACCURATE_RND : 0), nil, nil, nil)
+        context = sws_getCachedContext(
+            context, frame.pointee.width, frame.pointee.height, sourceFormat,
+            Int32(width), Int32(height), targetFormat, quality | (accurate ? SWS_ACCURATE_RND : 0), nil, nil, nil)
         guard let context else {
             throw MediaError(.decodeFailed, "The video's pixel format cannot be converted to a picture.", path: path)
         }
         // Colour: convert the source's matrix and range to JPEG/BT.601 full or limited range.
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
         let sourceMatrix = sws_getCoefficients(Self.matrix(of: frame))
-        _ = sws_setColorspaceDetails(context, sourceMatrix, sourceFullRange, sws_getCoefficients(matrix),
-                                     fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+        _ = sws_setColorspaceDetails(
+            context, sourceMatrix, sourceFullRange, sws_getCoefficients(matrix),
+            fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
         var picture = Picture(uninitializedWidth: width, height: height, fullRange: fullRange)
         let (sourcePlanes, sourceStrides) = Self.planes(of: frame)
@@ -64,18 +68,21 @@ final class PictureScaler {
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<AVFrame>, matrix: Int32) throws(MediaError) -> Bool {
         if frame.pointee.color_trc == AVCOL_TRC_SMPTE2084 || frame.pointee.color_trc == AVCOL_TRC_ARIB_STD_B67 { return false }
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
-        context = sws_getCachedContext(context, frame.pointee.width, frame.pointee.height, sourceFormat,
-                                       target.pointee.width, target.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
+        context = sws_getCachedContext(
+            context, frame.pointee.width, frame.pointee.height, sourceFormat,
+            target.pointee.width, target.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
         guard let context else {
             throw MediaError(.decodeFailed, "The video's pixel format cannot be converted.", path: path)
         }
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isJPEGFormat(sourceFormat) ? 1 : 0
-        _ = sws_setColorspaceDetails(context, sws_getCoefficients(Self.matrix(of: frame)), sourceFullRange, sws_getCoefficients(matrix),
-                                     0, 0, 1 << 16, 1 << 16)
+        _ = sws_setColorspaceDetails(
+            context, sws_getCoefficients(Self.matrix(of: frame)), sourceFullRange, sws_getCoefficients(matrix),
+            0, 0, 1 << 16, 1 << 16)
         let (sourcePlanes, sourceStrides) = Self.planes(of: frame)
         let (targetPlanes, targetStrides) = Self.planes(of: target)
-        let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, frame.pointee.height,
-                             targetPlanes.map { UnsafeMutablePointer(mutating: $0) }, targetStrides)
+        let rows = sws_scale(
+            context, sourcePlanes, sourceStrides, 0, frame.pointee.height,
+            targetPlanes.map { UnsafeMutablePointer(mutating: $0) }, targetStrides)
         guard rows > 0 else {
             throw MediaError(.decodeFailed, "Scaling a video frame failed.", path: path)
         }
@@ -84,15 +91,19 @@ final class PictureScaler {
 
     /// HDR: scale to 16-bit RGB with the source's matrix, tone-map to 8-bit BT.709 RGB, then
     /// convert that to 4:2:0.
-    private func toneMapped(_ frame: UnsafeMutablePointer<AVFrame>, with mapper: HDRToneMapper, width: Int, height: Int,
-                            fullRange: Bool, quality: Int32, matrix: Int32) throws(MediaError) -> Picture {
+    private func toneMapped(
+        _ frame: UnsafeMutablePointer<AVFrame>, with mapper: HDRToneMapper, width: Int, height: Int,
+        fullRange: Bool, quality: Int32, matrix: Int32
+    ) throws(MediaError) -> Picture {
         let sourceFormat = AVPixelFormat(rawValue: frame.pointee.format)
         // Packed 16-bit RGB in the machine's byte order (little-endian on every supported platform).
-        hdrContext = sws_getCachedContext(hdrContext, frame.pointee.width, frame.pointee.height, sourceFormat,
-                                          Int32(width), Int32(height), AV_PIX_FMT_RGB48LE, quality | SWS_ACCURATE_RND, nil, nil, nil)
-        rgbContext = sws_getCachedContext(rgbContext, Int32(width), Int32(height), AV_PIX_FMT_RGB24,
-                                          Int32(width), Int32(height), fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P,
-                                          SWS_POINT | SWS_ACCURATE_RND, nil, nil, nil)
+        hdrContext = sws_getCachedContext(
+            hdrContext, frame.pointee.width, frame.pointee.height, sourceFormat,
+            Int32(width), Int32(height), AV_PIX_FMT_RGB48LE, quality | SWS_ACCURATE_RND, nil, nil, nil)
+        rgbContext = sws_getCachedContext(
+            rgbContext, Int32(width), Int32(height), AV_PIX_FMT_RGB24,
+            Int32(width), Int32(height), fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P,
+            SWS_POINT | SWS_ACCURATE_RND, nil, nil, nil)
         guard let hdrContext, let rgbContext else {
             throw MediaError(.decodeFailed, "The HDR video's pixel format cannot be converted to a picture.", path: path)
         }
@@ -100,8 +111,9 @@ final class PictureScaler {
         let sourceMatrix = sws_getCoefficients(space == AVCOL_SPC_UNSPECIFIED ? SWS_CS_BT2020 : Int32(space.rawValue))
         let sourceFullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
         _ = sws_setColorspaceDetails(hdrContext, sourceMatrix, sourceFullRange, sws_getCoefficients(SWS_CS_BT2020), 1, 0, 1 << 16, 1 << 16)
-        _ = sws_setColorspaceDetails(rgbContext, sws_getCoefficients(matrix), 1, sws_getCoefficients(matrix),
-                                     fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+        _ = sws_setColorspaceDetails(
+            rgbContext, sws_getCoefficients(matrix), 1, sws_getCoefficients(matrix),
+            fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
 
         // Padded: swscale's SIMD code reads and writes a little past the last row.
         var wide = [UInt16](repeating: 0, count: width * height * 3 + 32)
@@ -116,8 +128,9 @@ final class PictureScaler {
         }
         wide.withUnsafeBufferPointer { source in
             narrow.withUnsafeMutableBufferPointer { target in
-                mapper.map(rgb48: source.baseAddress!, stride: width * 3, width: width, height: height,
-                           into: target.baseAddress!, stride: width * 3)
+                mapper.map(
+                    rgb48: source.baseAddress!, stride: width * 3, width: width, height: height,
+                    into: target.baseAddress!, stride: width * 3)
             }
         }
         var picture = Picture(width: width, height: height, fullRange: fullRange)

@@ -12,8 +12,10 @@ struct Reencoder {
     let plan: TranscodePlan
     let options: TranscodeOptions
 
-    init(input path: String, info: MediaInfo, plan: TranscodePlan, options: TranscodeOptions,
-         limits: InputLimits, operation: OperationGuard) throws(MediaError) {
+    init(
+        input path: String, info: MediaInfo, plan: TranscodePlan, options: TranscodeOptions,
+        limits: InputLimits, operation: OperationGuard
+    ) throws(MediaError) {
         input = try InputFile(path: path, limits: limits, operation: operation)
         self.info = info
         self.plan = plan
@@ -25,8 +27,9 @@ struct Reencoder {
         var video: VideoLane?
         var audio: AudioLane?
         if let index = info.mainVideoStream, let width = plan.width, let height = plan.height {
-            video = try VideoLane(input: input, index: index, width: width, height: height, threads: min(options.threads, 8),
-                                  options: options, output: output)
+            video = try VideoLane(
+                input: input, index: index, width: width, height: height, threads: min(options.threads, 8),
+                options: options, output: output)
         }
         if let index = info.mainAudioStream {
             audio = try AudioLane(input: input, index: index, options: options, output: output)
@@ -88,12 +91,14 @@ private final class VideoLane {
         // quality and time for nothing. HD, HDR (tone-mapped) and anything else become BT.709.
         let parameters = source.pointee.codecpar.pointee
         let space = parameters.color_space
-        let standardDefinition = space == AVCOL_SPC_SMPTE170M || space == AVCOL_SPC_BT470BG
+        let standardDefinition =
+            space == AVCOL_SPC_SMPTE170M || space == AVCOL_SPC_BT470BG
             || (space == AVCOL_SPC_UNSPECIFIED && parameters.width < 1280 && parameters.height < 720)
         let hdr = parameters.color_trc == AVCOL_TRC_SMPTE2084 || parameters.color_trc == AVCOL_TRC_ARIB_STD_B67
         colour = standardDefinition && !hdr ? .bt601 : .bt709
-        encoder = try VideoEncoder(width: width, height: height, timeBase: timeBase, frameRate: rate, colour: colour, options: options,
-                                   globalHeader: output.wantsGlobalHeader, path: input.path)
+        encoder = try VideoEncoder(
+            width: width, height: height, timeBase: timeBase, frameRate: rate, colour: colour, options: options,
+            globalHeader: output.wantsGlobalHeader, path: input.path)
         stream = try output.addStream(encoder: encoder.context)
         stream.pointee.avg_frame_rate = rate
         scaler = PictureScaler(path: input.path)
@@ -132,8 +137,10 @@ private final class VideoLane {
             }
             // Turned or HDR: through a picture (tone mapping, rotation).
             let (codedWidth, codedHeight) = geometry.swapsAxes ? (height, width) : (width, height)
-            let picture = try scaler.scale(frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: colour.swscaleMatrix, accurate: false)
-                .rotated(clockwise: geometry.rotation)
+            let picture = try scaler.scale(
+                frame, width: codedWidth, height: codedHeight, fullRange: false, matrix: colour.swscaleMatrix, accurate: false
+            )
+            .rotated(clockwise: geometry.rotation)
             try encoder.encode(picture, pts: pts) { packet throws(MediaError) in try write(packet, to: output) }
         }
     }

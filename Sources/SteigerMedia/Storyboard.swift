@@ -24,9 +24,11 @@ public struct StoryboardOptions: Sendable, Equatable {
     public var concurrency: Int
 
     /// Creates options; the defaults suit role-play recordings of a few minutes.
-    public init(interval: Double = 2, tileWidth: Int = 160, columns: Int = 10, rows: Int = 10,
-                format: ImageFormat = .jpeg, quality: Int = 75, precision: FramePrecision = .fast,
-                maxTiles: Int = 2000, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        interval: Double = 2, tileWidth: Int = 160, columns: Int = 10, rows: Int = 10,
+        format: ImageFormat = .jpeg, quality: Int = 75, precision: FramePrecision = .fast,
+        maxTiles: Int = 2000, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.interval = interval
         self.tileWidth = tileWidth
         self.columns = columns
@@ -78,9 +80,10 @@ public struct Storyboard: Sendable {
     /// The WebVTT track; cue payloads are sheet file names (relative to the track) with
     /// `#xywh=x,y,w,h` fragments.
     public var webVTT: String {
-        WebVTT.document(tiles.map { tile in
-            (tile.start, tile.end, "\(sheets[tile.sheet].fileName)#xywh=\(tile.x),\(tile.y),\(tile.width),\(tile.height)")
-        })
+        WebVTT.document(
+            tiles.map { tile in
+                (tile.start, tile.end, "\(sheets[tile.sheet].fileName)#xywh=\(tile.x),\(tile.y),\(tile.width),\(tile.height)")
+            })
     }
 
     /// Writes the sheets and `name.vtt` into `directory`, creating it if needed. Each file
@@ -116,7 +119,9 @@ public enum StoryboardMaker {
             throw MediaError(.invalidRequest, "The storyboard interval must be more than zero seconds.", path: path)
         }
         guard options.tileWidth >= 16, options.tileWidth <= 1920, options.columns >= 1, options.rows >= 1, options.maxTiles >= 1 else {
-            throw MediaError(.invalidRequest, "Tiles must be 16 to 1920 pixels wide, with at least one row and column per sheet and at least one tile.", path: path)
+            throw MediaError(
+                .invalidRequest, "Tiles must be 16 to 1920 pixels wide, with at least one row and column per sheet and at least one tile.", path: path
+            )
         }
         let preview = options.tileWidth <= 320
         let operation = OperationGuard(timeout: limits.timeout, token: token, path: path)
@@ -133,7 +138,10 @@ public enum StoryboardMaker {
         let size = first.geometry.outputSize(width: options.tileWidth)
         // WebP's limit, and a sane one for JPEG sprite sheets.
         guard options.columns * size.width <= 16_383, options.rows * size.height <= 16_383 else {
-            throw MediaError(.invalidRequest, "A sheet of \(options.columns)x\(options.rows) tiles of \(size.width)x\(size.height) would be wider or taller than 16383 pixels; use fewer columns or rows.", path: path)
+            throw MediaError(
+                .invalidRequest,
+                "A sheet of \(options.columns)x\(options.rows) tiles of \(size.width)x\(size.height) would be wider or taller than 16383 pixels; use fewer columns or rows.",
+                path: path)
         }
         let perSheet = options.columns * options.rows
 
@@ -144,9 +152,11 @@ public enum StoryboardMaker {
             let end = min(Double(i + 1) * interval, duration)
             let sheet = i / perSheet
             let slot = i % perSheet
-            tiles.append(Storyboard.Tile(start: start, end: end, frameTime: 0, sheet: sheet,
-                                         x: slot % options.columns * size.width, y: slot / options.columns * size.height,
-                                         width: size.width, height: size.height))
+            tiles.append(
+                Storyboard.Tile(
+                    start: start, end: end, frameTime: 0, sheet: sheet,
+                    x: slot % options.columns * size.width, y: slot / options.columns * size.height,
+                    width: size.width, height: size.height))
             targets.append(FrameGrabber.Target(time: (start + end) / 2, window: start..<end))
         }
 
@@ -166,8 +176,10 @@ public enum StoryboardMaker {
         }
         if workers == 1 {
             // One decoder, reading forward; frame threads help a sequential decode.
-            let source = count > 1 && !first.grabber.hasIndex && options.concurrency > 1
-                ? try VideoSource(path: path, limits: limits, operation: operation, info: first.info, threads: options.concurrency, forPreview: preview)
+            let source =
+                count > 1 && !first.grabber.hasIndex && options.concurrency > 1
+                ? try VideoSource(
+                    path: path, limits: limits, operation: operation, info: first.info, threads: options.concurrency, forPreview: preview)
                 : first
             try work(0, source)
         } else {
@@ -175,7 +187,9 @@ public enum StoryboardMaker {
             let sendableFirst = UncheckedBox(first)
             DispatchQueue.concurrentPerform(iterations: workers) { part in
                 do throws(MediaError) {
-                    let source = part == 0 ? sendableFirst.value : try VideoSource(path: path, limits: limits, operation: operation, info: info, forPreview: preview)
+                    let source =
+                        part == 0
+                        ? sendableFirst.value : try VideoSource(path: path, limits: limits, operation: operation, info: info, forPreview: preview)
                     try work(part, source)
                 } catch {
                     results.fail(error)

@@ -51,7 +51,9 @@ public enum Thumbnailer {
                 throw MediaError(.invalidRequest, "The time must be zero or more seconds.", path: path)
             }
             if source.duration > 0, time > source.duration {
-                throw MediaError(.invalidRequest, "The video is \(formatSeconds(source.duration)) s long; there is no frame at \(formatSeconds(time)) s.", path: path)
+                throw MediaError(
+                    .invalidRequest, "The video is \(formatSeconds(source.duration)) s long; there is no frame at \(formatSeconds(time)) s.",
+                    path: path)
             }
             let (frame, foundTime) = try source.grabber.grab(.init(time: time, window: time..<time), precision: .exact)
             picture = try source.picture(from: frame, width: size.width, height: size.height, fullRange: format.usesFullRange)
@@ -65,7 +67,8 @@ public enum Thumbnailer {
 
     /// Looks at a handful of frames spread over the video and keeps the one with the most
     /// detail that is neither black nor blown out.
-    private static func representativePicture(_ source: VideoSource, width: Int, height: Int, fullRange: Bool) throws(MediaError) -> (Picture, Double) {
+    private static func representativePicture(_ source: VideoSource, width: Int, height: Int, fullRange: Bool) throws(MediaError) -> (Picture, Double)
+    {
         let duration = source.duration
         guard duration > 0.5 else {
             let (frame, time) = try source.grabber.grab(.init(time: duration / 2, window: 0..<max(duration, 0.001)), precision: .exact)

@@ -22,9 +22,11 @@ public struct TranscodeOptions: Sendable, Equatable {
     public var container: OutputContainer?
 
     /// Creates options; the defaults make a 720p H.264/AAC MP4.
-    public init(maxHeight: Int = 720, crf: Int = 23, preset: String = "veryfast", threads: Int = 0,
-                audioBitRate: Int = 128_000, keyFrameInterval: Double = 2, allowRemux: Bool = true, timeout: Double? = nil,
-                container: OutputContainer? = nil) {
+    public init(
+        maxHeight: Int = 720, crf: Int = 23, preset: String = "veryfast", threads: Int = 0,
+        audioBitRate: Int = 128_000, keyFrameInterval: Double = 2, allowRemux: Bool = true, timeout: Double? = nil,
+        container: OutputContainer? = nil
+    ) {
         self.maxHeight = maxHeight
         self.crf = crf
         self.preset = preset

@@ -37,7 +37,11 @@ public struct TranscodePlan: Sendable, Equatable, Codable {
         let kind = info.container.kind
         let mp4Family = ["mp4", "mov", "m4a", "3gp"].contains(kind)
         var remuxContainer: String?
-        if mp4Family { remuxContainer = "mp4" } else if kind == "webm" { remuxContainer = "webm" } else {
+        if mp4Family {
+            remuxContainer = "mp4"
+        } else if kind == "webm" {
+            remuxContainer = "webm"
+        } else {
             reasons.append("the \(kind) container is not played by browsers")
         }
         if let wanted = options.container, let source = remuxContainer, source != wanted.rawValue {

@@ -39,8 +39,10 @@ public enum Transcoder {
         }
         var plan = TranscodePlan.decide(for: info, options: options)
         if plan.action == .transcode, plan.container != "mp4" {
-            throw MediaError(.invalidRequest, "A \(plan.container.uppercased()) output can only be a copy of the streams, and this file must be "
-                + "re-encoded (\(plan.reasons.joined(separator: ", "))); Steiger encodes into MP4: name the output .mp4.", path: output)
+            throw MediaError(
+                .invalidRequest,
+                "A \(plan.container.uppercased()) output can only be a copy of the streams, and this file must be "
+                    + "re-encoded (\(plan.reasons.joined(separator: ", "))); Steiger encodes into MP4: name the output .mp4.", path: output)
         }
         let duration = info.container.duration ?? 0
         // The file's own duration sets the budget, within a hard cap of twelve hours.
@@ -57,7 +59,7 @@ public enum Transcoder {
             do {
                 try Remuxer(input: input, info: info, limits: limits, operation: operation)
                     .run(to: temporary, container: plan.container, progress: progress)
-            } catch where plan.container == "mp4" && (error.code == .writeFailed || error.code == .corrupt) {
+            } catch  where plan.container == "mp4" && (error.code == .writeFailed || error.code == .corrupt) {
                 // Timestamps the muxer will not take as they are: re-encode instead. (Only into
                 // the same container: the caller chose the output's name for it.)
                 try? FileManager.default.removeItem(atPath: temporary)

@@ -22,8 +22,10 @@ final class VideoEncoder {
         var swscaleMatrix: Int32 { matrix == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601 }
     }
 
-    init(width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, colour: Colour = .bt709, options: TranscodeOptions,
-         globalHeader: Bool, path: String) throws(MediaError) {
+    init(
+        width: Int, height: Int, timeBase: AVRational, frameRate: AVRational, colour: Colour = .bt709, options: TranscodeOptions,
+        globalHeader: Bool, path: String
+    ) throws(MediaError) {
         self.path = path
         guard let codec = avcodec_find_encoder_by_name("libx264") else {
             throw MediaError(.unsupportedCodec, "This installation's FFmpeg has no libx264 encoder.", path: path)
@@ -54,7 +56,8 @@ final class VideoEncoder {
         av_dict_set(&dictionary, "profile", "high", 0)
         let result = avcodec_open2(context, codec, &dictionary)
         guard result >= 0 else {
-            throw MediaError.ffmpeg(result, .encodeFailed, "The H.264 encoder could not be started (preset \(options.preset), CRF \(options.crf)).", path: path)
+            throw MediaError.ffmpeg(
+                result, .encodeFailed, "The H.264 encoder could not be started (preset \(options.preset), CRF \(options.crf)).", path: path)
         }
     }
 
@@ -88,7 +91,9 @@ final class VideoEncoder {
     }
 
     /// Encodes a reference-counted frame (from ``makeFrame()``) shown at `pts`; frees it.
-    func encode(frame: UnsafeMutablePointer<AVFrame>, pts: Int64, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void) throws(MediaError) {
+    func encode(
+        frame: UnsafeMutablePointer<AVFrame>, pts: Int64, _ sink: (UnsafeMutablePointer<AVPacket>) throws(MediaError) -> Void
+    ) throws(MediaError) {
         var pointer: UnsafeMutablePointer<AVFrame>? = frame
         defer { av_frame_free(&pointer) }
         frame.pointee.pts = pts

@@ -30,8 +30,9 @@ struct VideoGeometry: Sendable {
         }
         var reduced = AVRational(num: 1, den: 1)
         av_reduce(&reduced.num, &reduced.den, Int64(sar.num), Int64(sar.den), Int64(Int32.max))
-        self.init(width: Int(parameters.width), height: Int(parameters.height), sampleAspectRatio: reduced,
-                  rotation: Self.rotation(of: stream))
+        self.init(
+            width: Int(parameters.width), height: Int(parameters.height), sampleAspectRatio: reduced,
+            rotation: Self.rotation(of: stream))
     }
 
     /// The display matrix's turn, as clockwise degrees rounded to a quarter turn.

@@ -13,7 +13,9 @@ final class VideoSource {
     let duration: Double
 
     /// Opens `path` and its main video stream. `info` may be passed when already known.
-    init(path: String, limits: InputLimits, operation: OperationGuard, info knownInfo: MediaInfo? = nil, threads: Int = 1, forPreview: Bool = false) throws(MediaError) {
+    init(
+        path: String, limits: InputLimits, operation: OperationGuard, info knownInfo: MediaInfo? = nil, threads: Int = 1, forPreview: Bool = false
+    ) throws(MediaError) {
         input = try InputFile(path: path, limits: limits, operation: operation)
         if let knownInfo { info = knownInfo } else { info = try MediaProbe.describe(input) }
         guard let index = info.mainVideoStream, let stream = input.context.pointee.streams[index] else {

@@ -9,8 +9,10 @@ public import SteigerMedia
 /// container; a rendition that already exists and reads back is done, so a rerun skips it.
 public enum BatchPlanner {
     /// Plans the conversion of `sources` (files or folders) into `outputDirectory`.
-    public static func plan(sources: [String], outputDirectory: String, options: TranscodeOptions = TranscodeOptions(),
-                            limits: InputLimits = .default) -> [BatchItem] {
+    public static func plan(
+        sources: [String], outputDirectory: String, options: TranscodeOptions = TranscodeOptions(),
+        limits: InputLimits = .default
+    ) -> [BatchItem] {
         let outputRoot = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
         var files: [(path: String, relative: String)] = []
         for source in sources {
@@ -60,8 +62,9 @@ public enum BatchPlanner {
                 continue
             }
             if info.video == nil, info.audio == nil {
-                var item = BatchItem(source: file.path, output: nil, action: .skipped,
-                                     reason: "not a recording: no picture or sound", bytes: bytes, input: info)
+                var item = BatchItem(
+                    source: file.path, output: nil, action: .skipped,
+                    reason: "not a recording: no picture or sound", bytes: bytes, input: info)
                 item.errorCode = MediaError.Code.notMedia.description
                 items.append(item)
                 continue
@@ -81,16 +84,19 @@ public enum BatchPlanner {
             }
             taken.insert(output)
             if output == file.path {
-                var item = BatchItem(source: file.path, output: nil, action: .failed,
-                                     reason: "The rendition would replace the source itself; choose an output folder outside the sources.", bytes: bytes, input: info)
+                var item = BatchItem(
+                    source: file.path, output: nil, action: .failed,
+                    reason: "The rendition would replace the source itself; choose an output folder outside the sources.", bytes: bytes, input: info)
                 item.errorCode = MediaError.Code.invalidRequest.description
                 items.append(item)
                 continue
             }
-            var item = BatchItem(source: file.path, output: output, action: plan.action == .remux ? .remux : .transcode,
-                                 reason: plan.reasons.isEmpty ? nil : plan.reasons.joined(separator: "; "), bytes: bytes, input: info)
+            var item = BatchItem(
+                source: file.path, output: output, action: plan.action == .remux ? .remux : .transcode,
+                reason: plan.reasons.isEmpty ? nil : plan.reasons.joined(separator: "; "), bytes: bytes, input: info)
             if FileManager.default.fileExists(atPath: output), let done = try? MediaProbe.probe(path: output, limits: limits),
-               done.video != nil || done.audio != nil {
+                done.video != nil || done.audio != nil
+            {
                 item.action = .skipped
                 item.reason = "already done"
                 item.result = done

@@ -23,15 +23,18 @@ public enum BatchReport {
 
     /// The CSV text: a header row, then one row per item.
     public static func csv(_ items: [BatchItem]) -> String {
-        let header = ["source", "output", "action", "seconds", "reason", "error_code", "bytes",
-                      "input_container", "input_video", "input_size", "input_audio", "input_duration",
-                      "output_container", "output_video", "output_size", "output_audio", "output_duration", "output_bytes"]
+        let header = [
+            "source", "output", "action", "seconds", "reason", "error_code", "bytes",
+            "input_container", "input_video", "input_size", "input_audio", "input_duration",
+            "output_container", "output_video", "output_size", "output_audio", "output_duration", "output_bytes",
+        ]
         var rows = [header]
         for item in items {
-            rows.append([
-                item.source, item.output ?? "", item.action.rawValue, item.seconds.map { String(format: "%.2f", $0) } ?? "",
-                item.reason ?? "", item.errorCode ?? "", String(item.bytes),
-            ] + describe(item.input) + describe(item.result) + [item.result.map { String($0.container.size) } ?? ""])
+            rows.append(
+                [
+                    item.source, item.output ?? "", item.action.rawValue, item.seconds.map { String(format: "%.2f", $0) } ?? "",
+                    item.reason ?? "", item.errorCode ?? "", String(item.bytes),
+                ] + describe(item.input) + describe(item.result) + [item.result.map { String($0.container.size) } ?? ""])
         }
         return rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }

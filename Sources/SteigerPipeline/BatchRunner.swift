@@ -26,8 +26,10 @@ public final class BatchRunner: Sendable {
     private let token: CancellationToken
 
     /// Prepares a run of `items` with `jobs` conversions at once.
-    public init(items: [BatchItem], jobs: Int, options: TranscodeOptions = TranscodeOptions(), limits: InputLimits = .default,
-                token: CancellationToken = CancellationToken()) {
+    public init(
+        items: [BatchItem], jobs: Int, options: TranscodeOptions = TranscodeOptions(), limits: InputLimits = .default,
+        token: CancellationToken = CancellationToken()
+    ) {
         self.items = items
         self.jobs = max(1, jobs)
         var perJob = options

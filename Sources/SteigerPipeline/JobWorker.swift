@@ -22,8 +22,10 @@ public final class JobWorker: Sendable {
     let exitOnDeadline: Bool
     let logger: Logger
 
-    public init(store: Store, processor: SubmissionProcessor, owner: String, lease: TimeInterval = 60, idleWait: Duration = .seconds(1),
-                exitOnDeadline: Bool, logger: Logger) {
+    public init(
+        store: Store, processor: SubmissionProcessor, owner: String, lease: TimeInterval = 60, idleWait: Duration = .seconds(1),
+        exitOnDeadline: Bool, logger: Logger
+    ) {
         self.store = store
         self.processor = processor
         self.owner = owner
@@ -100,7 +102,8 @@ public final class JobWorker: Sendable {
                 log.info("job given back (worker stopping)")
             } else {
                 let updated = try await store.failJob(job.id, owner: owner, error: String(describing: error), retry: true)
-                log.warning("job failed", metadata: ["error": .string(String(describing: error)), "status": .string(updated?.status.rawValue ?? "lost")])
+                log.warning(
+                    "job failed", metadata: ["error": .string(String(describing: error)), "status": .string(updated?.status.rawValue ?? "lost")])
                 if updated?.status == .failed {
                     try await processor.fail(job, reason: Message("reason.gaveUp"))
                 }
@@ -116,7 +119,9 @@ public final class JobWorker: Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + processor.deadline)
         timer.setEventHandler {
-            log.error("job passed its deadline; the worker exits so it can be retried", metadata: ["deadline_s": .stringConvertible(self.processor.deadline)])
+            log.error(
+                "job passed its deadline; the worker exits so it can be retried",
+                metadata: ["deadline_s": .stringConvertible(self.processor.deadline)])
             exit(75)
         }
         timer.resume()

@@ -102,8 +102,11 @@ public struct SubmissionProcessor: Sendable {
             let storyboard = try await offload { try StoryboardMaker.make(path: original, token: token) }
             var sheets: [String] = []
             for sheet in storyboard.sheets { sheets.append(try storeBlob(sheet.bytes)) }
-            media.storyboard = String(decoding: try JSONEncoder().encode(StoredStoryboard(sheets: sheets, vtt: storyboard.webVTT,
-                                                                                     sheetNames: storyboard.sheets.map(\.fileName))), as: UTF8.self)
+            media.storyboard = String(
+                decoding: try JSONEncoder().encode(
+                    StoredStoryboard(
+                        sheets: sheets, vtt: storyboard.webVTT,
+                        sheetNames: storyboard.sheets.map(\.fileName))), as: UTF8.self)
 
             try await step("rendition", 0.3)
             let plan = TranscodePlan.decide(for: info, options: rules.rendition)
@@ -149,8 +152,9 @@ public struct SubmissionProcessor: Sendable {
         let cohorts = try await store.memberships(of: submission.learnerID)
             .filter { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }.map(\.cohortID)
         guard let cohort = cohorts.min(by: { $0.description < $1.description }) else { return }
-        let tasks = ReviewPlan.tasks(for: submission, cohort: cohort, settings: exercise.review, learners: try await store.activeLearners(in: cohort),
-                                     peerLoad: try await store.peerReviewLoad(in: cohort), now: Date())
+        let tasks = ReviewPlan.tasks(
+            for: submission, cohort: cohort, settings: exercise.review, learners: try await store.activeLearners(in: cohort),
+            peerLoad: try await store.peerReviewLoad(in: cohort), now: Date())
         try await store.createReviewTasks(tasks)
     }
 
@@ -176,7 +180,8 @@ public struct SubmissionProcessor: Sendable {
             throw Unusable(reason: Message("reason.noVideo"))
         }
         if let duration = info.container.duration, duration > rules.maxDuration {
-            throw Unusable(reason: Message("reason.tooLong", ["minutes": .integer(Int(duration / 60)), "limit": .integer(Int(rules.maxDuration / 60))]))
+            throw Unusable(
+                reason: Message("reason.tooLong", ["minutes": .integer(Int(duration / 60)), "limit": .integer(Int(rules.maxDuration / 60))]))
         }
         if let width = video.width, let height = video.height, width * height > rules.maxPixels {
             throw Unusable(reason: Message("reason.tooLarge", ["width": .integer(width), "height": .integer(height)]))

@@ -15,12 +15,13 @@ struct AnnotationBody: RequestBody {
     var tag: String?
     var criterion: String?
     var parentId: AnnotationID?
-    static let schema = object([
-        "at": ["type": "integer", "minimum": 0, "description": "A moment, in milliseconds."],
-        "from": ["type": "integer", "minimum": 0, "description": "Start of a span, in milliseconds (with `to`)."],
-        "to": ["type": "integer", "minimum": 1], "text": ["type": "string", "minLength": 1, "maxLength": 5000], "tag": ["type": "string"],
-        "criterion": ["type": "string"], "parentId": uuid,
-    ], optional: ["at", "from", "to", "tag", "criterion", "parentId"])
+    static let schema = object(
+        [
+            "at": ["type": "integer", "minimum": 0, "description": "A moment, in milliseconds."],
+            "from": ["type": "integer", "minimum": 0, "description": "Start of a span, in milliseconds (with `to`)."],
+            "to": ["type": "integer", "minimum": 1], "text": ["type": "string", "minLength": 1, "maxLength": 5000], "tag": ["type": "string"],
+            "criterion": ["type": "string"], "parentId": uuid,
+        ], optional: ["at", "from", "to", "tag", "criterion", "parentId"])
 }
 
 struct AnnotationEditBody: RequestBody {
@@ -33,70 +34,86 @@ struct AnnotationEditBody: RequestBody {
 extension SteigerAPI {
     var annotationOperations: [Operation] {
         [
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/annotations", operationID: "listAnnotations", tag: "reviews",
-                      summary: "The comments on an attempt the caller may see, in time order (replies after their comment)",
-                      replies: [.init(status: 200, description: "Comments.", schema: PageView<AnnotationView>.schema(of: "Annotation"))],
-                      handler: { _, context in
-                          let view = try await self.feedback(context)
-                          return try .json(PageView(items: view.annotations.map { view.annotationView($0) }))
-                      }),
-            Operation(method: .post, path: "/api/v1/submissions/{submissionId}/annotations", operationID: "addAnnotation", tag: "reviews",
-                      summary: "Comment at a moment (`at`) or over a span (`from`, `to`), or reply (`parentId`)",
-                      body: AnnotationBody.schema, replies: [.init(status: 201, description: "The comment.", schema: ref("Annotation"))],
-                      errors: [409: "The comment being answered was deleted."],
-                      handler: { request, context in try await self.addAnnotation(&request, context) }),
-            Operation(method: .patch, path: "/api/v1/annotations/{annotationId}", operationID: "editAnnotation", tag: "reviews",
-                      summary: "Change the text of your own comment (the earlier text is kept)", body: AnnotationEditBody.schema,
-                      replies: [.init(status: 200, description: "The comment.", schema: ref("Annotation"))],
-                      errors: [409: "The comment was deleted."],
-                      handler: { request, context in
-                          let actor = try context.requireActor()
-                          let id: AnnotationID = try context.id("annotationId", of: "comment")
-                          let body = try await request.decodeJSON(as: AnnotationEditBody.self, context: context)
-                          let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                          guard !text.isEmpty, text.unicodeScalars.count <= 5000 else { throw Problem.invalid(ValidationError(field: "text", Message("validation.charactersBetween", ["min": 1, "max": 5000]))) }
-                          let edited = try await self.ownComment { try await self.store.editAnnotation(id, author: actor.user.id, text: text, now: self.configuration.now()) }
-                          return try .json(AnnotationView(edited, author: actor.user.displayName, authorId: actor.user.id.description))
-                      }),
-            Operation(method: .delete, path: "/api/v1/annotations/{annotationId}", operationID: "deleteAnnotation", tag: "reviews",
-                      summary: "Delete your own comment (shown as deleted; its replies stay)", replies: [.init(status: 204, description: "Deleted.")],
-                      errors: [409: "The comment was already deleted."],
-                      handler: { _, context in
-                          let actor = try context.requireActor()
-                          let id: AnnotationID = try context.id("annotationId", of: "comment")
-                          try await self.ownComment { try await self.store.deleteAnnotation(id, author: actor.user.id, now: self.configuration.now()) }
-                          return .noContent()
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/reviews", operationID: "listReviews", tag: "reviews",
-                      summary: "The submitted reviews of an attempt the caller may see",
-                      replies: [.init(status: 200, description: "Reviews.", schema: PageView<ReviewView>.schema(of: "Review"))],
-                      handler: { _, context in
-                          let view = try await self.feedback(context)
-                          return try .json(PageView(items: view.reviews.map { ReviewView($0, reviewerName: view.name($0.reviewerID)) }))
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/annotations.vtt", operationID: "exportAnnotationsVTT", tag: "reviews",
-                      summary: "The comments as WebVTT", replies: [.init(status: 200, description: "WebVTT.", schema: ["type": "string"], contentType: "text/vtt")],
-                      handler: { _, context in
-                          let view = try await self.feedback(context)
-                          let text = AnnotationExport.webVTT(view.annotations, durationMilliseconds: view.durationMilliseconds, name: view.name)
-                          return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/annotations.jsonld", operationID: "exportWebAnnotations", tag: "reviews",
-                      summary: "The comments as a W3C Web Annotation collection (JSON-LD; Media Fragments selectors)",
-                      replies: [.init(status: 200, description: "An AnnotationCollection.", schema: ["type": "object"], contentType: "application/ld+json")],
-                      handler: { request, context in
-                          let view = try await self.feedback(context)
-                          let base = self.absoluteLink("/api/v1", request: request)
-                          let collection = AnnotationExport.webAnnotations(
-                              view.annotations, collectionID: "\(base)/submissions/\(view.submission.id)/annotations.jsonld",
-                              videoURL: "\(base)/submissions/\(view.submission.id)/media/rendition", annotationURL: { "\(base)/annotations/\($0)" },
-                              name: view.name)
-                          let encoder = JSONEncoder()
-                          encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                          encoder.dateEncodingStrategy = .iso8601
-                          return Response(status: .ok, headers: [.contentType: "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\""],
-                                          body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(collection))))
-                      }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/annotations", operationID: "listAnnotations", tag: "reviews",
+                summary: "The comments on an attempt the caller may see, in time order (replies after their comment)",
+                replies: [.init(status: 200, description: "Comments.", schema: PageView<AnnotationView>.schema(of: "Annotation"))],
+                handler: { _, context in
+                    let view = try await self.feedback(context)
+                    return try .json(PageView(items: view.annotations.map { view.annotationView($0) }))
+                }),
+            Operation(
+                method: .post, path: "/api/v1/submissions/{submissionId}/annotations", operationID: "addAnnotation", tag: "reviews",
+                summary: "Comment at a moment (`at`) or over a span (`from`, `to`), or reply (`parentId`)",
+                body: AnnotationBody.schema, replies: [.init(status: 201, description: "The comment.", schema: ref("Annotation"))],
+                errors: [409: "The comment being answered was deleted."],
+                handler: { request, context in try await self.addAnnotation(&request, context) }),
+            Operation(
+                method: .patch, path: "/api/v1/annotations/{annotationId}", operationID: "editAnnotation", tag: "reviews",
+                summary: "Change the text of your own comment (the earlier text is kept)", body: AnnotationEditBody.schema,
+                replies: [.init(status: 200, description: "The comment.", schema: ref("Annotation"))],
+                errors: [409: "The comment was deleted."],
+                handler: { request, context in
+                    let actor = try context.requireActor()
+                    let id: AnnotationID = try context.id("annotationId", of: "comment")
+                    let body = try await request.decodeJSON(as: AnnotationEditBody.self, context: context)
+                    let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard !text.isEmpty, text.unicodeScalars.count <= 5000 else {
+                        throw Problem.invalid(ValidationError(field: "text", Message("validation.charactersBetween", ["min": 1, "max": 5000])))
+                    }
+                    let edited = try await self.ownComment {
+                        try await self.store.editAnnotation(id, author: actor.user.id, text: text, now: self.configuration.now())
+                    }
+                    return try .json(AnnotationView(edited, author: actor.user.displayName, authorId: actor.user.id.description))
+                }),
+            Operation(
+                method: .delete, path: "/api/v1/annotations/{annotationId}", operationID: "deleteAnnotation", tag: "reviews",
+                summary: "Delete your own comment (shown as deleted; its replies stay)", replies: [.init(status: 204, description: "Deleted.")],
+                errors: [409: "The comment was already deleted."],
+                handler: { _, context in
+                    let actor = try context.requireActor()
+                    let id: AnnotationID = try context.id("annotationId", of: "comment")
+                    try await self.ownComment { try await self.store.deleteAnnotation(id, author: actor.user.id, now: self.configuration.now()) }
+                    return .noContent()
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/reviews", operationID: "listReviews", tag: "reviews",
+                summary: "The submitted reviews of an attempt the caller may see",
+                replies: [.init(status: 200, description: "Reviews.", schema: PageView<ReviewView>.schema(of: "Review"))],
+                handler: { _, context in
+                    let view = try await self.feedback(context)
+                    return try .json(PageView(items: view.reviews.map { ReviewView($0, reviewerName: view.name($0.reviewerID)) }))
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/annotations.vtt", operationID: "exportAnnotationsVTT", tag: "reviews",
+                summary: "The comments as WebVTT",
+                replies: [.init(status: 200, description: "WebVTT.", schema: ["type": "string"], contentType: "text/vtt")],
+                handler: { _, context in
+                    let view = try await self.feedback(context)
+                    let text = AnnotationExport.webVTT(view.annotations, durationMilliseconds: view.durationMilliseconds, name: view.name)
+                    return Response(
+                        status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/annotations.jsonld", operationID: "exportWebAnnotations", tag: "reviews",
+                summary: "The comments as a W3C Web Annotation collection (JSON-LD; Media Fragments selectors)",
+                replies: [
+                    .init(status: 200, description: "An AnnotationCollection.", schema: ["type": "object"], contentType: "application/ld+json")
+                ],
+                handler: { request, context in
+                    let view = try await self.feedback(context)
+                    let base = self.absoluteLink("/api/v1", request: request)
+                    let collection = AnnotationExport.webAnnotations(
+                        view.annotations, collectionID: "\(base)/submissions/\(view.submission.id)/annotations.jsonld",
+                        videoURL: "\(base)/submissions/\(view.submission.id)/media/rendition", annotationURL: { "\(base)/annotations/\($0)" },
+                        name: view.name)
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    encoder.dateEncodingStrategy = .iso8601
+                    return Response(
+                        status: .ok, headers: [.contentType: "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(collection))))
+                }),
         ]
     }
 
@@ -149,14 +166,18 @@ extension SteigerAPI {
                 names[id] = try await store.user(id)?.displayName
             }
         }
-        return Feedback(submission: submission, annotations: annotations, reviews: reviews,
-                        durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, names: names)
+        return Feedback(
+            submission: submission, annotations: annotations, reviews: reviews,
+            durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, names: names)
     }
 
     /// The submission in the path with its exercise, the caller and the learner's memberships,
     /// if the caller may do `action` (404 or 403 otherwise).
-    func reachableSubmission(_ context: AppContext, _ action: Action) async throws
-        -> (submission: Submission, exercise: Exercise, actor: Actor, learnerMemberships: [Membership]) {
+    func reachableSubmission(
+        _ context: AppContext, _ action: Action
+    ) async throws
+        -> (submission: Submission, exercise: Exercise, actor: Actor, learnerMemberships: [Membership])
+    {
         let actor = try context.requireActor()
         let id: SubmissionID = try context.id("submissionId", of: "submission")
         guard let submission = try await store.submission(id), let exercise = try await store.exercise(submission.exerciseID) else {
@@ -171,20 +192,22 @@ extension SteigerAPI {
         // Reviewers (trainers of the cohort, assigned peers) comment; the learner reflects and replies.
         let (submission, exercise, actor, memberships) = try await reachableSubmission(context, .view)
         if actor.user.id != submission.learnerID {
-            try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
+            try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require(
+                "submission")
         }
         let body = try await request.decodeJSON(as: AnnotationBody.self, context: context)
         if let parent = body.parentId, !(try await feedback(context).annotations.contains { $0.id == parent }) {
             // Only a comment the caller can see can be answered; others do not exist for them.
             throw Problem.invalid(ValidationError(field: "parentId", Message("validation.parentMissing")))
         }
-        let span: Annotation.Span? = if let at = body.at {
-            body.from == nil && body.to == nil ? .point(at: at) : nil
-        } else if let from = body.from, let to = body.to {
-            .range(from: from, to: to)
-        } else {
-            nil
-        }
+        let span: Annotation.Span? =
+            if let at = body.at {
+                body.from == nil && body.to == nil ? .point(at: at) : nil
+            } else if let from = body.from, let to = body.to {
+                .range(from: from, to: to)
+            } else {
+                nil
+            }
         if body.at != nil, body.from != nil || body.to != nil {
             throw Problem.invalid(ValidationError(field: "at", Message("validation.atOrSpan")))
         }
@@ -192,10 +215,11 @@ extension SteigerAPI {
             throw Problem.invalid(ValidationError(field: body.from == nil ? "from" : "to", Message("validation.fromAndTo")))
         }
         let duration = try await store.submissionMedia(submission.id)?.durationMilliseconds
-        let annotation = try Annotation(submissionID: submission.id, authorID: actor.user.id, parentID: body.parentId, span: span, text: body.text,
-                                        tag: body.tag, criterion: body.criterion, createdAt: configuration.now(),
-                                        durationMilliseconds: duration, tags: exercise.review.tags,
-                                        rubric: exercise.rubric)
+        let annotation = try Annotation(
+            submissionID: submission.id, authorID: actor.user.id, parentID: body.parentId, span: span, text: body.text,
+            tag: body.tag, criterion: body.criterion, createdAt: configuration.now(),
+            durationMilliseconds: duration, tags: exercise.review.tags,
+            rubric: exercise.rubric)
         do {
             try await store.addAnnotation(annotation)
         } catch StoreError.conflict(let key) {
@@ -243,7 +267,9 @@ struct AnnotationView: Encodable {
         self.authorId = authorId
         switch annotation.span {
         case .point(let moment)?: at = moment
-        case .range(let start, let end)?: from = start; to = end
+        case .range(let start, let end)?:
+            from = start
+            to = end
         case nil: break
         }
         deleted = annotation.isDeleted

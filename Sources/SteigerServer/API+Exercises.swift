@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Hummingbird
+import Logging
 import SteigerCore
 import SteigerStore
 
@@ -16,12 +16,13 @@ struct ExerciseBody: RequestBody {
     var policy: PolicyPatch?
 
     static func schema(creating: Bool) -> JSONValue {
-        object([
-            "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
-            "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
-            "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
-            "policy": ref("ScaffoldPolicy"),
-        ], optional: creating ? ["cohorts", "review", "policy"] : fields)
+        object(
+            [
+                "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
+                "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
+                "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
+                "policy": ref("ScaffoldPolicy"),
+            ], optional: creating ? ["cohorts", "review", "policy"] : fields)
     }
 }
 
@@ -46,7 +47,11 @@ struct PolicyPatch: Decodable, Sendable {
         let unknown = try decoder.container(keyedBy: FieldKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
             let path = ValidationError.fieldPath(decoder.codingPath)
-            throw ValidationError(unknown.map { .init(field: path + "." + $0, message: Message("validation.unknownField", ["known": .text(known.sorted().joined(separator: ", "))])) })
+            throw ValidationError(
+                unknown.map {
+                    .init(
+                        field: path + "." + $0, message: Message("validation.unknownField", ["known": .text(known.sorted().joined(separator: ", "))]))
+                })
         }
         withdrawAfter = try container.decodeIfPresent(Int.self, forKey: .withdrawAfter)
         masteryThreshold = try container.decodeIfPresent(Double.self, forKey: .masteryThreshold)
@@ -59,77 +64,91 @@ struct PolicyPatch: Decodable, Sendable {
     }
 
     func applied(to policy: ScaffoldPolicy) -> ScaffoldPolicy {
-        ScaffoldPolicy(withdrawAfter: withdrawAfter ?? policy.withdrawAfter, masteryThreshold: masteryThreshold ?? policy.masteryThreshold,
-                       criterionFloor: criterionFloor ?? policy.criterionFloor, reinstateAfter: reinstateAfter ?? policy.reinstateAfter,
-                       supportThreshold: supportThreshold ?? policy.supportThreshold, delayedCheckDays: delayedCheckDays ?? policy.delayedCheckDays,
-                       stallAfter: stallAfter ?? policy.stallAfter, peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
+        ScaffoldPolicy(
+            withdrawAfter: withdrawAfter ?? policy.withdrawAfter, masteryThreshold: masteryThreshold ?? policy.masteryThreshold,
+            criterionFloor: criterionFloor ?? policy.criterionFloor, reinstateAfter: reinstateAfter ?? policy.reinstateAfter,
+            supportThreshold: supportThreshold ?? policy.supportThreshold, delayedCheckDays: delayedCheckDays ?? policy.delayedCheckDays,
+            stallAfter: stallAfter ?? policy.stallAfter, peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
     }
 }
 
 extension SteigerAPI {
     var exerciseOperations: [Operation] {
         [
-            Operation(method: .get, path: "/api/v1/exercises", operationID: "listExercises", tag: "exercises",
-                      summary: "Exercises assigned to the caller's cohorts (admins: all)",
-                      query: [.limit, .cursor, .id("cohort", "Only exercises assigned to this cohort.")],
-                      replies: [.init(status: 200, description: "Exercises, newest first.", schema: PageView<ExerciseView>.schema(of: "Exercise"))],
-                      handler: { request, context in
-                          let actor = try context.requireActor()
-                          let page = try await self.store.exercises(scope: AccessPolicy.listScope(for: actor), cohort: try request.queryID("cohort"),
-                                                                    page: try request.pageRequest())
-                          return try .json(PageView(page) { ExerciseView($0, for: actor) })
-                      }),
-            Operation(method: .post, path: "/api/v1/exercises", operationID: "createExercise", tag: "exercises", summary: "Add an exercise (admins)",
-                      body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
-                      handler: { request, context in
-                          let actor = try context.requireActor()
-                          try AccessPolicy.decide(actor, .create, .newRecord).require("exercise")
-                          let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
-                          let missing = ["title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
-                                         "rubric": body.rubric == nil, "ladder": body.ladder == nil].filter(\.value).keys.sorted()
-                          if !missing.isEmpty { throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: Message("validation.required")) })) }
-                          try await self.checkLadderHeight(body.ladder!, skill: body.skillKey!, exercise: nil)
-                          let exercise = try Exercise(title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
-                                                      ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
-                                                      policy: body.policy?.applied(to: ScaffoldPolicy()) ?? ScaffoldPolicy(),
-                                                      createdAt: self.configuration.now())
-                          let saved = try await self.saveExercise(exercise, creating: true)
-                          return try .json(ExerciseView(saved, for: actor), status: .created)
-                      }),
-            Operation(method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
-                      replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
-                      handler: { _, context in
-                          try .json(ExerciseView(try await self.reachableExercise(context, .view), for: try context.requireActor()))
-                      }),
-            Operation(method: .patch, path: "/api/v1/exercises/{exerciseId}", operationID: "updateExercise", tag: "exercises",
-                      summary: "Change an exercise (admins); fields left out stay", body: ExerciseBody.schema(creating: false),
-                      replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))],
-                      handler: { request, context in
-                          let exercise = try await self.reachableExercise(context, .update)
-                          let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
-                          if body.ladder != nil || body.skillKey != nil {
-                              try await self.checkLadderHeight(body.ladder ?? exercise.ladder, skill: body.skillKey ?? exercise.skillKey, exercise: exercise.id)
-                          }
-                          let changed = try Exercise(id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
-                                                     skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
-                                                     ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
-                                                     review: body.review ?? exercise.review, policy: body.policy?.applied(to: exercise.policy) ?? exercise.policy,
-                                                     policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
-                          let saved = try await self.saveExercise(changed, creating: false)
-                          return try .json(ExerciseView(saved, for: try context.requireActor()))
-                      }),
-            Operation(method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
-                      summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],
-                      errors: [409: "Attempts were submitted for the exercise."],
-                      handler: { _, context in
-                          let exercise = try await self.reachableExercise(context, .delete)
-                          do {
-                              try await self.store.deleteExercise(exercise.id)
-                          } catch StoreError.reference(let reason) {
-                              throw Problem.conflict(reason)
-                          }
-                          return .noContent()
-                      }),
+            Operation(
+                method: .get, path: "/api/v1/exercises", operationID: "listExercises", tag: "exercises",
+                summary: "Exercises assigned to the caller's cohorts (admins: all)",
+                query: [.limit, .cursor, .id("cohort", "Only exercises assigned to this cohort.")],
+                replies: [.init(status: 200, description: "Exercises, newest first.", schema: PageView<ExerciseView>.schema(of: "Exercise"))],
+                handler: { request, context in
+                    let actor = try context.requireActor()
+                    let page = try await self.store.exercises(
+                        scope: AccessPolicy.listScope(for: actor), cohort: try request.queryID("cohort"),
+                        page: try request.pageRequest())
+                    return try .json(PageView(page) { ExerciseView($0, for: actor) })
+                }),
+            Operation(
+                method: .post, path: "/api/v1/exercises", operationID: "createExercise", tag: "exercises", summary: "Add an exercise (admins)",
+                body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
+                handler: { request, context in
+                    let actor = try context.requireActor()
+                    try AccessPolicy.decide(actor, .create, .newRecord).require("exercise")
+                    let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+                    let missing = [
+                        "title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
+                        "rubric": body.rubric == nil, "ladder": body.ladder == nil,
+                    ].filter(\.value).keys.sorted()
+                    if !missing.isEmpty {
+                        throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: Message("validation.required")) }))
+                    }
+                    try await self.checkLadderHeight(body.ladder!, skill: body.skillKey!, exercise: nil)
+                    let exercise = try Exercise(
+                        title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
+                        ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
+                        policy: body.policy?.applied(to: ScaffoldPolicy()) ?? ScaffoldPolicy(),
+                        createdAt: self.configuration.now())
+                    let saved = try await self.saveExercise(exercise, creating: true)
+                    return try .json(ExerciseView(saved, for: actor), status: .created)
+                }),
+            Operation(
+                method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
+                replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
+                handler: { _, context in
+                    try .json(ExerciseView(try await self.reachableExercise(context, .view), for: try context.requireActor()))
+                }),
+            Operation(
+                method: .patch, path: "/api/v1/exercises/{exerciseId}", operationID: "updateExercise", tag: "exercises",
+                summary: "Change an exercise (admins); fields left out stay", body: ExerciseBody.schema(creating: false),
+                replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))],
+                handler: { request, context in
+                    let exercise = try await self.reachableExercise(context, .update)
+                    let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+                    if body.ladder != nil || body.skillKey != nil {
+                        try await self.checkLadderHeight(
+                            body.ladder ?? exercise.ladder, skill: body.skillKey ?? exercise.skillKey, exercise: exercise.id)
+                    }
+                    let changed = try Exercise(
+                        id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
+                        skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
+                        ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
+                        review: body.review ?? exercise.review, policy: body.policy?.applied(to: exercise.policy) ?? exercise.policy,
+                        policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
+                    let saved = try await self.saveExercise(changed, creating: false)
+                    return try .json(ExerciseView(saved, for: try context.requireActor()))
+                }),
+            Operation(
+                method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
+                summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],
+                errors: [409: "Attempts were submitted for the exercise."],
+                handler: { _, context in
+                    let exercise = try await self.reachableExercise(context, .delete)
+                    do {
+                        try await self.store.deleteExercise(exercise.id)
+                    } catch StoreError.reference(let reason) {
+                        throw Problem.conflict(reason)
+                    }
+                    return .noContent()
+                }),
         ]
     }
 
@@ -147,8 +166,14 @@ extension SteigerAPI {
     private func checkLadderHeight(_ ladder: ScaffoldLadder, skill: String, exercise: ExerciseID?) async throws {
         let others = try await store.ladderHeights(skill: skill).filter { $0.exercise != exercise }
         if let other = others.first(where: { $0.top != ladder.top }) {
-            throw Problem.invalid(ValidationError(field: "ladder", Message("validation.ladderHeight", [
-                "levels": .integer(other.top + 1), "skill": .text(skill), "title": .text(other.title)])))
+            throw Problem.invalid(
+                ValidationError(
+                    field: "ladder",
+                    Message(
+                        "validation.ladderHeight",
+                        [
+                            "levels": .integer(other.top + 1), "skill": .text(skill), "title": .text(other.title),
+                        ])))
         }
     }
 

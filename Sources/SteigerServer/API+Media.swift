@@ -10,72 +10,88 @@ import SteigerStore
 extension SteigerAPI {
     var mediaOperations: [Operation] {
         let file: (String, String) -> Operation.Reply = { type, description in
-            .init(status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
-                  headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"])
+            .init(
+                status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
+                headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"])
         }
-        let ranged: [Operation.Reply] = [.init(status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
-                                               contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
-                                         .init(status: 304, description: "Not modified (If-None-Match).")]
-        let errors = [409: "Not there yet: the submission is still processing, or processing failed.",
-                      416: "The range lies outside the file."]
+        let ranged: [Operation.Reply] = [
+            .init(
+                status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
+                contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
+            .init(status: 304, description: "Not modified (If-None-Match)."),
+        ]
+        let errors = [
+            409: "Not there yet: the submission is still processing, or processing failed.",
+            416: "The range lies outside the file.",
+        ]
         return [
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media", operationID: "getSubmissionMedia", tag: "submissions",
-                      summary: "Processing status, progress, warnings and the media's addresses",
-                      replies: [.init(status: 200, description: "The submission's media.", schema: ref("SubmissionMedia"))],
-                      handler: { _, context in
-                          let (submission, media) = try await self.reachableMedia(context)
-                          return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
-                      summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
-                      handler: { request, context in
-                          let (_, media) = try await self.reachableMedia(context)
-                          return try await self.serve(media.originalSHA256, type: Self.originalType(media), request: request, context: context,
-                                                      download: media.fileName)
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/rendition", operationID: "getRendition", tag: "submissions",
-                      summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: [file("video/mp4", "The rendition.")] + ranged,
-                      errors: errors,
-                      handler: { request, context in
-                          let (_, media) = try await self.reachableMedia(context)
-                          guard let sha = media.renditionSHA256 else { throw Self.notReady }
-                          return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/poster.jpg", operationID: "getPoster", tag: "submissions",
-                      summary: "A representative frame (JPEG)", replies: [file("image/jpeg", "The poster.")] + ranged, errors: errors,
-                      handler: { request, context in
-                          let (_, media) = try await self.reachableMedia(context)
-                          guard let sha = media.posterSHA256 else { throw Self.notReady }
-                          return try await self.serve(sha, type: "image/jpeg", request: request, context: context)
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard.vtt", operationID: "getStoryboard", tag: "submissions",
-                      summary: "Scrub previews: WebVTT whose cues point into the sprite sheets (#xywh=)",
-                      replies: [.init(status: 200, description: "The WebVTT track.", schema: ["type": "string"], contentType: "text/vtt")], errors: errors,
-                      handler: { request, context in
-                          let (submission, media) = try await self.reachableMedia(context)
-                          guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
-                              throw Self.notReady
-                          }
-                          var vtt = stored.vtt
-                          for (index, name) in stored.sheetNames.enumerated() {
-                              vtt = vtt.replacingOccurrences(of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
-                          }
-                          return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
-                                          body: .init(byteBuffer: ByteBuffer(string: vtt)))
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard/{sheet}", operationID: "getStoryboardSheet", tag: "submissions",
-                      summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: [file("image/jpeg", "The sheet.")] + ranged, errors: errors,
-                      handler: { request, context in
-                          let (_, media) = try await self.reachableMedia(context)
-                          guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
-                              throw Self.notReady
-                          }
-                          let name = context.parameters.get("sheet") ?? ""
-                          guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
-                              throw Problem.notFound("storyboard sheet")
-                          }
-                          return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
-                      }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media", operationID: "getSubmissionMedia", tag: "submissions",
+                summary: "Processing status, progress, warnings and the media's addresses",
+                replies: [.init(status: 200, description: "The submission's media.", schema: ref("SubmissionMedia"))],
+                handler: { _, context in
+                    let (submission, media) = try await self.reachableMedia(context)
+                    return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
+                summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
+                handler: { request, context in
+                    let (_, media) = try await self.reachableMedia(context)
+                    return try await self.serve(
+                        media.originalSHA256, type: Self.originalType(media), request: request, context: context,
+                        download: media.fileName)
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media/rendition", operationID: "getRendition", tag: "submissions",
+                summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: [file("video/mp4", "The rendition.")] + ranged,
+                errors: errors,
+                handler: { request, context in
+                    let (_, media) = try await self.reachableMedia(context)
+                    guard let sha = media.renditionSHA256 else { throw Self.notReady }
+                    return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media/poster.jpg", operationID: "getPoster", tag: "submissions",
+                summary: "A representative frame (JPEG)", replies: [file("image/jpeg", "The poster.")] + ranged, errors: errors,
+                handler: { request, context in
+                    let (_, media) = try await self.reachableMedia(context)
+                    guard let sha = media.posterSHA256 else { throw Self.notReady }
+                    return try await self.serve(sha, type: "image/jpeg", request: request, context: context)
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard.vtt", operationID: "getStoryboard", tag: "submissions",
+                summary: "Scrub previews: WebVTT whose cues point into the sprite sheets (#xywh=)",
+                replies: [.init(status: 200, description: "The WebVTT track.", schema: ["type": "string"], contentType: "text/vtt")], errors: errors,
+                handler: { request, context in
+                    let (submission, media) = try await self.reachableMedia(context)
+                    guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+                        throw Self.notReady
+                    }
+                    var vtt = stored.vtt
+                    for (index, name) in stored.sheetNames.enumerated() {
+                        vtt = vtt.replacingOccurrences(
+                            of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
+                    }
+                    return Response(
+                        status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(string: vtt)))
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard/{sheet}", operationID: "getStoryboardSheet",
+                tag: "submissions",
+                summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: [file("image/jpeg", "The sheet.")] + ranged, errors: errors,
+                handler: { request, context in
+                    let (_, media) = try await self.reachableMedia(context)
+                    guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+                        throw Self.notReady
+                    }
+                    let name = context.parameters.get("sheet") ?? ""
+                    guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
+                        throw Problem.notFound("storyboard sheet")
+                    }
+                    return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
+                }),
         ]
     }
 
@@ -108,10 +124,14 @@ extension SteigerAPI {
             throw Problem(.internalServerError, "fileMissing")
         }
         let etag = "\"\(sha256)\""
-        var headers: HTTPFields = [.eTag: etag, .acceptRanges: "bytes", .contentType: type,
-                                   .cacheControl: "private, max-age=31536000, immutable"]
+        var headers: HTTPFields = [
+            .eTag: etag, .acceptRanges: "bytes", .contentType: type,
+            .cacheControl: "private, max-age=31536000, immutable",
+        ]
         if let download { headers[.contentDisposition] = ContentDisposition.inline(download) }
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains(where: { $0 == etag || $0 == "*" }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains(where: { $0 == etag || $0 == "*" })
+        {
             return Response(status: .notModified, headers: headers)
         }
         var range: ClosedRange<Int64>?
@@ -120,8 +140,9 @@ extension SteigerAPI {
             case .whole: break
             case .part(let part): range = part
             case .unsatisfiable:
-                throw Problem(.rangeNotSatisfiable, "badRange", ["range": .text(header), "size": .integer(Int(size))],
-                              headers: [.contentRange: "bytes */\(size)"])
+                throw Problem(
+                    .rangeNotSatisfiable, "badRange", ["range": .text(header), "size": .integer(Int(size))],
+                    headers: [.contentRange: "bytes */\(size)"])
             }
         }
         let fileIO = FileIO()
@@ -153,7 +174,9 @@ extension SteigerAPI {
         }
         guard let start = Int64(parts[0]), start >= 0 else { return .whole }
         let end: Int64
-        if parts[1].isEmpty { end = size - 1 } else {
+        if parts[1].isEmpty {
+            end = size - 1
+        } else {
             guard let last = Int64(parts[1]), last >= start else { return .whole }
             end = min(last, size - 1)
         }
@@ -216,8 +239,10 @@ struct SubmissionMediaView: Encodable {
     }
 
     static let schema: JSONValue = object([
-        "submissionId": uuid, "status": ["type": "string"], "step": ["type": ["string", "null"]], "progress": ["type": "number", "minimum": 0, "maximum": 1],
-        "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]], "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
+        "submissionId": uuid, "status": ["type": "string"], "step": ["type": ["string", "null"]],
+        "progress": ["type": "number", "minimum": 0, "maximum": 1],
+        "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]],
+        "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
         "size": ["type": "integer"], "sha256": ["type": "string"], "duration": ["type": ["number", "null"]], "width": ["type": ["integer", "null"]],
         "height": ["type": ["integer", "null"]], "original": ["type": "string"], "rendition": ["type": ["string", "null"]],
         "renditionType": ["type": ["string", "null"]], "poster": ["type": ["string", "null"]], "storyboard": ["type": ["string", "null"]],

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 import Prometheus
 import SteigerStore
@@ -8,38 +8,47 @@ import SteigerStore
 extension SteigerAPI {
     var serviceOperations: [Operation] {
         [
-            Operation(method: .get, path: "/healthz", operationID: "health", tag: "service", summary: "The process is up", access: .anyone,
-                      replies: [.init(status: 200, description: "Up.", schema: object(["status": ["type": "string", "const": "ok"]]))],
-                      handler: { _, _ in try .json(["status": "ok"]) }),
-            Operation(method: .get, path: "/readyz", operationID: "ready", tag: "service", summary: "The database answers", access: .anyone,
-                      replies: [.init(status: 200, description: "Ready.", schema: object(["status": ["type": "string", "const": "ready"]]))],
-                      errors: [503: "The database does not answer."],
-                      handler: { _, context in
-                          do {
-                              try await self.store.ping()
-                          } catch {
-                              context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                              throw Problem(.serviceUnavailable, "unavailable")
-                          }
-                          return try .json(["status": "ready"])
-                      }),
-            Operation(method: .get, path: "/metrics", operationID: "metrics", tag: "service", summary: "Metrics in Prometheus text format",
-                      access: .anyone,
-                      replies: [.init(status: 200, description: "Request counts and latencies.", schema: ["type": "string"],
-                                      contentType: "text/plain; version=0.0.4")],
-                      handler: { _, _ in
-                          var bytes: [UInt8] = []
-                          self.metrics.registry.emit(into: &bytes)
-                          return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                          body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-                      }),
-            Operation(method: .get, path: "/api/v1/openapi.json", operationID: "openapi", tag: "service",
-                      summary: "This document (OpenAPI 3.1)", access: .anyone,
-                      replies: [.init(status: 200, description: "The OpenAPI document.", schema: ["type": "object"])],
-                      handler: { _, _ in
-                          Response(status: .ok, headers: [.contentType: "application/json"],
-                                   body: .init(byteBuffer: ByteBuffer(bytes: self.openAPIDocument.encoded(pretty: true))))
-                      }),
+            Operation(
+                method: .get, path: "/healthz", operationID: "health", tag: "service", summary: "The process is up", access: .anyone,
+                replies: [.init(status: 200, description: "Up.", schema: object(["status": ["type": "string", "const": "ok"]]))],
+                handler: { _, _ in try .json(["status": "ok"]) }),
+            Operation(
+                method: .get, path: "/readyz", operationID: "ready", tag: "service", summary: "The database answers", access: .anyone,
+                replies: [.init(status: 200, description: "Ready.", schema: object(["status": ["type": "string", "const": "ready"]]))],
+                errors: [503: "The database does not answer."],
+                handler: { _, context in
+                    do {
+                        try await self.store.ping()
+                    } catch {
+                        context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
+                        throw Problem(.serviceUnavailable, "unavailable")
+                    }
+                    return try .json(["status": "ready"])
+                }),
+            Operation(
+                method: .get, path: "/metrics", operationID: "metrics", tag: "service", summary: "Metrics in Prometheus text format",
+                access: .anyone,
+                replies: [
+                    .init(
+                        status: 200, description: "Request counts and latencies.", schema: ["type": "string"],
+                        contentType: "text/plain; version=0.0.4")
+                ],
+                handler: { _, _ in
+                    var bytes: [UInt8] = []
+                    self.metrics.registry.emit(into: &bytes)
+                    return Response(
+                        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                }),
+            Operation(
+                method: .get, path: "/api/v1/openapi.json", operationID: "openapi", tag: "service",
+                summary: "This document (OpenAPI 3.1)", access: .anyone,
+                replies: [.init(status: 200, description: "The OpenAPI document.", schema: ["type": "object"])],
+                handler: { _, _ in
+                    Response(
+                        status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: self.openAPIDocument.encoded(pretty: true))))
+                }),
         ]
     }
 }

@@ -1,31 +1,38 @@
 import Foundation
-import Logging
 import Hummingbird
+import Logging
 import SteigerCore
 import SteigerStore
 
 extension SteigerAPI {
     var submissionOperations: [Operation] {
         [
-            Operation(method: .get, path: "/api/v1/submissions", operationID: "listSubmissions", tag: "submissions",
-                      summary: "Attempts the caller may see: their own, those shared with them, and (trainers) their cohorts' attempts",
-                      query: [.limit, .cursor, .id("exercise", "Only attempts at this exercise."), .id("learner", "Only this learner's attempts."),
-                              .init(name: "status", description: "Only attempts in this status.",
-                                    schema: ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })])],
-                      replies: [.init(status: 200, description: "Attempts, newest first.", schema: PageView<SubmissionView>.schema(of: "Submission"))],
-                      handler: { request, context in
-                          let actor = try context.requireActor()
-                          let filter = SubmissionFilter(exercise: try request.queryID("exercise"), learner: try request.queryID("learner"),
-                                                        status: try request.queryEnum("status", as: Submission.Status.self))
-                          let page = try await self.store.submissions(scope: AccessPolicy.listScope(for: actor), filter: filter,
-                                                                      page: try request.pageRequest())
-                          return try .json(PageView(page) { SubmissionView($0, words: context.words) })
-                      }),
-            Operation(method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
-                      summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
-                      handler: { _, context in
-                          try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission, words: context.words))
-                      }),
+            Operation(
+                method: .get, path: "/api/v1/submissions", operationID: "listSubmissions", tag: "submissions",
+                summary: "Attempts the caller may see: their own, those shared with them, and (trainers) their cohorts' attempts",
+                query: [
+                    .limit, .cursor, .id("exercise", "Only attempts at this exercise."), .id("learner", "Only this learner's attempts."),
+                    .init(
+                        name: "status", description: "Only attempts in this status.",
+                        schema: ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })]),
+                ],
+                replies: [.init(status: 200, description: "Attempts, newest first.", schema: PageView<SubmissionView>.schema(of: "Submission"))],
+                handler: { request, context in
+                    let actor = try context.requireActor()
+                    let filter = SubmissionFilter(
+                        exercise: try request.queryID("exercise"), learner: try request.queryID("learner"),
+                        status: try request.queryEnum("status", as: Submission.Status.self))
+                    let page = try await self.store.submissions(
+                        scope: AccessPolicy.listScope(for: actor), filter: filter,
+                        page: try request.pageRequest())
+                    return try .json(PageView(page) { SubmissionView($0, words: context.words) })
+                }),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
+                summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
+                handler: { _, context in
+                    try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission, words: context.words))
+                }),
         ]
     }
 }

@@ -23,56 +23,84 @@ extension SteigerAPI {
 
     var uploadOperations: [Operation] {
         let tusHeaders = ["Tus-Resumable": "1.0.0"]
-        let offsetHeaders = ["Tus-Resumable": "1.0.0", "Upload-Offset": "Bytes received.", "Upload-Expires": "When an unfinished upload is swept.",
-                             "Steiger-Submission": "The submission's id, once the upload is complete."]
+        let offsetHeaders = [
+            "Tus-Resumable": "1.0.0", "Upload-Offset": "Bytes received.", "Upload-Expires": "When an unfinished upload is swept.",
+            "Steiger-Submission": "The submission's id, once the upload is complete.",
+        ]
         return [
-            Operation(method: .options, path: "/api/v1/uploads", operationID: "tusOptions", tag: "uploads",
-                      summary: "tus: the server's protocol version, extensions and maximum size", access: .anyone,
-                      replies: [.init(status: 204, description: "What the server supports.",
-                                      headers: ["Tus-Version": "1.0.0", "Tus-Extension": "creation,creation-with-upload,termination,expiration",
-                                                "Tus-Max-Size": "Largest upload in bytes."])],
-                      handler: { _, _ in
-                          Response(status: .noContent, headers: [
-                              Self.tusResumable: Self.tusVersion, Self.tusVersionHeader: Self.tusVersion,
-                              Self.tusExtension: "creation,creation-with-upload,termination,expiration",
-                              Self.tusMaxSize: String(self.configuration.maxUploadSize),
-                          ])
-                      }),
-            Operation(method: .post, path: "/api/v1/uploads", operationID: "tusCreate", tag: "uploads",
-                      summary: "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename`); the body may carry the first bytes",
-                      replies: [.init(status: 201, description: "Created; Location is the upload's address.",
-                                      headers: offsetHeaders.merging(["Location": "The upload's URL."]) { a, _ in a })],
-                      errors: [400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
-                               412: "Another tus version.", 413: "Larger than the limit or the learner's quota.",
-                               415: "A body not sent as application/offset+octet-stream."],
-                      handler: { request, context in try await self.createUpload(&request, context) }),
-            Operation(method: .head, path: "/api/v1/uploads/{uploadId}", operationID: "tusHead", tag: "uploads",
-                      summary: "tus: how much of an upload has arrived (send Tus-Resumable: 1.0.0)",
-                      replies: [.init(status: 200, description: "The offset and length.",
-                                      headers: offsetHeaders.merging(["Upload-Length": "The announced size."]) { a, _ in a })],
-                      errors: [412: "Another tus version."],
-                      handler: { request, context in try await self.headUpload(request, context) }),
-            Operation(method: .patch, path: "/api/v1/uploads/{uploadId}", operationID: "tusPatch", tag: "uploads",
-                      summary: "tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream; Tus-Resumable: 1.0.0)",
-                      replies: [.init(status: 204, description: "Appended; Upload-Offset is the new offset.", headers: offsetHeaders)],
-                      errors: [400: "Upload-Offset missing or malformed.",
-                               409: "Upload-Offset is not the server's offset, or another request is writing this upload.",
-                               412: "Another tus version.", 413: "More bytes than the announced length.",
-                               415: "Not sent as application/offset+octet-stream."],
-                      handler: { request, context in try await self.patchUpload(&request, context) }),
-            Operation(method: .delete, path: "/api/v1/uploads/{uploadId}", operationID: "tusDelete", tag: "uploads",
-                      summary: "tus: abandon an upload; a finished upload's submission stays (send Tus-Resumable: 1.0.0)",
-                      replies: [.init(status: 204, description: "Removed.", headers: tusHeaders)],
-                      errors: [412: "Another tus version."],
-                      handler: { request, context in try await self.deleteUpload(request, context) }),
-            Operation(method: .post, path: "/api/v1/exercises/{exerciseId}/submissions", operationID: "uploadSubmission", tag: "uploads",
-                      summary: "Upload a recording in one streaming request (the body is the file; ?filename= names it)",
-                      query: [.init(name: "filename", description: "The file's name on the learner's device.", schema: ["type": "string"])],
-                      rawBody: ["type": "string", "format": "binary"],
-                      replies: [.init(status: 201, description: "The new submission (processing).", schema: ref("Submission"))],
-                      errors: [400: "The body's length differs from Content-Length.", 411: "No body.",
-                               413: "Larger than the limit or the learner's quota."],
-                      handler: { request, context in try await self.plainUpload(&request, context) }),
+            Operation(
+                method: .options, path: "/api/v1/uploads", operationID: "tusOptions", tag: "uploads",
+                summary: "tus: the server's protocol version, extensions and maximum size", access: .anyone,
+                replies: [
+                    .init(
+                        status: 204, description: "What the server supports.",
+                        headers: [
+                            "Tus-Version": "1.0.0", "Tus-Extension": "creation,creation-with-upload,termination,expiration",
+                            "Tus-Max-Size": "Largest upload in bytes.",
+                        ])
+                ],
+                handler: { _, _ in
+                    Response(
+                        status: .noContent,
+                        headers: [
+                            Self.tusResumable: Self.tusVersion, Self.tusVersionHeader: Self.tusVersion,
+                            Self.tusExtension: "creation,creation-with-upload,termination,expiration",
+                            Self.tusMaxSize: String(self.configuration.maxUploadSize),
+                        ])
+                }),
+            Operation(
+                method: .post, path: "/api/v1/uploads", operationID: "tusCreate", tag: "uploads",
+                summary:
+                    "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename`); the body may carry the first bytes",
+                replies: [
+                    .init(
+                        status: 201, description: "Created; Location is the upload's address.",
+                        headers: offsetHeaders.merging(["Location": "The upload's URL."]) { a, _ in a })
+                ],
+                errors: [
+                    400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
+                    412: "Another tus version.", 413: "Larger than the limit or the learner's quota.",
+                    415: "A body not sent as application/offset+octet-stream.",
+                ],
+                handler: { request, context in try await self.createUpload(&request, context) }),
+            Operation(
+                method: .head, path: "/api/v1/uploads/{uploadId}", operationID: "tusHead", tag: "uploads",
+                summary: "tus: how much of an upload has arrived (send Tus-Resumable: 1.0.0)",
+                replies: [
+                    .init(
+                        status: 200, description: "The offset and length.",
+                        headers: offsetHeaders.merging(["Upload-Length": "The announced size."]) { a, _ in a })
+                ],
+                errors: [412: "Another tus version."],
+                handler: { request, context in try await self.headUpload(request, context) }),
+            Operation(
+                method: .patch, path: "/api/v1/uploads/{uploadId}", operationID: "tusPatch", tag: "uploads",
+                summary: "tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream; Tus-Resumable: 1.0.0)",
+                replies: [.init(status: 204, description: "Appended; Upload-Offset is the new offset.", headers: offsetHeaders)],
+                errors: [
+                    400: "Upload-Offset missing or malformed.",
+                    409: "Upload-Offset is not the server's offset, or another request is writing this upload.",
+                    412: "Another tus version.", 413: "More bytes than the announced length.",
+                    415: "Not sent as application/offset+octet-stream.",
+                ],
+                handler: { request, context in try await self.patchUpload(&request, context) }),
+            Operation(
+                method: .delete, path: "/api/v1/uploads/{uploadId}", operationID: "tusDelete", tag: "uploads",
+                summary: "tus: abandon an upload; a finished upload's submission stays (send Tus-Resumable: 1.0.0)",
+                replies: [.init(status: 204, description: "Removed.", headers: tusHeaders)],
+                errors: [412: "Another tus version."],
+                handler: { request, context in try await self.deleteUpload(request, context) }),
+            Operation(
+                method: .post, path: "/api/v1/exercises/{exerciseId}/submissions", operationID: "uploadSubmission", tag: "uploads",
+                summary: "Upload a recording in one streaming request (the body is the file; ?filename= names it)",
+                query: [.init(name: "filename", description: "The file's name on the learner's device.", schema: ["type": "string"])],
+                rawBody: ["type": "string", "format": "binary"],
+                replies: [.init(status: 201, description: "The new submission (processing).", schema: ref("Submission"))],
+                errors: [
+                    400: "The body's length differs from Content-Length.", 411: "No body.",
+                    413: "Larger than the limit or the learner's quota.",
+                ],
+                handler: { request, context in try await self.plainUpload(&request, context) }),
         ]
     }
 
@@ -80,16 +108,18 @@ extension SteigerAPI {
 
     private func requireTus(_ request: Request) throws(Problem) {
         guard request.headers[Self.tusResumable] == Self.tusVersion else {
-            throw Problem(.preconditionFailed, "tusVersion",
-                          headers: [Self.tusVersionHeader: Self.tusVersion, Self.tusResumable: Self.tusVersion])
+            throw Problem(
+                .preconditionFailed, "tusVersion",
+                headers: [Self.tusVersionHeader: Self.tusVersion, Self.tusResumable: Self.tusVersion])
         }
     }
 
     /// The learner's own upload named in the path (404 for anyone else's, and for unknown or swept ones).
     private func ownUpload(_ context: AppContext) async throws -> (Upload, Actor) {
         let actor = try context.requireActor()
-        guard let id = context.parameters.get("uploadId").map({ $0.lowercased() }), UUID(uuidString: id) != nil,
-              let upload = try await store.upload(id), upload.userID == actor.user.id else {
+        guard let id = context.parameters.get("uploadId").map({ $0.lowercased() }), UUIDText.parse(id) != nil,
+            let upload = try await store.upload(id), upload.userID == actor.user.id
+        else {
             throw Problem.notFound("upload")
         }
         if upload.submissionID == nil, upload.expiresAt <= configuration.now() { throw Problem.notFound("upload") }
@@ -142,8 +172,9 @@ extension SteigerAPI {
             throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(length))])
         }
         let now = configuration.now()
-        let upload = Upload(userID: actor.user.id, exerciseID: exercise.id, fileName: name, length: length, metadata: metadata,
-                            createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
+        let upload = Upload(
+            userID: actor.user.id, exerciseID: exercise.id, fileName: name, length: length, metadata: metadata,
+            createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
         try await createWithinQuota(upload, actor: actor)
         var headers: HTTPFields = [.location: "/api/v1/uploads/\(upload.id)", Self.tusResumable: Self.tusVersion]
@@ -169,10 +200,15 @@ extension SteigerAPI {
             defer { files.end(upload.id) }
             upload.submissionID = try? await complete(upload, context: context).id
         }
-        var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(upload.received),
-                                   Self.uploadLength: String(upload.length), .cacheControl: "no-store"]
-        if let submission = upload.submissionID { headers[Self.submissionHeader] = submission.description }
-        else { headers[Self.uploadExpires] = Self.httpDate(upload.expiresAt) }
+        var headers: HTTPFields = [
+            Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(upload.received),
+            Self.uploadLength: String(upload.length), .cacheControl: "no-store",
+        ]
+        if let submission = upload.submissionID {
+            headers[Self.submissionHeader] = submission.description
+        } else {
+            headers[Self.uploadExpires] = Self.httpDate(upload.expiresAt)
+        }
         return Response(status: .ok, headers: headers)
     }
 
@@ -190,8 +226,11 @@ extension SteigerAPI {
         }
         let (received, submission) = try await append(upload, request: request, context: context)
         var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(received)]
-        if let submission { headers[Self.submissionHeader] = submission.id.description }
-        else { headers[Self.uploadExpires] = Self.httpDate(configuration.now().addingTimeInterval(configuration.uploadExpiry)) }
+        if let submission {
+            headers[Self.submissionHeader] = submission.id.description
+        } else {
+            headers[Self.uploadExpires] = Self.httpDate(configuration.now().addingTimeInterval(configuration.uploadExpiry))
+        }
         return Response(status: .noContent, headers: headers)
     }
 
@@ -224,7 +263,8 @@ extension SteigerAPI {
         if let request {
             let (size, interrupted) = await files.append(upload.id, from: request.body, at: upload.received, limit: upload.length)
             received = size
-            try await store.setUploadReceived(upload.id, received: size, expiresAt: configuration.now().addingTimeInterval(configuration.uploadExpiry))
+            try await store.setUploadReceived(
+                upload.id, received: size, expiresAt: configuration.now().addingTimeInterval(configuration.uploadExpiry))
             if let interrupted {
                 context.logger.info("upload interrupted", metadata: ["upload": .string(upload.id), "received": .stringConvertible(size)])
                 throw interrupted
@@ -242,15 +282,19 @@ extension SteigerAPI {
         if let recorded = upload.sha256 {
             sha = recorded
         } else {
-            sha = try files.finish(upload.id, size: upload.length)
+            sha = try await files.finish(upload.id, size: upload.length)
             try await store.setUploadSHA256(upload.id, sha)
         }
         if FileManager.default.fileExists(atPath: files.path(upload.id)) {
             try files.blobs.adopt(files.path(upload.id), sha256: sha)
         }
         let submission = try await store.completeUpload(upload, sha256: sha, now: configuration.now())
-        context.logger.info("upload complete", metadata: ["upload": .string(upload.id), "submission": .string(submission.id.description),
-                                                          "bytes": .stringConvertible(upload.length), "sha256": .string(sha)])
+        context.logger.info(
+            "upload complete",
+            metadata: [
+                "upload": .string(upload.id), "submission": .string(submission.id.description),
+                "bytes": .stringConvertible(upload.length), "sha256": .string(sha),
+            ])
         return submission
     }
 
@@ -272,8 +316,9 @@ extension SteigerAPI {
         }
         let now = configuration.now()
         // The declared size (or the most it may be) is reserved against the quota while it streams.
-        var upload = Upload(userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(request.query("filename") ?? "recording"),
-                            length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
+        var upload = Upload(
+            userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(request.query("filename") ?? "recording"),
+            length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
         try await createWithinQuota(upload, actor: actor)
         guard files.begin(upload.id) else { throw Problem(.conflict, "uploadBusy") }
@@ -297,7 +342,8 @@ extension SteigerAPI {
         upload.received = size
         try await store.setUploadLength(upload.id, length: size)
         let submission = try await complete(upload, context: context)
-        return try .json(SubmissionView(submission, words: context.words), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
+        return try .json(
+            SubmissionView(submission, words: context.words), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
     }
 
     // MARK: - Helpers

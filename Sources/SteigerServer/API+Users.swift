@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Hummingbird
+import Logging
 import SteigerCore
 import SteigerStore
 
@@ -10,11 +10,12 @@ struct NewUserBody: RequestBody {
     var displayName: String
     var roles: [Role]
     var password: String?
-    static let schema = object([
-        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-        "password": ["type": "string", "minLength": 10, "maxLength": 1000],
-    ], optional: ["password"])
+    static let schema = object(
+        [
+            "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+            "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+            "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+        ], optional: ["password"])
 }
 
 struct UserChangesBody: RequestBody {
@@ -26,45 +27,57 @@ struct UserChangesBody: RequestBody {
     var password: String?
     var currentPassword: String?
     var language: String?
-    static let schema = object([
-        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-        "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
-        "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
-        "language": ["type": "string", "enum": ["nl", "en", "auto"],
-                     "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default."],
-    ], optional: fields)
+    static let schema = object(
+        [
+            "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+            "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+            "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+            "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
+            "language": [
+                "type": "string", "enum": ["nl", "en", "auto"],
+                "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default.",
+            ],
+        ], optional: fields)
 }
 
 extension SteigerAPI {
     var userOperations: [Operation] {
         [
-            Operation(method: .get, path: "/api/v1/users", operationID: "listUsers", tag: "users",
-                      summary: "Users the caller may see (admins: everyone; trainers: their cohorts' members; others: themselves)",
-                      query: [.limit, .cursor, .init(name: "role", description: "Only users holding this role.",
-                                                     schema: ["type": "string", "enum": ["admin", "trainer", "learner"]])],
-                      replies: [.init(status: 200, description: "Users, newest first.", schema: PageView<UserView>.schema(of: "User"))],
-                      handler: { request, context in
-                          let actor = try context.requireActor()
-                          let page = try await self.store.users(scope: AccessPolicy.listScope(for: actor), role: try request.queryEnum("role", as: Role.self),
-                                                                page: try request.pageRequest())
-                          return try .json(PageView(page, UserView.init))
-                      }),
-            Operation(method: .post, path: "/api/v1/users", operationID: "createUser", tag: "users", summary: "Add a user (admins)",
-                      body: NewUserBody.schema, replies: [.init(status: 201, description: "The new user.", schema: ref("User"))],
-                      errors: [409: "The email address is taken."],
-                      handler: { request, context in try await self.createUser(&request, context) }),
-            Operation(method: .get, path: "/api/v1/users/{userId}", operationID: "getUser", tag: "users", summary: "One user",
-                      replies: [.init(status: 200, description: "The user.", schema: ref("User"))],
-                      handler: { _, context in
-                          let (user, _) = try await self.reachableUser(context, .view)
-                          return try .json(UserView(user))
-                      }),
-            Operation(method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
-                      summary: "Change a user: anyone their own name, password and language; admins everything",
-                      body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
-                      errors: [409: "The email address is taken."],
-                      handler: { request, context in try await self.updateUser(&request, context) }),
+            Operation(
+                method: .get, path: "/api/v1/users", operationID: "listUsers", tag: "users",
+                summary: "Users the caller may see (admins: everyone; trainers: their cohorts' members; others: themselves)",
+                query: [
+                    .limit, .cursor,
+                    .init(
+                        name: "role", description: "Only users holding this role.",
+                        schema: ["type": "string", "enum": ["admin", "trainer", "learner"]]),
+                ],
+                replies: [.init(status: 200, description: "Users, newest first.", schema: PageView<UserView>.schema(of: "User"))],
+                handler: { request, context in
+                    let actor = try context.requireActor()
+                    let page = try await self.store.users(
+                        scope: AccessPolicy.listScope(for: actor), role: try request.queryEnum("role", as: Role.self),
+                        page: try request.pageRequest())
+                    return try .json(PageView(page, UserView.init))
+                }),
+            Operation(
+                method: .post, path: "/api/v1/users", operationID: "createUser", tag: "users", summary: "Add a user (admins)",
+                body: NewUserBody.schema, replies: [.init(status: 201, description: "The new user.", schema: ref("User"))],
+                errors: [409: "The email address is taken."],
+                handler: { request, context in try await self.createUser(&request, context) }),
+            Operation(
+                method: .get, path: "/api/v1/users/{userId}", operationID: "getUser", tag: "users", summary: "One user",
+                replies: [.init(status: 200, description: "The user.", schema: ref("User"))],
+                handler: { _, context in
+                    let (user, _) = try await self.reachableUser(context, .view)
+                    return try .json(UserView(user))
+                }),
+            Operation(
+                method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
+                summary: "Change a user: anyone their own name, password and language; admins everything",
+                body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
+                errors: [409: "The email address is taken."],
+                handler: { request, context in try await self.updateUser(&request, context) }),
         ]
     }
 
@@ -83,8 +96,9 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: NewUserBody.self, context: context)
         let user: User
         do {
-            user = try await accounts.createUser(email: body.email, displayName: body.displayName, roles: Set(body.roles),
-                                                 password: body.password, by: actor.user.id, now: configuration.now())
+            user = try await accounts.createUser(
+                email: body.email, displayName: body.displayName, roles: Set(body.roles),
+                password: body.password, by: actor.user.id, now: configuration.now())
         } catch StoreError.conflict {
             throw Problem(.conflict, "emailTaken", ["email": .text(body.email.lowercased())])
         }
@@ -127,10 +141,12 @@ extension SteigerAPI {
             language = .some(Language(rawValue: code))
         }
         // Validated as a whole, written field by field.
-        let merged = try User(id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
-                              roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
-        let changes = UserChanges(email: body.email.map { _ in merged.email }, displayName: body.displayName.map { _ in merged.displayName },
-                                  roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled, language: language)
+        let merged = try User(
+            id: user.id, email: body.email ?? user.email, displayName: body.displayName ?? user.displayName,
+            roles: body.roles.map { Set($0) } ?? user.roles, isDisabled: body.disabled ?? user.isDisabled, createdAt: user.createdAt)
+        let changes = UserChanges(
+            email: body.email.map { _ in merged.email }, displayName: body.displayName.map { _ in merged.displayName },
+            roles: body.roles.map { _ in merged.roles }, isDisabled: body.disabled, language: language)
         let stored: User
         do {
             stored = try await store.updateUser(user.id, changes: changes, by: actor.user.id, now: configuration.now())

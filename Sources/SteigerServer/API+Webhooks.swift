@@ -11,16 +11,18 @@ struct WebhookBody: RequestBody {
     var description: String?
     var enabled: Bool?
 
-    static let createSchema = object([
-        "url": ["type": "string", "format": "uri", "maxLength": 2000, "description": "Where deliveries are POSTed (http or https)."],
-        "events": ["type": "array", "items": eventType, "description": "The event types wanted; empty or left out: every type."],
-        "description": ["type": "string", "maxLength": 500],
-    ], optional: ["events", "description"])
-    static let changeSchema = object([
-        "url": ["type": "string", "format": "uri", "maxLength": 2000], "events": ["type": "array", "items": eventType],
-        "description": ["type": "string", "maxLength": 500],
-        "enabled": ["type": "boolean", "description": "Switching an endpoint on again clears why it was switched off."],
-    ], optional: ["url", "events", "description", "enabled"])
+    static let createSchema = object(
+        [
+            "url": ["type": "string", "format": "uri", "maxLength": 2000, "description": "Where deliveries are POSTed (http or https)."],
+            "events": ["type": "array", "items": eventType, "description": "The event types wanted; empty or left out: every type."],
+            "description": ["type": "string", "maxLength": 500],
+        ], optional: ["events", "description"])
+    static let changeSchema = object(
+        [
+            "url": ["type": "string", "format": "uri", "maxLength": 2000], "events": ["type": "array", "items": eventType],
+            "description": ["type": "string", "maxLength": 500],
+            "enabled": ["type": "boolean", "description": "Switching an endpoint on again clears why it was switched off."],
+        ], optional: ["url", "events", "description", "enabled"])
     static let eventType: JSONValue = ["type": "string", "enum": .array(DomainEvent.Kind.allCases.map { .string($0.rawValue) })]
 }
 
@@ -74,13 +76,14 @@ struct WebhookDeliveryView: Encodable {
 
     init(_ delivery: WebhookDelivery, attempts: [WebhookAttempt], words: Localizer) {
         id = delivery.id.description
-        eventId = delivery.entry.event.id.uuidString.lowercased()
+        eventId = UUIDText.lowercase(delivery.entry.event.id)
         eventType = delivery.entry.event.kind.rawValue
         occurredAt = delivery.entry.event.occurredAt
         status = delivery.status.rawValue
         self.attempts = attempts.map { attempt in
-            AttemptView(number: attempt.number, startedAt: attempt.startedAt, durationMs: Int((attempt.duration * 1000).rounded()),
-                        statusCode: attempt.statusCode, error: attempt.error.map(words.format), response: attempt.response)
+            AttemptView(
+                number: attempt.number, startedAt: attempt.startedAt, durationMs: Int((attempt.duration * 1000).rounded()),
+                statusCode: attempt.statusCode, error: attempt.error.map(words.format), response: attempt.response)
         }
         nextAttemptAt = delivery.status == .pending ? delivery.nextAttemptAt : nil
         deliveredAt = delivery.deliveredAt
@@ -89,10 +92,13 @@ struct WebhookDeliveryView: Encodable {
     static let schema: JSONValue = object([
         "id": uuid, "eventId": uuid, "eventType": WebhookBody.eventType, "occurredAt": dateTime,
         "status": ["type": "string", "enum": .array(WebhookDeliveryStatus.allCases.map { .string($0.rawValue) })],
-        "attempts": ["type": "array", "items": object([
-            "number": ["type": "integer", "minimum": 1], "startedAt": dateTime, "durationMs": ["type": "integer", "minimum": 0],
-            "statusCode": ["type": ["integer", "null"]], "error": ["type": ["string", "null"]], "response": ["type": ["string", "null"]],
-        ])],
+        "attempts": [
+            "type": "array",
+            "items": object([
+                "number": ["type": "integer", "minimum": 1], "startedAt": dateTime, "durationMs": ["type": "integer", "minimum": 0],
+                "statusCode": ["type": ["integer", "null"]], "error": ["type": ["string", "null"]], "response": ["type": ["string", "null"]],
+            ]),
+        ],
         "nextAttemptAt": nullableDateTime, "deliveredAt": nullableDateTime,
     ])
 }
@@ -100,33 +106,47 @@ struct WebhookDeliveryView: Encodable {
 extension SteigerAPI {
     var webhookOperations: [Operation] {
         [
-            Operation(method: .get, path: "/api/v1/webhooks", operationID: "listWebhooks", tag: "webhooks",
-                      summary: "Webhook endpoints (admins)",
-                      replies: [.init(status: 200, description: "Every endpoint, oldest first.", schema: PageView<WebhookEndpointView>.schema(of: "WebhookEndpoint"))],
-                      handler: { request, context in try await self.listWebhooks(&request, context) }),
-            Operation(method: .post, path: "/api/v1/webhooks", operationID: "createWebhook", tag: "webhooks",
-                      summary: "Register an endpoint for domain events, signed with a new secret (admins)", body: WebhookBody.createSchema,
-                      replies: [.init(status: 201, description: "The endpoint with its secret.", schema: ref("WebhookEndpoint"))],
-                      handler: { request, context in try await self.createWebhook(&request, context) }),
-            Operation(method: .get, path: "/api/v1/webhooks/{webhookId}", operationID: "getWebhook", tag: "webhooks",
-                      summary: "One endpoint (admins)", replies: [.init(status: 200, description: "The endpoint.", schema: ref("WebhookEndpoint"))],
-                      handler: { request, context in try await self.getWebhook(&request, context) }),
-            Operation(method: .patch, path: "/api/v1/webhooks/{webhookId}", operationID: "updateWebhook", tag: "webhooks",
-                      summary: "Change an endpoint, or switch it off or on (admins)", body: WebhookBody.changeSchema,
-                      replies: [.init(status: 200, description: "The changed endpoint.", schema: ref("WebhookEndpoint"))],
-                      handler: { request, context in try await self.updateWebhook(&request, context) }),
-            Operation(method: .delete, path: "/api/v1/webhooks/{webhookId}", operationID: "deleteWebhook", tag: "webhooks",
-                      summary: "Remove an endpoint and its deliveries (admins)", replies: [.init(status: 204, description: "Removed.")],
-                      handler: { request, context in try await self.deleteWebhook(&request, context) }),
-            Operation(method: .post, path: "/api/v1/webhooks/{webhookId}/secret", operationID: "rotateWebhookSecret", tag: "webhooks",
-                      summary: "Give an endpoint a new signing secret; the old one stops working at once (admins)",
-                      replies: [.init(status: 200, description: "The endpoint with its new secret.", schema: ref("WebhookEndpoint"))],
-                      handler: { request, context in try await self.rotateWebhookSecret(&request, context) }),
-            Operation(method: .get, path: "/api/v1/webhooks/{webhookId}/deliveries", operationID: "listWebhookDeliveries", tag: "webhooks",
-                      summary: "The newest deliveries to an endpoint, each with every try (admins)",
-                      replies: [.init(status: 200, description: "Deliveries, newest event first.",
-                                      schema: PageView<WebhookDeliveryView>.schema(of: "WebhookDelivery"))],
-                      handler: { request, context in try await self.listWebhookDeliveries(&request, context) }),
+            Operation(
+                method: .get, path: "/api/v1/webhooks", operationID: "listWebhooks", tag: "webhooks",
+                summary: "Webhook endpoints (admins)",
+                replies: [
+                    .init(
+                        status: 200, description: "Every endpoint, oldest first.", schema: PageView<WebhookEndpointView>.schema(of: "WebhookEndpoint")
+                    )
+                ],
+                handler: { request, context in try await self.listWebhooks(&request, context) }),
+            Operation(
+                method: .post, path: "/api/v1/webhooks", operationID: "createWebhook", tag: "webhooks",
+                summary: "Register an endpoint for domain events, signed with a new secret (admins)", body: WebhookBody.createSchema,
+                replies: [.init(status: 201, description: "The endpoint with its secret.", schema: ref("WebhookEndpoint"))],
+                handler: { request, context in try await self.createWebhook(&request, context) }),
+            Operation(
+                method: .get, path: "/api/v1/webhooks/{webhookId}", operationID: "getWebhook", tag: "webhooks",
+                summary: "One endpoint (admins)", replies: [.init(status: 200, description: "The endpoint.", schema: ref("WebhookEndpoint"))],
+                handler: { request, context in try await self.getWebhook(&request, context) }),
+            Operation(
+                method: .patch, path: "/api/v1/webhooks/{webhookId}", operationID: "updateWebhook", tag: "webhooks",
+                summary: "Change an endpoint, or switch it off or on (admins)", body: WebhookBody.changeSchema,
+                replies: [.init(status: 200, description: "The changed endpoint.", schema: ref("WebhookEndpoint"))],
+                handler: { request, context in try await self.updateWebhook(&request, context) }),
+            Operation(
+                method: .delete, path: "/api/v1/webhooks/{webhookId}", operationID: "deleteWebhook", tag: "webhooks",
+                summary: "Remove an endpoint and its deliveries (admins)", replies: [.init(status: 204, description: "Removed.")],
+                handler: { request, context in try await self.deleteWebhook(&request, context) }),
+            Operation(
+                method: .post, path: "/api/v1/webhooks/{webhookId}/secret", operationID: "rotateWebhookSecret", tag: "webhooks",
+                summary: "Give an endpoint a new signing secret; the old one stops working at once (admins)",
+                replies: [.init(status: 200, description: "The endpoint with its new secret.", schema: ref("WebhookEndpoint"))],
+                handler: { request, context in try await self.rotateWebhookSecret(&request, context) }),
+            Operation(
+                method: .get, path: "/api/v1/webhooks/{webhookId}/deliveries", operationID: "listWebhookDeliveries", tag: "webhooks",
+                summary: "The newest deliveries to an endpoint, each with every try (admins)",
+                replies: [
+                    .init(
+                        status: 200, description: "Deliveries, newest event first.",
+                        schema: PageView<WebhookDeliveryView>.schema(of: "WebhookDelivery"))
+                ],
+                handler: { request, context in try await self.listWebhookDeliveries(&request, context) }),
         ]
     }
 
@@ -140,8 +160,9 @@ extension SteigerAPI {
         let body = try await request.decodeJSON(as: WebhookBody.self, context: context)
         guard let url = body.url else { throw Problem.invalid(ValidationError(field: "url", Message("validation.required"))) }
         let endpoint = try await webhooks.register(actor, url: url, eventTypes: body.events ?? [], description: body.description ?? "")
-        return try .json(WebhookEndpointView(endpoint, words: context.words), status: .created,
-                         headers: [.location: "/api/v1/webhooks/\(endpoint.id)"])
+        return try .json(
+            WebhookEndpointView(endpoint, words: context.words), status: .created,
+            headers: [.location: "/api/v1/webhooks/\(endpoint.id)"])
     }
 
     private func getWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -151,8 +172,9 @@ extension SteigerAPI {
 
     private func updateWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let body = try await request.decodeJSON(as: WebhookBody.self, context: context)
-        let endpoint = try await webhooks.update(try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"), url: body.url,
-                                                 eventTypes: body.events, description: body.description, enabled: body.enabled)
+        let endpoint = try await webhooks.update(
+            try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"), url: body.url,
+            eventTypes: body.events, description: body.description, enabled: body.enabled)
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 

@@ -37,8 +37,10 @@ public struct Accounts: Sendable {
     }
 
     /// Adds a user with a password; `actor` is who made the account (nil: the command line).
-    public func createUser(email: String, displayName: String, roles: Set<Role>, password: String?, by actor: UserID? = nil,
-                           now: Date = Date()) async throws -> User {
+    public func createUser(
+        email: String, displayName: String, roles: Set<Role>, password: String?, by actor: UserID? = nil,
+        now: Date = Date()
+    ) async throws -> User {
         let user = try User(email: email, displayName: displayName, roles: roles, createdAt: now)
         if let password { try Self.checkPassword(password) }
         let hash = try await password.asyncMap { try await self.hash($0) }
@@ -54,7 +56,9 @@ public struct Accounts: Sendable {
 
     /// The user with `email`, or a not-found error naming it.
     public func user(email: String) async throws -> User {
-        guard let found = try await store.userForLogin(email: email)?.user else { throw StoreError.notFound("no user has the email address \(email)") }
+        guard let found = try await store.userForLogin(email: email)?.user else {
+            throw StoreError.notFound("no user has the email address \(email)")
+        }
         return found
     }
 

@@ -1,26 +1,29 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import SteigerCore
 import Logging
 import Prometheus
 import ServiceLifecycle
 import SteigerApp
+import SteigerCore
 import SteigerStore
 
 /// Builds the Steiger application: the API, health and metrics endpoints, and request logging.
 /// Tests call this too and drive the result in process.
-public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger,
-                             registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                             services: [any Service] = [],
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+public func buildApplication(
+    store: Store, configuration: ServerConfiguration, logger: Logger,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    services: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let resources = try WebResources.bundled()
-    let api = try SteigerAPI(store: store, configuration: configuration, registry: registry,
-                             localization: resources.localization(defaultLanguage: configuration.defaultLanguage))
+    let api = try SteigerAPI(
+        store: store, configuration: configuration, registry: registry,
+        localization: resources.localization(defaultLanguage: configuration.defaultLanguage))
     let router = Router(context: AppContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations), localization: api.localization))
     for operation in api.operations {
-        router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
+        router.on(RouterPath(operation.path), method: operation.method) { request, context in
             await api.run(operation, request, context)
         }
     }
@@ -28,10 +31,12 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
-        services: services + [UploadSweeper(api: api)] + (configuration.runsBackgroundWork ? [
-            WebhookDispatcher(store: store, settings: configuration.webhooks, logger: logger, now: configuration.now),
-            ReviewDeadlineWatcher(store: store, now: configuration.now),
-        ] : []),
+        services: services + [UploadSweeper(api: api)]
+            + (configuration.runsBackgroundWork
+                ? [
+                    WebhookDispatcher(store: store, settings: configuration.webhooks, logger: logger, now: configuration.now),
+                    ReviewDeadlineWatcher(store: store, now: configuration.now),
+                ] : []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -51,8 +56,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var context = context
         let incoming = request.headers[Self.requestIDHeader]
-        let id = incoming.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
-            ?? UUID().uuidString.lowercased()
+        let id =
+            incoming.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
+            ?? UUIDText.lowercase(UUID())
         context.logger[metadataKey: "request_id"] = .string(id)
         context.words = localization.words(localization.language(for: request))
         var response: Response
@@ -63,23 +69,28 @@ struct RequestLogMiddleware: RouterMiddleware {
             // asked with a method it does not take (405, with the methods it does).
             var problem = Problem(from: error)
             if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
-                problem = Problem(.methodNotAllowed, "methodNotAllowed", ["allowed": .text(allowed.joined(separator: ", ")), "method": .text(request.method.rawValue)],
-                                  headers: [.allow: allowed.joined(separator: ", ")])
+                problem = Problem(
+                    .methodNotAllowed, "methodNotAllowed",
+                    ["allowed": .text(allowed.joined(separator: ", ")), "method": .text(request.method.rawValue)],
+                    headers: [.allow: allowed.joined(separator: ", ")])
             }
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
-        let route = response.headers[SteigerAPI.routeHeader] ?? "unmatched"
-        response.headers[SteigerAPI.routeHeader] = nil
+        // The route template the router matched (Hummingbird's endpoint path), for metrics and logs.
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         response.headers[Self.requestIDHeader] = id
         let duration = ContinuousClock.now - start
         metrics.record(method: request.method.rawValue, route: route, status: Int(response.status.code), duration: duration)
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "route": .string(route),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)),
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "path": .string(request.uri.path),
+                "route": .string(route),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(
+                    String(format: "%.2f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)),
+            ])
         return response
     }
 }

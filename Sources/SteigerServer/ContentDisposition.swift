@@ -12,9 +12,11 @@ enum ContentDisposition {
     /// `filename="Oefening_3.mp4"; filename*=UTF-8''Oefening%203.mp4` for any name; the fallback
     /// keeps printable ASCII other than quotes and backslashes, and writes `_` for the rest.
     static func parameters(_ fileName: String) -> String {
-        let fallback = String(String.UnicodeScalarView(fileName.unicodeScalars.map { scalar in
-            (0x20..<0x7F).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "_"
-        }))
+        let fallback = String(
+            String.UnicodeScalarView(
+                fileName.unicodeScalars.map { scalar in
+                    (0x20..<0x7F).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "_"
+                }))
         var encoded = ""
         for byte in fileName.utf8 {
             if attributeCharacters.contains(byte) {

@@ -5,18 +5,26 @@ import Prometheus
 /// Request counts and latencies in Prometheus form, labelled by route template, method and status.
 final class HTTPMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    private static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
-                                              .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-                                              .seconds(2.5), .seconds(5)]
+    private static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5), .seconds(5),
+    ]
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
     func record(method: String, route: String, status: Int, duration: Duration) {
         let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: .init(namespace: "steiger", metricName: "http_requests", unitName: "total",
-                                               helpText: "HTTP requests answered"), labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: .init(namespace: "steiger", metricName: "http_request_duration", unitName: "seconds",
-                                                         helpText: "Time to answer HTTP requests"),
-                                       labels: [("method", method), ("route", route)], buckets: Self.buckets).record(duration)
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "steiger", metricName: "http_requests", unitName: "total",
+                helpText: "HTTP requests answered"), labels: labels
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "steiger", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Time to answer HTTP requests"),
+            labels: [("method", method), ("route", route)], buckets: Self.buckets
+        ).record(duration)
     }
 }

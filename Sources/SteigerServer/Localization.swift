@@ -16,9 +16,10 @@ struct Localization: Sendable {
     init(catalogues: [Language: [String: String]], defaultLanguage: Language) {
         self.defaultLanguage = defaultLanguage
         let english = catalogues[.en] ?? [:]
-        localizers = Dictionary(uniqueKeysWithValues: Language.allCases.map { language in
-            (language, Localizer(language: language, messages: catalogues[language] ?? [:], fallback: english))
-        })
+        localizers = Dictionary(
+            uniqueKeysWithValues: Language.allCases.map { language in
+                (language, Localizer(language: language, messages: catalogues[language] ?? [:], fallback: english))
+            })
     }
 
     /// The localizer of `language`.
@@ -38,7 +39,8 @@ extension ValidationError {
     /// The problems in English, one per line (`email must be an email address …`), for the
     /// command line, which speaks English whatever the server's default language.
     public var english: String {
-        let words = (try? WebResources.catalogue(.en, in: WebResources.directory())).map { Localizer(language: .en, messages: $0) }
+        let words =
+            (try? WebResources.catalogue(.en, in: WebResources.directory())).map { Localizer(language: .en, messages: $0) }
             ?? AppContext.untranslated
         return problems.map { "\($0.field) \(words.format($0.message))" }.joined(separator: "\n")
     }

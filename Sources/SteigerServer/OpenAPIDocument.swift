@@ -18,10 +18,10 @@ extension SteigerAPI {
                 "title": "Steiger API",
                 "version": "1",
                 "description": """
-                    Video-response training: users, cohorts, exercises and submissions. Authenticate with the session cookie \
-                    from POST /api/v1/auth/login, or with a personal API token as 'Authorization: Bearer <token>'. Errors are \
-                    application/problem+json. Lists are newest first; pass the `next` of a page as `cursor` for the next one.
-                    """,
+                Video-response training: users, cohorts, exercises and submissions. Authenticate with the session cookie \
+                from POST /api/v1/auth/login, or with a personal API token as 'Authorization: Bearer <token>'. Errors are \
+                application/problem+json. Lists are newest first; pass the `next` of a page as `cursor` for the next one.
+                """,
             ],
             "servers": [["url": "/"]],
             "security": [["bearerToken": []], ["sessionCookie": []]],
@@ -38,12 +38,16 @@ extension SteigerAPI {
 
     private static func describe(_ operation: Operation) -> JSONValue {
         var parameters: [JSONValue] = operation.pathParameters.map { name in
-            ["name": .string(name), "in": "path", "required": true,
-             "schema": ["tokenId", "sheet"].contains(name) ? ["type": "string"] : ["type": "string", "format": "uuid"]]
+            [
+                "name": .string(name), "in": "path", "required": true,
+                "schema": ["tokenId", "sheet"].contains(name) ? ["type": "string"] : ["type": "string", "format": "uuid"],
+            ]
         }
         parameters += operation.query.map { parameter in
-            ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.description),
-             "schema": parameter.schema]
+            [
+                "name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.description),
+                "schema": parameter.schema,
+            ]
         }
         var responses: [String: JSONValue] = [:]
         for reply in operation.replies {
@@ -55,7 +59,9 @@ extension SteigerAPI {
             responses[String(reply.status)] = .object(response)
         }
         for (status, description) in operation.errorStatuses {
-            var response: [String: JSONValue] = ["description": .string(description), "content": ["application/problem+json": ["schema": ref("Problem")]]]
+            var response: [String: JSONValue] = [
+                "description": .string(description), "content": ["application/problem+json": ["schema": ref("Problem")]],
+            ]
             if status == 429 { response["headers"] = ["Retry-After": ["description": "Seconds to wait.", "schema": ["type": "string"]]] }
             responses[String(status)] = .object(response)
         }
@@ -84,7 +90,9 @@ extension SteigerAPI {
             }
             if operation.method == .patch {
                 parameters.append(["name": "Upload-Offset", "in": "header", "required": true, "schema": ["type": "string", "pattern": "^[0-9]+$"]])
-                description["requestBody"] = ["required": true, "content": ["application/offset+octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+                description["requestBody"] = [
+                    "required": true, "content": ["application/offset+octet-stream": ["schema": ["type": "string", "format": "binary"]]],
+                ]
             }
             description["parameters"] = .array(parameters)
         }
@@ -113,34 +121,51 @@ extension SteigerAPI {
         "ScaffoldMatrix": ScaffoldMatrixView.schema,
         "ScaffoldTrack": ScaffoldTrackView.schema,
         "MyScaffolding": MyScaffoldingView.schema,
-        "ScaffoldPolicy": object([
-            "withdrawAfter": ["type": "integer", "minimum": 1, "maximum": 20], "masteryThreshold": ["type": "number", "minimum": 0, "maximum": 1],
-            "criterionFloor": ["type": "number", "minimum": 0, "maximum": 1], "reinstateAfter": ["type": "integer", "minimum": 1, "maximum": 20],
-            "supportThreshold": ["type": "number", "minimum": 0, "maximum": 1], "delayedCheckDays": ["type": "integer", "minimum": 0, "maximum": 365],
-            "stallAfter": ["type": "integer", "minimum": 0, "maximum": 100], "peerReviewsMoveLevels": ["type": "boolean"],
-        ], optional: ["withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "stallAfter",
-                      "peerReviewsMoveLevels"]),
-        "Problem": object([
-            "type": ["type": "string", "description": "Stable: urn:steiger:problem:<name>."], "title": ["type": "string"],
-            "status": ["type": "integer"], "detail": ["type": "string", "description": "In the caller's language."],
-            "errors": ["type": "array", "items": object(["field": ["type": "string"],
-                                                         "code": ["type": "string", "description": "Stable, e.g. required, range."],
-                                                         "message": ["type": "string"]])],
-        ], optional: ["errors"]),
+        "ScaffoldPolicy": object(
+            [
+                "withdrawAfter": ["type": "integer", "minimum": 1, "maximum": 20],
+                "masteryThreshold": ["type": "number", "minimum": 0, "maximum": 1],
+                "criterionFloor": ["type": "number", "minimum": 0, "maximum": 1], "reinstateAfter": ["type": "integer", "minimum": 1, "maximum": 20],
+                "supportThreshold": ["type": "number", "minimum": 0, "maximum": 1],
+                "delayedCheckDays": ["type": "integer", "minimum": 0, "maximum": 365],
+                "stallAfter": ["type": "integer", "minimum": 0, "maximum": 100], "peerReviewsMoveLevels": ["type": "boolean"],
+            ],
+            optional: [
+                "withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "stallAfter",
+                "peerReviewsMoveLevels",
+            ]),
+        "Problem": object(
+            [
+                "type": ["type": "string", "description": "Stable: urn:steiger:problem:<name>."], "title": ["type": "string"],
+                "status": ["type": "integer"], "detail": ["type": "string", "description": "In the caller's language."],
+                "errors": [
+                    "type": "array",
+                    "items": object([
+                        "field": ["type": "string"],
+                        "code": ["type": "string", "description": "Stable, e.g. required, range."],
+                        "message": ["type": "string"],
+                    ]),
+                ],
+            ], optional: ["errors"]),
         "Rubric": object(["criteria": ["type": "array", "minItems": 1, "maxItems": 50, "items": ref("Criterion")]]),
         "Criterion": object([
             "key": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "title": ["type": "string", "minLength": 1],
             "weight": ["type": "number", "exclusiveMinimum": 0],
-            "scale": ["type": "array", "minItems": 2, "maxItems": 10,
-                      "items": object(["value": ["type": "integer"], "label": ["type": "string", "minLength": 1]])],
+            "scale": [
+                "type": "array", "minItems": 2, "maxItems": 10,
+                "items": object(["value": ["type": "integer"], "label": ["type": "string", "minLength": 1]]),
+            ],
         ]),
-        "ReviewSettings": object([
-            "peerReviewers": ["type": "integer", "minimum": 0, "maximum": 10], "anonymousPeers": ["type": "boolean"],
-            "selfReviewRequired": ["type": "boolean"], "dueHours": ["type": ["integer", "null"], "minimum": 1, "maximum": 8760],
-            "showCommentsBeforeSubmit": ["type": "boolean"],
-            "tags": ["type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true,
-                     "items": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"]],
-        ], optional: ["peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags"]),
+        "ReviewSettings": object(
+            [
+                "peerReviewers": ["type": "integer", "minimum": 0, "maximum": 10], "anonymousPeers": ["type": "boolean"],
+                "selfReviewRequired": ["type": "boolean"], "dueHours": ["type": ["integer", "null"], "minimum": 1, "maximum": 8760],
+                "showCommentsBeforeSubmit": ["type": "boolean"],
+                "tags": [
+                    "type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true,
+                    "items": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"],
+                ],
+            ], optional: ["peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags"]),
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([
             "number": ["type": "integer", "minimum": 0, "maximum": 9], "name": ["type": "string", "minLength": 1],
@@ -153,7 +178,7 @@ extension SteigerAPI {
                 object(["kind": ["const": "text"], "text": ["type": "string", "minLength": 1]]),
                 object(["kind": ["const": "prompts"], "items": ["type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1]]]),
                 object(["kind": ["const": "checklist"], "items": ["type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1]]]),
-            ],
+            ]
         ],
     ]
 }

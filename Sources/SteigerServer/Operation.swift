@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import HTTPTypes
 import Hummingbird
+import Logging
 import SteigerCore
 import SteigerStore
 
@@ -50,13 +50,6 @@ struct Operation: Sendable {
         path.split(separator: "/").compactMap { part in
             part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
         }
-    }
-
-    /// The path in Hummingbird's form (`:userId`).
-    var routerPath: String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
-        }.joined(separator: "/")
     }
 
     /// Every error status the route can answer, with a description.
@@ -116,7 +109,8 @@ extension Request {
         var limit = 50
         if let text = query("limit") {
             guard let value = Int(text), (1...PageRequest.maximumLimit).contains(value) else {
-                throw Problem.invalid(ValidationError(field: "limit", Message("validation.range", ["min": 1, "max": .integer(PageRequest.maximumLimit)])))
+                throw Problem.invalid(
+                    ValidationError(field: "limit", Message("validation.range", ["min": 1, "max": .integer(PageRequest.maximumLimit)])))
             }
             limit = value
         }
@@ -141,7 +135,8 @@ extension Request {
     func queryEnum<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws(Problem) -> T? where T.RawValue == String {
         guard let text = query(name) else { return nil }
         guard let value = T(rawValue: text) else {
-            throw Problem.invalid(ValidationError(field: name, Message("validation.oneOf", ["values": .text(T.allCases.map(\.rawValue).joined(separator: ", "))])))
+            throw Problem.invalid(
+                ValidationError(field: name, Message("validation.oneOf", ["values": .text(T.allCases.map(\.rawValue).joined(separator: ", "))])))
         }
         return value
     }
@@ -150,10 +145,14 @@ extension Request {
 // MARK: - Shared parameter documentation
 
 extension Operation.QueryParameter {
-    static let limit = Self(name: "limit", description: "Items per page, 1 to 200 (default 50).",
-                            schema: ["type": "integer", "minimum": 1, "maximum": 200, "default": 50])
-    static let cursor = Self(name: "cursor", description: "The `next` value of the previous page (empty: the first page).", schema: ["type": "string"])
-    static func id(_ name: String, _ description: String) -> Self { Self(name: name, description: description, schema: ["type": "string", "format": "uuid"]) }
+    static let limit = Self(
+        name: "limit", description: "Items per page, 1 to 200 (default 50).",
+        schema: ["type": "integer", "minimum": 1, "maximum": 200, "default": 50])
+    static let cursor = Self(
+        name: "cursor", description: "The `next` value of the previous page (empty: the first page).", schema: ["type": "string"])
+    static func id(_ name: String, _ description: String) -> Self {
+        Self(name: name, description: description, schema: ["type": "string", "format": "uuid"])
+    }
 }
 
 /// Policy decisions as HTTP answers.

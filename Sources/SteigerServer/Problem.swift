@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import SteigerApp
 import SteigerCore
@@ -22,8 +22,10 @@ public struct Problem: HTTPResponseError, Sendable {
     public var headers: HTTPFields
 
     /// Creates a problem whose detail is the catalogue text `key` (`problem.<key>`) with `arguments`.
-    public init(_ status: HTTPResponse.Status, _ key: String, _ arguments: [String: Message.Argument] = [:],
-                errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, _ key: String, _ arguments: [String: Message.Argument] = [:],
+        errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.message = Message("problem." + key, arguments)
         self.errors = errors
@@ -54,7 +56,8 @@ public struct Problem: HTTPResponseError, Sendable {
     /// The catalogue text naming a kind of thing: "review task" → `thing.reviewTask`.
     static func thing(_ what: String) -> Message {
         let words = what.split(separator: " ")
-        return Message("thing." + (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+        return Message(
+            "thing." + (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
     }
 
     /// 422 from a domain validation error.
@@ -80,10 +83,13 @@ public struct Problem: HTTPResponseError, Sendable {
             "detail": .string(words.format(message)),
         ]
         if !errors.isEmpty {
-            body["errors"] = .array(errors.map { problem in
-                .object(["field": .string(problem.field), "code": .string(String(problem.message.key.dropFirst("validation.".count))),
-                         "message": .string(words.format(problem.message))])
-            })
+            body["errors"] = .array(
+                errors.map { problem in
+                    .object([
+                        "field": .string(problem.field), "code": .string(String(problem.message.key.dropFirst("validation.".count))),
+                        "message": .string(words.format(problem.message)),
+                    ])
+                })
         }
         return body
     }

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import SteigerCore
 
@@ -41,7 +41,11 @@ extension Request {
         }
         let unknown = Set(members.keys).subtracting(T.fields).sorted()
         if !unknown.isEmpty {
-            throw Problem.invalid(ValidationError(unknown.map { .init(field: $0, message: Message("validation.unknownField", ["known": .text(T.fields.sorted().joined(separator: ", "))])) }))
+            throw Problem.invalid(
+                ValidationError(
+                    unknown.map {
+                        .init(field: $0, message: Message("validation.unknownField", ["known": .text(T.fields.sorted().joined(separator: ", "))]))
+                    }))
         }
         if let field = Self.fieldWithNUL(members) {
             throw Problem.invalid(ValidationError(field: field, Message("validation.nul")))

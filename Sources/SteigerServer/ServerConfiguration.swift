@@ -49,9 +49,11 @@ public struct ServerConfiguration: Sendable {
 
     /// The defaults: port 8080 on loopback, 7-day sessions, bcrypt cost 12, 5 failures per
     /// account and 20 per address per 15 minutes.
-    public init(host: String = "127.0.0.1", port: Int = 8080, sessionLifetime: TimeInterval = 7 * 24 * 3600, bcryptCost: UInt8 = 12,
-                secureCookies: Bool = false, loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20,
-                loginWindow: TimeInterval = 15 * 60, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, sessionLifetime: TimeInterval = 7 * 24 * 3600, bcryptCost: UInt8 = 12,
+        secureCookies: Bool = false, loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20,
+        loginWindow: TimeInterval = 15 * 60, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.host = host
         self.port = port
         self.sessionLifetime = sessionLifetime
@@ -73,9 +75,9 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
     /// or fragment.
     public init?(_ text: String) {
         guard let components = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
-              let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil,
-              components.user == nil, components.password == nil
+            let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil,
+            components.user == nil, components.password == nil
         else { return nil }
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }

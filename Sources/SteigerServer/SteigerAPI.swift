@@ -28,14 +28,14 @@ final class SteigerAPI: Sendable {
     static let sessionCookie = "steiger_session"
     static let csrfCookie = "steiger_csrf"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-    static let routeHeader = HTTPField.Name("X-Steiger-Route")!
 
     init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) throws {
         self.store = store
         self.localization = localization
         self.configuration = configuration
-        throttle = LoginThrottle(perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
-                                 window: configuration.loginWindow)
+        throttle = LoginThrottle(
+            perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
+            window: configuration.loginWindow)
         metrics = HTTPMetrics(registry: registry)
         accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
         files = try UploadFiles(dataDirectory: configuration.dataDirectory)
@@ -45,7 +45,9 @@ final class SteigerAPI: Sendable {
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
-        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [scoreSheetOperation] + annotationOperations + scaffoldingOperations + uploadOperations + webhookOperations + serviceOperations
+        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [
+            scoreSheetOperation
+        ] + annotationOperations + scaffoldingOperations + uploadOperations + webhookOperations + serviceOperations
     }
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns
@@ -66,7 +68,6 @@ final class SteigerAPI: Sendable {
             }
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
-        response.headers[Self.routeHeader] = operation.path
         if operation.path.hasPrefix("/api/v1/uploads") { response.headers[Self.tusResumable] = Self.tusVersion }
         return response
     }
@@ -79,7 +80,8 @@ final class SteigerAPI: Sendable {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw Problem.unauthenticated("bearerFormat")
             }
-            guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled else {
+            guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled
+            else {
                 throw Problem.unauthenticated("tokenInvalid")
             }
             context.actor = try await store.actor(for: user)
@@ -108,9 +110,11 @@ final class SteigerAPI: Sendable {
         }
         guard let origin = request.headers[.origin] else { return }
         let host = request.head.authority ?? ""
-        guard let originHost = URLComponents(string: origin).map({ components in
-            (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
-        }), originHost == host else {
+        guard
+            let originHost = URLComponents(string: origin).map({ components in
+                (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
+            }), originHost == host
+        else {
             throw Problem(.forbidden, "crossSite")
         }
     }

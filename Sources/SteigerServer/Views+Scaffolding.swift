@@ -15,12 +15,14 @@ struct ScaffoldNames: Sendable {
 
     func sentence(_ transition: ScaffoldTransition) -> String {
         guard visible.contains(transition.exerciseID) else { return elsewhere(transition.at, from: transition.from, to: transition.to) }
-        return ScaffoldExplanation.sentence(transition, ladder: ladders[transition.exerciseID], trainerName: transition.trainerID.flatMap { people[$0] }, in: words)
+        return ScaffoldExplanation.sentence(
+            transition, ladder: ladders[transition.exerciseID], trainerName: transition.trainerID.flatMap { people[$0] }, in: words)
     }
 
     func note(_ step: ScaffoldStep) -> String {
         guard visible.contains(step.event.exerciseID) else {
-            return step.levelBefore == step.levelAfter ? words.text("scaffold.elsewhereEvent")
+            return step.levelBefore == step.levelAfter
+                ? words.text("scaffold.elsewhereEvent")
                 : elsewhere(step.event.at, from: step.levelBefore, to: step.levelAfter)
         }
         let trainer: UserID? = if case .override(let override) = step.event { override.trainerID } else { nil }
@@ -127,17 +129,21 @@ struct StandingView: Encodable {
     @Nullable var lastTransition: TransitionView?
 
     init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
-        self.init(level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt,
-                  lastTransition: standing?.lastTransition, ladder: ladder, names: names)
+        self.init(
+            level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt,
+            lastTransition: standing?.lastTransition, ladder: ladder, names: names)
     }
 
     init(_ state: ScaffoldState, ladder: ScaffoldLadder, names: ScaffoldNames) {
-        self.init(level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt, lastTransition: state.lastTransition,
-                  ladder: ladder, names: names)
+        self.init(
+            level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt, lastTransition: state.lastTransition,
+            ladder: ladder, names: names)
     }
 
-    private init(level placed: Int?, flagged: Bool, checkDueAt due: Date?, lastTransition transition: ScaffoldTransition?, ladder: ScaffoldLadder,
-                 names: ScaffoldNames) {
+    private init(
+        level placed: Int?, flagged: Bool, checkDueAt due: Date?, lastTransition transition: ScaffoldTransition?, ladder: ScaffoldLadder,
+        names: ScaffoldNames
+    ) {
         level = min(placed ?? ladder.top, ladder.top)
         top = ladder.top
         levelName = ladder.level(level).name
@@ -188,9 +194,12 @@ struct ScaffoldMatrixView: Encodable {
 
     static let schema = object([
         "exerciseId": uuid, "levels": ["type": "array", "items": object(ScaffoldLevelView.properties)],
-        "rows": ["type": "array", "items": object([
-            "learner": PersonView.schema, "attempts": ["type": "integer", "minimum": 0], "standing": ref("ScaffoldStanding"),
-        ])],
+        "rows": [
+            "type": "array",
+            "items": object([
+                "learner": PersonView.schema, "attempts": ["type": "integer", "minimum": 0], "standing": ref("ScaffoldStanding"),
+            ]),
+        ],
     ])
 }
 
@@ -237,9 +246,10 @@ struct StepView: Encodable {
             review = nil
         case .assessed(let assessment):
             kind = "review"
-            review = ReviewPart(reviewId: assessment.reviewID.description, reviewerKind: assessment.reviewerKind.rawValue,
-                                submissionId: assessment.submissionID.description, attempt: assessment.attempt, attemptLevel: assessment.attemptLevel,
-                                total: assessment.total, lowest: assessment.lowest, policyVersion: assessment.policyVersion)
+            review = ReviewPart(
+                reviewId: assessment.reviewID.description, reviewerKind: assessment.reviewerKind.rawValue,
+                submissionId: assessment.submissionID.description, attempt: assessment.attempt, attemptLevel: assessment.attemptLevel,
+                total: assessment.total, lowest: assessment.lowest, policyVersion: assessment.policyVersion)
         case .override:
             kind = "override"
             review = nil

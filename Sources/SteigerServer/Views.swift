@@ -49,10 +49,11 @@ struct MembershipView: Encodable {
         self.user = user.map(UserView.init)
     }
 
-    static let schema: JSONValue = object([
-        "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]],
-        "displayName": ["type": "string"], "user": ref("User"),
-    ], optional: ["user", "displayName"])
+    static let schema: JSONValue = object(
+        [
+            "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]],
+            "displayName": ["type": "string"], "user": ref("User"),
+        ], optional: ["user", "displayName"])
 }
 
 struct MeView: Encodable {
@@ -75,7 +76,9 @@ struct CohortView: Encodable {
         createdAt = cohort.createdAt
     }
 
-    static let schema: JSONValue = object(["id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime])
+    static let schema: JSONValue = object([
+        "id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime,
+    ])
 }
 
 struct ExerciseView: Encodable {
@@ -147,7 +150,8 @@ struct SubmissionView: Encodable {
     static let schema: JSONValue = object([
         "id": uuid, "learnerId": uuid, "exerciseId": uuid, "attempt": ["type": "integer", "minimum": 1],
         "status": ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })],
-        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]],
+        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]],
+        "failureCode": ["type": ["string", "null"]],
         "createdAt": dateTime,
     ])
 }
@@ -171,10 +175,11 @@ struct TokenView: Encodable {
         revokedAt = token.revokedAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "name": ["type": "string"], "prefix": ["type": "string"], "createdAt": dateTime,
-        "expiresAt": nullableDateTime, "lastUsedAt": nullableDateTime, "revokedAt": nullableDateTime,
-    ], optional: ["expiresAt", "lastUsedAt", "revokedAt"])
+    static let schema: JSONValue = object(
+        [
+            "id": uuid, "name": ["type": "string"], "prefix": ["type": "string"], "createdAt": dateTime,
+            "expiresAt": nullableDateTime, "lastUsedAt": nullableDateTime, "revokedAt": nullableDateTime,
+        ], optional: ["expiresAt", "lastUsedAt", "revokedAt"])
 }
 
 struct NewTokenView: Encodable {

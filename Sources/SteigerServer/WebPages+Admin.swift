@@ -32,13 +32,21 @@ extension WebPages {
         let users = try await api.store.users(scope: .everything, page: PageRequest(limit: 200)).items
         let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
         let exercises = try await api.store.exercises(scope: .everything, page: PageRequest(limit: 200)).items
-        return try html("admin", title: words.text("administration"), actor: actor, secret: secret, [
-            "users": users.map { ["id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
-                                  "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", ")] },
-            "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name] },
-            "exercises": exercises.map { ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion] },
-            "adminText": adminText,
-        ])
+        return try html(
+            "admin", title: words.text("administration"), actor: actor, secret: secret,
+            [
+                "users": users.map {
+                    [
+                        "id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
+                        "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "),
+                    ]
+                },
+                "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name] },
+                "exercises": exercises.map {
+                    ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion]
+                },
+                "adminText": adminText,
+            ])
     }
 
     private func exerciseForm(_ request: Request, _ context: AppContext, new: Bool) async throws -> Response {
@@ -46,32 +54,41 @@ extension WebPages {
         let exercise: Exercise
         if new {
             let rubric = try Rubric(criteria: [
-                .init(key: "empathy", title: "Shows empathy", weight: 2, scale: [.init(value: 1, label: "Not yet"), .init(value: 2, label: "Partly"),
-                                                                                .init(value: 3, label: "Fully")]),
+                .init(
+                    key: "empathy", title: "Shows empathy", weight: 2,
+                    scale: [
+                        .init(value: 1, label: "Not yet"), .init(value: 2, label: "Partly"),
+                        .init(value: 3, label: "Fully"),
+                    ])
             ])
             let ladder = try ScaffoldLadder.standard(modelVideo: "https://…/model.mp4", script: "…", prompts: ["…"], checklist: ["…"])
             exercise = try Exercise(title: "…", instructions: "…", skillKey: "skill", rubric: rubric, ladder: ladder)
         } else {
             guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
-                  let found = try await api.store.exercise(id) else { throw Problem.notFound("exercise") }
+                let found = try await api.store.exercise(id)
+            else { throw Problem.notFound("exercise") }
             exercise = found
         }
         let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let policy = exercise.policy
-        return try html("exercise-edit", title: words.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret, [
-            "heading": new ? words.text("newExercise") : exercise.title,
-            "api": new ? "POST /api/v1/exercises" : "PATCH /api/v1/exercises/\(exercise.id)",
-            "title": new ? "" : exercise.title, "instructions": new ? "" : exercise.instructions, "skillKey": new ? "" : exercise.skillKey,
-            "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name, "selected": exercise.cohorts.contains($0.id)] },
-            "rubric": String(decoding: try pretty.encode(exercise.rubric), as: UTF8.self),
-            "ladder": String(decoding: try pretty.encode(exercise.ladder), as: UTF8.self),
-            "policy": ["withdrawAfter": policy.withdrawAfter, "masteryThreshold": policy.masteryThreshold, "criterionFloor": policy.criterionFloor,
-                       "reinstateAfter": policy.reinstateAfter, "supportThreshold": policy.supportThreshold,
-                       "delayedCheckDays": policy.delayedCheckDays, "stallAfter": policy.stallAfter,
-                       "peerReviewsMoveLevels": policy.peerReviewsMoveLevels],
-            "adminText": adminText,
-        ])
+        return try html(
+            "exercise-edit", title: words.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret,
+            [
+                "heading": new ? words.text("newExercise") : exercise.title,
+                "api": new ? "POST /api/v1/exercises" : "PATCH /api/v1/exercises/\(exercise.id)",
+                "title": new ? "" : exercise.title, "instructions": new ? "" : exercise.instructions, "skillKey": new ? "" : exercise.skillKey,
+                "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name, "selected": exercise.cohorts.contains($0.id)] },
+                "rubric": String(decoding: try pretty.encode(exercise.rubric), as: UTF8.self),
+                "ladder": String(decoding: try pretty.encode(exercise.ladder), as: UTF8.self),
+                "policy": [
+                    "withdrawAfter": policy.withdrawAfter, "masteryThreshold": policy.masteryThreshold, "criterionFloor": policy.criterionFloor,
+                    "reinstateAfter": policy.reinstateAfter, "supportThreshold": policy.supportThreshold,
+                    "delayedCheckDays": policy.delayedCheckDays, "stallAfter": policy.stallAfter,
+                    "peerReviewsMoveLevels": policy.peerReviewsMoveLevels,
+                ],
+                "adminText": adminText,
+            ])
     }
 }

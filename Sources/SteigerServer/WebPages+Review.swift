@@ -7,8 +7,12 @@ import SteigerStore
 /// The trainer's queue and the review page (shared with peers and self reviews).
 extension WebPages {
     func registerReview(on router: Router<AppContext>) {
-        router.get("/train") { request, context in await page("/train", request, context) { pages in try await pages.queuePage(request, context, message: nil) } }
-        router.post("/train/claim") { request, context in await page("/train/claim", request, context) { pages in try await pages.claim(request, context) } }
+        router.get("/train") { request, context in
+            await page("/train", request, context) { pages in try await pages.queuePage(request, context, message: nil) }
+        }
+        router.post("/train/claim") { request, context in
+            await page("/train/claim", request, context) { pages in try await pages.claim(request, context) }
+        }
         router.get("/review/:taskId") { request, context in
             await page("/review/{taskId}", request, context) { pages in try await pages.reviewPage(request, context) }
         }
@@ -29,20 +33,25 @@ extension WebPages {
         var queue: [[String: Any]] = [], mine: [[String: Any]] = []
         for task in try await api.store.reviewQueue(cohorts: trained) {
             guard let submission = try await api.store.submission(task.submissionID),
-                  let exercise = try await api.store.exercise(submission.exerciseID) else { continue }
+                let exercise = try await api.store.exercise(submission.exerciseID)
+            else { continue }
             let learner = try await name(submission.learnerID)
             var state = words.text("open")
-            if task.status == .claimed, let holder = task.assignee, let until = task.leaseExpires, until > now {
+            if task.kind == .trainer, let holder = task.holder(at: now), let until = task.leaseExpires {
                 state = words.text("heldBy", ["name": .text(try await name(holder)), "time": .text(time(until))])
                 if holder == actor.user.id {
                     mine.append(["id": task.id.description, "exercise": exercise.title, "learner": learner, "until": time(until)])
                 }
             }
-            queue.append(["exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
-                          "due": task.dueAt.map(words.dateTime) ?? words.text("noDue")])
+            queue.append([
+                "exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
+                "due": task.dueAt.map(words.dateTime) ?? words.text("noDue"),
+            ])
         }
         let exercises = try await trainedExercises(actor)
-        var values: [String: Any] = ["queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty]
+        var values: [String: Any] = [
+            "queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty,
+        ]
         if let message { values["message"] = message }
         return try html("train", title: words.text("reviewQueue"), actor: actor, secret: secret, values)
     }
@@ -54,8 +63,11 @@ extension WebPages {
         try requireToken(form, session: secret)
         let trained = actor.trainedCohorts
         guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
-        guard let task = try await api.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
-                                                             now: api.configuration.now()) else {
+        guard
+            let task = try await api.store.claimReviewTask(
+                reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
+                now: api.configuration.now())
+        else {
             return try await queuePage(request, context, message: words.text("claimedNothing"))
         }
         return redirect("/review/\(task.id)")
@@ -65,28 +77,37 @@ extension WebPages {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let now = api.configuration.now()
         guard let id: ReviewTaskID = context.parameters.get("taskId").flatMap(ReviewTaskID.init),
-              let task = try await api.store.reviewTask(id), task.assignee == actor.user.id, task.status != .done,
-              task.kind != .trainer || (task.status == .claimed && (task.leaseExpires ?? .distantPast) > now),
-              let submission = try await api.store.submission(task.submissionID),
-              let exercise = try await api.store.exercise(submission.exerciseID),
-              let learner = try await api.store.user(submission.learnerID),
-              AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise,
-                                                               learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow else {
+            let task = try await api.store.reviewTask(id), task.holder(at: now) == actor.user.id,
+            let submission = try await api.store.submission(task.submissionID),
+            let exercise = try await api.store.exercise(submission.exerciseID),
+            let learner = try await api.store.user(submission.learnerID),
+            AccessPolicy.decide(
+                actor, .review,
+                .submission(
+                    submission, exercise: exercise,
+                    learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow
+        else {
             throw Problem.notFound("review")
         }
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
-            ["key": criterion.key, "title": criterion.title, "weight": number(criterion.weight),
-             "scale": criterion.scale.map { ["key": criterion.key, "value": $0.value, "label": $0.label] }]
+            [
+                "key": criterion.key, "title": criterion.title, "weight": number(criterion.weight),
+                "scale": criterion.scale.map { ["key": criterion.key, "value": $0.value, "label": $0.label] },
+            ]
         }
         struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
         let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
-        let texts = words.messages.filter { ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix) }
-        return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, [
-            "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
-            "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
-            "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "",
-            "criteriaJSON": try Self.json(scales), "reviewText": try Self.json(texts),
-        ])
+        let texts = words.messages.filter {
+            ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix)
+        }
+        return try html(
+            "review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret,
+            [
+                "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
+                "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
+                "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "",
+                "criteriaJSON": try Self.json(scales), "reviewText": try Self.json(texts),
+            ])
     }
 
     /// The time of day, "14:05 UTC".

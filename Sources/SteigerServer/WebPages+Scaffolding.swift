@@ -12,7 +12,9 @@ extension WebPages {
             await page("/train/exercises/{exerciseId}", request, context) { pages in try await pages.matrixPage(request, context) }
         }
         router.get("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
-            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in try await pages.timelinePage(request, context, error: nil) }
+            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in
+                try await pages.timelinePage(request, context, error: nil)
+            }
         }
         router.post("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
             await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in try await pages.setLevel(request, context) }
@@ -27,7 +29,8 @@ extension WebPages {
     }
 
     private func exercise(_ context: AppContext, _ actor: Actor) async throws -> Exercise {
-        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init), let exercise = try await api.store.exercise(id) else {
+        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init), let exercise = try await api.store.exercise(id)
+        else {
             throw Problem.notFound("exercise")
         }
         try AccessPolicy.decide(actor, .view, .exercise(exercise)).require("exercise")
@@ -47,10 +50,12 @@ extension WebPages {
             if let sentence = row.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values
         }
-        return try html("matrix", title: "\(exercise.title) · \(words.text("scaffolding"))", actor: actor, secret: secret, [
-            "exerciseId": exercise.id.description, "exercise": exercise.title, "rows": rows,
-            "levels": matrix.levels.reversed().map { ["level": $0.level, "name": $0.name] },
-        ])
+        return try html(
+            "matrix", title: "\(exercise.title) · \(words.text("scaffolding"))", actor: actor, secret: secret,
+            [
+                "exerciseId": exercise.id.description, "exercise": exercise.title, "rows": rows,
+                "levels": matrix.levels.reversed().map { ["level": $0.level, "name": $0.name] },
+            ])
     }
 
     private func timelinePage(_ request: Request, _ context: AppContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -59,13 +64,15 @@ extension WebPages {
         guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
         let (learner, memberships) = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
         let track = try await api.track(of: learner, on: exercise, for: actor, words: words)
-        let canSet = AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
+        let canSet =
+            AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
         var values: [String: Any] = [
             "exerciseId": exercise.id.description, "exercise": exercise.title, "learnerId": learner.id.description, "learner": learner.displayName,
             "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
             "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: words.messages),
             "steps": track.timeline.map { ["at": words.dateTime($0.at), "note": $0.note] },
-            "canSet": canSet, "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
+            "canSet": canSet,
+            "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
         ]
         if let error { values["error"] = error }
         return try html("timeline", title: "\(learner.displayName) · \(exercise.title)", actor: actor, secret: secret, values, status: status)
@@ -80,8 +87,9 @@ extension WebPages {
         guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
         let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update).user
         do {
-            let override = try ScaffoldOverride(trainerID: actor.user.id, exerciseID: exercise.id, level: Int(form["level"] ?? "") ?? -1,
-                                                top: exercise.ladder.top, reason: form["reason"] ?? "", at: api.configuration.now())
+            let override = try ScaffoldOverride(
+                trainerID: actor.user.id, exerciseID: exercise.id, level: Int(form["level"] ?? "") ?? -1,
+                top: exercise.ladder.top, reason: form["reason"] ?? "", at: api.configuration.now())
             _ = try await api.store.recordScaffoldOverride(override, learner: learner.id, skill: exercise.skillKey)
         } catch let error as ValidationError {
             let message = error.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
@@ -116,7 +124,8 @@ enum ScaffoldChart {
         }
         svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(scoreY(mastery))\" y2=\"\(scoreY(mastery))\" class=\"mastery\"/>"
         for level in ladder.levels {
-            svg += "<text x=\"\(left + plotWidth + 8)\" y=\"\(levelY(level.number) + 4)\" class=\"axis level-name\">\(level.number) \(escape(level.name))</text>"
+            svg +=
+                "<text x=\"\(left + plotWidth + 8)\" y=\"\(levelY(level.number) + 4)\" class=\"axis level-name\">\(level.number) \(escape(level.name))</text>"
         }
         if !steps.isEmpty {
             var path = "M \(x(0)) \(levelY(steps[0].levelBefore)) H \(x(0)) V \(levelY(steps[0].levelAfter))"
@@ -127,11 +136,13 @@ enum ScaffoldChart {
         }
         for (index, step) in steps.enumerated() {
             guard let review = step.review else {
-                svg += "<rect x=\"\(x(index) - 4)\" y=\"\(levelY(step.levelAfter) - 4)\" width=\"8\" height=\"8\" class=\"override\"><title>\(escape(step.note))</title></rect>"
+                svg +=
+                    "<rect x=\"\(x(index) - 4)\" y=\"\(levelY(step.levelAfter) - 4)\" width=\"8\" height=\"8\" class=\"override\"><title>\(escape(step.note))</title></rect>"
                 continue
             }
             let counted = ["counted", "transition", "check-passed"].contains(step.outcome)
-            svg += "<circle cx=\"\(x(index))\" cy=\"\(scoreY(review.total))\" r=\"5\" class=\"\(counted ? "score" : "score informs")\"><title>\(escape(step.note))</title></circle>"
+            svg +=
+                "<circle cx=\"\(x(index))\" cy=\"\(scoreY(review.total))\" r=\"5\" class=\"\(counted ? "score" : "score informs")\"><title>\(escape(step.note))</title></circle>"
         }
         return svg + "</svg>"
     }

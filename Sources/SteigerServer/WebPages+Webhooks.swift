@@ -20,11 +20,13 @@ extension WebPages {
     private func webhooksPage(_ request: Request) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let endpoints = try await api.webhooks.list(actor)
-        return try html("webhooks", title: words.text("webhooks"), actor: actor, secret: secret, [
-            "endpoints": endpoints.map(endpointValues),
-            "eventTypes": Webhooks.eventTypes.map { ["type": $0.rawValue, "label": eventLabel($0)] },
-            "adminText": adminText,
-        ])
+        return try html(
+            "webhooks", title: words.text("webhooks"), actor: actor, secret: secret,
+            [
+                "endpoints": endpoints.map(endpointValues),
+                "eventTypes": Webhooks.eventTypes.map { ["type": $0.rawValue, "label": eventLabel($0)] },
+                "adminText": adminText,
+            ])
     }
 
     private func webhookPage(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -63,7 +65,8 @@ extension WebPages {
     private func endpointValues(_ endpoint: WebhookEndpoint) -> [String: Any] {
         [
             "id": endpoint.id.description, "url": endpoint.url, "description": endpoint.description,
-            "events": endpoint.eventTypes.isEmpty ? words.text("allEvents")
+            "events": endpoint.eventTypes.isEmpty
+                ? words.text("allEvents")
                 : endpoint.eventTypes.sorted { $0.rawValue < $1.rawValue }.map(eventLabel).joined(separator: "; "),
             "enabled": endpoint.isEnabled,
             "disabledReason": endpoint.disabledReason.map(words.format) ?? "",

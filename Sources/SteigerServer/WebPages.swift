@@ -21,8 +21,11 @@ struct WebPages: Sendable {
     var here = "/"
     static let loginCookie = "steiger_login_csrf"
     static let securityHeaders: [(HTTPField.Name, String)] = [
-        (HTTPField.Name("Content-Security-Policy")!, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "media-src 'self' blob: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        (
+            HTTPField.Name("Content-Security-Policy")!,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                + "media-src 'self' blob: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        ),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
         (HTTPField.Name("Referrer-Policy")!, "same-origin"),
         (.cacheControl, "no-store"),
@@ -31,9 +34,13 @@ struct WebPages: Sendable {
     /// Adds the pages and static files to `router`.
     func register(on router: Router<AppContext>) {
         router.get("/") { request, context in await page("/", request, context) { pages in try await pages.home(request, context) } }
-        router.get("/login") { request, context in await page("/login", request, context) { pages in try pages.loginForm(request, error: nil, email: "") } }
+        router.get("/login") { request, context in
+            await page("/login", request, context) { pages in try pages.loginForm(request, error: nil, email: "") }
+        }
         router.post("/login") { request, context in await page("/login", request, context) { pages in try await pages.login(request, context) } }
-        router.post("/language") { request, context in await page("/language", request, context) { pages in try await pages.chooseLanguage(request, context) } }
+        router.post("/language") { request, context in
+            await page("/language", request, context) { pages in try await pages.chooseLanguage(request, context) }
+        }
         router.post("/logout") { request, context in await page("/logout", request, context) { pages in try await pages.logout(request, context) } }
         router.get("/learn") { request, context in await page("/learn", request, context) { pages in try await pages.learnerHome(request, context) } }
         router.get("/learn/exercises/:exerciseId") { request, context in
@@ -62,8 +69,9 @@ struct WebPages: Sendable {
         var values: [String: Any] = ["csrf": token, "email": email]
         if let error { values["error"] = error }
         var response = try html("login", title: words.text("signIn"), actor: nil, secret: nil, values, status: status)
-        let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: api.configuration.secureCookies,
-                            httpOnly: true, sameSite: .strict)
+        let cookie = Cookie(
+            name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: api.configuration.secureCookies,
+            httpOnly: true, sameSite: .strict)
         response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
         return response
     }
@@ -76,17 +84,19 @@ struct WebPages: Sendable {
             return try loginForm(request, error: words.text("formExpired"), email: email, status: .forbidden)
         }
         do {
-            let (secret, actor) = try await api.signIn(email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
-                                                       context: context)
+            let (secret, actor) = try await api.signIn(
+                email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
+                context: context)
             var response = redirect(Self.landing(for: actor))
             response.headers.append(contentsOf: api.sessionCookies(secret))
             return response
         } catch let problem as Problem {
-            let key = switch problem.status.code {
-            case 429: "signInThrottled"
-            case 403: "signInDisabled"
-            default: "signInFailed"
-            }
+            let key =
+                switch problem.status.code {
+                case 429: "signInThrottled"
+                case 403: "signInDisabled"
+                default: "signInFailed"
+                }
             return try loginForm(request, error: words.text(key), email: email, status: problem.status)
         }
     }
@@ -97,15 +107,18 @@ struct WebPages: Sendable {
         var request = request
         let form = try await Self.form(&request, context)
         let language = form["language"].flatMap(Language.init(code:))
-        guard language != nil || form["language"] == "auto" else { throw Problem.invalid(ValidationError(field: "language", Message("validation.language"))) }
+        guard language != nil || form["language"] == "auto" else {
+            throw Problem.invalid(ValidationError(field: "language", Message("validation.language")))
+        }
         if let (actor, secret) = try await signedIn(request) {
             try requireToken(form, session: secret)
             try await api.store.updateUser(actor.user.id, changes: UserChanges(language: .some(language)))
         }
         let back = form["back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
         var response = redirect(back)
-        let cookie = Cookie(name: Localization.cookie, value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 365 * 24 * 3600, path: "/",
-                            secure: api.configuration.secureCookies, httpOnly: true, sameSite: .lax)
+        let cookie = Cookie(
+            name: Localization.cookie, value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 365 * 24 * 3600, path: "/",
+            secure: api.configuration.secureCookies, httpOnly: true, sameSite: .lax)
         response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
         return response
     }
@@ -125,47 +138,60 @@ struct WebPages: Sendable {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let items = try await api.myScaffolding(for: actor, words: words)
         let exercises: [[String: Any]] = items.map { item in
-            var values: [String: Any] = ["id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
-                                         "levelName": item.standing.levelName, "flagged": item.standing.flagged]
+            var values: [String: Any] = [
+                "id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
+                "levelName": item.standing.levelName, "flagged": item.standing.flagged,
+            ]
             if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values
         }
         var tasks: [[String: Any]] = []
         for task in try await api.store.assignedReviewTasks(of: actor.user.id) where task.kind != .trainer {
-            guard let submission = try await api.store.submission(task.submissionID), let exercise = try await api.store.exercise(submission.exerciseID),
-                  let learner = try await api.store.user(submission.learnerID) else { continue }
-            var values: [String: Any] = ["id": task.id.description, "exercise": exercise.title,
-                                         "learner": task.kind == .selfReview ? words.text("selfReview") : learner.displayName]
+            guard let submission = try await api.store.submission(task.submissionID),
+                let exercise = try await api.store.exercise(submission.exerciseID),
+                let learner = try await api.store.user(submission.learnerID)
+            else { continue }
+            var values: [String: Any] = [
+                "id": task.id.description, "exercise": exercise.title,
+                "learner": task.kind == .selfReview ? words.text("selfReview") : learner.displayName,
+            ]
             if let due = task.dueAt { values["due"] = words.dateTime(due) }
             tasks.append(values)
         }
-        return try html("learn", title: words.text("myExercises"), actor: actor, secret: secret,
-                        ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty])
+        return try html(
+            "learn", title: words.text("myExercises"), actor: actor, secret: secret,
+            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty])
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
-              let exercise = try await api.store.exercise(id),
-              AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
+            let exercise = try await api.store.exercise(id),
+            AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow
+        else {
             throw Problem.notFound("exercise")
         }
         let supports = try await api.supports(for: actor, on: exercise, words: words)
-        let attempts = try await api.store.submissions(scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
-                                                       page: PageRequest(limit: 200))
-        return try html("exercise", title: exercise.title, actor: actor, secret: secret, [
-            "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
-            "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
-            "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
-            "history": supports.history, "hasHistory": !supports.history.isEmpty, "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") }),
-        ])
+        let attempts = try await api.store.submissions(
+            scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
+            page: PageRequest(limit: 200))
+        return try html(
+            "exercise", title: exercise.title, actor: actor, secret: secret,
+            [
+                "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
+                "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
+                "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
+                "history": supports.history, "hasHistory": !supports.history.isEmpty,
+                "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") }),
+            ])
     }
 
     private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         guard let id: SubmissionID = context.parameters.get("submissionId").flatMap(SubmissionID.init),
-              let submission = try await api.store.submission(id), submission.learnerID == actor.user.id,
-              let exercise = try await api.store.exercise(submission.exerciseID) else {
+            let submission = try await api.store.submission(id), submission.learnerID == actor.user.id,
+            let exercise = try await api.store.exercise(submission.exerciseID)
+        else {
             throw Problem.notFound("attempt")
         }
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
@@ -173,11 +199,14 @@ struct WebPages: Sendable {
         texts["failedGeneric"] = words.text("failed")
         struct Criterion: Encodable { var key: String, title: String }
         let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
-        return try html("submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, [
-            "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description, "exerciseTitle": exercise.title,
-            "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
-            "criteriaJSON": try Self.json(criteria),
-        ])
+        return try html(
+            "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret,
+            [
+                "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description,
+                "exerciseTitle": exercise.title,
+                "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
+                "criteriaJSON": try Self.json(criteria),
+            ])
     }
 
     // MARK: - Helpers
@@ -216,22 +245,25 @@ struct WebPages: Sendable {
         } catch {
             let problem = Problem(from: error)
             if problem.status.code >= 500 { context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"]) }
-            response = (try? pages.html("error", title: problem.title(in: pages.words), actor: nil, secret: nil,
-                                        ["detail": problem.detail(in: pages.words)], status: problem.status))
+            response =
+                (try? pages.html(
+                    "error", title: problem.title(in: pages.words), actor: nil, secret: nil,
+                    ["detail": problem.detail(in: pages.words)], status: problem.status))
                 ?? Response(status: problem.status)
         }
         response.headers[.contentLanguage] = pages.words.language.rawValue
         for (name, value) in Self.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
-        response.headers[SteigerAPI.routeHeader] = route
         return response
     }
 
     private func staticFile(_ request: Request, _ context: AppContext) -> Response {
         guard let name = context.parameters.get("name"), let file = resources.files[name] else {
-            return Response(status: .notFound, headers: [SteigerAPI.routeHeader: "/static/{name}"])
+            return Response(status: .notFound)
         }
-        var headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: "no-cache",
-                                   HTTPField.Name("X-Content-Type-Options")!: "nosniff", SteigerAPI.routeHeader: "/static/{name}"]
+        var headers: HTTPFields = [
+            .contentType: file.contentType, .eTag: file.etag, .cacheControl: "no-cache",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ]
         if request.headers[.ifNoneMatch] == file.etag { return Response(status: .notModified, headers: headers) }
         headers[.contentLength] = String(file.bytes.count)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
@@ -241,12 +273,15 @@ struct WebPages: Sendable {
     func signedIn(_ request: Request) async throws -> (Actor, String)? {
         if let session { return session.map { ($0.actor, $0.secret) } }
         guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty,
-              let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled else { return nil }
+            let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled
+        else { return nil }
         return (try await api.store.actor(for: user), secret)
     }
 
-    func html(_ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
-              status: HTTPResponse.Status = .ok) throws -> Response {
+    func html(
+        _ template: String, title: String, actor: Actor?, secret: String?, _ values: [String: Any],
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         var context = values
         context["pageTitle"] = title
         context["language"] = words.language.rawValue
@@ -255,8 +290,10 @@ struct WebPages: Sendable {
         }
         context["here"] = here
         if let actor, let secret {
-            context["user"] = ["displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
-                               "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret)]
+            context["user"] = [
+                "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
+                "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret),
+            ]
             context["displayName"] = actor.user.displayName
             context["isLearner"] = actor.user.has(.learner)
             context["isTrainer"] = actor.user.has(.trainer)
@@ -287,14 +324,23 @@ struct WebPages: Sendable {
         switch support {
         case .modelVideo(let reference):
             let lower = reference.lowercased()
-            values[lower.hasPrefix("https://") || lower.hasPrefix("http://") || (lower.hasPrefix("/") && !lower.hasPrefix("//"))
-                   ? "isModelVideo" : "isText"] = true
+            values[
+                lower.hasPrefix("https://") || lower.hasPrefix("http://") || (lower.hasPrefix("/") && !lower.hasPrefix("//"))
+                    ? "isModelVideo" : "isText"] = true
             values["reference"] = reference
             values["text"] = reference
-        case .script(let text): values["isScript"] = true; values["text"] = text
-        case .text(let text): values["isText"] = true; values["text"] = text
-        case .prompts(let items): values["isPrompts"] = true; values["items"] = items
-        case .checklist(let items): values["isChecklist"] = true; values["items"] = items
+        case .script(let text):
+            values["isScript"] = true
+            values["text"] = text
+        case .text(let text):
+            values["isText"] = true
+            values["text"] = text
+        case .prompts(let items):
+            values["isPrompts"] = true
+            values["items"] = items
+        case .checklist(let items):
+            values["isChecklist"] = true
+            values["items"] = items
         }
         return values
     }
@@ -318,7 +364,8 @@ struct WebPages: Sendable {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
             guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "", fields[name] == nil,
-                  !name.contains("\u{0}"), !value.contains("\u{0}") else { continue }
+                !name.contains("\u{0}"), !value.contains("\u{0}")
+            else { continue }
             fields[name] = value
         }
         return fields

@@ -61,8 +61,12 @@ struct WebResources: Sendable {
         }
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Web"))
         guard let found = candidates.first(where: { fileManager.fileExists(atPath: $0.appendingPathComponent("templates").path) }) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
-                "the web app's files are missing: copy steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"])
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "the web app's files are missing: copy steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"
+                ])
         }
         return found
     }

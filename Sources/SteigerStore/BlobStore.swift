@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SteigerCore
 
 /// Media files by content: each blob is named by its SHA-256 (`ab/cd/abcdef…`) under one
 /// directory, written to a temporary name and renamed into place, so a reader never sees half
@@ -30,7 +31,7 @@ public struct BlobStore: Sendable {
     public func contains(_ sha256: String) -> Bool { Self.isValidName(sha256) && FileManager.default.fileExists(atPath: path(sha256)) }
 
     /// A fresh temporary path inside the store (same file system, so `adopt` is a rename).
-    public func temporaryPath() -> String { "\(root)/tmp/\(UUID().uuidString.lowercased())" }
+    public func temporaryPath() -> String { "\(root)/tmp/\(UUIDText.lowercase(UUID()))" }
 
     /// Moves a finished file whose SHA-256 is `sha256` into place; when the blob already exists
     /// the file is removed (same bytes). Returns the blob's path.
@@ -66,7 +67,10 @@ public struct BlobStore: Sendable {
     public static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
-        for byte in digest { bytes.append(digits[Int(byte >> 4)]); bytes.append(digits[Int(byte & 0xF)]) }
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0xF)])
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -44,10 +44,12 @@ extension Store {
     @discardableResult
     public func enqueue(kind: String, payload: String, maxAttempts: Int = 3, runAfter: Date = Date()) async throws -> Job {
         let now = Date()
-        let job = Job(id: UUID().uuidString.lowercased(), kind: kind, payload: payload, status: .queued, attempts: 0,
-                      maxAttempts: maxAttempts, runAfter: runAfter.wholeMilliseconds, leaseOwner: nil, leaseExpires: nil, lastError: nil)
+        let job = Job(
+            id: UUIDText.lowercase(UUID()), kind: kind, payload: payload, status: .queued, attempts: 0,
+            maxAttempts: maxAttempts, runAfter: runAfter.wholeMilliseconds, leaseOwner: nil, leaseExpires: nil, lastError: nil)
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at)
                 VALUES (\(bind: job.id), \(bind: kind), \(bind: payload), 'queued', 0, \(bind: maxAttempts), \(bind: job.runAfter), \(bind: now), \(bind: now))
                 """)
@@ -65,21 +67,25 @@ extension Store {
         let expires = now.addingTimeInterval(lease)
         let kindFilter: SQLStatement = kinds.map { " AND \(SQLStatement.isIn("kind", $0))" } ?? ""
         return try await write { session in
-            let abandoned = try await session.query("""
+            let abandoned = try await session.query(
+                """
                 UPDATE jobs SET status = 'failed', lease_owner = NULL, finished_at = \(bind: now), updated_at = \(bind: now),
                     last_error = 'the worker stopped while running it (a crash, the deadline or the memory limit), ' || attempts || ' times'
                 WHERE status = 'running' AND lease_expires <= \(bind: now) AND attempts >= max_attempts\(kindFilter)
                 RETURNING \(raw: Self.jobColumns)
-                """).map(Self.job)
+                """
+            ).map(Self.job)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
-            let claimed = try await session.query("""
+            let claimed = try await session.query(
+                """
                 UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_expires = \(bind: expires),
                     attempts = attempts + 1, updated_at = \(bind: now)
                 WHERE id = (SELECT id FROM jobs
                             WHERE ((status = 'queued' AND run_after <= \(bind: now)) OR (status = 'running' AND lease_expires <= \(bind: now)))\(kindFilter)
                             ORDER BY run_after, created_at, id LIMIT 1\(lock))
                 RETURNING \(raw: Self.jobColumns)
-                """).first.map(Self.job)
+                """
+            ).first.map(Self.job)
             return Claim(job: claimed, abandoned: abandoned)
         }
     }
@@ -87,10 +93,12 @@ extension Store {
     /// Extends a lease; false when the job is no longer this owner's (it expired and was claimed again).
     public func heartbeat(job id: String, owner: String, lease: TimeInterval, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 UPDATE jobs SET lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running' RETURNING id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 
@@ -98,10 +106,12 @@ extension Store {
     @discardableResult
     public func completeJob(_ id: String, owner: String, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 UPDATE jobs SET status = 'done', lease_owner = NULL, finished_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running' RETURNING id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 
@@ -111,13 +121,18 @@ extension Store {
     @discardableResult
     public func failJob(_ id: String, owner: String, error: String, retry: Bool, now: Date = Date()) async throws -> Job? {
         try await write { session in
-            guard let row = try await session.query("SELECT \(raw: Self.jobColumns) FROM jobs WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running'").first else {
+            guard
+                let row = try await session.query(
+                    "SELECT \(raw: Self.jobColumns) FROM jobs WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running'"
+                ).first
+            else {
                 return nil
             }
             let job = try Self.job(row)
             let again = retry && job.attempts < job.maxAttempts
             let backoff = min(3600, 30 * pow(4, Double(max(job.attempts - 1, 0))))
-            let updated = try await session.query("""
+            let updated = try await session.query(
+                """
                 UPDATE jobs SET status = \(bind: again ? "queued" : "failed"), lease_owner = NULL, lease_expires = NULL,
                     last_error = \(bind: String(error.prefix(2000))), run_after = \(bind: again ? now.addingTimeInterval(backoff) : job.runAfter),
                     finished_at = \(bind: again ? nil : now), updated_at = \(bind: now)
@@ -131,11 +146,13 @@ extension Store {
     @discardableResult
     public func releaseJob(_ id: String, owner: String, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires = NULL, attempts = attempts - 1,
                     run_after = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'running' RETURNING id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 
@@ -159,9 +176,10 @@ extension Store {
 
     @Sendable static func job(_ row: SQLRow) throws -> Job {
         guard let status = Job.Status(rawValue: try row.string("status")) else { throw StoreError.corrupt("job status \(row["status"])") }
-        return Job(id: try row.string("id"), kind: try row.string("kind"), payload: try row.string("payload"), status: status,
-                   attempts: Int(try row.int("attempts")), maxAttempts: Int(try row.int("max_attempts")), runAfter: try row.date("run_after"),
-                   leaseOwner: try row.optionalString("lease_owner"), leaseExpires: try row.optionalDate("lease_expires"),
-                   lastError: try row.optionalString("last_error"))
+        return Job(
+            id: try row.string("id"), kind: try row.string("kind"), payload: try row.string("payload"), status: status,
+            attempts: Int(try row.int("attempts")), maxAttempts: Int(try row.int("max_attempts")), runAfter: try row.date("run_after"),
+            leaseOwner: try row.optionalString("lease_owner"), leaseExpires: try row.optionalDate("lease_expires"),
+            lastError: try row.optionalString("last_error"))
     }
 }

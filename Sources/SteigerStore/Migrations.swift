@@ -19,368 +19,382 @@ public struct Migration: Sendable {
 public enum Schema {
     /// Every migration Steiger knows.
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "accounts, cohorts, exercises, submissions", statements: [
-            """
-            CREATE TABLE users (
-                id TEXT PRIMARY KEY,
-                email TEXT NOT NULL UNIQUE,
-                display_name TEXT NOT NULL,
-                roles TEXT NOT NULL,
-                disabled BIGINT NOT NULL DEFAULT 0,
-                password_hash TEXT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX users_created ON users (created_at, id)",
-            """
-            CREATE TABLE cohorts (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                description TEXT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX cohorts_created ON cohorts (created_at, id)",
-            """
-            CREATE TABLE memberships (
-                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                part TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (cohort_id, user_id)
-            )
-            """,
-            "CREATE INDEX memberships_user ON memberships (user_id, cohort_id)",
-            """
-            CREATE TABLE exercises (
-                id TEXT PRIMARY KEY,
-                title TEXT NOT NULL,
-                instructions TEXT NOT NULL,
-                skill_key TEXT NOT NULL,
-                rubric TEXT NOT NULL,
-                ladder TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX exercises_created ON exercises (created_at, id)",
-            """
-            CREATE TABLE exercise_cohorts (
-                exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
-                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
-                PRIMARY KEY (exercise_id, cohort_id)
-            )
-            """,
-            "CREATE INDEX exercise_cohorts_cohort ON exercise_cohorts (cohort_id, exercise_id)",
-            """
-            CREATE TABLE submissions (
-                id TEXT PRIMARY KEY,
-                learner_id TEXT NOT NULL REFERENCES users (id),
-                exercise_id TEXT NOT NULL REFERENCES exercises (id),
-                attempt BIGINT NOT NULL,
-                status TEXT NOT NULL,
-                scaffold_level BIGINT NOT NULL,
-                failure_reason TEXT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                UNIQUE (learner_id, exercise_id, attempt)
-            )
-            """,
-            "CREATE INDEX submissions_created ON submissions (created_at, id)",
-            "CREATE INDEX submissions_exercise ON submissions (exercise_id, created_at)",
-            """
-            CREATE TABLE submission_shares (
-                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                PRIMARY KEY (submission_id, user_id)
-            )
-            """,
-            "CREATE INDEX submission_shares_user ON submission_shares (user_id, submission_id)",
-            """
-            CREATE TABLE sessions (
-                token_hash TEXT PRIMARY KEY,
-                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL,
-                address TEXT,
-                user_agent TEXT
-            )
-            """,
-            "CREATE INDEX sessions_user ON sessions (user_id)",
-            """
-            CREATE TABLE api_tokens (
-                id TEXT PRIMARY KEY,
-                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                name TEXT NOT NULL,
-                token_hash TEXT NOT NULL UNIQUE,
-                prefix TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT,
-                last_used_at BIGINT,
-                revoked_at BIGINT
-            )
-            """,
-            "CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at)",
-        ]),
-        Migration(version: 2, name: "uploads, media of submissions, the job queue", statements: [
-            """
-            CREATE TABLE uploads (
-                id TEXT PRIMARY KEY,
-                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
-                file_name TEXT NOT NULL,
-                length BIGINT NOT NULL,
-                received BIGINT NOT NULL DEFAULT 0,
-                metadata TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL,
-                sha256 TEXT,
-                submission_id TEXT
-            )
-            """,
-            "CREATE INDEX uploads_user ON uploads (user_id)",
-            "CREATE INDEX uploads_expires ON uploads (expires_at)",
-            """
-            CREATE TABLE submission_media (
-                submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
-                original_sha256 TEXT NOT NULL,
-                original_size BIGINT NOT NULL,
-                file_name TEXT NOT NULL,
-                info TEXT,
-                rendition_sha256 TEXT,
-                rendition_type TEXT,
-                poster_sha256 TEXT,
-                storyboard TEXT,
-                warnings TEXT NOT NULL DEFAULT '[]',
-                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
-                step TEXT,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE jobs (
-                id TEXT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                status TEXT NOT NULL,
-                attempts BIGINT NOT NULL DEFAULT 0,
-                max_attempts BIGINT NOT NULL,
-                run_after BIGINT NOT NULL,
-                lease_owner TEXT,
-                lease_expires BIGINT,
-                last_error TEXT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                finished_at BIGINT
-            )
-            """,
-            "CREATE INDEX jobs_queued ON jobs (status, run_after, created_at)",
-            "CREATE INDEX jobs_leases ON jobs (status, lease_expires)",
-        ]),
-        Migration(version: 3, name: "review tasks", statements: [
-            """
-            CREATE TABLE review_tasks (
-                id TEXT PRIMARY KEY,
-                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
-                cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                status TEXT NOT NULL,
-                assignee TEXT REFERENCES users (id),
-                due_at BIGINT,
-                lease_expires BIGINT,
-                reviews_so_far BIGINT NOT NULL DEFAULT 0,
-                due_sort BIGINT NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                done_at BIGINT
-            )
-            """,
-            // The queue's order as an index: due time (none last, as due_sort), fewest reviews, oldest.
-            "CREATE INDEX review_tasks_pool ON review_tasks (kind, status, cohort_id, due_sort, reviews_so_far, created_at, id)",
-            "CREATE INDEX review_tasks_leases ON review_tasks (kind, status, lease_expires)",
-            "CREATE INDEX review_tasks_submission ON review_tasks (submission_id)",
-            "CREATE INDEX review_tasks_assignee ON review_tasks (assignee, status)",
-            """
-            CREATE TABLE annotations (
-                id TEXT PRIMARY KEY,
-                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
-                author_id TEXT NOT NULL REFERENCES users (id),
-                parent_id TEXT REFERENCES annotations (id),
-                at_ms BIGINT,
-                to_ms BIGINT,
-                text TEXT NOT NULL,
-                tag TEXT,
-                criterion TEXT,
-                created_at BIGINT NOT NULL,
-                edited_at BIGINT,
-                deleted_at BIGINT
-            )
-            """,
-            "CREATE INDEX annotations_submission ON annotations (submission_id, at_ms, created_at)",
-            """
-            CREATE TABLE annotation_versions (
-                annotation_id TEXT NOT NULL REFERENCES annotations (id) ON DELETE CASCADE,
-                version BIGINT NOT NULL,
-                text TEXT NOT NULL,
-                replaced_at BIGINT NOT NULL,
-                PRIMARY KEY (annotation_id, version)
-            )
-            """,
-            """
-            CREATE TABLE reviews (
-                id TEXT PRIMARY KEY,
-                task_id TEXT NOT NULL UNIQUE REFERENCES review_tasks (id),
-                submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
-                reviewer_id TEXT NOT NULL REFERENCES users (id),
-                kind TEXT NOT NULL,
-                scores TEXT NOT NULL,
-                comment TEXT NOT NULL,
-                total DOUBLE PRECISION NOT NULL,
-                lowest DOUBLE PRECISION NOT NULL,
-                result TEXT NOT NULL,
-                submitted_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX reviews_submission ON reviews (submission_id, submitted_at)",
-            """
-            CREATE TABLE domain_events (
-                id TEXT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                handled_at BIGINT
-            )
-            """,
-            "CREATE INDEX domain_events_pending ON domain_events (handled_at, created_at)",
-            "ALTER TABLE exercises ADD COLUMN review_settings TEXT NOT NULL DEFAULT '{}'",
-        ]),
-        Migration(version: 4, name: "scaffolding log and levels", statements: [
-            "ALTER TABLE exercises ADD COLUMN scaffold_policy TEXT NOT NULL DEFAULT '{}'",
-            "ALTER TABLE exercises ADD COLUMN policy_version BIGINT NOT NULL DEFAULT 1",
-            "ALTER TABLE uploads ADD COLUMN scaffold_level BIGINT",
-            // The append-only log per learner and skill; payload holds the event as recorded
-            // (levels, ladder height, policy and version), so replays never depend on later edits.
-            // No foreign key to exercises: the log outlives an exercise deleted after an override.
-            """
-            CREATE TABLE scaffold_events (
-                id TEXT PRIMARY KEY,
-                learner_id TEXT NOT NULL REFERENCES users (id),
-                skill_key TEXT NOT NULL,
-                seq BIGINT NOT NULL,
-                kind TEXT NOT NULL,
-                exercise_id TEXT NOT NULL,
-                submission_id TEXT,
-                payload TEXT NOT NULL,
-                occurred_at BIGINT NOT NULL,
-                UNIQUE (learner_id, skill_key, seq)
-            )
-            """,
-            "CREATE INDEX scaffold_events_submission ON scaffold_events (submission_id)",
-            // The log's replayed result, rewritten with every event, for lists and new attempts.
-            """
-            CREATE TABLE scaffold_states (
-                learner_id TEXT NOT NULL REFERENCES users (id),
-                skill_key TEXT NOT NULL,
-                level BIGINT,
-                flagged BIGINT NOT NULL DEFAULT 0,
-                check_due_at BIGINT,
-                check_passed_at BIGINT,
-                last_transition TEXT,
-                events BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                PRIMARY KEY (learner_id, skill_key)
-            )
-            """,
-        ]),
-        Migration(version: 5, name: "each person's language", statements: [
-            // NULL: the browser's Accept-Language decides, else the server's default language.
-            "ALTER TABLE users ADD COLUMN language TEXT",
-        ]),
-        Migration(version: 6, name: "the outbox of domain events and its consumers", statements: [
-            // Positions are given out one after another under a lock held to the commit, so a
-            // consumer reading past its cursor never skips an event that commits later.
-            """
-            CREATE TABLE outbox_events (
-                position BIGINT PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                type TEXT NOT NULL,
-                version BIGINT NOT NULL,
-                occurred_at BIGINT NOT NULL,
-                actor_id TEXT,
-                subjects TEXT NOT NULL,
-                data TEXT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE outbox_consumers (
-                name TEXT PRIMARY KEY,
-                position BIGINT NOT NULL,
-                lease_owner TEXT,
-                lease_expires BIGINT,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            // The reviews recorded by the first, never-read events table become the outbox's first events.
-            """
-            INSERT INTO outbox_events (position, id, type, version, occurred_at, actor_id, subjects, data)
-            SELECT ROW_NUMBER() OVER (ORDER BY created_at, id), id, 'review.submitted', 1, created_at, NULL, payload, '{}' FROM domain_events
-            """,
-            "DROP TABLE domain_events",
-            // Deadline events are raised once per task.
-            "ALTER TABLE review_tasks ADD COLUMN due_soon_noted BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE review_tasks ADD COLUMN overdue_noted BIGINT NOT NULL DEFAULT 0",
-        ]),
-        Migration(version: 7, name: "webhook endpoints, deliveries and their attempts", statements: [
-            """
-            CREATE TABLE webhook_endpoints (
-                id TEXT PRIMARY KEY,
-                url TEXT NOT NULL,
-                event_types TEXT NOT NULL,
-                description TEXT NOT NULL,
-                secret TEXT NOT NULL,
-                enabled BIGINT NOT NULL,
-                disabled_reason TEXT,
-                failing_since BIGINT,
-                created_by TEXT REFERENCES users (id),
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            // One row per event and endpoint: never two deliveries of one event to one endpoint.
-            """
-            CREATE TABLE webhook_deliveries (
-                id TEXT PRIMARY KEY,
-                endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-                event_id TEXT NOT NULL,
-                event_position BIGINT NOT NULL,
-                status TEXT NOT NULL,
-                attempts BIGINT NOT NULL,
-                next_attempt_at BIGINT NOT NULL,
-                first_attempt_at BIGINT,
-                delivered_at BIGINT,
-                lease_owner TEXT,
-                lease_expires BIGINT,
-                created_at BIGINT NOT NULL,
-                UNIQUE (endpoint_id, event_id)
-            )
-            """,
-            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
-            "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, event_position)",
-            """
-            CREATE TABLE webhook_attempts (
-                delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
-                number BIGINT NOT NULL,
-                started_at BIGINT NOT NULL,
-                duration_ms BIGINT NOT NULL,
-                status_code BIGINT,
-                error TEXT,
-                response TEXT,
-                PRIMARY KEY (delivery_id, number)
-            )
-            """,
-        ]),
+        Migration(
+            version: 1, name: "accounts, cohorts, exercises, submissions",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    display_name TEXT NOT NULL,
+                    roles TEXT NOT NULL,
+                    disabled BIGINT NOT NULL DEFAULT 0,
+                    password_hash TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX users_created ON users (created_at, id)",
+                """
+                CREATE TABLE cohorts (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    description TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX cohorts_created ON cohorts (created_at, id)",
+                """
+                CREATE TABLE memberships (
+                    cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    part TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (cohort_id, user_id)
+                )
+                """,
+                "CREATE INDEX memberships_user ON memberships (user_id, cohort_id)",
+                """
+                CREATE TABLE exercises (
+                    id TEXT PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    instructions TEXT NOT NULL,
+                    skill_key TEXT NOT NULL,
+                    rubric TEXT NOT NULL,
+                    ladder TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX exercises_created ON exercises (created_at, id)",
+                """
+                CREATE TABLE exercise_cohorts (
+                    exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+                    cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                    PRIMARY KEY (exercise_id, cohort_id)
+                )
+                """,
+                "CREATE INDEX exercise_cohorts_cohort ON exercise_cohorts (cohort_id, exercise_id)",
+                """
+                CREATE TABLE submissions (
+                    id TEXT PRIMARY KEY,
+                    learner_id TEXT NOT NULL REFERENCES users (id),
+                    exercise_id TEXT NOT NULL REFERENCES exercises (id),
+                    attempt BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    scaffold_level BIGINT NOT NULL,
+                    failure_reason TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    UNIQUE (learner_id, exercise_id, attempt)
+                )
+                """,
+                "CREATE INDEX submissions_created ON submissions (created_at, id)",
+                "CREATE INDEX submissions_exercise ON submissions (exercise_id, created_at)",
+                """
+                CREATE TABLE submission_shares (
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    PRIMARY KEY (submission_id, user_id)
+                )
+                """,
+                "CREATE INDEX submission_shares_user ON submission_shares (user_id, submission_id)",
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    address TEXT,
+                    user_agent TEXT
+                )
+                """,
+                "CREATE INDEX sessions_user ON sessions (user_id)",
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at)",
+            ]),
+        Migration(
+            version: 2, name: "uploads, media of submissions, the job queue",
+            statements: [
+                """
+                CREATE TABLE uploads (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+                    file_name TEXT NOT NULL,
+                    length BIGINT NOT NULL,
+                    received BIGINT NOT NULL DEFAULT 0,
+                    metadata TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    sha256 TEXT,
+                    submission_id TEXT
+                )
+                """,
+                "CREATE INDEX uploads_user ON uploads (user_id)",
+                "CREATE INDEX uploads_expires ON uploads (expires_at)",
+                """
+                CREATE TABLE submission_media (
+                    submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+                    original_sha256 TEXT NOT NULL,
+                    original_size BIGINT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    info TEXT,
+                    rendition_sha256 TEXT,
+                    rendition_type TEXT,
+                    poster_sha256 TEXT,
+                    storyboard TEXT,
+                    warnings TEXT NOT NULL DEFAULT '[]',
+                    progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                    step TEXT,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    max_attempts BIGINT NOT NULL,
+                    run_after BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires BIGINT,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    finished_at BIGINT
+                )
+                """,
+                "CREATE INDEX jobs_queued ON jobs (status, run_after, created_at)",
+                "CREATE INDEX jobs_leases ON jobs (status, lease_expires)",
+            ]),
+        Migration(
+            version: 3, name: "review tasks",
+            statements: [
+                """
+                CREATE TABLE review_tasks (
+                    id TEXT PRIMARY KEY,
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    assignee TEXT REFERENCES users (id),
+                    due_at BIGINT,
+                    lease_expires BIGINT,
+                    reviews_so_far BIGINT NOT NULL DEFAULT 0,
+                    due_sort BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    done_at BIGINT
+                )
+                """,
+                // The queue's order as an index: due time (none last, as due_sort), fewest reviews, oldest.
+                "CREATE INDEX review_tasks_pool ON review_tasks (kind, status, cohort_id, due_sort, reviews_so_far, created_at, id)",
+                "CREATE INDEX review_tasks_leases ON review_tasks (kind, status, lease_expires)",
+                "CREATE INDEX review_tasks_submission ON review_tasks (submission_id)",
+                "CREATE INDEX review_tasks_assignee ON review_tasks (assignee, status)",
+                """
+                CREATE TABLE annotations (
+                    id TEXT PRIMARY KEY,
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    author_id TEXT NOT NULL REFERENCES users (id),
+                    parent_id TEXT REFERENCES annotations (id),
+                    at_ms BIGINT,
+                    to_ms BIGINT,
+                    text TEXT NOT NULL,
+                    tag TEXT,
+                    criterion TEXT,
+                    created_at BIGINT NOT NULL,
+                    edited_at BIGINT,
+                    deleted_at BIGINT
+                )
+                """,
+                "CREATE INDEX annotations_submission ON annotations (submission_id, at_ms, created_at)",
+                """
+                CREATE TABLE annotation_versions (
+                    annotation_id TEXT NOT NULL REFERENCES annotations (id) ON DELETE CASCADE,
+                    version BIGINT NOT NULL,
+                    text TEXT NOT NULL,
+                    replaced_at BIGINT NOT NULL,
+                    PRIMARY KEY (annotation_id, version)
+                )
+                """,
+                """
+                CREATE TABLE reviews (
+                    id TEXT PRIMARY KEY,
+                    task_id TEXT NOT NULL UNIQUE REFERENCES review_tasks (id),
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    reviewer_id TEXT NOT NULL REFERENCES users (id),
+                    kind TEXT NOT NULL,
+                    scores TEXT NOT NULL,
+                    comment TEXT NOT NULL,
+                    total DOUBLE PRECISION NOT NULL,
+                    lowest DOUBLE PRECISION NOT NULL,
+                    result TEXT NOT NULL,
+                    submitted_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX reviews_submission ON reviews (submission_id, submitted_at)",
+                """
+                CREATE TABLE domain_events (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    handled_at BIGINT
+                )
+                """,
+                "CREATE INDEX domain_events_pending ON domain_events (handled_at, created_at)",
+                "ALTER TABLE exercises ADD COLUMN review_settings TEXT NOT NULL DEFAULT '{}'",
+            ]),
+        Migration(
+            version: 4, name: "scaffolding log and levels",
+            statements: [
+                "ALTER TABLE exercises ADD COLUMN scaffold_policy TEXT NOT NULL DEFAULT '{}'",
+                "ALTER TABLE exercises ADD COLUMN policy_version BIGINT NOT NULL DEFAULT 1",
+                "ALTER TABLE uploads ADD COLUMN scaffold_level BIGINT",
+                // The append-only log per learner and skill; payload holds the event as recorded
+                // (levels, ladder height, policy and version), so replays never depend on later edits.
+                // No foreign key to exercises: the log outlives an exercise deleted after an override.
+                """
+                CREATE TABLE scaffold_events (
+                    id TEXT PRIMARY KEY,
+                    learner_id TEXT NOT NULL REFERENCES users (id),
+                    skill_key TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    kind TEXT NOT NULL,
+                    exercise_id TEXT NOT NULL,
+                    submission_id TEXT,
+                    payload TEXT NOT NULL,
+                    occurred_at BIGINT NOT NULL,
+                    UNIQUE (learner_id, skill_key, seq)
+                )
+                """,
+                "CREATE INDEX scaffold_events_submission ON scaffold_events (submission_id)",
+                // The log's replayed result, rewritten with every event, for lists and new attempts.
+                """
+                CREATE TABLE scaffold_states (
+                    learner_id TEXT NOT NULL REFERENCES users (id),
+                    skill_key TEXT NOT NULL,
+                    level BIGINT,
+                    flagged BIGINT NOT NULL DEFAULT 0,
+                    check_due_at BIGINT,
+                    check_passed_at BIGINT,
+                    last_transition TEXT,
+                    events BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (learner_id, skill_key)
+                )
+                """,
+            ]),
+        Migration(
+            version: 5, name: "each person's language",
+            statements: [
+                // NULL: the browser's Accept-Language decides, else the server's default language.
+                "ALTER TABLE users ADD COLUMN language TEXT"
+            ]),
+        Migration(
+            version: 6, name: "the outbox of domain events and its consumers",
+            statements: [
+                // Positions are given out one after another under a lock held to the commit, so a
+                // consumer reading past its cursor never skips an event that commits later.
+                """
+                CREATE TABLE outbox_events (
+                    position BIGINT PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    occurred_at BIGINT NOT NULL,
+                    actor_id TEXT,
+                    subjects TEXT NOT NULL,
+                    data TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE outbox_consumers (
+                    name TEXT PRIMARY KEY,
+                    position BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires BIGINT,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // The reviews recorded by the first, never-read events table become the outbox's first events.
+                """
+                INSERT INTO outbox_events (position, id, type, version, occurred_at, actor_id, subjects, data)
+                SELECT ROW_NUMBER() OVER (ORDER BY created_at, id), id, 'review.submitted', 1, created_at, NULL, payload, '{}' FROM domain_events
+                """,
+                "DROP TABLE domain_events",
+                // Deadline events are raised once per task.
+                "ALTER TABLE review_tasks ADD COLUMN due_soon_noted BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE review_tasks ADD COLUMN overdue_noted BIGINT NOT NULL DEFAULT 0",
+            ]),
+        Migration(
+            version: 7, name: "webhook endpoints, deliveries and their attempts",
+            statements: [
+                """
+                CREATE TABLE webhook_endpoints (
+                    id TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    event_types TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    enabled BIGINT NOT NULL,
+                    disabled_reason TEXT,
+                    failing_since BIGINT,
+                    created_by TEXT REFERENCES users (id),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // One row per event and endpoint: never two deliveries of one event to one endpoint.
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL,
+                    event_position BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    first_attempt_at BIGINT,
+                    delivered_at BIGINT,
+                    lease_owner TEXT,
+                    lease_expires BIGINT,
+                    created_at BIGINT NOT NULL,
+                    UNIQUE (endpoint_id, event_id)
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, event_position)",
+                """
+                CREATE TABLE webhook_attempts (
+                    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+                    number BIGINT NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    status_code BIGINT,
+                    error TEXT,
+                    response TEXT,
+                    PRIMARY KEY (delivery_id, number)
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this program knows.
@@ -411,7 +425,8 @@ extension Store {
                 try await Self.lockMigrations(session)
                 guard try await Self.currentVersion(session) < migration.version else { return false }
                 for statement in migration.statements { _ = try await session.query(statement) }
-                _ = try await session.query("""
+                _ = try await session.query(
+                    """
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date()))
                     """)
@@ -432,7 +447,8 @@ extension Store {
     }
 
     private static func ensureHistoryTable(_ session: any DatabaseSession) async throws {
-        _ = try await session.query("""
+        _ = try await session.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version BIGINT PRIMARY KEY,
                 name TEXT NOT NULL,

@@ -11,9 +11,13 @@ extension Store {
     public func addAnnotation(_ annotation: Annotation) async throws {
         try await write { session in
             if let parent = annotation.parentID {
-                guard let row = try await session.query("""
-                    SELECT deleted_at, parent_id FROM annotations WHERE id = \(bind: parent.description) AND submission_id = \(bind: annotation.submissionID.description)
-                    """).first else {
+                guard
+                    let row = try await session.query(
+                        """
+                        SELECT deleted_at, parent_id FROM annotations WHERE id = \(bind: parent.description) AND submission_id = \(bind: annotation.submissionID.description)
+                        """
+                    ).first
+                else {
                     throw StoreError.notFound("validation.parentMissing")
                 }
                 if try row.optionalInt("deleted_at") != nil {
@@ -23,12 +27,14 @@ extension Store {
                     throw StoreError.reference("validation.replyToReply")
                 }
             }
-            let (at, to): (Int?, Int?) = switch annotation.span {
-            case .point(let at)?: (at, nil)
-            case .range(let from, let to)?: (from, to)
-            case nil: (nil, nil)
-            }
-            _ = try await session.query("""
+            let (at, to): (Int?, Int?) =
+                switch annotation.span {
+                case .point(let at)?: (at, nil)
+                case .range(let from, let to)?: (from, to)
+                case nil: (nil, nil)
+                }
+            _ = try await session.query(
+                """
                 INSERT INTO annotations (id, submission_id, author_id, parent_id, at_ms, to_ms, text, tag, criterion, created_at)
                 VALUES (\(bind: annotation.id.description), \(bind: annotation.submissionID.description), \(bind: annotation.authorID.description),
                         \(bind: annotation.parentID?.description), \(bind: at), \(bind: to), \(bind: annotation.text), \(bind: annotation.tag),
@@ -36,8 +42,10 @@ extension Store {
                 """)
             var subjects = ["comment": annotation.id.description, "submission": annotation.submissionID.description]
             subjects["parent"] = annotation.parentID?.description
-            try await Self.record(DomainEvent(annotation.parentID == nil ? .commentAdded : .commentReplied, at: annotation.createdAt,
-                                              by: annotation.authorID, subjects: subjects), in: session)
+            try await Self.record(
+                DomainEvent(
+                    annotation.parentID == nil ? .commentAdded : .commentReplied, at: annotation.createdAt,
+                    by: annotation.authorID, subjects: subjects), in: session)
         }
     }
 
@@ -47,15 +55,22 @@ extension Store {
     public func editAnnotation(_ id: AnnotationID, author: UserID, text: String, now: Date = Date()) async throws -> Annotation {
         try await write { session in
             let current = try await Self.ownAnnotation(id, author: author, in: session)
-            let version = try await session.query("SELECT COUNT(*) AS n FROM annotation_versions WHERE annotation_id = \(bind: id.description)").first?.int("n") ?? 0
-            _ = try await session.query("""
+            let version =
+                try await session.query("SELECT COUNT(*) AS n FROM annotation_versions WHERE annotation_id = \(bind: id.description)").first?.int("n")
+                ?? 0
+            _ = try await session.query(
+                """
                 INSERT INTO annotation_versions (annotation_id, version, text, replaced_at)
                 VALUES (\(bind: id.description), \(bind: version + 1), \(bind: current.text), \(bind: now))
                 """)
-            guard let row = try await session.query("""
-                UPDATE annotations SET text = \(bind: text), edited_at = \(bind: now) WHERE id = \(bind: id.description)
-                RETURNING \(raw: Self.annotationColumns)
-                """).first else { throw StoreError.notFound("annotation \(id)") }
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE annotations SET text = \(bind: text), edited_at = \(bind: now) WHERE id = \(bind: id.description)
+                    RETURNING \(raw: Self.annotationColumns)
+                    """
+                ).first
+            else { throw StoreError.notFound("annotation \(id)") }
             return try Self.annotation(row)
         }
     }
@@ -71,26 +86,31 @@ extension Store {
     /// A submission's annotations in time order (replies after their parent's time, oldest first).
     public func annotations(of submission: SubmissionID) async throws -> [Annotation] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.annotationColumns) FROM annotations WHERE submission_id = \(bind: submission.description)
                 ORDER BY created_at, id
-                """).map(Self.annotation)
+                """
+            ).map(Self.annotation)
         }
     }
 
     /// One annotation.
     public func annotation(_ id: AnnotationID) async throws -> Annotation? {
         try await read { session in
-            try await session.query("SELECT \(raw: Self.annotationColumns) FROM annotations WHERE id = \(bind: id.description)").first.map(Self.annotation)
+            try await session.query("SELECT \(raw: Self.annotationColumns) FROM annotations WHERE id = \(bind: id.description)").first.map(
+                Self.annotation)
         }
     }
 
     /// The earlier texts of an annotation, oldest first.
     public func annotationHistory(_ id: AnnotationID) async throws -> [(text: String, replacedAt: Date)] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT text, replaced_at FROM annotation_versions WHERE annotation_id = \(bind: id.description) ORDER BY version
-                """).map { (try $0.string("text"), try $0.date("replaced_at")) }
+                """
+            ).map { (try $0.string("text"), try $0.date("replaced_at")) }
         }
     }
 
@@ -110,10 +130,11 @@ extension Store {
         let at = try row.optionalInt("at_ms").map(Int.init), to = try row.optionalInt("to_ms").map(Int.init)
         let span: Annotation.Span? = at.map { at in to.map { .range(from: at, to: $0) } ?? .point(at: at) }
         // Stored annotations were checked when made; read them back without the creation rules.
-        var annotation = try Annotation.stored(id: row.id("id"), submissionID: row.id("submission_id"), authorID: row.id("author_id"),
-                                               parentID: row.optionalString("parent_id").flatMap(AnnotationID.init), span: span,
-                                               text: row.string("text"), tag: row.optionalString("tag"), criterion: row.optionalString("criterion"),
-                                               createdAt: row.date("created_at"))
+        var annotation = try Annotation.stored(
+            id: row.id("id"), submissionID: row.id("submission_id"), authorID: row.id("author_id"),
+            parentID: row.optionalString("parent_id").flatMap(AnnotationID.init), span: span,
+            text: row.string("text"), tag: row.optionalString("tag"), criterion: row.optionalString("criterion"),
+            createdAt: row.date("created_at"))
         annotation.editedAt = try row.optionalDate("edited_at")
         annotation.deletedAt = try row.optionalDate("deleted_at")
         return annotation

@@ -7,7 +7,8 @@ extension Store {
     /// Adds a cohort.
     public func createCohort(_ cohort: Cohort) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO cohorts (id, name, description, created_at, updated_at)
                 VALUES (\(bind: cohort.id.description), \(bind: cohort.name), \(bind: cohort.description), \(bind: cohort.createdAt), \(bind: cohort.createdAt))
                 """)
@@ -24,7 +25,8 @@ extension Store {
     /// Saves a changed cohort.
     public func updateCohort(_ cohort: Cohort) async throws {
         try await write { session in
-            let rows = try await session.query("""
+            let rows = try await session.query(
+                """
                 UPDATE cohorts SET name = \(bind: cohort.name), description = \(bind: cohort.description), updated_at = \(bind: Date())
                 WHERE id = \(bind: cohort.id.description) RETURNING id
                 """)
@@ -49,7 +51,8 @@ extension Store {
         case .everything: break
         case .reach(let reach): filters.append(.isIn("cohorts.id", reach.belongs))
         }
-        return try await self.page("SELECT \(raw: Self.cohortColumns) FROM cohorts", table: "cohorts", filters: filters, request: page, decode: Self.cohort)
+        return try await self.page(
+            "SELECT \(raw: Self.cohortColumns) FROM cohorts", table: "cohorts", filters: filters, request: page, decode: Self.cohort)
     }
 
     // MARK: - Memberships
@@ -58,7 +61,8 @@ extension Store {
     /// - Throws: ``StoreError/reference(_:)`` when the cohort or the user does not exist.
     public func putMembership(_ membership: Membership) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO memberships (cohort_id, user_id, part, created_at)
                 VALUES (\(bind: membership.cohortID.description), \(bind: membership.userID.description), \(bind: membership.part.rawValue), \(bind: Date()))
                 ON CONFLICT (cohort_id, user_id) DO UPDATE SET part = excluded.part
@@ -70,9 +74,11 @@ extension Store {
     @discardableResult
     public func deleteMembership(cohort: CohortID, user: UserID) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 DELETE FROM memberships WHERE cohort_id = \(bind: cohort.description) AND user_id = \(bind: user.description) RETURNING user_id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 
@@ -109,7 +115,8 @@ extension Store {
 
     @Sendable static func cohort(_ row: SQLRow) throws -> Cohort {
         do {
-            return try Cohort(id: row.id("id"), name: row.string("name"), description: row.optionalString("description"), createdAt: row.date("created_at"))
+            return try Cohort(
+                id: row.id("id"), name: row.string("name"), description: row.optionalString("description"), createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("cohort \(try row.string("id")): \(error)")
         }

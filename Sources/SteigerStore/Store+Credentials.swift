@@ -9,7 +9,8 @@ public enum SecretToken {
     public static func generate(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix + Data(bytes).base64EncodedString()
+        return prefix
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -46,7 +47,8 @@ extension Store {
     public func createSession(for user: UserID, expiresAt: Date, address: String?, userAgent: String?, now: Date = Date()) async throws -> String {
         let secret = SecretToken.generate(prefix: "")
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at, address, user_agent)
                 VALUES (\(bind: SecretToken.hash(secret)), \(bind: user.description), \(bind: now), \(bind: expiresAt),
                         \(bind: address), \(bind: userAgent.map { String($0.prefix(300)) }))
@@ -60,10 +62,12 @@ extension Store {
     /// The user of a live session, or nil for an unknown or expired one.
     public func sessionUser(secret: String, now: Date = Date()) async throws -> User? {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.userColumns) FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.token_hash = \(bind: SecretToken.hash(secret)) AND sessions.expires_at > \(bind: now)
-                """).first.map(Self.user)
+                """
+            ).first.map(Self.user)
         }
     }
 
@@ -79,10 +83,12 @@ extension Store {
     /// Makes a personal API token; returns it as listed and the secret, which is shown once and not kept.
     public func createToken(for user: UserID, name: String, expiresAt: Date?, now: Date = Date()) async throws -> (token: APIToken, secret: String) {
         let secret = SecretToken.generate(prefix: "stg_")
-        let token = APIToken(id: UUID().uuidString.lowercased(), userID: user, name: name, prefix: String(secret.prefix(10)),
-                             createdAt: now, expiresAt: expiresAt, lastUsedAt: nil, revokedAt: nil)
+        let token = APIToken(
+            id: UUIDText.lowercase(UUID()), userID: user, name: name, prefix: String(secret.prefix(10)),
+            createdAt: now, expiresAt: expiresAt, lastUsedAt: nil, revokedAt: nil)
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at)
                 VALUES (\(bind: token.id), \(bind: user.description), \(bind: name), \(bind: SecretToken.hash(secret)), \(bind: token.prefix),
                         \(bind: now), \(bind: expiresAt))
@@ -95,12 +101,14 @@ extension Store {
     public func tokenUser(secret: String, now: Date = Date()) async throws -> User? {
         let hash = SecretToken.hash(secret)
         let found = try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.userColumns), api_tokens.id AS token_id, api_tokens.last_used_at
                 FROM api_tokens JOIN users ON users.id = api_tokens.user_id
                 WHERE api_tokens.token_hash = \(bind: hash) AND api_tokens.revoked_at IS NULL
                   AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))
-                """).first
+                """
+            ).first
         }
         guard let found else { return nil }
         let lastUsed = try found.optionalDate("last_used_at")
@@ -116,13 +124,16 @@ extension Store {
     /// A user's tokens, newest first, revoked ones included.
     public func tokens(of user: UserID) async throws -> [APIToken] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
                 WHERE user_id = \(bind: user.description) ORDER BY created_at DESC, id DESC
-                """).map { row in
-                APIToken(id: try row.string("id"), userID: try row.id("user_id"), name: try row.string("name"), prefix: try row.string("prefix"),
-                         createdAt: try row.date("created_at"), expiresAt: try row.optionalDate("expires_at"),
-                         lastUsedAt: try row.optionalDate("last_used_at"), revokedAt: try row.optionalDate("revoked_at"))
+                """
+            ).map { row in
+                APIToken(
+                    id: try row.string("id"), userID: try row.id("user_id"), name: try row.string("name"), prefix: try row.string("prefix"),
+                    createdAt: try row.date("created_at"), expiresAt: try row.optionalDate("expires_at"),
+                    lastUsedAt: try row.optionalDate("last_used_at"), revokedAt: try row.optionalDate("revoked_at"))
             }
         }
     }
@@ -131,10 +142,12 @@ extension Store {
     @discardableResult
     public func revokeToken(id: String, of user: UserID, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 UPDATE api_tokens SET revoked_at = \(bind: now)
                 WHERE id = \(bind: id) AND user_id = \(bind: user.description) AND revoked_at IS NULL RETURNING id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 }

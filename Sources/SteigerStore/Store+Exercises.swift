@@ -10,7 +10,8 @@ extension Store {
         let rubric = try Self.jsonText(exercise.rubric), ladder = try Self.jsonText(exercise.ladder), review = try Self.jsonText(exercise.review)
         let policy = try Self.jsonText(exercise.policy)
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, review_settings, scaffold_policy, policy_version,
                                        created_at, updated_at)
                 VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
@@ -30,13 +31,18 @@ extension Store {
         let policy = try Self.jsonText(exercise.policy)
         return try await write { session in
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
-            guard let current = try await session.query("""
-                SELECT scaffold_policy, policy_version FROM exercises WHERE id = \(bind: exercise.id.description)\(lock)
-                """).first else { throw StoreError.notFound("exercise \(exercise.id)") }
+            guard
+                let current = try await session.query(
+                    """
+                    SELECT scaffold_policy, policy_version FROM exercises WHERE id = \(bind: exercise.id.description)\(lock)
+                    """
+                ).first
+            else { throw StoreError.notFound("exercise \(exercise.id)") }
             var saved = exercise
             saved.policyVersion = Int(try current.int("policy_version"))
             if try current.json("scaffold_policy", as: ScaffoldPolicy.self) != exercise.policy { saved.policyVersion += 1 }
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
                     skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder),
                     review_settings = \(bind: review), scaffold_policy = \(bind: policy), policy_version = \(bind: saved.policyVersion),
@@ -55,7 +61,8 @@ extension Store {
     @discardableResult
     public func deleteExercise(_ id: ExerciseID) async throws -> Bool {
         try await write { session in
-            let count = try await session.query("SELECT COUNT(*) AS n FROM submissions WHERE exercise_id = \(bind: id.description)").first?.int("n") ?? 0
+            let count =
+                try await session.query("SELECT COUNT(*) AS n FROM submissions WHERE exercise_id = \(bind: id.description)").first?.int("n") ?? 0
             if count > 0 { throw StoreError.reference("problem.exerciseHasAttempts") }
             return !(try await session.query("DELETE FROM exercises WHERE id = \(bind: id.description) RETURNING id").isEmpty)
         }
@@ -73,7 +80,8 @@ extension Store {
     /// The exercise with `id`.
     public func exercise(_ id: ExerciseID) async throws -> Exercise? {
         try await read { session in
-            guard let row = try await session.query("SELECT \(raw: Self.exerciseColumns) FROM exercises WHERE id = \(bind: id.description)").first else {
+            guard let row = try await session.query("SELECT \(raw: Self.exerciseColumns) FROM exercises WHERE id = \(bind: id.description)").first
+            else {
                 return nil
             }
             let cohorts = try await session.query("SELECT cohort_id FROM exercise_cohorts WHERE exercise_id = \(bind: id.description)")
@@ -93,7 +101,9 @@ extension Store {
         if let cohort {
             filters.append("exercises.id IN (SELECT exercise_id FROM exercise_cohorts WHERE cohort_id = \(bind: cohort.description))")
         }
-        let rows = try await self.page("SELECT \(raw: Self.exerciseColumns) FROM exercises", table: "exercises", filters: filters, request: page) { $0 }
+        let rows = try await self.page("SELECT \(raw: Self.exerciseColumns) FROM exercises", table: "exercises", filters: filters, request: page) {
+            $0
+        }
         // Assignments for the whole page in one query.
         let ids = try rows.items.map { try $0.string("id") }
         let assignments = try await read { session in
@@ -106,7 +116,8 @@ extension Store {
 
     private static func assign(_ exercise: ExerciseID, to cohorts: Set<CohortID>, in session: any DatabaseSession) async throws {
         for cohort in cohorts.sorted(by: { $0.description < $1.description }) {
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO exercise_cohorts (exercise_id, cohort_id) VALUES (\(bind: exercise.description), \(bind: cohort.description))
                 """)
         }
@@ -119,12 +130,13 @@ extension Store {
 
     static func exercise(_ row: SQLRow, cohorts: Set<CohortID>) throws -> Exercise {
         do {
-            return try Exercise(id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
-                                skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
-                                ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
-                                review: row.json("review_settings", as: ReviewSettings.self),
-                                policy: row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(row.int("policy_version")),
-                                createdAt: row.date("created_at"))
+            return try Exercise(
+                id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
+                skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
+                ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
+                review: row.json("review_settings", as: ReviewSettings.self),
+                policy: row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(row.int("policy_version")),
+                createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("exercise \(try row.string("id")): \(error)")
         }

@@ -38,19 +38,25 @@ extension Store {
     public func leaseOutbox(consumer: String, owner: String, lease: TimeInterval, limit: Int = 100, now: Date = Date()) async throws -> OutboxLease? {
         try await write { session in
             let expires = now.addingTimeInterval(lease)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO outbox_consumers (name, position, lease_owner, lease_expires, updated_at)
                 VALUES (\(bind: consumer), 0, NULL, NULL, \(bind: now)) ON CONFLICT (name) DO NOTHING
                 """)
-            guard let row = try await session.query("""
-                UPDATE outbox_consumers SET lease_owner = \(bind: owner), lease_expires = \(bind: expires), updated_at = \(bind: now)
-                WHERE name = \(bind: consumer)
-                  AND (lease_owner IS NULL OR lease_owner = \(bind: owner) OR lease_expires <= \(bind: now))
-                RETURNING position
-                """).first else { return nil }
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE outbox_consumers SET lease_owner = \(bind: owner), lease_expires = \(bind: expires), updated_at = \(bind: now)
+                    WHERE name = \(bind: consumer)
+                      AND (lease_owner IS NULL OR lease_owner = \(bind: owner) OR lease_expires <= \(bind: now))
+                    RETURNING position
+                    """
+                ).first
+            else { return nil }
             let cursor = try row.int("position")
-            return OutboxLease(consumer: consumer, owner: owner, cursor: cursor,
-                               entries: try await Self.entries(after: cursor, limit: limit, in: session), expires: expires)
+            return OutboxLease(
+                consumer: consumer, owner: owner, cursor: cursor,
+                entries: try await Self.entries(after: cursor, limit: limit, in: session), expires: expires)
         }
     }
 
@@ -58,7 +64,9 @@ extension Store {
     /// when `owner` no longer holds it, so a consumer that was presumed dead cannot move a
     /// cursor another owner has taken over. The cursor never moves back.
     @discardableResult
-    public func acknowledgeOutbox(consumer: String, owner: String, through position: Int64, lease: TimeInterval, now: Date = Date()) async throws -> Bool {
+    public func acknowledgeOutbox(
+        consumer: String, owner: String, through position: Int64, lease: TimeInterval, now: Date = Date()
+    ) async throws -> Bool {
         try await write { session in
             try await Self.acknowledge(consumer: consumer, owner: owner, through: position, lease: lease, now: now, in: session)
         }
@@ -67,7 +75,8 @@ extension Store {
     /// Gives the lease up (the cursor stays where it is).
     public func releaseOutbox(consumer: String, owner: String, now: Date = Date()) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE outbox_consumers SET lease_owner = NULL, lease_expires = NULL, updated_at = \(bind: now)
                 WHERE name = \(bind: consumer) AND lease_owner = \(bind: owner)
                 """)
@@ -104,9 +113,10 @@ extension Store {
         if session.dialect == .postgresql {
             _ = try await session.query("SELECT pg_advisory_xact_lock(74658)")
         }
-        _ = try await session.query("""
+        _ = try await session.query(
+            """
             INSERT INTO outbox_events (position, id, type, version, occurred_at, actor_id, subjects, data)
-            SELECT COALESCE(MAX(position), 0) + 1, \(bind: event.id.uuidString.lowercased()), \(bind: event.kind.rawValue),
+            SELECT COALESCE(MAX(position), 0) + 1, \(bind: UUIDText.lowercase(event.id)), \(bind: event.kind.rawValue),
                    \(bind: event.version), \(bind: event.occurredAt), \(bind: event.actorID?.description),
                    \(bind: try jsonText(event.subjects)), \(bind: try jsonText(event.data))
             FROM outbox_events
@@ -120,33 +130,40 @@ extension Store {
 
     /// Moves `consumer`'s cursor inside the caller's transaction (a consumer that writes its own
     /// results to the database acknowledges in the same transaction, so a crash never splits them).
-    static func acknowledge(consumer: String, owner: String, through position: Int64, lease: TimeInterval, now: Date,
-                            in session: any DatabaseSession) async throws -> Bool {
-        !(try await session.query("""
+    static func acknowledge(
+        consumer: String, owner: String, through position: Int64, lease: TimeInterval, now: Date,
+        in session: any DatabaseSession
+    ) async throws -> Bool {
+        !(try await session.query(
+            """
             UPDATE outbox_consumers
             SET position = CASE WHEN position < \(bind: position) THEN \(bind: position) ELSE position END,
                 lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
             WHERE name = \(bind: consumer) AND lease_owner = \(bind: owner)
             RETURNING name
-            """).isEmpty)
+            """
+        ).isEmpty)
     }
 
     private static func entries(after position: Int64, limit: Int, in session: any DatabaseSession) async throws -> [OutboxEntry] {
-        try await session.query("""
+        try await session.query(
+            """
             SELECT position, id, type, version, occurred_at, actor_id, subjects, data FROM outbox_events
             WHERE position > \(bind: position) ORDER BY position LIMIT \(bind: limit)
-            """).map { try outboxEntry($0) }
+            """
+        ).map { try outboxEntry($0) }
     }
 
     /// An event from a row with the outbox's columns (its id under `idColumn`).
     static func outboxEntry(_ row: SQLRow, idColumn: String = "id") throws -> OutboxEntry {
         let type = try row.string("type")
-        guard let kind = DomainEvent.Kind(rawValue: type), let id = UUID(uuidString: try row.string(idColumn)) else {
+        guard let kind = DomainEvent.Kind(rawValue: type), let id = UUIDText.parse(try row.string(idColumn)) else {
             throw StoreError.corrupt("outbox event of unknown type \(type)")
         }
-        var event = DomainEvent(kind, at: try row.date("occurred_at"), by: try row.optionalString("actor_id").flatMap(UserID.init),
-                                subjects: try row.json("subjects", as: [String: String].self), data: try row.json("data", as: [String: String].self),
-                                id: id)
+        var event = DomainEvent(
+            kind, at: try row.date("occurred_at"), by: try row.optionalString("actor_id").flatMap(UserID.init),
+            subjects: try row.json("subjects", as: [String: String].self), data: try row.json("data", as: [String: String].self),
+            id: id)
         event.version = Int(try row.int("version"))
         return OutboxEntry(position: try row.int("position"), event: event)
     }

@@ -8,7 +8,8 @@ extension Store {
     public func createReviewTasks(_ tasks: [ReviewTask], now: Date = Date()) async throws {
         try await write { session in
             for task in tasks {
-                _ = try await session.query("""
+                _ = try await session.query(
+                    """
                     INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
                                               due_sort, created_at, updated_at)
                     VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
@@ -18,7 +19,8 @@ extension Store {
                     """)
                 if task.kind == .peer, let peer = task.assignee {
                     // An assigned peer may see the attempt (the access policy's `sharedWith`).
-                    _ = try await session.query("""
+                    _ = try await session.query(
+                        """
                         INSERT INTO submission_shares (submission_id, user_id) VALUES (\(bind: task.submissionID.description), \(bind: peer.description))
                         ON CONFLICT (submission_id, user_id) DO NOTHING
                         """)
@@ -37,12 +39,14 @@ extension Store {
         return try await write { session in
             // Holds that ran out go back to the pool first (the holder is kept, so their late
             // submit can be told why it is refused).
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE review_tasks SET status = 'open', updated_at = \(bind: now)
                 WHERE kind = 'trainer' AND status = 'claimed' AND lease_expires <= \(bind: now) AND \(SQLStatement.isIn("cohort_id", cohorts))
                 """)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
-            let claimed = try await session.query("""
+            let claimed = try await session.query(
+                """
                 UPDATE review_tasks SET status = 'claimed', assignee = \(bind: reviewer.description),
                     lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
                 WHERE id = (SELECT id FROM review_tasks
@@ -52,7 +56,8 @@ extension Store {
                             ORDER BY due_sort, reviews_so_far, created_at, id
                             LIMIT 1\(lock))
                 RETURNING \(raw: Self.reviewTaskColumns)
-                """).first.map(Self.reviewTask)
+                """
+            ).first.map(Self.reviewTask)
             if let claimed { try await Self.record(Self.assigned(claimed, at: now, by: reviewer), in: session) }
             return claimed
         }
@@ -73,16 +78,20 @@ extension Store {
     @discardableResult
     public func noteReviewDeadlines(now: Date = Date(), soon: TimeInterval = 24 * 3600) async throws -> Int {
         try await write { session in
-            let overdue = try await session.query("""
+            let overdue = try await session.query(
+                """
                 UPDATE review_tasks SET overdue_noted = 1, due_soon_noted = 1
                 WHERE status <> 'done' AND overdue_noted = 0 AND due_at IS NOT NULL AND due_at <= \(bind: now)
                 RETURNING \(raw: Self.reviewTaskColumns)
-                """).map(Self.reviewTask)
-            let dueSoon = try await session.query("""
+                """
+            ).map(Self.reviewTask)
+            let dueSoon = try await session.query(
+                """
                 UPDATE review_tasks SET due_soon_noted = 1
                 WHERE status <> 'done' AND due_soon_noted = 0 AND due_at IS NOT NULL AND due_at <= \(bind: now.addingTimeInterval(soon))
                 RETURNING \(raw: Self.reviewTaskColumns)
-                """).map(Self.reviewTask)
+                """
+            ).map(Self.reviewTask)
             for (kind, tasks) in [(DomainEvent.Kind.reviewTaskOverdue, overdue), (.reviewTaskDueSoon, dueSoon)] {
                 for task in tasks.sorted(by: { ($0.dueAt ?? now, $0.id.description) < ($1.dueAt ?? now, $1.id.description) }) {
                     var event = Self.assigned(task, at: now, by: nil)
@@ -103,10 +112,14 @@ extension Store {
     public func renewReviewTask(_ id: ReviewTaskID, reviewer: UserID, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask {
         try await write { session in
             try await Self.requireHold(id, reviewer: reviewer, now: now, trainerOnly: true, in: session)
-            guard let row = try await session.query("""
-                UPDATE review_tasks SET lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
-                WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
-                """).first else { throw StoreError.notFound("review task \(id)") }
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE review_tasks SET lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
+                    WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
+                    """
+                ).first
+            else { throw StoreError.notFound("review task \(id)") }
             return try Self.reviewTask(row)
         }
     }
@@ -115,7 +128,8 @@ extension Store {
     public func releaseReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws {
         try await write { session in
             try await Self.requireHold(id, reviewer: reviewer, now: now, trainerOnly: true, in: session)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE review_tasks SET status = 'open', assignee = NULL, lease_expires = NULL, updated_at = \(bind: now)
                 WHERE id = \(bind: id.description)
                 """)
@@ -129,15 +143,20 @@ extension Store {
     public func completeReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws -> ReviewTask {
         try await write { session in
             let task = try await Self.requireHold(id, reviewer: reviewer, now: now, in: session)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE review_tasks SET reviews_so_far = reviews_so_far + 1, updated_at = \(bind: now)
                 WHERE submission_id = \(bind: task.submissionID.description) AND id <> \(bind: id.description)
                 """)
-            guard let row = try await session.query("""
-                UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now),
-                    reviews_so_far = reviews_so_far + 1
-                WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
-                """).first else { throw StoreError.notFound("review task \(id)") }
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now),
+                        reviews_so_far = reviews_so_far + 1
+                    WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
+                    """
+                ).first
+            else { throw StoreError.notFound("review task \(id)") }
             return try Self.reviewTask(row)
         }
     }
@@ -150,15 +169,18 @@ extension Store {
         let scores = try Self.jsonText(review.scores), result = try Self.jsonText(review.result)
         try await write { session in
             let task = try await Self.requireHold(review.taskID, reviewer: review.reviewerID, now: now, in: session)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE review_tasks SET reviews_so_far = reviews_so_far + 1, updated_at = \(bind: now)
                 WHERE submission_id = \(bind: task.submissionID.description)
                 """)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE review_tasks SET status = 'done', lease_expires = NULL, done_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: task.id.description)
                 """)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO reviews (id, task_id, submission_id, reviewer_id, kind, scores, comment, total, lowest, result, submitted_at)
                 VALUES (\(bind: review.id.description), \(bind: task.id.description), \(bind: task.submissionID.description),
                         \(bind: review.reviewerID.description), \(bind: task.kind.rawValue), \(bind: scores), \(bind: review.comment),
@@ -166,33 +188,40 @@ extension Store {
                 """)
             let learner = try await Self.recordAssessment(review, in: session)
             if task.kind == .trainer {
-                _ = try await session.query("""
+                _ = try await session.query(
+                    """
                     UPDATE submissions SET status = 'reviewed', updated_at = \(bind: now)
                     WHERE id = \(bind: task.submissionID.description) AND status = 'ready'
                     """)
             }
-            try await Self.record(DomainEvent(
-                .reviewSubmitted, at: review.submittedAt, by: review.reviewerID,
-                subjects: ["review": review.id.description, "task": task.id.description, "submission": task.submissionID.description,
-                           "cohort": task.cohortID.description, "learner": learner.description],
-                data: ["kind": task.kind.rawValue, "total": String(review.result.total)]), in: session)
+            try await Self.record(
+                DomainEvent(
+                    .reviewSubmitted, at: review.submittedAt, by: review.reviewerID,
+                    subjects: [
+                        "review": review.id.description, "task": task.id.description, "submission": task.submissionID.description,
+                        "cohort": task.cohortID.description, "learner": learner.description,
+                    ],
+                    data: ["kind": task.kind.rawValue, "total": String(review.result.total)]), in: session)
         }
     }
 
     /// The reviews of a submission, oldest first.
     public func reviews(of submission: SubmissionID) async throws -> [Review] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT r.id, r.task_id, r.reviewer_id, r.scores, r.comment, r.result, r.submitted_at, t.submission_id, t.cohort_id, t.kind,
                        t.status, t.assignee, t.due_at, t.lease_expires, t.reviews_so_far, t.created_at
                 FROM reviews r JOIN review_tasks t ON t.id = r.task_id
                 WHERE r.submission_id = \(bind: submission.description) ORDER BY r.submitted_at, r.id
-                """).map { row in
+                """
+            ).map { row in
                 var task = try Self.reviewTask(row)
                 task.id = try row.id("task_id")
-                return Review.stored(id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"),
-                                     scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
-                                     result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"))
+                return Review.stored(
+                    id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"),
+                    scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
+                    result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"))
             }
         }
     }
@@ -200,17 +229,20 @@ extension Store {
     /// The enabled learners of a cohort (candidates for peer review), in a stable order.
     public func activeLearners(in cohort: CohortID) async throws -> [UserID] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
                 WHERE m.cohort_id = \(bind: cohort.description) AND m.part = 'learner' AND u.disabled = 0 ORDER BY m.created_at, m.user_id
-                """).map { try $0.id("user_id") }
+                """
+            ).map { try $0.id("user_id") }
         }
     }
 
     /// One review task.
     public func reviewTask(_ id: ReviewTaskID) async throws -> ReviewTask? {
         try await read { session in
-            try await session.query("SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first.map(Self.reviewTask)
+            try await session.query("SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)").first.map(
+                Self.reviewTask)
         }
     }
 
@@ -218,21 +250,25 @@ extension Store {
     public func reviewQueue(cohorts: Set<CohortID>, limit: Int = 200) async throws -> [ReviewTask] {
         guard !cohorts.isEmpty else { return [] }
         return try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks
                 WHERE kind = 'trainer' AND status <> 'done' AND \(SQLStatement.isIn("cohort_id", cohorts))
                 ORDER BY due_sort, reviews_so_far, created_at, id LIMIT \(bind: limit)
-                """).map(Self.reviewTask)
+                """
+            ).map(Self.reviewTask)
         }
     }
 
     /// The unfinished peer and self reviews assigned to `user`, oldest first.
     public func assignedReviewTasks(of user: UserID) async throws -> [ReviewTask] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks
                 WHERE assignee = \(bind: user.description) AND kind <> 'trainer' AND status <> 'done' ORDER BY created_at, id
-                """).map(Self.reviewTask)
+                """
+            ).map(Self.reviewTask)
         }
     }
 
@@ -240,7 +276,8 @@ extension Store {
     /// any), ordered by learner name and attempt: the rows of a cohort's score sheet.
     public func scoreSheet(cohort: CohortID, exercise: ExerciseID) async throws -> [(learner: User, submission: Submission, review: Review?)] {
         let rows = try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.userColumns), \(raw: Self.submissionColumns.replacingOccurrences(of: "submissions.id,", with: "submissions.id AS submission_id,")
                     .replacingOccurrences(of: "submissions.created_at", with: "submissions.created_at AS submission_created_at"))
                 FROM submissions JOIN memberships m ON m.user_id = submissions.learner_id AND m.cohort_id = \(bind: cohort.description) AND m.part = 'learner'
@@ -254,7 +291,9 @@ extension Store {
             let learner = try Self.user(row)
             var submissionRow = row
             // The submission's columns under their own names (the user's id and creation time step aside).
-            let renamed: [String: String] = ["submission_id": "id", "id": "user_id_", "created_at": "user_created_at_", "submission_created_at": "created_at"]
+            let renamed: [String: String] = [
+                "submission_id": "id", "id": "user_id_", "created_at": "user_created_at_", "submission_created_at": "created_at",
+            ]
             submissionRow = SQLRow(names: row.names.map { renamed[$0] ?? $0 }, values: row.values)
             let submission = try Self.submission(submissionRow, sharedWith: [])
             let review = try await reviews(of: submission.id).last { $0.kind == .trainer }
@@ -266,9 +305,11 @@ extension Store {
     /// The review tasks of a submission, oldest first.
     public func reviewTasks(of submission: SubmissionID) async throws -> [ReviewTask] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE submission_id = \(bind: submission.description) ORDER BY created_at, id
-                """).map(Self.reviewTask)
+                """
+            ).map(Self.reviewTask)
         }
     }
 
@@ -276,10 +317,12 @@ extension Store {
     public func peerReviewLoad(in cohort: CohortID) async throws -> [UserID: Int] {
         try await read { session in
             var load: [UserID: Int] = [:]
-            for row in try await session.query("""
+            for row in try await session.query(
+                """
                 SELECT assignee, COUNT(*) AS n FROM review_tasks WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description)
                   AND assignee IS NOT NULL GROUP BY assignee
-                """) {
+                """)
+            {
                 load[try row.id("assignee")] = Int(try row.int("n"))
             }
             return load
@@ -288,11 +331,14 @@ extension Store {
 
     /// The task if `reviewer` may act on it now; otherwise a conflict that says why.
     @discardableResult
-    static func requireHold(_ id: ReviewTaskID, reviewer: UserID, now: Date, trainerOnly: Bool = false,
-                            in session: any DatabaseSession) async throws -> ReviewTask {
+    static func requireHold(
+        _ id: ReviewTaskID, reviewer: UserID, now: Date, trainerOnly: Bool = false,
+        in session: any DatabaseSession
+    ) async throws -> ReviewTask {
         // Locked for the rest of the transaction on PostgreSQL, so a claim cannot slip in between.
         let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
-        guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)\(lock)").first else {
+        guard let row = try await session.query("SELECT \(raw: reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)\(lock)").first
+        else {
             throw StoreError.notFound("review task \(id)")
         }
         let task = try reviewTask(row)
@@ -303,12 +349,8 @@ extension Store {
         guard task.assignee == reviewer else {
             throw StoreError.conflict(task.kind == .trainer ? "problem.notHeld" : "problem.assignedElsewhere")
         }
-        if task.kind == .trainer {
-            guard task.status == .claimed, let expires = task.leaseExpires, expires > now else {
-                // Expired holds are reopened with their holder kept, so this says why.
-                throw StoreError.conflict("problem.holdExpired")
-            }
-        }
+        // Expired holds are reopened with their holder kept, so this says why.
+        guard task.holder(at: now) == reviewer else { throw StoreError.conflict("problem.holdExpired") }
         return task
     }
 
@@ -318,9 +360,10 @@ extension Store {
         guard let kind = ReviewTask.Kind(rawValue: try row.string("kind")), let status = ReviewTask.Status(rawValue: try row.string("status")) else {
             throw StoreError.corrupt("review task \(row["id"])")
         }
-        return ReviewTask(id: try row.id("id"), submissionID: try row.id("submission_id"), cohortID: try row.id("cohort_id"), kind: kind, status: status,
-                          assignee: try row.optionalString("assignee").flatMap(UserID.init), dueAt: try row.optionalDate("due_at"),
-                          leaseExpires: try row.optionalDate("lease_expires"), reviewsSoFar: Int(try row.int("reviews_so_far")),
-                          createdAt: try row.date("created_at"))
+        return ReviewTask(
+            id: try row.id("id"), submissionID: try row.id("submission_id"), cohortID: try row.id("cohort_id"), kind: kind, status: status,
+            assignee: try row.optionalString("assignee").flatMap(UserID.init), dueAt: try row.optionalDate("due_at"),
+            leaseExpires: try row.optionalDate("lease_expires"), reviewsSoFar: Int(try row.int("reviews_so_far")),
+            createdAt: try row.date("created_at"))
     }
 }

@@ -68,17 +68,20 @@ extension Store {
     /// Where `learner` stands on `skill` (nil: nothing recorded yet).
     public func scaffoldStanding(learner: UserID, skill: String) async throws -> ScaffoldStanding? {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.standingColumns) FROM scaffold_states s
                 WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
-                """).first.map(Self.standing)
+                """
+            ).first.map(Self.standing)
         }
     }
 
     /// Where `learner` stands on every skill with a log, by skill key.
     public func scaffoldStandings(learner: UserID) async throws -> [String: ScaffoldStanding] {
         try await read { session in
-            let rows = try await session.query("SELECT \(raw: Self.standingColumns) FROM scaffold_states s WHERE learner_id = \(bind: learner.description)")
+            let rows = try await session.query(
+                "SELECT \(raw: Self.standingColumns) FROM scaffold_states s WHERE learner_id = \(bind: learner.description)")
             return Dictionary(try rows.map { (try $0.string("skill_key"), try Self.standing($0)) }, uniquingKeysWith: { first, _ in first })
         }
     }
@@ -89,21 +92,26 @@ extension Store {
         let cohorts = cohorts.intersection(exercise.cohorts)
         if cohorts.isEmpty { return [] }
         return try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT u.id AS learner, u.display_name, \(raw: Self.standingColumns), s.learner_id AS recorded,
                     (SELECT COUNT(*) FROM submissions x WHERE x.learner_id = u.id AND x.exercise_id = \(bind: exercise.id.description)) AS attempts
                 FROM users u
                 LEFT JOIN scaffold_states s ON s.learner_id = u.id AND s.skill_key = \(bind: exercise.skillKey)
                 WHERE u.disabled = 0 AND u.id IN (
                     SELECT user_id FROM memberships WHERE part = 'learner' AND \(SQLStatement.isIn("cohort_id", cohorts)))
-                """).map { row in
-                ScaffoldMatrixRow(learnerID: try row.id("learner"), displayName: try row.string("display_name"),
-                                  standing: try row.optionalString("recorded") == nil ? nil : try Self.standing(row),
-                                  attempts: Int(try row.int("attempts")))
+                """
+            ).map { row in
+                ScaffoldMatrixRow(
+                    learnerID: try row.id("learner"), displayName: try row.string("display_name"),
+                    standing: try row.optionalString("recorded") == nil ? nil : try Self.standing(row),
+                    attempts: Int(try row.int("attempts")))
             }
             // Sorted here, the same on both engines (their collations differ).
-            .sorted { ($0.standing?.flagged == true ? 0 : 1, $0.displayName.lowercased(), $0.learnerID.description)
-                < ($1.standing?.flagged == true ? 0 : 1, $1.displayName.lowercased(), $1.learnerID.description) }
+            .sorted {
+                ($0.standing?.flagged == true ? 0 : 1, $0.displayName.lowercased(), $0.learnerID.description)
+                    < ($1.standing?.flagged == true ? 0 : 1, $1.displayName.lowercased(), $1.learnerID.description)
+            }
         }
     }
 
@@ -161,19 +169,24 @@ extension Store {
         if session.dialect == .postgresql {
             _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext(\(bind: "scaffold:\(learner):\(skill)")))")
         }
-        return Int(try await session.query("""
-            SELECT COALESCE(MAX(seq), 0) AS n FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
-            """).first?.int("n") ?? 0)
+        return Int(
+            try await session.query(
+                """
+                SELECT COALESCE(MAX(seq), 0) AS n FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill)
+                """
+            ).first?.int("n") ?? 0)
     }
 
     private static func insert(_ event: ScaffoldEvent, learner: UserID, skill: String, seq: Int, in session: any DatabaseSession) async throws {
-        let (kind, payload, submission): (String, String, SubmissionID?) = switch event {
-        case .assessed(let assessment): ("assessed", try ScaffoldCoding.text(assessment), assessment.submissionID)
-        case .override(let override): ("override", try ScaffoldCoding.text(override), nil)
-        }
-        _ = try await session.query("""
+        let (kind, payload, submission): (String, String, SubmissionID?) =
+            switch event {
+            case .assessed(let assessment): ("assessed", try ScaffoldCoding.text(assessment), assessment.submissionID)
+            case .override(let override): ("override", try ScaffoldCoding.text(override), nil)
+            }
+        _ = try await session.query(
+            """
             INSERT INTO scaffold_events (id, learner_id, skill_key, seq, kind, exercise_id, submission_id, payload, occurred_at)
-            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: learner.description), \(bind: skill), \(bind: seq), \(bind: kind),
+            VALUES (\(bind: UUIDText.lowercase(UUID())), \(bind: learner.description), \(bind: skill), \(bind: seq), \(bind: kind),
                     \(bind: event.exerciseID.description), \(bind: submission?.description), \(bind: payload), \(bind: event.at))
             """)
     }
@@ -182,10 +195,14 @@ extension Store {
     /// levels still inform the timeline); returns the learner.
     @discardableResult
     static func recordAssessment(_ review: Review, in session: any DatabaseSession) async throws -> UserID {
-        guard let row = try await session.query("""
-            SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.created_at, e.skill_key, e.ladder, e.scaffold_policy, e.policy_version
-            FROM submissions s JOIN exercises e ON e.id = s.exercise_id WHERE s.id = \(bind: review.submissionID.description)
-            """).first else { throw StoreError.notFound("submission \(review.submissionID)") }
+        guard
+            let row = try await session.query(
+                """
+                SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.created_at, e.skill_key, e.ladder, e.scaffold_policy, e.policy_version
+                FROM submissions s JOIN exercises e ON e.id = s.exercise_id WHERE s.id = \(bind: review.submissionID.description)
+                """
+            ).first
+        else { throw StoreError.notFound("submission \(review.submissionID)") }
         let assessment = ScaffoldAssessment(
             reviewID: review.id, reviewerKind: review.kind, submissionID: review.submissionID, exerciseID: try row.id("exercise_id"),
             attempt: Int(try row.int("attempt")), attemptLevel: Int(try row.int("scaffold_level")), attemptMadeAt: try row.date("created_at"),
@@ -199,19 +216,25 @@ extension Store {
 
     /// The level `learner` practises `exercise` at now: their standing on its skill, on its ladder.
     static func currentScaffoldLevel(learner: UserID, exercise: ExerciseID, in session: any DatabaseSession) async throws -> Int {
-        guard let row = try await session.query("""
-            SELECT e.ladder, s.level FROM exercises e
-            LEFT JOIN scaffold_states s ON s.skill_key = e.skill_key AND s.learner_id = \(bind: learner.description)
-            WHERE e.id = \(bind: exercise.description)
-            """).first else { throw StoreError.reference("exercise \(exercise) does not exist") }
+        guard
+            let row = try await session.query(
+                """
+                SELECT e.ladder, s.level FROM exercises e
+                LEFT JOIN scaffold_states s ON s.skill_key = e.skill_key AND s.learner_id = \(bind: learner.description)
+                WHERE e.id = \(bind: exercise.description)
+                """
+            ).first
+        else { throw StoreError.reference("exercise \(exercise) does not exist") }
         let top = try row.json("ladder", as: ScaffoldLadder.self).top
         return min(try row.optionalInt("level").map(Int.init) ?? top, top)
     }
 
     private static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
-        try await session.query("""
+        try await session.query(
+            """
             SELECT kind, payload FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill) ORDER BY seq
-            """).map { try event($0, decoder: ScaffoldCoding.decoder()) }
+            """
+        ).map { try event($0, decoder: ScaffoldCoding.decoder()) }
     }
 
     private static func event(_ row: SQLRow, decoder: JSONDecoder) throws -> ScaffoldEvent {
@@ -224,13 +247,15 @@ extension Store {
     }
 
     private static func standing(_ state: ScaffoldState, learner: UserID, skill: String, events: Int) -> ScaffoldStanding {
-        ScaffoldStanding(learnerID: learner, skillKey: skill, level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt,
-                         checkPassedAt: state.checkPassedAt, lastTransition: state.lastTransition, events: events)
+        ScaffoldStanding(
+            learnerID: learner, skillKey: skill, level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt,
+            checkPassedAt: state.checkPassedAt, lastTransition: state.lastTransition, events: events)
     }
 
     private static func save(_ standing: ScaffoldStanding, now: Date, in session: any DatabaseSession) async throws {
         let transition = try standing.lastTransition.map(ScaffoldCoding.text)
-        _ = try await session.query("""
+        _ = try await session.query(
+            """
             INSERT INTO scaffold_states (learner_id, skill_key, level, flagged, check_due_at, check_passed_at, last_transition, events, updated_at)
             VALUES (\(bind: standing.learnerID.description), \(bind: standing.skillKey), \(bind: standing.level), \(bind: standing.flagged),
                     \(bind: standing.checkDueAt), \(bind: standing.checkPassedAt), \(bind: transition), \(bind: standing.events), \(bind: now))
@@ -246,11 +271,12 @@ extension Store {
         """
 
     private static func standing(_ row: SQLRow) throws -> ScaffoldStanding {
-        ScaffoldStanding(learnerID: try row.id("learner_id"), skillKey: try row.string("skill_key"), level: try row.optionalInt("level").map(Int.init),
-                         flagged: try row.bool("flagged"), checkDueAt: try row.optionalDate("check_due_at"),
-                         checkPassedAt: try row.optionalDate("check_passed_at"),
-                         lastTransition: try row.optionalString("last_transition").map { try ScaffoldCoding.decode(ScaffoldTransition.self, from: $0) },
-                         events: Int(try row.int("events")))
+        ScaffoldStanding(
+            learnerID: try row.id("learner_id"), skillKey: try row.string("skill_key"), level: try row.optionalInt("level").map(Int.init),
+            flagged: try row.bool("flagged"), checkDueAt: try row.optionalDate("check_due_at"),
+            checkPassedAt: try row.optionalDate("check_passed_at"),
+            lastTransition: try row.optionalString("last_transition").map { try ScaffoldCoding.decode(ScaffoldTransition.self, from: $0) },
+            events: Int(try row.int("events")))
     }
 }
 

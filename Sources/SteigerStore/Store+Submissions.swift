@@ -24,8 +24,10 @@ extension Store {
     /// Records a new attempt by `learner` at `exercise`, numbering it after their earlier ones,
     /// at `scaffoldLevel` or (nil) the learner's current level on the exercise's ladder.
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
-    public func createSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading,
-                                 createdAt: Date = Date()) async throws -> Submission {
+    public func createSubmission(
+        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading,
+        createdAt: Date = Date()
+    ) async throws -> Submission {
         try await retryingAttemptNumbers {
             try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
         }
@@ -46,19 +48,26 @@ extension Store {
         }
     }
 
-    private func insertSubmission(learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status,
-                                  createdAt: Date) async throws -> Submission {
+    private func insertSubmission(
+        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status,
+        createdAt: Date
+    ) async throws -> Submission {
         try await write { session in
             var level = scaffoldLevel
             if level == nil { level = try await Self.currentScaffoldLevel(learner: learner, exercise: exercise, in: session) }
             let scaffoldLevel = level ?? 0
-            let previous = try await session.query("""
-                SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
-                WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: exercise.description)
-                """).first?.int("n") ?? 0
-            let submission = try Submission(learnerID: learner, exerciseID: exercise, attempt: Int(previous) + 1, status: status,
-                                            scaffoldLevel: scaffoldLevel, createdAt: createdAt)
-            _ = try await session.query("""
+            let previous =
+                try await session.query(
+                    """
+                    SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
+                    WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: exercise.description)
+                    """
+                ).first?.int("n") ?? 0
+            let submission = try Submission(
+                learnerID: learner, exerciseID: exercise, attempt: Int(previous) + 1, status: status,
+                scaffoldLevel: scaffoldLevel, createdAt: createdAt)
+            _ = try await session.query(
+                """
                 INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
                 VALUES (\(bind: submission.id.description), \(bind: learner.description), \(bind: exercise.description), \(bind: submission.attempt),
                         \(bind: submission.status.rawValue), \(bind: scaffoldLevel), \(bind: String?.none), \(bind: createdAt), \(bind: createdAt))
@@ -70,7 +79,8 @@ extension Store {
     /// The submission with `id`, with whom it is shared.
     public func submission(_ id: SubmissionID) async throws -> Submission? {
         try await read { session in
-            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first else {
+            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
+            else {
                 return nil
             }
             let shares = try await session.query("SELECT user_id FROM submission_shares WHERE submission_id = \(bind: id.description)")
@@ -81,7 +91,8 @@ extension Store {
     /// Shares a submission with another user (a peer reviewer).
     public func share(_ submission: SubmissionID, with user: UserID) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO submission_shares (submission_id, user_id) VALUES (\(bind: submission.description), \(bind: user.description))
                 ON CONFLICT (submission_id, user_id) DO NOTHING
                 """)
@@ -97,12 +108,16 @@ extension Store {
         case .reach(let reach):
             let me = reach.user.description
             // Learners of a cohort the actor trains, for an exercise assigned to that cohort.
-            let trained: SQLStatement = reach.trains.isEmpty ? "" : """
+            let trained: SQLStatement =
+                reach.trains.isEmpty
+                ? ""
+                : """
                  OR EXISTS (SELECT 1 FROM memberships m JOIN exercise_cohorts ec ON ec.cohort_id = m.cohort_id
                     WHERE m.user_id = submissions.learner_id AND m.part = 'learner' AND ec.exercise_id = submissions.exercise_id
                     AND \(SQLStatement.isIn("m.cohort_id", reach.trains)))
                 """
-            filters.append("""
+            filters.append(
+                """
                 (submissions.learner_id = \(bind: me)
                  OR submissions.id IN (SELECT submission_id FROM submission_shares WHERE user_id = \(bind: me))\(trained))
                 """)
@@ -110,8 +125,10 @@ extension Store {
         if let exercise = filter.exercise { filters.append("submissions.exercise_id = \(bind: exercise.description)") }
         if let learner = filter.learner { filters.append("submissions.learner_id = \(bind: learner.description)") }
         if let status = filter.status { filters.append("submissions.status = \(bind: status.rawValue)") }
-        return try await self.page("SELECT \(raw: Self.submissionColumns) FROM submissions", table: "submissions", filters: filters,
-                                   request: page) { try Self.submission($0, sharedWith: []) }
+        return try await self.page(
+            "SELECT \(raw: Self.submissionColumns) FROM submissions", table: "submissions", filters: filters,
+            request: page
+        ) { try Self.submission($0, sharedWith: []) }
     }
 
     static let submissionColumns = """
@@ -120,11 +137,14 @@ extension Store {
         """
 
     static func submission(_ row: SQLRow, sharedWith: Set<UserID>) throws -> Submission {
-        guard let status = Submission.Status(rawValue: try row.string("status")) else { throw StoreError.corrupt("submission status \(row["status"])") }
+        guard let status = Submission.Status(rawValue: try row.string("status")) else {
+            throw StoreError.corrupt("submission status \(row["status"])")
+        }
         do {
-            return try Submission(id: row.id("id"), learnerID: row.id("learner_id"), exerciseID: row.id("exercise_id"),
-                                  attempt: Int(row.int("attempt")), status: status, scaffoldLevel: Int(row.int("scaffold_level")),
-                                  failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, createdAt: row.date("created_at"))
+            return try Submission(
+                id: row.id("id"), learnerID: row.id("learner_id"), exerciseID: row.id("exercise_id"),
+                attempt: Int(row.int("attempt")), status: status, scaffoldLevel: Int(row.int("scaffold_level")),
+                failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("submission \(try row.string("id")): \(error)")
         }

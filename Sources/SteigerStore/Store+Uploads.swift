@@ -25,9 +25,11 @@ public struct Upload: Sendable, Equatable {
     /// The submission it became, once complete.
     public var submissionID: SubmissionID?
 
-    public init(id: String = UUID().uuidString.lowercased(), userID: UserID, exerciseID: ExerciseID, fileName: String, length: Int64,
-                received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, sha256: String? = nil,
-                submissionID: SubmissionID? = nil) {
+    public init(
+        id: String = UUIDText.lowercase(UUID()), userID: UserID, exerciseID: ExerciseID, fileName: String, length: Int64,
+        received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, sha256: String? = nil,
+        submissionID: SubmissionID? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.exerciseID = exerciseID
@@ -69,7 +71,8 @@ extension SubmissionMedia {
     /// The recording's duration in milliseconds, from the probe's description (nil before probing).
     public var durationMilliseconds: Int? {
         guard let info, let object = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
-              let seconds = (object["container"] as? [String: Any])?["duration"] as? Double else { return nil }
+            let seconds = (object["container"] as? [String: Any])?["duration"] as? Double
+        else { return nil }
         return Int((seconds * 1000).rounded())
     }
 }
@@ -93,7 +96,8 @@ extension Store {
             }
             // The attempt is made at the level the learner has when they start sending it.
             let level = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, scaffold_level)
                 VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID.description), \(bind: upload.fileName),
                         \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt),
@@ -117,9 +121,11 @@ extension Store {
     /// Removes an upload only if it is still unfinished and expired. - Returns: whether it did.
     public func deleteExpiredUpload(_ id: String, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query("""
+            !(try await session.query(
+                """
                 DELETE FROM uploads WHERE id = \(bind: id) AND submission_id IS NULL AND expires_at <= \(bind: now) RETURNING id
-                """).isEmpty)
+                """
+            ).isEmpty)
         }
     }
 
@@ -133,7 +139,8 @@ extension Store {
     /// Records how many bytes have arrived (and pushes the expiry out).
     public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt) WHERE id = \(bind: id)
                 """)
         }
@@ -148,9 +155,11 @@ extension Store {
     /// Unfinished uploads whose expiry has passed.
     public func expiredUploads(now: Date = Date()) async throws -> [Upload] {
         try await read { session in
-            try await session.query("""
+            try await session.query(
+                """
                 SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL AND expires_at <= \(bind: now)
-                """).map(Self.upload)
+                """
+            ).map(Self.upload)
         }
     }
 
@@ -161,14 +170,20 @@ extension Store {
     }
 
     static func bytesInUse(by user: UserID, in session: any DatabaseSession) async throws -> Int64 {
-            let stored = try await session.query("""
+        let stored =
+            try await session.query(
+                """
                 SELECT CAST(COALESCE(SUM(m.original_size), 0) AS BIGINT) AS n FROM submission_media m JOIN submissions s ON s.id = m.submission_id
                 WHERE s.learner_id = \(bind: user.description)
-                """).first?.int("n") ?? 0
-            let pending = try await session.query("""
+                """
+            ).first?.int("n") ?? 0
+        let pending =
+            try await session.query(
+                """
                 SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) AS n FROM uploads WHERE user_id = \(bind: user.description) AND submission_id IS NULL
-                """).first?.int("n") ?? 0
-            return stored + pending
+                """
+            ).first?.int("n") ?? 0
+        return stored + pending
     }
 
     /// Turns a complete upload into a submission (status `processing`) with its media record and a
@@ -185,32 +200,41 @@ extension Store {
         try await write { session in
             let existing = try await session.query("SELECT submission_id, scaffold_level FROM uploads WHERE id = \(bind: upload.id)").first
             if let existing, let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
-               let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first {
+                let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
+            {
                 return try Self.submission(row, sharedWith: [])
             }
-            let previous = try await session.query("""
-                SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
-                WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
-                """).first?.int("n") ?? 0
+            let previous =
+                try await session.query(
+                    """
+                    SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
+                    WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
+                    """
+                ).first?.int("n") ?? 0
             var scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
             if scaffoldLevel == nil {
                 scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
             }
-            let submission = try Submission(learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
-                                            status: .processing, scaffoldLevel: scaffoldLevel ?? 0, createdAt: now)
-            _ = try await session.query("""
+            let submission = try Submission(
+                learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
+                status: .processing, scaffoldLevel: scaffoldLevel ?? 0, createdAt: now)
+            _ = try await session.query(
+                """
                 INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
                 VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: upload.exerciseID.description),
                         \(bind: submission.attempt), 'processing', \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
                 """)
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO submission_media (submission_id, original_sha256, original_size, file_name, updated_at, step)
                 VALUES (\(bind: submission.id.description), \(bind: sha256), \(bind: upload.length), \(bind: upload.fileName), \(bind: now), 'queued')
                 """)
-            _ = try await session.query("UPDATE uploads SET submission_id = \(bind: submission.id.description), received = length WHERE id = \(bind: upload.id)")
-            _ = try await session.query("""
+            _ = try await session.query(
+                "UPDATE uploads SET submission_id = \(bind: submission.id.description), received = length WHERE id = \(bind: upload.id)")
+            _ = try await session.query(
+                """
                 INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), 'process-submission', \(bind: #"{"submission":"\#(submission.id)"}"#), 'queued', 0, 3,
+                VALUES (\(bind: UUIDText.lowercase(UUID())), 'process-submission', \(bind: #"{"submission":"\#(submission.id)"}"#), 'queued', 0, 3,
                         \(bind: now), \(bind: now), \(bind: now))
                 """)
             return submission
@@ -230,7 +254,8 @@ extension Store {
     public func updateSubmissionMedia(_ media: SubmissionMedia, now: Date = Date()) async throws {
         let warnings = try Self.jsonText(media.warnings)
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE submission_media SET info = \(bind: media.info), rendition_sha256 = \(bind: media.renditionSHA256),
                     rendition_type = \(bind: media.renditionType), poster_sha256 = \(bind: media.posterSHA256), storyboard = \(bind: media.storyboard),
                     warnings = \(bind: warnings), progress = \(bind: media.progress), step = \(bind: media.step), updated_at = \(bind: now)
@@ -243,7 +268,8 @@ extension Store {
     /// so a late report never overwrites what came after it.
     public func setSubmissionProgress(_ id: SubmissionID, step: String, progress: Double, now: Date = Date()) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE submission_media SET progress = \(bind: progress), updated_at = \(bind: now)
                 WHERE submission_id = \(bind: id.description) AND step = \(bind: step) AND progress < \(bind: progress)
                 """)
@@ -253,14 +279,17 @@ extension Store {
     /// Moves a submission to `status` (with the reason when it failed), if the move is allowed.
     /// - Returns: whether it moved.
     @discardableResult
-    public func setSubmissionStatus(_ id: SubmissionID, to status: Submission.Status, reason: String? = nil, now: Date = Date()) async throws -> Bool {
+    public func setSubmissionStatus(_ id: SubmissionID, to status: Submission.Status, reason: String? = nil, now: Date = Date()) async throws -> Bool
+    {
         try await write { session in
-            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first else {
+            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
+            else {
                 return false
             }
             var submission = try Self.submission(row, sharedWith: [])
             guard (try? submission.move(to: status, reason: reason)) != nil else { return false }
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 UPDATE submissions SET status = \(bind: status.rawValue), failure_reason = \(bind: submission.failureReason), updated_at = \(bind: now)
                 WHERE id = \(bind: id.description)
                 """)
@@ -271,8 +300,9 @@ extension Store {
             case .failed:
                 // The reason's stable code (`notMedia`, …), when it was stored as a message.
                 let code = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.split(separator: ".").last ?? "") }
-                try await Self.record(DomainEvent(.submissionFailed, at: now, subjects: subjects, data: code.map { ["reason": $0] } ?? [:]),
-                                      in: session)
+                try await Self.record(
+                    DomainEvent(.submissionFailed, at: now, subjects: subjects, data: code.map { ["reason": $0] } ?? [:]),
+                    in: session)
             default: break
             }
             return true
@@ -282,17 +312,19 @@ extension Store {
     static let uploadColumns = "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256, submission_id"
 
     @Sendable static func upload(_ row: SQLRow) throws -> Upload {
-        Upload(id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.id("exercise_id"), fileName: try row.string("file_name"),
-               length: try row.int("length"), received: try row.int("received"), metadata: try row.json("metadata", as: [String: String].self),
-               createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), sha256: try row.optionalString("sha256"),
-               submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init))
+        Upload(
+            id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.id("exercise_id"), fileName: try row.string("file_name"),
+            length: try row.int("length"), received: try row.int("received"), metadata: try row.json("metadata", as: [String: String].self),
+            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), sha256: try row.optionalString("sha256"),
+            submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init))
     }
 
     @Sendable static func media(_ row: SQLRow) throws -> SubmissionMedia {
-        SubmissionMedia(submissionID: try row.id("submission_id"), originalSHA256: try row.string("original_sha256"),
-                        originalSize: try row.int("original_size"), fileName: try row.string("file_name"), info: try row.optionalString("info"),
-                        renditionSHA256: try row.optionalString("rendition_sha256"), renditionType: try row.optionalString("rendition_type"),
-                        posterSHA256: try row.optionalString("poster_sha256"), storyboard: try row.optionalString("storyboard"),
-                        warnings: try row.json("warnings", as: [String].self), progress: try row.double("progress"), step: try row.optionalString("step"))
+        SubmissionMedia(
+            submissionID: try row.id("submission_id"), originalSHA256: try row.string("original_sha256"),
+            originalSize: try row.int("original_size"), fileName: try row.string("file_name"), info: try row.optionalString("info"),
+            renditionSHA256: try row.optionalString("rendition_sha256"), renditionType: try row.optionalString("rendition_type"),
+            posterSHA256: try row.optionalString("poster_sha256"), storyboard: try row.optionalString("storyboard"),
+            warnings: try row.json("warnings", as: [String].self), progress: try row.double("progress"), step: try row.optionalString("step"))
     }
 }

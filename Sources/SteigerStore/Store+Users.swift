@@ -28,14 +28,17 @@ extension Store {
     /// - Throws: ``StoreError/conflict(_:)`` when the email address is taken.
     public func createUser(_ user: User, passwordHash: String?, by actor: UserID? = nil) async throws {
         try await write { session in
-            _ = try await session.query("""
+            _ = try await session.query(
+                """
                 INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
                 VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
                         \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt),
                         \(bind: user.language?.rawValue))
                 """)
-            try await Self.record(DomainEvent(.userCreated, at: user.createdAt, by: actor, subjects: ["user": user.id.description],
-                                              data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
+            try await Self.record(
+                DomainEvent(
+                    .userCreated, at: user.createdAt, by: actor, subjects: ["user": user.id.description],
+                    data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
         }
     }
 
@@ -50,9 +53,13 @@ extension Store {
     public func userForLogin(email: String) async throws -> (user: User, passwordHash: String?)? {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         return try await read { session in
-            guard let row = try await session.query("""
-                SELECT \(raw: Self.userColumns), password_hash FROM users WHERE email = \(bind: email)
-                """).first else { return nil }
+            guard
+                let row = try await session.query(
+                    """
+                    SELECT \(raw: Self.userColumns), password_hash FROM users WHERE email = \(bind: email)
+                    """
+                ).first
+            else { return nil }
             return (try Self.user(row), try row.optionalString("password_hash"))
         }
     }
@@ -75,7 +82,8 @@ extension Store {
             RETURNING \(raw: Self.userColumns.replacingOccurrences(of: "users.", with: ""))
             """
         return try await write { session in
-            let wasDisabled = changes.isDisabled == true
+            let wasDisabled =
+                changes.isDisabled == true
                 ? try await session.query("SELECT disabled FROM users WHERE id = \(bind: id.description)").first?.bool("disabled") : nil
             guard let row = try await session.query(statement).first else { throw StoreError.notFound("user \(id)") }
             let user = try Self.user(row)
@@ -89,7 +97,8 @@ extension Store {
     /// Sets a new password hash and ends every session of the user (tokens stay).
     public func setPasswordHash(_ hash: String, for id: UserID) async throws {
         try await write { session in
-            let rows = try await session.query("""
+            let rows = try await session.query(
+                """
                 UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: Date()) WHERE id = \(bind: id.description) RETURNING id
                 """)
             if rows.isEmpty { throw StoreError.notFound("user \(id)") }
@@ -109,7 +118,8 @@ extension Store {
         case .nothing: return Page(items: [], next: nil)
         case .everything: break
         case .reach(let reach):
-            filters.append("""
+            filters.append(
+                """
                 (users.id = \(bind: reach.user.description) OR users.id IN (SELECT user_id FROM memberships WHERE \(SQLStatement.isIn("cohort_id", reach.trains))))
                 """)
         }
@@ -129,9 +139,10 @@ extension Store {
     @Sendable static func user(_ row: SQLRow) throws -> User {
         let roles = try row.string("roles").split(separator: ",").compactMap { Role(rawValue: String($0)) }
         do {
-            return try User(id: row.id("id"), email: row.string("email"), displayName: row.string("display_name"),
-                            roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"),
-                            language: try row.optionalString("language").flatMap(Language.init(rawValue:)))
+            return try User(
+                id: row.id("id"), email: row.string("email"), displayName: row.string("display_name"),
+                roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"),
+                language: try row.optionalString("language").flatMap(Language.init(rawValue:)))
         } catch let error as ValidationError {
             throw StoreError.corrupt("user \(try row.string("id")): \(error)")
         }

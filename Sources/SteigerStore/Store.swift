@@ -69,7 +69,7 @@ public struct PageCursor: Sendable, Equatable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard text.count <= 200, let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
         let parts = decoded.split(separator: "|", maxSplits: 1)
-        guard parts.count == 2, let time = Int64(parts[0]), UUID(uuidString: String(parts[1])) != nil else { return nil }
+        guard parts.count == 2, let time = Int64(parts[0]), UUIDText.parse(String(parts[1])) != nil else { return nil }
         createdAt = time
         id = String(parts[1])
     }
@@ -103,7 +103,9 @@ extension Store {
     ) async throws -> Page<Item> {
         var conditions = filters
         if let after = request.after {
-            conditions.append("(\(raw: table).created_at < \(bind: after.createdAt) OR (\(raw: table).created_at = \(bind: after.createdAt) AND \(raw: table).id < \(bind: after.id)))")
+            conditions.append(
+                "(\(raw: table).created_at < \(bind: after.createdAt) OR (\(raw: table).created_at = \(bind: after.createdAt) AND \(raw: table).id < \(bind: after.id)))"
+            )
         }
         let whereClause: SQLStatement = conditions.isEmpty ? "" : " WHERE \(SQLStatement.joined(conditions, separator: " AND "))"
         let statement: SQLStatement = """

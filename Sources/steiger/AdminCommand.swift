@@ -35,7 +35,8 @@ struct AdminCommand: AsyncParsableCommand {
     }
 
     struct CreateUser: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create-user", abstract: "Add a user; prints the password when it was generated.")
+        static let configuration = CommandConfiguration(
+            commandName: "create-user", abstract: "Add a user; prints the password when it was generated.")
         @OptionGroup var service: ServiceOptions
         @Option(help: "Email address (the login).") var email: String
         @Option(help: "Name shown to others.") var name: String
@@ -43,10 +44,11 @@ struct AdminCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
 
         func run() async throws {
-            let roles = try Set(role.map { text in
-                guard let role = Role(rawValue: text) else { throw ValidationError("unknown role \(text): use admin, trainer or learner") }
-                return role
-            })
+            let roles = try Set(
+                role.map { text in
+                    guard let role = Role(rawValue: text) else { throw ValidationError("unknown role \(text): use admin, trainer or learner") }
+                    return role
+                })
             let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()
             try await AdminCommand.withAccounts(service) { accounts, _ in
                 let user = try await accounts.createUser(email: email, displayName: name, roles: roles, password: password)
@@ -57,8 +59,9 @@ struct AdminCommand: AsyncParsableCommand {
     }
 
     struct ResetPassword: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "reset-password",
-                                                        abstract: "Give a user a new password (ending their sessions); prints it when generated.")
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password",
+            abstract: "Give a user a new password (ending their sessions); prints it when generated.")
         @OptionGroup var service: ServiceOptions
         @Option(help: "The user's email address.") var email: String
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
@@ -75,8 +78,9 @@ struct AdminCommand: AsyncParsableCommand {
     }
 
     struct CreateToken: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create-token",
-                                                        abstract: "Make a personal API token for a user; the secret is printed once.")
+        static let configuration = CommandConfiguration(
+            commandName: "create-token",
+            abstract: "Make a personal API token for a user; the secret is printed once.")
         @OptionGroup var service: ServiceOptions
         @Option(help: "The user's email address.") var email: String
         @Option(help: "What the token is for.") var name = "command line"
@@ -86,8 +90,9 @@ struct AdminCommand: AsyncParsableCommand {
             if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be from 1 to 3650") }
             try await AdminCommand.withAccounts(service) { accounts, store in
                 let user = try await accounts.user(email: email)
-                let (_, secret) = try await store.createToken(for: user.id, name: name,
-                                                              expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) })
+                let (_, secret) = try await store.createToken(
+                    for: user.id, name: name,
+                    expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) })
                 print(secret)
             }
         }

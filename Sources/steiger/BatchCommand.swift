@@ -52,12 +52,16 @@ struct BatchTranscodeCommand: ParsableCommand {
         let plan = BatchPlanner.plan(sources: sources, outputDirectory: outputDirectory, options: options, limits: media.limits)
         let work = plan.filter(\.needsWork)
         let totalBytes = work.reduce(0) { $0 + $1.bytes }
-        print("plan: \(plan.count) files: \(work.filter { $0.action == .remux }.count) to remux, \(work.filter { $0.action == .transcode }.count) to transcode, \(plan.filter { $0.action == .skipped }.count) skipped, \(plan.filter { $0.action == .failed }.count) unreadable (\(ProbeReport.formatBytes(totalBytes)) to convert)")
+        print(
+            "plan: \(plan.count) files: \(work.filter { $0.action == .remux }.count) to remux, \(work.filter { $0.action == .transcode }.count) to transcode, \(plan.filter { $0.action == .skipped }.count) skipped, \(plan.filter { $0.action == .failed }.count) unreadable (\(ProbeReport.formatBytes(totalBytes)) to convert)"
+        )
         fflush(nil)
         if dryRun {
             for item in plan {
                 let target = item.output.map { " -> \($0)" } ?? ""
-                print("  \(item.action.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.source)\(target)\(item.reason.map { "  (\($0))" } ?? "")")
+                print(
+                    "  \(item.action.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.source)\(target)\(item.reason.map { "  (\($0))" } ?? "")"
+                )
             }
             return
         }
@@ -183,8 +187,11 @@ final class BatchDisplay: Sendable {
                 let remaining = elapsed * (Double(totalBytes) - doneBytes) / doneBytes
                 eta = String(format: "%d:%02d", Int(remaining) / 60, Int(remaining) % 60)
             }
-            var lines = [String(format: "%d/%d files done, %d failed, %@ of %@, ETA %@", state.done, totalWork, state.failed,
-                                ProbeReport.formatBytes(Int64(doneBytes)), ProbeReport.formatBytes(totalBytes), eta)]
+            var lines = [
+                String(
+                    format: "%d/%d files done, %d failed, %@ of %@, ETA %@", state.done, totalWork, state.failed,
+                    ProbeReport.formatBytes(Int64(doneBytes)), ProbeReport.formatBytes(totalBytes), eta)
+            ]
             for (index, fraction) in state.running.sorted(by: { $0.key < $1.key }) {
                 lines.append(String(format: "  %5.1f%%  %@", fraction * 100, (plan[index].source as NSString).lastPathComponent))
             }

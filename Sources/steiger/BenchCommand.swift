@@ -7,7 +7,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the reference programs, run side by side.",
-        subcommands: [MediaBenchCommand.self, TranscodeBenchCommand.self, APISeedCommand.self, QueueBenchCommand.self, ScaffoldBenchCommand.self, EventsBenchCommand.self, PeakMemoryCommand.self])
+        subcommands: [
+            MediaBenchCommand.self, TranscodeBenchCommand.self, APISeedCommand.self, QueueBenchCommand.self, ScaffoldBenchCommand.self,
+            EventsBenchCommand.self, PeakMemoryCommand.self,
+        ])
 }
 
 /// `steiger bench peak-memory -- COMMAND...`: runs a command and prints its peak memory in bytes.
@@ -83,24 +86,32 @@ struct MediaBenchCommand: ParsableCommand {
             let posterPath = scratch + "/poster.jpg"
             let oursPoster = try median(repetitions) { _ = try Thumbnailer.poster(path: file, at: at, width: 320) }
             let referencePoster = try median(repetitions) {
-                try expectSuccess(ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-ss", atText, "-i", file, "-frames:v", "1", "-vf", "scale=320:-2", posterPath]))
+                try expectSuccess(
+                    ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-ss", atText, "-i", file, "-frames:v", "1", "-vf", "scale=320:-2", posterPath]))
             }
             thumbRows.append([name, atText + " s", ms(oursPoster), ms(referencePoster), ratio(referencePoster / oursPoster)])
 
             // Storyboard: 2 s tiles, 160 px, 10 x 6 per sheet
             guard duration >= storyboardMinimum else { continue }
             let tiles = Int((duration / 2).rounded(.up))
-            let referenceCommand = ["ffmpeg", "-v", "error", "-y", "-skip_frame", "nokey", "-i", file,
-                                    "-vf", "fps=1/2,scale=160:-2,tile=10x6", "-frames:v", "1", scratch + "/reference.jpg"]
+            let referenceCommand = [
+                "ffmpeg", "-v", "error", "-y", "-skip_frame", "nokey", "-i", file,
+                "-vf", "fps=1/2,scale=160:-2,tile=10x6", "-frames:v", "1", scratch + "/reference.jpg",
+            ]
             let referenceBoard = try median(repetitions) { try expectSuccess(ChildProcess.run(referenceCommand)) }
             let referenceMemory = try peakMemory(of: referenceCommand, via: me)
             for precision in [FramePrecision.fast, .keyframe] {
                 let options = StoryboardOptions(interval: 2, tileWidth: 160, columns: 10, rows: 6, precision: precision)
                 let oursBoard = try median(repetitions) { _ = try StoryboardMaker.make(path: file, options: options) }
-                let ourMemory = try peakMemory(of: [me, "storyboard", file, "--every", "2", "--tile", "160", "--columns", "10", "--rows", "6",
-                                                    "--precision", precision.rawValue, "-o", scratch + "/board"], via: me)
-                boardRows.append([name, "\(tiles)", precision.rawValue, ms(oursBoard), ms(referenceBoard), ratio(referenceBoard / oursBoard),
-                                  mib(ourMemory), mib(referenceMemory)])
+                let ourMemory = try peakMemory(
+                    of: [
+                        me, "storyboard", file, "--every", "2", "--tile", "160", "--columns", "10", "--rows", "6",
+                        "--precision", precision.rawValue, "-o", scratch + "/board",
+                    ], via: me)
+                boardRows.append([
+                    name, "\(tiles)", precision.rawValue, ms(oursBoard), ms(referenceBoard), ratio(referenceBoard / oursBoard),
+                    mib(ourMemory), mib(referenceMemory),
+                ])
             }
         }
         print("Probe (ours in-process, median of \(repetitions * 4); ffprobe -of json -show_format -show_streams per file, median of \(repetitions))")
@@ -112,7 +123,9 @@ struct MediaBenchCommand: ParsableCommand {
         print("\nPoster, 320 px wide (ours in-process; ffmpeg -ss T -i F -frames:v 1 -vf scale=320:-2)")
         printTable(["file", "at", "steiger", "ffmpeg", "speed-up"], thumbRows)
         if !boardRows.isEmpty {
-            print("\nStoryboard, 2 s tiles of 160 px in 10x6 sheets (ours in-process; ffmpeg -skip_frame nokey -i F -vf fps=1/2,scale=160:-2,tile=10x6 -frames:v 1)")
+            print(
+                "\nStoryboard, 2 s tiles of 160 px in 10x6 sheets (ours in-process; ffmpeg -skip_frame nokey -i F -vf fps=1/2,scale=160:-2,tile=10x6 -frames:v 1)"
+            )
             print("Peak memory: `steiger storyboard` and the ffmpeg command as separate processes.")
             printTable(["file", "tiles", "precision", "steiger", "ffmpeg", "speed-up", "steiger mem", "ffmpeg mem"], boardRows)
         }
@@ -139,7 +152,8 @@ struct MediaBenchCommand: ParsableCommand {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let bytes = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard process.terminationStatus == 0, let bytes = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw ValidationError("measuring \(command[0]) failed")
         }
         return bytes
@@ -158,7 +172,8 @@ struct MediaBenchCommand: ParsableCommand {
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         for (n, row) in all.enumerated() {
             let cells = row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == 0
+                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[column] - cell.count) + cell
             }
             print("  " + cells.joined(separator: "  "))

@@ -41,11 +41,14 @@ struct EventsBenchCommand: AsyncParsableCommand {
         receiver.secret = endpoint.secret
         try await store.createWebhookEndpoint(endpoint)
         for index in 0..<events {
-            try await store.createUser(try User(email: "bench-\(index)-\(UUID().uuidString.prefix(6).lowercased())@example.org",
-                                                displayName: "Bench \(index)", roles: [.learner]), passwordHash: nil)
+            try await store.createUser(
+                try User(
+                    email: "bench-\(index)-\(UUID().uuidString.prefix(6).lowercased())@example.org",
+                    displayName: "Bench \(index)", roles: [.learner]), passwordHash: nil)
         }
         let settings = WebhookSettings(allowPrivateAddresses: true)
-        let dispatcher = WebhookDispatcher(store: store, settings: settings, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let dispatcher = WebhookDispatcher(
+            store: store, settings: settings, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let outboxStart = ContinuousClock.now
         try await dispatcher.drain()
         let outboxSeconds = (ContinuousClock.now - outboxStart).seconds
@@ -58,8 +61,11 @@ struct EventsBenchCommand: AsyncParsableCommand {
         receiver.reset()
         let directSeconds = try await Self.postDirectly(count: events, concurrency: settings.concurrency, to: receiver.url, secret: endpoint.secret)
         let outboxRate = Double(events) / outboxSeconds, directRate = Double(events) / directSeconds
-        print(String(format: "%@: %d events through the outbox to a receiver on loopback in %.2f s = %.0f events/s; the same POSTs sent directly: %.0f/s; ratio %.2f",
-                     engine, events, outboxSeconds, outboxRate, directRate, outboxRate / directRate))
+        print(
+            String(
+                format:
+                    "%@: %d events through the outbox to a receiver on loopback in %.2f s = %.0f events/s; the same POSTs sent directly: %.0f/s; ratio %.2f",
+                engine, events, outboxSeconds, outboxRate, directRate, outboxRate / directRate))
 
         // 2. A trainer's review submission with its events (review submitted, level changes), and without.
         let (with, without) = try await Self.timeReviews(store: store, count: reviews)
@@ -67,9 +73,11 @@ struct EventsBenchCommand: AsyncParsableCommand {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)]
         }
-        print(String(format: "%@: review submission p50 %.2f ms, p99 %.2f ms with its events; %.2f ms, %.2f ms without: +%.2f ms at p50 (ratio %.2f)",
-                     engine, percentile(with, 50), percentile(with, 99), percentile(without, 50), percentile(without, 99),
-                     percentile(with, 50) - percentile(without, 50), percentile(with, 50) / percentile(without, 50)))
+        print(
+            String(
+                format: "%@: review submission p50 %.2f ms, p99 %.2f ms with its events; %.2f ms, %.2f ms without: +%.2f ms at p50 (ratio %.2f)",
+                engine, percentile(with, 50), percentile(with, 99), percentile(without, 50), percentile(without, 99),
+                percentile(with, 50) - percentile(without, 50), percentile(with, 50) / percentile(without, 50)))
         await store.close()
     }
 
@@ -91,7 +99,8 @@ struct EventsBenchCommand: AsyncParsableCommand {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.headers.add(name: "webhook-id", value: id)
                         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-                        request.headers.add(name: "webhook-signature", value: WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: secret))
+                        request.headers.add(
+                            name: "webhook-signature", value: WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: secret))
                         request.body = .bytes(ByteBuffer(bytes: body))
                         let response = try await client.execute(request, timeout: .seconds(10))
                         _ = try await response.body.collect(upTo: 1024)
@@ -109,19 +118,25 @@ struct EventsBenchCommand: AsyncParsableCommand {
     static func timeReviews(store: Store, count: Int) async throws -> (with: [Double], without: [Double]) {
         let cohort = try Cohort(name: "Events bench")
         try await store.createCohort(cohort)
-        let trainer = try User(email: "events-trainer-\(UUID().uuidString.prefix(6).lowercased())@example.org", displayName: "T", roles: [.trainer])
-        let learner = try User(email: "events-learner-\(UUID().uuidString.prefix(6).lowercased())@example.org", displayName: "L", roles: [.learner])
-        for (user, part) in [(trainer, Membership.Part.trainer), (learner, .learner)] {
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let trainer = try User(email: "events-trainer-\(tag)@example.org", displayName: "T", roles: [.trainer])
+        // Thirty learners take turns, so a learner's scaffolding log stays as long as a course's (its
+        // replay is part of every review) instead of growing to hundreds of events.
+        let learners = try (0..<30).map { try User(email: "events-learner-\($0)-\(tag)@example.org", displayName: "L\($0)", roles: [.learner]) }
+        for (user, part) in [(trainer, Membership.Part.trainer)] + learners.map({ ($0, Membership.Part.learner) }) {
             try await store.createUser(user, passwordHash: nil)
             try await store.putMembership(Membership(cohortID: cohort.id, userID: user.id, part: part))
         }
         let rubric = try Rubric(criteria: [.init(key: "a", title: "A", scale: [.init(value: 0, label: "no"), .init(value: 1, label: "yes")])])
-        let exercise = try Exercise(title: "Events bench", instructions: "x", skillKey: "events-bench-\(UUID().uuidString.prefix(6))", rubric: rubric,
-                                    ladder: try ScaffoldLadder(levels: [.init(number: 0, name: "Alone", supports: [])]), cohorts: [cohort.id])
+        let exercise = try Exercise(
+            title: "Events bench", instructions: "x", skillKey: "events-bench-\(UUID().uuidString.prefix(6).lowercased())", rubric: rubric,
+            ladder: try ScaffoldLadder(levels: [.init(number: 0, name: "Alone", supports: [])]), cohorts: [cohort.id])
         try await store.createExercise(exercise)
         var with: [Double] = [], without: [Double] = []
         for index in 0..<(2 * count) {
-            let submission = try await store.createSubmission(learner: learner.id, exercise: exercise.id, scaffoldLevel: 0, status: .ready)
+            let submission = try await store.createSubmission(
+                learner: learners[index % learners.count].id, exercise: exercise.id, scaffoldLevel: 0,
+                status: .ready)
             try await store.createReviewTasks([ReviewTask(submissionID: submission.id, cohortID: cohort.id, kind: .trainer)])
             guard let task = try await store.claimReviewTask(reviewer: trainer.id, cohorts: [cohort.id], lease: 1800) else { throw ExitCode(1) }
             let review = try Review(task: task, reviewerID: trainer.id, scores: ["a": index % 3 == 0 ? 0 : 1], comment: "", rubric: rubric)
@@ -151,7 +166,12 @@ final class BenchReceiver: Sendable {
     }
     var verified: Int { state.withLock { $0.verified } }
     var refused: Int { state.withLock { $0.refused } }
-    func reset() { state.withLock { $0.verified = 0; $0.refused = 0 } }
+    func reset() {
+        state.withLock {
+            $0.verified = 0
+            $0.refused = 0
+        }
+    }
 
     private init(task: Task<Void, any Error>, url: String) {
         self.task = task
@@ -167,16 +187,19 @@ final class BenchReceiver: Sendable {
             let receiver = holder.withLock { $0 }
             let headers = request.headers
             var genuine = false
-            if let secret = receiver?.secret, let id = headers[HTTPField.Name("webhook-id")!], let time = headers[HTTPField.Name("webhook-timestamp")!],
-               let signature = headers[HTTPField.Name("webhook-signature")!] {
+            if let secret = receiver?.secret, let id = headers[HTTPField.Name("webhook-id")!],
+                let time = headers[HTTPField.Name("webhook-timestamp")!],
+                let signature = headers[HTTPField.Name("webhook-signature")!]
+            {
                 genuine = WebhookSignature.verify(header: signature, id: id, timestamp: time, body: Data(body.readableBytesView), secret: secret)
             }
             receiver?.state.withLock { genuine ? ($0.verified += 1) : ($0.refused += 1) }
             return genuine ? .noContent : .unauthorized
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-                              logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() }))
         let task = Task { try await app.run() }
         var port = 0
         for await value in ports {

@@ -91,12 +91,16 @@ enum ProbeReport {
         for reason in info.playback.reasons { lines.append("    - \(reason)") }
         for note in info.playback.notes { lines.append("    · \(note)") }
         if let level = info.audioLevel {
-            let verdict = switch level.verdict {
-            case .silent: "SILENT"
-            case .nearSilent: "NEAR-SILENT (muted microphone?)"
-            case .ok: "ok"
-            }
-            lines.append(String(format: "  sound: %@, loudest %.1f dBFS, peak %.1f dBFS, average %.1f dBFS", verdict, level.loudestDBFS, level.peakDBFS, level.averageDBFS))
+            let verdict =
+                switch level.verdict {
+                case .silent: "SILENT"
+                case .nearSilent: "NEAR-SILENT (muted microphone?)"
+                case .ok: "ok"
+                }
+            lines.append(
+                String(
+                    format: "  sound: %@, loudest %.1f dBFS, peak %.1f dBFS, average %.1f dBFS", verdict, level.loudestDBFS, level.peakDBFS,
+                    level.averageDBFS))
         }
         return lines.joined(separator: "\n")
     }

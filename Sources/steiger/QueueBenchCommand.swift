@@ -19,6 +19,9 @@ struct QueueBenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent claimers.")
     var claimers = 8
 
+    @Flag(help: "Claim without recording the claims' events in the outbox (to see what the outbox adds).")
+    var withoutEvents = false
+
     func run() async throws {
         let logger = service.makeLogger()
         let store = try await service.openStore(logger: logger)
@@ -29,7 +32,8 @@ struct QueueBenchCommand: AsyncParsableCommand {
         try await store.createCohort(cohort)
         var trainers: [UserID] = []
         for i in 0..<claimers {
-            let trainer = try User(email: "queue-trainer-\(i)-\(UUID().uuidString.prefix(6).lowercased())@example.org", displayName: "T\(i)", roles: [.trainer])
+            let trainer = try User(
+                email: "queue-trainer-\(i)-\(UUID().uuidString.prefix(6).lowercased())@example.org", displayName: "T\(i)", roles: [.trainer])
             try await store.createUser(trainer, passwordHash: nil)
             try await store.putMembership(Membership(cohortID: cohort.id, userID: trainer.id, part: .trainer))
             trainers.append(trainer.id)
@@ -38,17 +42,21 @@ struct QueueBenchCommand: AsyncParsableCommand {
         try await store.createUser(learner, passwordHash: nil)
         try await store.putMembership(Membership(cohortID: cohort.id, userID: learner.id, part: .learner))
         let rubric = try Rubric(criteria: [.init(key: "a", title: "A", scale: [.init(value: 0, label: "no"), .init(value: 1, label: "yes")])])
-        let exercise = try Exercise(title: "Queue bench", instructions: "x", skillKey: "queue-bench", rubric: rubric,
-                                    ladder: try ScaffoldLadder(levels: [.init(number: 0, name: "Alone", supports: [])]), cohorts: [cohort.id])
+        let exercise = try Exercise(
+            title: "Queue bench", instructions: "x", skillKey: "queue-bench", rubric: rubric,
+            ladder: try ScaffoldLadder(levels: [.init(number: 0, name: "Alone", supports: [])]), cohorts: [cohort.id])
         try await store.createExercise(exercise)
         let seeded = ContinuousClock.now
         var batch: [ReviewTask] = []
         let start = Date().addingTimeInterval(-Double(tasks))
         for i in 0..<tasks {
-            let submission = try await store.createSubmission(learner: learner.id, exercise: exercise.id, scaffoldLevel: 0, status: .ready,
-                                                              createdAt: start.addingTimeInterval(Double(i)))
-            batch.append(ReviewTask(submissionID: submission.id, cohortID: cohort.id, kind: .trainer,
-                                    dueAt: i % 3 == 0 ? start.addingTimeInterval(Double(86400 + i)) : nil, createdAt: submission.createdAt))
+            let submission = try await store.createSubmission(
+                learner: learner.id, exercise: exercise.id, scaffoldLevel: 0, status: .ready,
+                createdAt: start.addingTimeInterval(Double(i)))
+            batch.append(
+                ReviewTask(
+                    submissionID: submission.id, cohortID: cohort.id, kind: .trainer,
+                    dueAt: i % 3 == 0 ? start.addingTimeInterval(Double(86400 + i)) : nil, createdAt: submission.createdAt))
             if batch.count == 500 {
                 try await store.createReviewTasks(batch)
                 batch.removeAll()
@@ -64,7 +72,13 @@ struct QueueBenchCommand: AsyncParsableCommand {
                     var ids: [ReviewTaskID] = [], latencies: [Double] = []
                     while true {
                         let before = ContinuousClock.now
-                        guard let task = try await store.claimReviewTask(reviewer: trainer, cohorts: [cohort.id], lease: 1800) else { break }
+                        guard
+                            let task = try await Store.$recordsEvents.withValue(
+                                !withoutEvents,
+                                operation: {
+                                    try await store.claimReviewTask(reviewer: trainer, cohorts: [cohort.id], lease: 1800)
+                                })
+                        else { break }
                         let elapsed = ContinuousClock.now - before
                         latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
                         ids.append(task.id)
@@ -79,9 +93,13 @@ struct QueueBenchCommand: AsyncParsableCommand {
         let ids = results.flatMap(\.ids), latencies = results.flatMap(\.latencies).sorted()
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p / 100 * Double(latencies.count)).rounded(.up)) - 1)] }
         let doubles = ids.count - Set(ids).count
-        print(String(format: "%@: %d tasks (seeded in %d s), %d claimers: %d claims in %.2f s = %.0f claims/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; double claims %d; unclaimed %d",
-                     engine, tasks, seedSeconds, claimers, ids.count, seconds, Double(ids.count) / seconds, percentile(50), percentile(99),
-                     latencies.last ?? 0, doubles, tasks - Set(ids).count))
+        print(
+            String(
+                format:
+                    "%@%@: %d tasks (seeded in %d s), %d claimers: %d claims in %.2f s = %.0f claims/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; double claims %d; unclaimed %d",
+                engine, withoutEvents ? " without events" : "", tasks, seedSeconds, claimers, ids.count, seconds, Double(ids.count) / seconds,
+                percentile(50), percentile(99),
+                latencies.last ?? 0, doubles, tasks - Set(ids).count))
         await store.close()
         if doubles > 0 || Set(ids).count != tasks { throw ExitCode(1) }
     }

@@ -89,10 +89,11 @@ struct ScaffoldBenchCommand: AsyncParsableCommand {
                     let noise = (Double(random.next() % 1000) / 1000 - 0.5) * 0.4
                     let total = min(1, max(0, 0.35 + 0.3 * talent + 0.02 * Double(attempt) + noise))
                     let lowest = max(0, total - Double(random.next() % 300) / 1000)
-                    let event = ScaffoldEvent.assessed(ScaffoldAssessment(
-                        exerciseID: exercise, attempt: attempt, attemptLevel: state.level(top: 3), attemptMadeAt: clock, top: 3,
-                        total: (total * 100).rounded() / 100, lowest: (lowest * 100).rounded() / 100, policy: policy, policyVersion: 1,
-                        at: clock.addingTimeInterval(3600)))
+                    let event = ScaffoldEvent.assessed(
+                        ScaffoldAssessment(
+                            exerciseID: exercise, attempt: attempt, attemptLevel: state.level(top: 3), attemptMadeAt: clock, top: 3,
+                            total: (total * 100).rounded() / 100, lowest: (lowest * 100).rounded() / 100, policy: policy, policyVersion: 1,
+                            at: clock.addingTimeInterval(3600)))
                     ScaffoldEngine.apply(event, to: &state)
                     log.append(event)
                 }

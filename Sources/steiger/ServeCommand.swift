@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import SteigerApp
-import SteigerCore
 import Hummingbird
 import Logging
+import SteigerApp
+import SteigerCore
 import SteigerServer
 import SteigerStore
 import UnixSignals
@@ -68,18 +68,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).")
     var secureCookies = false
 
-    @Option(help: "Language of pages and messages for people who chose none and whose browser asks for none of nl, en (also STEIGER_DEFAULT_LANGUAGE).")
+    @Option(
+        help: "Language of pages and messages for people who chose none and whose browser asks for none of nl, en (also STEIGER_DEFAULT_LANGUAGE).")
     var defaultLanguage: String = ProcessInfo.processInfo.environment["STEIGER_DEFAULT_LANGUAGE"] ?? "nl"
 
-    @Option(help: ArgumentHelp(
-        "The address people reach Steiger at, e.g. https://steiger.example.org (also STEIGER_PUBLIC_URL).",
-        discussion: "Every absolute link Steiger writes (exports, e-mails, LMS links) starts with it. Default: http://HOST:PORT as given to serve."))
+    @Option(
+        help: ArgumentHelp(
+            "The address people reach Steiger at, e.g. https://steiger.example.org (also STEIGER_PUBLIC_URL).",
+            discussion:
+                "Every absolute link Steiger writes (exports, e-mails, LMS links) starts with it. Default: http://HOST:PORT as given to serve."))
     var publicURL: String = ProcessInfo.processInfo.environment["STEIGER_PUBLIC_URL"] ?? ""
 
-    @Flag(help: ArgumentHelp(
-        "Let webhooks reach this machine and private networks (also STEIGER_ALLOW_PRIVATE_WEBHOOKS=1).",
-        discussion: "Off by default: webhook addresses on loopback (127.0.0.0/8, ::1, localhost) or in private, link-local or carrier-grade NAT ranges are refused when registered and not sent to, so that an administrator's webhook cannot reach into the machine's own network. Switch it on only when the receiver really runs there."))
-    var allowPrivateWebhooks = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["STEIGER_ALLOW_PRIVATE_WEBHOOKS"]?.lowercased() ?? "")
+    @Flag(
+        help: ArgumentHelp(
+            "Let webhooks reach this machine and private networks (also STEIGER_ALLOW_PRIVATE_WEBHOOKS=1).",
+            discussion:
+                "Off by default: webhook addresses on loopback (127.0.0.0/8, ::1, localhost) or in private, link-local or carrier-grade NAT ranges are refused when registered and not sent to, so that an administrator's webhook cannot reach into the machine's own network. Switch it on only when the receiver really runs there."
+        ))
+    var allowPrivateWebhooks = ["1", "true", "yes"].contains(
+        ProcessInfo.processInfo.environment["STEIGER_ALLOW_PRIVATE_WEBHOOKS"]?.lowercased() ?? "")
 
     @Option(help: ArgumentHelp("Seconds before a failed webhook delivery is first tried again (doubling after each failure).", visibility: .hidden))
     var webhookRetrySeconds: Double = 30
@@ -98,10 +105,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Language(code: defaultLanguage) != nil else {
-            throw ValidationError("--default-language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(defaultLanguage)'")
+            throw ValidationError(
+                "--default-language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(defaultLanguage)'")
         }
         if !publicURL.isEmpty, PublicURL(publicURL) == nil {
-            throw ValidationError("--public-url must be an http:// or https:// address without ? or #, such as https://steiger.example.org (got '\(publicURL)')")
+            throw ValidationError(
+                "--public-url must be an http:// or https:// address without ? or #, such as https://steiger.example.org (got '\(publicURL)')")
         }
     }
 
@@ -124,13 +133,17 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.defaultLanguage = language
             let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
             configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
-            var workerArguments = ["--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
-                                   "--deadline", String(jobDeadline)]
+            var workerArguments = [
+                "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
+                "--deadline", String(jobDeadline),
+            ]
             if let format = service.logFormat { workerArguments += ["--log-format", format] }
             let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
             let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
-            let app = try buildApplication(store: store, configuration: configuration, logger: logger,
-                                           services: workerCount > 0 ? [supervisor] : []) { port in
+            let app = try buildApplication(
+                store: store, configuration: configuration, logger: logger,
+                services: workerCount > 0 ? [supervisor] : []
+            ) { port in
                 var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
                 if let created {
                     lines.append("First administrator: \(created.email) / \(created.password) (also in \(credentialsFile))")
@@ -161,8 +174,10 @@ struct MigrateCommand: AsyncParsableCommand {
         let store = try await service.openStore(logger: logger)
         defer { Task { await store.close() } }
         let applied = try await store.migrate()
-        print(applied.isEmpty ? "The schema is up to date (version \(Schema.latestVersion))."
-                              : "Applied migrations \(applied.map(String.init).joined(separator: ", ")); the schema is at version \(Schema.latestVersion).")
+        print(
+            applied.isEmpty
+                ? "The schema is up to date (version \(Schema.latestVersion))."
+                : "Applied migrations \(applied.map(String.init).joined(separator: ", ")); the schema is at version \(Schema.latestVersion).")
         await store.close()
     }
 }

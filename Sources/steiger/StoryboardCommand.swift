@@ -7,7 +7,9 @@ struct StoryboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storyboard",
         abstract: "Write storyboard sprite sheets and a WebVTT track for scrub previews.",
-        discussion: "Writes NAME-001.jpg, ... and NAME.vtt into the output directory. Each cue covers one interval and points into a sheet with #xywh=x,y,w,h.")
+        discussion:
+            "Writes NAME-001.jpg, ... and NAME.vtt into the output directory. Each cue covers one interval and points into a sheet with #xywh=x,y,w,h."
+    )
 
     @Argument(help: "The video file.")
     var file: String
@@ -36,7 +38,9 @@ struct StoryboardCommand: ParsableCommand {
     @Option(name: .long, help: "Image quality, 1-100.")
     var quality: Int = 75
 
-    @Option(name: .long, help: "exact: frame at each tile's time; fast: a key frame inside the tile's span when there is one; keyframe: nearest key frame.")
+    @Option(
+        name: .long,
+        help: "exact: frame at each tile's time; fast: a key frame inside the tile's span when there is one; keyframe: nearest key frame.")
     var precision: FramePrecision = .fast
 
     @Option(name: .long, help: "Decoders working at once (default: one per core).")
@@ -46,13 +50,16 @@ struct StoryboardCommand: ParsableCommand {
 
     func run() throws {
         media.configure()
-        let options = StoryboardOptions(interval: every, tileWidth: tile, columns: columns, rows: rows, format: format,
-                                        quality: quality, precision: precision, concurrency: jobs)
+        let options = StoryboardOptions(
+            interval: every, tileWidth: tile, columns: columns, rows: rows, format: format,
+            quality: quality, precision: precision, concurrency: jobs)
         do {
             let storyboard = try StoryboardMaker.make(path: file, options: options, name: name, limits: media.limits)
             let vtt = try storyboard.write(to: output, name: name)
             let first = storyboard.tiles[0]
-            print("\(vtt): \(storyboard.tiles.count) tiles of \(first.width)x\(first.height) every \(storyboard.interval) s in \(storyboard.sheets.count) sheet(s)")
+            print(
+                "\(vtt): \(storyboard.tiles.count) tiles of \(first.width)x\(first.height) every \(storyboard.interval) s in \(storyboard.sheets.count) sheet(s)"
+            )
         } catch {
             throw error.report()
         }

@@ -7,7 +7,9 @@ struct ThumbnailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thumbnail",
         abstract: "Write a poster image (JPEG or WebP) from a video.",
-        discussion: "The picture is upright (rotation applied), has square pixels and 8-bit colour. Without --at, a representative frame is chosen: not black, not the first frame.")
+        discussion:
+            "The picture is upright (rotation applied), has square pixels and 8-bit colour. Without --at, a representative frame is chosen: not black, not the first frame."
+    )
 
     @Argument(help: "The video file.")
     var file: String
@@ -44,4 +46,3 @@ struct ThumbnailCommand: ParsableCommand {
 
 extension ImageFormat: ExpressibleByArgument {}
 extension FramePrecision: ExpressibleByArgument {}
-

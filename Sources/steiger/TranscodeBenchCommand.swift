@@ -38,10 +38,12 @@ struct TranscodeBenchCommand: ParsableCommand {
         let source = try MediaProbe.probe(path: clip)
         let ourTime = try time { try Transcoder.transcode(input: clip, output: ours, options: options) }
         let gop = Int((ProbeReport.rationalValue(source.video?.averageFrameRate) ?? 30) * options.keyFrameInterval)
-        let command = ["ffmpeg", "-v", "error", "-y", "-i", clip, "-map", "0:v:0", "-map", "0:a:0?",
-                       "-vf", "scale=-2:720:flags=bicubic", "-c:v", "libx264", "-preset", preset, "-crf", String(crf),
-                       "-profile:v", "high", "-g", String(gop), "-pix_fmt", "yuv420p",
-                       "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000", "-movflags", "+faststart", reference]
+        let command = [
+            "ffmpeg", "-v", "error", "-y", "-i", clip, "-map", "0:v:0", "-map", "0:a:0?",
+            "-vf", "scale=-2:720:flags=bicubic", "-c:v", "libx264", "-preset", preset, "-crf", String(crf),
+            "-profile:v", "high", "-g", String(gop), "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000", "-movflags", "+faststart", reference,
+        ]
         let referenceRun = try ChildProcess.run(command)
         guard referenceRun.status == 0 else { throw ValidationError("ffmpeg failed on \(clip)") }
         let ourInfo = try MediaProbe.probe(path: ours)
@@ -50,10 +52,18 @@ struct TranscodeBenchCommand: ParsableCommand {
         let referenceSSIM = try ssim(reference, against: clip)
         print("Rendition of \((clip as NSString).lastPathComponent) (\(describe(source))), 720p, x264 \(preset) CRF \(crf), AAC 128k")
         print(String(format: "  %-9@ %9@ %12@ %8@", "" as NSString, "wall" as NSString, "size" as NSString, "SSIM" as NSString))
-        print(String(format: "  %-9@ %8.2fs %12@ %8.5f", "steiger" as NSString, ourTime, ProbeReport.formatBytes(ourInfo.container.size) as NSString, ourSSIM))
-        print(String(format: "  %-9@ %8.2fs %12@ %8.5f", "ffmpeg" as NSString, referenceRun.seconds, ProbeReport.formatBytes(referenceInfo.container.size) as NSString, referenceSSIM))
-        print(String(format: "  time ratio steiger/ffmpeg %.3f, size ratio %.3f, SSIM difference %+.5f",
-                     ourTime / referenceRun.seconds, Double(ourInfo.container.size) / Double(referenceInfo.container.size), ourSSIM - referenceSSIM))
+        print(
+            String(
+                format: "  %-9@ %8.2fs %12@ %8.5f", "steiger" as NSString, ourTime, ProbeReport.formatBytes(ourInfo.container.size) as NSString,
+                ourSSIM))
+        print(
+            String(
+                format: "  %-9@ %8.2fs %12@ %8.5f", "ffmpeg" as NSString, referenceRun.seconds,
+                ProbeReport.formatBytes(referenceInfo.container.size) as NSString, referenceSSIM))
+        print(
+            String(
+                format: "  time ratio steiger/ffmpeg %.3f, size ratio %.3f, SSIM difference %+.5f",
+                ourTime / referenceRun.seconds, Double(ourInfo.container.size) / Double(referenceInfo.container.size), ourSSIM - referenceSSIM))
 
         // 2. Remux against re-encoding the same web-safe file.
         if let webSafe {
@@ -80,7 +90,10 @@ struct TranscodeBenchCommand: ParsableCommand {
                 results[jobs] = (seconds, finished.filter { $0.result != nil }.count)
             }
             print("\nBatch of \(results[1]!.count) files in \((batch as NSString).lastPathComponent)")
-            print(String(format: "  --jobs 1 %.2fs, --jobs 2 %.2fs: %.2fx", results[1]!.seconds, results[2]!.seconds, results[1]!.seconds / results[2]!.seconds))
+            print(
+                String(
+                    format: "  --jobs 1 %.2fs, --jobs 2 %.2fs: %.2fx", results[1]!.seconds, results[2]!.seconds,
+                    results[1]!.seconds / results[2]!.seconds))
         }
     }
 
@@ -101,8 +114,10 @@ struct TranscodeBenchCommand: ParsableCommand {
         guard let video = info.video, let width = video.width, let height = video.height else { return 0 }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildProcess.resolve("ffmpeg") ?? "/usr/bin/ffmpeg")
-        process.arguments = ["-hide_banner", "-i", rendition, "-i", source, "-lavfi",
-                             "[1:v]scale=\(width):\(height):flags=bicubic,format=yuv420p[ref];[0:v]format=yuv420p[out];[out][ref]ssim", "-f", "null", "-"]
+        process.arguments = [
+            "-hide_banner", "-i", rendition, "-i", source, "-lavfi",
+            "[1:v]scale=\(width):\(height):flags=bicubic,format=yuv420p[ref];[0:v]format=yuv420p[out];[out][ref]ssim", "-f", "null", "-",
+        ]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

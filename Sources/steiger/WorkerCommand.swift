@@ -42,8 +42,9 @@ struct WorkerCommand: AsyncParsableCommand {
         rules.deadline = deadline
         let processor = SubmissionProcessor(store: store, blobs: blobs, rules: rules, logger: logger)
         let host = ProcessInfo.processInfo.hostName
-        let worker = JobWorker(store: store, processor: processor, owner: "\(host):\(getpid())", lease: lease,
-                               exitOnDeadline: true, logger: logger)
+        let worker = JobWorker(
+            store: store, processor: processor, owner: "\(host):\(getpid())", lease: lease,
+            exitOnDeadline: true, logger: logger)
         let stop = CancellationToken()
         SignalHandling.cancelOnInterrupt(stop)
         if exitWithParent {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerCore
 
 /// Two cohorts, A and B, each with a trainer and learners; exercises assigned to each.
@@ -27,12 +28,15 @@ struct World {
             Membership(cohortID: cohortB.id, userID: trainerB.id, part: .trainer),
             Membership(cohortID: cohortB.id, userID: learnerB.id, part: .learner),
         ]
-        exerciseA = try Exercise(title: "A", instructions: "Do A", skillKey: "a", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortA.id])
-        exerciseB = try Exercise(title: "B", instructions: "Do B", skillKey: "b", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortB.id])
+        exerciseA = try Exercise(
+            title: "A", instructions: "Do A", skillKey: "a", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortA.id])
+        exerciseB = try Exercise(
+            title: "B", instructions: "Do B", skillKey: "b", rubric: sampleRubric(), ladder: sampleLadder(), cohorts: [cohortB.id])
         submissionA1 = try Submission(learnerID: learnerA1.id, exerciseID: exerciseA.id, attempt: 1, status: .ready, scaffoldLevel: 3)
         submissionB = try Submission(learnerID: learnerB.id, exerciseID: exerciseB.id, attempt: 1, status: .ready, scaffoldLevel: 3)
-        sharedA2 = try Submission(learnerID: learnerA2.id, exerciseID: exerciseA.id, attempt: 1, status: .ready, scaffoldLevel: 2,
-                                  sharedWith: [learnerA1.id])
+        sharedA2 = try Submission(
+            learnerID: learnerA2.id, exerciseID: exerciseA.id, attempt: 1, status: .ready, scaffoldLevel: 2,
+            sharedWith: [learnerA1.id])
     }
 
     func actor(_ user: User) -> Actor { Actor(user: user, memberships: memberships) }

@@ -1,23 +1,29 @@
 import Foundation
 import Testing
+
 @testable import SteigerCore
 
 /// A rubric with two criteria: empathy (weight 2, scale 1-4) and structure (weight 1, scale 0-2).
 func sampleRubric() throws -> Rubric {
     try Rubric(criteria: [
-        .init(key: "empathy", title: "Empathy", weight: 2, scale: [
-            .init(value: 1, label: "Ignores the feeling"), .init(value: 2, label: "Names it"),
-            .init(value: 3, label: "Names and explores it"), .init(value: 4, label: "Builds on it"),
-        ]),
-        .init(key: "structure", title: "Structure", weight: 1, scale: [
-            .init(value: 0, label: "None"), .init(value: 1, label: "Partly"), .init(value: 2, label: "Clear"),
-        ]),
+        .init(
+            key: "empathy", title: "Empathy", weight: 2,
+            scale: [
+                .init(value: 1, label: "Ignores the feeling"), .init(value: 2, label: "Names it"),
+                .init(value: 3, label: "Names and explores it"), .init(value: 4, label: "Builds on it"),
+            ]),
+        .init(
+            key: "structure", title: "Structure", weight: 1,
+            scale: [
+                .init(value: 0, label: "None"), .init(value: 1, label: "Partly"), .init(value: 2, label: "Clear"),
+            ]),
     ])
 }
 
 func sampleLadder() throws -> ScaffoldLadder {
-    try .standard(modelVideo: "asset:model-1", script: "Thank you for telling me…", prompts: ["Acknowledge", "Ask"],
-                  checklist: ["Eye contact", "Summarise"])
+    try .standard(
+        modelVideo: "asset:model-1", script: "Thank you for telling me…", prompts: ["Acknowledge", "Ask"],
+        checklist: ["Eye contact", "Summarise"])
 }
 
 @Suite("Domain rules")
@@ -81,8 +87,9 @@ struct DomainTests {
     }
 
     @Test func exercisesAndSubmissions() throws {
-        let exercise = try Exercise(title: "Price objection", instructions: "Handle it.", skillKey: "objection-handling",
-                                    rubric: sampleRubric(), ladder: sampleLadder())
+        let exercise = try Exercise(
+            title: "Price objection", instructions: "Handle it.", skillKey: "objection-handling",
+            rubric: sampleRubric(), ladder: sampleLadder())
         #expect(throws: ValidationError.self) {
             try Exercise(title: "x", instructions: "y", skillKey: "Objection Handling", rubric: sampleRubric(), ladder: sampleLadder())
         }
@@ -147,16 +154,19 @@ struct AnnotationTests {
 
     @Test("points and ranges are checked against the video's duration, tags and the rubric")
     func validation() throws {
-        _ = try Annotation(submissionID: submission, authorID: author, span: .point(at: 12_500), text: "Good opening", tag: "praise",
-                           durationMilliseconds: 30_000)
-        _ = try Annotation(submissionID: submission, authorID: author, span: .range(from: 12_500, to: 18_000), text: "Too fast", tag: "improve",
-                           durationMilliseconds: 30_000)
+        _ = try Annotation(
+            submissionID: submission, authorID: author, span: .point(at: 12_500), text: "Good opening", tag: "praise",
+            durationMilliseconds: 30_000)
+        _ = try Annotation(
+            submissionID: submission, authorID: author, span: .range(from: 12_500, to: 18_000), text: "Too fast", tag: "improve",
+            durationMilliseconds: 30_000)
         #expect(throws: ValidationError(field: "at", Message("validation.withinVideo", ["end": 30_000]))) {
             try Annotation(submissionID: submission, authorID: author, span: .point(at: 30_001), text: "x", tag: nil, durationMilliseconds: 30_000)
         }
         do {
-            _ = try Annotation(submissionID: submission, authorID: author, span: .range(from: 5000, to: 4000), text: " ", tag: "shout",
-                               criterion: "nope", durationMilliseconds: 30_000)
+            _ = try Annotation(
+                submissionID: submission, authorID: author, span: .range(from: 5000, to: 4000), text: " ", tag: "shout",
+                criterion: "nope", durationMilliseconds: 30_000)
             Issue.record("accepted")
         } catch {
             #expect(Set(error.problems.map(\.field)) == ["text", "to", "tag", "criterion"])
@@ -169,12 +179,14 @@ struct AnnotationTests {
     @Test("replies take their parent's time and carry no tag")
     func replies() throws {
         let parent = AnnotationID()
-        let reply = try Annotation(submissionID: submission, authorID: author, parentID: parent, span: nil, text: "Agreed", tag: nil,
-                                   durationMilliseconds: 30_000)
+        let reply = try Annotation(
+            submissionID: submission, authorID: author, parentID: parent, span: nil, text: "Agreed", tag: nil,
+            durationMilliseconds: 30_000)
         #expect(reply.parentID == parent)
         #expect(throws: ValidationError.self) {
-            try Annotation(submissionID: submission, authorID: author, parentID: parent, span: .point(at: 1), text: "x", tag: "praise",
-                           durationMilliseconds: 30_000)
+            try Annotation(
+                submissionID: submission, authorID: author, parentID: parent, span: .point(at: 1), text: "x", tag: "praise",
+                durationMilliseconds: 30_000)
         }
     }
 }
@@ -184,14 +196,18 @@ struct AnnotationExportTests {
     let submission = SubmissionID(), trainer = UserID(), learner = UserID()
 
     func sample() throws -> [Annotation] {
-        let a = try Annotation(submissionID: submission, authorID: trainer, span: .range(from: 12_500, to: 18_000), text: "Too fast <here>",
-                               tag: "improve", durationMilliseconds: 60_000)
-        let b = try Annotation(submissionID: submission, authorID: trainer, span: .point(at: 2_000), text: "Good opening\n\nreally", tag: "praise",
-                               durationMilliseconds: 60_000)
-        let reply = try Annotation(submissionID: submission, authorID: learner, parentID: a.id, span: nil, text: "Noted", tag: nil,
-                                   durationMilliseconds: 60_000)
-        var gone = try Annotation(submissionID: submission, authorID: trainer, span: .point(at: 59_000), text: "Deleted", tag: nil,
-                                  durationMilliseconds: 60_000)
+        let a = try Annotation(
+            submissionID: submission, authorID: trainer, span: .range(from: 12_500, to: 18_000), text: "Too fast <here>",
+            tag: "improve", durationMilliseconds: 60_000)
+        let b = try Annotation(
+            submissionID: submission, authorID: trainer, span: .point(at: 2_000), text: "Good opening\n\nreally", tag: "praise",
+            durationMilliseconds: 60_000)
+        let reply = try Annotation(
+            submissionID: submission, authorID: learner, parentID: a.id, span: nil, text: "Noted", tag: nil,
+            durationMilliseconds: 60_000)
+        var gone = try Annotation(
+            submissionID: submission, authorID: trainer, span: .point(at: 59_000), text: "Deleted", tag: nil,
+            durationMilliseconds: 60_000)
         gone.deletedAt = Date()
         return [a, b, reply, gone]
     }
@@ -199,27 +215,29 @@ struct AnnotationExportTests {
     @Test("WebVTT: cues in time order, replies folded in, deleted left out, text escaped")
     func vtt() throws {
         let text = AnnotationExport.webVTT(try sample(), durationMilliseconds: 60_000) { $0 == trainer ? "Tina" : "Lea" }
-        #expect(text == """
-            WEBVTT
+        #expect(
+            text == """
+                WEBVTT
 
-            c1
-            00:00:02.000 --> 00:00:05.000
-            [praise] Tina: Good opening
-            really
+                c1
+                00:00:02.000 --> 00:00:05.000
+                [praise] Tina: Good opening
+                really
 
-            c2
-            00:00:12.500 --> 00:00:18.000
-            [improve] Tina: Too fast &lt;here&gt;
-            ↳ Lea: Noted
+                c2
+                00:00:12.500 --> 00:00:18.000
+                [improve] Tina: Too fast &lt;here&gt;
+                ↳ Lea: Noted
 
-            """)
+                """)
     }
 
     @Test("Web Annotation: Media Fragments selectors, replies target their comment")
     func webAnnotation() throws {
         let annotations = try sample()
-        let collection = AnnotationExport.webAnnotations(annotations, collectionID: "https://x/c", videoURL: "https://x/v.mp4",
-                                                         annotationURL: { "https://x/a/\($0)" }, name: { _ in "N" })
+        let collection = AnnotationExport.webAnnotations(
+            annotations, collectionID: "https://x/c", videoURL: "https://x/v.mp4",
+            annotationURL: { "https://x/a/\($0)" }, name: { _ in "N" })
         #expect(collection.total == 3 && collection.first.items.count == 3)
         let fragments = collection.first.items.compactMap { $0.target.selector?.value }
         #expect(fragments == ["t=2", "t=12.5,18"])
@@ -228,5 +246,43 @@ struct AnnotationExportTests {
         #expect(AnnotationExport.fragment(.range(from: 12_345, to: 18_000)) == "t=12.345,18")
         let json = String(decoding: try JSONEncoder().encode(collection), as: UTF8.self)
         #expect(json.contains(#""@context":"http:\/\/www.w3.org\/ns\/anno.jsonld""#))
+    }
+}
+
+@Suite("Identifiers as text")
+struct IdentifierTextTests {
+    @Test("read and written exactly as Foundation does, faster")
+    func sameAsFoundation() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            #expect(UUIDText.lowercase(uuid) == uuid.uuidString.lowercased())
+            #expect(UUIDText.parse(uuid.uuidString) == uuid && UUIDText.parse(uuid.uuidString.lowercased()) == uuid)
+        }
+        for bad in [
+            "", "not-a-uuid", "123e4567-e89b-12d3-a456-42661417400", "123e4567-e89b-12d3-a456-4266141740000",
+            "123e4567Xe89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-42661417400g", "{123e4567-e89b-12d3-a456-426614174000}",
+        ] {
+            #expect(UUIDText.parse(bad) == nil && UUID(uuidString: bad) == nil, "\(bad)")
+        }
+    }
+}
+
+@Suite("The review hold rule")
+struct ReviewHoldTests {
+    @Test("a trainer holds a claimed task while its lease lasts; a peer or self task is its assignee's until done")
+    func holder() {
+        let now = Date()
+        let trainer = UserID(), peer = UserID()
+        var task = ReviewTask(submissionID: SubmissionID(), cohortID: CohortID(), kind: .trainer)
+        #expect(task.holder(at: now) == nil)  // in the pool
+        task.status = .claimed
+        task.assignee = trainer
+        task.leaseExpires = now.addingTimeInterval(60)
+        #expect(task.holder(at: now) == trainer)
+        #expect(task.holder(at: now.addingTimeInterval(60)) == nil)  // the lease ran out: back in the pool
+        task.status = .done
+        #expect(task.holder(at: now) == nil)
+        let peerTask = ReviewTask(submissionID: SubmissionID(), cohortID: CohortID(), kind: .peer, assignee: peer)
+        #expect(peerTask.holder(at: now.addingTimeInterval(86400 * 30)) == peer)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerCore
 
 /// Random but plausible logs: several exercises of one skill with ladders of different heights,
@@ -20,8 +21,10 @@ enum RandomLog {
             let roll = Int.random(in: 0..<100, using: &random)
             let event: ScaffoldEvent
             if roll < 6 {
-                event = .override(try! ScaffoldOverride(trainerID: UserID(), exerciseID: exercise.id, level: Int.random(in: 0...exercise.top, using: &random),
-                                                        top: exercise.top, reason: "placed", at: clock))
+                event = .override(
+                    try! ScaffoldOverride(
+                        trainerID: UserID(), exerciseID: exercise.id, level: Int.random(in: 0...exercise.top, using: &random),
+                        top: exercise.top, reason: "placed", at: clock))
             } else {
                 if roll < 10 {
                     policy = randomPolicy(&random)
@@ -34,9 +37,11 @@ enum RandomLog {
                 reviewed.append(submission)
                 let total = Double(Int.random(in: 0...20, using: &random)) / 20
                 let lowest = max(0, total - Double(Int.random(in: 0...10, using: &random)) / 20)
-                event = .assessed(ScaffoldAssessment(reviewerKind: kind, submissionID: submission, exerciseID: exercise.id, attempt: attempt,
-                                                     attemptLevel: level, attemptMadeAt: clock.addingTimeInterval(-Double.random(in: 0...3600, using: &random)),
-                                                     top: exercise.top, total: total, lowest: lowest, policy: policy, policyVersion: version, at: clock))
+                event = .assessed(
+                    ScaffoldAssessment(
+                        reviewerKind: kind, submissionID: submission, exerciseID: exercise.id, attempt: attempt,
+                        attemptLevel: level, attemptMadeAt: clock.addingTimeInterval(-Double.random(in: 0...3600, using: &random)),
+                        top: exercise.top, total: total, lowest: lowest, policy: policy, policyVersion: version, at: clock))
             }
             ScaffoldEngine.apply(event, to: &state)
             events.append(event)
@@ -47,12 +52,13 @@ enum RandomLog {
     static func randomPolicy(_ random: inout SeededRandom) -> ScaffoldPolicy {
         let mastery = Double(Int.random(in: 10...20, using: &random)) / 20
         let withdraw = Int.random(in: 1...4, using: &random)
-        let policy = ScaffoldPolicy(withdrawAfter: withdraw, masteryThreshold: mastery, criterionFloor: Double(Int.random(in: 0...10, using: &random)) / 20,
-                                    reinstateAfter: Int.random(in: 1...3, using: &random),
-                                    supportThreshold: min(mastery, Double(Int.random(in: 0...12, using: &random)) / 20),
-                                    delayedCheckDays: Int.random(in: 0...10, using: &random),
-                                    stallAfter: Bool.random(using: &random) ? 0 : Int.random(in: withdraw...8, using: &random),
-                                    peerReviewsMoveLevels: Bool.random(using: &random))
+        let policy = ScaffoldPolicy(
+            withdrawAfter: withdraw, masteryThreshold: mastery, criterionFloor: Double(Int.random(in: 0...10, using: &random)) / 20,
+            reinstateAfter: Int.random(in: 1...3, using: &random),
+            supportThreshold: min(mastery, Double(Int.random(in: 0...12, using: &random)) / 20),
+            delayedCheckDays: Int.random(in: 0...10, using: &random),
+            stallAfter: Bool.random(using: &random) ? 0 : Int.random(in: withdraw...8, using: &random),
+            peerReviewsMoveLevels: Bool.random(using: &random))
         try! policy.check()
         return policy
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerCore
 
 /// A learner's practice written out attempt by attempt: each attempt is made at the learner's
@@ -29,9 +30,10 @@ struct Story {
     mutating func attempt(_ total: Double, lowest: Double? = nil, by kind: ReviewTask.Kind = .trainer, thenWait days: Double = 1) -> ScaffoldStep {
         attempts += 1
         let made = clock
-        let assessment = ScaffoldAssessment(reviewerKind: kind, exerciseID: exercise, attempt: attempts, attemptLevel: level, attemptMadeAt: made,
-                                            top: ladder.top, total: total, lowest: lowest ?? total, policy: policy,
-                                            policyVersion: policyVersion, at: made.addingTimeInterval(3600))
+        let assessment = ScaffoldAssessment(
+            reviewerKind: kind, exerciseID: exercise, attempt: attempts, attemptLevel: level, attemptMadeAt: made,
+            top: ladder.top, total: total, lowest: lowest ?? total, policy: policy,
+            policyVersion: policyVersion, at: made.addingTimeInterval(3600))
         events.append(.assessed(assessment))
         clock = made.addingTimeInterval(days * 86_400)
         return history.steps.last!
@@ -39,8 +41,11 @@ struct Story {
 
     /// A trainer sets the level.
     mutating func override(to level: Int, reason: String) throws {
-        events.append(.override(try ScaffoldOverride(trainerID: trainer, exerciseID: exercise, level: level, top: ladder.top, reason: reason,
-                                                     at: clock)))
+        events.append(
+            .override(
+                try ScaffoldOverride(
+                    trainerID: trainer, exerciseID: exercise, level: level, top: ladder.top, reason: reason,
+                    at: clock)))
         clock = clock.addingTimeInterval(3600)
     }
 
@@ -61,17 +66,19 @@ struct ScaffoldStoryTests {
         #expect(sanne.level == 0)
         #expect(sanne.history.transitions.map(\.rule) == [.withdrawal, .withdrawal, .withdrawal])
         #expect(sanne.history.transitions.map(\.to) == [2, 1, 0])
-        #expect(sanne.sentences == [
-            "Model video and script withdrawn on 29 April 2026 after two attempts scoring 0.80 and 0.85.",
-            "Prompts withdrawn on 1 May 2026 after two attempts scoring 0.78 and 0.88.",
-            "Checklist withdrawn on 3 May 2026 after two attempts scoring 0.82 and 0.90.",
-        ])
+        #expect(
+            sanne.sentences == [
+                "Model video and script withdrawn on 29 April 2026 after two attempts scoring 0.80 and 0.85.",
+                "Prompts withdrawn on 1 May 2026 after two attempts scoring 0.78 and 0.88.",
+                "Checklist withdrawn on 3 May 2026 after two attempts scoring 0.82 and 0.90.",
+            ])
         // The same decisions in Dutch: dates, decimal commas, number words and list joints.
-        #expect(sanne.dutchSentences == [
-            "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 0,80 en 0,85.",
-            "Vragen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
-            "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 0,82 en 0,90.",
-        ])
+        #expect(
+            sanne.dutchSentences == [
+                "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 0,80 en 0,85.",
+                "Vragen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
+                "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 0,82 en 0,90.",
+            ])
         let last = try #require(sanne.history.transitions.last)
         #expect(last.evidence.map(\.attempt) == [5, 6])
         #expect(last.policy == ScaffoldPolicy() && last.policyVersion == 1)
@@ -110,8 +117,12 @@ struct ScaffoldStoryTests {
         // Eight days after the checklist went: the check, and it scores 0.65.
         let step = fatima.attempt(0.65)
         #expect(step.transition?.rule == .delayedCheckFailed && fatima.level == 1)
-        #expect(fatima.sentences.last == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 0.65.")
-        #expect(fatima.dutchSentences.last == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 0,65.")
+        #expect(
+            fatima.sentences.last
+                == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 0.65.")
+        #expect(
+            fatima.dutchSentences.last
+                == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 0,65.")
         #expect(fatima.history.state.delayedCheck == nil)
     }
 
@@ -137,12 +148,16 @@ struct ScaffoldStoryTests {
         let step = lotte.attempt(0.65)
         #expect(step.transition?.rule == .stalled && step.transition?.evidence.count == 5)
         #expect(lotte.level == 3 && lotte.history.state.flagged)
-        #expect(lotte.sentences.last == "Full support put back on 10 May 2026 after five attempts scoring 0.60, 0.70, 0.80, 0.60 and 0.65 at level 2 (Prompts and checklist) without moving down; a trainer has been asked to look.")
+        #expect(
+            lotte.sentences.last
+                == "Full support put back on 10 May 2026 after five attempts scoring 0.60, 0.70, 0.80, 0.60 and 0.65 at level 2 (Prompts and checklist) without moving down; a trainer has been asked to look."
+        )
         // The trainer talks it through and places her on the checklist: the flag clears and the
         // placement holds until a rule fires.
         try lotte.override(to: 1, reason: "Discussed the opening; ready to try with the checklist.")
         #expect(lotte.level == 1 && !lotte.history.state.flagged)
-        #expect(lotte.sentences.last == "Set to level 1 (Checklist) by a trainer on 11 May 2026: Discussed the opening; ready to try with the checklist.")
+        #expect(
+            lotte.sentences.last == "Set to level 1 (Checklist) by a trainer on 11 May 2026: Discussed the opening; ready to try with the checklist.")
         #expect(lotte.attempt(0.6).outcome == .counted && lotte.level == 1)
         #expect(lotte.attempt(0.3).transition?.rule == .reinstatement && lotte.level == 2)
     }
@@ -153,7 +168,10 @@ struct ScaffoldStoryTests {
         mees.attempt(0.80)
         mees.attempt(0.80)
         #expect(mees.level == 2)
-        mees.change { $0.withdrawAfter = 3; $0.masteryThreshold = 0.85 }
+        mees.change {
+            $0.withdrawAfter = 3
+            $0.masteryThreshold = 0.85
+        }
         // 0.80 passed before; under version 2 it does not.
         #expect(mees.attempt(0.80).outcome == .counted && mees.attempt(0.90).passStreak == 1)
         mees.attempt(0.90)
@@ -184,12 +202,15 @@ struct ScaffoldStoryTests {
         var story = try Story(startingOn: "2026-05-04")
         let made = story.clock, exercise = story.exercise, policy = story.policy
         func review(_ attempt: Int, _ submission: SubmissionID, level: Int, _ total: Double) -> ScaffoldAssessment {
-            ScaffoldAssessment(submissionID: submission, exerciseID: exercise, attempt: attempt, attemptLevel: level, attemptMadeAt: made,
-                               top: 3, total: total, lowest: total, policy: policy, policyVersion: 1, at: made.addingTimeInterval(Double(attempt) * 60))
+            ScaffoldAssessment(
+                submissionID: submission, exerciseID: exercise, attempt: attempt, attemptLevel: level, attemptMadeAt: made,
+                top: 3, total: total, lowest: total, policy: policy, policyVersion: 1, at: made.addingTimeInterval(Double(attempt) * 60))
         }
         let (first, second, third) = (SubmissionID(), SubmissionID(), SubmissionID())
-        story.events = [.assessed(review(1, first, level: 3, 0.9)), .assessed(review(1, first, level: 3, 0.9)),
-                        .assessed(review(2, second, level: 3, 0.9)), .assessed(review(3, third, level: 3, 0.2))]
+        story.events = [
+            .assessed(review(1, first, level: 3, 0.9)), .assessed(review(1, first, level: 3, 0.9)),
+            .assessed(review(2, second, level: 3, 0.9)), .assessed(review(3, third, level: 3, 0.2)),
+        ]
         let outcomes = story.history.steps.map(\.outcome.name)
         #expect(outcomes == ["counted", "already-assessed", "transition", "other-level"])
         #expect(story.level == 2)
@@ -202,16 +223,20 @@ struct ScaffoldStoryTests {
         ilse.attempt(0.9)
         #expect(ilse.level == 2)
         // She records an attempt at level 2 that waits for review…
-        let waiting = ScaffoldAssessment(exerciseID: ilse.exercise, attempt: 99, attemptLevel: 2, attemptMadeAt: ilse.clock, top: 3, total: 0.95,
-                                         lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)
+        let waiting = ScaffoldAssessment(
+            exerciseID: ilse.exercise, attempt: 99, attemptLevel: 2, attemptMadeAt: ilse.clock, top: 3, total: 0.95,
+            lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)
         // …then drops back to 3 and works her way down to 2 again.
         ilse.attempt(0.3)
         ilse.attempt(0.9)
         ilse.attempt(0.9)
         #expect(ilse.level == 2)
-        ilse.events.append(.assessed(ScaffoldAssessment(reviewID: waiting.reviewID, submissionID: waiting.submissionID, exerciseID: ilse.exercise,
-                                                        attempt: 99, attemptLevel: 2, attemptMadeAt: waiting.attemptMadeAt, top: 3, total: 0.95,
-                                                        lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)))
+        ilse.events.append(
+            .assessed(
+                ScaffoldAssessment(
+                    reviewID: waiting.reviewID, submissionID: waiting.submissionID, exerciseID: ilse.exercise,
+                    attempt: 99, attemptLevel: 2, attemptMadeAt: waiting.attemptMadeAt, top: 3, total: 0.95,
+                    lowest: 0.95, policy: ilse.policy, policyVersion: 1, at: ilse.clock)))
         #expect(ilse.history.steps.last?.outcome == .otherLevel)
         ilse.attempt(0.9)
         #expect(ilse.level == 2)  // one pass since she came back, not two
@@ -221,7 +246,8 @@ struct ScaffoldStoryTests {
     func policyValidation() throws {
         let decoded = try JSONDecoder().decode(ScaffoldPolicy.self, from: Data(#"{"withdrawAfter": 3}"#.utf8))
         #expect(decoded == ScaffoldPolicy(withdrawAfter: 3))
-        let bad = ScaffoldPolicy(withdrawAfter: 0, masteryThreshold: 0.4, criterionFloor: 2, supportThreshold: 0.5, delayedCheckDays: -1, stallAfter: 1)
+        let bad = ScaffoldPolicy(
+            withdrawAfter: 0, masteryThreshold: 0.4, criterionFloor: 2, supportThreshold: 0.5, delayedCheckDays: -1, stallAfter: 1)
         let error = try #require(throws: ValidationError.self) { try bad.check() }
         #expect(error.problems.map(\.field) == ["withdrawAfter", "criterionFloor", "supportThreshold", "delayedCheckDays"])
         #expect(throws: ValidationError.self) { try ScaffoldPolicy(withdrawAfter: 3, stallAfter: 2).check() }

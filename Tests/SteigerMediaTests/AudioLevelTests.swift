@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SteigerMedia
 
 @Suite("Audio check")
@@ -13,10 +14,12 @@ struct AudioLevelTests {
 
     /// The fixtures' tone is a sine of amplitude 1/16 (RMS -27.1 dBFS); made stereo from
     /// mono, each channel carries it 3 dB lower.
-    @Test("a tone at a known level", arguments: [
-        ("mediarecorder.webm", -27.1), ("mpeg4_mp3.avi", -27.1), ("cover_art.mp3", -27.1),
-        ("h264_aac.mp4", -30.1), ("audio_only.m4a", -30.1),
-    ])
+    @Test(
+        "a tone at a known level",
+        arguments: [
+            ("mediarecorder.webm", -27.1), ("mpeg4_mp3.avi", -27.1), ("cover_art.mp3", -27.1),
+            ("h264_aac.mp4", -30.1), ("audio_only.m4a", -30.1),
+        ])
     func toneLevel(_ name: String, _ expected: Double) throws {
         let level = try AudioLevelMeter.measure(path: Fixture.path(name))
         #expect(level.verdict == .ok)

@@ -1,20 +1,23 @@
 import Foundation
 import Testing
+
 @testable import SteigerMedia
 
 @Suite("Hostile and broken input")
 struct HostileInputTests {
-    @Test("each hostile fixture gives its typed error", arguments: [
-        ("empty.mp4", MediaError.Code.emptyFile),
-        ("text.mp4", .notMedia),
-        ("truncated.mp4", .truncated),
-        ("truncated_no_index.mp4", .truncated),
-        ("hls_playlist.mp4", .unsupportedContainer),
-        ("concat_playlist.mp4", .unsupportedContainer),
-        ("huge_dimensions.avi", .dimensionsTooLarge),
-        ("too_many_streams.mkv", .tooManyStreams),
-        ("huge_box.mp4", .corrupt),
-    ])
+    @Test(
+        "each hostile fixture gives its typed error",
+        arguments: [
+            ("empty.mp4", MediaError.Code.emptyFile),
+            ("text.mp4", .notMedia),
+            ("truncated.mp4", .truncated),
+            ("truncated_no_index.mp4", .truncated),
+            ("hls_playlist.mp4", .unsupportedContainer),
+            ("concat_playlist.mp4", .unsupportedContainer),
+            ("huge_dimensions.avi", .dimensionsTooLarge),
+            ("too_many_streams.mkv", .tooManyStreams),
+            ("huge_box.mp4", .corrupt),
+        ])
     func refused(_ name: String, _ code: MediaError.Code) throws {
         let path = Fixture.path("hostile/" + name)
         let error = try #require(throws: MediaError.self) { try MediaProbe.probe(path: path) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerMedia
 
 @Suite("Probe agrees with ffprobe")
@@ -148,10 +149,12 @@ struct ProbeDetailTests {
         #expect(average < real)
     }
 
-    @Test("browser verdicts", arguments: [
-        ("h264_aac.mp4", true), ("vp9_opus.webm", true), ("h264_aac.mkv", false), ("mpeg4_mp3.avi", false),
-        ("hevc_10bit_hdr.mp4", false), ("h264_10bit.mkv", false),
-    ])
+    @Test(
+        "browser verdicts",
+        arguments: [
+            ("h264_aac.mp4", true), ("vp9_opus.webm", true), ("h264_aac.mkv", false), ("mpeg4_mp3.avi", false),
+            ("hevc_10bit_hdr.mp4", false), ("h264_10bit.mkv", false),
+        ])
     func playability(_ name: String, _ playable: Bool) throws {
         let verdict = try MediaProbe.probe(path: Fixture.path(name)).playback
         #expect(verdict.playable == playable)

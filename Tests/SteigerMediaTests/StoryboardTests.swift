@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerMedia
 
 /// A parsed WebVTT cue of a storyboard.
@@ -20,8 +21,10 @@ struct StoryboardCue {
             let parts = payload.components(separatedBy: "#xywh=")
             let numbers = parts[1].split(separator: ",").compactMap { Int($0) }
             try #require(numbers.count == 4)
-            cues.append(StoryboardCue(start: seconds(times[0]), end: seconds(times[1]), file: parts[0],
-                                      x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]))
+            cues.append(
+                StoryboardCue(
+                    start: seconds(times[0]), end: seconds(times[1]), file: parts[0],
+                    x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]))
         }
         return cues
     }
@@ -53,7 +56,12 @@ struct StoryboardTests {
         }
         var sizes: [String: (width: Int, height: Int)] = [:]
         for cue in cues {
-            let size = try sizes[cue.file] ?? { let s = try imageSize(directory + "/" + cue.file); return (s.width, s.height) }()
+            let size =
+                try sizes[cue.file]
+                ?? {
+                    let s = try imageSize(directory + "/" + cue.file)
+                    return (s.width, s.height)
+                }()
             sizes[cue.file] = size
             #expect(cue.x >= 0 && cue.y >= 0 && cue.width > 0 && cue.height > 0)
             #expect(cue.x + cue.width <= size.width && cue.y + cue.height <= size.height, "\(cue) inside \(size)")
@@ -66,8 +74,9 @@ struct StoryboardTests {
         #expect(cues.allSatisfy { $0.width == 120 && $0.height == expectedHeight })
         // Every tile's frame comes from its own span (or the last frame, at the end).
         for tile in storyboard.tiles {
-            #expect(tile.frameTime >= tile.start - 0.1 && tile.frameTime <= tile.end + 0.1 || name == "still_with_audio.mkv",
-                    "\(name): frame \(tile.frameTime) for \(tile.start)..<\(tile.end)")
+            #expect(
+                tile.frameTime >= tile.start - 0.1 && tile.frameTime <= tile.end + 0.1 || name == "still_with_audio.mkv",
+                "\(name): frame \(tile.frameTime) for \(tile.start)..<\(tile.end)")
         }
         for file in sizes.keys {
             let stats = try #require(Thumbnailer.decodeForTest(directory + "/" + file))
@@ -85,8 +94,9 @@ struct StoryboardTests {
 
     @Test("sparse key frames still give one distinct frame per tile", arguments: FramePrecision.allCases)
     func sparseKeyFrames(_ precision: FramePrecision) throws {
-        let storyboard = try StoryboardMaker.make(path: Fixture.path("sparse_keyframes.mp4"),
-                                                  options: StoryboardOptions(interval: 2, precision: precision))
+        let storyboard = try StoryboardMaker.make(
+            path: Fixture.path("sparse_keyframes.mp4"),
+            options: StoryboardOptions(interval: 2, precision: precision))
         #expect(storyboard.tiles.count == 5)
         let times = storyboard.tiles.map(\.frameTime)
         switch precision {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerMedia
 
 /// Paths of the committed fixtures (made by scripts/make-fixtures).
@@ -76,20 +77,27 @@ struct ReferenceProbe {
 struct RGBThumbnail {
     static let size = 48
     /// FFmpeg's reference HDR-to-SDR chain (zimg and the tonemap filter).
-    static let toneMapChain = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=full,format=gbrp"
+    static let toneMapChain =
+        "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=full,format=gbrp"
     let pixels: [UInt8]
 
     /// Our image file, decoded and scaled by ffmpeg.
     init(image path: String) throws {
-        pixels = [UInt8](try runTool(["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(Self.size):\(Self.size)",
-                                      "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]))
+        pixels = [UInt8](
+            try runTool([
+                "ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(Self.size):\(Self.size)",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            ]))
     }
 
     /// The reference: ffmpeg's own (auto-rotated) frame at `time`, optionally with extra filters.
     init(video path: String, at time: Double, extraFilter: String? = nil) throws {
         let filter = [extraFilter, "scale=\(Self.size):\(Self.size)"].compactMap { $0 }.joined(separator: ",")
-        pixels = [UInt8](try runTool(["ffmpeg", "-v", "error", "-ss", String(time), "-i", path, "-frames:v", "1",
-                                      "-vf", filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]))
+        pixels = [UInt8](
+            try runTool([
+                "ffmpeg", "-v", "error", "-ss", String(time), "-i", path, "-frames:v", "1",
+                "-vf", filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            ]))
     }
 
     /// Mean absolute difference per channel, 0–255.

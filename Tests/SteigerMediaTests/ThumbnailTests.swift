@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SteigerMedia
 
 @Suite("Posters")
@@ -97,8 +98,10 @@ struct ThumbnailTests {
         // A QCIF clip from an old webcam and a portrait phone clip (1080x1920 as shown).
         let small = directory + "/qcif.mp4", portrait = directory + "/portrait.mp4"
         _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=10:duration=1", "-pix_fmt", "yuv420p", small])
-        _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1080x1920:rate=10:duration=1", "-pix_fmt", "yuv420p",
-                         "-c:v", "libx264", "-preset", "ultrafast", portrait])
+        _ = try runTool([
+            "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1080x1920:rate=10:duration=1", "-pix_fmt", "yuv420p",
+            "-c:v", "libx264", "-preset", "ultrafast", portrait,
+        ])
         let qcif = try Thumbnailer.poster(path: small)
         #expect(qcif.width == 176 && qcif.height == 144)
         let phone = try Thumbnailer.poster(path: portrait)
@@ -114,7 +117,9 @@ struct ThumbnailTests {
 extension Thumbnailer {
     /// Brightness statistics of an image file, decoded by ffmpeg into 8-bit grey.
     static func decodeForTest(_ path: String) -> (mean: Double, standardDeviation: Double)? {
-        guard let data = try? runTool(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]), !data.isEmpty else { return nil }
+        guard let data = try? runTool(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]), !data.isEmpty else {
+            return nil
+        }
         let values = data.map(Double.init)
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import SteigerMedia
 
 /// What ffprobe says about a finished rendition's streams.
@@ -82,9 +83,11 @@ struct TranscoderTests {
 
     @Test func webSafeFilesAreRemuxedOthersTranscoded() throws {
         let options = TranscodeOptions()
-        for (name, action) in [("h264_aac.mp4", TranscodePlan.Action.remux), ("rotated_90.mp4", .remux), ("audio_only.m4a", .remux),
-                               ("mediarecorder.webm", .remux), ("h264_aac.mkv", .transcode), ("hevc_10bit_hdr.mp4", .transcode),
-                               ("h264_10bit.mkv", .transcode), ("mpeg4_mp3.avi", .transcode)] {
+        for (name, action) in [
+            ("h264_aac.mp4", TranscodePlan.Action.remux), ("rotated_90.mp4", .remux), ("audio_only.m4a", .remux),
+            ("mediarecorder.webm", .remux), ("h264_aac.mkv", .transcode), ("hevc_10bit_hdr.mp4", .transcode),
+            ("h264_10bit.mkv", .transcode), ("mpeg4_mp3.avi", .transcode),
+        ] {
             let plan = TranscodePlan.decide(for: try MediaProbe.probe(path: Fixture.path(name)), options: options)
             #expect(plan.action == action, "\(name): \(plan.reasons)")
         }
@@ -114,8 +117,11 @@ struct TranscoderTests {
         let output = directory + "/vfr.mp4"
         try Transcoder.transcode(input: Fixture.path("vfr.mp4"), output: output, options: TranscodeOptions(allowRemux: false))
         func times(_ path: String) throws -> [Double] {
-            String(decoding: try runTool(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path]), as: UTF8.self)
-                .split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            String(
+                decoding: try runTool(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path]),
+                as: UTF8.self
+            )
+            .split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         }
         let source = try times(Fixture.path("vfr.mp4"))
         let rendition = try times(output)
@@ -128,7 +134,8 @@ struct TranscoderTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sd = try Transcoder.transcode(input: Fixture.path("mpeg2_mp2.mpg"), output: directory + "/sd.mp4")
         #expect(sd.output.video?.colorSpace == "smpte170m")
-        let hd = try Transcoder.transcode(input: Fixture.path("h264_aac.mkv"), output: directory + "/hd.mp4", options: TranscodeOptions(maxHeight: 240))
+        let hd = try Transcoder.transcode(
+            input: Fixture.path("h264_aac.mkv"), output: directory + "/hd.mp4", options: TranscodeOptions(maxHeight: 240))
         #expect(hd.output.video?.colorSpace == "smpte170m", "640x360 untagged is SD")
     }
 
@@ -172,10 +179,12 @@ struct TranscoderTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Six seconds of picture; the sound stops at 2 s and resumes at 4 s (timestamps jump).
         let source = directory + "/gap.mkv"
-        _ = try runTool(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",
-                         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
-                         "-af", "asetpts='if(gte(T,2),PTS+2/TB,PTS)'", "-c:v", "libx264", "-preset", "ultrafast",
-                         "-c:a", "libopus", source])
+        _ = try runTool([
+            "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
+            "-af", "asetpts='if(gte(T,2),PTS+2/TB,PTS)'", "-c:v", "libx264", "-preset", "ultrafast",
+            "-c:a", "libopus", source,
+        ])
         let output = directory + "/gap.mp4"
         try Transcoder.transcode(input: source, output: output)
         let probe = try ReferenceProbe(output)

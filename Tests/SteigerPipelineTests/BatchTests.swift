@@ -1,7 +1,8 @@
 import Foundation
+import SteigerMedia
 import Synchronization
 import Testing
-import SteigerMedia
+
 @testable import SteigerPipeline
 
 /// A scratch archive: a few good recordings in nested folders, a damaged one and a note.
@@ -35,7 +36,10 @@ struct Archive {
     /// Every file under the output folder, relative to it.
     func outputs() -> [String] {
         (FileManager.default.enumerator(atPath: output)?.allObjects as? [String] ?? [])
-            .filter { !$0.hasSuffix("/") && (try? FileManager.default.attributesOfItem(atPath: output + "/" + $0)[.type] as? FileAttributeType) == .typeRegular }
+            .filter {
+                !$0.hasSuffix("/")
+                    && (try? FileManager.default.attributesOfItem(atPath: output + "/" + $0)[.type] as? FileAttributeType) == .typeRegular
+            }
             .sorted()
     }
 }
@@ -73,8 +77,9 @@ struct BatchTests {
         #expect(converted.count == 1)
         let stopped = first.filter { $0.errorCode == "cancelled" }
         #expect(stopped.count == 4, "the other recordings are reported as not done")
-        #expect(archive.outputs() == [converted[0].output!.replacingOccurrences(of: archive.output + "/", with: "")],
-                "no half-written file is left: \(archive.outputs())")
+        #expect(
+            archive.outputs() == [converted[0].output!.replacingOccurrences(of: archive.output + "/", with: "")],
+            "no half-written file is left: \(archive.outputs())")
         let firstOutput = try #require(converted[0].output)
         let firstWritten = try FileManager.default.attributesOfItem(atPath: firstOutput)[.modificationDate] as? Date
 

@@ -19,8 +19,9 @@ struct AnnotationAPITests {
             #expect(first.status == 201 && first["at"] as? Int == 1000 && first["author"] as? String == "trainer-a")
             let outside = try await server.request(.post, path, as: trainer, json: ["at": 5001, "text": "After the end"])
             #expect(outside.status == 422 && outside.problemFields == ["at"])
-            let range = try await server.request(.post, path, as: trainer,
-                                                 json: ["from": 500, "to": 1500, "text": "Too fast", "tag": "improve", "criterion": "empathy"])
+            let range = try await server.request(
+                .post, path, as: trainer,
+                json: ["from": 500, "to": 1500, "text": "Too fast", "tag": "improve", "criterion": "empathy"])
             #expect(range.status == 201 && range["from"] as? Int == 500 && range["to"] as? Int == 1500)
             #expect(try await server.request(.post, path, as: trainer, json: ["at": 10, "text": "x", "tag": "shout"]).problemFields == ["tag"])
             #expect(try await server.request(.post, path, as: trainer, json: ["at": 10, "from": 1, "to": 2, "text": "x"]).status == 422)
@@ -35,18 +36,23 @@ struct AnnotationAPITests {
             let reply = try await server.request(.post, path, as: trainer, json: ["parentId": .string(firstID), "text": "Agreed"])
             #expect(reply.status == 409 && (reply["detail"] as? String)?.contains("deleted") == true)
             // A peer cannot answer (or learn of) a trainer's comment they cannot see.
-            let hidden = try await server.request(.post, path, as: world.learnerA2,
-                                                  json: ["parentId": .string(try #require(range["id"] as? String)), "text": "Agreed"])
+            let hidden = try await server.request(
+                .post, path, as: world.learnerA2,
+                json: ["parentId": .string(try #require(range["id"] as? String)), "text": "Agreed"])
             #expect(hidden.status == 422 && hidden.problemFields == ["parentId"])
-            let edit = try await server.request(.patch, "/api/v1/annotations/\(try #require(range["id"] as? String))", as: trainer,
-                                                json: ["text": "A little too fast"])
+            let edit = try await server.request(
+                .patch, "/api/v1/annotations/\(try #require(range["id"] as? String))", as: trainer,
+                json: ["text": "A little too fast"])
             #expect(edit.status == 200 && edit["editedAt"] is String)
 
             #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: trainer).status == 200)
             let submissionID = try #require(SubmissionID(id))
             let task = try #require(try await server.store.reviewTasks(of: submissionID).first { $0.kind == .trainer })
-            #expect(try await server.request(.post, "/api/v1/review-tasks/\(task.id)/review", as: trainer,
-                                             json: ["scores": ["empathy": 2, "next-step": 3], "comment": "Good."]).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/v1/review-tasks/\(task.id)/review", as: trainer,
+                    json: ["scores": ["empathy": 2, "next-step": 3], "comment": "Good."]
+                ).status == 201)
             let seen = try await server.request(.get, path, as: world.learnerA1)
             #expect(seen.items.count == 2 && seen.items.contains { $0["deleted"] as? Bool == true && $0["text"] as? String == "" })
             let reviews = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.learnerA1)
@@ -57,20 +63,25 @@ struct AnnotationAPITests {
             #expect(vtt.body.contains("00:00:00.500 --> 00:00:01.500") && vtt.body.contains("A little too fast") && !vtt.body.contains("eye contact"))
             let jsonld = try await server.request(.get, "/api/v1/submissions/\(id)/annotations.jsonld", as: trainer)
             let collection = try #require(jsonld.json as? [String: Any])
-            #expect(collection["@context"] as? String == "http://www.w3.org/ns/anno.jsonld" && collection["type"] as? String == "AnnotationCollection")
+            #expect(
+                collection["@context"] as? String == "http://www.w3.org/ns/anno.jsonld" && collection["type"] as? String == "AnnotationCollection")
             let item = try #require(((collection["first"] as? [String: Any])?["items"] as? [[String: Any]])?.first)
             let selector = (item["target"] as? [String: Any])?["selector"] as? [String: Any]
             #expect(selector?["type"] as? String == "FragmentSelector" && selector?["value"] as? String == "t=0.5,1.5")
         }
     }
 
-    @Test("the Web Annotation export names everything under the configured public address, not the request's host",
-          arguments: TestEngine.available)
+    @Test(
+        "the Web Annotation export names everything under the configured public address, not the request's host",
+        arguments: TestEngine.available)
     func exportUsesThePublicURL(engine: TestEngine) async throws {
         try await TestServer.with(engine, configure: { $0.publicURL = PublicURL("https://steiger.example.org/training/") }) { server in
             let id = try await server.uploadAndProcess("h264_aac.mp4")
-            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: server.world.trainerA,
-                                             json: ["at": 1000, "text": "Good eye contact"]).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/v1/submissions/\(id)/annotations", as: server.world.trainerA,
+                    json: ["at": 1000, "text": "Good eye contact"]
+                ).status == 201)
             let jsonld = try await server.request(.get, "/api/v1/submissions/\(id)/annotations.jsonld", as: server.world.trainerA)
             let collection = try #require(jsonld.json as? [String: Any])
             let base = "https://steiger.example.org/training/api/v1"

@@ -10,8 +10,9 @@ struct AuthenticationTests {
     @Test("login sets an HttpOnly, SameSite, expiring session cookie that works until logout", arguments: TestEngine.available)
     func login(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
-            let reply = try await server.request(.post, "/api/v1/auth/login",
-                                                 json: ["email": "  Trainer-A@Example.org ", "password": .string(World.password)])
+            let reply = try await server.request(
+                .post, "/api/v1/auth/login",
+                json: ["email": "  Trainer-A@Example.org ", "password": .string(World.password)])
             #expect(reply.status == 200)
             let setCookie = try #require(reply.headers[.setCookie])
             #expect(setCookie.hasPrefix("steiger_session=") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
@@ -24,7 +25,9 @@ struct AuthenticationTests {
             #expect(me.status == 200 && (me["memberships"] as? [Any])?.count == 1)
             // A change with the session cookie needs the CSRF token.
             #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie).status == 403)
-            #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: [HTTPField.Name("X-CSRF-Token")!: "0123"]).status == 403)
+            #expect(
+                try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: [HTTPField.Name("X-CSRF-Token")!: "0123"]).status
+                    == 403)
             #expect(try await server.request(.post, "/api/v1/auth/logout", cookie: cookie, headers: TestServer.csrf(cookie)).status == 204)
             let after = try await server.request(.get, "/api/v1/me", cookie: cookie)
             #expect(after.status == 401 && after["detail"] as? String == "Your session has ended; sign in again.")
@@ -34,13 +37,18 @@ struct AuthenticationTests {
     @Test("a wrong password and an unknown account get the same 401; a disabled account gets 403", arguments: TestEngine.available)
     func wrongPassword(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
-            let wrong = try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-a1@example.org", "password": "not the password"])
-            let unknown = try await server.request(.post, "/api/v1/auth/login", json: ["email": "nobody@example.org", "password": "not the password"])
+            let wrong = try await server.request(
+                .post, "/api/v1/auth/login", json: ["email": "learner-a1@example.org", "password": "not the password"])
+            let unknown = try await server.request(
+                .post, "/api/v1/auth/login", json: ["email": "nobody@example.org", "password": "not the password"])
             #expect(wrong.status == 401 && unknown.status == 401)
             #expect(wrong.headers[.contentType] == "application/problem+json")
-            #expect(wrong["detail"] as? String == "The email address or the password is wrong." && wrong["detail"] as? String == unknown["detail"] as? String)
+            #expect(
+                wrong["detail"] as? String == "The email address or the password is wrong."
+                    && wrong["detail"] as? String == unknown["detail"] as? String)
             #expect(wrong.headers[.setCookie] == nil)
-            let disabled = try await server.request(.post, "/api/v1/auth/login", json: ["email": "disabled@example.org", "password": .string(World.password)])
+            let disabled = try await server.request(
+                .post, "/api/v1/auth/login", json: ["email": "disabled@example.org", "password": .string(World.password)])
             #expect(disabled.status == 403 && (disabled["detail"] as? String)?.contains("disabled") == true)
             // A disabled account's token stops working too.
             #expect(try await server.request(.get, "/api/v1/me", as: server.world.disabled).status == 401)
@@ -63,8 +71,9 @@ struct AuthenticationTests {
     func tokens(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let cookie = try await server.login(server.world.trainerA)
-            let made = try await server.request(.post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30],
-                                                headers: TestServer.csrf(cookie))
+            let made = try await server.request(
+                .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30],
+                headers: TestServer.csrf(cookie))
             #expect(made.status == 201)
             let secret = try #require(made["secret"] as? String)
             let id = try #require((made["token"] as? [String: Any])?["id"] as? String)
@@ -91,10 +100,13 @@ struct AuthenticationTests {
     func rateLimit(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             for _ in 0..<5 {
-                #expect(try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": "guess guess"]).status == 401)
+                #expect(
+                    try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": "guess guess"]).status
+                        == 401)
             }
             // Now even the right password waits.
-            let limited = try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": .string(World.password)])
+            let limited = try await server.request(
+                .post, "/api/v1/auth/login", json: ["email": "learner-b@example.org", "password": .string(World.password)])
             #expect(limited.status == 429)
             let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
             #expect(retryAfter > 0 && retryAfter <= 900)
@@ -111,7 +123,9 @@ struct AuthenticationTests {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<12 {
                     group.addTask {
-                        try await server.request(.post, "/api/v1/auth/login", json: ["email": "learner-a2@example.org", "password": .string("guess \(i) guess")]).status
+                        try await server.request(
+                            .post, "/api/v1/auth/login", json: ["email": "learner-a2@example.org", "password": .string("guess \(i) guess")]
+                        ).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -127,9 +141,11 @@ struct AuthenticationTests {
             let path = "/api/v1/users/\(me.id)"
             let without = try await server.request(.patch, path, as: me, json: ["password": "a brand new password"])
             #expect(without.status == 422 && without.problemFields == ["currentPassword"])
-            let wrong = try await server.request(.patch, path, as: me, json: ["password": "a brand new password", "currentPassword": "nope nope nope"])
+            let wrong = try await server.request(
+                .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": "nope nope nope"])
             #expect(wrong.status == 403)
-            let right = try await server.request(.patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
+            let right = try await server.request(
+                .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
             #expect(right.status == 200)
             _ = try await server.login(me, password: "a brand new password")
             let byAdmin = try await server.request(.patch, path, as: server.world.admin, json: ["password": "set by the admin"])

@@ -4,6 +4,7 @@ import SteigerCore
 import SteigerStore
 import SteigerTestSupport
 import Testing
+
 @testable import SteigerServer
 
 /// The catalogues against the code that uses them, and every page and problem in both languages.
@@ -14,9 +15,10 @@ struct LocalizationTests {
     static let web = sources.appendingPathComponent("SteigerServer/Web")
 
     /// Each catalogue, read once for the whole suite.
-    static let loaded: [Language: [String: String]] = Dictionary(uniqueKeysWithValues: Language.allCases.compactMap { language in
-        (try? Localizer.catalogue(Data(contentsOf: web.appendingPathComponent("messages/\(language.rawValue).json")))).map { (language, $0) }
-    })
+    static let loaded: [Language: [String: String]] = Dictionary(
+        uniqueKeysWithValues: Language.allCases.compactMap { language in
+            (try? Localizer.catalogue(Data(contentsOf: web.appendingPathComponent("messages/\(language.rawValue).json")))).map { (language, $0) }
+        })
 
     static func catalogue(_ language: Language) throws -> [String: String] {
         try #require(loaded[language], "messages/\(language.rawValue).json cannot be read")
@@ -49,15 +51,16 @@ struct LocalizationTests {
         // `failedGeneric` is the page's name for `failed` (which names a status there).
         keys.formUnion(try matches(#"\btext\.([A-Za-z]+)"#, in: scripts).subtracting(["failedGeneric"]))
         // (Event type names such as "support.withdrawn" look like keys but are not texts.)
-        keys.formUnion(try matches(#""((?:problem|validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
-            .subtracting(DomainEvent.Kind.allCases.map(\.rawValue)))
-        keys.formUnion(try matches(#"Problem\(\.[A-Za-z]+, "([A-Za-z]+)""#, in: swift).map { "problem." + $0 })
-        keys.formUnion(try matches(#"(?:unauthenticated|conflict)\("([A-Za-z]+)"\)"#, in: swift).map { "problem." + $0 })
+        keys.formUnion(
+            try matches(#""((?:problem|validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
+                .subtracting(DomainEvent.Kind.allCases.map(\.rawValue)))
+        keys.formUnion(try matches(#"Problem\(\s*\.[A-Za-z]+,\s*"([A-Za-z]+)""#, in: swift).map { "problem." + $0 })
+        keys.formUnion(try matches(#"(?:unauthenticated|conflict)\(\s*"([A-Za-z]+)"\s*\)"#, in: swift).map { "problem." + $0 })
         // Problem.swift names general problems by bare keys (`"internal"`, `"badRequest"`).
         let problem = try String(contentsOf: sources.appendingPathComponent("SteigerServer/Problem.swift"), encoding: .utf8)
         keys.formUnion(try matches(#""([a-z][A-Za-z]+)""#, in: [problem]).map { "problem." + $0 }.filter { try catalogue(.en)[$0] != nil })
-        keys.formUnion(try matches(#"(?:words|resources)\.text\("([A-Za-z]+)""#, in: swift))
-        keys.formUnion(try matches(#"(?:notFound|require)\("([a-z ]+)"\)"#, in: swift).map { Problem.thing($0).key })
+        keys.formUnion(try matches(#"(?:words|resources)\.text\(\s*"([A-Za-z]+)""#, in: swift))
+        keys.formUnion(try matches(#"(?:notFound|require)\(\s*"([a-z ]+)"\s*\)"#, in: swift).map { Problem.thing($0).key })
         keys.formUnion(try matches(#"of: "([a-z ]+)"\)"#, in: swift).map { Problem.thing($0).key })
         // Page texts handed to scripts by name.
         keys.formUnion(try matches(#""([a-z][A-Za-z]+)""#, in: swift).filter { try catalogue(.en)[$0] != nil })
@@ -111,7 +114,8 @@ struct LocalizationTests {
     /// not be part of a text of `language` (longer than a word or two): none may appear on a page.
     static func foreign(in page: String, language: Language) throws -> [String] {
         let own = try catalogue(language), other = try catalogue(language == .nl ? .en : .nl)
-        let html = page.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+        let html = page.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(
+            of: "&amp;", with: "&")
         return other.filter { key, text in
             text.count >= 12 && own[key] != text && !own.values.contains { $0.contains(text) } && Localizer.placeholders(text).isEmpty
                 && html.contains(text)
@@ -122,11 +126,16 @@ struct LocalizationTests {
     func pages(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let world = server.world, now = server.clock.now
-            let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: nil,
-                                                                     status: .ready, createdAt: now)
-            try await server.store.createReviewTasks([ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, createdAt: now)])
-            let task = try #require(try await server.store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
-            let learner = try await server.login(world.learnerA1), trainer = try await server.login(world.trainerA), admin = try await server.login(world.admin)
+            let submission = try await server.store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: nil,
+                status: .ready, createdAt: now)
+            try await server.store.createReviewTasks([
+                ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, createdAt: now)
+            ])
+            let task = try #require(
+                try await server.store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
+            let learner = try await server.login(world.learnerA1), trainer = try await server.login(world.trainerA),
+                admin = try await server.login(world.admin)
             let pages: [(String, String?, Int)] = [
                 ("/login", nil, 200), ("/", admin, 200), ("/learn", learner, 200), ("/learn/exercises/\(world.exerciseA.id)", learner, 200),
                 ("/learn/submissions/\(submission.id)", learner, 200), ("/train", trainer, 200), ("/review/\(task.id)", trainer, 200),
@@ -139,7 +148,9 @@ struct LocalizationTests {
                 for language in Language.allCases {
                     let reply = try await server.request(.get, path, cookie: cookie, headers: [.acceptLanguage: language.rawValue])
                     #expect(reply.status == status, "\(path) in \(language)")
-                    #expect(reply.body.contains("<html lang=\"\(language.rawValue)\">") && reply.headers[.contentLanguage] == language.rawValue, "\(path)")
+                    #expect(
+                        reply.body.contains("<html lang=\"\(language.rawValue)\">") && reply.headers[.contentLanguage] == language.rawValue, "\(path)"
+                    )
                     #expect(try Self.foreign(in: reply.body, language: language) == [], "\(path) in \(language)")
                     #expect(!reply.body.contains("{{"), "\(path): an unrendered tag")
                     #expect(reply.body.contains("action=\"/language\""), "\(path): the language switch")
@@ -164,14 +175,17 @@ struct LocalizationTests {
                 (.post, "/api/v1/cohorts", world.learnerA1, "{\"name\":\"x\"}", "urn:steiger:problem:notAllowed"),
                 (.delete, "/api/v1/me", world.admin, nil, "urn:steiger:problem:methodNotAllowed"),
                 (.get, "/api/v1/nothing-here", nil, nil, "urn:steiger:problem:noRoute"),
-                (.post, "/api/v1/users", world.admin, "{\"email\":\"\(world.learnerA1.email)\",\"displayName\":\"X\",\"roles\":[\"learner\"]}",
-                 "urn:steiger:problem:emailTaken"),
+                (
+                    .post, "/api/v1/users", world.admin, "{\"email\":\"\(world.learnerA1.email)\",\"displayName\":\"X\",\"roles\":[\"learner\"]}",
+                    "urn:steiger:problem:emailTaken"
+                ),
             ]
             for (method, path, user, body, type) in cases {
                 var details: [Language: String] = [:]
                 for language in Language.allCases {
-                    let reply = try await server.request(method, path, as: user, body: body,
-                                                         headers: [.acceptLanguage: language.rawValue, .contentType: "application/json"])
+                    let reply = try await server.request(
+                        method, path, as: user, body: body,
+                        headers: [.acceptLanguage: language.rawValue, .contentType: "application/json"])
                     let json = try #require(reply.json as? [String: Any], "\(path)")
                     #expect(json["type"] as? String == type, "\(method) \(path)")
                     #expect(reply.headers[.contentLanguage] == language.rawValue)
@@ -182,10 +196,12 @@ struct LocalizationTests {
                 }
                 #expect(details[.nl] != details[.en], "\(path) reads the same in both languages")
             }
-            let invalid = try await server.request(.post, "/api/v1/cohorts", as: world.admin, body: "{}",
-                                                   headers: [.acceptLanguage: "nl", .contentType: "application/json"])
+            let invalid = try await server.request(
+                .post, "/api/v1/cohorts", as: world.admin, body: "{}",
+                headers: [.acceptLanguage: "nl", .contentType: "application/json"])
             let errors = try #require((invalid.json as? [String: Any])?["errors"] as? [[String: Any]])
-            #expect(errors.first?["field"] as? String == "name" && errors.first?["code"] as? String == "required"
+            #expect(
+                errors.first?["field"] as? String == "name" && errors.first?["code"] as? String == "required"
                     && errors.first?["message"] as? String == "is verplicht")
 
             // The person's own setting beats the browser's; `auto` gives the choice back.

@@ -35,8 +35,11 @@ struct MediaPipelineTests {
             let whole = try await server.request(.get, renditionPath, as: learner)
             #expect(whole.status == 200 && whole.headers[.contentType] == "video/mp4" && whole.headers[.acceptRanges] == "bytes")
             let etag = try #require(whole.headers[.eTag])
-            let rendition = Array(try #require(FileManager.default.contents(atPath: try BlobStore(root: server.dataDirectory + "/media")
-                .path(String(etag.dropFirst().dropLast())))))
+            let rendition = Array(
+                try #require(
+                    FileManager.default.contents(
+                        atPath: try BlobStore(root: server.dataDirectory + "/media")
+                            .path(String(etag.dropFirst().dropLast())))))
             #expect(whole.bytes == rendition && Int(whole.headers[.contentLength] ?? "") == rendition.count)
             #expect(BlobStore.hex(SHA256.hash(data: whole.bytes)) == String(etag.dropFirst().dropLast()))
 
@@ -84,8 +87,9 @@ struct MediaPipelineTests {
         }
     }
 
-    @Test("a playlist renamed .mp4, an empty file and a truncated file end failed with a reason, touching nothing else",
-          arguments: TestEngine.available)
+    @Test(
+        "a playlist renamed .mp4, an empty file and a truncated file end failed with a reason, touching nothing else",
+        arguments: TestEngine.available)
     func hostile(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let good = try await server.uploadAndProcess("h264_aac.mp4")

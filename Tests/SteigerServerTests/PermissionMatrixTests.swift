@@ -23,49 +23,75 @@ struct PermissionMatrixTests {
     static let rows: [Row] = [
         Row(method: .get, path: { _ in "/api/v1/me" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "me"),
         Row(method: .get, path: { _ in "/api/v1/users" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "list users"),
-        Row(method: .post, path: { _ in "/api/v1/users" }, body: { _ in ["email": "new@example.org", "displayName": "New", "roles": ["learner"]] },
+        Row(
+            method: .post, path: { _ in "/api/v1/users" }, body: { _ in ["email": "new@example.org", "displayName": "New", "roles": ["learner"]] },
             expected: [201, 403, 403, 403, 403, 403, 403, 401], name: "create user"),
         Row(method: .get, path: { "/api/v1/users/\($0.learnerA1.id)" }, expected: [200, 200, 404, 200, 404, 404, 404, 401], name: "get learner A1"),
-        Row(method: .patch, path: { "/api/v1/users/\($0.learnerA1.id)" }, body: { _ in ["displayName": "Renamed"] },
+        Row(
+            method: .patch, path: { "/api/v1/users/\($0.learnerA1.id)" }, body: { _ in ["displayName": "Renamed"] },
             expected: [200, 403, 404, 200, 404, 404, 404, 401], name: "rename learner A1"),
-        Row(method: .patch, path: { "/api/v1/users/\($0.learnerA1.id)" }, body: { _ in ["roles": ["admin"]] },
+        Row(
+            method: .patch, path: { "/api/v1/users/\($0.learnerA1.id)" }, body: { _ in ["roles": ["admin"]] },
             expected: [200, 403, 404, 403, 404, 404, 404, 401], name: "make learner A1 an admin"),
         Row(method: .get, path: { _ in "/api/v1/cohorts" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "list cohorts"),
-        Row(method: .post, path: { _ in "/api/v1/cohorts" }, body: { _ in ["name": "New cohort"] },
+        Row(
+            method: .post, path: { _ in "/api/v1/cohorts" }, body: { _ in ["name": "New cohort"] },
             expected: [201, 403, 403, 403, 403, 403, 403, 401], name: "create cohort"),
         Row(method: .get, path: { "/api/v1/cohorts/\($0.cohortA.id)" }, expected: [200, 200, 404, 200, 200, 404, 404, 401], name: "get cohort A"),
-        Row(method: .patch, path: { "/api/v1/cohorts/\($0.cohortA.id)" }, body: { _ in ["name": "Renamed"] },
+        Row(
+            method: .patch, path: { "/api/v1/cohorts/\($0.cohortA.id)" }, body: { _ in ["name": "Renamed"] },
             expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "rename cohort A"),
-        Row(method: .get, path: { "/api/v1/cohorts/\($0.cohortA.id)/members" }, expected: [200, 200, 404, 200, 200, 404, 404, 401], name: "members of A"),
-        Row(method: .put, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.outsider.id)" }, body: { _ in ["part": "learner"] },
+        Row(
+            method: .get, path: { "/api/v1/cohorts/\($0.cohortA.id)/members" }, expected: [200, 200, 404, 200, 200, 404, 404, 401],
+            name: "members of A"),
+        Row(
+            method: .put, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.outsider.id)" }, body: { _ in ["part": "learner"] },
             expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "add to cohort A"),
         Row(method: .get, path: { _ in "/api/v1/exercises" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "list exercises"),
-        Row(method: .post, path: { _ in "/api/v1/exercises" }, body: { world in Self.exerciseBody(world) },
+        Row(
+            method: .post, path: { _ in "/api/v1/exercises" }, body: { world in Self.exerciseBody(world) },
             expected: [201, 403, 403, 403, 403, 403, 403, 401], name: "create exercise"),
-        Row(method: .get, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, expected: [200, 200, 404, 200, 200, 404, 404, 401], name: "get exercise A"),
-        Row(method: .patch, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, body: { _ in ["title": "Renamed"] },
+        Row(
+            method: .get, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, expected: [200, 200, 404, 200, 200, 404, 404, 401], name: "get exercise A"
+        ),
+        Row(
+            method: .patch, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, body: { _ in ["title": "Renamed"] },
             expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "change exercise A"),
         Row(method: .get, path: { _ in "/api/v1/submissions" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "list submissions"),
-        Row(method: .get, path: { "/api/v1/submissions/\($0.submissionA1.id)" }, expected: [200, 200, 404, 200, 200, 404, 404, 401],
+        Row(
+            method: .get, path: { "/api/v1/submissions/\($0.submissionA1.id)" }, expected: [200, 200, 404, 200, 200, 404, 404, 401],
             name: "get submission A1 (shared with A2)"),
-        Row(method: .get, path: { "/api/v1/submissions/\($0.submissionA2.id)" }, expected: [200, 200, 404, 404, 200, 404, 404, 401], name: "get submission A2"),
-        Row(method: .get, path: { "/api/v1/submissions/\($0.submissionB.id)" }, expected: [200, 404, 200, 404, 404, 200, 404, 401], name: "get submission B"),
-        Row(method: .get, path: { _ in "/api/v1/submissions/\(UUID())" }, expected: [404, 404, 404, 404, 404, 404, 404, 401], name: "unknown submission"),
+        Row(
+            method: .get, path: { "/api/v1/submissions/\($0.submissionA2.id)" }, expected: [200, 200, 404, 404, 200, 404, 404, 401],
+            name: "get submission A2"),
+        Row(
+            method: .get, path: { "/api/v1/submissions/\($0.submissionB.id)" }, expected: [200, 404, 200, 404, 404, 200, 404, 401],
+            name: "get submission B"),
+        Row(
+            method: .get, path: { _ in "/api/v1/submissions/\(UUID())" }, expected: [404, 404, 404, 404, 404, 404, 404, 401],
+            name: "unknown submission"),
         Row(method: .get, path: { _ in "/api/v1/me/tokens" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "my tokens"),
-        Row(method: .post, path: { _ in "/api/v1/me/tokens" }, body: { _ in ["name": "script"] }, expected: [201, 201, 201, 201, 201, 201, 201, 401],
+        Row(
+            method: .post, path: { _ in "/api/v1/me/tokens" }, body: { _ in ["name": "script"] }, expected: [201, 201, 201, 201, 201, 201, 201, 401],
             name: "make a token"),
         // Destructive rows last: each column has its own world, so they do not disturb the rows above.
-        Row(method: .delete, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.learnerA2.id)" },
+        Row(
+            method: .delete, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.learnerA2.id)" },
             expected: [204, 403, 404, 404, 403, 404, 404, 401], name: "remove learner A2 from A"),
-        Row(method: .delete, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, expected: [409, 403, 404, 403, 403, 404, 404, 401],
+        Row(
+            method: .delete, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, expected: [409, 403, 404, 403, 403, 404, 404, 401],
             name: "delete exercise A (has submissions)"),
-        Row(method: .delete, path: { "/api/v1/cohorts/\($0.cohortB.id)" }, expected: [204, 404, 403, 404, 404, 403, 404, 401], name: "delete cohort B"),
+        Row(
+            method: .delete, path: { "/api/v1/cohorts/\($0.cohortB.id)" }, expected: [204, 404, 403, 404, 404, 403, 404, 401], name: "delete cohort B"
+        ),
     ]
 
     static func exerciseBody(_ world: World) -> JSONValue {
         [
             "title": "New", "instructions": "Do it.", "skillKey": "new-skill",
-            "rubric": ["criteria": [["key": "a", "title": "A", "weight": 1, "scale": [["value": 0, "label": "No"], ["value": 1, "label": "Yes"]]]]],
+            "rubric": [
+                "criteria": [["key": "a", "title": "A", "weight": 1, "scale": [["value": 0, "label": "No"], ["value": 1, "label": "Yes"]]]]
+            ],
             "ladder": ["levels": [["number": 0, "name": "Alone", "supports": []]]],
             "cohorts": [.string(world.cohortA.id.description)],
         ]
@@ -77,7 +103,8 @@ struct PermissionMatrixTests {
     func matrix(engine: TestEngine, column: Int) async throws {
         try await TestServer.with(engine) { server in
             let world = server.world
-            let caller: User? = [world.admin, world.trainerA, world.trainerB, world.learnerA1, world.learnerA2, world.learnerB, world.outsider, nil][column]
+            let caller: User? = [world.admin, world.trainerA, world.trainerB, world.learnerA1, world.learnerA2, world.learnerB, world.outsider, nil][
+                column]
             for row in Self.rows {
                 let path = row.path(world)
                 let reply = try await server.request(row.method, path, as: caller, json: row.body?(world))
@@ -122,8 +149,9 @@ struct PermissionMatrixTests {
             let asTrainer = try await server.request(.get, "/api/v1/cohorts/\(world.cohortA.id)/members", as: world.trainerA)
             #expect(asTrainer.body.contains(world.learnerA1.email))
             // An exercise shared by both cohorts names to each learner only their own cohort.
-            try await server.request(.patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
-                                     json: ["cohorts": [.string(world.cohortA.id.description), .string(world.cohortB.id.description)]])
+            try await server.request(
+                .patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
+                json: ["cohorts": [.string(world.cohortA.id.description), .string(world.cohortB.id.description)]])
             let seenByB = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.learnerB)
             #expect(seenByB["cohorts"] as? [String] == [world.cohortB.id.description])
             let seenByAdmin = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin)

@@ -11,10 +11,12 @@ struct ReviewAPITests {
     /// A ready attempt by learner A1 with its planned tasks (a trainer task, learner A2 as peer).
     func readyAttempt(_ server: TestServer) async throws -> (Submission, [ReviewTask]) {
         let world = server.world
-        let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3,
-                                                                 status: .ready, createdAt: server.clock.now)
-        let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 1, dueHours: 48),
-                                     learners: try await server.store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: server.clock.now)
+        let submission = try await server.store.createSubmission(
+            learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3,
+            status: .ready, createdAt: server.clock.now)
+        let tasks = ReviewPlan.tasks(
+            for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 1, dueHours: 48),
+            learners: try await server.store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: server.clock.now)
         try await server.store.createReviewTasks(tasks)
         return (submission, tasks)
     }
@@ -30,7 +32,9 @@ struct ReviewAPITests {
             #expect(claimed.status == 200 && claimed["id"] as? String == tasks[0].id.description && claimed["status"] as? String == "claimed")
             #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 204)
             let queue = try await server.request(.get, "/api/v1/review-queue", as: world.trainerA)
-            #expect(queue.items.count == 1 && queue.items[0]["assignee"] as? String == world.trainerA.id.description && queue.items[0]["overdue"] as? Bool == false)
+            #expect(
+                queue.items.count == 1 && queue.items[0]["assignee"] as? String == world.trainerA.id.description
+                    && queue.items[0]["overdue"] as? Bool == false)
             let taskPath = "/api/v1/review-tasks/\(tasks[0].id)"
             #expect(try await server.request(.post, taskPath + "/renew", as: world.trainerB).status == 404)
             #expect(try await server.request(.post, taskPath + "/renew", as: world.trainerA).status == 200)
@@ -46,8 +50,9 @@ struct ReviewAPITests {
             #expect(late.status == 409 && (late["detail"] as? String)?.contains("ran out") == true)
 
             #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 200)
-            let made = try await server.request(.post, taskPath + "/review", as: world.trainerA,
-                                                json: ["scores": ["empathy": 3, "next-step": 1], "comment": "Warm; agree a next step."])
+            let made = try await server.request(
+                .post, taskPath + "/review", as: world.trainerA,
+                json: ["scores": ["empathy": 3, "next-step": 1], "comment": "Warm; agree a next step."])
             #expect(made.status == 201 && abs((made["total"] as? Double ?? 0) - 2.0 / 3.0) < 1e-9)
             #expect(try await server.store.submission(submission.id)?.status == .reviewed)
             #expect(try await server.request(.get, "/api/v1/review-queue", as: world.trainerA).items.isEmpty)
@@ -95,12 +100,14 @@ struct ReviewAPITests {
         }
     }
 
-    @Test("self review first, then the trainer; anonymous peers read as Peer N to the learner, by name to the trainer", arguments: TestEngine.available)
+    @Test(
+        "self review first, then the trainer; anonymous peers read as Peer N to the learner, by name to the trainer", arguments: TestEngine.available)
     func selfReviewAndAnonymity(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let world = server.world
-            try await server.request(.patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
-                                     json: ["review": ["peerReviewers": 1, "anonymousPeers": true, "selfReviewRequired": true]])
+            try await server.request(
+                .patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin,
+                json: ["review": ["peerReviewers": 1, "anonymousPeers": true, "selfReviewRequired": true]])
             let id = try await server.uploadAndProcess("h264_aac.mp4")
             let submission = try #require(SubmissionID(id))
             let tasks = try await server.store.reviewTasks(of: submission)
@@ -111,19 +118,29 @@ struct ReviewAPITests {
             let path = "/api/v1/review-tasks/\(selfTask.id)/review"
             let early = try await server.request(.post, path, as: world.learnerA1, json: ["scores": ["empathy": 2, "next-step": 2]])
             #expect(early.status == 422 && early.problemFields == ["reflections"])
-            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1,
-                                             json: ["at": 3000, "text": "I lost the thread here"]).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1,
+                    json: ["at": 3000, "text": "I lost the thread here"]
+                ).status == 201)
             #expect(try await server.request(.post, path, as: world.learnerA1, json: ["scores": ["empathy": 2, "next-step": 2]]).status == 201)
             #expect(try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA).status == 200)
 
             let peerTask = try #require(tasks.first { $0.kind == .peer })
             #expect(peerTask.assignee == world.learnerA2.id)
-            #expect(try await server.request(.post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA2,
-                                             json: ["at": 1000, "text": "Nice start", "tag": "praise"]).status == 201)
-            #expect(try await server.request(.post, "/api/v1/review-tasks/\(peerTask.id)/review", as: world.learnerA2,
-                                             json: ["scores": ["empathy": 3, "next-step": 2]]).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/v1/submissions/\(id)/annotations", as: world.learnerA2,
+                    json: ["at": 1000, "text": "Nice start", "tag": "praise"]
+                ).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/v1/review-tasks/\(peerTask.id)/review", as: world.learnerA2,
+                    json: ["scores": ["empathy": 3, "next-step": 2]]
+                ).status == 201)
             let asLearner = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.learnerA1)
-            #expect(Set(asLearner.items.compactMap { $0["reviewer"] as? String }) == ["learner-a1", "Peer 1"] && !asLearner.body.contains("learner-a2"))
+            #expect(
+                Set(asLearner.items.compactMap { $0["reviewer"] as? String }) == ["learner-a1", "Peer 1"] && !asLearner.body.contains("learner-a2"))
             let comments = try await server.request(.get, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1)
             #expect(comments.items.contains { $0["author"] as? String == "Peer 1" } && !comments.body.contains("learner-a2"))
             let asTrainer = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.trainerA)

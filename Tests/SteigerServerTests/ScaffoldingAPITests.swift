@@ -13,10 +13,12 @@ struct ScaffoldingAPITests {
     @discardableResult
     func reviewedAttempt(_ server: TestServer, scores: [String: Int], wait: TimeInterval = 86_400) async throws -> Submission {
         let world = server.world
-        let submission = try await server.store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
-                                                                 createdAt: server.clock.now)
-        let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [],
-                                     peerLoad: [:], now: server.clock.now)
+        let submission = try await server.store.createSubmission(
+            learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
+            createdAt: server.clock.now)
+        let tasks = ReviewPlan.tasks(
+            for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [],
+            peerLoad: [:], now: server.clock.now)
         try await server.store.createReviewTasks(tasks)
         let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA)
         let task = try #require(claimed["id"] as? String)
@@ -54,12 +56,14 @@ struct ScaffoldingAPITests {
             let after = try await server.request(.get, supportsPath, as: world.learnerA1)
             #expect(kinds(after) == ["prompts", "checklist"])
             let history = after["history"] as? [String] ?? []
-            #expect(history.count == 1 && history[0].hasPrefix("Model video and script withdrawn on ")
-                && history[0].hasSuffix(" after two attempts scoring 0.83 and 1.00."))
+            #expect(
+                history.count == 1 && history[0].hasPrefix("Model video and script withdrawn on ")
+                    && history[0].hasSuffix(" after two attempts scoring 0.83 and 1.00."))
 
             // The next attempt, uploaded through the API, is made at level 2.
-            let upload = try await server.request(.post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=next.mp4", as: world.learnerA1,
-                                                  bytes: Array(repeating: 7, count: 1000), headers: [.contentType: "video/mp4"])
+            let upload = try await server.request(
+                .post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=next.mp4", as: world.learnerA1,
+                bytes: Array(repeating: 7, count: 1000), headers: [.contentType: "video/mp4"])
             #expect(upload.status == 201 && upload["scaffoldLevel"] as? Int == 2)
 
             let mine = try await server.request(.get, "/api/v1/me/scaffolding", as: world.learnerA1)
@@ -124,8 +128,9 @@ struct ScaffoldingAPITests {
             let last = try #require((placed["transitions"] as? [[String: Any]])?.last)
             #expect(last["rule"] as? String == "override" && last["trainerId"] as? String == world.trainerA.id.description)
             #expect((last["sentence"] as? String)?.contains("by \(world.trainerA.displayName)") == true)
-            #expect(try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/supports", as: world.learnerA1)["current"]
-                .flatMap { ($0 as? [String: Any])?["supports"] as? [Any] }?.isEmpty == true)
+            #expect(
+                try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/supports", as: world.learnerA1)["current"]
+                    .flatMap { ($0 as? [String: Any])?["supports"] as? [Any] }?.isEmpty == true)
             // A placement by hand schedules no delayed check.
             #expect((placed["standing"] as? [String: Any])?["phase"] as? String == "independent")
         }
@@ -138,14 +143,21 @@ struct ScaffoldingAPITests {
             let path = "/api/v1/exercises/\(world.exerciseA.id)"
             try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
             let changed = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 6]])
-            #expect(changed.status == 200 && changed["policyVersion"] as? Int == 2 && (changed["policy"] as? [String: Any])?["withdrawAfter"] as? Int == 3)
-            let same = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 6], "title": "Renamed"])
+            #expect(
+                changed.status == 200 && changed["policyVersion"] as? Int == 2 && (changed["policy"] as? [String: Any])?["withdrawAfter"] as? Int == 3
+            )
+            let same = try await server.request(
+                .patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 6], "title": "Renamed"])
             #expect(same["policyVersion"] as? Int == 2)
             let invalid = try await server.request(.patch, path, as: world.admin, json: ["policy": ["withdrawAfter": 3, "stallAfter": 2]])
             #expect(invalid.status == 422 && invalid.problemFields == ["policy.stallAfter"])
             #expect(try await server.request(.patch, path, as: world.trainerA, json: ["policy": ["withdrawAfter": 1]]).status == 403)
             // Under version 2 the streak starts afresh and needs three passes.
-            let level = { try await server.request(.get, "\(path)/supports", as: world.learnerA1)["current"].flatMap { ($0 as? [String: Any])?["level"] as? Int } }
+            let level = {
+                try await server.request(.get, "\(path)/supports", as: world.learnerA1)["current"].flatMap {
+                    ($0 as? [String: Any])?["level"] as? Int
+                }
+            }
             for _ in 0..<2 {
                 try await reviewedAttempt(server, scores: ["empathy": 3, "next-step": 3])
                 #expect(try await level() == 3)
@@ -177,39 +189,66 @@ struct ScaffoldingAPITests {
             let id = try #require(done.headers[UploadTests.header("Steiger-Submission")].flatMap(SubmissionID.init))
             #expect(try await server.store.submission(id)?.scaffoldLevel == 3)
             // An attempt started now is made at level 2.
-            let now = try await server.request(.post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=b.mp4", as: world.learnerA1,
-                                               bytes: Array(repeating: 7, count: 10), headers: [.contentType: "video/mp4"])
+            let now = try await server.request(
+                .post, "/api/v1/exercises/\(world.exerciseA.id)/submissions?filename=b.mp4", as: world.learnerA1,
+                bytes: Array(repeating: 7, count: 10), headers: [.contentType: "video/mp4"])
             #expect(now["scaffoldLevel"] as? Int == 2)
         }
     }
 
-    @Test("exercises of one skill share a ladder height; another cohort's events of the skill show only as level changes", arguments: TestEngine.available)
+    @Test(
+        "exercises of one skill share a ladder height; another cohort's events of the skill show only as level changes",
+        arguments: TestEngine.available)
     func sharedSkill(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let world = server.world
             // A ladder of another height for the same skill is refused.
-            let short: JSONValue = ["levels": [["number": 0, "name": "Alone", "supports": []], ["number": 1, "name": "Checklist",
-                                                                                             "supports": [["kind": "checklist", "items": ["Ask"]]]]]]
+            let short: JSONValue = [
+                "levels": [
+                    ["number": 0, "name": "Alone", "supports": []],
+                    [
+                        "number": 1, "name": "Checklist",
+                        "supports": [["kind": "checklist", "items": ["Ask"]]],
+                    ],
+                ]
+            ]
             let refused = try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin, json: ["ladder": short])
-            #expect(refused.status == 422 && refused.problemFields == ["ladder"]
-                && (refused["detail"] as? String ?? "").isEmpty == false)
-            #expect(try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
-                                             json: ["ladder": short, "skillKey": "other-skill"]).status == 200)
-            #expect(try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
-                                             json: ["ladder": try JSONValue(encoding: world.exerciseA.ladder), "skillKey": "objection-handling"]).status == 200)
-            let unknown = try await server.request(.patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin, json: ["policy": ["withdrawAftr": 3]])
+            #expect(
+                refused.status == 422 && refused.problemFields == ["ladder"]
+                    && (refused["detail"] as? String ?? "").isEmpty == false)
+            #expect(
+                try await server.request(
+                    .patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
+                    json: ["ladder": short, "skillKey": "other-skill"]
+                ).status == 200)
+            #expect(
+                try await server.request(
+                    .patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin,
+                    json: ["ladder": try JSONValue(encoding: world.exerciseA.ladder), "skillKey": "objection-handling"]
+                ).status == 200)
+            let unknown = try await server.request(
+                .patch, "/api/v1/exercises/\(world.exerciseB.id)", as: world.admin, json: ["policy": ["withdrawAftr": 3]])
             #expect(unknown.status == 422 && unknown.problemFields == ["policy.withdrawAftr"])
 
             // Learner A1 also practises exercise B in cohort B, where trainer B places them.
-            #expect(try await server.request(.put, "/api/v1/cohorts/\(world.cohortB.id)/members/\(world.learnerA1.id)", as: world.admin,
-                                             json: ["part": "learner"]).status == 200)
+            #expect(
+                try await server.request(
+                    .put, "/api/v1/cohorts/\(world.cohortB.id)/members/\(world.learnerA1.id)", as: world.admin,
+                    json: ["part": "learner"]
+                ).status == 200)
             let place: JSONValue = ["level": 1, "reason": "Private note from cohort B."]
-            #expect(try await server.request(.put, "/api/v1/exercises/\(world.exerciseB.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerB,
-                                             json: place).status == 200)
+            #expect(
+                try await server.request(
+                    .put, "/api/v1/exercises/\(world.exerciseB.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerB,
+                    json: place
+                ).status == 200)
             // Trainer A sees the level change, not cohort B's reasons or names.
-            let track = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerA)
+            let track = try await server.request(
+                .get, "/api/v1/exercises/\(world.exerciseA.id)/scaffolding/\(world.learnerA1.id)", as: world.trainerA)
             #expect(track.status == 200 && (track["current"] as? [String: Any])?["level"] as? Int == 1)
-            #expect(!track.body.contains("Private note") && !track.body.contains(world.trainerB.displayName) && !track.body.contains(world.trainerB.id.description))
+            #expect(
+                !track.body.contains("Private note") && !track.body.contains(world.trainerB.displayName)
+                    && !track.body.contains(world.trainerB.id.description))
             // The learner sees all of it.
             let own = try await server.request(.get, "/api/v1/exercises/\(world.exerciseA.id)/scaffolding/\(world.learnerA1.id)", as: world.learnerA1)
             #expect(own.body.contains("Private note"))

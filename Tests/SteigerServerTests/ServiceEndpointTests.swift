@@ -37,7 +37,8 @@ struct ServiceEndpointTests {
             try await server.request(.get, "/no/such/page")
             let metrics = try await server.request(.get, "/metrics")
             #expect(metrics.status == 200 && metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-            #expect(metrics.body.contains(#"steiger_http_requests_total{method="GET",route="/api/v1/users/{userId}",status="200"} 3"#), "\(metrics.body)")
+            #expect(
+                metrics.body.contains(#"steiger_http_requests_total{method="GET",route="/api/v1/users/{userId}",status="200"} 3"#), "\(metrics.body)")
             #expect(metrics.body.contains(#"steiger_http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
             #expect(metrics.body.contains(#"steiger_http_request_duration_seconds_count{method="GET",route="/api/v1/users/{userId}"} 3"#))
         }
@@ -60,7 +61,8 @@ struct ServiceEndpointTests {
                         .replacingOccurrences(of: #"\{[A-Za-z]+\}"#, with: UUID().uuidString.lowercased(), options: .regularExpression)
                     let answer = try await server.request(HTTPRequest.Method(method.uppercased())!, concrete, as: server.world.admin)
                     let documented = Set(((methods[method] as? [String: Any])?["responses"] as? [String: Any])?.keys.map { $0 } ?? [])
-                    #expect(documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status), documented \(documented.sorted())")
+                    #expect(
+                        documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status), documented \(documented.sorted())")
                 }
             }
             #expect(operations == 67)

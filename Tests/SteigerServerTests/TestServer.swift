@@ -5,10 +5,10 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import SteigerCore
+import SteigerPipeline
 import SteigerServer
 import SteigerStore
 import SteigerTestSupport
-import SteigerPipeline
 import Synchronization
 import Testing
 
@@ -29,11 +29,15 @@ struct TestServer {
     let tokens: [String: String]
     /// The server's data directory (uploads/, media/).
     let dataDirectory: String
+    /// The served OpenAPI document, against which every API answer a test receives is checked.
+    let schemas: ResponseSchemas
 
     /// Runs `body` against a fresh database on `engine` with the world seeded (every user's
     /// password is ``World/password``).
-    static func with(_ engine: TestEngine, configure: (inout ServerConfiguration) -> Void = { _ in },
-                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+    static func with(
+        _ engine: TestEngine, configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (TestServer) async throws -> Void
+    ) async throws {
         try await TestDatabase.withStore(engine) { store in
             let clock = TestClock()
             var configuration = ServerConfiguration(bcryptCost: 4, now: { clock.now })
@@ -50,16 +54,22 @@ struct TestServer {
             let app = try buildApplication(store: store, configuration: configuration, logger: TestDatabase.logger)
             let fixedTokens = tokens
             try await app.test(.router) { client in
-                try await body(TestServer(store: store, world: world, clock: clock, client: client, tokens: fixedTokens,
-                                          dataDirectory: dataDirectory))
+                let document = try await client.execute(uri: "/api/v1/openapi.json", method: .get, headers: [:], body: nil)
+                let schemas = try ResponseSchemas(document: Data(document.body.readableBytesView))
+                try await body(
+                    TestServer(
+                        store: store, world: world, clock: clock, client: client, tokens: fixedTokens,
+                        dataDirectory: dataDirectory, schemas: schemas))
             }
         }
     }
 
     /// Sends a request; `as` authenticates with that user's token, `cookie` with a session.
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ path: String, as user: User? = nil, cookie: String? = nil, json: JSONValue? = nil,
-                 body: String? = nil, bytes: [UInt8]? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, as user: User? = nil, cookie: String? = nil, json: JSONValue? = nil,
+        body: String? = nil, bytes: [UInt8]? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let user { headers[.authorization] = "Bearer \(tokens[user.email]!)" }
         if let cookie { headers[.cookie] = cookie }
@@ -73,8 +83,18 @@ struct TestServer {
             buffer = ByteBuffer(bytes: bytes)
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body),
-                     bytes: Array(response.body.readableBytesView))
+        // Every answer of the API must be what the served document says it is.
+        if path.hasPrefix("/api/"),
+            let problems = schemas.check(
+                method: method, path: path, status: Int(response.status.code),
+                contentType: response.headers[.contentType],
+                body: Data(response.body.readableBytesView))
+        {
+            Issue.record(Comment(rawValue: "The answer differs from the OpenAPI document:\n" + problems.joined(separator: "\n")))
+        }
+        return Reply(
+            status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body),
+            bytes: Array(response.body.readableBytesView))
     }
 
     /// Logs in and returns the `Cookie` header value (the session and the CSRF cookie).
@@ -88,7 +108,8 @@ struct TestServer {
 
     /// The CSRF token in a `Cookie` header value from ``login(_:password:)``, as the header to send.
     static func csrf(_ cookie: String) -> HTTPFields {
-        let token = cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        let token =
+            cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.hasPrefix("steiger_csrf=") }.map { String($0.dropFirst("steiger_csrf=".count)) } ?? ""
         return [HTTPField.Name("X-CSRF-Token")!: token]
     }

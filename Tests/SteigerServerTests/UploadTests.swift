@@ -25,8 +25,10 @@ struct UploadTests {
         return try await server.request(.post, "/api/v1/uploads", as: user, headers: headers)
     }
 
-    func patch(_ server: TestServer, _ location: String, as user: User, offset: Int, _ bytes: [UInt8],
-               contentType: String = "application/offset+octet-stream") async throws -> Reply {
+    func patch(
+        _ server: TestServer, _ location: String, as user: User, offset: Int, _ bytes: [UInt8],
+        contentType: String = "application/offset+octet-stream"
+    ) async throws -> Reply {
         var headers = Self.tus
         headers[Self.header("Upload-Offset")] = String(offset)
         headers[.contentType] = contentType
@@ -46,7 +48,8 @@ struct UploadTests {
             let location = try #require(created.headers[.location])
             let head = try await server.request(.head, location, as: learner, headers: Self.tus)
             #expect(head.status == 200 && head.headers[Self.header("Upload-Offset")] == "0" && head.headers[.cacheControl] == "no-store")
-            #expect(try await patch(server, location, as: learner, offset: 0, Array(data[0..<100_000])).headers[Self.header("Upload-Offset")] == "100000")
+            #expect(
+                try await patch(server, location, as: learner, offset: 0, Array(data[0..<100_000])).headers[Self.header("Upload-Offset")] == "100000")
             // A wrong offset, a wrong type, another learner, no tus header.
             #expect(try await patch(server, location, as: learner, offset: 50_000, Array(data[50_000..<60_000])).status == 409)
             #expect(try await patch(server, location, as: learner, offset: 100_000, [1, 2, 3], contentType: "video/mp4").status == 415)
@@ -76,20 +79,29 @@ struct UploadTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/uploads").isEmpty)
             // The learner sees it; HEAD on the finished upload names it.
             #expect(try await server.request(.get, "/api/v1/submissions/\(submissionID)", as: learner).status == 200)
-            #expect(try await server.request(.head, location, as: learner, headers: Self.tus).headers[Self.header("Steiger-Submission")] == submissionID.description)
+            #expect(
+                try await server.request(.head, location, as: learner, headers: Self.tus).headers[Self.header("Steiger-Submission")]
+                    == submissionID.description)
         }
     }
 
     @Test("creation-with-upload, limits, quota and who may upload", arguments: TestEngine.available)
     func limits(engine: TestEngine) async throws {
-        try await TestServer.with(engine, configure: { $0.maxUploadSize = 1000; $0.learnerQuota = 1500 }) { server in
+        try await TestServer.with(
+            engine,
+            configure: {
+                $0.maxUploadSize = 1000
+                $0.learnerQuota = 1500
+            }
+        ) { server in
             let learner = server.world.learnerA1
             var headers = Self.tus
             headers[Self.header("Upload-Length")] = "10"
             headers[Self.header("Upload-Metadata")] = Self.metadata(server.world.exerciseA.id)
             headers[.contentType] = "application/offset+octet-stream"
             let whole = try await server.request(.post, "/api/v1/uploads", as: learner, bytes: Array(repeating: 7, count: 10), headers: headers)
-            #expect(whole.status == 201 && whole.headers[Self.header("Upload-Offset")] == "10" && whole.headers[Self.header("Steiger-Submission")] != nil)
+            #expect(
+                whole.status == 201 && whole.headers[Self.header("Upload-Offset")] == "10" && whole.headers[Self.header("Steiger-Submission")] != nil)
             #expect(try await create(server, as: learner, length: 1001).status == 413)
             #expect(try await create(server, as: learner, length: 900).status == 201)
             // 10 stored + 900 announced + 900 more would pass the 1500-byte quota.
@@ -101,8 +113,8 @@ struct UploadTests {
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == 201 }.count == 3 && statuses.filter { $0 == 413 }.count == 3, "\(statuses.sorted())")
-            #expect(try await create(server, as: server.world.learnerB, length: 10).status == 404)       // not their exercise
-            #expect(try await create(server, as: server.world.trainerA, length: 10).status == 403)       // sees it, does not learn it
+            #expect(try await create(server, as: server.world.learnerB, length: 10).status == 404)  // not their exercise
+            #expect(try await create(server, as: server.world.trainerA, length: 10).status == 403)  // sees it, does not learn it
             #expect(try await create(server, as: learner, length: 10, exercise: ExerciseID()).status == 404)
             var bad = Self.tus
             bad[Self.header("Upload-Length")] = "10"
@@ -146,7 +158,8 @@ struct UploadTests {
             let id = try #require((made["id"] as? String).flatMap(SubmissionID.init))
             let media = try #require(try await server.store.submissionMedia(id))
             #expect(media.fileName == "call.webm" && media.originalSHA256 == Self.sha256(data))
-            let big = try await server.request(.post, path, as: learner, bytes: Array(repeating: 1, count: 5001), headers: [.contentType: "video/webm"])
+            let big = try await server.request(
+                .post, path, as: learner, bytes: Array(repeating: 1, count: 5001), headers: [.contentType: "video/webm"])
             #expect(big.status == 413)
             #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/uploads").isEmpty)
             #expect(try await server.request(.post, path, as: server.world.learnerA1, bytes: data).status == 404)
@@ -159,8 +172,10 @@ struct UploadTests {
             let learner = server.world.learnerB
             let base = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename="
             // curl --data-urlencode, Python requests and URLSearchParams all send a space as '+'.
-            for (query, expected) in [("Oefening+3.mp4", "Oefening 3.mp4"), ("C%2B%2B+talk.mp4", "C++ talk.mp4"),
-                                      ("Gespr%C3%A4ch+%E2%80%94+Zo%C3%AB.mp4", "Gespräch — Zoë.mp4")] {
+            for (query, expected) in [
+                ("Oefening+3.mp4", "Oefening 3.mp4"), ("C%2B%2B+talk.mp4", "C++ talk.mp4"),
+                ("Gespr%C3%A4ch+%E2%80%94+Zo%C3%AB.mp4", "Gespräch — Zoë.mp4"),
+            ] {
                 let made = try await server.request(.post, base + query, as: learner, bytes: Array("bytes".utf8))
                 #expect(made.status == 201, "\(made.body)")
                 let id = try #require((made["id"] as? String).flatMap(SubmissionID.init))
@@ -168,8 +183,9 @@ struct UploadTests {
                 if expected.hasPrefix("Gespr") {
                     // The original is offered under its own name (RFC 8187) with an ASCII name for old clients.
                     let original = try await server.request(.get, "/api/v1/submissions/\(id)/media/original", as: learner)
-                    #expect(original.headers[.contentDisposition]
-                        == "inline; filename=\"Gespr_ch _ Zo_.mp4\"; filename*=UTF-8''Gespr%C3%A4ch%20%E2%80%94%20Zo%C3%AB.mp4")
+                    #expect(
+                        original.headers[.contentDisposition]
+                            == "inline; filename=\"Gespr_ch _ Zo_.mp4\"; filename*=UTF-8''Gespr%C3%A4ch%20%E2%80%94%20Zo%C3%AB.mp4")
                 }
             }
         }
@@ -181,17 +197,20 @@ struct UploadTests {
             let path = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename=call.mp4"
             var details: [String] = []
             for language in ["en", "nl"] {
-                let big = try await server.request(.post, path, as: server.world.learnerB, bytes: Array(repeating: 1, count: 5001),
-                                                   headers: [.acceptLanguage: language, .contentType: "video/mp4"])
+                let big = try await server.request(
+                    .post, path, as: server.world.learnerB, bytes: Array(repeating: 1, count: 5001),
+                    headers: [.acceptLanguage: language, .contentType: "video/mp4"])
                 #expect(big.status == 413 && big["type"] as? String == "urn:steiger:problem:fileTooLarge", "\(big.body)")
                 #expect(big.headers[.contentLanguage] == language)
                 details.append(try #require(big["detail"] as? String))
             }
             #expect(details == ["The file is larger than the limit of 5,000 bytes.", "Het bestand is groter dan de grens van 5.000 bytes."])
             // Past the quota instead: its own type.
-            try await server.store.createUpload(Upload(userID: server.world.learnerB.id, exerciseID: server.world.exerciseB.id, fileName: "x",
-                                                       length: 20 << 30, createdAt: server.clock.now, expiresAt: server.clock.now + 3600),
-                                                quota: .max)
+            try await server.store.createUpload(
+                Upload(
+                    userID: server.world.learnerB.id, exerciseID: server.world.exerciseB.id, fileName: "x",
+                    length: 20 << 30, createdAt: server.clock.now, expiresAt: server.clock.now + 3600),
+                quota: .max)
             let over = try await server.request(.post, path, as: server.world.learnerB, bytes: [1, 2, 3], headers: [.contentType: "video/mp4"])
             #expect(over.status == 413 && over["type"] as? String == "urn:steiger:problem:overQuota", "\(over.body)")
         }

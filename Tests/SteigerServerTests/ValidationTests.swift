@@ -12,21 +12,27 @@ struct ValidationTests {
         try await TestServer.with(engine) { server in
             let admin = server.world.admin
             let missing = try await server.request(.post, "/api/v1/users", as: admin, json: ["displayName": "X", "roles": ["learner"]])
-            #expect(missing.status == 422 && missing.problemFields == ["email"] && (missing["detail"] as? String)?.contains("email is required") == true)
-            let mistyped = try await server.request(.post, "/api/v1/users", as: admin, json: ["email": "x@example.org", "displayName": "X", "roles": "learner"])
+            #expect(
+                missing.status == 422 && missing.problemFields == ["email"] && (missing["detail"] as? String)?.contains("email is required") == true)
+            let mistyped = try await server.request(
+                .post, "/api/v1/users", as: admin, json: ["email": "x@example.org", "displayName": "X", "roles": "learner"])
             #expect(mistyped.status == 422 && mistyped.problemFields == ["roles"])
-            let badRole = try await server.request(.post, "/api/v1/users", as: admin, json: ["email": "x@example.org", "displayName": "X", "roles": ["boss"]])
+            let badRole = try await server.request(
+                .post, "/api/v1/users", as: admin, json: ["email": "x@example.org", "displayName": "X", "roles": ["boss"]])
             #expect(badRole.status == 422 && badRole.problemFields == ["roles[0]"])
-            let badEmail = try await server.request(.post, "/api/v1/users", as: admin, json: ["email": "not-an-email", "displayName": " ", "roles": ["learner"]])
+            let badEmail = try await server.request(
+                .post, "/api/v1/users", as: admin, json: ["email": "not-an-email", "displayName": " ", "roles": ["learner"]])
             #expect(badEmail.status == 422 && Set(badEmail.problemFields) == ["email", "displayName"])
             let unknown = try await server.request(.post, "/api/v1/cohorts", as: admin, json: ["name": "C", "colour": "red"])
             #expect(unknown.status == 422 && unknown.problemFields == ["colour"])
-            let shortPassword = try await server.request(.post, "/api/v1/users", as: admin,
-                                                         json: ["email": "y@example.org", "displayName": "Y", "roles": ["learner"], "password": "short"])
+            let shortPassword = try await server.request(
+                .post, "/api/v1/users", as: admin,
+                json: ["email": "y@example.org", "displayName": "Y", "roles": ["learner"], "password": "short"])
             #expect(shortPassword.status == 422 && shortPassword.problemFields == ["password"])
             let notJSON = try await server.request(.post, "/api/v1/cohorts", as: admin, body: "{name:", headers: [.contentType: "application/json"])
             #expect(notJSON.status == 400 && notJSON.headers[.contentType] == "application/problem+json")
-            let form = try await server.request(.post, "/api/v1/cohorts", as: admin, body: "name=C", headers: [.contentType: "application/x-www-form-urlencoded"])
+            let form = try await server.request(
+                .post, "/api/v1/cohorts", as: admin, body: "name=C", headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(form.status == 415)
             let nul = try await server.request(.post, "/api/v1/cohorts", as: admin, json: ["name": "A\u{0}B"])
             #expect(nul.status == 422 && nul.problemFields == ["name"])
@@ -36,7 +42,8 @@ struct ValidationTests {
             #expect(null.status == 422 && null.problemFields == ["displayName"])
             let array = try await server.request(.post, "/api/v1/cohorts", as: admin, json: ["C"])
             #expect(array.status == 422)
-            let duplicate = try await server.request(.post, "/api/v1/users", as: admin, json: ["email": "ADMIN@example.org", "displayName": "A", "roles": ["admin"]])
+            let duplicate = try await server.request(
+                .post, "/api/v1/users", as: admin, json: ["email": "ADMIN@example.org", "displayName": "A", "roles": ["admin"]])
             #expect(duplicate.status == 409 && (duplicate["detail"] as? String)?.contains("admin@example.org") == true)
             // Nothing was created by any of these.
             let users = try await server.request(.get, "/api/v1/users?limit=200", as: admin)
@@ -49,15 +56,28 @@ struct ValidationTests {
         try await TestServer.with(engine) { server in
             let body: JSONValue = [
                 "title": "Cold call", "instructions": "Call.", "skillKey": "Cold Calls",
-                "rubric": ["criteria": [["key": "tone", "title": "Tone", "weight": -1, "scale": [["value": 1, "label": "Low"], ["value": 1, "label": "High"]]]]],
-                "ladder": ["levels": [["number": 0, "name": "Alone", "supports": []], ["number": 1, "name": "Help", "supports": [["kind": "checklist", "items": []]]]]],
+                "rubric": [
+                    "criteria": [
+                        ["key": "tone", "title": "Tone", "weight": -1, "scale": [["value": 1, "label": "Low"], ["value": 1, "label": "High"]]]
+                    ]
+                ],
+                "ladder": [
+                    "levels": [
+                        ["number": 0, "name": "Alone", "supports": []],
+                        ["number": 1, "name": "Help", "supports": [["kind": "checklist", "items": []]]],
+                    ]
+                ],
             ]
             let reply = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: body)
             #expect(reply.status == 422)
             // Rubric and ladder are checked as they are read; the first one found is reported with its full path.
             #expect(Set(reply.problemFields) == ["rubric.criteria[0].weight", "rubric.criteria[0].scale[1].value"], "\(reply.body)")
             var fixed = body.objectValueForTests
-            fixed["rubric"] = ["criteria": [["key": "tone", "title": "Tone", "weight": 1, "scale": [["value": 1, "label": "Low"], ["value": 2, "label": "High"]]]]]
+            fixed["rubric"] = [
+                "criteria": [
+                    ["key": "tone", "title": "Tone", "weight": 1, "scale": [["value": 1, "label": "Low"], ["value": 2, "label": "High"]]]
+                ]
+            ]
             let ladder = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
             #expect(ladder.status == 422 && ladder.problemFields == ["ladder.levels[1].supports[0]"], "\(ladder.body)")
             fixed["ladder"] = ["levels": [["number": 0, "name": "Alone", "supports": []]]]
@@ -75,7 +95,9 @@ struct ValidationTests {
             let made = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
             #expect(made.status == 201 && made["skillKey"] as? String == "cold-calls")
             let settings = try #require(made["review"] as? [String: Any])
-            #expect(settings["peerReviewers"] as? Int == 3 && settings["dueHours"] as? Int == 48 && settings["tags"] as? [String] == Annotation.defaultTags)
+            #expect(
+                settings["peerReviewers"] as? Int == 3 && settings["dueHours"] as? Int == 48
+                    && settings["tags"] as? [String] == Annotation.defaultTags)
         }
     }
 
@@ -83,8 +105,10 @@ struct ValidationTests {
     func queries(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let admin = server.world.admin
-            for (query, field) in [("users?limit=0", "limit"), ("users?limit=abc", "limit"), ("users?cursor=xyz", "cursor"),
-                                   ("submissions?status=lost", "status"), ("submissions?exercise=12", "exercise")] {
+            for (query, field) in [
+                ("users?limit=0", "limit"), ("users?limit=abc", "limit"), ("users?cursor=xyz", "cursor"),
+                ("submissions?status=lost", "status"), ("submissions?exercise=12", "exercise"),
+            ] {
                 let reply = try await server.request(.get, "/api/v1/" + query, as: admin)
                 #expect(reply.status == 422 && reply.problemFields == [field], "\(query): \(reply.body)")
             }

@@ -4,13 +4,15 @@ import SteigerCore
 import SteigerStore
 import SteigerTestSupport
 import Testing
+
 @testable import SteigerServer
 
 @Suite("Web pages in process")
 struct WebPageTests {
     @Test("form bodies decode, and broken escapes are left out instead of failing")
     func formFields() {
-        #expect(WebPages.formFields("email=lea%40example.org&password=a+b%21&_csrf=t") == ["email": "lea@example.org", "password": "a b!", "_csrf": "t"])
+        #expect(
+            WebPages.formFields("email=lea%40example.org&password=a+b%21&_csrf=t") == ["email": "lea@example.org", "password": "a b!", "_csrf": "t"])
         #expect(WebPages.formFields("a=%zz&b=%&c&=x&a=2") == ["c": "", "": "x", "a": "2"])
         #expect(WebPages.formFields("") == [:])
     }
@@ -34,8 +36,9 @@ struct WebPageTests {
                 let reply = try await server.request(.post, "/login", cookie: cookie, body: "_csrf=\(token)&" + body, headers: form)
                 #expect(reply.status == 401 && reply.body.contains("login-error"))
             }
-            let good = try await server.request(.post, "/login", cookie: cookie,
-                                                body: "_csrf=\(token)&email=\(server.world.learnerA1.email)&password=\(World.password)", headers: form)
+            let good = try await server.request(
+                .post, "/login", cookie: cookie,
+                body: "_csrf=\(token)&email=\(server.world.learnerA1.email)&password=\(World.password)", headers: form)
             #expect(good.status == 303 && good.headers[.location] == "/learn")
             #expect(try await server.request(.get, "/learn").headers[.location] == "/login")
             #expect(try await server.request(.get, "/learn/exercises/\(server.world.exerciseA.id)").status == 303)

@@ -76,7 +76,9 @@ struct JobQueueTests {
             #expect(failed?.status == .failed && failed?.lastError == "disk full again")
             let permanent = try await store.enqueue(kind: "test", payload: "{}", maxAttempts: 5)
             _ = try await store.claimJob(owner: "a", lease: 60, now: now.addingTimeInterval(40))
-            #expect(try await store.failJob(permanent.id, owner: "a", error: "not a recording", retry: false, now: now.addingTimeInterval(41))?.status == .failed)
+            #expect(
+                try await store.failJob(permanent.id, owner: "a", error: "not a recording", retry: false, now: now.addingTimeInterval(41))?.status
+                    == .failed)
         }
     }
 
@@ -84,8 +86,9 @@ struct JobQueueTests {
     func completeUpload(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
-            let upload = Upload(userID: world.learnerA1.id, exerciseID: world.exerciseA.id, fileName: "take 2.mp4", length: 1234,
-                                metadata: ["filename": "take 2.mp4"], expiresAt: Date().addingTimeInterval(3600))
+            let upload = Upload(
+                userID: world.learnerA1.id, exerciseID: world.exerciseA.id, fileName: "take 2.mp4", length: 1234,
+                metadata: ["filename": "take 2.mp4"], expiresAt: Date().addingTimeInterval(3600))
             try await store.createUpload(upload)
             #expect(try await store.upload(upload.id) == upload)
             #expect(try await store.bytesInUse(by: world.learnerA1.id) == 1234)

@@ -1,8 +1,9 @@
 import Foundation
 import SteigerCore
-@testable import SteigerStore
 import SteigerTestSupport
 import Testing
+
+@testable import SteigerStore
 
 @Suite("The outbox of domain events, on every engine")
 struct OutboxTests {
@@ -27,8 +28,9 @@ struct OutboxTests {
             await #expect(throws: ForcedFailure.self) {
                 try await store.write { session in
                     _ = try await session.query("UPDATE users SET disabled = 1 WHERE id = \(bind: learner.description)")
-                    try await Store.record(DomainEvent(.userDisabled, at: Date(), by: world.admin.id, subjects: ["user": learner.description]),
-                                           in: session)
+                    try await Store.record(
+                        DomainEvent(.userDisabled, at: Date(), by: world.admin.id, subjects: ["user": learner.description]),
+                        in: session)
                     throw ForcedFailure()
                 }
             }
@@ -46,16 +48,20 @@ struct OutboxTests {
         try await TestDatabase.withStore(engine) { store in
             _ = try await World.seed(store)
             for index in 0..<25 {
-                try await store.createUser(try User(email: "extra\(index)@example.org", displayName: "Extra \(index)", roles: [.learner]),
-                                           passwordHash: nil)
+                try await store.createUser(
+                    try User(email: "extra\(index)@example.org", displayName: "Extra \(index)", roles: [.learner]),
+                    passwordHash: nil)
             }
             let all = try await store.outboxEvents(limit: 1000)
             #expect(all.map(\.position) == Array(1...Int64(all.count)))
             var seen: [String: [UUID]] = [:]
             for consumer in ["webhooks", "mail"] {
-                while let lease = try await store.leaseOutbox(consumer: consumer, owner: "\(consumer)-1", lease: 60, limit: 7), !lease.entries.isEmpty {
+                while let lease = try await store.leaseOutbox(consumer: consumer, owner: "\(consumer)-1", lease: 60, limit: 7), !lease.entries.isEmpty
+                {
                     seen[consumer, default: []] += lease.entries.map(\.event.id)
-                    #expect(try await store.acknowledgeOutbox(consumer: consumer, owner: "\(consumer)-1", through: lease.entries.last!.position, lease: 60))
+                    #expect(
+                        try await store.acknowledgeOutbox(
+                            consumer: consumer, owner: "\(consumer)-1", through: lease.entries.last!.position, lease: 60))
                 }
             }
             #expect(seen["webhooks"] == all.map(\.event.id) && seen["mail"] == all.map(\.event.id))
@@ -69,8 +75,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("a consumer killed mid-batch resumes after its lease without losing or repeating what it marked done",
-          arguments: TestEngine.available)
+    @Test(
+        "a consumer killed mid-batch resumes after its lease without losing or repeating what it marked done",
+        arguments: TestEngine.available)
     func killedConsumerResumes(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             _ = try await World.seed(store)
@@ -90,18 +97,24 @@ struct OutboxTests {
             // While its lease lasts, nobody else takes the consumer's events.
             #expect(try await store.leaseOutbox(consumer: "hooks", owner: "process-2", lease: 30, now: start.addingTimeInterval(10)) == nil)
             // Then another process takes over from the sixth.
-            let second = try #require(try await store.leaseOutbox(consumer: "hooks", owner: "process-2", lease: 30, limit: 1000,
-                                                                  now: start.addingTimeInterval(31)))
+            let second = try #require(
+                try await store.leaseOutbox(
+                    consumer: "hooks", owner: "process-2", lease: 30, limit: 1000,
+                    now: start.addingTimeInterval(31)))
             #expect(second.cursor == 5 && second.entries.first?.position == 6)
             #expect(Set(second.entries.map(\.event.id)).isDisjoint(with: done))
             #expect(done + second.entries.map(\.event.id) == all.map(\.event.id))
             // The first process, back from the dead, can no longer move the cursor.
-            #expect(try await store.acknowledgeOutbox(consumer: "hooks", owner: "process-1", through: 9, lease: 30,
-                                                      now: start.addingTimeInterval(32)) == false)
+            #expect(
+                try await store.acknowledgeOutbox(
+                    consumer: "hooks", owner: "process-1", through: 9, lease: 30,
+                    now: start.addingTimeInterval(32)) == false)
             #expect(try await store.outboxCursor(consumer: "hooks") == 5)
             // And the cursor never moves back.
-            #expect(try await store.acknowledgeOutbox(consumer: "hooks", owner: "process-2", through: 8, lease: 30, now: start.addingTimeInterval(33)))
-            #expect(try await store.acknowledgeOutbox(consumer: "hooks", owner: "process-2", through: 7, lease: 30, now: start.addingTimeInterval(34)))
+            #expect(
+                try await store.acknowledgeOutbox(consumer: "hooks", owner: "process-2", through: 8, lease: 30, now: start.addingTimeInterval(33)))
+            #expect(
+                try await store.acknowledgeOutbox(consumer: "hooks", owner: "process-2", through: 7, lease: 30, now: start.addingTimeInterval(34)))
             #expect(try await store.outboxCursor(consumer: "hooks") == 8)
         }
     }
@@ -113,8 +126,9 @@ struct OutboxTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<24 {
                     group.addTask {
-                        try await store.createUser(try User(email: "racer\(index)@example.org", displayName: "Racer", roles: [.learner]),
-                                                   passwordHash: nil)
+                        try await store.createUser(
+                            try User(email: "racer\(index)@example.org", displayName: "Racer", roles: [.learner]),
+                            passwordHash: nil)
                     }
                 }
                 try await group.waitForAll()
@@ -131,12 +145,16 @@ struct OutboxTests {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
             let now = Date()
-            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
-            let soon = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, dueAt: now.addingTimeInterval(3600), createdAt: now)
-            let later = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA2.id,
-                                   dueAt: now.addingTimeInterval(3 * 86400), createdAt: now)
-            let late = ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .selfReview, assignee: world.learnerA1.id,
-                                  dueAt: now.addingTimeInterval(-60), createdAt: now)
+            let submission = try await store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
+            let soon = ReviewTask(
+                submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, dueAt: now.addingTimeInterval(3600), createdAt: now)
+            let later = ReviewTask(
+                submissionID: submission.id, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA2.id,
+                dueAt: now.addingTimeInterval(3 * 86400), createdAt: now)
+            let late = ReviewTask(
+                submissionID: submission.id, cohortID: world.cohortA.id, kind: .selfReview, assignee: world.learnerA1.id,
+                dueAt: now.addingTimeInterval(-60), createdAt: now)
             try await store.createReviewTasks([soon, later, late], now: now)
             let before = Int64(try await store.outboxEvents(limit: 1000).count)
             #expect(try await store.noteReviewDeadlines(now: now) == 2)

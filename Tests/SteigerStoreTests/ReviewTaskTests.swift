@@ -12,10 +12,13 @@ struct ReviewTaskTests {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         for i in 0..<count {
             let learner = i % 2 == 0 ? world.learnerA1.id : world.learnerA2.id
-            let submission = try await store.createSubmission(learner: learner, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready,
-                                                              createdAt: start.addingTimeInterval(Double(i)))
-            tasks.append(ReviewTask(submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, dueAt: due(i),
-                                    createdAt: start.addingTimeInterval(Double(i))))
+            let submission = try await store.createSubmission(
+                learner: learner, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready,
+                createdAt: start.addingTimeInterval(Double(i)))
+            tasks.append(
+                ReviewTask(
+                    submissionID: submission.id, cohortID: world.cohortA.id, kind: .trainer, dueAt: due(i),
+                    createdAt: start.addingTimeInterval(Double(i))))
         }
         try await store.createReviewTasks(tasks)
         return tasks
@@ -61,7 +64,9 @@ struct ReviewTaskTests {
             try await store.createReviewTasks([peer])
             try await store.completeReviewTask(peer.id, reviewer: world.learnerA2.id)
             var order: [ReviewTaskID] = []
-            while let task = try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60) { order.append(task.id) }
+            while let task = try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60) {
+                order.append(task.id)
+            }
             #expect(order == [tasks[2].id, tasks[3].id, tasks[1].id, tasks[0].id])
         }
     }
@@ -76,7 +81,9 @@ struct ReviewTaskTests {
             try await store.createUser(late, passwordHash: nil)
             let held = try #require(try await store.claimReviewTask(reviewer: late.id, cohorts: [world.cohortA.id], lease: 1800, now: now))
             #expect(held.id == tasks[0].id)
-            #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now.addingTimeInterval(60)) == nil)
+            #expect(
+                try await store.claimReviewTask(
+                    reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: now.addingTimeInterval(60)) == nil)
             try await store.renewReviewTask(held.id, reviewer: late.id, lease: 1800, now: now.addingTimeInterval(1000))
             // The renewed hold ends at 2800 s; after it, the late reviewer's submit is refused and the task is back in the pool.
             let afterwards = now.addingTimeInterval(2801)
@@ -86,7 +93,8 @@ struct ReviewTaskTests {
             } catch StoreError.conflict(let message) {
                 #expect(message == "problem.holdExpired")
             }
-            let again = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: afterwards))
+            let again = try #require(
+                try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: afterwards))
             #expect(again.id == held.id && again.assignee == world.trainerA.id)
             await #expect(throws: StoreError.self) { try await store.renewReviewTask(held.id, reviewer: late.id, lease: 60, now: afterwards) }
             let done = try await store.completeReviewTask(held.id, reviewer: world.trainerA.id, now: afterwards.addingTimeInterval(10))
@@ -113,9 +121,10 @@ struct ReviewTaskTests {
             try await store.updateExercise(exercise)
             for learner in learners + learners.prefix(9) {
                 let submission = try await store.createSubmission(learner: learner, exercise: exercise.id, scaffoldLevel: 3, status: .ready)
-                let tasks = ReviewPlan.tasks(for: submission, cohort: cohort.id, settings: ReviewSettings(peerReviewers: 2),
-                                             learners: try await store.activeLearners(in: cohort.id), peerLoad: try await store.peerReviewLoad(in: cohort.id),
-                                             now: Date())
+                let tasks = ReviewPlan.tasks(
+                    for: submission, cohort: cohort.id, settings: ReviewSettings(peerReviewers: 2),
+                    learners: try await store.activeLearners(in: cohort.id), peerLoad: try await store.peerReviewLoad(in: cohort.id),
+                    now: Date())
                 #expect(!tasks.contains { $0.kind == .peer && $0.assignee == learner })
                 try await store.createReviewTasks(tasks)
             }
@@ -129,10 +138,12 @@ struct ReviewTaskTests {
     func selfReviewFirst(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
-            let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
-            let tasks = ReviewPlan.tasks(for: submission, cohort: world.cohortA.id,
-                                         settings: ReviewSettings(peerReviewers: 1, selfReviewRequired: true, dueHours: 24),
-                                         learners: try await store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: Date())
+            let submission = try await store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready)
+            let tasks = ReviewPlan.tasks(
+                for: submission, cohort: world.cohortA.id,
+                settings: ReviewSettings(peerReviewers: 1, selfReviewRequired: true, dueHours: 24),
+                learners: try await store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: Date())
             #expect(tasks.map(\.kind) == [.trainer, .peer, .selfReview] && tasks[1].assignee == world.learnerA2.id)
             #expect(tasks.allSatisfy { $0.dueAt != nil })
             try await store.createReviewTasks(tasks)
@@ -175,8 +186,9 @@ struct ReviewStoreTests {
             } catch let error as ValidationError {
                 #expect(Set(error.problems.map(\.field)) == ["scores.empathy", "scores.next-step"])
             }
-            let review = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 1], comment: " Warm, but no next step. ",
-                                    rubric: world.exerciseA.rubric, submittedAt: now)
+            let review = try Review(
+                task: held, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 1], comment: " Warm, but no next step. ",
+                rubric: world.exerciseA.rubric, submittedAt: now)
             // empathy 3 of 1…3 (weight 2) → 1.0; next-step 1 of 1…3 (weight 1) → 0.0; total 2/3.
             #expect(abs(review.result.total - 2.0 / 3.0) < 1e-9 && review.result.lowest == 0)
             try await store.submitReview(review, now: now.addingTimeInterval(60))
@@ -204,8 +216,9 @@ struct ReviewStoreTests {
             let world = try await World.seed(store)
             let now = Date()
             let (submission, held) = try await heldTrainerTask(store, world, learner: world.learnerA1, scaffoldLevel: 3, lease: 60, at: now)
-            let review = try Review(task: held, reviewerID: world.trainerA.id, scores: ["empathy": 2, "next-step": 2], comment: "",
-                                    rubric: world.exerciseA.rubric)
+            let review = try Review(
+                task: held, reviewerID: world.trainerA.id, scores: ["empathy": 2, "next-step": 2], comment: "",
+                rubric: world.exerciseA.rubric)
             do {
                 try await store.submitReview(review, now: now.addingTimeInterval(61))
                 Issue.record("accepted")

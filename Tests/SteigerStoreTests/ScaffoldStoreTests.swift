@@ -11,8 +11,9 @@ struct ScaffoldStoreTests {
     @discardableResult
     func review(_ store: Store, _ world: World, learner: User, scores: [String: Int], at time: Date) async throws -> Submission {
         let (submission, claimed) = try await heldTrainerTask(store, world, learner: learner, at: time)
-        let review = try Review(task: claimed, reviewerID: world.trainerA.id, scores: scores, comment: "", rubric: world.exerciseA.rubric,
-                                submittedAt: time.addingTimeInterval(600))
+        let review = try Review(
+            task: claimed, reviewerID: world.trainerA.id, scores: scores, comment: "", rubric: world.exerciseA.rubric,
+            submittedAt: time.addingTimeInterval(600))
         try await store.submitReview(review, now: time.addingTimeInterval(600))
         return submission
     }
@@ -22,16 +23,23 @@ struct ScaffoldStoreTests {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
             let start = Date(timeIntervalSince1970: 1_800_000_000)
-            let scores: [[String: Int]] = [["empathy": 3, "next-step": 2], ["empathy": 3, "next-step": 3], ["empathy": 2, "next-step": 2],
-                                           ["empathy": 3, "next-step": 3], ["empathy": 3, "next-step": 3]]
+            let scores: [[String: Int]] = [
+                ["empathy": 3, "next-step": 2], ["empathy": 3, "next-step": 3], ["empathy": 2, "next-step": 2],
+                ["empathy": 3, "next-step": 3], ["empathy": 3, "next-step": 3],
+            ]
             var levels: [Int] = []
             for (i, score) in scores.enumerated() {
-                levels.append(try await review(store, world, learner: world.learnerA1, scores: score, at: start.addingTimeInterval(Double(i) * 86_400)).scaffoldLevel)
+                levels.append(
+                    try await review(store, world, learner: world.learnerA1, scores: score, at: start.addingTimeInterval(Double(i) * 86_400))
+                        .scaffoldLevel)
             }
             #expect(levels == [3, 3, 2, 2, 2])
             let log = try await store.scaffoldLog(learner: world.learnerA1.id, skill: world.exerciseA.skillKey)
             #expect(log.count == 5)
-            guard case .assessed(let first) = log[0] else { Issue.record("not an assessment"); return }
+            guard case .assessed(let first) = log[0] else {
+                Issue.record("not an assessment")
+                return
+            }
             #expect(first.attemptLevel == 3 && first.top == 3 && first.policy == ScaffoldPolicy() && first.policyVersion == 1)
             #expect(first.at == start.addingTimeInterval(600) && first.attemptMadeAt == start)
             let history = ScaffoldEngine.replay(log)
@@ -64,12 +72,14 @@ struct ScaffoldStoreTests {
             // Learner A2 scores 0.5 twice: neither a pass nor a drop, so after two attempts at the top they stall.
             let start = Date(timeIntervalSince1970: 1_800_000_000)
             for i in 0..<2 {
-                try await review(store, world, learner: world.learnerA2, scores: ["empathy": 2, "next-step": 2], at: start.addingTimeInterval(Double(i) * 60))
+                try await review(
+                    store, world, learner: world.learnerA2, scores: ["empathy": 2, "next-step": 2], at: start.addingTimeInterval(Double(i) * 60))
             }
             let rows = try await store.scaffoldMatrix(exercise: exercise, cohorts: exercise.cohorts)
             #expect(rows.map(\.learnerID) == [world.learnerA2.id, world.learnerA1.id])
-            #expect(rows[0].standing?.flagged == true && rows[0].standing?.lastTransition?.rule == .stalled
-                && rows[0].standing?.lastTransition?.policyVersion == 2)
+            #expect(
+                rows[0].standing?.flagged == true && rows[0].standing?.lastTransition?.rule == .stalled
+                    && rows[0].standing?.lastTransition?.policyVersion == 2)
             #expect(rows[1].standing == nil && rows[1].attempts == 1)
             #expect(try await store.scaffoldMatrix(exercise: exercise, cohorts: [empty.id]).isEmpty)
             #expect(try await store.scaffoldMatrix(exercise: exercise, cohorts: [world.cohortB.id]).isEmpty)
@@ -85,8 +95,10 @@ struct ScaffoldStoreTests {
             for i in 0..<12 {
                 let time = start.addingTimeInterval(Double(i))
                 let (_, claimed) = try await heldTrainerTask(store, world, learner: world.learnerA1, at: time)
-                reviews.append(try Review(task: claimed, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 3], comment: "",
-                                          rubric: world.exerciseA.rubric, submittedAt: time.addingTimeInterval(60)))
+                reviews.append(
+                    try Review(
+                        task: claimed, reviewerID: world.trainerA.id, scores: ["empathy": 3, "next-step": 3], comment: "",
+                        rubric: world.exerciseA.rubric, submittedAt: time.addingTimeInterval(60)))
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for review in reviews { group.addTask { try await store.submitReview(review, now: review.submittedAt) } }

@@ -28,7 +28,9 @@ struct StoreTests {
     @Test("several processes migrating one database at once all succeed", arguments: TestEngine.available)
     func concurrentMigrations(engine: TestEngine) async throws {
         let database = try await TestDatabase.make(engine)
-        let stores = [try await database.openStore(migrate: false), try await database.openStore(migrate: false), try await database.openStore(migrate: false)]
+        let stores = [
+            try await database.openStore(migrate: false), try await database.openStore(migrate: false), try await database.openStore(migrate: false),
+        ]
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
             for store in stores { group.addTask { try await store.migrate() } }
             return try await group.reduce(into: [[Int]]()) { $0.append($1) }
@@ -111,15 +113,17 @@ struct StoreTests {
             var made: [SubmissionID] = []
             for i in 0..<23 {
                 // Several share a creation time, so the cursor must break ties by id.
-                let submission = try await store.createSubmission(learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 2,
-                                                                  createdAt: start.addingTimeInterval(Double(i / 3)))
+                let submission = try await store.createSubmission(
+                    learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 2,
+                    createdAt: start.addingTimeInterval(Double(i / 3)))
                 made.append(submission.id)
                 #expect(submission.attempt == i + 2)
             }
             var seen: [SubmissionID] = []
             var cursor: PageCursor?
             repeat {
-                let page = try await store.submissions(scope: .everything, filter: .init(learner: world.learnerA1.id), page: .init(limit: 5, after: cursor))
+                let page = try await store.submissions(
+                    scope: .everything, filter: .init(learner: world.learnerA1.id), page: .init(limit: 5, after: cursor))
                 #expect(page.items.count <= 5)
                 seen += page.items.map(\.id)
                 cursor = page.next
@@ -137,14 +141,16 @@ struct StoreTests {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
             let now = Date()
-            let secret = try await store.createSession(for: world.learnerA1.id, expiresAt: now.addingTimeInterval(60), address: "127.0.0.1", userAgent: "test")
+            let secret = try await store.createSession(
+                for: world.learnerA1.id, expiresAt: now.addingTimeInterval(60), address: "127.0.0.1", userAgent: "test")
             #expect(try await store.sessionUser(secret: secret, now: now)?.id == world.learnerA1.id)
             #expect(try await store.sessionUser(secret: secret, now: now.addingTimeInterval(61)) == nil)
             #expect(try await store.sessionUser(secret: secret + "x", now: now) == nil)
             try await store.setPasswordHash("$2b$new", for: world.learnerA1.id)
             #expect(try await store.sessionUser(secret: secret, now: now) == nil)
 
-            let (token, tokenSecret) = try await store.createToken(for: world.trainerA.id, name: "script", expiresAt: now.addingTimeInterval(3600), now: now)
+            let (token, tokenSecret) = try await store.createToken(
+                for: world.trainerA.id, name: "script", expiresAt: now.addingTimeInterval(3600), now: now)
             #expect(tokenSecret.hasPrefix("stg_") && tokenSecret.count > 40)
             #expect(try await store.tokenUser(secret: tokenSecret, now: now)?.id == world.trainerA.id)
             #expect(try await store.tokenUser(secret: tokenSecret, now: now.addingTimeInterval(3601)) == nil)
@@ -177,19 +183,26 @@ struct StoreTests {
                     expectedUsers.insert(other.id)
                 }
                 #expect(Set(try await store.users(scope: scope, page: all).items.map(\.id)) == expectedUsers, "users for \(user.displayName)")
-                #expect(Set(try await store.cohorts(scope: scope, page: all).items.map(\.id)) == Set(allCohorts.filter { visible(.cohort($0)) }.map(\.id)),
-                        "cohorts for \(user.displayName)")
-                #expect(Set(try await store.exercises(scope: scope, page: all).items.map(\.id)) == Set(allExercises.filter { visible(.exercise($0)) }.map(\.id)),
-                        "exercises for \(user.displayName)")
+                #expect(
+                    Set(try await store.cohorts(scope: scope, page: all).items.map(\.id))
+                        == Set(allCohorts.filter { visible(.cohort($0)) }.map(\.id)),
+                    "cohorts for \(user.displayName)")
+                #expect(
+                    Set(try await store.exercises(scope: scope, page: all).items.map(\.id))
+                        == Set(allExercises.filter { visible(.exercise($0)) }.map(\.id)),
+                    "exercises for \(user.displayName)")
                 var expectedSubmissions: Set<SubmissionID> = []
                 for listed in allSubmissions {
                     let submission = try #require(try await store.submission(listed.id))
                     let exercise = try #require(try await store.exercise(submission.exerciseID))
                     let learnerMemberships = try await store.memberships(of: submission.learnerID)
-                    if visible(.submission(submission, exercise: exercise, learnerMemberships: learnerMemberships)) { expectedSubmissions.insert(submission.id) }
+                    if visible(.submission(submission, exercise: exercise, learnerMemberships: learnerMemberships)) {
+                        expectedSubmissions.insert(submission.id)
+                    }
                 }
-                #expect(Set(try await store.submissions(scope: scope, page: all).items.map(\.id)) == expectedSubmissions,
-                        "submissions for \(user.displayName)")
+                #expect(
+                    Set(try await store.submissions(scope: scope, page: all).items.map(\.id)) == expectedSubmissions,
+                    "submissions for \(user.displayName)")
                 for cohort in allCohorts {
                     let members = try await store.members(of: cohort.id, scope: scope).map(\.membership)
                     let everyone = try await store.members(of: cohort.id, scope: .everything).map(\.membership)

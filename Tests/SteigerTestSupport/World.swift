@@ -41,8 +41,10 @@ public struct World: Sendable {
         let cohortA = try Cohort(name: "Cohort A"), cohortB = try Cohort(name: "Cohort B")
         try await store.createCohort(cohortA)
         try await store.createCohort(cohortB)
-        for (cohort, member, part) in [(cohortA, trainerA, Membership.Part.trainer), (cohortA, learnerA1, .learner), (cohortA, learnerA2, .learner),
-                                       (cohortA, disabled, .learner), (cohortB, trainerB, .trainer), (cohortB, learnerB, .learner)] {
+        for (cohort, member, part) in [
+            (cohortA, trainerA, Membership.Part.trainer), (cohortA, learnerA1, .learner), (cohortA, learnerA2, .learner),
+            (cohortA, disabled, .learner), (cohortB, trainerB, .trainer), (cohortB, learnerB, .learner),
+        ] {
             try await store.putMembership(Membership(cohortID: cohort.id, userID: member.id, part: part))
         }
         let exerciseA = try World.exercise("Price objection", cohorts: [cohortA.id])
@@ -54,9 +56,10 @@ public struct World: Sendable {
         submissionA1.sharedWith = [learnerA2.id]
         let submissionA2 = try await store.createSubmission(learner: learnerA2.id, exercise: exerciseA.id, scaffoldLevel: 3)
         let submissionB = try await store.createSubmission(learner: learnerB.id, exercise: exerciseB.id, scaffoldLevel: 3)
-        return World(admin: admin, trainerA: trainerA, trainerB: trainerB, learnerA1: learnerA1, learnerA2: learnerA2, learnerB: learnerB,
-                     outsider: outsider, disabled: disabled, cohortA: cohortA, cohortB: cohortB, exerciseA: exerciseA, exerciseB: exerciseB,
-                     submissionA1: submissionA1, submissionA2: submissionA2, submissionB: submissionB)
+        return World(
+            admin: admin, trainerA: trainerA, trainerB: trainerB, learnerA1: learnerA1, learnerA2: learnerA2, learnerB: learnerB,
+            outsider: outsider, disabled: disabled, cohortA: cohortA, cohortB: cohortB, exerciseA: exerciseA, exerciseB: exerciseB,
+            submissionA1: submissionA1, submissionA2: submissionA2, submissionB: submissionB)
     }
 
     /// A valid exercise with a two-criterion rubric and the standard ladder.
@@ -66,9 +69,11 @@ public struct World: Sendable {
             .init(key: "empathy", title: "Shows empathy", weight: 2, scale: scale),
             .init(key: "next-step", title: "Agrees a next step", weight: 1, scale: scale),
         ])
-        let ladder = try ScaffoldLadder.standard(modelVideo: "model.mp4", script: "Say: I understand.", prompts: ["Acknowledge"],
-                                                 checklist: ["Acknowledge", "Ask", "Agree"])
-        return try Exercise(title: title, instructions: "Respond to the customer.", skillKey: "objection-handling", rubric: rubric,
-                            ladder: ladder, cohorts: cohorts)
+        let ladder = try ScaffoldLadder.standard(
+            modelVideo: "model.mp4", script: "Say: I understand.", prompts: ["Acknowledge"],
+            checklist: ["Acknowledge", "Ask", "Agree"])
+        return try Exercise(
+            title: title, instructions: "Respond to the customer.", skillKey: "objection-handling", rubric: rubric,
+            ladder: ladder, cohorts: cohorts)
     }
 }

@@ -759,7 +759,7 @@ def test_an_admin_connects_the_hr_system_with_a_webhook_and_follows_its_deliveri
         driver.find_element(By.CSS_SELECTOR, "input[name=events][value='user.created']").click()
         driver.find_element(By.CSS_SELECTOR, "#add-webhook button[type=submit]").click()
         WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "secret")))
-        assert driver.find_element(By.TAG_NAME, "h1").text == "HR system (new accounts)"
+        assert driver.find_element(By.TAG_NAME, "h1").text == "HR system (new accounts) On"
         secret = driver.find_element(By.ID, "secret").text
         assert secret.startswith("whsec_") and "Nothing sent yet." in driver.page_source
         receiver.secret = secret  # what IT puts into the HR system
@@ -778,6 +778,7 @@ def test_an_admin_connects_the_hr_system_with_a_webhook_and_follows_its_deliveri
         settle(driver, tried, timeout=30)
         assert "waiting to be tried again" in driver.find_element(By.ID, "deliveries").text
         check_accessible(driver)
+        driver.execute_script("document.getElementById('deliveries-title').scrollIntoView()")
         shoot(driver, "webhook-failing")
         # It comes back: both accounts arrive, signed, once each, and the page says so.
         receiver.start()

@@ -62,7 +62,8 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
-        case .postgres(let url): (try? PostgresURL(url)).map { "postgres://\($0.username)@\($0.host):\($0.port)/\($0.database ?? $0.username)" } ?? "postgres://…"
+        case .postgres(let url):
+            (try? PostgresURL(url)).map { "postgres://\($0.username)@\($0.host):\($0.port)/\($0.database ?? $0.username)" } ?? "postgres://…"
         }
     }
 

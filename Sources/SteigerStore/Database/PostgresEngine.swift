@@ -16,9 +16,9 @@ struct PostgresURL: Sendable {
 
     init(_ text: String) throws(StoreError) {
         guard let components = URLComponents(string: text),
-              components.scheme == "postgres" || components.scheme == "postgresql",
-              let host = components.host, !host.isEmpty,
-              let user = components.user, !user.isEmpty
+            components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, !host.isEmpty,
+            let user = components.user, !user.isEmpty
         else {
             throw .configuration("the database URL must look like postgres://user:password@host:5432/database")
         }
@@ -44,11 +44,12 @@ final class PostgresEngine: DatabaseEngine {
     private let logger: Logger
 
     init(url: PostgresURL, logger: Logger) throws {
-        let tls: PostgresClient.Configuration.TLS = switch url.tls {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
+        let tls: PostgresClient.Configuration.TLS =
+            switch url.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
         configuration.options.maximumConnections = 16

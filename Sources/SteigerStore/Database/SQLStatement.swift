@@ -1,4 +1,5 @@
 import Foundation
+import SteigerCore
 
 /// A value bound to a statement or read from a row, in the types both engines share.
 public enum SQLValue: Sendable, Equatable {
@@ -189,5 +190,3 @@ public struct SQLRow: Sendable {
         }
     }
 }
-
-import SteigerCore
