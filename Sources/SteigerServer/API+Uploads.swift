@@ -195,10 +195,11 @@ extension SteigerAPI {
     private func headUpload(_ request: Request, _ context: AppContext) async throws -> Response {
         var (upload, _) = try await ownUpload(context)
         try requireTus(request)
-        if upload.submissionID == nil, upload.received == upload.length, files.begin(upload.id) {
-            // All bytes arrived but the completion did not finish (see complete): finish it now.
-            defer { files.end(upload.id) }
-            upload.submissionID = try? await complete(upload, context: context).id
+        if upload.submissionID == nil, upload.received == upload.length {
+            // All bytes arrived but the completion did not finish (see complete): finish it now,
+            // unless another request is at it.
+            let finished = upload
+            upload.submissionID = try? await asUploadWriter(finished.id) { try await complete(finished, context: context).id }
         }
         var headers: HTTPFields = [
             Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(upload.received),
@@ -237,19 +238,21 @@ extension SteigerAPI {
     private func deleteUpload(_ request: Request, _ context: AppContext) async throws -> Response {
         let (upload, _) = try await ownUpload(context)
         try requireTus(request)
-        guard files.begin(upload.id) else { throw Problem(.conflict, "uploadBusy") }
-        defer { files.end(upload.id) }
-        files.remove(upload.id)
-        try await store.deleteUpload(upload.id)
+        try await asUploadWriter(upload.id) {
+            files.remove(upload.id)
+            try await store.deleteUpload(upload.id)
+        }
         return Response(status: .noContent, headers: [Self.tusResumable: Self.tusVersion])
     }
 
     /// Appends a request's body to an upload (one writer at a time), records the offset even when
     /// the body breaks off, and turns a complete upload into a submission.
     private func append(_ stale: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
-        guard files.begin(stale.id) else { throw Problem(.conflict, "uploadBusy") }
-        defer { files.end(stale.id) }
-        // Read again under the lock: another request may have written meanwhile.
+        try await asUploadWriter(stale.id) { try await appendAsWriter(stale, request: request, context: context) }
+    }
+
+    private func appendAsWriter(_ stale: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
+        // Read again as the writer: another request may have written meanwhile.
         guard let upload = try await store.upload(stale.id) else { throw Problem.notFound("upload") }
         if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
         guard upload.received == stale.received else {
@@ -321,9 +324,10 @@ extension SteigerAPI {
             length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(configuration.uploadExpiry))
         try files.create(upload.id)
         try await createWithinQuota(upload, actor: actor)
-        guard files.begin(upload.id) else { throw Problem(.conflict, "uploadBusy") }
-        defer { files.end(upload.id) }
-        let (size, interrupted) = await files.append(upload.id, from: request.body, at: 0, limit: upload.length)
+        let body = request.body
+        let (size, interrupted) = try await asUploadWriter(upload.id) {
+            await files.append(upload.id, from: body, at: 0, limit: upload.length)
+        }
         if let interrupted {
             // Nothing of a refused or broken-off single request is kept.
             files.remove(upload.id)
@@ -344,6 +348,41 @@ extension SteigerAPI {
         let submission = try await complete(upload, context: context)
         return try .json(
             SubmissionView(submission, words: context.words), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
+    }
+
+    // MARK: - One writer per upload
+
+    /// How long a writer's claim on an upload lasts without being renewed.
+    static let writerLease: TimeInterval = 60
+
+    /// Runs `body` as the upload's only writer, whichever server process the request reached: a
+    /// claim in the database with an expiry, renewed while `body` runs, given back after. A
+    /// writer that dies gives the upload back when its claim runs out.
+    /// - Throws: 409 `uploadBusy` while another request writes it.
+    func asUploadWriter<T: Sendable>(_ id: String, _ body: () async throws -> T) async throws -> T {
+        let writer = UUIDText.lowercase(UUID())
+        guard try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: configuration.now()) else {
+            throw Problem(.conflict, "uploadBusy")
+        }
+        let store = self.store, configuration = self.configuration
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Renewed at a third of the lease while the body runs.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(Self.writerLease / 3))
+                        _ = try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: configuration.now())
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await body()
+            }
+            try? await store.releaseUploadWriter(id, writer: writer)
+            return result
+        } catch {
+            try? await store.releaseUploadWriter(id, writer: writer)
+            throw error
+        }
     }
 
     // MARK: - Helpers

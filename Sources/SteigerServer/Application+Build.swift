@@ -130,9 +130,9 @@ struct UploadSweeper: Service {
         do {
             for upload in try await api.store.expiredUploads(now: api.configuration.now()) {
                 // An upload being written right now is live, whatever its expiry said.
-                guard api.files.begin(upload.id) else { continue }
-                defer { api.files.end(upload.id) }
-                if try await api.store.deleteExpiredUpload(upload.id, now: api.configuration.now()) { api.files.remove(upload.id) }
+                _ = try? await api.asUploadWriter(upload.id) {
+                    if try await api.store.deleteExpiredUpload(upload.id, now: api.configuration.now()) { api.files.remove(upload.id) }
+                }
             }
         } catch {
             // Tried again at the next sweep.

@@ -8,8 +8,10 @@ import SteigerStore
 import Synchronization
 
 /// The bytes of uploads in progress: one file per upload under `uploads/`, appended to as
-/// chunks arrive, hashed on the way. The running SHA-256 of each upload is kept in memory; after
-/// a restart it is rebuilt once from what is on disk.
+/// chunks arrive, hashed on the way. Which request may write an upload is claimed in the
+/// database (``SteigerAPI/asUploadWriter(_:_:)``), so any server process can continue any
+/// upload; the running SHA-256 is kept in memory as a shortcut and rebuilt from the file
+/// whenever it does not match the recorded offset (another process wrote, or a restart).
 final class UploadFiles: Sendable {
     let directory: String
     let blobs: BlobStore
@@ -21,7 +23,6 @@ final class UploadFiles: Sendable {
     }
 
     private let hashers = Mutex<[String: HashState]>([:])
-    private let busy = Mutex<Set<String>>([])
     /// Threads that wait for the disk, so that a flush never holds one of the few threads async
     /// code runs on (many small uploads finishing at once would otherwise queue behind each other).
     private let disk: NIOThreadPool
@@ -38,10 +39,6 @@ final class UploadFiles: Sendable {
     }
 
     func path(_ id: String) -> String { "\(directory)/\(id)" }
-
-    /// Marks an upload as being written; false if another request is already writing it.
-    func begin(_ id: String) -> Bool { busy.withLock { $0.insert(id).inserted } }
-    func end(_ id: String) { _ = busy.withLock { $0.remove(id) } }
 
     /// Creates the empty file of a new upload.
     func create(_ id: String) throws {

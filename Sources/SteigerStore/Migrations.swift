@@ -395,6 +395,14 @@ public enum Schema {
                 )
                 """,
             ]),
+        Migration(
+            version: 8, name: "the writer of an upload, claimed in the database",
+            statements: [
+                // One writer per upload across every server process: a claim with an expiry, renewed
+                // while bytes arrive, so a writer that died gives the upload back by itself.
+                "ALTER TABLE uploads ADD COLUMN writer TEXT",
+                "ALTER TABLE uploads ADD COLUMN writer_expires BIGINT",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -264,6 +264,31 @@ extension Store {
         }
     }
 
+    /// Makes `writer` the only writer of the upload until `now + lease`, unless another writer
+    /// holds it and its claim has not run out (any server process may ask; the database decides).
+    /// - Returns: whether `writer` holds it now.
+    public func claimUploadWriter(_ id: String, writer: String, lease: TimeInterval, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            !(try await session.query(
+                """
+                UPDATE uploads SET writer = \(bind: writer), writer_expires = \(bind: now.addingTimeInterval(lease))
+                WHERE id = \(bind: id) AND (writer IS NULL OR writer = \(bind: writer) OR writer_expires <= \(bind: now))
+                RETURNING id
+                """
+            ).isEmpty)
+        }
+    }
+
+    /// Gives the upload back (only `writer`'s own claim).
+    public func releaseUploadWriter(_ id: String, writer: String) async throws {
+        try await write { session in
+            _ = try await session.query(
+                """
+                UPDATE uploads SET writer = NULL, writer_expires = NULL WHERE id = \(bind: id) AND writer = \(bind: writer)
+                """)
+        }
+    }
+
     /// Records progress within a step; ignored once the pipeline has moved on to another step,
     /// so a late report never overwrites what came after it.
     public func setSubmissionProgress(_ id: SubmissionID, step: String, progress: Double, now: Date = Date()) async throws {

@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import SteigerCore
 import SteigerServer
 import SteigerStore
@@ -213,6 +215,44 @@ struct UploadTests {
                 quota: .max)
             let over = try await server.request(.post, path, as: server.world.learnerB, bytes: [1, 2, 3], headers: [.contentType: "video/mp4"])
             #expect(over.status == 413 && over["type"] as? String == "urn:steiger:problem:overQuota", "\(over.body)")
+        }
+    }
+
+    @Test(
+        "any server process can continue an upload; one writer at a time across processes, and a dead writer's claim runs out",
+        arguments: TestEngine.available)
+    func writersAcrossProcesses(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let learner = server.world.learnerA1
+            let data = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let created = try await create(server, as: learner, length: data.count)
+            let location = try #require(created.headers[.location])
+            let id = String(location.split(separator: "/").last!)
+            #expect(try await patch(server, location, as: learner, offset: 0, Array(data[0..<80_000])).status == 204)
+            // Another process is writing it (its claim is in the database): this one refuses, saying so.
+            #expect(try await server.store.claimUploadWriter(id, writer: "process-b", lease: 60, now: server.clock.now))
+            let busy = try await patch(server, location, as: learner, offset: 80_000, Array(data[80_000...]))
+            #expect(busy.status == 409 && busy["type"] as? String == "urn:steiger:problem:uploadBusy", "\(busy.body)")
+            // That process died: a minute later its claim has run out and the upload goes on here.
+            server.clock.advance(61)
+            // A second server process over the same database and files finishes it, from what the first wrote.
+            var configuration = ServerConfiguration(bcryptCost: 4, now: { server.clock.now })
+            configuration.dataDirectory = server.dataDirectory
+            configuration.runsBackgroundWork = false
+            let second = try buildApplication(store: server.store, configuration: configuration, logger: TestDatabase.logger)
+            try await second.test(.router) { client in
+                var headers = Self.tus
+                headers[Self.header("Upload-Offset")] = "80000"
+                headers[.contentType] = "application/offset+octet-stream"
+                headers[.authorization] = "Bearer \(server.tokens[learner.email]!)"
+                let last = try await client.execute(uri: location, method: .patch, headers: headers, body: ByteBuffer(bytes: Array(data[80_000...])))
+                #expect(last.status == .noContent && last.headers[Self.header("Upload-Offset")] == "200000")
+                let submissionID = try #require(last.headers[Self.header("Steiger-Submission")].flatMap(SubmissionID.init))
+                let media = try #require(try await server.store.submissionMedia(submissionID))
+                #expect(media.originalSHA256 == Self.sha256(data))
+            }
+            // The first process sees it finished.
+            #expect(try await server.request(.head, location, as: learner, headers: Self.tus).headers[Self.header("Steiger-Submission")] != nil)
         }
     }
 }
