@@ -38,7 +38,10 @@ public struct WebhookDispatcher: Service {
                 busy = try await fanOut() > 0
                 busy = try await deliver(with: sender) > 0 || busy
             } catch {
-                logger.warning("webhooks: the database did not answer; trying again", metadata: ["error": "\(error)"])
+                // When stopping, what was not recorded is sent again by whoever runs next (at least once).
+                if !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    logger.warning("webhooks: the database did not answer; trying again", metadata: ["error": "\(error)"])
+                }
             }
             if !busy { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) } }
         }
