@@ -42,6 +42,12 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var scaffoldLevel: Int
     /// Why it failed, in words for the learner.
     public var failureReason: String?
+
+    /// The stable name of the failure reason when it was stored as a message (`reason.notMedia`
+    /// → `notMedia`); nil for none, and for reasons stored as plain text by older versions.
+    public var failureCode: String? {
+        failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
+    }
     /// Other users it is shared with (peer reviewers).
     public var sharedWith: Set<UserID>
     /// When it was created.

@@ -220,7 +220,7 @@ struct SubmissionMediaView: Encodable {
         step = media.step
         progress = media.progress
         failureReason = submission.failureReason.map(words.format(stored:))
-        failureCode = SubmissionView.failureCode(submission)
+        failureCode = submission.failureCode
         warnings = media.warnings.map(words.format(stored:))
         fileName = media.fileName
         size = media.originalSize

@@ -138,13 +138,8 @@ struct SubmissionView: Encodable {
         status = submission.status.rawValue
         scaffoldLevel = submission.scaffoldLevel
         failureReason = submission.failureReason.map(words.format(stored:))
-        failureCode = Self.failureCode(submission)
+        failureCode = submission.failureCode
         createdAt = submission.createdAt
-    }
-
-    /// The stable name of a failure reason stored as a message (`reason.notMedia` → `notMedia`).
-    static func failureCode(_ submission: Submission) -> String? {
-        submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
     }
 
     static let schema: JSONValue = object([

@@ -72,17 +72,6 @@ extension Store {
         }
     }
 
-    /// Gives the lease up (the cursor stays where it is).
-    public func releaseOutbox(consumer: String, owner: String, now: Date = Date()) async throws {
-        try await write { session in
-            _ = try await session.query(
-                """
-                UPDATE outbox_consumers SET lease_owner = NULL, lease_expires = NULL, updated_at = \(bind: now)
-                WHERE name = \(bind: consumer) AND lease_owner = \(bind: owner)
-                """)
-        }
-    }
-
     /// Where `consumer`'s cursor stands (0: nothing done yet, or an unknown consumer).
     public func outboxCursor(consumer: String) async throws -> Int64 {
         try await read { session in
@@ -121,11 +110,6 @@ extension Store {
                    \(bind: try jsonText(event.subjects)), \(bind: try jsonText(event.data))
             FROM outbox_events
             """)
-    }
-
-    /// Records each of `events` (see ``record(_:in:)``).
-    static func record(_ events: [DomainEvent], in session: any DatabaseSession) async throws {
-        for event in events { try await record(event, in: session) }
     }
 
     /// Moves `consumer`'s cursor inside the caller's transaction (a consumer that writes its own

@@ -323,10 +323,8 @@ extension Store {
             case .ready:
                 try await Self.record(DomainEvent(.submissionReady, at: now, subjects: subjects), in: session)
             case .failed:
-                // The reason's stable code (`notMedia`, …), when it was stored as a message.
-                let code = submission.failureReason.flatMap(Message.init(stored:)).map { String($0.key.split(separator: ".").last ?? "") }
                 try await Self.record(
-                    DomainEvent(.submissionFailed, at: now, subjects: subjects, data: code.map { ["reason": $0] } ?? [:]),
+                    DomainEvent(.submissionFailed, at: now, subjects: subjects, data: submission.failureCode.map { ["reason": $0] } ?? [:]),
                     in: session)
             default: break
             }

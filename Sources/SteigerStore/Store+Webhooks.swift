@@ -210,7 +210,7 @@ extension Store {
                 """)
             return try await session.query(
                 """
-                SELECT \(raw: Self.deliveryColumns), \(raw: Self.endpointColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                SELECT \(raw: Self.deliveryColumns), \(raw: Self.endpointColumnsOfE)
                 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                 JOIN outbox_events o ON o.id = d.event_id
                 WHERE \(SQLStatement.isIn("d.id", idSet)) ORDER BY d.event_position, d.id
@@ -340,6 +340,10 @@ extension Store {
     static let endpointColumns = """
         id, url, event_types, description, secret, enabled, disabled_reason, created_by, created_at
         """
+
+    /// ``endpointColumns`` of the endpoints table joined as `e`.
+    static let endpointColumnsOfE = endpointColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .joined(separator: ", ")
 
     static let deliveryColumns = """
         d.id AS delivery_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.delivered_at, d.created_at AS delivery_created_at,

@@ -13,6 +13,11 @@ struct BenchCommand: ParsableCommand {
         ])
 }
 
+/// The value at percentile `p` (0…100) of `sorted` by the nearest rank, as the benchmarks report latencies.
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))]
+}
+
 /// `steiger bench peak-memory -- COMMAND...`: runs a command and prints its peak memory in bytes.
 ///
 /// The media benchmark measures memory through this small intermediate process: a process

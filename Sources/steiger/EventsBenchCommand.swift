@@ -68,11 +68,8 @@ struct EventsBenchCommand: AsyncParsableCommand {
                 engine, events, outboxSeconds, outboxRate, directRate, outboxRate / directRate))
 
         // 2. A trainer's review submission with its events (review submitted, level changes), and without.
-        let (with, without) = try await Self.timeReviews(store: store, count: reviews)
-        func percentile(_ values: [Double], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)]
-        }
+        let (unsortedWith, unsortedWithout) = try await Self.timeReviews(store: store, count: reviews)
+        let with = unsortedWith.sorted(), without = unsortedWithout.sorted()
         print(
             String(
                 format: "%@: review submission p50 %.2f ms, p99 %.2f ms with its events; %.2f ms, %.2f ms without: +%.2f ms at p50 (ratio %.2f)",

@@ -91,14 +91,13 @@ struct QueueBenchCommand: AsyncParsableCommand {
         let wall = ContinuousClock.now - began
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let ids = results.flatMap(\.ids), latencies = results.flatMap(\.latencies).sorted()
-        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p / 100 * Double(latencies.count)).rounded(.up)) - 1)] }
         let doubles = ids.count - Set(ids).count
         print(
             String(
                 format:
                     "%@%@: %d tasks (seeded in %d s), %d claimers: %d claims in %.2f s = %.0f claims/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; double claims %d; unclaimed %d",
                 engine, withoutEvents ? " without events" : "", tasks, seedSeconds, claimers, ids.count, seconds, Double(ids.count) / seconds,
-                percentile(50), percentile(99),
+                percentile(latencies, 50), percentile(latencies, 99),
                 latencies.last ?? 0, doubles, tasks - Set(ids).count))
         await store.close()
         if doubles > 0 || Set(ids).count != tasks { throw ExitCode(1) }
