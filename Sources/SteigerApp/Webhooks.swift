@@ -18,14 +18,14 @@ public struct Webhooks: Sendable {
 
     /// Every endpoint, oldest first.
     public func list(_ actor: Actor) async throws -> [WebhookEndpoint] {
-        try AccessPolicy.require(actor, .view, .webhooks, "webhook endpoint")
+        try AccessPolicy.require(actor, .view, .webhooks, .webhookEndpoint)
         return try await store.webhookEndpoints()
     }
 
     /// Registers an endpoint for `eventTypes` (their type names; none: every type) with a new
     /// secret. - Throws: ``ValidationError`` naming `url`, `events[i]` or `description`.
     public func register(_ actor: Actor, url: String, eventTypes: [String], description: String) async throws -> WebhookEndpoint {
-        try AccessPolicy.require(actor, .create, .webhooks, "webhook endpoint")
+        try AccessPolicy.require(actor, .create, .webhooks, .webhookEndpoint)
         let types = try Self.kinds(eventTypes)
         let endpoint = try WebhookEndpoint(url: url, eventTypes: types, description: description, createdBy: actor.user.id, createdAt: now())
         try await checkReachable(endpoint.url)
@@ -35,8 +35,8 @@ public struct Webhooks: Sendable {
 
     /// The endpoint with `id`.
     public func endpoint(_ actor: Actor, _ id: WebhookEndpointID) async throws -> WebhookEndpoint {
-        try AccessPolicy.require(actor, .view, .webhookEndpoint(id), "webhook endpoint")
-        guard let endpoint = try await store.webhookEndpoint(id) else { throw AppError.notFound("webhook endpoint") }
+        try AccessPolicy.require(actor, .view, .webhookEndpoint(id), .webhookEndpoint)
+        guard let endpoint = try await store.webhookEndpoint(id) else { throw AppError.notFound(.webhookEndpoint) }
         return endpoint
     }
 
@@ -45,7 +45,7 @@ public struct Webhooks: Sendable {
         _ actor: Actor, _ id: WebhookEndpointID, url: String?, eventTypes: [String]?, description: String?,
         enabled: Bool?
     ) async throws -> WebhookEndpoint {
-        try AccessPolicy.require(actor, .update, .webhookEndpoint(id), "webhook endpoint")
+        try AccessPolicy.require(actor, .update, .webhookEndpoint(id), .webhookEndpoint)
         let current = try await endpoint(actor, id)
         let types = try eventTypes.map(Self.kinds)
         // Validated as a whole, written field by field.
@@ -60,21 +60,21 @@ public struct Webhooks: Sendable {
                     url: url.map { _ in merged.url }, eventTypes: types, description: description.map { _ in merged.description },
                     isEnabled: enabled), now: now())
         } catch StoreError.notFound {
-            throw AppError.notFound("webhook endpoint")
+            throw AppError.notFound(.webhookEndpoint)
         }
     }
 
     /// Gives the endpoint a new secret (the old one stops working at once).
     public func rotateSecret(_ actor: Actor, _ id: WebhookEndpointID) async throws -> WebhookEndpoint {
-        try AccessPolicy.require(actor, .update, .webhookEndpoint(id), "webhook endpoint")
+        try AccessPolicy.require(actor, .update, .webhookEndpoint(id), .webhookEndpoint)
         _ = try await endpoint(actor, id)
         return try await store.updateWebhookEndpoint(id, changes: WebhookEndpointChanges(secret: WebhookEndpoint.newSecret()), now: now())
     }
 
     /// Removes the endpoint and its deliveries.
     public func delete(_ actor: Actor, _ id: WebhookEndpointID) async throws {
-        try AccessPolicy.require(actor, .delete, .webhookEndpoint(id), "webhook endpoint")
-        guard try await store.deleteWebhookEndpoint(id) else { throw AppError.notFound("webhook endpoint") }
+        try AccessPolicy.require(actor, .delete, .webhookEndpoint(id), .webhookEndpoint)
+        guard try await store.deleteWebhookEndpoint(id) else { throw AppError.notFound(.webhookEndpoint) }
     }
 
     /// The newest deliveries to the endpoint, each with every try.

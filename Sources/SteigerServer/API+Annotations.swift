@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -55,7 +56,7 @@ extension SteigerAPI {
                 errors: [409: "The comment was deleted."],
                 handler: { request, context in
                     let actor = try context.requireActor()
-                    let id: AnnotationID = try context.id("annotationId", of: "comment")
+                    let id: AnnotationID = try context.id("annotationId", of: .comment)
                     let body = try await request.decodeJSON(as: AnnotationEditBody.self, context: context)
                     let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
                     guard !text.isEmpty, text.unicodeScalars.count <= 5000 else {
@@ -72,7 +73,7 @@ extension SteigerAPI {
                 errors: [409: "The comment was already deleted."],
                 handler: { _, context in
                     let actor = try context.requireActor()
-                    let id: AnnotationID = try context.id("annotationId", of: "comment")
+                    let id: AnnotationID = try context.id("annotationId", of: .comment)
                     try await self.ownComment { try await self.store.deleteAnnotation(id, author: actor.user.id, now: self.configuration.now()) }
                     return .noContent()
                 }),
@@ -179,12 +180,12 @@ extension SteigerAPI {
         -> (submission: Submission, exercise: Exercise, actor: Actor, learnerMemberships: [Membership])
     {
         let actor = try context.requireActor()
-        let id: SubmissionID = try context.id("submissionId", of: "submission")
+        let id: SubmissionID = try context.id("submissionId", of: .submission)
         guard let submission = try await store.submission(id), let exercise = try await store.exercise(submission.exerciseID) else {
-            throw Problem.notFound("submission")
+            throw Problem.notFound(.submission)
         }
         let memberships = try await store.memberships(of: submission.learnerID)
-        try AccessPolicy.decide(actor, action, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require("submission")
+        try AccessPolicy.decide(actor, action, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require(.submission)
         return (submission, exercise, actor, memberships)
     }
 
@@ -192,8 +193,7 @@ extension SteigerAPI {
         // Reviewers (trainers of the cohort, assigned peers) comment; the learner reflects and replies.
         let (submission, exercise, actor, memberships) = try await reachableSubmission(context, .view)
         if actor.user.id != submission.learnerID {
-            try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require(
-                "submission")
+            try AccessPolicy.decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)).require(.submission)
         }
         let body = try await request.decodeJSON(as: AnnotationBody.self, context: context)
         if let parent = body.parentId, !(try await feedback(context).annotations.contains { $0.id == parent }) {
@@ -220,13 +220,7 @@ extension SteigerAPI {
             tag: body.tag, criterion: body.criterion, createdAt: configuration.now(),
             durationMilliseconds: duration, tags: exercise.review.tags,
             rubric: exercise.rubric)
-        do {
-            try await store.addAnnotation(annotation)
-        } catch StoreError.conflict(let key) {
-            throw Problem.conflict(key)
-        } catch StoreError.notFound(let key), StoreError.reference(let key) {
-            throw Problem.invalid(ValidationError(field: "parentId", Message(key)))
-        }
+        try await store.addAnnotation(annotation)
         return try .json(AnnotationView(annotation, author: actor.user.displayName, authorId: actor.user.id.description), status: .created)
     }
 
@@ -236,9 +230,7 @@ extension SteigerAPI {
         do {
             return try await body()
         } catch StoreError.notFound {
-            throw Problem.notFound("comment of yours")
-        } catch StoreError.conflict(let key) {
-            throw Problem.conflict(key)
+            throw Problem.notFound(.commentOfYours)
         }
     }
 }

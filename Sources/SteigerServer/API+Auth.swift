@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -65,7 +66,7 @@ extension SteigerAPI {
                     let actor = try context.requireActor()
                     let id = context.parameters.get("tokenId") ?? ""
                     guard try await self.store.revokeToken(id: id.lowercased(), of: actor.user.id, now: self.configuration.now()) else {
-                        throw Problem.notFound("live token")
+                        throw Problem.notFound(.liveToken)
                     }
                     return .noContent()
                 }),
@@ -85,7 +86,7 @@ extension SteigerAPI {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = configuration.now()
         if let wait = throttle.attempt(email: email, address: context.remoteAddress, now: now) {
-            throw Problem(.tooManyRequests, "throttled", ["seconds": .integer(wait)], headers: [.retryAfter: String(wait)])
+            throw Problem(.throttled, ["seconds": .integer(wait)], headers: [.retryAfter: String(wait)])
         }
         let found = try await store.userForLogin(email: email)
         // The same bcrypt work whether or not the account exists, so timing does not tell.
@@ -93,10 +94,10 @@ extension SteigerAPI {
         let matches = try await verifyPassword(password, hash: hash) && found?.passwordHash != nil
         guard matches, let user = found?.user else {
             context.logger.notice("login failed", metadata: ["email": .string(email)])
-            throw Problem.unauthenticated("wrongLogin")
+            throw Problem.unauthenticated(.wrongLogin)
         }
         throttle.succeed(email: email, address: context.remoteAddress)
-        guard !user.isDisabled else { throw Problem(.forbidden, "accountDisabled") }
+        guard !user.isDisabled else { throw Problem(.accountDisabled) }
         let expires = now.addingTimeInterval(configuration.sessionLifetime)
         let secret = try await store.createSession(for: user.id, expiresAt: expires, address: context.remoteAddress, userAgent: userAgent, now: now)
         return (secret, try await store.actor(for: user))

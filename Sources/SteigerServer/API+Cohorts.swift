@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -57,7 +58,7 @@ extension SteigerAPI {
                 method: .post, path: "/api/v1/cohorts", operationID: "createCohort", tag: "cohorts", summary: "Add a cohort (admins)",
                 body: CohortBody.createSchema, replies: [.init(status: 201, description: "The new cohort.", schema: ref("Cohort"))],
                 handler: { request, context in
-                    try AccessPolicy.decide(try context.requireActor(), .create, .newRecord).require("cohort")
+                    try AccessPolicy.decide(try context.requireActor(), .create, .newRecord).require(.cohort)
                     let body = try await request.decodeJSON(as: CohortBody.self, context: context)
                     guard let name = body.name else { throw Problem.invalid(ValidationError(field: "name", Message("validation.required"))) }
                     let cohort = try Cohort(name: name, description: body.description, createdAt: self.configuration.now())
@@ -91,7 +92,7 @@ extension SteigerAPI {
                     do {
                         try await self.store.deleteCohort(cohort.id)
                     } catch StoreError.reference {
-                        throw Problem(.conflict, "cohortHasReviews")
+                        throw Problem(.cohortHasReviews)
                     }
                     return .noContent()
                 }),
@@ -116,8 +117,8 @@ extension SteigerAPI {
                 handler: { request, context in
                     // Changing who is in a cohort is changing the cohort.
                     let (cohort, _) = try await self.reachableCohort(context, .update)
-                    let userID: UserID = try context.id("userId", of: "user")
-                    guard let user = try await self.store.user(userID) else { throw Problem.notFound("user") }
+                    let userID: UserID = try context.id("userId", of: .user)
+                    guard let user = try await self.store.user(userID) else { throw Problem.notFound(.user) }
                     let body = try await request.decodeJSON(as: MembershipBody.self, context: context)
                     let membership = Membership(cohortID: cohort.id, userID: user.id, part: body.part)
                     if body.part == .trainer, !user.has(.trainer) {
@@ -131,11 +132,11 @@ extension SteigerAPI {
                 summary: "Take a user out of a cohort (admins)", replies: [.init(status: 204, description: "Removed.")],
                 handler: { _, context in
                     let (cohort, actor) = try await self.reachableCohort(context, .view)
-                    let userID: UserID = try context.id("userId", of: "member")
+                    let userID: UserID = try context.id("userId", of: .member)
                     let membership = try await self.store.members(of: cohort.id, scope: AccessPolicy.listScope(for: actor))
                         .first { $0.membership.userID == userID }?.membership
-                    guard let membership else { throw Problem.notFound("member") }
-                    try AccessPolicy.decide(actor, .delete, .membership(membership)).require("membership")
+                    guard let membership else { throw Problem.notFound(.member) }
+                    try AccessPolicy.decide(actor, .delete, .membership(membership)).require(.membership)
                     try await self.store.deleteMembership(cohort: cohort.id, user: userID)
                     return .noContent()
                 }),
@@ -145,9 +146,9 @@ extension SteigerAPI {
     /// The cohort named in the path, if the caller may do `action` to it.
     func reachableCohort(_ context: AppContext, _ action: Action) async throws -> (Cohort, Actor) {
         let actor = try context.requireActor()
-        let id: CohortID = try context.id("cohortId", of: "cohort")
-        guard let cohort = try await store.cohort(id) else { throw Problem.notFound("cohort") }
-        try AccessPolicy.decide(actor, action, .cohort(cohort)).require("cohort")
+        let id: CohortID = try context.id("cohortId", of: .cohort)
+        guard let cohort = try await store.cohort(id) else { throw Problem.notFound(.cohort) }
+        try AccessPolicy.decide(actor, action, .cohort(cohort)).require(.cohort)
         return (cohort, actor)
     }
 }

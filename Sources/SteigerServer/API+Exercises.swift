@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -92,7 +93,7 @@ extension SteigerAPI {
                 body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
                 handler: { request, context in
                     let actor = try context.requireActor()
-                    try AccessPolicy.decide(actor, .create, .newRecord).require("exercise")
+                    try AccessPolicy.decide(actor, .create, .newRecord).require(.exercise)
                     let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
                     let missing = [
                         "title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
@@ -142,11 +143,7 @@ extension SteigerAPI {
                 errors: [409: "Attempts were submitted for the exercise."],
                 handler: { _, context in
                     let exercise = try await self.reachableExercise(context, .delete)
-                    do {
-                        try await self.store.deleteExercise(exercise.id)
-                    } catch StoreError.reference(let reason) {
-                        throw Problem.conflict(reason)
-                    }
+                    try await self.store.deleteExercise(exercise.id)
                     return .noContent()
                 }),
         ]
@@ -155,9 +152,9 @@ extension SteigerAPI {
     /// The exercise named in the path, if the caller may do `action` to it.
     func reachableExercise(_ context: AppContext, _ action: Action) async throws -> Exercise {
         let actor = try context.requireActor()
-        let id: ExerciseID = try context.id("exerciseId", of: "exercise")
-        guard let exercise = try await store.exercise(id) else { throw Problem.notFound("exercise") }
-        try AccessPolicy.decide(actor, action, .exercise(exercise)).require("exercise")
+        let id: ExerciseID = try context.id("exerciseId", of: .exercise)
+        guard let exercise = try await store.exercise(id) else { throw Problem.notFound(.exercise) }
+        try AccessPolicy.decide(actor, action, .exercise(exercise)).require(.exercise)
         return exercise
     }
 

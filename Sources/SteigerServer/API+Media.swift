@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -88,19 +89,19 @@ extension SteigerAPI {
                     }
                     let name = context.parameters.get("sheet") ?? ""
                     guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
-                        throw Problem.notFound("storyboard sheet")
+                        throw Problem.notFound(.storyboardSheet)
                     }
                     return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
                 }),
         ]
     }
 
-    static let notReady = Problem(.conflict, "notReady")
+    static let notReady = Problem(.notReady)
 
     /// The submission named in the path and its media, if the caller may view it.
     func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
         let submission = try await reachableSubmission(context, .view).submission
-        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.conflict, "noRecording") }
+        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.noRecording) }
         return (submission, media)
     }
 
@@ -121,7 +122,7 @@ extension SteigerAPI {
         let path = files.blobs.path(sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
             context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
-            throw Problem(.internalServerError, "fileMissing")
+            throw Problem(.fileMissing)
         }
         let etag = "\"\(sha256)\""
         var headers: HTTPFields = [
@@ -141,7 +142,7 @@ extension SteigerAPI {
             case .part(let part): range = part
             case .unsatisfiable:
                 throw Problem(
-                    .rangeNotSatisfiable, "badRange", ["range": .text(header), "size": .integer(Int(size))],
+                    .badRange, ["range": .text(header), "size": .integer(Int(size))],
                     headers: [.contentRange: "bytes */\(size)"])
             }
         }

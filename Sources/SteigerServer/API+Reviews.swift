@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -32,7 +33,7 @@ extension SteigerAPI {
                 handler: { _, context in
                     let actor = try context.requireActor()
                     let trained = actor.trainedCohorts
-                    guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
+                    guard !trained.isEmpty else { throw Problem(.noQueue) }
                     let now = self.configuration.now()
                     guard
                         let task = try await self.store.claimReviewTask(reviewer: actor.user.id, cohorts: trained, lease: Self.reviewLease, now: now)
@@ -70,9 +71,7 @@ extension SteigerAPI {
                 handler: { _, context in
                     let (task, actor) = try await self.ownTask(context)
                     let now = self.configuration.now()
-                    let renewed = try await self.holding {
-                        try await self.store.renewReviewTask(task.id, reviewer: actor.user.id, lease: Self.reviewLease, now: now)
-                    }
+                    let renewed = try await self.store.renewReviewTask(task.id, reviewer: actor.user.id, lease: Self.reviewLease, now: now)
                     return try .json(ReviewTaskView(renewed, now: now))
                 }),
             Operation(
@@ -81,7 +80,7 @@ extension SteigerAPI {
                 errors: [409: "Your hold ran out or is someone else's."],
                 handler: { _, context in
                     let (task, actor) = try await self.ownTask(context)
-                    try await self.holding { try await self.store.releaseReviewTask(task.id, reviewer: actor.user.id, now: self.configuration.now()) }
+                    try await self.store.releaseReviewTask(task.id, reviewer: actor.user.id, now: self.configuration.now())
                     return .noContent()
                 }),
             Operation(
@@ -94,7 +93,7 @@ extension SteigerAPI {
                     let body = try await request.decodeJSON(as: ReviewBody.self, context: context)
                     guard let submission = try await self.store.submission(task.submissionID),
                         let exercise = try await self.store.exercise(submission.exerciseID)
-                    else { throw Problem.notFound("review task") }
+                    else { throw Problem.notFound(.reviewTask) }
                     let now = self.configuration.now()
                     if task.kind == .selfReview {
                         // A self review is a reflection on the recording: at least one timestamped comment first.
@@ -107,7 +106,7 @@ extension SteigerAPI {
                     let review = try Review(
                         task: task, reviewerID: actor.user.id, scores: body.scores, comment: body.comment ?? "",
                         rubric: exercise.rubric, submittedAt: now)
-                    try await self.holding { try await self.store.submitReview(review, now: now) }
+                    try await self.store.submitReview(review, now: now)
                     return try .json(ReviewView(review, reviewerName: actor.user.displayName), status: .created)
                 }),
         ]
@@ -123,11 +122,11 @@ extension SteigerAPI {
             handler: { _, context in
                 let (cohort, actor) = try await self.reachableCohort(context, .view)
                 guard actor.user.has(.admin) || actor.trains(cohort.id) else {
-                    throw Problem(.forbidden, "scoresTrainersOnly")
+                    throw Problem(.scoresTrainersOnly)
                 }
-                let exerciseID: ExerciseID = try context.id("exerciseId", of: "exercise")
+                let exerciseID: ExerciseID = try context.id("exerciseId", of: .exercise)
                 guard let exercise = try await self.store.exercise(exerciseID), exercise.cohorts.contains(cohort.id) else {
-                    throw Problem.notFound("exercise in this cohort")
+                    throw Problem.notFound(.exerciseInThisCohort)
                 }
                 let sheet = try await self.store.scoreSheet(cohort: cohort.id, exercise: exercise.id)
                 var lines = [
@@ -161,8 +160,8 @@ extension SteigerAPI {
     /// assigned peer, the author for a self review. Anyone else gets 404.
     func ownTask(_ context: AppContext) async throws -> (ReviewTask, Actor) {
         let actor = try context.requireActor()
-        let id: ReviewTaskID = try context.id("taskId", of: "review task")
-        guard let task = try await store.reviewTask(id) else { throw Problem.notFound("review task") }
+        let id: ReviewTaskID = try context.id("taskId", of: .reviewTask)
+        guard let task = try await store.reviewTask(id) else { throw Problem.notFound(.reviewTask) }
         // Trainers only while they train the cohort; peers only while they learn in it.
         let mine =
             switch task.kind {
@@ -170,18 +169,10 @@ extension SteigerAPI {
             case .peer: task.assignee == actor.user.id && actor.learns(in: task.cohortID)
             case .selfReview: task.assignee == actor.user.id
             }
-        guard mine else { throw Problem.notFound("review task") }
+        guard mine else { throw Problem.notFound(.reviewTask) }
         return (task, actor)
     }
 
-    /// Runs a hold-checked store change, answering a lost hold with 409 and its explanation.
-    func holding<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch StoreError.conflict(let key) {
-            throw Problem.conflict(key)
-        }
-    }
 }
 
 struct ReviewTaskView: Encodable {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -25,7 +26,7 @@ extension SteigerAPI {
                     let exercise = try await self.reachableExercise(context, .view)
                     let actor = try context.requireActor()
                     guard AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow else {
-                        throw Problem(.forbidden, "supportsLearnersOnly")
+                        throw Problem(.supportsLearnersOnly)
                     }
                     return try .json(try await self.supports(for: actor, on: exercise, words: context.words))
                 }),
@@ -124,7 +125,7 @@ extension SteigerAPI {
     /// never their data).
     private func reachableTrack(_ context: AppContext, _ action: Action) async throws -> (Exercise, User) {
         let exercise = try await reachableExercise(context, .view)
-        let id: UserID = try context.id("learnerId", of: "learner")
+        let id: UserID = try context.id("learnerId", of: .learner)
         return (exercise, try await reachableLearner(id, on: exercise, for: try context.requireActor(), action).user)
     }
 
@@ -135,12 +136,12 @@ extension SteigerAPI {
     ) async throws
         -> (user: User, memberships: [Membership])
     {
-        guard let learner = try await store.user(id) else { throw Problem.notFound("learner") }
+        guard let learner = try await store.user(id) else { throw Problem.notFound(.learner) }
         let memberships = try await store.memberships(of: learner.id)
         try AccessPolicy.decide(actor, action, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)).require(
-            "learner")
+            .learner)
         guard memberships.contains(where: { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }) else {
-            throw Problem.notFound("learner")
+            throw Problem.notFound(.learner)
         }
         return (learner, memberships)
     }
@@ -148,7 +149,7 @@ extension SteigerAPI {
     /// The learners of `exercise` in `actor`'s reach (optionally one cohort's) × their level.
     /// - Throws: 403 for a learner of the exercise, 404 for anyone else without it.
     func matrix(of exercise: Exercise, cohort: CohortID?, for actor: Actor, words: Localizer) async throws -> ScaffoldMatrixView {
-        try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require("scaffolding")
+        try AccessPolicy.decide(actor, .view, .scaffoldingMatrix(exercise)).require(.scaffolding)
         var cohorts = actor.user.has(.admin) ? exercise.cohorts : exercise.cohorts.filter(actor.trains)
         if let cohort { cohorts = cohorts.filter { $0 == cohort } }
         let rows = try await store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import SteigerApp
 import SteigerStore
 
 extension SteigerAPI {
@@ -21,7 +22,7 @@ extension SteigerAPI {
                         try await self.store.ping()
                     } catch {
                         context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                        throw Problem(.serviceUnavailable, "unavailable")
+                        throw Problem(.unavailable)
                     }
                     return try .json(["status": "ready"])
                 }),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -109,7 +110,7 @@ extension SteigerAPI {
     private func requireTus(_ request: Request) throws(Problem) {
         guard request.headers[Self.tusResumable] == Self.tusVersion else {
             throw Problem(
-                .preconditionFailed, "tusVersion",
+                .tusVersion,
                 headers: [Self.tusVersionHeader: Self.tusVersion, Self.tusResumable: Self.tusVersion])
         }
     }
@@ -120,16 +121,16 @@ extension SteigerAPI {
         guard let id = context.parameters.get("uploadId").map({ $0.lowercased() }), UUIDText.parse(id) != nil,
             let upload = try await store.upload(id), upload.userID == actor.user.id
         else {
-            throw Problem.notFound("upload")
+            throw Problem.notFound(.upload)
         }
-        if upload.submissionID == nil, upload.expiresAt <= configuration.now() { throw Problem.notFound("upload") }
+        if upload.submissionID == nil, upload.expiresAt <= configuration.now() { throw Problem.notFound(.upload) }
         return (upload, actor)
     }
 
     /// The exercise a learner may submit to, or 404/403 as the policy says.
     private func submittableExercise(_ id: ExerciseID?, actor: Actor) async throws -> Exercise {
-        guard let id, let exercise = try await store.exercise(id) else { throw Problem.notFound("exercise") }
-        try AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)).require("exercise")
+        guard let id, let exercise = try await store.exercise(id) else { throw Problem.notFound(.exercise) }
+        try AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)).require(.exercise)
         return exercise
     }
 
@@ -145,31 +146,31 @@ extension SteigerAPI {
 
     /// 413: the upload would take the learner past their quota.
     private func overQuota(used: Int64) -> Problem {
-        Problem(.contentTooLarge, "overQuota", ["quota": .integer(Int(configuration.learnerQuota)), "used": .integer(Int(used))])
+        Problem(.overQuota, ["quota": .integer(Int(configuration.learnerQuota)), "used": .integer(Int(used))])
     }
 
     private func createUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
         // The request's own fields first, then the protocol version.
         let actor = try context.requireActor()
         if request.headers[Self.uploadDeferLength] != nil {
-            throw Problem(.badRequest, "deferLength")
+            throw Problem(.deferLength)
         }
         guard let lengthText = request.headers[Self.uploadLength], let length = Int64(lengthText), length >= 0 else {
-            throw Problem(.badRequest, "uploadLength")
+            throw Problem(.uploadLength)
         }
         let metadata = try Self.parseMetadata(request.headers[Self.uploadMetadata] ?? "")
         try requireTus(request)
         guard length <= configuration.maxUploadSize else {
-            throw Problem(.contentTooLarge, "fileTooLarge", ["limit": .integer(Int(configuration.maxUploadSize))])
+            throw Problem(.fileTooLarge, ["limit": .integer(Int(configuration.maxUploadSize))])
         }
         let exercise = try await submittableExercise(metadata["exercise"].flatMap(ExerciseID.init), actor: actor)
         let name = Self.cleanFileName(metadata["filename"] ?? metadata["name"] ?? "recording")
         let hasBody = request.headers[.contentLength].flatMap(Int64.init).map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         if hasBody, !Self.isOffsetStream(request) {
-            throw Problem(.unsupportedMediaType, "offsetStream")
+            throw Problem(.offsetStream)
         }
         if hasBody, let declared = request.headers[.contentLength].flatMap(Int64.init), declared > length {
-            throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(length))])
+            throw Problem(.pastLength, ["length": .integer(Int(length))])
         }
         let now = configuration.now()
         let upload = Upload(
@@ -216,14 +217,14 @@ extension SteigerAPI {
     private func patchUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
         try requireTus(request)
         guard Self.isOffsetStream(request) else {
-            throw Problem(.unsupportedMediaType, "offsetStream")
+            throw Problem(.offsetStream)
         }
         let (upload, _) = try await ownUpload(context)
         guard let offsetText = request.headers[Self.uploadOffset], let offset = Int64(offsetText), offset >= 0 else {
-            throw Problem(.badRequest, "uploadOffset")
+            throw Problem(.uploadOffset)
         }
         guard offset == upload.received, upload.submissionID == nil else {
-            throw Problem(.conflict, "offsetMismatch", ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
+            throw Problem(.offsetMismatch, ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
         }
         let (received, submission) = try await append(upload, request: request, context: context)
         var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(received)]
@@ -253,15 +254,15 @@ extension SteigerAPI {
 
     private func appendAsWriter(_ stale: Upload, request: Request?, context: AppContext) async throws -> (Int64, Submission?) {
         // Read again as the writer: another request may have written meanwhile.
-        guard let upload = try await store.upload(stale.id) else { throw Problem.notFound("upload") }
+        guard let upload = try await store.upload(stale.id) else { throw Problem.notFound(.upload) }
         if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
         guard upload.received == stale.received else {
-            throw Problem(.conflict, "offsetMismatch", ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
+            throw Problem(.offsetMismatch, ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
         }
         var received = upload.received
         if let request, let declared = request.headers[.contentLength].flatMap(Int64.init), upload.received + declared > upload.length {
             // Refused before a byte is written: the announced body goes past the upload's length.
-            throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(upload.length))])
+            throw Problem(.pastLength, ["length": .integer(Int(upload.length))])
         }
         if let request {
             let (size, interrupted) = await files.append(upload.id, from: request.body, at: upload.received, limit: upload.length)
@@ -305,16 +306,16 @@ extension SteigerAPI {
 
     private func plainUpload(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
-        let exercise = try await submittableExercise(try context.id("exerciseId", of: "exercise"), actor: actor)
+        let exercise = try await submittableExercise(try context.id("exerciseId", of: .exercise), actor: actor)
         let declared = request.headers[.contentLength].flatMap(Int64.init)
         if declared == nil, request.headers[.transferEncoding] == nil {
-            throw Problem(.lengthRequired, "bodyNeeded")
+            throw Problem(.bodyNeeded)
         }
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(configuration.maxUploadSize, configuration.learnerQuota - used)
         if let declared, declared > limit {
             throw declared > configuration.maxUploadSize
-                ? Problem(.contentTooLarge, "fileTooLarge", ["limit": .integer(Int(configuration.maxUploadSize))])
+                ? Problem(.fileTooLarge, ["limit": .integer(Int(configuration.maxUploadSize))])
                 : overQuota(used: used)
         }
         let now = configuration.now()
@@ -333,14 +334,14 @@ extension SteigerAPI {
             files.remove(upload.id)
             _ = try? await store.deleteUpload(upload.id)
             if let problem = interrupted as? Problem, problem.status == .contentTooLarge {
-                throw Problem(.contentTooLarge, "fileOverLimit", ["limit": .integer(Int(min(configuration.maxUploadSize, limit)))])
+                throw Problem(.fileOverLimit, ["limit": .integer(Int(min(configuration.maxUploadSize, limit)))])
             }
             throw interrupted
         }
         if let declared, declared != size {
             files.remove(upload.id)
             _ = try? await store.deleteUpload(upload.id)
-            throw Problem(.badRequest, "lengthMismatch", ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
+            throw Problem(.lengthMismatch, ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
         }
         upload.length = size
         upload.received = size
@@ -362,7 +363,7 @@ extension SteigerAPI {
     func asUploadWriter<T: Sendable>(_ id: String, _ body: () async throws -> T) async throws -> T {
         let writer = UUIDText.lowercase(UUID())
         guard try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: configuration.now()) else {
-            throw Problem(.conflict, "uploadBusy")
+            throw Problem(.uploadBusy)
         }
         let store = self.store, configuration = self.configuration
         do {
@@ -398,19 +399,19 @@ extension SteigerAPI {
         for pair in text.split(separator: ",") {
             let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
             guard let key = parts.first, parts.count <= 2, metadata[String(key)] == nil else {
-                throw Problem(.badRequest, "metadataFormat")
+                throw Problem(.metadataFormat)
             }
             var value = ""
             if parts.count == 2 {
                 guard let data = Data(base64Encoded: String(parts[1])), let decoded = String(data: data, encoding: .utf8) else {
-                    throw Problem(.badRequest, "metadataValue", ["key": .text(String(key))])
+                    throw Problem(.metadataValue, ["key": .text(String(key))])
                 }
                 value = decoded
             }
             metadata[String(key)] = value
         }
         guard metadata["exercise"] != nil else {
-            throw Problem(.badRequest, "metadataExercise")
+            throw Problem(.metadataExercise)
         }
         return metadata
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -84,15 +85,15 @@ extension SteigerAPI {
     /// The user named in the path, if the caller may do `action` to them.
     func reachableUser(_ context: AppContext, _ action: Action) async throws -> (User, Actor) {
         let actor = try context.requireActor()
-        let id: UserID = try context.id("userId", of: "user")
-        guard let user = try await store.user(id) else { throw Problem.notFound("user") }
-        try AccessPolicy.decide(actor, action, .user(user, memberships: try await store.memberships(of: id))).require("user")
+        let id: UserID = try context.id("userId", of: .user)
+        guard let user = try await store.user(id) else { throw Problem.notFound(.user) }
+        try AccessPolicy.decide(actor, action, .user(user, memberships: try await store.memberships(of: id))).require(.user)
         return (user, actor)
     }
 
     private func createUser(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
-        try AccessPolicy.decide(actor, .create, .newRecord).require("user")
+        try AccessPolicy.decide(actor, .create, .newRecord).require(.user)
         let body = try await request.decodeJSON(as: NewUserBody.self, context: context)
         let user: User
         do {
@@ -100,7 +101,7 @@ extension SteigerAPI {
                 email: body.email, displayName: body.displayName, roles: Set(body.roles),
                 password: body.password, by: actor.user.id, now: configuration.now())
         } catch StoreError.conflict {
-            throw Problem(.conflict, "emailTaken", ["email": .text(body.email.lowercased())])
+            throw Problem(.emailTaken, ["email": .text(body.email.lowercased())])
         }
         return try .json(UserView(user), status: .created)
     }
@@ -112,7 +113,7 @@ extension SteigerAPI {
         let isAdmin = actor.user.has(.admin)
         let isSelf = user.id == actor.user.id
         if !isAdmin, body.email != nil || body.roles != nil || body.disabled != nil {
-            throw Problem(.forbidden, "adminFields")
+            throw Problem(.adminFields)
         }
         if body.disabled == true, isSelf {
             throw Problem.invalid(ValidationError(field: "disabled", Message("validation.disableSelf")))
@@ -129,7 +130,7 @@ extension SteigerAPI {
                 }
                 let hash = try await store.userForLogin(email: user.email)?.passwordHash ?? unusableHash
                 guard try await verifyPassword(current, hash: hash) else {
-                    throw Problem(.forbidden, "wrongPassword")
+                    throw Problem(.wrongPassword)
                 }
             }
         }
@@ -151,7 +152,7 @@ extension SteigerAPI {
         do {
             stored = try await store.updateUser(user.id, changes: changes, by: actor.user.id, now: configuration.now())
         } catch StoreError.conflict {
-            throw Problem(.conflict, "emailTaken", ["email": .text(merged.email)])
+            throw Problem(.emailTaken, ["email": .text(merged.email)])
         }
         if let password = body.password {
             // Ends the user's sessions, including the caller's own if it is them.

@@ -166,30 +166,30 @@ extension SteigerAPI {
     }
 
     private func getWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let endpoint = try await webhooks.endpoint(try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"))
+        let endpoint = try await webhooks.endpoint(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
     private func updateWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let body = try await request.decodeJSON(as: WebhookBody.self, context: context)
         let endpoint = try await webhooks.update(
-            try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"), url: body.url,
+            try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint), url: body.url,
             eventTypes: body.events, description: body.description, enabled: body.enabled)
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
     private func deleteWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        try await webhooks.delete(try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"))
+        try await webhooks.delete(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return .noContent()
     }
 
     private func rotateWebhookSecret(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let endpoint = try await webhooks.rotateSecret(try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"))
+        let endpoint = try await webhooks.rotateSecret(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
     private func listWebhookDeliveries(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let deliveries = try await webhooks.deliveries(try context.requireActor(), try context.id("webhookId", of: "webhook endpoint"))
+        let deliveries = try await webhooks.deliveries(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(PageView(items: deliveries.map { WebhookDeliveryView($0.delivery, attempts: $0.attempts, words: context.words) }))
     }
 }

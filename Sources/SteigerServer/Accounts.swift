@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import Logging
 import NIOPosix
+import SteigerApp
 import SteigerCore
 import SteigerStore
 

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import SteigerApp
 import SteigerCore
 
 /// What a request carries through middleware and handlers: who sent it and from where.

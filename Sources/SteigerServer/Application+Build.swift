@@ -70,7 +70,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             var problem = Problem(from: error)
             if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
                 problem = Problem(
-                    .methodNotAllowed, "methodNotAllowed",
+                    .methodNotAllowed,
                     ["allowed": .text(allowed.joined(separator: ", ")), "method": .text(request.method.rawValue)],
                     headers: [.allow: allowed.joined(separator: ", ")])
             }

@@ -1,4 +1,5 @@
 import Hummingbird
+import SteigerApp
 import SteigerCore
 
 /// The catalogues of every language and the rule that picks one for a request: the person's own

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import SteigerApp
 import SteigerCore
 
 extension SteigerAPI {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -79,8 +80,8 @@ struct Operation: Sendable {
 
 extension AppContext {
     /// A path parameter as a typed identifier; anything that is not an id is a 404, as an unknown id is.
-    func id<Tag>(_ name: String, of what: String) throws(Problem) -> Identifier<Tag> {
-        guard let text = parameters.get(name), let id = Identifier<Tag>(text) else { throw Problem.notFound(what) }
+    func id<Tag>(_ name: String, of thing: Thing) throws(Problem) -> Identifier<Tag> {
+        guard let text = parameters.get(name), let id = Identifier<Tag>(text) else { throw Problem.notFound(thing) }
         return id
     }
 }
@@ -152,17 +153,5 @@ extension Operation.QueryParameter {
         name: "cursor", description: "The `next` value of the previous page (empty: the first page).", schema: ["type": "string"])
     static func id(_ name: String, _ description: String) -> Self {
         Self(name: name, description: description, schema: ["type": "string", "format": "uuid"])
-    }
-}
-
-/// Policy decisions as HTTP answers.
-extension Decision {
-    /// Throws 403 or 404 unless allowed.
-    func require(_ what: String) throws(Problem) {
-        switch self {
-        case .allow: return
-        case .forbid: throw Problem(.forbidden, "notAllowed", ["what": .message(Problem.thing(what))])
-        case .hide: throw Problem.notFound(what)
-        }
     }
 }

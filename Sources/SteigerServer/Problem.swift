@@ -11,29 +11,43 @@ import SteigerStore
 /// (`urn:steiger:problem:<name>`, from the message's catalogue key `problem.<name>`), the status,
 /// a `title` and a `detail` in the caller's language, and for validation failures the `errors`
 /// by field (each with a stable `code` and a `message` in that language).
+/// An error answered as `application/problem+json` (RFC 9457): a stable machine-readable `type`
+/// (`urn:steiger:problem:<kind>`), the status, a `title` and a `detail` in the caller's language,
+/// and for validation failures the `errors` by field (each with a stable `code` and a `message`
+/// in that language). What a problem means lives in ``ProblemKind``; this adds the HTTP answer.
 public struct Problem: HTTPResponseError, Sendable {
-    /// The HTTP status.
+    /// Which problem it is.
+    public var kind: ProblemKind
+    /// The HTTP status (the kind's, except for Hummingbird's own errors, which keep theirs).
     public var status: HTTPResponse.Status
-    /// What went wrong, for a person: a `problem.*` catalogue text.
-    public var message: Message
+    /// The values the text names.
+    public var arguments: [String: Message.Argument]
     /// Problems by field (422 responses).
     public var errors: [ValidationError.Problem]
     /// Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
 
-    /// Creates a problem whose detail is the catalogue text `key` (`problem.<key>`) with `arguments`.
+    /// Creates a problem of `kind` whose detail names `arguments`.
     public init(
-        _ status: HTTPResponse.Status, _ key: String, _ arguments: [String: Message.Argument] = [:],
-        errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]
+        _ kind: ProblemKind, _ arguments: [String: Message.Argument] = [:], errors: [ValidationError.Problem] = [], headers: HTTPFields = [:]
     ) {
-        self.status = status
-        self.message = Message("problem." + key, arguments)
+        self.kind = kind
+        self.status = HTTPResponse.Status(code: kind.status)
+        self.arguments = arguments
         self.errors = errors
         self.headers = headers
     }
 
+    /// The problem a use case's error is.
+    public init(_ error: AppError, headers: HTTPFields = [:]) {
+        self.init(error.kind, error.arguments, errors: error.errors, headers: headers)
+    }
+
+    /// What went wrong, for a person: the `problem.*` catalogue text.
+    public var message: Message { Message(kind.key, arguments) }
+
     /// The problem's stable type, e.g. `urn:steiger:problem:notFound`.
-    public var type: String { "urn:steiger:problem:" + message.key.dropFirst("problem.".count) }
+    public var type: String { "urn:steiger:problem:" + kind.rawValue }
 
     /// The detail in `words`' language.
     func detail(in words: Localizer) -> String { words.format(message) }
@@ -45,35 +59,20 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     /// 401 with the header that tells clients how to authenticate.
-    static func unauthenticated(_ key: String = "unauthenticated") -> Problem {
-        Problem(.unauthorized, key, headers: [.wwwAuthenticate: "Bearer realm=\"steiger\""])
+    static func unauthenticated(_ kind: ProblemKind = .unauthenticated) -> Problem {
+        Problem(kind, headers: [.wwwAuthenticate: "Bearer realm=\"steiger\""])
     }
 
-    /// 404 for anything unknown or out of reach; the wording is the same either way. `what` names
-    /// the kind of thing (`review task`), a `thing.*` catalogue text (`thing.reviewTask`).
-    static func notFound(_ what: String) -> Problem { Problem(.notFound, "notFound", ["what": .message(thing(what))]) }
-
-    /// The catalogue text naming a kind of thing: "review task" → `thing.reviewTask`.
-    static func thing(_ what: String) -> Message {
-        let words = what.split(separator: " ")
-        return Message(
-            "thing." + (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
-    }
+    /// 404 for anything unknown or out of reach; the wording is the same either way.
+    static func notFound(_ thing: Thing) -> Problem { Problem(AppError.notFound(thing)) }
 
     /// 422 from a domain validation error.
-    static func invalid(_ error: ValidationError) -> Problem {
-        Problem(.unprocessableContent, "invalid", errors: error.problems)
-    }
-
-    /// A conflict the store explained with a `problem.*` key; others get the general wording.
-    static func conflict(_ key: String) -> Problem {
-        key.hasPrefix("problem.") ? Problem(.conflict, String(key.dropFirst("problem.".count))) : Problem(.conflict, "conflict")
-    }
+    static func invalid(_ error: ValidationError) -> Problem { Problem(AppError.invalid(error)) }
 
     /// The JSON body in `words`' language.
     func body(in words: Localizer) -> [String: JSONValue] {
         var message = self.message
-        if !errors.isEmpty, message.key == "problem.invalid" {
+        if !errors.isEmpty, kind == .invalid {
             message.arguments["fields"] = .list(errors.map { .text("\($0.field) \(words.format($0.message))") })
         }
         var body: [String: JSONValue] = [
@@ -105,41 +104,40 @@ public struct Problem: HTTPResponseError, Sendable {
 }
 
 extension Problem {
-    /// The problem for any error a handler throws: domain and store errors get their own status;
-    /// anything unexpected is a 500 whose detail does not leak internals.
+    /// The problem for any error a handler throws: Hummingbird's own errors keep their status;
+    /// everything else is what ``AppError/init(from:)`` makes of it (the one place that maps the
+    /// store's errors), and the unexpected is a 500 whose detail leaks nothing.
     init(from error: any Error) {
         switch error {
         case let problem as Problem: self = problem
-        case let refusal as AppError:
-            switch refusal {
-            case .notFound(let what): self = .notFound(what)
-            case .forbidden(let what): self = Problem(.forbidden, "notAllowed", ["what": .message(Problem.thing(what))])
-            }
-        case let validation as ValidationError: self = .invalid(validation)
-        case let store as StoreError:
-            switch store {
-            case .conflict(let key): self = .conflict(key)
-            case .reference: self = Problem(.conflict, "conflict")
-            case .notFound: self = Problem(.notFound, "gone")
-            case .unavailable: self = Problem(.serviceUnavailable, "unavailable", headers: [.retryAfter: "5"])
-            case .quotaExceeded(let used): self = Problem(.contentTooLarge, "quotaExceeded", ["used": .integer(Int(used))])
-            case .corrupt, .schemaTooNew, .configuration: self = Problem(.internalServerError, "internal")
-            }
         case let http as HTTPError:
-            self = Problem(http.status, Self.defaultKey(http.status), headers: http.headers)
+            self = Problem(Self.defaultKind(http.status), headers: http.headers)
+            status = http.status
         default:
-            self = Problem(.internalServerError, "internal")
+            let error = AppError(from: error)
+            self = Problem(error, headers: error.kind == .unavailable ? [.retryAfter: "5"] : [:])
         }
     }
 
     /// The general problem for a status that no handler explained.
-    static func defaultKey(_ status: HTTPResponse.Status) -> String {
+    static func defaultKind(_ status: HTTPResponse.Status) -> ProblemKind {
         switch status.code {
-        case 400: "badRequest"
-        case 404: "noRoute"
-        case 405: "methodNotAllowed"
-        case 413: "tooLarge"
-        default: status.code < 500 ? "badRequest" : "internal"
+        case 400: .badRequest
+        case 404: .noRoute
+        case 405: .methodNotAllowed
+        case 413: .tooLarge
+        default: status.code < 500 ? .badRequest : .internal
+        }
+    }
+}
+
+extension Decision {
+    /// Throws 403 or 404 unless allowed.
+    func require(_ thing: Thing) throws(Problem) {
+        switch self {
+        case .allow: return
+        case .forbid: throw Problem(AppError.forbidden(thing))
+        case .hide: throw Problem.notFound(thing)
         }
     }
 }

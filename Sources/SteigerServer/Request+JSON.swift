@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SteigerApp
 import SteigerCore
 
 /// A request body the API reads: its fields are listed so that unknown ones are refused
@@ -24,20 +25,20 @@ extension Request {
     mutating func decodeJSON<T: RequestBody>(as type: T.Type, context: AppContext) async throws -> T {
         let contentType = headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard contentType == "application/json" else {
-            throw Problem(.unsupportedMediaType, "jsonOnly")
+            throw Problem(.jsonOnly)
         }
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: context.maxUploadSize)
         } catch {
-            throw Problem(.contentTooLarge, "bodyTooLarge", ["limit": .integer(context.maxUploadSize)])
+            throw Problem(.bodyTooLarge, ["limit": .integer(context.maxUploadSize)])
         }
         let data = Data(buffer.readableBytesView)
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw Problem(.badRequest, "notJSON")
+            throw Problem(.notJSON)
         }
         guard let members = object as? [String: Any] else {
-            throw Problem(.unprocessableContent, "notObject", errors: [.init(field: "(body)", message: Message("validation.object"))])
+            throw Problem(.notObject, errors: [.init(field: "(body)", message: Message("validation.object"))])
         }
         let unknown = Set(members.keys).subtracting(T.fields).sorted()
         if !unknown.isEmpty {

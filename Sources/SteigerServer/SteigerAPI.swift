@@ -78,17 +78,17 @@ final class SteigerAPI: Sendable {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Problem.unauthenticated("bearerFormat")
+                throw Problem.unauthenticated(.bearerFormat)
             }
             guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled
             else {
-                throw Problem.unauthenticated("tokenInvalid")
+                throw Problem.unauthenticated(.tokenInvalid)
             }
             context.actor = try await store.actor(for: user)
             context.credential = .token
         } else if let secret = request.cookies[Self.sessionCookie]?.value, !secret.isEmpty {
             guard let user = try await store.sessionUser(secret: secret, now: now), !user.isDisabled else {
-                throw Problem.unauthenticated("sessionEnded")
+                throw Problem.unauthenticated(.sessionEnded)
             }
             try refuseCrossSite(request, session: secret)
             context.actor = try await store.actor(for: user)
@@ -106,7 +106,7 @@ final class SteigerAPI: Sendable {
     private func refuseCrossSite(_ request: Request, session secret: String) throws(Problem) {
         guard ![.get, .head, .options].contains(request.method) else { return }
         guard request.headers[Self.csrfHeader] == Self.csrfToken(session: secret) else {
-            throw Problem(.forbidden, "csrfHeader")
+            throw Problem(.csrfHeader)
         }
         guard let origin = request.headers[.origin] else { return }
         let host = request.head.authority ?? ""
@@ -115,7 +115,7 @@ final class SteigerAPI: Sendable {
                 (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
             }), originHost == host
         else {
-            throw Problem(.forbidden, "crossSite")
+            throw Problem(.crossSite)
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOPosix
+import SteigerApp
 import SteigerCore
 import SteigerStore
 import Synchronization
@@ -43,7 +44,7 @@ final class UploadFiles: Sendable {
     /// Creates the empty file of a new upload.
     func create(_ id: String) throws {
         guard FileManager.default.createFile(atPath: path(id), contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw Problem(.internalServerError, "uploadNotStored")
+            throw Problem(.uploadNotStored)
         }
         save(id, HashState(offset: 0, hasher: SHA256()))
     }
@@ -58,7 +59,7 @@ final class UploadFiles: Sendable {
     {
         var size = offset
         guard let handle = FileHandle(forWritingAtPath: path(id)) else {
-            return (offset, Problem(.notFound, "uploadDataGone"))
+            return (offset, Problem(.uploadDataGone))
         }
         defer { try? handle.close() }
         var hasher = currentHasher(id, offset: offset)
@@ -70,7 +71,7 @@ final class UploadFiles: Sendable {
             for try await chunk in body {
                 let count = Int64(chunk.readableBytes)
                 if size + count > limit {
-                    throw Problem(.contentTooLarge, "pastLength", ["length": .integer(Int(limit))])
+                    throw Problem(.pastLength, ["length": .integer(Int(limit))])
                 }
                 try chunk.withUnsafeReadableBytes { bytes in
                     try handle.write(contentsOf: bytes)
@@ -111,7 +112,7 @@ final class UploadFiles: Sendable {
     /// Waits until the file's data is on disk, on a thread meant for waiting.
     private func flush(_ descriptor: Int32) async throws {
         try await disk.runIfActive {
-            if fdatasync(descriptor) != 0 { throw Problem(.internalServerError, "uploadNotStored") }
+            if fdatasync(descriptor) != 0 { throw Problem(.uploadNotStored) }
         }
     }
 

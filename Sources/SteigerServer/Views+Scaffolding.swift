@@ -1,4 +1,5 @@
 import Foundation
+import SteigerApp
 import SteigerCore
 import SteigerStore
 

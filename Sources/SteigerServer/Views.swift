@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 

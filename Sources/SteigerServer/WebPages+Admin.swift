@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -19,7 +20,7 @@ extension WebPages {
 
     private func admin(_ request: Request) async throws -> (Actor, String)? {
         guard let (actor, secret) = try await signedIn(request) else { return nil }
-        guard actor.user.has(.admin) else { throw Problem(.forbidden, "adminsOnly") }
+        guard actor.user.has(.admin) else { throw Problem(.adminsOnly) }
         return (actor, secret)
     }
 
@@ -66,7 +67,7 @@ extension WebPages {
         } else {
             guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
                 let found = try await api.store.exercise(id)
-            else { throw Problem.notFound("exercise") }
+            else { throw Problem.notFound(.exercise) }
             exercise = found
         }
         let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -21,7 +22,7 @@ extension WebPages {
     private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
+        guard !trained.isEmpty else { throw Problem(.noQueue) }
         let now = api.configuration.now()
         var names: [UserID: String] = [:]
         func name(_ id: UserID) async throws -> String {
@@ -62,7 +63,7 @@ extension WebPages {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         try requireToken(form, session: secret)
         let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.forbidden, "noQueue") }
+        guard !trained.isEmpty else { throw Problem(.noQueue) }
         guard
             let task = try await api.store.claimReviewTask(
                 reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
@@ -87,7 +88,7 @@ extension WebPages {
                     submission, exercise: exercise,
                     learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow
         else {
-            throw Problem.notFound("review")
+            throw Problem.notFound(.review)
         }
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
             [

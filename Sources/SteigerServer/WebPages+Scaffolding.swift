@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -31,9 +32,9 @@ extension WebPages {
     private func exercise(_ context: AppContext, _ actor: Actor) async throws -> Exercise {
         guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init), let exercise = try await api.store.exercise(id)
         else {
-            throw Problem.notFound("exercise")
+            throw Problem.notFound(.exercise)
         }
-        try AccessPolicy.decide(actor, .view, .exercise(exercise)).require("exercise")
+        try AccessPolicy.decide(actor, .view, .exercise(exercise)).require(.exercise)
         return exercise
     }
 
@@ -61,7 +62,7 @@ extension WebPages {
     private func timelinePage(_ request: Request, _ context: AppContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         let exercise = try await exercise(context, actor)
-        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
+        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound(.learner) }
         let (learner, memberships) = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
         let track = try await api.track(of: learner, on: exercise, for: actor, words: words)
         let canSet =
@@ -84,7 +85,7 @@ extension WebPages {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         try requireToken(form, session: secret)
         let exercise = try await exercise(context, actor)
-        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound("learner") }
+        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound(.learner) }
         let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update).user
         do {
             let override = try ScaffoldOverride(

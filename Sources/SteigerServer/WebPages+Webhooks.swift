@@ -32,7 +32,7 @@ extension WebPages {
     private func webhookPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         guard let id: WebhookEndpointID = context.parameters.get("webhookId").flatMap(WebhookEndpointID.init) else {
-            throw Problem.notFound("webhook endpoint")
+            throw Problem.notFound(.webhookEndpoint)
         }
         let endpoint = try await api.webhooks.endpoint(actor, id)
         let deliveries = try await api.webhooks.deliveries(actor, id)

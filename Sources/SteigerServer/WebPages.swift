@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SteigerApp
 import SteigerCore
 import SteigerStore
 
@@ -169,7 +170,7 @@ struct WebPages: Sendable {
             let exercise = try await api.store.exercise(id),
             AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow
         else {
-            throw Problem.notFound("exercise")
+            throw Problem.notFound(.exercise)
         }
         let supports = try await api.supports(for: actor, on: exercise, words: words)
         let attempts = try await api.store.submissions(
@@ -192,7 +193,7 @@ struct WebPages: Sendable {
             let submission = try await api.store.submission(id), submission.learnerID == actor.user.id,
             let exercise = try await api.store.exercise(submission.exerciseID)
         else {
-            throw Problem.notFound("attempt")
+            throw Problem.notFound(.attempt)
         }
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
@@ -219,7 +220,7 @@ struct WebPages: Sendable {
 
     /// Refuses a form of a signed-in page that does not carry the session's token.
     func requireToken(_ form: [String: String], session secret: String) throws {
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.forbidden, "formExpired") }
+        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.formExpired) }
     }
 
     /// A value as JSON text, for the `data-` attributes that carry what page scripts need.
@@ -301,7 +302,7 @@ struct WebPages: Sendable {
             if context["csrf"] == nil { context["csrf"] = SteigerAPI.csrfToken(session: secret) }
             context["userId"] = actor.user.id.description
         }
-        guard let text = resources.render(template, context, in: words) else { throw Problem(.internalServerError, "internal") }
+        guard let text = resources.render(template, context, in: words) else { throw Problem(.internal) }
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -351,7 +352,7 @@ struct WebPages: Sendable {
         do {
             buffer = try await request.collectBody(upTo: 64 * 1024)
         } catch {
-            throw Problem(.contentTooLarge, "tooLarge")
+            throw Problem(.tooLarge)
         }
         return formFields(String(buffer: buffer))
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Mustache
+import SteigerApp
 import SteigerCore
 
 /// The web app's files, read once at start: Mustache templates, the message catalogues (one

@@ -6,8 +6,8 @@ extension Store {
 
     /// Adds an annotation (already validated by ``Annotation``'s initialiser). A reply must answer
     /// a live annotation of the same submission.
-    /// - Throws: ``StoreError/conflict(_:)`` for a reply to a deleted annotation, ``StoreError/notFound(_:)``
-    ///   for a reply to one that does not exist here.
+    /// - Throws: ``StoreError/refused(_:)`` for a reply to a deleted annotation, to one that does
+    ///   not exist here, or to a reply.
     public func addAnnotation(_ annotation: Annotation) async throws {
         try await write { session in
             if let parent = annotation.parentID {
@@ -18,13 +18,13 @@ extension Store {
                         """
                     ).first
                 else {
-                    throw StoreError.notFound("validation.parentMissing")
+                    throw StoreError.refused(.parentMissing)
                 }
                 if try row.optionalInt("deleted_at") != nil {
-                    throw StoreError.conflict("problem.parentDeleted")
+                    throw StoreError.refused(.parentDeleted)
                 }
                 if try row.optionalString("parent_id") != nil {
-                    throw StoreError.reference("validation.replyToReply")
+                    throw StoreError.refused(.replyToReply)
                 }
             }
             let (at, to): (Int?, Int?) =
@@ -50,7 +50,7 @@ extension Store {
     }
 
     /// Changes the text of `author`'s own annotation, keeping the earlier text as a version.
-    /// - Throws: ``StoreError/notFound(_:)`` (unknown, or not theirs), ``StoreError/conflict(_:)`` (deleted).
+    /// - Throws: ``StoreError/notFound(_:)`` (unknown, or not theirs), ``StoreError/refused(_:)`` (deleted).
     @discardableResult
     public func editAnnotation(_ id: AnnotationID, author: UserID, text: String, now: Date = Date()) async throws -> Annotation {
         try await write { session in
@@ -120,7 +120,7 @@ extension Store {
         }
         let annotation = try Self.annotation(row)
         guard annotation.authorID == author else { throw StoreError.notFound("annotation \(id)") }
-        if annotation.isDeleted { throw StoreError.conflict("problem.commentDeleted") }
+        if annotation.isDeleted { throw StoreError.refused(.commentDeleted) }
         return annotation
     }
 

@@ -57,13 +57,13 @@ extension Store {
 
     /// Removes an exercise that has no submissions.
     /// - Returns: whether it existed.
-    /// - Throws: ``StoreError/reference(_:)`` when attempts were submitted for it.
+    /// - Throws: ``StoreError/refused(_:)`` when attempts were submitted for it.
     @discardableResult
     public func deleteExercise(_ id: ExerciseID) async throws -> Bool {
         try await write { session in
             let count =
                 try await session.query("SELECT COUNT(*) AS n FROM submissions WHERE exercise_id = \(bind: id.description)").first?.int("n") ?? 0
-            if count > 0 { throw StoreError.reference("problem.exerciseHasAttempts") }
+            if count > 0 { throw StoreError.refused(.exerciseHasAttempts) }
             return !(try await session.query("DELETE FROM exercises WHERE id = \(bind: id.description) RETURNING id").isEmpty)
         }
     }

@@ -106,7 +106,7 @@ extension Store {
     /// The sort key of tasks without a due time: after every real one.
     static let noDueTime: Int64 = 9_000_000_000_000_000
 
-    /// Extends `reviewer`'s hold on a task. - Throws: ``StoreError/conflict(_:)`` saying why when
+    /// Extends `reviewer`'s hold on a task. - Throws: ``StoreError/refused(_:)`` saying why when
     /// the hold already ran out or is someone else's.
     @discardableResult
     public func renewReviewTask(_ id: ReviewTaskID, reviewer: UserID, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask {
@@ -138,7 +138,7 @@ extension Store {
 
     /// Marks a task done by `reviewer` (the trainer holding it, or the assigned peer or author),
     /// and counts the review on the submission's other tasks.
-    /// - Throws: ``StoreError/conflict(_:)`` with a message for the reviewer when their hold ran out.
+    /// - Throws: ``StoreError/refused(_:)`` with a message for the reviewer when their hold ran out.
     @discardableResult
     public func completeReviewTask(_ id: ReviewTaskID, reviewer: UserID, now: Date = Date()) async throws -> ReviewTask {
         try await write { session in
@@ -342,15 +342,15 @@ extension Store {
             throw StoreError.notFound("review task \(id)")
         }
         let task = try reviewTask(row)
-        if task.status == .done { throw StoreError.conflict("problem.reviewDone") }
+        if task.status == .done { throw StoreError.refused(.reviewDone) }
         if trainerOnly, task.kind != .trainer {
-            throw StoreError.conflict("problem.notHoldable")
+            throw StoreError.refused(.notHoldable)
         }
         guard task.assignee == reviewer else {
-            throw StoreError.conflict(task.kind == .trainer ? "problem.notHeld" : "problem.assignedElsewhere")
+            throw StoreError.refused(task.kind == .trainer ? .notHeld : .assignedElsewhere)
         }
         // Expired holds are reopened with their holder kept, so this says why.
-        guard task.holder(at: now) == reviewer else { throw StoreError.conflict("problem.holdExpired") }
+        guard task.holder(at: now) == reviewer else { throw StoreError.refused(.holdExpired) }
         return task
     }
 

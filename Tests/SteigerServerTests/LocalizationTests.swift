@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SteigerApp
 import SteigerCore
 import SteigerStore
 import SteigerTestSupport
@@ -42,7 +43,7 @@ struct LocalizationTests {
     }
 
     /// Keys the code names: `{{t.key}}` in templates, `text.key` in scripts, quoted keys in Swift,
-    /// `Problem(…, "name")` as `problem.name`, and the kinds of things a 404 names.
+    /// and every problem kind and every kind of thing a problem can name.
     static func referencedKeys() throws -> Set<String> {
         let templates = try files(under: web.appendingPathComponent("templates"), ending: ".mustache")
         let scripts = try files(under: web.appendingPathComponent("static"), ending: ".js")
@@ -52,16 +53,12 @@ struct LocalizationTests {
         keys.formUnion(try matches(#"\btext\.([A-Za-z]+)"#, in: scripts).subtracting(["failedGeneric"]))
         // (Event type names such as "support.withdrawn" look like keys but are not texts.)
         keys.formUnion(
-            try matches(#""((?:problem|validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
+            try matches(#""((?:validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
                 .subtracting(DomainEvent.Kind.allCases.map(\.rawValue)))
-        keys.formUnion(try matches(#"Problem\(\s*\.[A-Za-z]+,\s*"([A-Za-z]+)""#, in: swift).map { "problem." + $0 })
-        keys.formUnion(try matches(#"(?:unauthenticated|conflict)\(\s*"([A-Za-z]+)"\s*\)"#, in: swift).map { "problem." + $0 })
-        // Problem.swift names general problems by bare keys (`"internal"`, `"badRequest"`).
-        let problem = try String(contentsOf: sources.appendingPathComponent("SteigerServer/Problem.swift"), encoding: .utf8)
-        keys.formUnion(try matches(#""([a-z][A-Za-z]+)""#, in: [problem]).map { "problem." + $0 }.filter { try catalogue(.en)[$0] != nil })
+        // Problems are typed: every kind has a text, and so has every kind of thing one names.
+        keys.formUnion(ProblemKind.allCases.map(\.key))
+        keys.formUnion(Thing.allCases.map(\.message.key))
         keys.formUnion(try matches(#"(?:words|resources)\.text\(\s*"([A-Za-z]+)""#, in: swift))
-        keys.formUnion(try matches(#"(?:notFound|require)\(\s*"([a-z ]+)"\s*\)"#, in: swift).map { Problem.thing($0).key })
-        keys.formUnion(try matches(#"of: "([a-z ]+)"\)"#, in: swift).map { Problem.thing($0).key })
         // Page texts handed to scripts by name.
         keys.formUnion(try matches(#""([a-z][A-Za-z]+)""#, in: swift).filter { try catalogue(.en)[$0] != nil })
         return keys

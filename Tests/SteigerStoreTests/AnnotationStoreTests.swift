@@ -39,8 +39,8 @@ struct AnnotationStoreTests {
             do {
                 try await store.addAnnotation(late)
                 Issue.record("a reply to a deleted comment was stored")
-            } catch StoreError.conflict(let message) {
-                #expect(message == "problem.parentDeleted")
+            } catch StoreError.refused(let refusal) {
+                #expect(refusal == .parentDeleted)
             }
             let elsewhere = try Annotation(
                 submissionID: world.submissionB.id, authorID: world.learnerB.id, parentID: reply.id, span: nil,

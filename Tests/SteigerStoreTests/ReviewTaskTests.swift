@@ -90,8 +90,8 @@ struct ReviewTaskTests {
             do {
                 try await store.completeReviewTask(held.id, reviewer: late.id, now: afterwards)
                 Issue.record("a late submit was accepted")
-            } catch StoreError.conflict(let message) {
-                #expect(message == "problem.holdExpired")
+            } catch StoreError.refused(let refusal) {
+                #expect(refusal == .holdExpired)
             }
             let again = try #require(
                 try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800, now: afterwards))
@@ -222,8 +222,8 @@ struct ReviewStoreTests {
             do {
                 try await store.submitReview(review, now: now.addingTimeInterval(61))
                 Issue.record("accepted")
-            } catch StoreError.conflict(let message) {
-                #expect(message == "problem.holdExpired")
+            } catch StoreError.refused(let refusal) {
+                #expect(refusal == .holdExpired)
             }
             #expect(try await store.reviews(of: submission.id).isEmpty)
             #expect(try await store.submission(submission.id)?.status == .ready)

@@ -16,6 +16,32 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(String)
     /// A user's stored and announced bytes would pass their quota; `used` is what they hold now.
     case quotaExceeded(used: Int64)
+    /// A rule of the data refused the change; the case says which.
+    case refused(Refusal)
+
+    /// The rules the store itself enforces inside a transaction, where only it can see the rows.
+    public enum Refusal: String, Sendable, Equatable {
+        /// The review was already submitted.
+        case reviewDone
+        /// A task that is not a trainer's cannot be held.
+        case notHoldable
+        /// The trainer does not hold the task.
+        case notHeld
+        /// The peer or self review is someone else's.
+        case assignedElsewhere
+        /// The hold ran out; the task went back to the queue.
+        case holdExpired
+        /// A reply to a comment that was removed.
+        case parentDeleted
+        /// A reply to a comment that is not on this submission.
+        case parentMissing
+        /// A reply to a reply.
+        case replyToReply
+        /// A change to a comment that was removed.
+        case commentDeleted
+        /// Attempts were submitted for the exercise.
+        case exerciseHasAttempts
+    }
 
     public var description: String {
         switch self {
@@ -28,6 +54,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "the database is at schema version \(found), but this program knows only up to \(known); upgrade Steiger"
         case .configuration(let m): m
         case .quotaExceeded(let used): "quota exceeded (\(used) bytes in use)"
+        case .refused(let refusal): "refused: \(refusal.rawValue)"
         }
     }
 }
