@@ -77,6 +77,18 @@ public enum Resource: Sendable {
     case webhooks
     /// One webhook endpoint with its deliveries (its address and secret are an administrator's).
     case webhookEndpoint(WebhookEndpointID)
+    /// The fields of an account only an administrator sets: email, roles, whether it is disabled.
+    case accountSettings
+    /// The administration pages.
+    case administration
+    /// The trainer's review queue (`view`: see it; `create`: claim from it).
+    case reviewQueue
+    /// A review task (`view`, `update`: renew or release, `review`: submit).
+    case reviewTask(ReviewTask)
+    /// A cohort's score sheet of an exercise.
+    case scoreSheet(cohort: CohortID)
+    /// An upload in progress, by `owner`.
+    case upload(owner: UserID)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -89,19 +101,31 @@ public enum Resource: Sendable {
 /// - A learner also sees who trains the cohorts they learn in.
 /// - A learner sees their own scaffolding; the trainers who see a learner's attempts at an
 ///   exercise see and set that learner's scaffolding for it.
-/// - Webhooks (other systems' addresses and secrets) are an administrator's alone.
+/// - Webhooks (other systems' addresses and secrets), the administration pages and the admin
+///   fields of accounts (email, roles, disabled) are an administrator's alone.
+/// - Only trainers have a review queue; an administrator who trains nothing sees it empty.
+/// - A review task is its reviewer's: the trainers of its cohort for a trainer review, the
+///   assigned peer while they learn in the cohort, the learner for a self review. An upload is
+///   its uploader's. Neither is anyone else's, not even an administrator's.
+/// - A cohort's score sheet is for its trainers (and administrators).
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
     /// Decides whether `actor` may do `action` to `resource`.
     public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision {
         if actor.user.isDisabled { return .hide }
+        if let own = ownership(actor, action, resource) { return own }
         if actor.user.has(.admin) { return .allow }
         switch resource {
-        case .newRecord, .webhooks:
+        case .newRecord, .webhooks, .accountSettings, .administration:
             return .forbid
         case .webhookEndpoint:
             return .hide
+        case .reviewQueue, .reviewTask, .upload:
+            return .hide  // decided by ownership
+        case .scoreSheet(let cohort):
+            if actor.trains(cohort) { return action == .view ? .allow : .forbid }
+            return actor.belongs(to: cohort) ? .forbid : .hide
         case .user(let user, let memberships):
             if user.id == actor.user.id {
                 return action == .view || action == .update ? .allow : .forbid
@@ -151,6 +175,30 @@ public enum AccessPolicy {
         case .scaffoldingMatrix(let exercise):
             if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }
             return exercise.cohorts.contains(where: actor.belongs(to:)) ? .forbid : .hide
+        }
+    }
+}
+
+extension AccessPolicy {
+    /// The rules for what is a person's own whatever their roles; nil for every other resource.
+    static func ownership(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision? {
+        switch resource {
+        case .reviewQueue:
+            if !actor.trainedCohorts.isEmpty { return action == .view || action == .create ? .allow : .forbid }
+            return actor.user.has(.admin) && action == .view ? .allow : .forbid
+        case .reviewTask(let task):
+            // Trainers only while they train the cohort; peers only while they learn in it.
+            let mine =
+                switch task.kind {
+                case .trainer: actor.trains(task.cohortID)
+                case .peer: task.assignee == actor.user.id && actor.learns(in: task.cohortID)
+                case .selfReview: task.assignee == actor.user.id
+                }
+            return mine ? (action == .delete || action == .create ? .forbid : .allow) : .hide
+        case .upload(let owner):
+            return owner == actor.user.id ? .allow : .hide
+        default:
+            return nil
         }
     }
 }

@@ -73,116 +73,73 @@ struct PolicyPatch: Decodable, Sendable {
     }
 }
 
-extension SteigerAPI {
-    var exerciseOperations: [Operation] {
+extension ExerciseBody {
+    /// The body as a draft for the use case.
+    var draft: ExerciseDraft {
+        var transform: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)?
+        if let patch = policy { transform = { @Sendable current in patch.applied(to: current) } }
+        return ExerciseDraft(
+            title: title, instructions: instructions, skillKey: skillKey, rubric: rubric, ladder: ladder, cohorts: cohorts.map { Set($0) },
+            review: review, policy: transform)
+    }
+}
+
+/// Exercises over HTTP.
+struct ExercisesController: Sendable {
+    let exercises: Exercises
+
+    var operations: [Operation] {
         [
             Operation(
                 method: .get, path: "/api/v1/exercises", operationID: "listExercises", tag: "exercises",
                 summary: "Exercises assigned to the caller's cohorts (admins: all)",
                 query: [.limit, .cursor, .id("cohort", "Only exercises assigned to this cohort.")],
                 replies: [.init(status: 200, description: "Exercises, newest first.", schema: PageView<ExerciseView>.schema(of: "Exercise"))],
-                handler: { request, context in
-                    let actor = try context.requireActor()
-                    let page = try await self.store.exercises(
-                        scope: AccessPolicy.listScope(for: actor), cohort: try request.queryID("cohort"),
-                        page: try request.pageRequest())
-                    return try .json(PageView(page) { ExerciseView($0, for: actor) })
-                }),
+                handler: list),
             Operation(
                 method: .post, path: "/api/v1/exercises", operationID: "createExercise", tag: "exercises", summary: "Add an exercise (admins)",
                 body: ExerciseBody.schema(creating: true), replies: [.init(status: 201, description: "The new exercise.", schema: ref("Exercise"))],
-                handler: { request, context in
-                    let actor = try context.requireActor()
-                    try AccessPolicy.decide(actor, .create, .newRecord).require(.exercise)
-                    let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
-                    let missing = [
-                        "title": body.title == nil, "instructions": body.instructions == nil, "skillKey": body.skillKey == nil,
-                        "rubric": body.rubric == nil, "ladder": body.ladder == nil,
-                    ].filter(\.value).keys.sorted()
-                    if !missing.isEmpty {
-                        throw Problem.invalid(ValidationError(missing.map { .init(field: $0, message: Message("validation.required")) }))
-                    }
-                    try await self.checkLadderHeight(body.ladder!, skill: body.skillKey!, exercise: nil)
-                    let exercise = try Exercise(
-                        title: body.title!, instructions: body.instructions!, skillKey: body.skillKey!, rubric: body.rubric!,
-                        ladder: body.ladder!, cohorts: Set(body.cohorts ?? []), review: body.review ?? ReviewSettings(),
-                        policy: body.policy?.applied(to: ScaffoldPolicy()) ?? ScaffoldPolicy(),
-                        createdAt: self.configuration.now())
-                    let saved = try await self.saveExercise(exercise, creating: true)
-                    return try .json(ExerciseView(saved, for: actor), status: .created)
-                }),
+                handler: create),
             Operation(
                 method: .get, path: "/api/v1/exercises/{exerciseId}", operationID: "getExercise", tag: "exercises", summary: "One exercise",
-                replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))],
-                handler: { _, context in
-                    try .json(ExerciseView(try await self.reachableExercise(context, .view), for: try context.requireActor()))
-                }),
+                replies: [.init(status: 200, description: "The exercise.", schema: ref("Exercise"))], handler: get),
             Operation(
                 method: .patch, path: "/api/v1/exercises/{exerciseId}", operationID: "updateExercise", tag: "exercises",
                 summary: "Change an exercise (admins); fields left out stay", body: ExerciseBody.schema(creating: false),
-                replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))],
-                handler: { request, context in
-                    let exercise = try await self.reachableExercise(context, .update)
-                    let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
-                    if body.ladder != nil || body.skillKey != nil {
-                        try await self.checkLadderHeight(
-                            body.ladder ?? exercise.ladder, skill: body.skillKey ?? exercise.skillKey, exercise: exercise.id)
-                    }
-                    let changed = try Exercise(
-                        id: exercise.id, title: body.title ?? exercise.title, instructions: body.instructions ?? exercise.instructions,
-                        skillKey: body.skillKey ?? exercise.skillKey, rubric: body.rubric ?? exercise.rubric,
-                        ladder: body.ladder ?? exercise.ladder, cohorts: body.cohorts.map { Set($0) } ?? exercise.cohorts,
-                        review: body.review ?? exercise.review, policy: body.policy?.applied(to: exercise.policy) ?? exercise.policy,
-                        policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
-                    let saved = try await self.saveExercise(changed, creating: false)
-                    return try .json(ExerciseView(saved, for: try context.requireActor()))
-                }),
+                replies: [.init(status: 200, description: "The changed exercise.", schema: ref("Exercise"))], handler: update),
             Operation(
                 method: .delete, path: "/api/v1/exercises/{exerciseId}", operationID: "deleteExercise", tag: "exercises",
                 summary: "Remove an exercise nobody has submitted to (admins)", replies: [.init(status: 204, description: "Removed.")],
-                errors: [409: "Attempts were submitted for the exercise."],
-                handler: { _, context in
-                    let exercise = try await self.reachableExercise(context, .delete)
-                    try await self.store.deleteExercise(exercise.id)
-                    return .noContent()
-                }),
+                errors: [409: "Attempts were submitted for the exercise."], handler: delete),
         ]
     }
 
-    /// The exercise named in the path, if the caller may do `action` to it.
-    func reachableExercise(_ context: AppContext, _ action: Action) async throws -> Exercise {
+    func list(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let page = try await exercises.list(actor, cohort: try request.queryID("cohort"), page: try request.pageRequest())
+        return try .json(PageView(page) { ExerciseView($0, for: actor) })
+    }
+
+    func create(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+        return try .json(ExerciseView(try await exercises.create(actor, body.draft), for: actor), status: .created)
+    }
+
+    func get(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        return try .json(ExerciseView(try await exercises.exercise(actor, try context.id("exerciseId", of: .exercise)), for: actor))
+    }
+
+    func update(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
         let id: ExerciseID = try context.id("exerciseId", of: .exercise)
-        guard let exercise = try await store.exercise(id) else { throw Problem.notFound(.exercise) }
-        try AccessPolicy.decide(actor, action, .exercise(exercise)).require(.exercise)
-        return exercise
+        let body = try await request.decodeJSON(as: ExerciseBody.self, context: context)
+        return try .json(ExerciseView(try await exercises.update(actor, id, body.draft), for: actor))
     }
 
-    /// Levels are kept per learner and skill, so every exercise of a skill needs a ladder of the
-    /// same height. - Throws: 422 on `ladder` naming the exercise it must match.
-    private func checkLadderHeight(_ ladder: ScaffoldLadder, skill: String, exercise: ExerciseID?) async throws {
-        let others = try await store.ladderHeights(skill: skill).filter { $0.exercise != exercise }
-        if let other = others.first(where: { $0.top != ladder.top }) {
-            throw Problem.invalid(
-                ValidationError(
-                    field: "ladder",
-                    Message(
-                        "validation.ladderHeight",
-                        [
-                            "levels": .integer(other.top + 1), "skill": .text(skill), "title": .text(other.title),
-                        ])))
-        }
-    }
-
-    private func saveExercise(_ exercise: Exercise, creating: Bool) async throws -> Exercise {
-        do {
-            if creating {
-                try await store.createExercise(exercise)
-                return exercise
-            }
-            return try await store.updateExercise(exercise)
-        } catch StoreError.reference {
-            throw Problem.invalid(ValidationError(field: "cohorts", Message("validation.unknownCohort")))
-        }
+    func delete(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        try await exercises.delete(try context.requireActor(), try context.id("exerciseId", of: .exercise))
+        return .noContent()
     }
 }

@@ -8,8 +8,11 @@ import SteigerStore
 
 /// A submission's processing state and media: the original, the web rendition, the poster and the
 /// storyboard, served with ranges, validators and caching, under the submission's permissions.
-extension SteigerAPI {
-    var mediaOperations: [Operation] {
+struct MediaController: Sendable {
+    let submissions: Submissions
+    let files: UploadFiles
+
+    var operations: [Operation] {
         let file: (String, String) -> Operation.Reply = { type, description in
             .init(
                 status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
@@ -30,79 +33,89 @@ extension SteigerAPI {
                 method: .get, path: "/api/v1/submissions/{submissionId}/media", operationID: "getSubmissionMedia", tag: "submissions",
                 summary: "Processing status, progress, warnings and the media's addresses",
                 replies: [.init(status: 200, description: "The submission's media.", schema: ref("SubmissionMedia"))],
-                handler: { _, context in
-                    let (submission, media) = try await self.reachableMedia(context)
-                    return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
-                }),
+                handler: status),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
                 summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
-                handler: { request, context in
-                    let (_, media) = try await self.reachableMedia(context)
-                    return try await self.serve(
-                        media.originalSHA256, type: Self.originalType(media), request: request, context: context,
-                        download: media.fileName)
-                }),
+                handler: original),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/rendition", operationID: "getRendition", tag: "submissions",
                 summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: [file("video/mp4", "The rendition.")] + ranged,
                 errors: errors,
-                handler: { request, context in
-                    let (_, media) = try await self.reachableMedia(context)
-                    guard let sha = media.renditionSHA256 else { throw Self.notReady }
-                    return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
-                }),
+                handler: rendition),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/poster.jpg", operationID: "getPoster", tag: "submissions",
                 summary: "A representative frame (JPEG)", replies: [file("image/jpeg", "The poster.")] + ranged, errors: errors,
-                handler: { request, context in
-                    let (_, media) = try await self.reachableMedia(context)
-                    guard let sha = media.posterSHA256 else { throw Self.notReady }
-                    return try await self.serve(sha, type: "image/jpeg", request: request, context: context)
-                }),
+                handler: poster),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard.vtt", operationID: "getStoryboard", tag: "submissions",
                 summary: "Scrub previews: WebVTT whose cues point into the sprite sheets (#xywh=)",
                 replies: [.init(status: 200, description: "The WebVTT track.", schema: ["type": "string"], contentType: "text/vtt")], errors: errors,
-                handler: { request, context in
-                    let (submission, media) = try await self.reachableMedia(context)
-                    guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
-                        throw Self.notReady
-                    }
-                    var vtt = stored.vtt
-                    for (index, name) in stored.sheetNames.enumerated() {
-                        vtt = vtt.replacingOccurrences(
-                            of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
-                    }
-                    return Response(
-                        status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
-                        body: .init(byteBuffer: ByteBuffer(string: vtt)))
-                }),
+                handler: storyboard),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard/{sheet}", operationID: "getStoryboardSheet",
                 tag: "submissions",
                 summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: [file("image/jpeg", "The sheet.")] + ranged, errors: errors,
-                handler: { request, context in
-                    let (_, media) = try await self.reachableMedia(context)
-                    guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
-                        throw Self.notReady
-                    }
-                    let name = context.parameters.get("sheet") ?? ""
-                    guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
-                        throw Problem.notFound(.storyboardSheet)
-                    }
-                    return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
-                }),
+                handler: storyboardSheet),
         ]
+    }
+
+    func status(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (submission, media) = try await self.reachableMedia(context)
+        return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
+    }
+
+    func original(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (_, media) = try await self.reachableMedia(context)
+        return try await self.serve(
+            media.originalSHA256, type: Self.originalType(media), request: request, context: context,
+            download: media.fileName)
+    }
+
+    func rendition(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (_, media) = try await self.reachableMedia(context)
+        guard let sha = media.renditionSHA256 else { throw Self.notReady }
+        return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
+    }
+
+    func poster(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (_, media) = try await self.reachableMedia(context)
+        guard let sha = media.posterSHA256 else { throw Self.notReady }
+        return try await self.serve(sha, type: "image/jpeg", request: request, context: context)
+    }
+
+    func storyboard(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (submission, media) = try await self.reachableMedia(context)
+        guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+            throw Self.notReady
+        }
+        var vtt = stored.vtt
+        for (index, name) in stored.sheetNames.enumerated() {
+            vtt = vtt.replacingOccurrences(
+                of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(string: vtt)))
+    }
+
+    func storyboardSheet(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let (_, media) = try await self.reachableMedia(context)
+        guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+            throw Self.notReady
+        }
+        let name = context.parameters.get("sheet") ?? ""
+        guard name.hasSuffix(".jpg"), let number = Int(name.dropLast(4)), (1...stored.sheets.count).contains(number) else {
+            throw Problem.notFound(.storyboardSheet)
+        }
+        return try await self.serve(stored.sheets[number - 1], type: "image/jpeg", request: request, context: context)
     }
 
     static let notReady = Problem(.notReady)
 
     /// The submission named in the path and its media, if the caller may view it.
     func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
-        let submission = try await reachableSubmission(context, .view).submission
-        guard let media = try await store.submissionMedia(submission.id) else { throw Problem(.noRecording) }
-        return (submission, media)
+        try await submissions.media(try context.requireActor(), try context.id("submissionId", of: .submission))
     }
 
     static func originalType(_ media: SubmissionMedia) -> String {

@@ -19,10 +19,10 @@ extension SteigerAPI {
                 errors: [503: "The database does not answer."],
                 handler: { _, context in
                     do {
-                        try await self.store.ping()
+                        try await self.services.health.check()
                     } catch {
                         context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                        throw Problem(.unavailable)
+                        throw error
                     }
                     return try .json(["status": "ready"])
                 }),

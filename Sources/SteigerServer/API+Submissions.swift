@@ -5,8 +5,11 @@ import SteigerApp
 import SteigerCore
 import SteigerStore
 
-extension SteigerAPI {
-    var submissionOperations: [Operation] {
+/// Attempts over HTTP.
+struct SubmissionsController: Sendable {
+    let submissions: Submissions
+
+    var operations: [Operation] {
         [
             Operation(
                 method: .get, path: "/api/v1/submissions", operationID: "listSubmissions", tag: "submissions",
@@ -18,22 +21,24 @@ extension SteigerAPI {
                         schema: ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })]),
                 ],
                 replies: [.init(status: 200, description: "Attempts, newest first.", schema: PageView<SubmissionView>.schema(of: "Submission"))],
-                handler: { request, context in
-                    let actor = try context.requireActor()
-                    let filter = SubmissionFilter(
-                        exercise: try request.queryID("exercise"), learner: try request.queryID("learner"),
-                        status: try request.queryEnum("status", as: Submission.Status.self))
-                    let page = try await self.store.submissions(
-                        scope: AccessPolicy.listScope(for: actor), filter: filter,
-                        page: try request.pageRequest())
-                    return try .json(PageView(page) { SubmissionView($0, words: context.words) })
-                }),
+                handler: list),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
                 summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
-                handler: { _, context in
-                    try .json(SubmissionView(try await self.reachableSubmission(context, .view).submission, words: context.words))
-                }),
+                handler: get),
         ]
+    }
+
+    func list(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let filter = SubmissionFilter(
+            exercise: try request.queryID("exercise"), learner: try request.queryID("learner"),
+            status: try request.queryEnum("status", as: Submission.Status.self))
+        let page = try await submissions.list(try context.requireActor(), filter: filter, page: try request.pageRequest())
+        return try .json(PageView(page) { SubmissionView($0, words: context.words) })
+    }
+
+    func get(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let reached = try await submissions.reach(try context.requireActor(), try context.id("submissionId", of: .submission))
+        return try .json(SubmissionView(reached.submission, words: context.words))
     }
 }

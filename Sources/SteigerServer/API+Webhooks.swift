@@ -103,8 +103,11 @@ struct WebhookDeliveryView: Encodable {
     ])
 }
 
-extension SteigerAPI {
-    var webhookOperations: [Operation] {
+/// Webhook endpoints over HTTP.
+struct WebhooksController: Sendable {
+    let webhooks: Webhooks
+
+    var operations: [Operation] {
         [
             Operation(
                 method: .get, path: "/api/v1/webhooks", operationID: "listWebhooks", tag: "webhooks",
@@ -114,30 +117,30 @@ extension SteigerAPI {
                         status: 200, description: "Every endpoint, oldest first.", schema: PageView<WebhookEndpointView>.schema(of: "WebhookEndpoint")
                     )
                 ],
-                handler: { request, context in try await self.listWebhooks(&request, context) }),
+                handler: listWebhooks),
             Operation(
                 method: .post, path: "/api/v1/webhooks", operationID: "createWebhook", tag: "webhooks",
                 summary: "Register an endpoint for domain events, signed with a new secret (admins)", body: WebhookBody.createSchema,
                 replies: [.init(status: 201, description: "The endpoint with its secret.", schema: ref("WebhookEndpoint"))],
-                handler: { request, context in try await self.createWebhook(&request, context) }),
+                handler: createWebhook),
             Operation(
                 method: .get, path: "/api/v1/webhooks/{webhookId}", operationID: "getWebhook", tag: "webhooks",
                 summary: "One endpoint (admins)", replies: [.init(status: 200, description: "The endpoint.", schema: ref("WebhookEndpoint"))],
-                handler: { request, context in try await self.getWebhook(&request, context) }),
+                handler: getWebhook),
             Operation(
                 method: .patch, path: "/api/v1/webhooks/{webhookId}", operationID: "updateWebhook", tag: "webhooks",
                 summary: "Change an endpoint, or switch it off or on (admins)", body: WebhookBody.changeSchema,
                 replies: [.init(status: 200, description: "The changed endpoint.", schema: ref("WebhookEndpoint"))],
-                handler: { request, context in try await self.updateWebhook(&request, context) }),
+                handler: updateWebhook),
             Operation(
                 method: .delete, path: "/api/v1/webhooks/{webhookId}", operationID: "deleteWebhook", tag: "webhooks",
                 summary: "Remove an endpoint and its deliveries (admins)", replies: [.init(status: 204, description: "Removed.")],
-                handler: { request, context in try await self.deleteWebhook(&request, context) }),
+                handler: deleteWebhook),
             Operation(
                 method: .post, path: "/api/v1/webhooks/{webhookId}/secret", operationID: "rotateWebhookSecret", tag: "webhooks",
                 summary: "Give an endpoint a new signing secret; the old one stops working at once (admins)",
                 replies: [.init(status: 200, description: "The endpoint with its new secret.", schema: ref("WebhookEndpoint"))],
-                handler: { request, context in try await self.rotateWebhookSecret(&request, context) }),
+                handler: rotateWebhookSecret),
             Operation(
                 method: .get, path: "/api/v1/webhooks/{webhookId}/deliveries", operationID: "listWebhookDeliveries", tag: "webhooks",
                 summary: "The newest deliveries to an endpoint, each with every try (admins)",
@@ -146,16 +149,16 @@ extension SteigerAPI {
                         status: 200, description: "Deliveries, newest event first.",
                         schema: PageView<WebhookDeliveryView>.schema(of: "WebhookDelivery"))
                 ],
-                handler: { request, context in try await self.listWebhookDeliveries(&request, context) }),
+                handler: listWebhookDeliveries),
         ]
     }
 
-    private func listWebhooks(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func listWebhooks(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let endpoints = try await webhooks.list(try context.requireActor())
         return try .json(PageView(items: endpoints.map { WebhookEndpointView($0, words: context.words) }))
     }
 
-    private func createWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func createWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
         let body = try await request.decodeJSON(as: WebhookBody.self, context: context)
         guard let url = body.url else { throw Problem.invalid(ValidationError(field: "url", Message("validation.required"))) }
@@ -165,12 +168,12 @@ extension SteigerAPI {
             headers: [.location: "/api/v1/webhooks/\(endpoint.id)"])
     }
 
-    private func getWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func getWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let endpoint = try await webhooks.endpoint(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
-    private func updateWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func updateWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let body = try await request.decodeJSON(as: WebhookBody.self, context: context)
         let endpoint = try await webhooks.update(
             try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint), url: body.url,
@@ -178,17 +181,17 @@ extension SteigerAPI {
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
-    private func deleteWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func deleteWebhook(_ request: inout Request, _ context: AppContext) async throws -> Response {
         try await webhooks.delete(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return .noContent()
     }
 
-    private func rotateWebhookSecret(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func rotateWebhookSecret(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let endpoint = try await webhooks.rotateSecret(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(WebhookEndpointView(endpoint, words: context.words))
     }
 
-    private func listWebhookDeliveries(_ request: inout Request, _ context: AppContext) async throws -> Response {
+    func listWebhookDeliveries(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let deliveries = try await webhooks.deliveries(try context.requireActor(), try context.id("webhookId", of: .webhookEndpoint))
         return try .json(PageView(items: deliveries.map { WebhookDeliveryView($0.delivery, attempts: $0.attempts, words: context.words) }))
     }

@@ -27,7 +27,7 @@ public func buildApplication(
             await api.run(operation, request, context)
         }
     }
-    WebPages(api: api, resources: resources).register(on: router)
+    WebPages(app: api.services, auth: api.auth, cookies: api.cookies, localization: api.localization, resources: resources).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),

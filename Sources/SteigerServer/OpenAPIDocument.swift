@@ -30,7 +30,7 @@ extension SteigerAPI {
             "components": [
                 "securitySchemes": [
                     "bearerToken": ["type": "http", "scheme": "bearer", "description": "A personal API token (stg_…)."],
-                    "sessionCookie": ["type": "apiKey", "in": "cookie", "name": .string(Self.sessionCookie)],
+                    "sessionCookie": ["type": "apiKey", "in": "cookie", "name": .string(SessionCookies.session)],
                 ],
                 "schemas": .object(Self.schemas),
             ],

@@ -38,9 +38,17 @@ public struct Problem: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    /// The problem a use case's error is.
+    /// The problem a use case's error is, with the headers its status calls for: how to
+    /// authenticate after a 401, when to come back after a 429 or 503.
     public init(_ error: AppError, headers: HTTPFields = [:]) {
-        self.init(error.kind, error.arguments, errors: error.errors, headers: headers)
+        var fields = headers
+        switch error.kind.status {
+        case 401: fields[.wwwAuthenticate] = "Bearer realm=\"steiger\""
+        case 429: if case .integer(let seconds)? = error.arguments["seconds"] { fields[.retryAfter] = String(seconds) }
+        case 503: fields[.retryAfter] = fields[.retryAfter] ?? "5"
+        default: break
+        }
+        self.init(error.kind, error.arguments, errors: error.errors, headers: fields)
     }
 
     /// What went wrong, for a person: the `problem.*` catalogue text.
@@ -59,9 +67,7 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     /// 401 with the header that tells clients how to authenticate.
-    static func unauthenticated(_ kind: ProblemKind = .unauthenticated) -> Problem {
-        Problem(kind, headers: [.wwwAuthenticate: "Bearer realm=\"steiger\""])
-    }
+    static func unauthenticated(_ kind: ProblemKind = .unauthenticated) -> Problem { Problem(AppError(kind)) }
 
     /// 404 for anything unknown or out of reach; the wording is the same either way.
     static func notFound(_ thing: Thing) -> Problem { Problem(AppError.notFound(thing)) }
@@ -114,8 +120,7 @@ extension Problem {
             self = Problem(Self.defaultKind(http.status), headers: http.headers)
             status = http.status
         default:
-            let error = AppError(from: error)
-            self = Problem(error, headers: error.kind == .unavailable ? [.retryAfter: "5"] : [:])
+            self = Problem(AppError(from: error))
         }
     }
 

@@ -66,6 +66,24 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+extension ServerConfiguration {
+    /// What the use cases need of this configuration.
+    public var appSettings: AppSettings {
+        var settings = AppSettings()
+        settings.sessionLifetime = sessionLifetime
+        settings.bcryptCost = bcryptCost
+        settings.loginFailuresPerAccount = loginFailuresPerAccount
+        settings.loginFailuresPerAddress = loginFailuresPerAddress
+        settings.loginWindow = loginWindow
+        settings.maxUploadSize = maxUploadSize
+        settings.learnerQuota = learnerQuota
+        settings.uploadExpiry = uploadExpiry
+        settings.webhooks = webhooks
+        settings.now = now
+        return settings
+    }
+}
+
 /// An absolute http(s) address without query or fragment, to which paths are appended.
 public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
     /// The address without a trailing slash: `https://steiger.example.org/training`.

@@ -9,45 +9,55 @@ import SteigerApp
 import SteigerCore
 import SteigerStore
 
-/// The REST API under `/api/v1`: its operations, and what every operation shares
-/// (authentication, turning errors into problems, metrics).
+/// The REST API under `/api/v1`: the per-feature controllers over the use cases, and what every
+/// operation shares (authentication, turning errors into problems).
 final class SteigerAPI: Sendable {
     let store: Store
+    let services: Services
     let configuration: ServerConfiguration
-    let throttle: LoginThrottle
     let metrics: HTTPMetrics
-    let accounts: Accounts
     let files: UploadFiles
-    /// Webhook endpoints (the use case).
-    let webhooks: Webhooks
+    let cookies: SessionCookies
     /// The catalogues and the rule that picks a request's language.
     let localization: Localization
-    /// A hash of a random secret, checked against when an account is unknown, so that the answer
-    /// takes as long as for a known account.
-    let unusableHash: String
-    static let sessionCookie = "steiger_session"
-    static let csrfCookie = "steiger_csrf"
-    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    let auth: AuthController
+    let users: UsersController
+    let cohorts: CohortsController
+    let exercises: ExercisesController
+    let submissions: SubmissionsController
+    let media: MediaController
+    let reviews: ReviewsController
+    let annotations: AnnotationsController
+    let scaffolding: ScaffoldingController
+    let webhooks: WebhooksController
 
     init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) throws {
         self.store = store
         self.localization = localization
         self.configuration = configuration
-        throttle = LoginThrottle(
-            perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
-            window: configuration.loginWindow)
+        let services = Services(store: store, settings: configuration.appSettings)
+        self.services = services
         metrics = HTTPMetrics(registry: registry)
-        accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost)
         files = try UploadFiles(dataDirectory: configuration.dataDirectory)
-        webhooks = Webhooks(store: store, settings: configuration.webhooks, now: configuration.now)
-        unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: configuration.bcryptCost)
+        cookies = SessionCookies(lifetime: configuration.sessionLifetime, secure: configuration.secureCookies)
+        auth = AuthController(accounts: services.accounts, cookies: cookies)
+        users = UsersController(accounts: services.accounts)
+        cohorts = CohortsController(cohorts: services.cohorts)
+        exercises = ExercisesController(exercises: services.exercises)
+        submissions = SubmissionsController(submissions: services.submissions)
+        media = MediaController(submissions: services.submissions, files: files)
+        reviews = ReviewsController(desk: services.reviewDesk, now: configuration.now)
+        annotations = AnnotationsController(
+            annotations: services.annotations, submissions: services.submissions, links: Links(publicURL: configuration.publicURL))
+        scaffolding = ScaffoldingController(scaffolding: services.scaffolding)
+        webhooks = WebhooksController(webhooks: services.webhooks)
     }
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
-        authOperations + userOperations + cohortOperations + exerciseOperations + submissionOperations + mediaOperations + reviewOperations + [
-            scoreSheetOperation
-        ] + annotationOperations + scaffoldingOperations + uploadOperations + webhookOperations + serviceOperations
+        auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
+            + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploadOperations
+            + webhooks.operations + serviceOperations
     }
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns
@@ -74,24 +84,16 @@ final class SteigerAPI: Sendable {
 
     /// Finds the person behind a bearer token or the session cookie; 401 when neither is valid.
     func authenticate(_ request: Request, _ context: inout AppContext) async throws {
-        let now = configuration.now()
+        let accounts = services.accounts
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Problem.unauthenticated(.bearerFormat)
-            }
-            guard let user = try await store.tokenUser(secret: String(parts[1]).trimmingCharacters(in: .whitespaces), now: now), !user.isDisabled
-            else {
-                throw Problem.unauthenticated(.tokenInvalid)
-            }
-            context.actor = try await store.actor(for: user)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated(.bearerFormat) }
+            context.actor = try await accounts.actor(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
             context.credential = .token
-        } else if let secret = request.cookies[Self.sessionCookie]?.value, !secret.isEmpty {
-            guard let user = try await store.sessionUser(secret: secret, now: now), !user.isDisabled else {
-                throw Problem.unauthenticated(.sessionEnded)
-            }
+        } else if let secret = request.cookies[SessionCookies.session]?.value, !secret.isEmpty {
+            guard let actor = try await accounts.actor(session: secret) else { throw Problem.unauthenticated(.sessionEnded) }
             try refuseCrossSite(request, session: secret)
-            context.actor = try await store.actor(for: user)
+            context.actor = actor
             context.credential = .session(secret: secret)
         } else {
             throw Problem.unauthenticated()
@@ -105,7 +107,7 @@ final class SteigerAPI: Sendable {
     /// such requests) must be this server.
     private func refuseCrossSite(_ request: Request, session secret: String) throws(Problem) {
         guard ![.get, .head, .options].contains(request.method) else { return }
-        guard request.headers[Self.csrfHeader] == Self.csrfToken(session: secret) else {
+        guard request.headers[SessionCookies.csrfHeader] == SessionCookies.csrfToken(session: secret) else {
             throw Problem(.csrfHeader)
         }
         guard let origin = request.headers[.origin] else { return }
@@ -117,16 +119,5 @@ final class SteigerAPI: Sendable {
         else {
             throw Problem(.crossSite)
         }
-    }
-
-    /// The absolute address of `path`: under the configured public URL, else the address the
-    /// request came to.
-    func absoluteLink(_ path: String, request: Request) -> String {
-        configuration.publicURL?.link(path) ?? "http://\(request.head.authority ?? "localhost")" + path
-    }
-
-    /// Checks a password against its bcrypt hash, off the event loops.
-    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 }

@@ -14,6 +14,13 @@ struct ScaffoldNames: Sendable {
     /// The reader's language.
     var words: Localizer
 
+    init(_ naming: ScaffoldNaming, words: Localizer) {
+        ladders = naming.ladders
+        people = naming.people
+        visible = naming.visible
+        self.words = words
+    }
+
     func sentence(_ transition: ScaffoldTransition) -> String {
         guard visible.contains(transition.exerciseID) else { return elsewhere(transition.at, from: transition.from, to: transition.to) }
         return ScaffoldExplanation.sentence(
@@ -293,4 +300,57 @@ struct MyScaffoldingView: Encodable {
     static let schema = object([
         "exerciseId": uuid, "title": ["type": "string"], "current": object(ScaffoldLevelView.properties), "standing": ref("ScaffoldStanding"),
     ])
+}
+
+// MARK: - From the use case's read models
+
+extension SupportsView {
+    init(_ supports: Scaffolding.Supports, words: Localizer) {
+        let names = ScaffoldNames(supports.naming, words: words)
+        let exercise = supports.exercise
+        let view = StandingView(supports.history.state, ladder: exercise.ladder, names: names)
+        self.init(
+            exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
+            history: supports.history.transitions.map(names.sentence))
+    }
+}
+
+extension MyScaffoldingView {
+    static func list(_ overview: Scaffolding.Overview, words: Localizer) -> [MyScaffoldingView] {
+        let names = ScaffoldNames(overview.naming, words: words)
+        return overview.exercises.map { exercise in
+            let standing = StandingView(overview.standings[exercise.skillKey], ladder: exercise.ladder, names: names)
+            return MyScaffoldingView(
+                exerciseId: exercise.id.description, title: exercise.title, current: ScaffoldLevelView(exercise.ladder, level: standing.level),
+                standing: standing)
+        }
+    }
+}
+
+extension ScaffoldMatrixView {
+    init(_ matrix: Scaffolding.Matrix, words: Localizer) {
+        let names = ScaffoldNames(matrix.naming, words: words)
+        let exercise = matrix.exercise
+        self.init(
+            exerciseId: exercise.id.description,
+            levels: exercise.ladder.levels.map { ScaffoldLevelView(exercise.ladder, level: $0.number) },
+            rows: matrix.rows.map { row in
+                .init(
+                    learner: PersonView(id: row.learnerID.description, displayName: row.displayName), attempts: row.attempts,
+                    standing: StandingView(row.standing, ladder: exercise.ladder, names: names))
+            })
+    }
+}
+
+extension ScaffoldTrackView {
+    init(_ track: Scaffolding.Track, words: Localizer) {
+        let names = ScaffoldNames(track.naming, words: words)
+        let exercise = track.exercise, history = track.history
+        let view = StandingView(history.state, ladder: exercise.ladder, names: names)
+        self.init(
+            learner: PersonView(id: track.learner.id.description, displayName: track.learner.displayName), exerciseId: exercise.id.description,
+            skillKey: exercise.skillKey, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
+            transitions: history.transitions.map { TransitionView($0, names: names) },
+            timeline: history.steps.map { StepView($0, names: names) }, attempts: track.attempts.map { SubmissionView($0, words: words) })
+    }
 }

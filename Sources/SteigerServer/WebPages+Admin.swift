@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// The administrator's pages: people, cohorts and memberships, exercises with their rubric,
 /// ladder and fading policy. The forms call the API (through `admin.js`), so every rule and
@@ -20,7 +19,7 @@ extension WebPages {
 
     private func admin(_ request: Request) async throws -> (Actor, String)? {
         guard let (actor, secret) = try await signedIn(request) else { return nil }
-        guard actor.user.has(.admin) else { throw Problem(.adminsOnly) }
+        try app.administration.open(actor)
         return (actor, secret)
     }
 
@@ -30,20 +29,18 @@ extension WebPages {
 
     private func adminPage(_ request: Request) async throws -> Response {
         guard let (actor, secret) = try await admin(request) else { return redirect("/login") }
-        let users = try await api.store.users(scope: .everything, page: PageRequest(limit: 200)).items
-        let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
-        let exercises = try await api.store.exercises(scope: .everything, page: PageRequest(limit: 200)).items
+        let overview = try await app.administration.overview(actor)
         return try html(
             "admin", title: words.text("administration"), actor: actor, secret: secret,
             [
-                "users": users.map {
+                "users": overview.users.map {
                     [
                         "id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
                         "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "),
                     ]
                 },
-                "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name] },
-                "exercises": exercises.map {
+                "cohorts": overview.cohorts.map { ["id": $0.id.description, "name": $0.name] },
+                "exercises": overview.exercises.map {
                     ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion]
                 },
                 "adminText": adminText,
@@ -65,12 +62,9 @@ extension WebPages {
             let ladder = try ScaffoldLadder.standard(modelVideo: "https://…/model.mp4", script: "…", prompts: ["…"], checklist: ["…"])
             exercise = try Exercise(title: "…", instructions: "…", skillKey: "skill", rubric: rubric, ladder: ladder)
         } else {
-            guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
-                let found = try await api.store.exercise(id)
-            else { throw Problem.notFound(.exercise) }
-            exercise = found
+            exercise = try await app.exercises.exercise(actor, try context.id("exerciseId", of: .exercise), for: .update)
         }
-        let cohorts = try await api.store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
+        let cohorts = try await app.cohorts.list(actor, page: PageRequest(limit: 200)).items
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let policy = exercise.policy

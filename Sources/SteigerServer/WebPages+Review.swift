@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// The trainer's queue and the review page (shared with peers and self reviews).
 extension WebPages {
@@ -21,31 +20,18 @@ extension WebPages {
 
     private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.noQueue) }
-        let now = api.configuration.now()
-        var names: [UserID: String] = [:]
-        func name(_ id: UserID) async throws -> String {
-            if let known = names[id] { return known }
-            let found = try await api.store.user(id)?.displayName ?? "?"
-            names[id] = found
-            return found
-        }
         var queue: [[String: Any]] = [], mine: [[String: Any]] = []
-        for task in try await api.store.reviewQueue(cohorts: trained) {
-            guard let submission = try await api.store.submission(task.submissionID),
-                let exercise = try await api.store.exercise(submission.exerciseID)
-            else { continue }
-            let learner = try await name(submission.learnerID)
+        for entry in try await app.reviewDesk.queueEntries(actor) {
+            let task = entry.task
             var state = words.text("open")
-            if task.kind == .trainer, let holder = task.holder(at: now), let until = task.leaseExpires {
-                state = words.text("heldBy", ["name": .text(try await name(holder)), "time": .text(time(until))])
-                if holder == actor.user.id {
-                    mine.append(["id": task.id.description, "exercise": exercise.title, "learner": learner, "until": time(until)])
+            if let holder = entry.holderName, let until = task.leaseExpires {
+                state = words.text("heldBy", ["name": .text(holder), "time": .text(time(until))])
+                if task.assignee == actor.user.id {
+                    mine.append(["id": task.id.description, "exercise": entry.exerciseTitle, "learner": entry.learnerName, "until": time(until)])
                 }
             }
             queue.append([
-                "exercise": exercise.title, "learner": learner, "state": state, "overdue": task.isOverdue(at: now),
+                "exercise": entry.exerciseTitle, "learner": entry.learnerName, "state": state, "overdue": task.isOverdue(at: app.settings.now()),
                 "due": task.dueAt.map(words.dateTime) ?? words.text("noDue"),
             ])
         }
@@ -62,13 +48,7 @@ extension WebPages {
         let form = try await Self.form(&request, context)
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         try requireToken(form, session: secret)
-        let trained = actor.trainedCohorts
-        guard !trained.isEmpty else { throw Problem(.noQueue) }
-        guard
-            let task = try await api.store.claimReviewTask(
-                reviewer: actor.user.id, cohorts: trained, lease: SteigerAPI.reviewLease,
-                now: api.configuration.now())
-        else {
+        guard let task = try await app.reviewDesk.claim(actor) else {
             return try await queuePage(request, context, message: words.text("claimedNothing"))
         }
         return redirect("/review/\(task.id)")
@@ -76,20 +56,8 @@ extension WebPages {
 
     private func reviewPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let now = api.configuration.now()
-        guard let id: ReviewTaskID = context.parameters.get("taskId").flatMap(ReviewTaskID.init),
-            let task = try await api.store.reviewTask(id), task.holder(at: now) == actor.user.id,
-            let submission = try await api.store.submission(task.submissionID),
-            let exercise = try await api.store.exercise(submission.exerciseID),
-            let learner = try await api.store.user(submission.learnerID),
-            AccessPolicy.decide(
-                actor, .review,
-                .submission(
-                    submission, exercise: exercise,
-                    learnerMemberships: try await api.store.memberships(of: learner.id))) == .allow
-        else {
-            throw Problem.notFound(.review)
-        }
+        let desk = try await app.reviewDesk.desk(actor, try context.id("taskId", of: .review))
+        let (task, submission, exercise, learner) = (desk.task, desk.submission, desk.exercise, desk.learner)
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
             [
                 "key": criterion.key, "title": criterion.title, "weight": number(criterion.weight),

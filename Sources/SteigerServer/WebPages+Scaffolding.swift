@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// The trainer's scaffolding pages: an exercise's learners × levels, and one learner's timeline
 /// drawn as a chart, with the form to set the level by hand.
@@ -24,24 +23,14 @@ extension WebPages {
 
     /// The exercises of the cohorts `actor` trains, for the queue page's links.
     func trainedExercises(_ actor: Actor) async throws -> [[String: Any]] {
-        let page = try await api.store.exercises(scope: AccessPolicy.listScope(for: actor), page: PageRequest(limit: 200))
-        return page.items.filter { actor.user.has(.admin) || $0.cohorts.contains(where: actor.trains) }
-            .map { ["id": $0.id.description, "title": $0.title] }
-    }
-
-    private func exercise(_ context: AppContext, _ actor: Actor) async throws -> Exercise {
-        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init), let exercise = try await api.store.exercise(id)
-        else {
-            throw Problem.notFound(.exercise)
-        }
-        try AccessPolicy.decide(actor, .view, .exercise(exercise)).require(.exercise)
-        return exercise
+        try await app.exercises.trained(actor).map { ["id": $0.id.description, "title": $0.title] }
     }
 
     private func matrixPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let exercise = try await exercise(context, actor)
-        let matrix = try await api.matrix(of: exercise, cohort: nil, for: actor, words: words)
+        let found = try await app.scaffolding.matrix(actor, exercise: try context.id("exerciseId", of: .exercise))
+        let exercise = found.exercise
+        let matrix = ScaffoldMatrixView(found, words: words)
         let rows: [[String: Any]] = matrix.rows.map { row in
             var values: [String: Any] = [
                 "id": row.learner.id, "name": row.learner.displayName, "attempts": row.attempts, "flagged": row.standing.flagged,
@@ -61,18 +50,16 @@ extension WebPages {
 
     private func timelinePage(_ request: Request, _ context: AppContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let exercise = try await exercise(context, actor)
-        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound(.learner) }
-        let (learner, memberships) = try await api.reachableLearner(learnerID, on: exercise, for: actor, .view)
-        let track = try await api.track(of: learner, on: exercise, for: actor, words: words)
-        let canSet =
-            AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
+        let found = try await app.scaffolding.track(
+            actor, exercise: try context.id("exerciseId", of: .exercise), learner: try context.id("learnerId", of: .learner))
+        let (exercise, learner) = (found.exercise, found.learner)
+        let track = ScaffoldTrackView(found, words: words)
         var values: [String: Any] = [
             "exerciseId": exercise.id.description, "exercise": exercise.title, "learnerId": learner.id.description, "learner": learner.displayName,
             "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
             "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: words.messages),
             "steps": track.timeline.map { ["at": words.dateTime($0.at), "note": $0.note] },
-            "canSet": canSet,
+            "canSet": found.canSetLevel,
             "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
         ]
         if let error { values["error"] = error }
@@ -84,19 +71,16 @@ extension WebPages {
         let form = try await Self.form(&request, context)
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
         try requireToken(form, session: secret)
-        let exercise = try await exercise(context, actor)
-        guard let learnerID: UserID = context.parameters.get("learnerId").flatMap(UserID.init) else { throw Problem.notFound(.learner) }
-        let learner = try await api.reachableLearner(learnerID, on: exercise, for: actor, .update).user
+        let exercise: ExerciseID = try context.id("exerciseId", of: .exercise)
+        let learner: UserID = try context.id("learnerId", of: .learner)
         do {
-            let override = try ScaffoldOverride(
-                trainerID: actor.user.id, exerciseID: exercise.id, level: Int(form["level"] ?? "") ?? -1,
-                top: exercise.ladder.top, reason: form["reason"] ?? "", at: api.configuration.now())
-            _ = try await api.store.recordScaffoldOverride(override, learner: learner.id, skill: exercise.skillKey)
+            _ = try await app.scaffolding.setLevel(
+                actor, exercise: exercise, learner: learner, level: Int(form["level"] ?? "") ?? -1, reason: form["reason"] ?? "")
         } catch let error as ValidationError {
-            let message = error.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+            let message = error.problems.map { "\($0.field): \(words.format($0.message))" }.joined(separator: "; ")
             return try await timelinePage(request, context, error: message, status: .unprocessableContent)
         }
-        return redirect("/train/exercises/\(exercise.id)/learners/\(learner.id)")
+        return redirect("/train/exercises/\(exercise)/learners/\(learner)")
     }
 }
 

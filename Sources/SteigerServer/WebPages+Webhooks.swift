@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// The administrator's webhook pages: the endpoints with their state, a form to add one, and
 /// each endpoint's secret, events and deliveries with every try. They read through the
@@ -19,7 +18,7 @@ extension WebPages {
 
     private func webhooksPage(_ request: Request) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let endpoints = try await api.webhooks.list(actor)
+        let endpoints = try await app.webhooks.list(actor)
         return try html(
             "webhooks", title: words.text("webhooks"), actor: actor, secret: secret,
             [
@@ -34,8 +33,8 @@ extension WebPages {
         guard let id: WebhookEndpointID = context.parameters.get("webhookId").flatMap(WebhookEndpointID.init) else {
             throw Problem.notFound(.webhookEndpoint)
         }
-        let endpoint = try await api.webhooks.endpoint(actor, id)
-        let deliveries = try await api.webhooks.deliveries(actor, id)
+        let endpoint = try await app.webhooks.endpoint(actor, id)
+        let deliveries = try await app.webhooks.deliveries(actor, id)
         var values = endpointValues(endpoint)
         values["secret"] = endpoint.secret
         values["eventTypes"] = Webhooks.eventTypes.map { kind in

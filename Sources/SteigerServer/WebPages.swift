@@ -5,14 +5,17 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
-/// The web app: server-rendered pages over the same store and rules as the API, with small
+/// The web app: server-rendered pages over the same use cases as the API, with small
 /// scripts served from `/static` (no inline script, so the Content Security Policy forbids any).
 /// Every form carries a CSRF token: the session's (derived from its secret) once signed in, a
 /// random one tied to a cookie on the sign-in page.
 struct WebPages: Sendable {
-    let api: SteigerAPI
+    /// The use cases: pages add no rules of their own and never touch the store.
+    let app: Services
+    let auth: AuthController
+    let cookies: SessionCookies
+    let localization: Localization
     let resources: WebResources
     /// The language of the page being answered (``page(_:_:_:_:)`` sets it per request).
     var words = AppContext.untranslated
@@ -66,12 +69,12 @@ struct WebPages: Sendable {
     }
 
     private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) throws -> Response {
-        let token = request.cookies[Self.loginCookie]?.value.nonEmpty ?? SecretToken.generate(prefix: "")
+        let token = request.cookies[Self.loginCookie]?.value.nonEmpty ?? Accounts.randomToken()
         var values: [String: Any] = ["csrf": token, "email": email]
         if let error { values["error"] = error }
         var response = try html("login", title: words.text("signIn"), actor: nil, secret: nil, values, status: status)
         let cookie = Cookie(
-            name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: api.configuration.secureCookies,
+            name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: cookies.secure,
             httpOnly: true, sameSite: .strict)
         response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
         return response
@@ -85,13 +88,12 @@ struct WebPages: Sendable {
             return try loginForm(request, error: words.text("formExpired"), email: email, status: .forbidden)
         }
         do {
-            let (secret, actor) = try await api.signIn(
-                email: email, password: form["password"] ?? "", userAgent: request.headers[.userAgent],
-                context: context)
+            let (secret, actor) = try await auth.signIn(email: email, password: form["password"] ?? "", request: request, context: context)
             var response = redirect(Self.landing(for: actor))
-            response.headers.append(contentsOf: api.sessionCookies(secret))
+            response.headers.append(contentsOf: cookies.fields(secret))
             return response
-        } catch let problem as Problem {
+        } catch let error as AppError {
+            let problem = Problem(error)
             let key =
                 switch problem.status.code {
                 case 429: "signInThrottled"
@@ -113,13 +115,13 @@ struct WebPages: Sendable {
         }
         if let (actor, secret) = try await signedIn(request) {
             try requireToken(form, session: secret)
-            try await api.store.updateUser(actor.user.id, changes: UserChanges(language: .some(language)))
+            try await app.accounts.setLanguage(actor, language)
         }
         let back = form["back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
         var response = redirect(back)
         let cookie = Cookie(
             name: Localization.cookie, value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 365 * 24 * 3600, path: "/",
-            secure: api.configuration.secureCookies, httpOnly: true, sameSite: .lax)
+            secure: cookies.secure, httpOnly: true, sameSite: .lax)
         response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
         return response
     }
@@ -127,17 +129,17 @@ struct WebPages: Sendable {
     private func logout(_ request: Request, _ context: AppContext) async throws -> Response {
         var request = request
         let form = try await Self.form(&request, context)
-        guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty else { return redirect("/login") }
+        guard let secret = request.cookies[SessionCookies.session]?.value.nonEmpty else { return redirect("/login") }
         try requireToken(form, session: secret)
-        try await api.store.deleteSession(secret: secret)
+        try await app.accounts.signOut(session: secret)
         var response = redirect("/login")
-        response.headers.append(contentsOf: api.sessionCookies(""))
+        response.headers.append(contentsOf: cookies.fields(""))
         return response
     }
 
     private func learnerHome(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        let items = try await api.myScaffolding(for: actor, words: words)
+        let items = MyScaffoldingView.list(try await app.scaffolding.overview(actor), words: words)
         let exercises: [[String: Any]] = items.map { item in
             var values: [String: Any] = [
                 "id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
@@ -146,18 +148,13 @@ struct WebPages: Sendable {
             if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values
         }
-        var tasks: [[String: Any]] = []
-        for task in try await api.store.assignedReviewTasks(of: actor.user.id) where task.kind != .trainer {
-            guard let submission = try await api.store.submission(task.submissionID),
-                let exercise = try await api.store.exercise(submission.exerciseID),
-                let learner = try await api.store.user(submission.learnerID)
-            else { continue }
+        let tasks: [[String: Any]] = try await app.reviewDesk.assignedEntries(actor).map { entry in
             var values: [String: Any] = [
-                "id": task.id.description, "exercise": exercise.title,
-                "learner": task.kind == .selfReview ? words.text("selfReview") : learner.displayName,
+                "id": entry.task.id.description, "exercise": entry.exerciseTitle,
+                "learner": entry.task.kind == .selfReview ? words.text("selfReview") : entry.learnerName,
             ]
-            if let due = task.dueAt { values["due"] = words.dateTime(due) }
-            tasks.append(values)
+            if let due = entry.task.dueAt { values["due"] = words.dateTime(due) }
+            return values
         }
         return try html(
             "learn", title: words.text("myExercises"), actor: actor, secret: secret,
@@ -166,22 +163,15 @@ struct WebPages: Sendable {
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        guard let id: ExerciseID = context.parameters.get("exerciseId").flatMap(ExerciseID.init),
-            let exercise = try await api.store.exercise(id),
-            AccessPolicy.decide(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise)) == .allow
-        else {
-            throw Problem.notFound(.exercise)
-        }
-        let supports = try await api.supports(for: actor, on: exercise, words: words)
-        let attempts = try await api.store.submissions(
-            scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: actor.user.id),
-            page: PageRequest(limit: 200))
+        let exercise = try await app.exercises.practised(actor, try context.id("exerciseId", of: .exercise))
+        let supports = SupportsView(try await app.scaffolding.supports(actor, on: exercise), words: words)
+        let attempts = try await app.submissions.attempts(actor, at: exercise.id)
         return try html(
             "exercise", title: exercise.title, actor: actor, secret: secret,
             [
                 "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
                 "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
-                "attempts": attempts.items.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
+                "attempts": attempts.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
                 "history": supports.history, "hasHistory": !supports.history.isEmpty,
                 "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") }),
             ])
@@ -189,12 +179,7 @@ struct WebPages: Sendable {
 
     private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
-        guard let id: SubmissionID = context.parameters.get("submissionId").flatMap(SubmissionID.init),
-            let submission = try await api.store.submission(id), submission.learnerID == actor.user.id,
-            let exercise = try await api.store.exercise(submission.exerciseID)
-        else {
-            throw Problem.notFound(.attempt)
-        }
+        let (submission, exercise) = try await app.submissions.own(actor, try context.id("submissionId", of: .attempt))
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
         texts["failedGeneric"] = words.text("failed")
@@ -220,7 +205,7 @@ struct WebPages: Sendable {
 
     /// Refuses a form of a signed-in page that does not carry the session's token.
     func requireToken(_ form: [String: String], session secret: String) throws {
-        guard form["_csrf"] == SteigerAPI.csrfToken(session: secret) else { throw Problem(.formExpired) }
+        guard form["_csrf"] == SessionCookies.csrfToken(session: secret) else { throw Problem(.formExpired) }
     }
 
     /// A value as JSON text, for the `data-` attributes that carry what page scripts need.
@@ -241,7 +226,7 @@ struct WebPages: Sendable {
             let session = try await pages.signedIn(request)
             pages.session = .some(session)
             // The middleware chose from the cookie, the browser and the default; the person's own setting wins.
-            if let language = session?.0.user.language { pages.words = api.localization.words(language) }
+            if let language = session?.0.user.language { pages.words = localization.words(language) }
             response = try await body(pages)
         } catch {
             let problem = Problem(from: error)
@@ -273,10 +258,9 @@ struct WebPages: Sendable {
     /// The signed-in person and their session secret, or nil.
     func signedIn(_ request: Request) async throws -> (Actor, String)? {
         if let session { return session.map { ($0.actor, $0.secret) } }
-        guard let secret = request.cookies[SteigerAPI.sessionCookie]?.value.nonEmpty,
-            let user = try await api.store.sessionUser(secret: secret, now: api.configuration.now()), !user.isDisabled
+        guard let secret = request.cookies[SessionCookies.session]?.value.nonEmpty, let actor = try await app.accounts.actor(session: secret)
         else { return nil }
-        return (try await api.store.actor(for: user), secret)
+        return (actor, secret)
     }
 
     func html(
@@ -293,13 +277,13 @@ struct WebPages: Sendable {
         if let actor, let secret {
             context["user"] = [
                 "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
-                "isAdmin": actor.user.has(.admin), "csrf": SteigerAPI.csrfToken(session: secret),
+                "isAdmin": actor.user.has(.admin), "csrf": SessionCookies.csrfToken(session: secret),
             ]
             context["displayName"] = actor.user.displayName
             context["isLearner"] = actor.user.has(.learner)
             context["isTrainer"] = actor.user.has(.trainer)
             context["isAdmin"] = actor.user.has(.admin)
-            if context["csrf"] == nil { context["csrf"] = SteigerAPI.csrfToken(session: secret) }
+            if context["csrf"] == nil { context["csrf"] = SessionCookies.csrfToken(session: secret) }
             context["userId"] = actor.user.id.description
         }
         guard let text = resources.render(template, context, in: words) else { throw Problem(.internal) }

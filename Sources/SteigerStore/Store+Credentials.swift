@@ -20,26 +20,6 @@ public enum SecretToken {
     }
 }
 
-/// A personal API token as listed (never with the secret).
-public struct APIToken: Sendable, Equatable, Codable {
-    /// The token's id (for revoking).
-    public var id: String
-    /// The owner.
-    public var userID: UserID
-    /// What the owner called it.
-    public var name: String
-    /// The first characters of the secret, to recognise it.
-    public var prefix: String
-    /// When it was made.
-    public var createdAt: Date
-    /// When it stops working, if ever.
-    public var expiresAt: Date?
-    /// When it was last used (to the minute).
-    public var lastUsedAt: Date?
-    /// When it was revoked.
-    public var revokedAt: Date?
-}
-
 extension Store {
     // MARK: - Sessions
 

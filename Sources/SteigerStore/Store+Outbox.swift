@@ -1,14 +1,6 @@
 import Foundation
 import SteigerCore
 
-/// An event as the outbox holds it: its place in the one order every consumer reads.
-public struct OutboxEntry: Sendable, Equatable {
-    /// 1, 2, 3, … in commit order, without gaps.
-    public var position: Int64
-    /// The event.
-    public var event: DomainEvent
-}
-
 /// A consumer's hold on its part of the outbox: the events after its cursor, for as long as
 /// the lease lasts.
 public struct OutboxLease: Sendable, Equatable {

@@ -1,41 +1,6 @@
 import Foundation
 import SteigerCore
 
-/// Where a learner stands on one skill, as the engine last replayed their log.
-public struct ScaffoldStanding: Sendable, Equatable {
-    /// The learner.
-    public var learnerID: UserID
-    /// The skill.
-    public var skillKey: String
-    /// The level; nil until the first decision (the learner is at the top of any ladder).
-    public var level: Int?
-    /// Stalled and waiting for a trainer.
-    public var flagged: Bool
-    /// When the delayed check falls due, if one is pending.
-    public var checkDueAt: Date?
-    /// When the delayed check was passed, if the learner is at level 0 after it.
-    public var checkPassedAt: Date?
-    /// The last change of level.
-    public var lastTransition: ScaffoldTransition?
-    /// Events in the log.
-    public var events: Int
-
-    /// The level on a ladder whose top is `top`.
-    public func level(top: Int) -> Int { min(level ?? top, top) }
-}
-
-/// One learner's line in an exercise's scaffolding matrix.
-public struct ScaffoldMatrixRow: Sendable, Equatable {
-    /// The learner.
-    public var learnerID: UserID
-    /// Their display name.
-    public var displayName: String
-    /// Their standing on the exercise's skill (nil: nothing decided yet).
-    public var standing: ScaffoldStanding?
-    /// Their attempts at the exercise.
-    public var attempts: Int
-}
-
 extension Store {
     // MARK: - Scaffolding
 

@@ -1,23 +1,6 @@
 import Foundation
 import SteigerCore
 
-/// Narrows a submissions list.
-public struct SubmissionFilter: Sendable, Equatable {
-    /// Only this exercise's.
-    public var exercise: ExerciseID?
-    /// Only this learner's.
-    public var learner: UserID?
-    /// Only those in this status.
-    public var status: Submission.Status?
-
-    /// Creates a filter; nil fields do not narrow.
-    public init(exercise: ExerciseID? = nil, learner: UserID? = nil, status: Submission.Status? = nil) {
-        self.exercise = exercise
-        self.learner = learner
-        self.status = status
-    }
-}
-
 extension Store {
     // MARK: - Submissions
 

@@ -1,25 +1,6 @@
 import Foundation
 import SteigerCore
 
-/// The fields of a user to change; nil fields stay as they are.
-public struct UserChanges: Sendable, Equatable {
-    public var email: String?
-    public var displayName: String?
-    public var roles: Set<Role>?
-    public var isDisabled: Bool?
-    /// A new language setting: `.some(nil)` clears it (the browser's choice applies again).
-    public var language: Language??
-
-    /// Creates a change set (already validated by the caller, e.g. through ``User``'s initialiser).
-    public init(email: String? = nil, displayName: String? = nil, roles: Set<Role>? = nil, isDisabled: Bool? = nil, language: Language?? = nil) {
-        self.email = email
-        self.displayName = displayName
-        self.roles = roles
-        self.isDisabled = isDisabled
-        self.language = language
-    }
-}
-
 extension Store {
     // MARK: - Users
 

@@ -42,58 +42,6 @@ public final class Store: Sendable {
 
 // MARK: - Pages
 
-/// Where a page of a list starts and how long it is.
-public struct PageRequest: Sendable, Equatable {
-    /// Largest page a caller may ask for.
-    public static let maximumLimit = 200
-    /// Items per page (1…200).
-    public var limit: Int
-    /// Continue after this cursor (from the previous page's ``Page/next``).
-    public var after: PageCursor?
-
-    /// Creates a page request; the limit is clamped to 1…200.
-    public init(limit: Int = 50, after: PageCursor? = nil) {
-        self.limit = min(max(limit, 1), Self.maximumLimit)
-        self.after = after
-    }
-}
-
-/// An opaque position in a list (newest first): the creation time and id of the last item seen.
-public struct PageCursor: Sendable, Equatable {
-    var createdAt: Int64
-    var id: String
-
-    /// Parses the text form given out with a page; nil if it is not one.
-    public init?(_ text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard text.count <= 200, let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
-        let parts = decoded.split(separator: "|", maxSplits: 1)
-        guard parts.count == 2, let time = Int64(parts[0]), UUIDText.parse(String(parts[1])) != nil else { return nil }
-        createdAt = time
-        id = String(parts[1])
-    }
-
-    init(createdAt: Int64, id: String) {
-        self.createdAt = createdAt
-        self.id = id
-    }
-
-    /// The text form (URL-safe base64).
-    public var text: String {
-        Data("\(createdAt)|\(id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-}
-
-/// One page of a list.
-public struct Page<Item: Sendable>: Sendable {
-    /// The items, newest first.
-    public var items: [Item]
-    /// Where the next page starts; nil on the last page.
-    public var next: PageCursor?
-}
-
 extension Store {
     /// Runs a list query ordered newest first with keyset pagination on (`created_at`, `id`) of `table`.
     /// `filters` are ANDed; `decode` turns a row into an item.

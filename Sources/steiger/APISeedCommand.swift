@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SteigerApp
 import SteigerCore
 import SteigerServer
 import SteigerStore

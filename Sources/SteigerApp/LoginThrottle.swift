@@ -4,13 +4,13 @@ import Synchronization
 
 /// Counts failed logins per account and per address in a sliding window, and says how long to
 /// wait once a limit is reached. Kept in memory per server process.
-final class LoginThrottle: Sendable {
+public final class LoginThrottle: Sendable {
     private let failures = Mutex<[String: [Date]]>([:])
     private let perAccount: Int
     private let perAddress: Int
     private let window: TimeInterval
 
-    init(perAccount: Int, perAddress: Int, window: TimeInterval) {
+    public init(perAccount: Int, perAddress: Int, window: TimeInterval) {
         self.perAccount = perAccount
         self.perAddress = perAddress
         self.window = window

@@ -1,0 +1,30 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+
+/// The administrator's overview: everyone, every cohort, every exercise.
+public struct Administration: Sendable {
+    let store: Store
+
+    /// What the administration page lists (up to 200 of each, newest first).
+    public struct Overview: Sendable {
+        public var users: [User]
+        public var cohorts: [Cohort]
+        public var exercises: [Exercise]
+    }
+
+    /// Goes on only for an administrator. - Throws: ``ProblemKind/adminsOnly``.
+    public func open(_ actor: Actor) throws(AppError) {
+        guard AccessPolicy.decide(actor, .view, .administration) == .allow else { throw AppError(.adminsOnly) }
+    }
+
+    /// Everyone, every cohort and every exercise.
+    public func overview(_ actor: Actor) async throws -> Overview {
+        try open(actor)
+        let page = PageRequest(limit: 200)
+        return Overview(
+            users: try await store.users(scope: .everything, page: page).items,
+            cohorts: try await store.cohorts(scope: .everything, page: page).items,
+            exercises: try await store.exercises(scope: .everything, page: page).items)
+    }
+}

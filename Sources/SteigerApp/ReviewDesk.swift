@@ -1,0 +1,180 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+
+/// The review desk: the trainers' queue and holds, the peer and self reviews people are given,
+/// submitting a review, and a cohort's score sheet.
+public struct ReviewDesk: Sendable {
+    let store: Store
+    let lease: TimeInterval
+    let now: @Sendable () -> Date
+
+    init(store: Store, settings: AppSettings) {
+        self.store = store
+        lease = settings.reviewLease
+        now = settings.now
+    }
+
+    /// A task with the names a person reads it by.
+    public struct Entry: Sendable {
+        public var task: ReviewTask
+        public var exerciseTitle: String
+        public var learnerName: String
+        /// Who holds a trainer's task now, by name (nil: open).
+        public var holderName: String?
+    }
+
+    /// A task being reviewed, with what the review page shows.
+    public struct Desk: Sendable {
+        public var task: ReviewTask
+        public var submission: Submission
+        public var exercise: Exercise
+        public var learner: User
+    }
+
+    /// Takes the next attempt to review from the pools of the cohorts `actor` trains, held for
+    /// the lease. - Returns: nil when there is nothing to review. - Throws: ``ProblemKind/noQueue``.
+    public func claim(_ actor: Actor) async throws -> ReviewTask? {
+        try requireQueue(actor, .create)
+        return try await store.claimReviewTask(reviewer: actor.user.id, cohorts: actor.trainedCohorts, lease: lease, now: now())
+    }
+
+    /// The unfinished trainer reviews of the cohorts `actor` trains, next first.
+    public func queue(_ actor: Actor) async throws -> [ReviewTask] {
+        try requireQueue(actor, .view)
+        let trained = actor.trainedCohorts
+        return trained.isEmpty ? [] : try await store.reviewQueue(cohorts: trained)
+    }
+
+    /// The queue with exercise titles and people's names.
+    public func queueEntries(_ actor: Actor) async throws -> [Entry] {
+        try await entries(try await queue(actor))
+    }
+
+    /// The peer and self reviews assigned to `actor`.
+    public func assigned(_ actor: Actor) async throws -> [ReviewTask] {
+        try await store.assignedReviewTasks(of: actor.user.id)
+    }
+
+    /// The peer and self reviews assigned to `actor`, with titles and names.
+    public func assignedEntries(_ actor: Actor) async throws -> [Entry] {
+        try await entries(try await assigned(actor).filter { $0.kind != .trainer })
+    }
+
+    /// The task `id`, if `actor` is (or was) its reviewer: the trainer holding it, the assigned
+    /// peer, the author for a self review. Anyone else finds no such task.
+    public func task(_ actor: Actor, _ id: ReviewTaskID, for action: Action = .view) async throws -> ReviewTask {
+        guard let task = try await store.reviewTask(id) else { throw AppError.notFound(.reviewTask) }
+        try AccessPolicy.require(actor, action, .reviewTask(task), .reviewTask)
+        return task
+    }
+
+    /// The task `id` with what reviewing it needs, if `actor` holds it now and may review the attempt.
+    public func desk(_ actor: Actor, _ id: ReviewTaskID) async throws -> Desk {
+        let task = try await task(actor, id)
+        guard task.holder(at: now()) == actor.user.id, let submission = try await store.submission(task.submissionID),
+            let exercise = try await store.exercise(submission.exerciseID), let learner = try await store.user(submission.learnerID),
+            AccessPolicy.decide(
+                actor, .review,
+                .submission(submission, exercise: exercise, learnerMemberships: try await store.memberships(of: learner.id))) == .allow
+        else { throw AppError.notFound(.review) }
+        return Desk(task: task, submission: submission, exercise: exercise, learner: learner)
+    }
+
+    /// Holds a claimed review for another lease. - Throws: ``ProblemKind/holdExpired`` and the other hold problems.
+    public func renew(_ actor: Actor, _ id: ReviewTaskID) async throws -> ReviewTask {
+        let task = try await task(actor, id, for: .update)
+        return try await store.renewReviewTask(task.id, reviewer: actor.user.id, lease: lease, now: now())
+    }
+
+    /// Gives a claimed review back to the queue.
+    public func release(_ actor: Actor, _ id: ReviewTaskID) async throws {
+        let task = try await task(actor, id, for: .update)
+        try await store.releaseReviewTask(task.id, reviewer: actor.user.id, now: now())
+    }
+
+    /// Submits the review: a score per rubric criterion and a comment (the total is computed).
+    /// A self review is a reflection on the recording: at least one timed comment first.
+    public func submit(_ actor: Actor, _ id: ReviewTaskID, scores: [String: Int], comment: String?) async throws -> Review {
+        let task = try await task(actor, id, for: .review)
+        guard let submission = try await store.submission(task.submissionID), let exercise = try await store.exercise(submission.exerciseID)
+        else { throw AppError.notFound(.reviewTask) }
+        if task.kind == .selfReview {
+            let reflections = try await store.annotations(of: submission.id)
+                .filter { $0.authorID == actor.user.id && $0.parentID == nil && !$0.isDeleted }
+            if reflections.isEmpty { throw AppError.invalid("reflections", Message("validation.reflections")) }
+        }
+        let now = now()
+        let review = try Review(
+            task: task, reviewerID: actor.user.id, scores: scores, comment: comment ?? "", rubric: exercise.rubric, submittedAt: now)
+        try await store.submitReview(review, now: now)
+        return review
+    }
+
+    /// A cohort's score sheet for one exercise as CSV: one row per learner and attempt, with the
+    /// latest trainer review's score per criterion and weighted total (trainers of the cohort,
+    /// administrators). - Returns: a file name and the text.
+    public func scoreSheet(_ actor: Actor, cohort: CohortID, exercise exerciseID: ExerciseID) async throws -> (name: String, csv: String) {
+        guard let found = try await store.cohort(cohort) else { throw AppError.notFound(.cohort) }
+        guard AccessPolicy.decide(actor, .view, .cohort(found)) == .allow else { throw AppError.notFound(.cohort) }
+        guard AccessPolicy.decide(actor, .view, .scoreSheet(cohort: cohort)) == .allow else { throw AppError(.scoresTrainersOnly) }
+        guard let exercise = try await store.exercise(exerciseID), exercise.cohorts.contains(cohort) else {
+            throw AppError.notFound(.exerciseInThisCohort)
+        }
+        var lines = [
+            (["learner", "email", "attempt", "submission", "submitted", "status", "reviewer", "reviewed"] + exercise.rubric.criteria.map(\.key)
+                + ["total"]).map(CSV.field).joined(separator: ",")
+        ]
+        var reviewers: [UserID: String] = [:]
+        let iso = Date.ISO8601FormatStyle()
+        for (learner, submission, review) in try await store.scoreSheet(cohort: cohort, exercise: exercise.id) {
+            var reviewer = ""
+            if let id = review?.reviewerID {
+                if reviewers[id] == nil { reviewers[id] = try await store.user(id)?.displayName ?? "" }
+                reviewer = reviewers[id] ?? ""
+            }
+            var fields = [
+                learner.displayName, learner.email, String(submission.attempt), submission.id.description, submission.createdAt.formatted(iso),
+                submission.status.rawValue, reviewer, review?.submittedAt.formatted(iso) ?? "",
+            ]
+            fields += exercise.rubric.criteria.map { criterion in review?.scores[criterion.key].map(String.init) ?? "" }
+            fields.append(review.map { String(format: "%.4f", $0.result.total) } ?? "")
+            // Names and emails are text a spreadsheet could run; the rest are numbers, ids and dates.
+            lines.append(
+                fields.enumerated().map { index, field in index < 2 || index == 6 ? CSV.textField(field) : CSV.field(field) }
+                    .joined(separator: ","))
+        }
+        return ("scores-\(exercise.skillKey).csv", lines.joined(separator: "\r\n") + "\r\n")
+    }
+
+    private func requireQueue(_ actor: Actor, _ action: Action) throws(AppError) {
+        guard AccessPolicy.decide(actor, action, .reviewQueue) == .allow else { throw AppError(.noQueue) }
+    }
+
+    /// Tasks with their exercise titles and people's names, each looked up once.
+    private func entries(_ tasks: [ReviewTask]) async throws -> [Entry] {
+        let now = now()
+        var submissions: [SubmissionID: Submission] = [:]
+        var titles: [ExerciseID: String] = [:]
+        var names: [UserID: String] = [:]
+        func name(_ id: UserID) async throws -> String {
+            if let known = names[id] { return known }
+            let found = try await store.user(id)?.displayName ?? "?"
+            names[id] = found
+            return found
+        }
+        var entries: [Entry] = []
+        for task in tasks {
+            if submissions[task.submissionID] == nil { submissions[task.submissionID] = try await store.submission(task.submissionID) }
+            guard let submission = submissions[task.submissionID] else { continue }
+            if titles[submission.exerciseID] == nil { titles[submission.exerciseID] = try await store.exercise(submission.exerciseID)?.title }
+            guard let title = titles[submission.exerciseID] else { continue }
+            let holder = task.kind == .trainer ? task.holder(at: now) : nil
+            entries.append(
+                Entry(
+                    task: task, exerciseTitle: title, learnerName: try await name(submission.learnerID),
+                    holderName: try await holder.asyncMap(name)))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+
+/// What the use cases need to know about the installation.
+public struct AppSettings: Sendable {
+    /// How long a sign-in lasts.
+    public var sessionLifetime: TimeInterval = 7 * 24 * 3600
+    /// The bcrypt work factor for new password hashes.
+    public var bcryptCost: UInt8 = 12
+    /// Failed sign-ins allowed per account and per address within ``loginWindow``.
+    public var loginFailuresPerAccount = 5
+    public var loginFailuresPerAddress = 20
+    public var loginWindow: TimeInterval = 15 * 60
+    /// The largest file one upload may carry.
+    public var maxUploadSize: Int64 = 2 << 30
+    /// What a learner may keep stored (recordings and unfinished uploads).
+    public var learnerQuota: Int64 = 20 << 30
+    /// How long an unfinished upload is kept.
+    public var uploadExpiry: TimeInterval = 24 * 3600
+    /// How long a trainer holds a claimed review (renewable).
+    public var reviewLease: TimeInterval = 30 * 60
+    /// Webhook delivery rules.
+    public var webhooks = WebhookSettings()
+    /// The clock (tests move it).
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+}
+
+/// Every use case of Steiger, one per feature, over one store. The HTTP API, the web pages, the
+/// commands and the jobs call these and add no rules of their own.
+public struct Services: Sendable {
+    public let settings: AppSettings
+    public let accounts: Accounts
+    public let cohorts: Cohorts
+    public let exercises: Exercises
+    public let submissions: Submissions
+    public let reviewDesk: ReviewDesk
+    public let annotations: Annotations
+    public let scaffolding: Scaffolding
+    public let webhooks: Webhooks
+    public let administration: Administration
+    public let health: Health
+
+    public init(store: Store, settings: AppSettings) {
+        self.settings = settings
+        accounts = Accounts(store: store, settings: settings)
+        cohorts = Cohorts(store: store, now: settings.now)
+        exercises = Exercises(store: store, now: settings.now)
+        submissions = Submissions(store: store)
+        reviewDesk = ReviewDesk(store: store, settings: settings)
+        annotations = Annotations(store: store, submissions: submissions, now: settings.now)
+        scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
+        webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
+        administration = Administration(store: store)
+        health = Health(store: store)
+    }
+}
+
+/// Whether the service can do its work, for health checks and metrics.
+public struct Health: Sendable {
+    let store: Store
+
+    /// Throws ``ProblemKind/unavailable`` when the database does not answer.
+    public func check() async throws {
+        do {
+            try await store.ping()
+        } catch {
+            throw AppError(.unavailable)
+        }
+    }
+}
