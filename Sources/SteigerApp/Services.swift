@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SteigerCore
 import SteigerStore
 
@@ -39,11 +40,13 @@ public struct Services: Sendable {
     public let reviewDesk: ReviewDesk
     public let annotations: Annotations
     public let scaffolding: Scaffolding
+    public let uploads: Uploads
     public let webhooks: Webhooks
     public let administration: Administration
     public let health: Health
 
-    public init(store: Store, settings: AppSettings) {
+    /// The use cases over `store`, keeping uploads' and media files in `files`.
+    public init(store: Store, files: UploadFiles, settings: AppSettings, logger: Logger = Logger(label: "steiger")) {
         self.settings = settings
         accounts = Accounts(store: store, settings: settings)
         cohorts = Cohorts(store: store, now: settings.now)
@@ -52,6 +55,7 @@ public struct Services: Sendable {
         reviewDesk = ReviewDesk(store: store, settings: settings)
         annotations = Annotations(store: store, submissions: submissions, now: settings.now)
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
+        uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         administration = Administration(store: store)
         health = Health(store: store)

@@ -132,7 +132,7 @@ struct MediaController: Sendable {
     /// byte range (`Range: bytes=a-b`, `a-`, `-n`; several ranges get the whole file), `If-Range`
     /// and `If-None-Match`.
     func serve(_ sha256: String, type: String, request: Request, context: AppContext, download: String? = nil) async throws -> Response {
-        let path = files.blobs.path(sha256)
+        let path = files.mediaPath(sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
             context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
             throw Problem(.fileMissing)

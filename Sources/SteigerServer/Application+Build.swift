@@ -127,16 +127,8 @@ struct UploadSweeper: Service {
     }
 
     func sweep() async {
-        do {
-            for upload in try await api.store.expiredUploads(now: api.configuration.now()) {
-                // An upload being written right now is live, whatever its expiry said.
-                _ = try? await api.asUploadWriter(upload.id) {
-                    if try await api.store.deleteExpiredUpload(upload.id, now: api.configuration.now()) { api.files.remove(upload.id) }
-                }
-            }
-        } catch {
-            // Tried again at the next sweep.
-        }
+        // What fails is tried again at the next sweep.
+        try? await api.services.uploads.sweep()
     }
 }
 

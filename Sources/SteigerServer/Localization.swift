@@ -36,13 +36,27 @@ struct Localization: Sendable {
     }
 }
 
+extension Localizer {
+    /// English, for the command line, which speaks English whatever the server's default language.
+    static var english: Localizer {
+        (try? WebResources.catalogue(.en, in: WebResources.directory())).map { Localizer(language: .en, messages: $0) } ?? AppContext.untranslated
+    }
+}
+
 extension ValidationError {
-    /// The problems in English, one per line (`email must be an email address …`), for the
-    /// command line, which speaks English whatever the server's default language.
+    /// The problems in English, one per line (`email must be an email address …`), for the command line.
     public var english: String {
-        let words =
-            (try? WebResources.catalogue(.en, in: WebResources.directory())).map { Localizer(language: .en, messages: $0) }
-            ?? AppContext.untranslated
+        let words = Localizer.english
         return problems.map { "\($0.field) \(words.format($0.message))" }.joined(separator: "\n")
+    }
+}
+
+extension AppError {
+    /// What went wrong in English, for the command line: the kind of answer (`conflict`), then
+    /// the text, then the problems by field.
+    public var english: String {
+        let words = Localizer.english
+        let label = kind.status == 409 ? "conflict" : kind.status == 404 ? "not found" : "refused"
+        return ([label + ": " + words.format(message)] + errors.map { "\($0.field) \(words.format($0.message))" }).joined(separator: "\n")
     }
 }

@@ -29,16 +29,17 @@ final class SteigerAPI: Sendable {
     let reviews: ReviewsController
     let annotations: AnnotationsController
     let scaffolding: ScaffoldingController
+    let uploads: UploadsController
     let webhooks: WebhooksController
 
     init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) throws {
         self.store = store
         self.localization = localization
         self.configuration = configuration
-        let services = Services(store: store, settings: configuration.appSettings)
+        files = try UploadFiles(dataDirectory: configuration.dataDirectory)
+        let services = Services(store: store, files: files, settings: configuration.appSettings)
         self.services = services
         metrics = HTTPMetrics(registry: registry)
-        files = try UploadFiles(dataDirectory: configuration.dataDirectory)
         cookies = SessionCookies(lifetime: configuration.sessionLifetime, secure: configuration.secureCookies)
         auth = AuthController(accounts: services.accounts, cookies: cookies)
         users = UsersController(accounts: services.accounts)
@@ -50,13 +51,14 @@ final class SteigerAPI: Sendable {
         annotations = AnnotationsController(
             annotations: services.annotations, submissions: services.submissions, links: Links(publicURL: configuration.publicURL))
         scaffolding = ScaffoldingController(scaffolding: services.scaffolding)
+        uploads = UploadsController(uploads: services.uploads)
         webhooks = WebhooksController(webhooks: services.webhooks)
     }
 
     /// Every operation, in the order the document lists them.
     var operations: [Operation] {
         auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
-            + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploadOperations
+            + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + serviceOperations
     }
 
@@ -78,7 +80,7 @@ final class SteigerAPI: Sendable {
             }
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
-        if operation.path.hasPrefix("/api/v1/uploads") { response.headers[Self.tusResumable] = Self.tusVersion }
+        if operation.path.hasPrefix("/api/v1/uploads") { response.headers[UploadsController.tusResumable] = UploadsController.tusVersion }
         return response
     }
 

@@ -26,12 +26,14 @@ struct AdminCommand: AsyncParsableCommand {
             try await store.migrate()
             try await body(Accounts(store: store), store)
             await store.close()
-        } catch let error as SteigerCore.ValidationError {
+        } catch {
             await store.close()
-            throw ValidationError(error.english)
-        } catch let error as StoreError {
-            await store.close()
-            throw ValidationError(error.description)
+            switch error {
+            case let error as SteigerCore.ValidationError: throw ValidationError(error.english)
+            case let error as AppError: throw ValidationError(error.english)
+            case let error as StoreError: throw ValidationError(error.description)
+            default: throw error
+            }
         }
     }
 

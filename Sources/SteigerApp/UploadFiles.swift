@@ -1,20 +1,19 @@
 import Crypto
 import Foundation
-import HTTPTypes
 import NIOCore
 import NIOPosix
-import SteigerApp
 import SteigerCore
 import SteigerStore
 import Synchronization
 
 /// The bytes of uploads in progress: one file per upload under `uploads/`, appended to as
 /// chunks arrive, hashed on the way. Which request may write an upload is claimed in the
-/// database (``SteigerAPI/asUploadWriter(_:_:)``), so any server process can continue any
+/// database (``Uploads/asWriter(_:_:)``), so any server process can continue any
 /// upload; the running SHA-256 is kept in memory as a shortcut and rebuilt from the file
 /// whenever it does not match the recorded offset (another process wrote, or a restart).
-final class UploadFiles: Sendable {
+public final class UploadFiles: Sendable {
     let directory: String
+    /// Where finished files go, named by their SHA-256.
     let blobs: BlobStore
     /// A running hash at an offset. `@unchecked Sendable`: `SHA256` is a plain value (its state
     /// is copied, never shared), it is just not marked Sendable.
@@ -31,7 +30,8 @@ final class UploadFiles: Sendable {
     /// Bytes written before the kernel is asked to start writing them out.
     static let writeBackStep: Int64 = 1 << 20
 
-    init(dataDirectory: String) throws {
+    /// The files under `dataDirectory` (`uploads/`, and `media/` for finished ones).
+    public init(dataDirectory: String) throws {
         directory = dataDirectory + "/uploads"
         blobs = try BlobStore(root: dataDirectory + "/media")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -41,10 +41,13 @@ final class UploadFiles: Sendable {
 
     func path(_ id: String) -> String { "\(directory)/\(id)" }
 
+    /// Where the finished file with `sha256` lives (originals, renditions, posters, storyboards).
+    public func mediaPath(_ sha256: String) -> String { blobs.path(sha256) }
+
     /// Creates the empty file of a new upload.
     func create(_ id: String) throws {
         guard FileManager.default.createFile(atPath: path(id), contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw Problem(.uploadNotStored)
+            throw AppError(.uploadNotStored)
         }
         save(id, HashState(offset: 0, hasher: SHA256()))
     }
@@ -59,7 +62,7 @@ final class UploadFiles: Sendable {
     {
         var size = offset
         guard let handle = FileHandle(forWritingAtPath: path(id)) else {
-            return (offset, Problem(.uploadDataGone))
+            return (offset, AppError(.uploadDataGone))
         }
         defer { try? handle.close() }
         var hasher = currentHasher(id, offset: offset)
@@ -71,7 +74,7 @@ final class UploadFiles: Sendable {
             for try await chunk in body {
                 let count = Int64(chunk.readableBytes)
                 if size + count > limit {
-                    throw Problem(.pastLength, ["length": .integer(Int(limit))])
+                    throw AppError(.pastLength, ["length": .integer(Int(limit))])
                 }
                 try chunk.withUnsafeReadableBytes { bytes in
                     try handle.write(contentsOf: bytes)
@@ -112,7 +115,7 @@ final class UploadFiles: Sendable {
     /// Waits until the file's data is on disk, on a thread meant for waiting.
     private func flush(_ descriptor: Int32) async throws {
         try await disk.runIfActive {
-            if fdatasync(descriptor) != 0 { throw Problem(.uploadNotStored) }
+            if fdatasync(descriptor) != 0 { throw AppError(.uploadNotStored) }
         }
     }
 

@@ -1,0 +1,272 @@
+import Foundation
+import Logging
+import NIOCore
+import SteigerCore
+import SteigerStore
+
+/// Recordings arriving: resumable uploads (any server process can continue any upload: the
+/// offset and the writer's claim are in the database, the running hash is rebuilt from the file)
+/// and single streaming requests, within the size limit and the learner's quota. A complete
+/// upload becomes a submission with a processing job.
+public struct Uploads: Sendable {
+    let store: Store
+    let files: UploadFiles
+    /// The largest file one upload may carry.
+    public let maxSize: Int64
+    let quota: Int64
+    let expiry: TimeInterval
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    init(store: Store, files: UploadFiles, settings: AppSettings, logger: Logger) {
+        self.store = store
+        self.files = files
+        maxSize = settings.maxUploadSize
+        quota = settings.learnerQuota
+        expiry = settings.uploadExpiry
+        now = settings.now
+        self.logger = logger
+    }
+
+    /// How long a writer's claim on an upload lasts without being renewed.
+    static let writerLease: TimeInterval = 60
+
+    /// When an upload untouched from now on is swept.
+    public var expiresFromNow: Date { now().addingTimeInterval(expiry) }
+
+    /// Starts a resumable upload of `length` bytes at `exercise` (which the actor practises) named
+    /// `fileName`; `firstBytes` is the size of a body sent with the request, if any.
+    /// - Throws: ``ProblemKind/fileTooLarge``, ``ProblemKind/pastLength``, ``ProblemKind/overQuota``, not found.
+    public func start(
+        _ actor: Actor, exercise: ExerciseID?, fileName: String?, length: Int64, metadata: [String: String], firstBytes: Int64?
+    ) async throws -> Upload {
+        guard length <= maxSize else { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
+        guard let exercise else { throw AppError.notFound(.exercise) }
+        let practised = try await submittable(actor, exercise)
+        if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
+        let now = now()
+        let upload = Upload(
+            userID: actor.user.id, exerciseID: practised.id, fileName: Self.cleanFileName(fileName ?? "recording"), length: length,
+            metadata: metadata, createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+        try files.create(upload.id)
+        try await createWithinQuota(upload)
+        return upload
+    }
+
+    /// The actor's own upload `id`, unfinished and unexpired or finished; anyone else's, and
+    /// unknown or swept ones, are not found.
+    public func upload(_ actor: Actor, _ id: String) async throws -> Upload {
+        let id = id.lowercased()
+        guard UUIDText.parse(id) != nil, let upload = try await store.upload(id) else { throw AppError.notFound(.upload) }
+        try AccessPolicy.require(actor, .view, .upload(owner: upload.userID), .upload)
+        if upload.submissionID == nil, upload.expiresAt <= now() { throw AppError.notFound(.upload) }
+        return upload
+    }
+
+    /// The actor's upload `id` as it stands, finishing it first if every byte arrived but the
+    /// completion did not (unless another request is at it).
+    public func status(_ actor: Actor, _ id: String) async throws -> Upload {
+        var upload = try await upload(actor, id)
+        if upload.submissionID == nil, upload.received == upload.length {
+            let finished = upload
+            upload.submissionID = try? await asWriter(finished.id) { try await complete(finished).id }
+        }
+        return upload
+    }
+
+    /// Appends `body` to the actor's upload `id` at `offset` (which must be what has arrived).
+    /// - Returns: the new offset, and the submission once the upload is complete.
+    public func append(
+        _ actor: Actor, _ id: String, at offset: Int64, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> (received: Int64, submission: Submission?) {
+        let upload = try await upload(actor, id)
+        guard offset == upload.received, upload.submissionID == nil else {
+            throw AppError(.offsetMismatch, ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
+        }
+        return try await append(upload, declared: declared, body: body)
+    }
+
+    /// Appends the body sent with a new upload.
+    public func append(
+        _ upload: Upload, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> (received: Int64, submission: Submission?) {
+        try await asWriter(upload.id) { try await appendAsWriter(upload, declared: declared, body: body) }
+    }
+
+    /// Completes a new upload of an empty file that came without a body.
+    public func completeEmpty(_ upload: Upload) async throws -> Submission? {
+        try await asWriter(upload.id) {
+            try await appendAsWriter(upload, declared: nil, body: nil as AsyncThrowingStream<ByteBuffer, any Error>?)
+        }.submission
+    }
+
+    /// Abandons the actor's upload `id`; a finished upload's submission stays.
+    public func abandon(_ actor: Actor, _ id: String) async throws {
+        let upload = try await upload(actor, id)
+        try await asWriter(upload.id) {
+            files.remove(upload.id)
+            try await store.deleteUpload(upload.id)
+        }
+    }
+
+    /// A recording sent in one streaming request of `declared` bytes (nil: chunked) to `exercise`.
+    /// Nothing of a refused or broken-off request is kept.
+    public func receive(
+        _ actor: Actor, exercise id: ExerciseID, fileName: String?, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> Submission {
+        let exercise = try await submittable(actor, id)
+        let used = try await store.bytesInUse(by: actor.user.id)
+        let limit = min(maxSize, quota - used)
+        if let declared, declared > limit {
+            throw declared > maxSize ? AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) : overQuota(used: used)
+        }
+        let now = now()
+        // The declared size (or the most it may be) is reserved against the quota while it streams.
+        var upload = Upload(
+            userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(fileName ?? "recording"),
+            length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+        try files.create(upload.id)
+        try await createWithinQuota(upload)
+        let (size, interrupted) = try await asWriter(upload.id) {
+            await files.append(upload.id, from: body, at: 0, limit: upload.length)
+        }
+        if let interrupted {
+            files.remove(upload.id)
+            _ = try? await store.deleteUpload(upload.id)
+            if let error = interrupted as? AppError, error.kind == .pastLength {
+                throw AppError(.fileOverLimit, ["limit": .integer(Int(min(maxSize, limit)))])
+            }
+            throw interrupted
+        }
+        if let declared, declared != size {
+            files.remove(upload.id)
+            _ = try? await store.deleteUpload(upload.id)
+            throw AppError(.lengthMismatch, ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
+        }
+        upload.length = size
+        upload.received = size
+        try await store.setUploadLength(upload.id, length: size)
+        return try await complete(upload)
+    }
+
+    /// Removes unfinished uploads whose expiry has passed (rows and files); one being written
+    /// right now is live, whatever its expiry said.
+    public func sweep() async throws {
+        for upload in try await store.expiredUploads(now: now()) {
+            _ = try? await asWriter(upload.id) {
+                if try await store.deleteExpiredUpload(upload.id, now: now()) { files.remove(upload.id) }
+            }
+        }
+    }
+
+    // MARK: - Inside
+
+    /// The exercise `id` if the actor may submit to it.
+    private func submittable(_ actor: Actor, _ id: ExerciseID) async throws -> Exercise {
+        guard let exercise = try await store.exercise(id) else { throw AppError.notFound(.exercise) }
+        try AccessPolicy.require(actor, .create, .newSubmission(learner: actor.user.id, exercise: exercise), .exercise)
+        return exercise
+    }
+
+    /// Records an upload only if it fits the learner's quota, checked and reserved in one transaction.
+    private func createWithinQuota(_ upload: Upload) async throws {
+        do {
+            try await store.createUpload(upload, quota: quota)
+        } catch StoreError.quotaExceeded(let used) {
+            files.remove(upload.id)
+            throw overQuota(used: used)
+        }
+    }
+
+    private func overQuota(used: Int64) -> AppError {
+        AppError(.overQuota, ["quota": .integer(Int(quota)), "used": .integer(Int(used))])
+    }
+
+    private func appendAsWriter(
+        _ stale: Upload, declared: Int64?, body: (some AsyncSequence<ByteBuffer, any Error>)?
+    ) async throws -> (received: Int64, submission: Submission?) {
+        // Read again as the writer: another request may have written meanwhile.
+        guard let upload = try await store.upload(stale.id) else { throw AppError.notFound(.upload) }
+        if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
+        guard upload.received == stale.received else {
+            throw AppError(.offsetMismatch, ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
+        }
+        var received = upload.received
+        if body != nil, let declared, upload.received + declared > upload.length {
+            // Refused before a byte is written: the announced body goes past the upload's length.
+            throw AppError(.pastLength, ["length": .integer(Int(upload.length))])
+        }
+        if let body {
+            let (size, interrupted) = await files.append(upload.id, from: body, at: upload.received, limit: upload.length)
+            received = size
+            try await store.setUploadReceived(upload.id, received: size, expiresAt: now().addingTimeInterval(expiry))
+            if let interrupted {
+                logger.info("upload interrupted", metadata: ["upload": .string(upload.id), "received": .stringConvertible(size)])
+                throw interrupted
+            }
+        }
+        guard received == upload.length else { return (received, nil) }
+        return (received, try await complete(upload))
+    }
+
+    /// Moves a finished upload into the blob store and makes it a submission with a processing job.
+    private func complete(_ upload: Upload) async throws -> Submission {
+        // The hash is recorded before the file moves, so a completion that fails half-way (the
+        // database away, say) can be finished by the next request.
+        let sha: String
+        if let recorded = upload.sha256 {
+            sha = recorded
+        } else {
+            sha = try await files.finish(upload.id, size: upload.length)
+            try await store.setUploadSHA256(upload.id, sha)
+        }
+        if FileManager.default.fileExists(atPath: files.path(upload.id)) {
+            try files.blobs.adopt(files.path(upload.id), sha256: sha)
+        }
+        let submission = try await store.completeUpload(upload, sha256: sha, now: now())
+        logger.info(
+            "upload complete",
+            metadata: [
+                "upload": .string(upload.id), "submission": .string(submission.id.description), "bytes": .stringConvertible(upload.length),
+                "sha256": .string(sha),
+            ])
+        return submission
+    }
+
+    /// Runs `body` as the upload's only writer, whichever server process the request reached: a
+    /// claim in the database with an expiry, renewed while `body` runs, given back after. A
+    /// writer that dies gives the upload back when its claim runs out.
+    /// - Throws: ``ProblemKind/uploadBusy`` while another request writes it.
+    func asWriter<T: Sendable>(_ id: String, _ body: () async throws -> T) async throws -> T {
+        let writer = UUIDText.lowercase(UUID())
+        guard try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now()) else {
+            throw AppError(.uploadBusy)
+        }
+        let store = self.store, now = self.now
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Renewed at a third of the lease while the body runs.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(Self.writerLease / 3))
+                        _ = try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now())
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await body()
+            }
+            try? await store.releaseUploadWriter(id, writer: writer)
+            return result
+        } catch {
+            try? await store.releaseUploadWriter(id, writer: writer)
+            throw error
+        }
+    }
+
+    /// A file name fit to show: the last path component, no control characters, at most 200 characters.
+    static func cleanFileName(_ name: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let clean = String(last.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.prefix(200))
+        return clean.isEmpty ? "recording" : clean
+    }
+}
