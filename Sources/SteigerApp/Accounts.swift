@@ -1,5 +1,5 @@
 import Foundation
-import HummingbirdBcrypt
+internal import HummingbirdBcrypt
 import Logging
 import NIOPosix
 import SteigerCore

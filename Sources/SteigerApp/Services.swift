@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SteigerCore
 import SteigerStore
 
@@ -21,6 +22,8 @@ public struct AppSettings: Sendable {
     public var uploadExpiry: TimeInterval = 24 * 3600
     /// How long a trainer holds a claimed review (renewable).
     public var reviewLease: TimeInterval = 30 * 60
+    /// Where uploads in progress (`uploads/`) and media (`media/`) live.
+    public var dataDirectory = "data"
     /// Webhook delivery rules.
     public var webhooks = WebhookSettings()
     /// The clock (tests move it).
@@ -45,8 +48,15 @@ public struct Services: Sendable {
     public let administration: Administration
     public let health: Health
 
-    /// The use cases over `store`, keeping uploads' and media files in `files`.
-    public init(store: Store, files: UploadFiles, settings: AppSettings, logger: Logger = Logger(label: "steiger")) {
+    /// The files of uploads in progress and of media.
+    public let files: UploadFiles
+    let store: Store
+
+    /// The use cases over `store`, keeping files under `settings.dataDirectory`.
+    public init(store: Store, settings: AppSettings, logger: Logger = Logger(label: "steiger")) throws {
+        self.store = store
+        let files = try UploadFiles(dataDirectory: settings.dataDirectory)
+        self.files = files
         self.settings = settings
         accounts = Accounts(store: store, settings: settings)
         cohorts = Cohorts(store: store, now: settings.now)
@@ -59,6 +69,15 @@ public struct Services: Sendable {
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         administration = Administration(store: store)
         health = Health(store: store)
+    }
+
+    /// The work a server process does besides answering requests: delivering webhooks and
+    /// raising review deadlines.
+    public func backgroundWork(logger: Logger) -> [any Service] {
+        [
+            WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
+            ReviewDeadlineWatcher(store: store, now: settings.now),
+        ]
     }
 }
 

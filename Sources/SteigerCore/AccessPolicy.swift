@@ -89,6 +89,9 @@ public enum Resource: Sendable {
     case scoreSheet(cohort: CohortID)
     /// An upload in progress, by `owner`.
     case upload(owner: UserID)
+    /// An exercise's whole ladder of supports (a learner gets only their own level's, so a
+    /// script withdrawn from them is not one request away).
+    case ladder(Exercise)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -123,6 +126,9 @@ public enum AccessPolicy {
             return .hide
         case .reviewQueue, .reviewTask, .upload:
             return .hide  // decided by ownership
+        case .ladder(let exercise):
+            if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }
+            return exercise.cohorts.contains(where: actor.belongs(to:)) ? .forbid : .hide
         case .scoreSheet(let cohort):
             if actor.trains(cohort) { return action == .view ? .allow : .forbid }
             return actor.belongs(to: cohort) ? .forbid : .hide
@@ -199,6 +205,17 @@ extension AccessPolicy {
             return owner == actor.user.id ? .allow : .hide
         default:
             return nil
+        }
+    }
+}
+
+extension AccessPolicy {
+    /// Which of `cohorts` `actor` may see named (all of them for an administrator).
+    public static func visibleCohorts(_ cohorts: Set<CohortID>, for actor: Actor) -> Set<CohortID> {
+        switch listScope(for: actor) {
+        case .nothing: []
+        case .everything: cohorts
+        case .reach(let reach): cohorts.intersection(reach.belongs)
         }
     }
 }

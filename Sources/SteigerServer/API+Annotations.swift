@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct AnnotationBody: RequestBody {
     static let fields: Set<String> = ["at", "from", "to", "text", "tag", "criterion", "parentId"]

@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct LoginBody: RequestBody {
     static let fields: Set<String> = ["email", "password"]

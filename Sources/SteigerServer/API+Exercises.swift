@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct ExerciseBody: RequestBody {
     static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts", "review", "policy"]

@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// A submission's processing state and media: the original, the web rendition, the poster and the
 /// storyboard, served with ranges, validators and caching, under the submission's permissions.

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct ReviewBody: RequestBody {
     static let fields: Set<String> = ["scores", "comment"]

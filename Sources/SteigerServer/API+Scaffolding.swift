@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct ScaffoldOverrideBody: RequestBody {
     static let fields: Set<String> = ["level", "reason"]

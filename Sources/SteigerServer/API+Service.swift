@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import Prometheus
 import SteigerApp
-import SteigerStore
 
 extension SteigerAPI {
     var serviceOperations: [Operation] {

@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// Attempts over HTTP.
 struct SubmissionsController: Sendable {

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// tus 1.0.0 (core, creation, creation-with-upload, termination, expiration) at
 /// `/api/v1/uploads`, and one plain streaming request for scripts.

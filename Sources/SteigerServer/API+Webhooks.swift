@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 struct WebhookBody: RequestBody {
     static let fields: Set<String> = ["url", "events", "description", "enabled"]

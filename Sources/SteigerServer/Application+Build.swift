@@ -6,19 +6,18 @@ import Prometheus
 import ServiceLifecycle
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// Builds the Steiger application: the API, health and metrics endpoints, and request logging.
 /// Tests call this too and drive the result in process.
 public func buildApplication(
-    store: Store, configuration: ServerConfiguration, logger: Logger,
+    app: Services, configuration: ServerConfiguration, logger: Logger,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     services: [any Service] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let resources = try WebResources.bundled()
-    let api = try SteigerAPI(
-        store: store, configuration: configuration, registry: registry,
+    let api = SteigerAPI(
+        services: app, configuration: configuration, registry: registry,
         localization: resources.localization(defaultLanguage: configuration.defaultLanguage))
     let router = Router(context: AppContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations), localization: api.localization))
@@ -32,11 +31,7 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
         services: services + [UploadSweeper(api: api)]
-            + (configuration.runsBackgroundWork
-                ? [
-                    WebhookDispatcher(store: store, settings: configuration.webhooks, logger: logger, now: configuration.now),
-                    ReviewDeadlineWatcher(store: store, now: configuration.now),
-                ] : []),
+            + (configuration.runsBackgroundWork ? app.backgroundWork(logger: logger) : []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

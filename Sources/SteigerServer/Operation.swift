@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// One route of the API, with everything the OpenAPI document says about it. The router and
 /// the document are both built from the same list, so the document cannot forget a route.

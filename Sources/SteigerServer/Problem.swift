@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// An error answered as `application/problem+json` (RFC 9457): a stable machine-readable `type`
 /// (`urn:steiger:problem:<name>`, from the message's catalogue key `problem.<name>`), the status,

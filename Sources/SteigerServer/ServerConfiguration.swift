@@ -78,6 +78,7 @@ extension ServerConfiguration {
         settings.maxUploadSize = maxUploadSize
         settings.learnerQuota = learnerQuota
         settings.uploadExpiry = uploadExpiry
+        settings.dataDirectory = dataDirectory
         settings.webhooks = webhooks
         settings.now = now
         return settings

@@ -1,18 +1,15 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdBcrypt
 import Logging
 import NIOPosix
 import Prometheus
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 /// The REST API under `/api/v1`: the per-feature controllers over the use cases, and what every
 /// operation shares (authentication, turning errors into problems).
 final class SteigerAPI: Sendable {
-    let store: Store
     let services: Services
     let configuration: ServerConfiguration
     let metrics: HTTPMetrics
@@ -32,12 +29,10 @@ final class SteigerAPI: Sendable {
     let uploads: UploadsController
     let webhooks: WebhooksController
 
-    init(store: Store, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) throws {
-        self.store = store
+    init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
         self.localization = localization
         self.configuration = configuration
-        files = try UploadFiles(dataDirectory: configuration.dataDirectory)
-        let services = Services(store: store, files: files, settings: configuration.appSettings)
+        files = services.files
         self.services = services
         metrics = HTTPMetrics(registry: registry)
         cookies = SessionCookies(lifetime: configuration.sessionLifetime, secure: configuration.secureCookies)

@@ -1,7 +1,6 @@
 import Foundation
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 // What the scaffolding routes answer, and their schemas.
 

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import SteigerApp
 import SteigerCore
-import SteigerStore
 
 // What the API answers, and the schemas the OpenAPI document gives for it, side by side.
 
@@ -104,8 +103,8 @@ struct ExerciseView: Encodable {
         instructions = exercise.instructions
         skillKey = exercise.skillKey
         rubric = exercise.rubric
-        ladder = actor.user.has(.admin) || exercise.cohorts.contains(where: actor.trains) ? exercise.ladder : nil
-        cohorts = exercise.cohorts.filter { actor.user.has(.admin) || actor.belongs(to: $0) }.map(\.description).sorted()
+        ladder = AccessPolicy.decide(actor, .view, .ladder(exercise)) == .allow ? exercise.ladder : nil
+        cohorts = AccessPolicy.visibleCohorts(exercise.cohorts, for: actor).map(\.description).sorted()
         review = exercise.review
         policy = exercise.policy
         policyVersion = exercise.policyVersion

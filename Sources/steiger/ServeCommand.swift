@@ -141,7 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
             let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
             let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
             let app = try buildApplication(
-                store: store, configuration: configuration, logger: logger,
+                app: try Services(store: store, settings: configuration.appSettings, logger: logger), configuration: configuration, logger: logger,
                 services: workerCount > 0 ? [supervisor] : []
             ) { port in
                 var lines = ["Steiger is running at http://\(shownHost):\(port)/"]

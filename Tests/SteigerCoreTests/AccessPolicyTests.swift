@@ -107,4 +107,33 @@ struct AccessPolicyTests {
         let actor = Actor(user: impostor, memberships: [Membership(cohortID: w.cohortA.id, userID: impostor.id, part: .trainer)])
         #expect(AccessPolicy.decide(actor, .view, w.submission(w.submissionA1)) == .hide)
     }
+
+    @Test("review tasks, uploads and the queue are their people's own, even against an administrator")
+    func ownership() throws {
+        let w = try World()
+        let trainerTask = ReviewTask(submissionID: w.submissionA1.id, cohortID: w.cohortA.id, kind: .trainer)
+        let peerTask = ReviewTask(submissionID: w.sharedA2.id, cohortID: w.cohortA.id, kind: .peer, assignee: w.learnerA1.id)
+        // Columns: admin, trainerA, learnerA1, learnerB, disabled.
+        let actors = [w.admin, w.trainerA, w.learnerA1, w.learnerB, w.disabled]
+        let rows: [(String, Action, Resource, [Decision])] = [
+            ("a trainer task", .review, .reviewTask(trainerTask), [.hide, .allow, .hide, .hide, .hide]),
+            ("a peer task", .review, .reviewTask(peerTask), [.hide, .hide, .allow, .hide, .hide]),
+            ("A1's upload", .update, .upload(owner: w.learnerA1.id), [.hide, .hide, .allow, .hide, .hide]),
+            ("claiming from the queue", .create, .reviewQueue, [.forbid, .allow, .forbid, .forbid, .hide]),
+            ("seeing the queue", .view, .reviewQueue, [.allow, .allow, .forbid, .forbid, .hide]),
+            ("A's score sheet", .view, .scoreSheet(cohort: w.cohortA.id), [.allow, .allow, .forbid, .hide, .hide]),
+            ("exercise A's ladder", .view, .ladder(w.exerciseA), [.allow, .allow, .forbid, .hide, .hide]),
+            ("the admin fields of an account", .update, .accountSettings, [.allow, .forbid, .forbid, .forbid, .hide]),
+            ("the administration pages", .view, .administration, [.allow, .forbid, .forbid, .forbid, .hide]),
+        ]
+        for (name, action, resource, expected) in rows {
+            let decisions = actors.map { AccessPolicy.decide(w.actor($0), action, resource) }
+            #expect(decisions == expected, "\(name): \(decisions)")
+        }
+        // A task is nobody's to delete or create, not even its reviewer's.
+        #expect(AccessPolicy.decide(w.actor(w.trainerA), .delete, .reviewTask(trainerTask)) == .forbid)
+        // Cohorts are named to those in them.
+        #expect(AccessPolicy.visibleCohorts([w.cohortA.id, w.cohortB.id], for: w.actor(w.learnerB)) == [w.cohortB.id])
+        #expect(AccessPolicy.visibleCohorts([w.cohortA.id, w.cohortB.id], for: w.actor(w.admin)).count == 2)
+    }
 }

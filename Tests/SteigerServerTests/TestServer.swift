@@ -52,7 +52,8 @@ struct TestServer {
             let world = try await World.seed(store, passwordHash: try await accounts.hash(World.password))
             var tokens: [String: String] = [:]
             for user in world.users { tokens[user.email] = try await store.createToken(for: user.id, name: "test", expiresAt: nil).secret }
-            let app = try buildApplication(store: store, configuration: configuration, logger: TestDatabase.logger)
+            let app = try buildApplication(
+                app: try Services(store: store, settings: configuration.appSettings), configuration: configuration, logger: TestDatabase.logger)
             let fixedTokens = tokens
             try await app.test(.router) { client in
                 let document = try await client.execute(uri: "/api/v1/openapi.json", method: .get, headers: [:], body: nil)

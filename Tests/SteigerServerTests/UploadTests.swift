@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SteigerApp
 import SteigerCore
 import SteigerServer
 import SteigerStore
@@ -239,7 +240,9 @@ struct UploadTests {
             var configuration = ServerConfiguration(bcryptCost: 4, now: { server.clock.now })
             configuration.dataDirectory = server.dataDirectory
             configuration.runsBackgroundWork = false
-            let second = try buildApplication(store: server.store, configuration: configuration, logger: TestDatabase.logger)
+            let second = try buildApplication(
+                app: try Services(store: server.store, settings: configuration.appSettings), configuration: configuration,
+                logger: TestDatabase.logger)
             try await second.test(.router) { client in
                 var headers = Self.tus
                 headers[Self.header("Upload-Offset")] = "80000"
