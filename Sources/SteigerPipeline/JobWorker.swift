@@ -66,32 +66,20 @@ public final class JobWorker: Sendable {
         log.info("job started", metadata: ["kind": .string(job.kind), "attempt": .stringConvertible(job.attempts)])
         let token = CancellationToken()
         let started = ContinuousClock.now
-        // Keep the lease; lose it and the work stops (someone else has the job now).
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(lease / 3))
-                if Task.isCancelled { break }
-                if (try? await store.heartbeat(job: job.id, owner: owner, lease: lease)) == false {
-                    log.warning("lease lost; stopping the job")
-                    token.cancel()
-                    break
-                }
-                if stop.isCancelled { token.cancel() }
-            }
-        }
-        // A stopping worker cancels its job at once (and gives it back) rather than at the next heartbeat.
-        let stopWatch = Task {
-            while !Task.isCancelled, !stop.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
-            if stop.isCancelled { token.cancel() }
-        }
-        let watchdog = deadlineWatchdog(for: job, log: log)
-        defer {
-            heartbeat.cancel()
-            stopWatch.cancel()
-            watchdog?.cancel()
-        }
+        let jobLog = log
         do {
-            try await processor.run(job, token: token)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Keep the lease; lose it and the work stops (someone else has the job now).
+                group.addTask { try await self.keepLease(of: job, token: token, log: jobLog) }
+                // A stopping worker cancels its job at once (and gives it back) rather than at the next heartbeat.
+                group.addTask {
+                    while !stop.isCancelled { try await Task.sleep(for: .milliseconds(200)) }
+                    token.cancel()
+                }
+                if exitOnDeadline { group.addTask { try await self.exitAfterDeadline(log: jobLog) } }
+                defer { group.cancelAll() }
+                try await processor.run(job, token: token)
+            }
             try await store.completeJob(job.id, owner: owner)
             log.info("job done", metadata: ["seconds": .string(String(format: "%.2f", (ContinuousClock.now - started).seconds))])
         } catch is SubmissionProcessor.Unusable {
@@ -112,19 +100,26 @@ public final class JobWorker: Sendable {
         return true
     }
 
-    /// Ends the process when a job runs past its deadline (a hung decoder cannot be interrupted
-    /// from inside); the lease then expires and the job is retried or failed.
-    private func deadlineWatchdog(for job: Job, log: Logger) -> (any DispatchSourceTimer)? {
-        guard exitOnDeadline else { return nil }
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + processor.deadline)
-        timer.setEventHandler {
-            log.error(
-                "job passed its deadline; the worker exits so it can be retried",
-                metadata: ["deadline_s": .stringConvertible(self.processor.deadline)])
-            exit(75)
+    /// Renews the job's lease at a third of its length until cancelled; when the lease is lost
+    /// (someone else has the job now), stops the work.
+    private func keepLease(of job: Job, token: CancellationToken, log: Logger) async throws {
+        while true {
+            try await Task.sleep(for: .seconds(lease / 3))
+            if (try? await store.heartbeat(job: job.id, owner: owner, lease: lease)) == false {
+                log.warning("lease lost; stopping the job")
+                token.cancel()
+                return
+            }
         }
-        timer.resume()
-        return timer
+    }
+
+    /// Ends the process when a job runs past its deadline (a hung decoder cannot be interrupted
+    /// from inside); the lease then expires and the job is retried or failed. The media work
+    /// runs on its own threads, so this task wakes however long a decoder hangs.
+    private func exitAfterDeadline(log: Logger) async throws {
+        try await Task.sleep(for: .seconds(processor.deadline))
+        log.error(
+            "job passed its deadline; the worker exits so it can be retried", metadata: ["deadline_s": .stringConvertible(processor.deadline)])
+        exit(75)
     }
 }

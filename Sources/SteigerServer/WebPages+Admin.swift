@@ -7,18 +7,16 @@ import SteigerCore
 /// ladder and fading policy. The forms call the API (through `admin.js`), so every rule and
 /// every field-by-field error is the API's own.
 extension WebPages {
-    func registerAdmin(on router: Router<AppContext>) {
-        router.get("/admin") { request, context in await page("/admin", request, context) { pages in try await pages.adminPage(request) } }
-        router.get("/admin/exercises/new") { request, context in
-            await page("/admin/exercises/new", request, context) { pages in try await pages.exerciseForm(request, context, new: true) }
-        }
-        router.get("/admin/exercises/:exerciseId") { request, context in
-            await page("/admin/exercises/{exerciseId}", request, context) { pages in try await pages.exerciseForm(request, context, new: false) }
+    func registerAdmin(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
+        signedIn.get("/admin") { request, context in try await pages(request, context).adminPage(request) }
+        signedIn.get("/admin/exercises/new") { request, context in try await pages(request, context).exerciseForm(request, context, new: true) }
+        signedIn.get("/admin/exercises/:exerciseId") { request, context in
+            try await pages(request, context).exerciseForm(request, context, new: false)
         }
     }
 
-    private func admin(_ request: Request) async throws -> (Actor, String)? {
-        guard let (actor, secret) = try await signedIn(request) else { return nil }
+    private func admin(_ request: Request) async throws -> (Actor, String) {
+        let (actor, secret) = try signedIn()
         try app.administration.open(actor)
         return (actor, secret)
     }
@@ -28,7 +26,7 @@ extension WebPages {
     }
 
     private func adminPage(_ request: Request) async throws -> Response {
-        guard let (actor, secret) = try await admin(request) else { return redirect("/login") }
+        let (actor, secret) = try await admin(request)
         let overview = try await app.administration.overview(actor)
         return try html(
             "admin", title: words.text("administration"), actor: actor, secret: secret,
@@ -48,7 +46,7 @@ extension WebPages {
     }
 
     private func exerciseForm(_ request: Request, _ context: AppContext, new: Bool) async throws -> Response {
-        guard let (actor, secret) = try await admin(request) else { return redirect("/login") }
+        let (actor, secret) = try await admin(request)
         let exercise: Exercise
         if new {
             let rubric = try Rubric(criteria: [

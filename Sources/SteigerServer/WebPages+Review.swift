@@ -6,20 +6,14 @@ import SteigerCore
 
 /// The trainer's queue and the review page (shared with peers and self reviews).
 extension WebPages {
-    func registerReview(on router: Router<AppContext>) {
-        router.get("/train") { request, context in
-            await page("/train", request, context) { pages in try await pages.queuePage(request, context, message: nil) }
-        }
-        router.post("/train/claim") { request, context in
-            await page("/train/claim", request, context) { pages in try await pages.claim(request, context) }
-        }
-        router.get("/review/:taskId") { request, context in
-            await page("/review/{taskId}", request, context) { pages in try await pages.reviewPage(request, context) }
-        }
+    func registerReview(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
+        signedIn.get("/train") { request, context in try await pages(request, context).queuePage(request, context, message: nil) }
+        signedIn.post("/train/claim") { request, context in try await pages(request, context).claim(request, context) }
+        signedIn.get("/review/:taskId") { request, context in try await pages(request, context).reviewPage(request, context) }
     }
 
     private func queuePage(_ request: Request, _ context: AppContext, message: String?) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         var queue: [[String: Any]] = [], mine: [[String: Any]] = []
         for entry in try await app.reviewDesk.queueEntries(actor) {
             let task = entry.task
@@ -46,7 +40,7 @@ extension WebPages {
     private func claim(_ request: Request, _ context: AppContext) async throws -> Response {
         var request = request
         let form = try await Self.form(&request, context)
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         try requireToken(form, session: secret)
         guard let task = try await app.reviewDesk.claim(actor) else {
             return try await queuePage(request, context, message: words.text("claimedNothing"))
@@ -55,7 +49,7 @@ extension WebPages {
     }
 
     private func reviewPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let desk = try await app.reviewDesk.desk(actor, try context.id("taskId", of: .review))
         let (task, submission, exercise, learner) = (desk.task, desk.submission, desk.exercise, desk.learner)
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in

@@ -7,17 +7,13 @@ import SteigerCore
 /// The trainer's scaffolding pages: an exercise's learners × levels, and one learner's timeline
 /// drawn as a chart, with the form to set the level by hand.
 extension WebPages {
-    func registerScaffolding(on router: Router<AppContext>) {
-        router.get("/train/exercises/:exerciseId") { request, context in
-            await page("/train/exercises/{exerciseId}", request, context) { pages in try await pages.matrixPage(request, context) }
+    func registerScaffolding(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
+        signedIn.get("/train/exercises/:exerciseId") { request, context in try await pages(request, context).matrixPage(request, context) }
+        signedIn.get("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
+            try await pages(request, context).timelinePage(request, context, error: nil)
         }
-        router.get("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
-            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in
-                try await pages.timelinePage(request, context, error: nil)
-            }
-        }
-        router.post("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
-            await page("/train/exercises/{exerciseId}/learners/{learnerId}", request, context) { pages in try await pages.setLevel(request, context) }
+        signedIn.post("/train/exercises/:exerciseId/learners/:learnerId") { request, context in
+            try await pages(request, context).setLevel(request, context)
         }
     }
 
@@ -27,7 +23,7 @@ extension WebPages {
     }
 
     private func matrixPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let found = try await app.scaffolding.matrix(actor, exercise: try context.id("exerciseId", of: .exercise))
         let exercise = found.exercise
         let matrix = ScaffoldMatrixView(found, words: words)
@@ -49,7 +45,7 @@ extension WebPages {
     }
 
     private func timelinePage(_ request: Request, _ context: AppContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let found = try await app.scaffolding.track(
             actor, exercise: try context.id("exerciseId", of: .exercise), learner: try context.id("learnerId", of: .learner))
         let (exercise, learner) = (found.exercise, found.learner)
@@ -69,7 +65,7 @@ extension WebPages {
     private func setLevel(_ request: Request, _ context: AppContext) async throws -> Response {
         var request = request
         let form = try await Self.form(&request, context)
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         try requireToken(form, session: secret)
         let exercise: ExerciseID = try context.id("exerciseId", of: .exercise)
         let learner: UserID = try context.id("learnerId", of: .learner)

@@ -7,17 +7,13 @@ import SteigerCore
 /// each endpoint's secret, events and deliveries with every try. They read through the
 /// `Webhooks` use case; the forms call the API (through `admin.js`).
 extension WebPages {
-    func registerWebhooks(on router: Router<AppContext>) {
-        router.get("/admin/webhooks") { request, context in
-            await page("/admin/webhooks", request, context) { pages in try await pages.webhooksPage(request) }
-        }
-        router.get("/admin/webhooks/:webhookId") { request, context in
-            await page("/admin/webhooks/{webhookId}", request, context) { pages in try await pages.webhookPage(request, context) }
-        }
+    func registerWebhooks(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
+        signedIn.get("/admin/webhooks") { request, context in try await pages(request, context).webhooksPage(request) }
+        signedIn.get("/admin/webhooks/:webhookId") { request, context in try await pages(request, context).webhookPage(request, context) }
     }
 
     private func webhooksPage(_ request: Request) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let endpoints = try await app.webhooks.list(actor)
         return try html(
             "webhooks", title: words.text("webhooks"), actor: actor, secret: secret,
@@ -29,7 +25,7 @@ extension WebPages {
     }
 
     private func webhookPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         guard let id: WebhookEndpointID = context.parameters.get("webhookId").flatMap(WebhookEndpointID.init) else {
             throw Problem.notFound(.webhookEndpoint)
         }

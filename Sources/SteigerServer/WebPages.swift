@@ -17,10 +17,10 @@ struct WebPages: Sendable {
     let cookies: SessionCookies
     let localization: Localization
     let resources: WebResources
-    /// The language of the page being answered (``page(_:_:_:_:)`` sets it per request).
+    /// The language of the page being answered (``pages(_:_:)`` sets it per request).
     var words = AppContext.untranslated
     /// The signed-in person and their session secret, once looked up for this request.
-    var session: (actor: Actor, secret: String)??
+    var session: (actor: Actor, secret: String)?
     /// The address of the page being answered, where the language switch comes back to.
     var here = "/"
     static let loginCookie = "steiger_login_csrf"
@@ -35,35 +35,30 @@ struct WebPages: Sendable {
         (.cacheControl, "no-store"),
     ]
 
-    /// Adds the pages and static files to `router`.
+    /// Adds the pages and static files to `router`: the sign-in, language and sign-out pages for
+    /// anyone, every other page behind the sign-in (``PageMiddleware``).
     func register(on router: Router<AppContext>) {
-        router.get("/") { request, context in await page("/", request, context) { pages in try await pages.home(request, context) } }
-        router.get("/login") { request, context in
-            await page("/login", request, context) { pages in try pages.loginForm(request, error: nil, email: "") }
-        }
-        router.post("/login") { request, context in await page("/login", request, context) { pages in try await pages.login(request, context) } }
-        router.post("/language") { request, context in
-            await page("/language", request, context) { pages in try await pages.chooseLanguage(request, context) }
-        }
-        router.post("/logout") { request, context in await page("/logout", request, context) { pages in try await pages.logout(request, context) } }
-        router.get("/learn") { request, context in await page("/learn", request, context) { pages in try await pages.learnerHome(request, context) } }
-        router.get("/learn/exercises/:exerciseId") { request, context in
-            await page("/learn/exercises/{exerciseId}", request, context) { pages in try await pages.exercisePage(request, context) }
-        }
-        router.get("/learn/submissions/:submissionId") { request, context in
-            await page("/learn/submissions/{submissionId}", request, context) { pages in try await pages.submissionPage(request, context) }
-        }
-        registerReview(on: router)
-        registerScaffolding(on: router)
-        registerAdmin(on: router)
-        registerWebhooks(on: router)
+        let open = router.group().add(middleware: PageMiddleware(pages: self, signInRequired: false))
+        let signedIn = router.group().add(middleware: PageMiddleware(pages: self, signInRequired: true))
+        signedIn.get("/") { request, context in try await pages(request, context).home(request, context) }
+        open.get("/login") { request, context in try pages(request, context).loginForm(request, error: nil, email: "") }
+        open.post("/login") { request, context in try await pages(request, context).login(request, context) }
+        open.post("/language") { request, context in try await pages(request, context).chooseLanguage(request, context) }
+        open.post("/logout") { request, context in try await pages(request, context).logout(request, context) }
+        signedIn.get("/learn") { request, context in try await pages(request, context).learnerHome(request, context) }
+        signedIn.get("/learn/exercises/:exerciseId") { request, context in try await pages(request, context).exercisePage(request, context) }
+        signedIn.get("/learn/submissions/:submissionId") { request, context in try await pages(request, context).submissionPage(request, context) }
+        registerReview(open: open, signedIn: signedIn)
+        registerScaffolding(open: open, signedIn: signedIn)
+        registerAdmin(open: open, signedIn: signedIn)
+        registerWebhooks(open: open, signedIn: signedIn)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 
     // MARK: - Pages
 
     private func home(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         if Self.landing(for: actor) != "/" { return redirect(Self.landing(for: actor)) }
         return try html("home", title: words.text("welcome"), actor: actor, secret: secret, [:])
     }
@@ -113,7 +108,7 @@ struct WebPages: Sendable {
         guard language != nil || form["language"] == "auto" else {
             throw Problem.invalid(ValidationError(field: "language", Message("validation.language")))
         }
-        if let (actor, secret) = try await signedIn(request) {
+        if let (actor, secret) = session {
             try requireToken(form, session: secret)
             try await app.accounts.setLanguage(actor, language)
         }
@@ -138,7 +133,7 @@ struct WebPages: Sendable {
     }
 
     private func learnerHome(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let items = MyScaffoldingView.list(try await app.scaffolding.overview(actor), words: words)
         let exercises: [[String: Any]] = items.map { item in
             var values: [String: Any] = [
@@ -162,7 +157,7 @@ struct WebPages: Sendable {
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let exercise = try await app.exercises.practised(actor, try context.id("exerciseId", of: .exercise))
         let supports = SupportsView(try await app.scaffolding.supports(actor, on: exercise), words: words)
         let attempts = try await app.submissions.attempts(actor, at: exercise.id)
@@ -178,7 +173,7 @@ struct WebPages: Sendable {
     }
 
     private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (actor, secret) = try await signedIn(request) else { return redirect("/login") }
+        let (actor, secret) = try signedIn()
         let (submission, exercise) = try await app.submissions.own(actor, try context.id("submissionId", of: .attempt))
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
@@ -213,33 +208,17 @@ struct WebPages: Sendable {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
-    /// Runs a page handler: problems become a plain error page, every answer gets the security
-    /// headers and its route label.
-    /// The page is written in the person's language: their setting once signed in, else the
-    /// choice on the language switch, the browser's, or the server's default.
-    func page(_ route: String, _ request: Request, _ context: AppContext, _ body: (WebPages) async throws -> Response) async -> Response {
+    /// These pages for one request: in the language ``PageMiddleware`` chose, for the person it
+    /// found, coming back to this page after a language switch.
+    func pages(_ request: Request, _ context: AppContext) -> WebPages {
         var pages = self
         pages.words = context.words
-        pages.here = request.method == .get ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : route.contains("{") ? "/" : route
-        var response: Response
-        do {
-            let session = try await pages.signedIn(request)
-            pages.session = .some(session)
-            // The middleware chose from the cookie, the browser and the default; the person's own setting wins.
-            if let language = session?.0.user.language { pages.words = localization.words(language) }
-            response = try await body(pages)
-        } catch {
-            let problem = Problem(from: error)
-            if problem.status.code >= 500 { context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"]) }
-            response =
-                (try? pages.html(
-                    "error", title: problem.title(in: pages.words), actor: nil, secret: nil,
-                    ["detail": problem.detail(in: pages.words)], status: problem.status))
-                ?? Response(status: problem.status)
-        }
-        response.headers[.contentLanguage] = pages.words.language.rawValue
-        for (name, value) in Self.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
-        return response
+        if case .session(let secret) = context.credential, let actor = context.actor { pages.session = (actor, secret) }
+        let route = context.endpointPath ?? "/"
+        pages.here =
+            request.method == .get
+            ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : route.contains("{") || route.contains(":") ? "/" : route
+        return pages
     }
 
     private func staticFile(_ request: Request, _ context: AppContext) -> Response {
@@ -255,12 +234,10 @@ struct WebPages: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 
-    /// The signed-in person and their session secret, or nil.
-    func signedIn(_ request: Request) async throws -> (Actor, String)? {
-        if let session { return session.map { ($0.actor, $0.secret) } }
-        guard let secret = request.cookies[SessionCookies.session]?.value.nonEmpty, let actor = try await app.accounts.actor(session: secret)
-        else { return nil }
-        return (actor, secret)
+    /// The signed-in person and their session secret (pages behind the sign-in always have them).
+    func signedIn() throws(Problem) -> (Actor, String) {
+        guard let session else { throw Problem.unauthenticated() }
+        return session
     }
 
     func html(
@@ -338,21 +315,16 @@ struct WebPages: Sendable {
         } catch {
             throw Problem(.tooLarge)
         }
-        return formFields(String(buffer: buffer))
+        return try formFields(String(buffer: buffer))
     }
 
-    /// Decodes `a=1&b=x+y%21`; a field whose escapes are broken or that holds U+0000 (no database
-    /// stores it as text) is left out (never a crash).
-    static func formFields(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "", fields[name] == nil,
-                !name.contains("\u{0}"), !value.contains("\u{0}")
-            else { continue }
-            fields[name] = value
-        }
+    /// Decodes `a=1&b=x+y%21` with Hummingbird's form decoder. A form whose escapes are broken or
+    /// that holds U+0000 (no database stores it as text) is a bad request (browsers send neither).
+    static func formFields(_ text: String) throws(Problem) -> [String: String] {
+        guard !text.isEmpty else { return [:] }
+        guard let fields = try? URLEncodedFormDecoder().decode([String: String].self, from: text),
+            !fields.contains(where: { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") })
+        else { throw Problem(.badRequest) }
         return fields
     }
 }
@@ -360,4 +332,41 @@ struct WebPages: Sendable {
 extension String {
     /// The string, or nil when it is empty.
     var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+/// What every page shares: the person behind the session cookie (with their own language, which
+/// beats the cookie's, the browser's and the default), the sign-in for the pages that need it
+/// (a redirect to `/login`), the security headers, and problems shown as a plain error page.
+struct PageMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: WebPages
+    let signInRequired: Bool
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        var response: Response
+        do {
+            if let secret = request.cookies[SessionCookies.session]?.value.nonEmpty, let actor = try await pages.app.accounts.actor(session: secret) {
+                context.actor = actor
+                context.credential = .session(secret: secret)
+                if let language = actor.user.language { context.words = pages.localization.words(language) }
+            }
+            if signInRequired, context.actor == nil {
+                response = pages.redirect("/login")
+            } else {
+                response = try await next(request, context)
+            }
+        } catch {
+            let problem = Problem(from: error)
+            if problem.status.code >= 500 { context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"]) }
+            let page = pages.pages(request, context)
+            response =
+                (try? page.html(
+                    "error", title: problem.title(in: page.words), actor: nil, secret: nil, ["detail": problem.detail(in: page.words)],
+                    status: problem.status)) ?? Response(status: problem.status)
+        }
+        response.headers[.contentLanguage] = context.words.language.rawValue
+        for (name, value) in WebPages.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
+        return response
+    }
 }
