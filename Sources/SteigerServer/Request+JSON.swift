@@ -127,22 +127,9 @@ extension Response {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try APIJSON.encoder.encode(value))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try JSONStream.encode(value))))
     }
 
     /// An empty 204.
     static func noContent(headers: HTTPFields = [:]) -> Response { Response(status: .noContent, headers: headers) }
-}
-
-/// The API's JSON conventions: camelCase keys, ISO 8601 times with milliseconds, sorted keys.
-enum APIJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.iso8601Milliseconds)
-        }
-        return encoder
-    }()
 }

@@ -3,15 +3,24 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLiteNIO
+import Synchronization
 
 /// SQLite in WAL mode: one writer connection for transactions, several read-only connections
-/// that read side by side while a write is in progress.
+/// that read side by side while a write is in progress. The write-ahead log is copied back into
+/// the database by a connection of its own (a passive checkpoint every ``checkpointEvery``
+/// commits, which never blocks the writer), not by whichever commit happens to fill it, so no
+/// write waits for the checkpoint's flush to disk.
 final class SQLiteEngine: DatabaseEngine {
     let dialect = SQLDialect.sqlite
     private let threadPool: NIOThreadPool
     private let writer: LeasePool<SQLiteConnection>
     private let readers: LeasePool<SQLiteConnection>
+    private let checkpointer: SQLiteConnection
     private let connections: [SQLiteConnection]
+    private let commits = Atomic<Int>(0)
+    private let checkpointing = Atomic<Bool>(false)
+    /// Commits between checkpoints (SQLite's own default is about every 1,000 pages).
+    static let checkpointEvery = 200
 
     /// Opens (creating if needed) the database at `path`.
     init(path: String, readers readerCount: Int = 4, logger: Logger) async throws {
@@ -20,7 +29,7 @@ final class SQLiteEngine: DatabaseEngine {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         // Blocking SQLite calls run here, not on the event loops.
-        let pool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        let pool = NIOThreadPool(numberOfThreads: readerCount + 2)
         pool.start()
         threadPool = pool
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
@@ -28,6 +37,8 @@ final class SQLiteEngine: DatabaseEngine {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: eventLoop)
             _ = try await connection.query("PRAGMA foreign_keys = ON")
             _ = try await connection.query(readOnly ? "PRAGMA query_only = 1" : "PRAGMA synchronous = NORMAL")
+            // Checkpoints are this engine's to run (see `checkpoint()`), never a commit's.
+            if !readOnly { _ = try await connection.query("PRAGMA wal_autocheckpoint = 0") }
             return connection
         }
         do {
@@ -38,9 +49,11 @@ final class SQLiteEngine: DatabaseEngine {
             }
             var readConnections: [SQLiteConnection] = []
             for _ in 0..<readerCount { readConnections.append(try await open(readOnly: true)) }
+            let checkpointConnection = try await open(readOnly: false)
             writer = LeasePool([writeConnection])
             readers = LeasePool(readConnections)
-            connections = [writeConnection] + readConnections
+            checkpointer = checkpointConnection
+            connections = [writeConnection] + readConnections + [checkpointConnection]
         } catch let error as SQLiteError {
             try? await pool.shutdownGracefully()
             throw StoreError.unavailable("cannot open the SQLite database at \(path): \(error.message)")
@@ -53,12 +66,25 @@ final class SQLiteEngine: DatabaseEngine {
 
     func write<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         // IMMEDIATE takes the write lock at once, so a transaction never fails half-way on a busy database.
-        try await writer.withLease { connection in
+        let result = try await writer.withLease { connection in
             try await SQLiteSession(connection: connection).transaction(begin: "BEGIN IMMEDIATE", body)
+        }
+        if commits.add(1, ordering: .relaxed).newValue % Self.checkpointEvery == 0 { checkpoint() }
+        return result
+    }
+
+    /// Starts a passive checkpoint on the checkpointing connection unless one is running; the
+    /// commit that asked does not wait for it.
+    private func checkpoint() {
+        guard checkpointing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)").whenComplete { _ in
+            self.checkpointing.store(false, ordering: .releasing)
         }
     }
 
     func close() async {
+        // The log goes back into the database before the connections close.
+        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(TRUNCATE)")
         for connection in connections { try? await connection.close() }
         try? await threadPool.shutdownGracefully()
     }
