@@ -65,7 +65,9 @@ public final class UploadFiles: Sendable {
             return (offset, AppError(.uploadDataGone))
         }
         defer { try? handle.close() }
-        var hasher = currentHasher(id, offset: offset)
+        // The hash runs a batch behind on a thread of its own, overlapping the network and the
+        // disk instead of holding up the loop that receives the bytes.
+        let hashing = Hashing(hasher: currentHasher(id, offset: offset), pool: disk)
         let descriptor = handle.fileDescriptor
         var writtenBack = offset
         do {
@@ -76,10 +78,8 @@ public final class UploadFiles: Sendable {
                 if size + count > limit {
                     throw AppError(.pastLength, ["length": .integer(Int(limit))])
                 }
-                try chunk.withUnsafeReadableBytes { bytes in
-                    try handle.write(contentsOf: bytes)
-                    hasher.update(bufferPointer: bytes)  // only what reached the file
-                }
+                try chunk.withUnsafeReadableBytes { bytes in try handle.write(contentsOf: bytes) }
+                try await hashing.add(chunk)  // only what reached the file
                 size += count
                 // The disk writes while the network delivers the rest, so the flush at the end
                 // waits only for the tail instead of the whole request's bytes. (On Linux, this
@@ -91,12 +91,57 @@ public final class UploadFiles: Sendable {
             }
             // On disk before the offset is acknowledged.
             try await flush(descriptor)
-            save(id, HashState(offset: size, hasher: hasher))
+            save(id, HashState(offset: size, hasher: try await hashing.finish()))
             return (size, nil)
         } catch {
             try? await flush(descriptor)
-            save(id, HashState(offset: size, hasher: hasher))
+            if let hasher = try? await hashing.finish() { save(id, HashState(offset: size, hasher: hasher)) }
             return (size, error)
+        }
+    }
+
+    /// A running SHA-256 fed in batches of about a MiB, each hashed on `pool` while the next
+    /// batch arrives; one batch at a time, in order.
+    private final class Hashing {
+        private var hasher: HashState
+        private var batch: [ByteBuffer] = []
+        private var batched = 0
+        private var running: EventLoopFuture<HashState>?
+        private let pool: NIOThreadPool
+        static let batchSize = 1 << 20
+
+        init(hasher: SHA256, pool: NIOThreadPool) {
+            self.hasher = HashState(offset: 0, hasher: hasher)
+            self.pool = pool
+        }
+
+        func add(_ chunk: ByteBuffer) async throws {
+            batch.append(chunk)
+            batched += chunk.readableBytes
+            if batched >= Self.batchSize { try await hand() }
+        }
+
+        /// The hash of everything added.
+        func finish() async throws -> SHA256 {
+            try await hand()
+            if let running { hasher = try await running.get() }
+            running = nil
+            return hasher.hasher
+        }
+
+        /// Waits for the batch before, then starts hashing this one.
+        private func hand() async throws {
+            if let running { hasher = try await running.get() }
+            running = nil
+            guard !batch.isEmpty else { return }
+            let buffers = batch, state = hasher
+            batch = []
+            batched = 0
+            running = pool.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) {
+                var next = state
+                for buffer in buffers { buffer.withUnsafeReadableBytes { next.hasher.update(bufferPointer: $0) } }
+                return next
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import SteigerCore
 import SteigerStore
+import Synchronization
 
 /// Recordings arriving: resumable uploads (any server process can continue any upload: the
 /// offset and the writer's claim are in the database, the running hash is rebuilt from the file)
@@ -69,7 +70,7 @@ public struct Uploads: Sendable {
         var upload = try await upload(actor, id)
         if upload.submissionID == nil, upload.received == upload.length {
             let finished = upload
-            upload.submissionID = try? await asWriter(finished.id) { try await complete(finished).id }
+            upload.submissionID = try? await asWriter(finished.id) { _, _ in try await complete(finished).id }
         }
         return upload
     }
@@ -90,20 +91,20 @@ public struct Uploads: Sendable {
     public func append(
         _ upload: Upload, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> (received: Int64, submission: Submission?) {
-        try await asWriter(upload.id) { try await appendAsWriter(upload, declared: declared, body: body) }
+        try await asWriter(upload.id) { current, claim in try await appendAsWriter(upload, current, claim, declared: declared, body: body) }
     }
 
     /// Completes a new upload of an empty file that came without a body.
     public func completeEmpty(_ upload: Upload) async throws -> Submission? {
-        try await asWriter(upload.id) {
-            try await appendAsWriter(upload, declared: nil, body: nil as AsyncThrowingStream<ByteBuffer, any Error>?)
+        try await asWriter(upload.id) { current, claim in
+            try await appendAsWriter(upload, current, claim, declared: nil, body: nil as AsyncThrowingStream<ByteBuffer, any Error>?)
         }.submission
     }
 
     /// Abandons the actor's upload `id`; a finished upload's submission stays.
     public func abandon(_ actor: Actor, _ id: String) async throws {
         let upload = try await upload(actor, id)
-        try await asWriter(upload.id) {
+        try await asWriter(upload.id) { _, _ in
             files.remove(upload.id)
             try await store.deleteUpload(upload.id)
         }
@@ -127,7 +128,7 @@ public struct Uploads: Sendable {
             length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
         try files.create(upload.id)
         try await createWithinQuota(upload)
-        let (size, interrupted) = try await asWriter(upload.id) {
+        let (size, interrupted) = try await asWriter(upload.id) { _, _ in
             await files.append(upload.id, from: body, at: 0, limit: upload.length)
         }
         if let interrupted {
@@ -153,7 +154,7 @@ public struct Uploads: Sendable {
     /// right now is live, whatever its expiry said.
     public func sweep() async throws {
         for upload in try await store.expiredUploads(now: now()) {
-            _ = try? await asWriter(upload.id) {
+            _ = try? await asWriter(upload.id) { _, _ in
                 if try await store.deleteExpiredUpload(upload.id, now: now()) { files.remove(upload.id) }
             }
         }
@@ -183,10 +184,9 @@ public struct Uploads: Sendable {
     }
 
     private func appendAsWriter(
-        _ stale: Upload, declared: Int64?, body: (some AsyncSequence<ByteBuffer, any Error>)?
+        _ stale: Upload, _ upload: Upload, _ claim: WriterClaim, declared: Int64?, body: (some AsyncSequence<ByteBuffer, any Error>)?
     ) async throws -> (received: Int64, submission: Submission?) {
-        // Read again as the writer: another request may have written meanwhile.
-        guard let upload = try await store.upload(stale.id) else { throw AppError.notFound(.upload) }
+        // `upload` is as the claim found it: another request may have written meanwhile.
         if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
         guard upload.received == stale.received else {
             throw AppError(.offsetMismatch, ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
@@ -199,7 +199,11 @@ public struct Uploads: Sendable {
         if let body {
             let (size, interrupted) = await files.append(upload.id, from: body, at: upload.received, limit: upload.length)
             received = size
-            try await store.setUploadReceived(upload.id, received: size, expiresAt: now().addingTimeInterval(expiry))
+            let done = size == upload.length
+            // The progress and, unless the upload is complete, the claim's end in one statement.
+            try await store.setUploadReceived(
+                upload.id, received: size, expiresAt: now().addingTimeInterval(expiry), releasing: done ? nil : claim.writer)
+            claim.released = !done
             if let interrupted {
                 logger.info("upload interrupted", metadata: ["upload": .string(upload.id), "received": .stringConvertible(size)])
                 throw interrupted
@@ -237,29 +241,41 @@ public struct Uploads: Sendable {
     /// claim in the database with an expiry, renewed while `body` runs, given back after. A
     /// writer that dies gives the upload back when its claim runs out.
     /// - Throws: ``ProblemKind/uploadBusy`` while another request writes it.
-    func asWriter<T: Sendable>(_ id: String, _ body: () async throws -> T) async throws -> T {
-        let writer = UUIDText.lowercase(UUID())
-        guard try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now()) else {
+    func asWriter<T: Sendable>(_ id: String, _ body: (Upload, WriterClaim) async throws -> T) async throws -> T {
+        let claim = WriterClaim(writer: UUIDText.lowercase(UUID()))
+        guard let current = try await store.claimUploadWriter(id, writer: claim.writer, lease: Self.writerLease, now: now()) else {
             throw AppError(.uploadBusy)
         }
-        let store = self.store, now = self.now
+        let store = self.store, now = self.now, writer = claim.writer
         do {
             let result = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     // Renewed at a third of the lease while the body runs.
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(Self.writerLease / 3))
+                        if claim.released { return }
                         _ = try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now())
                     }
                 }
                 defer { group.cancelAll() }
-                return try await body()
+                return try await body(current, claim)
             }
-            try? await store.releaseUploadWriter(id, writer: writer)
+            if !claim.released { try? await store.releaseUploadWriter(id, writer: writer) }
             return result
         } catch {
-            try? await store.releaseUploadWriter(id, writer: writer)
+            if !claim.released { try? await store.releaseUploadWriter(id, writer: writer) }
             throw error
+        }
+    }
+
+    /// A writer's claim on an upload, and whether the body already gave it back.
+    final class WriterClaim: Sendable {
+        let writer: String
+        private let given = Atomic<Bool>(false)
+        init(writer: String) { self.writer = writer }
+        var released: Bool {
+            get { given.load(ordering: .acquiring) }
+            set { given.store(newValue, ordering: .releasing) }
         }
     }
 

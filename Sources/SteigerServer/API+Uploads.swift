@@ -171,7 +171,6 @@ struct UploadsController: Sendable {
         let actor = try context.requireActor()
         try requireTus(request)
         guard Self.isOffsetStream(request) else { throw Problem(.offsetStream) }
-        _ = try await uploads.upload(actor, uploadID(context))
         guard let offsetText = request.headers[Self.uploadOffset], let offset = Int64(offsetText), offset >= 0 else {
             throw Problem(.uploadOffset)
         }

@@ -60,13 +60,24 @@ extension Store {
         }
     }
 
-    /// Records how many bytes have arrived (and pushes the expiry out).
-    public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date) async throws {
+    /// Records how many bytes have arrived (and pushes the expiry out); with `writer`, gives that
+    /// writer's claim back in the same statement.
+    public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date, releasing writer: String? = nil) async throws {
         try await write { session in
-            _ = try await session.query(
-                """
-                UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt) WHERE id = \(bind: id)
-                """)
+            if let writer {
+                _ = try await session.query(
+                    """
+                    UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt),
+                        writer = CASE WHEN writer = \(bind: writer) THEN NULL ELSE writer END,
+                        writer_expires = CASE WHEN writer = \(bind: writer) THEN NULL ELSE writer_expires END
+                    WHERE id = \(bind: id)
+                    """)
+            } else {
+                _ = try await session.query(
+                    """
+                    UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt) WHERE id = \(bind: id)
+                    """)
+            }
         }
     }
 
@@ -191,15 +202,15 @@ extension Store {
     /// Makes `writer` the only writer of the upload until `now + lease`, unless another writer
     /// holds it and its claim has not run out (any server process may ask; the database decides).
     /// - Returns: whether `writer` holds it now.
-    public func claimUploadWriter(_ id: String, writer: String, lease: TimeInterval, now: Date = Date()) async throws -> Bool {
+    public func claimUploadWriter(_ id: String, writer: String, lease: TimeInterval, now: Date = Date()) async throws -> Upload? {
         try await write { session in
-            !(try await session.query(
+            try await session.query(
                 """
                 UPDATE uploads SET writer = \(bind: writer), writer_expires = \(bind: now.addingTimeInterval(lease))
                 WHERE id = \(bind: id) AND (writer IS NULL OR writer = \(bind: writer) OR writer_expires <= \(bind: now))
-                RETURNING id
+                RETURNING \(raw: Self.uploadColumns)
                 """
-            ).isEmpty)
+            ).first.map(Self.upload)
         }
     }
 

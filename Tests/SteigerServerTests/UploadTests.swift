@@ -231,7 +231,7 @@ struct UploadTests {
             let id = String(location.split(separator: "/").last!)
             #expect(try await patch(server, location, as: learner, offset: 0, Array(data[0..<80_000])).status == 204)
             // Another process is writing it (its claim is in the database): this one refuses, saying so.
-            #expect(try await server.store.claimUploadWriter(id, writer: "process-b", lease: 60, now: server.clock.now))
+            #expect(try await server.store.claimUploadWriter(id, writer: "process-b", lease: 60, now: server.clock.now) != nil)
             let busy = try await patch(server, location, as: learner, offset: 80_000, Array(data[80_000...]))
             #expect(busy.status == 409 && busy["type"] as? String == "urn:steiger:problem:uploadBusy", "\(busy.body)")
             // That process died: a minute later its claim has run out and the upload goes on here.
