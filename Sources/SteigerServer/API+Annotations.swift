@@ -7,7 +7,6 @@ import SteigerApp
 import SteigerCore
 
 struct AnnotationBody: RequestBody {
-    static let fields: Set<String> = ["at", "from", "to", "text", "tag", "criterion", "parentId"]
     var at: Int?
     var from: Int?
     var to: Int?
@@ -15,19 +14,19 @@ struct AnnotationBody: RequestBody {
     var tag: String?
     var criterion: String?
     var parentId: AnnotationID?
-    static let schema = object(
-        [
-            "at": ["type": "integer", "minimum": 0, "description": "A moment, in milliseconds."],
-            "from": ["type": "integer", "minimum": 0, "description": "Start of a span, in milliseconds (with `to`)."],
-            "to": ["type": "integer", "minimum": 1], "text": ["type": "string", "minLength": 1, "maxLength": 5000], "tag": ["type": "string"],
-            "criterion": ["type": "string"], "parentId": uuid,
-        ], optional: ["at", "from", "to", "tag", "criterion", "parentId"])
+    static let properties: [String: JSONValue] = [
+        "at": ["type": "integer", "minimum": 0, "description": "A moment, in milliseconds."],
+        "from": ["type": "integer", "minimum": 0, "description": "Start of a span, in milliseconds (with `to`)."],
+        "to": ["type": "integer", "minimum": 1], "text": ["type": "string", "minLength": 1, "maxLength": 5000], "tag": ["type": "string"],
+        "criterion": ["type": "string"], "parentId": uuid,
+    ]
+    static let schema = object(properties, optional: ["at", "from", "to", "tag", "criterion", "parentId"])
 }
 
 struct AnnotationEditBody: RequestBody {
-    static let fields: Set<String> = ["text"]
     var text: String
-    static let schema = object(["text": ["type": "string", "minLength": 1, "maxLength": 5000]])
+    static let properties: [String: JSONValue] = ["text": ["type": "string", "minLength": 1, "maxLength": 5000]]
+    static let schema = object(properties)
 }
 
 /// Timed comments on a submission, its reviews, and the exports over HTTP.
@@ -146,20 +145,20 @@ struct Links: Sendable {
     }
 }
 
-struct AnnotationView: Encodable {
+struct AnnotationView: JSONView {
     var id: String
     var submissionId: String
-    @Nullable var parentId: String?
+    var parentId: String?
     var author: String
-    @Nullable var authorId: String?
-    @Nullable var at: Int?
-    @Nullable var from: Int?
-    @Nullable var to: Int?
+    var authorId: String?
+    var at: Int?
+    var from: Int?
+    var to: Int?
     var text: String
-    @Nullable var tag: String?
-    @Nullable var criterion: String?
+    var tag: String?
+    var criterion: String?
     var createdAt: Date
-    @Nullable var editedAt: Date?
+    var editedAt: Date?
     var deleted: Bool
 
     init(_ annotation: Annotation, author: String, authorId: String?) {
@@ -183,11 +182,20 @@ struct AnnotationView: Encodable {
         editedAt = annotation.editedAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "submissionId": uuid, "parentId": ["type": ["string", "null"], "format": "uuid"], "author": ["type": "string"],
-        "authorId": ["type": ["string", "null"], "format": "uuid"], "at": ["type": ["integer", "null"]], "from": ["type": ["integer", "null"]],
-        "to": ["type": ["integer", "null"]], "text": ["type": "string", "description": "Empty for a deleted comment."],
-        "tag": ["type": ["string", "null"]], "criterion": ["type": ["string", "null"]], "createdAt": dateTime, "editedAt": nullableDateTime,
-        "deleted": ["type": "boolean"],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("submissionId", uuid) { $0.submissionId },
+        .nullable("parentId", ["type": ["string", "null"], "format": "uuid"]) { $0.parentId },
+        .init("author", ["type": "string"]) { $0.author },
+        .nullable("authorId", ["type": ["string", "null"], "format": "uuid"]) { $0.authorId },
+        .nullable("at", ["type": ["integer", "null"]]) { $0.at },
+        .nullable("from", ["type": ["integer", "null"]]) { $0.from },
+        .nullable("to", ["type": ["integer", "null"]]) { $0.to },
+        .init("text", ["type": "string", "description": "Empty for a deleted comment."]) { $0.text },
+        .nullable("tag", ["type": ["string", "null"]]) { $0.tag },
+        .nullable("criterion", ["type": ["string", "null"]]) { $0.criterion },
+        .init("createdAt", dateTime) { $0.createdAt },
+        .nullable("editedAt", nullableDateTime) { $0.editedAt },
+        .init("deleted", ["type": "boolean"]) { $0.deleted },
+    ]
 }

@@ -7,21 +7,20 @@ import SteigerApp
 import SteigerCore
 
 struct LoginBody: RequestBody {
-    static let fields: Set<String> = ["email", "password"]
     var email: String
     var password: String
-    static let schema = object(["email": ["type": "string"], "password": ["type": "string"]])
+    static let properties: [String: JSONValue] = ["email": ["type": "string"], "password": ["type": "string"]]
+    static let schema = object(properties)
 }
 
 struct NewTokenBody: RequestBody {
-    static let fields: Set<String> = ["name", "expiresInDays"]
     var name: String
     var expiresInDays: Int?
-    static let schema = object(
-        [
-            "name": ["type": "string", "minLength": 1, "maxLength": 100],
-            "expiresInDays": ["type": "integer", "minimum": 1, "maximum": 3650],
-        ], optional: ["expiresInDays"])
+    static let properties: [String: JSONValue] = [
+        "name": ["type": "string", "minLength": 1, "maxLength": 100],
+        "expiresInDays": ["type": "integer", "minimum": 1, "maximum": 3650],
+    ]
+    static let schema = object(properties, optional: ["expiresInDays"])
 }
 
 /// The session cookie and its CSRF companion, for the API and the pages.
@@ -138,6 +137,6 @@ struct AuthController: Sendable {
     }
 
     static func meView(_ actor: Actor) -> MeView {
-        MeView(user: UserView(actor.user), memberships: actor.memberships.map { MembershipView($0) })
+        MeView(actor: actor)
     }
 }

@@ -5,8 +5,6 @@ import SteigerApp
 import SteigerCore
 
 struct CohortBody: RequestBody {
-    static let fields: Set<String> = ["name", "description"]
-    static let nullableFields: Set<String> = ["description"]
     var name: String?
     var description: String?
     /// Whether `description` was sent at all (null clears it; leaving it out keeps it).
@@ -21,22 +19,18 @@ struct CohortBody: RequestBody {
         descriptionGiven = container.contains(.description)
     }
 
-    static let createSchema = object(
-        [
-            "name": ["type": "string", "minLength": 1, "maxLength": 200],
-            "description": ["type": ["string", "null"], "maxLength": 10000],
-        ], optional: ["description"])
-    static let changeSchema = object(
-        [
-            "name": ["type": "string", "minLength": 1, "maxLength": 200],
-            "description": ["type": ["string", "null"], "maxLength": 10000],
-        ], optional: ["name", "description"])
+    static let properties: [String: JSONValue] = [
+        "name": ["type": "string", "minLength": 1, "maxLength": 200],
+        "description": ["type": ["string", "null"], "maxLength": 10000],
+    ]
+    static let createSchema = object(properties, optional: ["description"])
+    static let changeSchema = object(properties, optional: Set(properties.keys))
 }
 
 struct MembershipBody: RequestBody {
-    static let fields: Set<String> = ["part"]
     var part: Membership.Part
-    static let schema = object(["part": ["type": "string", "enum": ["trainer", "learner"]]])
+    static let properties: [String: JSONValue] = ["part": ["type": "string", "enum": ["trainer", "learner"]]]
+    static let schema = object(properties)
 }
 
 /// Cohorts and their members over HTTP.

@@ -5,7 +5,6 @@ import SteigerApp
 import SteigerCore
 
 struct ExerciseBody: RequestBody {
-    static let fields: Set<String> = ["title", "instructions", "skillKey", "rubric", "ladder", "cohorts", "review", "policy"]
     var title: String?
     var instructions: String?
     var skillKey: String?
@@ -15,14 +14,15 @@ struct ExerciseBody: RequestBody {
     var review: ReviewSettings?
     var policy: PolicyPatch?
 
+    static let properties: [String: JSONValue] = [
+        "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
+        "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
+        "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
+        "policy": ref("ScaffoldPolicy"),
+    ]
+
     static func schema(creating: Bool) -> JSONValue {
-        object(
-            [
-                "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
-                "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
-                "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
-                "policy": ref("ScaffoldPolicy"),
-            ], optional: creating ? ["cohorts", "review", "policy"] : fields)
+        object(properties, optional: creating ? ["cohorts", "review", "policy"] : Set(properties.keys))
     }
 }
 

@@ -206,25 +206,25 @@ struct StoryboardRecord: Decodable {
 }
 
 /// A submission's processing state and media addresses.
-struct SubmissionMediaView: Encodable {
+struct SubmissionMediaView: JSONView {
     var submissionId: String
     var status: String
-    @Nullable var step: String?
+    var step: String?
     var progress: Double
-    @Nullable var failureReason: String?
-    @Nullable var failureCode: String?
+    var failureReason: String?
+    var failureCode: String?
     var warnings: [String]
     var fileName: String
     var size: Int64
     var sha256: String
-    @Nullable var duration: Double?
-    @Nullable var width: Int?
-    @Nullable var height: Int?
+    var duration: Double?
+    var width: Int?
+    var height: Int?
     var original: String
-    @Nullable var rendition: String?
-    @Nullable var renditionType: String?
-    @Nullable var poster: String?
-    @Nullable var storyboard: String?
+    var rendition: String?
+    var renditionType: String?
+    var poster: String?
+    var storyboard: String?
 
     init(submission: Submission, media: SubmissionMedia, words: Localizer) {
         let base = "/api/v1/submissions/\(submission.id)/media"
@@ -251,13 +251,24 @@ struct SubmissionMediaView: Encodable {
         storyboard = media.storyboard.map { _ in base + "/storyboard.vtt" }
     }
 
-    static let schema: JSONValue = object([
-        "submissionId": uuid, "status": ["type": "string"], "step": ["type": ["string", "null"]],
-        "progress": ["type": "number", "minimum": 0, "maximum": 1],
-        "failureReason": ["type": ["string", "null"]], "failureCode": ["type": ["string", "null"]],
-        "warnings": ["type": "array", "items": ["type": "string"]], "fileName": ["type": "string"],
-        "size": ["type": "integer"], "sha256": ["type": "string"], "duration": ["type": ["number", "null"]], "width": ["type": ["integer", "null"]],
-        "height": ["type": ["integer", "null"]], "original": ["type": "string"], "rendition": ["type": ["string", "null"]],
-        "renditionType": ["type": ["string", "null"]], "poster": ["type": ["string", "null"]], "storyboard": ["type": ["string", "null"]],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("submissionId", uuid) { $0.submissionId },
+        .init("status", ["type": "string"]) { $0.status },
+        .nullable("step", ["type": ["string", "null"]]) { $0.step },
+        .init("progress", ["type": "number", "minimum": 0, "maximum": 1]) { $0.progress },
+        .nullable("failureReason", ["type": ["string", "null"]]) { $0.failureReason },
+        .nullable("failureCode", ["type": ["string", "null"]]) { $0.failureCode },
+        .init("warnings", ["type": "array", "items": ["type": "string"]]) { $0.warnings },
+        .init("fileName", ["type": "string"]) { $0.fileName },
+        .init("size", ["type": "integer"]) { $0.size },
+        .init("sha256", ["type": "string"]) { $0.sha256 },
+        .nullable("duration", ["type": ["number", "null"]]) { $0.duration },
+        .nullable("width", ["type": ["integer", "null"]]) { $0.width },
+        .nullable("height", ["type": ["integer", "null"]]) { $0.height },
+        .init("original", ["type": "string"]) { $0.original },
+        .nullable("rendition", ["type": ["string", "null"]]) { $0.rendition },
+        .nullable("renditionType", ["type": ["string", "null"]]) { $0.renditionType },
+        .nullable("poster", ["type": ["string", "null"]]) { $0.poster },
+        .nullable("storyboard", ["type": ["string", "null"]]) { $0.storyboard },
+    ]
 }

@@ -7,12 +7,12 @@ import SteigerApp
 import SteigerCore
 
 struct ReviewBody: RequestBody {
-    static let fields: Set<String> = ["scores", "comment"]
     var scores: [String: Int]
     var comment: String?
-    static let schema = object(
-        ["scores": ["type": "object", "additionalProperties": ["type": "integer"]], "comment": ["type": "string", "maxLength": 20000]],
-        optional: ["comment"])
+    static let properties: [String: JSONValue] = [
+        "scores": ["type": "object", "additionalProperties": ["type": "integer"]], "comment": ["type": "string", "maxLength": 20000],
+    ]
+    static let schema = object(properties, optional: ["comment"])
 }
 
 /// The review queue, held tasks, submitted reviews and the score sheet over HTTP.
@@ -108,16 +108,16 @@ struct ReviewsController: Sendable {
     }
 }
 
-struct ReviewTaskView: Encodable {
+struct ReviewTaskView: JSONView {
     var id: String
     var submissionId: String
     var cohortId: String
     var kind: String
     var status: String
-    @Nullable var assignee: String?
-    @Nullable var dueAt: Date?
+    var assignee: String?
+    var dueAt: Date?
     var overdue: Bool
-    @Nullable var leaseExpires: Date?
+    var leaseExpires: Date?
     var reviewsSoFar: Int
     var createdAt: Date
 
@@ -137,15 +137,22 @@ struct ReviewTaskView: Encodable {
         createdAt = task.createdAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "submissionId": uuid, "cohortId": uuid, "kind": ["type": "string", "enum": ["trainer", "peer", "self"]],
-        "status": ["type": "string", "enum": ["open", "claimed", "done"]], "assignee": ["type": ["string", "null"], "format": "uuid"],
-        "dueAt": nullableDateTime, "overdue": ["type": "boolean"], "leaseExpires": nullableDateTime, "reviewsSoFar": ["type": "integer"],
-        "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("submissionId", uuid) { $0.submissionId },
+        .init("cohortId", uuid) { $0.cohortId },
+        .init("kind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.kind },
+        .init("status", ["type": "string", "enum": ["open", "claimed", "done"]]) { $0.status },
+        .nullable("assignee", ["type": ["string", "null"], "format": "uuid"]) { $0.assignee },
+        .nullable("dueAt", nullableDateTime) { $0.dueAt },
+        .init("overdue", ["type": "boolean"]) { $0.overdue },
+        .nullable("leaseExpires", nullableDateTime) { $0.leaseExpires },
+        .init("reviewsSoFar", ["type": "integer"]) { $0.reviewsSoFar },
+        .init("createdAt", dateTime) { $0.createdAt },
+    ]
 }
 
-struct ReviewView: Encodable {
+struct ReviewView: JSONView {
     var id: String
     var taskId: String
     var submissionId: String
@@ -170,11 +177,18 @@ struct ReviewView: Encodable {
         submittedAt = review.submittedAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "taskId": uuid, "submissionId": uuid, "kind": ["type": "string", "enum": ["trainer", "peer", "self"]],
-        "reviewer": ["type": "string", "description": "The reviewer's name, or “Peer 1”… when peers are anonymous to the learner."],
-        "scores": ["type": "object", "additionalProperties": ["type": "integer"]], "comment": ["type": "string"],
-        "total": ["type": "number", "minimum": 0, "maximum": 1], "normalised": ["type": "object", "additionalProperties": ["type": "number"]],
-        "submittedAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("taskId", uuid) { $0.taskId },
+        .init("submissionId", uuid) { $0.submissionId },
+        .init("kind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.kind },
+        .init("reviewer", ["type": "string", "description": "The reviewer's name, or “Peer 1”… when peers are anonymous to the learner."]) {
+            $0.reviewer
+        },
+        .init("scores", ["type": "object", "additionalProperties": ["type": "integer"]]) { $0.scores },
+        .init("comment", ["type": "string"]) { $0.comment },
+        .init("total", ["type": "number", "minimum": 0, "maximum": 1]) { $0.total },
+        .init("normalised", ["type": "object", "additionalProperties": ["type": "number"]]) { $0.normalised },
+        .init("submittedAt", dateTime) { $0.submittedAt },
+    ]
 }

@@ -5,12 +5,12 @@ import SteigerApp
 import SteigerCore
 
 struct ScaffoldOverrideBody: RequestBody {
-    static let fields: Set<String> = ["level", "reason"]
     var level: Int
     var reason: String
-    static let schema = object([
+    static let properties: [String: JSONValue] = [
         "level": ["type": "integer", "minimum": 0, "maximum": 9], "reason": ["type": "string", "minLength": 1, "maxLength": 2000],
-    ])
+    ]
+    static let schema = object(properties)
 }
 
 /// The scaffolding over HTTP: a learner's supports, a trainer's matrix and a learner's track.

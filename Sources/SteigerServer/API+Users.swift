@@ -5,21 +5,19 @@ import SteigerApp
 import SteigerCore
 
 struct NewUserBody: RequestBody {
-    static let fields: Set<String> = ["email", "displayName", "roles", "password"]
     var email: String
     var displayName: String
     var roles: [Role]
     var password: String?
-    static let schema = object(
-        [
-            "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-            "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-            "password": ["type": "string", "minLength": 10, "maxLength": 1000],
-        ], optional: ["password"])
+    static let properties: [String: JSONValue] = [
+        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+    ]
+    static let schema = object(properties, optional: ["password"])
 }
 
 struct UserChangesBody: RequestBody {
-    static let fields: Set<String> = ["email", "displayName", "roles", "disabled", "password", "currentPassword", "language"]
     var email: String?
     var displayName: String?
     var roles: [Role]?
@@ -27,17 +25,17 @@ struct UserChangesBody: RequestBody {
     var password: String?
     var currentPassword: String?
     var language: String?
-    static let schema = object(
-        [
-            "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-            "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-            "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
-            "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
-            "language": [
-                "type": "string", "enum": ["nl", "en", "auto"],
-                "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default.",
-            ],
-        ], optional: fields)
+    static let properties: [String: JSONValue] = [
+        "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
+        "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
+        "language": [
+            "type": "string", "enum": ["nl", "en", "auto"],
+            "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default.",
+        ],
+    ]
+    static let schema = object(properties, optional: Set(properties.keys))
 }
 
 /// Users over HTTP.

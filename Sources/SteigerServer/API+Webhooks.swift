@@ -4,35 +4,31 @@ import SteigerApp
 import SteigerCore
 
 struct WebhookBody: RequestBody {
-    static let fields: Set<String> = ["url", "events", "description", "enabled"]
     var url: String?
     var events: [String]?
     var description: String?
     var enabled: Bool?
 
-    static let createSchema = object(
-        [
-            "url": ["type": "string", "format": "uri", "maxLength": 2000, "description": "Where deliveries are POSTed (http or https)."],
-            "events": ["type": "array", "items": eventType, "description": "The event types wanted; empty or left out: every type."],
-            "description": ["type": "string", "maxLength": 500],
-        ], optional: ["events", "description"])
-    static let changeSchema = object(
-        [
-            "url": ["type": "string", "format": "uri", "maxLength": 2000], "events": ["type": "array", "items": eventType],
-            "description": ["type": "string", "maxLength": 500],
-            "enabled": ["type": "boolean", "description": "Switching an endpoint on again clears why it was switched off."],
-        ], optional: ["url", "events", "description", "enabled"])
+    static let properties: [String: JSONValue] = [
+        "url": ["type": "string", "format": "uri", "maxLength": 2000, "description": "Where deliveries are POSTed (http or https)."],
+        "events": ["type": "array", "items": eventType, "description": "The event types wanted; empty or left out: every type."],
+        "description": ["type": "string", "maxLength": 500],
+        "enabled": ["type": "boolean", "description": "Switching an endpoint on again clears why it was switched off (changes only)."],
+    ]
+    /// A new endpoint is switched on: `enabled` is for changes.
+    static let createSchema = object(properties.filter { $0.key != "enabled" }, optional: ["events", "description"])
+    static let changeSchema = object(properties, optional: Set(properties.keys))
     static let eventType: JSONValue = ["type": "string", "enum": .array(DomainEvent.Kind.allCases.map { .string($0.rawValue) })]
 }
 
-struct WebhookEndpointView: Encodable {
+struct WebhookEndpointView: JSONView {
     var id: String
     var url: String
     var events: [String]
     var description: String
     var secret: String
     var enabled: Bool
-    @Nullable var disabledReason: String?
+    var disabledReason: String?
     var createdAt: Date
 
     init(_ endpoint: WebhookEndpoint, words: Localizer) {
@@ -46,22 +42,37 @@ struct WebhookEndpointView: Encodable {
         createdAt = endpoint.createdAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "url": ["type": "string"], "events": ["type": "array", "items": WebhookBody.eventType],
-        "description": ["type": "string"],
-        "secret": ["type": "string", "description": "The signing secret (whsec_…): verify each delivery's webhook-signature with it."],
-        "enabled": ["type": "boolean"], "disabledReason": ["type": ["string", "null"]], "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("url", ["type": "string"]) { $0.url },
+        .init("events", ["type": "array", "items": WebhookBody.eventType]) { $0.events },
+        .init("description", ["type": "string"]) { $0.description },
+        .init("secret", ["type": "string", "description": "The signing secret (whsec_…): verify each delivery's webhook-signature with it."]) {
+            $0.secret
+        },
+        .init("enabled", ["type": "boolean"]) { $0.enabled },
+        .nullable("disabledReason", ["type": ["string", "null"]]) { $0.disabledReason },
+        .init("createdAt", dateTime) { $0.createdAt },
+    ]
 }
 
-struct WebhookDeliveryView: Encodable {
-    struct AttemptView: Encodable {
+struct WebhookDeliveryView: JSONView {
+    struct AttemptView: JSONView {
         var number: Int
         var startedAt: Date
         var durationMs: Int
-        @Nullable var statusCode: Int?
-        @Nullable var error: String?
-        @Nullable var response: String?
+        var statusCode: Int?
+        var error: String?
+        var response: String?
+
+        static let fields: [JSONField<Self>] = [
+            .init("number", ["type": "integer", "minimum": 1]) { $0.number },
+            .init("startedAt", dateTime) { $0.startedAt },
+            .init("durationMs", ["type": "integer", "minimum": 0]) { $0.durationMs },
+            .nullable("statusCode", ["type": "integer"]) { $0.statusCode },
+            .nullable("error", ["type": "string"]) { $0.error },
+            .nullable("response", ["type": "string"]) { $0.response },
+        ]
     }
 
     var id: String
@@ -70,8 +81,8 @@ struct WebhookDeliveryView: Encodable {
     var occurredAt: Date
     var status: String
     var attempts: [AttemptView]
-    @Nullable var nextAttemptAt: Date?
-    @Nullable var deliveredAt: Date?
+    var nextAttemptAt: Date?
+    var deliveredAt: Date?
 
     init(_ delivery: WebhookDelivery, attempts: [WebhookAttempt], words: Localizer) {
         id = delivery.id.description
@@ -88,18 +99,16 @@ struct WebhookDeliveryView: Encodable {
         deliveredAt = delivery.deliveredAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "eventId": uuid, "eventType": WebhookBody.eventType, "occurredAt": dateTime,
-        "status": ["type": "string", "enum": .array(WebhookDeliveryStatus.allCases.map { .string($0.rawValue) })],
-        "attempts": [
-            "type": "array",
-            "items": object([
-                "number": ["type": "integer", "minimum": 1], "startedAt": dateTime, "durationMs": ["type": "integer", "minimum": 0],
-                "statusCode": ["type": ["integer", "null"]], "error": ["type": ["string", "null"]], "response": ["type": ["string", "null"]],
-            ]),
-        ],
-        "nextAttemptAt": nullableDateTime, "deliveredAt": nullableDateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("eventId", uuid) { $0.eventId },
+        .init("eventType", WebhookBody.eventType) { $0.eventType },
+        .init("occurredAt", dateTime) { $0.occurredAt },
+        .init("status", ["type": "string", "enum": .array(WebhookDeliveryStatus.allCases.map { .string($0.rawValue) })]) { $0.status },
+        .init("attempts", ["type": "array", "items": AttemptView.schema]) { $0.attempts },
+        .nullable("nextAttemptAt", nullableDateTime) { $0.nextAttemptAt },
+        .nullable("deliveredAt", nullableDateTime) { $0.deliveredAt },
+    ]
 }
 
 /// Webhook endpoints over HTTP.

@@ -189,4 +189,8 @@ extension JSONValue {
         if case .object(let members) = self { return members }
         return nil
     }
+
+    var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { items } else { nil }
+    }
 }

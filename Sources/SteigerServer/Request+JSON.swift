@@ -9,13 +9,18 @@ import SteigerCore
 /// A request body the API reads: its fields are listed so that unknown ones are refused
 /// (the OpenAPI document says `additionalProperties: false`) and typos do not pass silently.
 protocol RequestBody: Decodable, Sendable {
-    static var fields: Set<String> { get }
-    /// Fields that may be sent as `null` (to clear them); others must be left out instead.
-    static var nullableFields: Set<String> { get }
+    /// The body's fields with their schemas, declared once: the OpenAPI document's schema, the
+    /// refusal of unknown fields and which fields may be `null` all come from it.
+    static var properties: [String: JSONValue] { get }
 }
 
 extension RequestBody {
-    static var nullableFields: Set<String> { [] }
+    /// The fields the body may carry.
+    static var fields: Set<String> { Set(properties.keys) }
+    /// Fields that may be sent as `null` (to clear them); others must be left out instead.
+    static var nullableFields: Set<String> {
+        Set(properties.filter { $0.value.objectValue?["type"]?.arrayValue?.contains("null") == true }.keys)
+    }
 }
 
 extension Request {

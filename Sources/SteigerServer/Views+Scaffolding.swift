@@ -42,7 +42,7 @@ struct ScaffoldNames: Sendable {
 }
 
 /// One level of a ladder with its supports: what a learner at that level gets.
-struct ScaffoldLevelView: Encodable {
+struct ScaffoldLevelView: JSONView {
     var level: Int
     var top: Int
     var name: String
@@ -55,13 +55,15 @@ struct ScaffoldLevelView: Encodable {
         supports = ladder.level(level).supports
     }
 
-    static let properties: [String: JSONValue] = [
-        "level": ["type": "integer", "minimum": 0], "top": ["type": "integer", "minimum": 0], "name": ["type": "string"],
-        "supports": ["type": "array", "items": ref("Support")],
+    static let fields: [JSONField<Self>] = [
+        .init("level", ["type": "integer", "minimum": 0]) { $0.level },
+        .init("top", ["type": "integer", "minimum": 0]) { $0.top },
+        .init("name", ["type": "string"]) { $0.name },
+        .init("supports", ["type": "array", "items": ref("Support")]) { $0.supports },
     ]
 }
 
-struct EvidenceView: Encodable {
+struct EvidenceView: JSONView {
     var reviewId: String
     var submissionId: String
     var attempt: Int
@@ -78,14 +80,18 @@ struct EvidenceView: Encodable {
         madeAt = evidence.madeAt
     }
 
-    static let schema = object([
-        "reviewId": uuid, "submissionId": uuid, "attempt": ["type": "integer"], "total": ["type": "number"], "lowest": ["type": "number"],
-        "madeAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("reviewId", uuid) { $0.reviewId },
+        .init("submissionId", uuid) { $0.submissionId },
+        .init("attempt", ["type": "integer"]) { $0.attempt },
+        .init("total", ["type": "number"]) { $0.total },
+        .init("lowest", ["type": "number"]) { $0.lowest },
+        .init("madeAt", dateTime) { $0.madeAt },
+    ]
 }
 
 /// A change of level: the rule, its evidence, the policy used, and the sentence that says it.
-struct TransitionView: Encodable {
+struct TransitionView: JSONView {
     var rule: String
     var at: Date
     var from: Int
@@ -93,10 +99,10 @@ struct TransitionView: Encodable {
     var exerciseId: String
     var sentence: String
     var evidence: [EvidenceView]
-    @Nullable var policy: ScaffoldPolicy?
-    @Nullable var policyVersion: Int?
-    @Nullable var trainerId: String?
-    @Nullable var reason: String?
+    var policy: ScaffoldPolicy?
+    var policyVersion: Int?
+    var trainerId: String?
+    var reason: String?
 
     /// A transition; one made on an exercise the caller may not see in full shows only its rule
     /// and levels.
@@ -115,25 +121,31 @@ struct TransitionView: Encodable {
         reason = full ? transition.reason : nil
     }
 
-    static let schema = object([
-        "rule": ["type": "string", "enum": .array(ScaffoldTransition.Rule.allCases.map { .string($0.rawValue) })], "at": dateTime,
-        "from": ["type": "integer"], "to": ["type": "integer"], "exerciseId": uuid, "sentence": ["type": "string"],
-        "evidence": ["type": "array", "items": ref("ScaffoldEvidence")], "policy": ["anyOf": [ref("ScaffoldPolicy"), ["type": "null"]]],
-        "policyVersion": ["type": ["integer", "null"]], "trainerId": ["type": ["string", "null"], "format": "uuid"],
-        "reason": ["type": ["string", "null"]],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("rule", ["type": "string", "enum": .array(ScaffoldTransition.Rule.allCases.map { .string($0.rawValue) })]) { $0.rule },
+        .init("at", dateTime) { $0.at },
+        .init("from", ["type": "integer"]) { $0.from },
+        .init("to", ["type": "integer"]) { $0.to },
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("sentence", ["type": "string"]) { $0.sentence },
+        .init("evidence", ["type": "array", "items": ref("ScaffoldEvidence")]) { $0.evidence },
+        .nullable("policy", ["anyOf": [ref("ScaffoldPolicy"), ["type": "null"]]]) { $0.policy },
+        .nullable("policyVersion", ["type": ["integer", "null"]]) { $0.policyVersion },
+        .nullable("trainerId", ["type": ["string", "null"], "format": "uuid"]) { $0.trainerId },
+        .nullable("reason", ["type": ["string", "null"]]) { $0.reason },
+    ]
 }
 
 /// Where a learner stands on an exercise: level, phase, flag and the last change.
-struct StandingView: Encodable {
+struct StandingView: JSONView {
     var level: Int
     var top: Int
     var levelName: String
     /// supported (level above 0), check-pending (at 0, delayed check to come), independent.
     var phase: String
     var flagged: Bool
-    @Nullable var checkDueAt: Date?
-    @Nullable var lastTransition: TransitionView?
+    var checkDueAt: Date?
+    var lastTransition: TransitionView?
 
     init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
         self.init(
@@ -160,59 +172,70 @@ struct StandingView: Encodable {
         lastTransition = transition.map { TransitionView($0, names: names) }
     }
 
-    static let properties: [String: JSONValue] = [
-        "level": ["type": "integer", "minimum": 0], "top": ["type": "integer", "minimum": 0], "levelName": ["type": "string"],
-        "phase": ["type": "string", "enum": ["supported", "check-pending", "independent"]], "flagged": ["type": "boolean"],
-        "checkDueAt": nullableDateTime, "lastTransition": ["anyOf": [ref("ScaffoldTransition"), ["type": "null"]]],
+    static let fields: [JSONField<Self>] = [
+        .init("level", ["type": "integer", "minimum": 0]) { $0.level },
+        .init("top", ["type": "integer", "minimum": 0]) { $0.top },
+        .init("levelName", ["type": "string"]) { $0.levelName },
+        // supported (level above 0), check-pending (at 0, delayed check to come), independent.
+        .init("phase", ["type": "string", "enum": ["supported", "check-pending", "independent"]]) { $0.phase },
+        .init("flagged", ["type": "boolean"]) { $0.flagged },
+        .nullable("checkDueAt", dateTime) { $0.checkDueAt },
+        .nullable("lastTransition", ref("ScaffoldTransition")) { $0.lastTransition },
     ]
-    static let schema = object(properties)
 }
 
 /// What a learner gets for their next attempt, and how they got there.
-struct SupportsView: Encodable {
+struct SupportsView: JSONView {
     var exerciseId: String
     var current: ScaffoldLevelView
     var standing: StandingView
     var history: [String]
 
-    static let schema = object([
-        "exerciseId": uuid, "current": object(ScaffoldLevelView.properties), "standing": ref("ScaffoldStanding"),
-        "history": ["type": "array", "items": ["type": "string"]],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("current", ScaffoldLevelView.schema) { $0.current },
+        .init("standing", ref("ScaffoldStanding")) { $0.standing },
+        .init("history", ["type": "array", "items": ["type": "string"]]) { $0.history },
+    ]
 }
 
-struct PersonView: Encodable {
+struct PersonView: JSONView {
     var id: String
     var displayName: String
-    static let schema = object(["id": uuid, "displayName": ["type": "string"]])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.id },
+        .init("displayName", ["type": "string"]) { $0.displayName },
+    ]
 }
 
 /// An exercise's learners × levels, stalled learners first.
-struct ScaffoldMatrixView: Encodable {
-    struct Row: Encodable {
+struct ScaffoldMatrixView: JSONView {
+    struct Row: JSONView {
         var learner: PersonView
         var attempts: Int
         var standing: StandingView
+
+        static let fields: [JSONField<Self>] = [
+            .init("learner", PersonView.schema) { $0.learner },
+            .init("attempts", ["type": "integer", "minimum": 0]) { $0.attempts },
+            .init("standing", ref("ScaffoldStanding")) { $0.standing },
+        ]
     }
 
     var exerciseId: String
     var levels: [ScaffoldLevelView]
     var rows: [Row]
 
-    static let schema = object([
-        "exerciseId": uuid, "levels": ["type": "array", "items": object(ScaffoldLevelView.properties)],
-        "rows": [
-            "type": "array",
-            "items": object([
-                "learner": PersonView.schema, "attempts": ["type": "integer", "minimum": 0], "standing": ref("ScaffoldStanding"),
-            ]),
-        ],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("levels", ["type": "array", "items": ScaffoldLevelView.schema]) { $0.levels },
+        .init("rows", ["type": "array", "items": Row.schema]) { $0.rows },
+    ]
 }
 
 /// One event of a learner's log as the engine judged it.
-struct StepView: Encodable {
-    struct ReviewPart: Encodable {
+struct StepView: JSONView {
+    struct ReviewPart: JSONView {
         var reviewId: String
         var reviewerKind: String
         var submissionId: String
@@ -222,11 +245,16 @@ struct StepView: Encodable {
         var lowest: Double
         var policyVersion: Int
 
-        static let schema = object([
-            "reviewId": uuid, "reviewerKind": ["type": "string", "enum": ["trainer", "peer", "self"]], "submissionId": uuid,
-            "attempt": ["type": "integer"], "attemptLevel": ["type": "integer"], "total": ["type": "number"], "lowest": ["type": "number"],
-            "policyVersion": ["type": "integer"],
-        ])
+        static let fields: [JSONField<Self>] = [
+            .init("reviewId", uuid) { $0.reviewId },
+            .init("reviewerKind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.reviewerKind },
+            .init("submissionId", uuid) { $0.submissionId },
+            .init("attempt", ["type": "integer"]) { $0.attempt },
+            .init("attemptLevel", ["type": "integer"]) { $0.attemptLevel },
+            .init("total", ["type": "number"]) { $0.total },
+            .init("lowest", ["type": "number"]) { $0.lowest },
+            .init("policyVersion", ["type": "integer"]) { $0.policyVersion },
+        ]
     }
 
     var at: Date
@@ -236,8 +264,8 @@ struct StepView: Encodable {
     var levelBefore: Int
     var levelAfter: Int
     var note: String
-    @Nullable var review: ReviewPart?
-    @Nullable var transition: TransitionView?
+    var review: ReviewPart?
+    var transition: TransitionView?
 
     init(_ step: ScaffoldStep, names: ScaffoldNames) {
         at = step.event.at
@@ -263,16 +291,23 @@ struct StepView: Encodable {
         }
     }
 
-    static let schema = object([
-        "at": dateTime, "kind": ["type": "string", "enum": ["review", "override"]], "exerciseId": uuid,
-        "outcome": ["type": "string", "enum": ["counted", "transition", "check-passed", "informs", "already-assessed", "other-level"]],
-        "levelBefore": ["type": "integer"], "levelAfter": ["type": "integer"], "note": ["type": "string"],
-        "review": ["anyOf": [ReviewPart.schema, ["type": "null"]]], "transition": ["anyOf": [ref("ScaffoldTransition"), ["type": "null"]]],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("at", dateTime) { $0.at },
+        .init("kind", ["type": "string", "enum": ["review", "override"]]) { $0.kind },
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("outcome", ["type": "string", "enum": ["counted", "transition", "check-passed", "informs", "already-assessed", "other-level"]]) {
+            $0.outcome
+        },
+        .init("levelBefore", ["type": "integer"]) { $0.levelBefore },
+        .init("levelAfter", ["type": "integer"]) { $0.levelAfter },
+        .init("note", ["type": "string"]) { $0.note },
+        .nullable("review", ReviewPart.schema) { $0.review },
+        .nullable("transition", ref("ScaffoldTransition")) { $0.transition },
+    ]
 }
 
 /// One learner's scaffolding on an exercise's skill: now, the changes, and every event.
-struct ScaffoldTrackView: Encodable {
+struct ScaffoldTrackView: JSONView {
     var learner: PersonView
     var exerciseId: String
     var skillKey: String
@@ -282,23 +317,31 @@ struct ScaffoldTrackView: Encodable {
     var timeline: [StepView]
     var attempts: [SubmissionView]
 
-    static let schema = object([
-        "learner": PersonView.schema, "exerciseId": uuid, "skillKey": ["type": "string"], "current": object(ScaffoldLevelView.properties),
-        "standing": ref("ScaffoldStanding"), "transitions": ["type": "array", "items": ref("ScaffoldTransition")],
-        "timeline": ["type": "array", "items": StepView.schema], "attempts": ["type": "array", "items": ref("Submission")],
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("learner", PersonView.schema) { $0.learner },
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("skillKey", ["type": "string"]) { $0.skillKey },
+        .init("current", ScaffoldLevelView.schema) { $0.current },
+        .init("standing", ref("ScaffoldStanding")) { $0.standing },
+        .init("transitions", ["type": "array", "items": ref("ScaffoldTransition")]) { $0.transitions },
+        .init("timeline", ["type": "array", "items": StepView.schema]) { $0.timeline },
+        .init("attempts", ["type": "array", "items": ref("Submission")]) { $0.attempts },
+    ]
 }
 
 /// A learner's own standing on one of their exercises.
-struct MyScaffoldingView: Encodable {
+struct MyScaffoldingView: JSONView {
     var exerciseId: String
     var title: String
     var current: ScaffoldLevelView
     var standing: StandingView
 
-    static let schema = object([
-        "exerciseId": uuid, "title": ["type": "string"], "current": object(ScaffoldLevelView.properties), "standing": ref("ScaffoldStanding"),
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("title", ["type": "string"]) { $0.title },
+        .init("current", ScaffoldLevelView.schema) { $0.current },
+        .init("standing", ref("ScaffoldStanding")) { $0.standing },
+    ]
 }
 
 // MARK: - From the use case's read models

@@ -5,189 +5,153 @@ import SteigerCore
 
 // What the API answers, and the schemas the OpenAPI document gives for it, side by side.
 
-struct UserView: Encodable {
-    var id: String
-    var email: String
-    var displayName: String
-    var roles: [String]
-    var disabled: Bool
-    /// `nl`, `en`, or `auto` (the browser's choice, then the server's default).
-    var language: String
-    var createdAt: Date
+struct UserView: JSONView {
+    let user: User
 
-    init(_ user: User) {
-        id = user.id.description
-        email = user.email
-        displayName = user.displayName
-        roles = user.roles.sorted().map(\.rawValue)
-        disabled = user.isDisabled
-        language = user.language?.rawValue ?? "auto"
-        createdAt = user.createdAt
-    }
+    init(_ user: User) { self.user = user }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "email": ["type": "string", "format": "email"], "displayName": ["type": "string"],
-        "roles": ["type": "array", "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
-        "disabled": ["type": "boolean"], "language": ["type": "string", "enum": ["nl", "en", "auto"]], "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.user.id.description },
+        .init("email", ["type": "string", "format": "email"]) { $0.user.email },
+        .init("displayName", ["type": "string"]) { $0.user.displayName },
+        .init("roles", ["type": "array", "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]]) {
+            $0.user.roles.sorted().map(\.rawValue)
+        },
+        .init("disabled", ["type": "boolean"]) { $0.user.isDisabled },
+        // The browser's choice, then the server's default, when the person chose none.
+        .init("language", ["type": "string", "enum": ["nl", "en", "auto"]]) { $0.user.language?.rawValue ?? "auto" },
+        .init("createdAt", dateTime) { $0.user.createdAt },
+    ]
 }
 
-struct MembershipView: Encodable {
-    var cohortId: String
-    var userId: String
-    var part: String
-    var displayName: String?
-    var user: UserView?
+/// A membership; `user` is the member's full record, given only when the caller may view it
+/// (a learner sees their trainers' names, not their accounts).
+struct MembershipView: JSONView {
+    let membership: Membership
+    let displayName: String?
+    let user: User?
 
-    /// A membership; `user` is the member's full record, given only when the caller may view it
-    /// (a learner sees their trainers' names, not their accounts).
     init(_ membership: Membership, displayName: String? = nil, user: User? = nil) {
-        cohortId = membership.cohortID.description
-        userId = membership.userID.description
-        part = membership.part.rawValue
+        self.membership = membership
         self.displayName = displayName ?? user?.displayName
-        self.user = user.map(UserView.init)
+        self.user = user
     }
 
-    static let schema: JSONValue = object(
-        [
-            "cohortId": uuid, "userId": uuid, "part": ["type": "string", "enum": ["trainer", "learner"]],
-            "displayName": ["type": "string"], "user": ref("User"),
-        ], optional: ["user", "displayName"])
+    static let fields: [JSONField<Self>] = [
+        .init("cohortId", uuid) { $0.membership.cohortID.description },
+        .init("userId", uuid) { $0.membership.userID.description },
+        .init("part", ["type": "string", "enum": ["trainer", "learner"]]) { $0.membership.part.rawValue },
+        .optional("displayName", ["type": "string"]) { $0.displayName },
+        .optional("user", ref("User")) { $0.user.map(UserView.init) },
+    ]
 }
 
-struct MeView: Encodable {
-    var user: UserView
-    var memberships: [MembershipView]
+struct MeView: JSONView {
+    let actor: Actor
 
-    static let schema: JSONValue = object(["user": ref("User"), "memberships": ["type": "array", "items": ref("Membership")]])
+    static let fields: [JSONField<Self>] = [
+        .init("user", ref("User")) { UserView($0.actor.user) },
+        .init("memberships", ["type": "array", "items": ref("Membership")]) { $0.actor.memberships.map { MembershipView($0) } },
+    ]
 }
 
-struct CohortView: Encodable {
-    var id: String
-    var name: String
-    @Nullable var description: String?
-    var createdAt: Date
+struct CohortView: JSONView {
+    let cohort: Cohort
 
-    init(_ cohort: Cohort) {
-        id = cohort.id.description
-        name = cohort.name
-        description = cohort.description
-        createdAt = cohort.createdAt
-    }
+    init(_ cohort: Cohort) { self.cohort = cohort }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "name": ["type": "string"], "description": ["type": ["string", "null"]], "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.cohort.id.description },
+        .init("name", ["type": "string"]) { $0.cohort.name },
+        .nullable("description", ["type": "string"]) { $0.cohort.description },
+        .init("createdAt", dateTime) { $0.cohort.createdAt },
+    ]
 }
 
-struct ExerciseView: Encodable {
-    var id: String
-    var title: String
-    var instructions: String
-    var skillKey: String
-    var rubric: Rubric
-    @Nullable var ladder: ScaffoldLadder?
-    var cohorts: [String]
-    var review: ReviewSettings
-    var policy: ScaffoldPolicy
-    var policyVersion: Int
-    var createdAt: Date
+/// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins);
+/// the whole ladder only for admins and its trainers (a learner gets their level's supports
+/// from `/supports`, so a script withdrawn from them is not one request away).
+struct ExerciseView: JSONView {
+    let exercise: Exercise
+    let ladder: ScaffoldLadder?
+    let cohorts: [String]
 
-    /// An exercise as `actor` sees it: only the cohorts they belong to are named (all for admins);
-    /// the whole ladder only for admins and its trainers (a learner gets their level's supports
-    /// from `/supports`, so a script withdrawn from them is not one request away).
     init(_ exercise: Exercise, for actor: Actor) {
-        id = exercise.id.description
-        title = exercise.title
-        instructions = exercise.instructions
-        skillKey = exercise.skillKey
-        rubric = exercise.rubric
+        self.exercise = exercise
         ladder = AccessPolicy.decide(actor, .view, .ladder(exercise)) == .allow ? exercise.ladder : nil
         cohorts = AccessPolicy.visibleCohorts(exercise.cohorts, for: actor).map(\.description).sorted()
-        review = exercise.review
-        policy = exercise.policy
-        policyVersion = exercise.policyVersion
-        createdAt = exercise.createdAt
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "title": ["type": "string"], "instructions": ["type": "string"], "skillKey": ["type": "string"],
-        "rubric": ref("Rubric"), "ladder": ["anyOf": [ref("ScaffoldLadder"), ["type": "null"]]], "cohorts": ["type": "array", "items": uuid],
-        "review": ref("ReviewSettings"), "policy": ref("ScaffoldPolicy"), "policyVersion": ["type": "integer", "minimum": 1], "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.exercise.id.description },
+        .init("title", ["type": "string"]) { $0.exercise.title },
+        .init("instructions", ["type": "string"]) { $0.exercise.instructions },
+        .init("skillKey", ["type": "string"]) { $0.exercise.skillKey },
+        .init("rubric", ref("Rubric")) { $0.exercise.rubric },
+        .nullable("ladder", ref("ScaffoldLadder")) { $0.ladder },
+        .init("cohorts", ["type": "array", "items": uuid]) { $0.cohorts },
+        .init("review", ref("ReviewSettings")) { $0.exercise.review },
+        .init("policy", ref("ScaffoldPolicy")) { $0.exercise.policy },
+        .init("policyVersion", ["type": "integer", "minimum": 1]) { $0.exercise.policyVersion },
+        .init("createdAt", dateTime) { $0.exercise.createdAt },
+    ]
 }
 
-struct SubmissionView: Encodable {
-    var id: String
-    var learnerId: String
-    var exerciseId: String
-    var attempt: Int
-    var status: String
-    var scaffoldLevel: Int
-    @Nullable var failureReason: String?
-    /// The reason's stable name (`notMedia`, `tooLong`, …) for clients; nil for reasons stored as text.
-    @Nullable var failureCode: String?
-    var createdAt: Date
+struct SubmissionView: JSONView {
+    let submission: Submission
+    let words: Localizer
 
     init(_ submission: Submission, words: Localizer) {
-        id = submission.id.description
-        learnerId = submission.learnerID.description
-        exerciseId = submission.exerciseID.description
-        attempt = submission.attempt
-        status = submission.status.rawValue
-        scaffoldLevel = submission.scaffoldLevel
-        failureReason = submission.failureReason.map(words.format(stored:))
-        failureCode = submission.failureCode
-        createdAt = submission.createdAt
+        self.submission = submission
+        self.words = words
     }
 
-    static let schema: JSONValue = object([
-        "id": uuid, "learnerId": uuid, "exerciseId": uuid, "attempt": ["type": "integer", "minimum": 1],
-        "status": ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })],
-        "scaffoldLevel": ["type": "integer", "minimum": 0], "failureReason": ["type": ["string", "null"]],
-        "failureCode": ["type": ["string", "null"]],
-        "createdAt": dateTime,
-    ])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.submission.id.description },
+        .init("learnerId", uuid) { $0.submission.learnerID.description },
+        .init("exerciseId", uuid) { $0.submission.exerciseID.description },
+        .init("attempt", ["type": "integer", "minimum": 1]) { $0.submission.attempt },
+        .init("status", ["type": "string", "enum": .array(Submission.Status.allCases.map { .string($0.rawValue) })]) {
+            $0.submission.status.rawValue
+        },
+        .init("scaffoldLevel", ["type": "integer", "minimum": 0]) { $0.submission.scaffoldLevel },
+        .nullable("failureReason", ["type": "string"]) { view in view.submission.failureReason.map(view.words.format(stored:)) },
+        // The reason's stable name (`notMedia`, `tooLong`, …) for clients; null for reasons stored as text.
+        .nullable("failureCode", ["type": "string"]) { $0.submission.failureCode },
+        .init("createdAt", dateTime) { $0.submission.createdAt },
+    ]
 }
 
-struct TokenView: Encodable {
-    var id: String
-    var name: String
-    var prefix: String
-    var createdAt: Date
-    @Nullable var expiresAt: Date?
-    @Nullable var lastUsedAt: Date?
-    @Nullable var revokedAt: Date?
+struct TokenView: JSONView {
+    let token: APIToken
 
-    init(_ token: APIToken) {
-        id = token.id
-        name = token.name
-        prefix = token.prefix
-        createdAt = token.createdAt
-        expiresAt = token.expiresAt
-        lastUsedAt = token.lastUsedAt
-        revokedAt = token.revokedAt
-    }
+    init(_ token: APIToken) { self.token = token }
 
-    static let schema: JSONValue = object(
-        [
-            "id": uuid, "name": ["type": "string"], "prefix": ["type": "string"], "createdAt": dateTime,
-            "expiresAt": nullableDateTime, "lastUsedAt": nullableDateTime, "revokedAt": nullableDateTime,
-        ], optional: ["expiresAt", "lastUsedAt", "revokedAt"])
+    static let fields: [JSONField<Self>] = [
+        .init("id", uuid) { $0.token.id },
+        .init("name", ["type": "string"]) { $0.token.name },
+        .init("prefix", ["type": "string"]) { $0.token.prefix },
+        .init("createdAt", dateTime) { $0.token.createdAt },
+        .nullable("expiresAt", dateTime) { $0.token.expiresAt },
+        .nullable("lastUsedAt", dateTime) { $0.token.lastUsedAt },
+        .nullable("revokedAt", dateTime) { $0.token.revokedAt },
+    ]
 }
 
-struct NewTokenView: Encodable {
-    var token: TokenView
-    var secret: String
+struct NewTokenView: JSONView {
+    let token: TokenView
+    let secret: String
 
-    static let schema: JSONValue = object(["token": ref("Token"), "secret": ["type": "string", "description": "Shown once; keep it safe."]])
+    static let fields: [JSONField<Self>] = [
+        .init("token", ref("Token")) { $0.token },
+        .init("secret", ["type": "string", "description": "Shown once; keep it safe."]) { $0.secret },
+    ]
 }
 
 /// A page of items with the cursor of the next page (null on the last).
-struct PageView<Item: Encodable>: Encodable {
+struct PageView<Item: Encodable & Sendable>: JSONView {
     var items: [Item]
-    @Nullable var next: String?
+    var next: String?
 
     init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
         items = page.items.map(transform)
@@ -199,28 +163,17 @@ struct PageView<Item: Encodable>: Encodable {
         next = nil
     }
 
+    static var fields: [JSONField<Self>] { fields(of: ["type": "object"]) }
+
+    static func fields(of item: JSONValue) -> [JSONField<Self>] {
+        [.init("items", ["type": "array", "items": item]) { $0.items }, .nullable("next", ["type": "string"]) { $0.next }]
+    }
+
+    /// The schema of a page of the component `item`.
     static func schema(of item: String) -> JSONValue {
-        object(["items": ["type": "array", "items": ref(item)], "next": ["type": ["string", "null"]]])
+        object(Dictionary(uniqueKeysWithValues: fields(of: ref(item)).map { ($0.name, $0.schema) }))
     }
 }
-
-// MARK: - Null fields
-
-/// An optional field written as JSON `null` when it has no value (synthesized coding would
-/// leave the key out), so every key the schema lists is always there.
-@propertyWrapper
-struct Nullable<Value: Encodable>: Encodable {
-    var wrappedValue: Value?
-
-    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
-    }
-}
-
-extension Nullable: Sendable where Value: Sendable {}
 
 /// A coding key for any field name.
 struct FieldKey: CodingKey {

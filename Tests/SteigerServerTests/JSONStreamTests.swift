@@ -11,7 +11,7 @@ struct JSONStreamTests {
         var scores: [String: Int]
     }
 
-    struct Sample: Encodable {
+    struct Sample: JSONView {
         var text: String
         var number: Int
         var fraction: Double
@@ -19,13 +19,22 @@ struct JSONStreamTests {
         var flag: Bool
         var when: Date
         var missing: String?
-        @Nullable var empty: String?
-        @Nullable var given: Date?
+        var empty: String?
+        var given: Date?
         var items: [Inner]
         var none: [Int]
+
+        static let fields: [JSONField<Self>] = [
+            .init("text", ["type": "string"]) { $0.text }, .init("number", ["type": "integer"]) { $0.number },
+            .init("fraction", ["type": "number"]) { $0.fraction }, .init("whole", ["type": "number"]) { $0.whole },
+            .init("flag", ["type": "boolean"]) { $0.flag }, .init("when", dateTime) { $0.when },
+            .optional("missing", ["type": "string"]) { $0.missing }, .nullable("empty", ["type": "string"]) { $0.empty },
+            .nullable("given", dateTime) { $0.given }, .init("items", ["type": "array"]) { $0.items },
+            .init("none", ["type": "array"]) { $0.none },
+        ]
     }
 
-    @Test("every kind of value reads back as Foundation's encoder writes it, escapes and all")
+    @Test("every kind of value reads back as Foundation's encoder writes it, escapes and all; the schema lists the same fields")
     func matchesFoundation() throws {
         let when = Date(timeIntervalSince1970: 1_764_700_000.123)
         let sample = Sample(
@@ -43,6 +52,11 @@ struct JSONStreamTests {
         let text = String(decoding: bytes, as: UTF8.self)
         // Optional fields left out, nullable ones written as null; times with milliseconds.
         #expect(!text.contains("\"missing\"") && text.contains("\"empty\":null") && text.contains("\"2025-12-02T18:26:40.123Z\""))
+        // The schema comes from the same fields: all required but the optional one, nullable ones allow null.
+        let schema = Sample.schema
+        #expect(
+            schema.objectValue?["required"] == .array(["empty", "flag", "fraction", "given", "items", "none", "number", "text", "when", "whole"]))
+        #expect(schema.objectValue?["properties"]?.objectValue?["empty"] == ["type": ["string", "null"]])
         #expect(text.contains(#"\u0007"#) && text.contains(#"\"3\"\n\\"#) && text.contains("\"whole\":2,"))
     }
 
