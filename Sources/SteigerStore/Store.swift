@@ -18,10 +18,14 @@ public final class Store: Sendable {
         self.logger = logger
     }
 
-    /// Opens the database at `location` (not migrating it: call ``migrate()``).
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Store {
-        Store(engine: try await location.open(logger: logger), logger: logger)
+    /// Opens the database at `location` (not migrating it: call ``migrate()``); see
+    /// ``DatabaseLocation/open(logger:runByOwner:)`` for `runByOwner`.
+    public static func open(_ location: DatabaseLocation, logger: Logger, runByOwner: Bool = false) async throws -> Store {
+        Store(engine: try await location.open(logger: logger, runByOwner: runByOwner), logger: logger)
     }
+
+    /// Runs the engine's long-lived work until the calling task is cancelled (see ``DatabaseEngine/run()``).
+    public func run() async { await engine.run() }
 
     /// Checks that the database answers (for readiness probes).
     public func ping() async throws {

@@ -38,11 +38,39 @@ struct ServiceOptions: ParsableArguments {
     var dataDirectory: String { (data as NSString).standardizingPath }
 
     /// Opens the store named by the environment (PostgreSQL) or under the data directory (SQLite).
-    func openStore(logger: Logger) async throws -> Store {
+    func openStore(logger: Logger, runByOwner: Bool = false) async throws -> Store {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let location = try DatabaseLocation.from(environment: ProcessInfo.processInfo.environment, dataDirectory: dataDirectory)
         logger.info("opening the database", metadata: ["database": .string(location.description)])
-        return try await Store.open(location, logger: logger)
+        return try await Store.open(location, logger: logger, runByOwner: runByOwner)
+    }
+
+    /// Runs `body` with the store, its connection pool running as a child task beside it (so a
+    /// long-lived process holds every long-lived client in its structured tasks); the pool stops
+    /// and the store closes when `body` ends, however it ends.
+    func withStore<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (Store) async throws -> T) async throws -> T {
+        let store = try await openStore(logger: logger, runByOwner: true)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await store.run()
+                return nil
+            }
+            group.addTask {
+                do {
+                    let result = try await body(store)
+                    await store.close()
+                    return result
+                } catch {
+                    await store.close()
+                    throw error
+                }
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw CancellationError()
+        }
     }
 }
 
@@ -118,49 +146,47 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = service.makeLogger()
-        let store = try await service.openStore(logger: logger)
-        do {
-            let applied = try await store.migrate()
-            if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
-            let credentialsFile = service.dataDirectory + "/initial-admin.txt"
-            let accounts = Accounts(store: store)
-            let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
-            var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
-            configuration.dataDirectory = service.dataDirectory
-            configuration.webhooks = WebhookSettings(
-                allowPrivateAddresses: allowPrivateWebhooks,
-                retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
-            configuration.defaultLanguage = language
-            let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
-            configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
-            var workerArguments = [
-                "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
-                "--deadline", String(jobDeadline),
-            ]
-            if let format = service.logFormat { workerArguments += ["--log-format", format] }
-            let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
-            let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
-            let app = try buildApplication(
-                app: try Services(store: store, settings: configuration.appSettings, logger: logger), configuration: configuration, logger: logger,
-                services: workerCount > 0 ? [supervisor] : []
-            ) { port in
-                var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
-                if let created {
-                    lines.append("First administrator: \(created.email) / \(created.password) (also in \(credentialsFile))")
-                } else if FileManager.default.fileExists(atPath: credentialsFile) {
-                    lines.append("First administrator's credentials: \(credentialsFile)")
-                }
-                lines.append("API: http://\(shownHost):\(port)/api/v1/openapi.json · Stop with Ctrl-C.")
-                print(lines.joined(separator: "\n"))
-                fflush(nil)
+        // The database's connection pool runs as a task beside the service group, for as long as it does.
+        try await service.withStore(logger: logger) { store in try await serve(store, logger: logger) }
+    }
+
+    private func serve(_ store: Store, logger: Logger) async throws {
+        let applied = try await store.migrate()
+        if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
+        let credentialsFile = service.dataDirectory + "/initial-admin.txt"
+        let accounts = Accounts(store: store)
+        let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
+        var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
+        configuration.dataDirectory = service.dataDirectory
+        configuration.webhooks = WebhookSettings(
+            allowPrivateAddresses: allowPrivateWebhooks,
+            retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
+        configuration.defaultLanguage = language
+        let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
+        configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
+        var workerArguments = [
+            "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
+            "--deadline", String(jobDeadline),
+        ]
+        if let format = service.logFormat { workerArguments += ["--log-format", format] }
+        let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
+        let app = try buildApplication(
+            app: try Services(store: store, settings: configuration.appSettings, logger: logger), configuration: configuration, logger: logger,
+            services: workerCount > 0 ? [supervisor] : []
+        ) { port in
+            var lines = ["Steiger is running at http://\(shownHost):\(port)/"]
+            if let created {
+                lines.append("First administrator: \(created.email) / \(created.password) (also in \(credentialsFile))")
+            } else if FileManager.default.fileExists(atPath: credentialsFile) {
+                lines.append("First administrator's credentials: \(credentialsFile)")
             }
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-            logger.info("stopped")
-        } catch {
-            await store.close()
-            throw error
+            lines.append("API: http://\(shownHost):\(port)/api/v1/openapi.json · Stop with Ctrl-C.")
+            print(lines.joined(separator: "\n"))
+            fflush(nil)
         }
-        await store.close()
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("stopped")
     }
 }
 

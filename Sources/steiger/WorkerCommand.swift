@@ -35,7 +35,10 @@ struct WorkerCommand: AsyncParsableCommand {
                 logger.warning("could not set the memory limit", metadata: ["errno": .stringConvertible(errno)])
             }
         }
-        let store = try await service.openStore(logger: logger)
+        try await service.withStore(logger: logger) { store in try await work(store, logger: logger) }
+    }
+
+    private func work(_ store: Store, logger: Logger) async throws {
         try await store.migrate()
         let blobs = try BlobStore(root: service.dataDirectory + "/media")
         var rules = SubmissionProcessor.Rules()
@@ -58,6 +61,5 @@ struct WorkerCommand: AsyncParsableCommand {
             }
         }
         await worker.run(stop: stop)
-        await store.close()
     }
 }

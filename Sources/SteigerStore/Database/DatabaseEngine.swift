@@ -37,6 +37,13 @@ public protocol DatabaseEngine: Sendable {
     func write<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
     /// Closes every connection. The engine cannot be used afterwards.
     func close() async
+    /// Runs the engine's own long-lived work (PostgreSQL's connection pool) until the calling
+    /// task is cancelled, for engines opened to be run by their owner; returns at once otherwise.
+    func run() async
+}
+
+extension DatabaseEngine {
+    public func run() async {}
 }
 
 /// Where the data lives.
@@ -68,10 +75,13 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens an engine for this location.
-    public func open(logger: Logger) async throws -> any DatabaseEngine {
+    /// Opens the engine. With `runByOwner`, a PostgreSQL pool serves only while its owner runs
+    /// ``DatabaseEngine/run()`` in a task of its own (structured, e.g. beside a service group);
+    /// otherwise it runs itself until ``DatabaseEngine/close()`` (for short commands and tests).
+    public func open(logger: Logger, runByOwner: Bool = false) async throws -> any DatabaseEngine {
         switch self {
         case .sqlite(let path): try await SQLiteEngine(path: path, logger: logger)
-        case .postgres(let url): try PostgresEngine(url: PostgresURL(url), logger: logger)
+        case .postgres(let url): try PostgresEngine(url: PostgresURL(url), logger: logger, runsItself: !runByOwner)
         }
     }
 }

@@ -40,10 +40,11 @@ struct PostgresURL: Sendable {
 final class PostgresEngine: DatabaseEngine {
     let dialect = SQLDialect.postgresql
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
+    /// The pool's own task when the engine runs itself (nil: its owner runs ``run()``).
+    private let runner: Task<Void, Never>?
     private let logger: Logger
 
-    init(url: PostgresURL, logger: Logger) throws {
+    init(url: PostgresURL, logger: Logger, runsItself: Bool = true) throws {
         let tls: PostgresClient.Configuration.TLS =
             switch url.tls {
             case .disable: .disable
@@ -59,7 +60,13 @@ final class PostgresEngine: DatabaseEngine {
         self.client = client
         self.logger = logger
         // Started at once, so the pool is running before the first lease.
-        runner = Task.immediate { await client.run() }
+        runner = runsItself ? Task.immediate { await client.run() } : nil
+    }
+
+    /// Runs the pool until the calling task is cancelled (when its owner runs it).
+    func run() async {
+        guard runner == nil else { return }
+        await client.run()
     }
 
     func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
@@ -83,8 +90,8 @@ final class PostgresEngine: DatabaseEngine {
     }
 
     func close() async {
-        runner.cancel()
-        _ = await runner.value
+        runner?.cancel()
+        _ = await runner?.value
     }
 }
 
