@@ -48,7 +48,8 @@ public struct ReviewDesk: Sendable {
 
     /// The queue with exercise titles and people's names.
     public func queueEntries(_ actor: Actor) async throws -> [Entry] {
-        try await entries(try await queue(actor))
+        try requireQueue(actor, .view)
+        return entries(try await store.reviewQueueEntries(cohorts: actor.trainedCohorts))
     }
 
     /// The peer and self reviews assigned to `actor`.
@@ -58,7 +59,7 @@ public struct ReviewDesk: Sendable {
 
     /// The peer and self reviews assigned to `actor`, with titles and names.
     public func assignedEntries(_ actor: Actor) async throws -> [Entry] {
-        try await entries(try await assigned(actor).filter { $0.kind != .trainer })
+        entries(try await store.assignedReviewTaskEntries(of: actor.user.id))
     }
 
     /// The task `id`, if `actor` is (or was) its reviewer: the trainer holding it, the assigned
@@ -151,30 +152,12 @@ public struct ReviewDesk: Sendable {
         guard AccessPolicy.decide(actor, action, .reviewQueue) == .allow else { throw AppError(.noQueue) }
     }
 
-    /// Tasks with their exercise titles and people's names, each looked up once.
-    private func entries(_ tasks: [ReviewTask]) async throws -> [Entry] {
+    /// The entries as people read them: a trainer's task shows its holder only while the hold lasts.
+    private func entries(_ rows: [ReviewTaskEntry]) -> [Entry] {
         let now = now()
-        var submissions: [SubmissionID: Submission] = [:]
-        var titles: [ExerciseID: String] = [:]
-        var names: [UserID: String] = [:]
-        func name(_ id: UserID) async throws -> String {
-            if let known = names[id] { return known }
-            let found = try await store.user(id)?.displayName ?? "?"
-            names[id] = found
-            return found
+        return rows.map { row in
+            let held = row.task.kind == .trainer && row.task.holder(at: now) != nil
+            return Entry(task: row.task, exerciseTitle: row.exerciseTitle, learnerName: row.learnerName, holderName: held ? row.assigneeName : nil)
         }
-        var entries: [Entry] = []
-        for task in tasks {
-            if submissions[task.submissionID] == nil { submissions[task.submissionID] = try await store.submission(task.submissionID) }
-            guard let submission = submissions[task.submissionID] else { continue }
-            if titles[submission.exerciseID] == nil { titles[submission.exerciseID] = try await store.exercise(submission.exerciseID)?.title }
-            guard let title = titles[submission.exerciseID] else { continue }
-            let holder = task.kind == .trainer ? task.holder(at: now) : nil
-            entries.append(
-                Entry(
-                    task: task, exerciseTitle: title, learnerName: try await name(submission.learnerID),
-                    holderName: try await holder.asyncMap(name)))
-        }
-        return entries
     }
 }

@@ -378,3 +378,21 @@ extension SubmissionMedia {
         return Int((seconds * 1000).rounded())
     }
 }
+
+/// A review task with the names a person reads it by: the exercise's title, the learner's and
+/// the assignee's names.
+public struct ReviewTaskEntry: Sendable, Equatable {
+    public var task: ReviewTask
+    public var exerciseTitle: String
+    public var learnerName: String
+    /// The assignee's name (nil: nobody).
+    public var assigneeName: String?
+
+    /// Creates the value.
+    public init(task: ReviewTask, exerciseTitle: String, learnerName: String, assigneeName: String?) {
+        self.task = task
+        self.exerciseTitle = exerciseTitle
+        self.learnerName = learnerName
+        self.assigneeName = assigneeName
+    }
+}

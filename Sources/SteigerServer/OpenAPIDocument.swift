@@ -5,8 +5,8 @@ import SteigerApp
 import SteigerCore
 
 extension SteigerAPI {
-    /// The OpenAPI 3.1 description of every operation, built from the same list as the router.
-    var openAPIDocument: JSONValue {
+    /// The OpenAPI 3.1 description of `operations`, the same list the router is built from.
+    static func document(for operations: [Operation]) -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for operation in operations {
             var entry = paths[operation.path]?.objectValue ?? [:]

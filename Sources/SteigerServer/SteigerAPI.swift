@@ -28,6 +28,7 @@ final class SteigerAPI: Sendable {
     let scaffolding: ScaffoldingController
     let uploads: UploadsController
     let webhooks: WebhooksController
+    let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
         self.localization = localization
@@ -48,14 +49,19 @@ final class SteigerAPI: Sendable {
         scaffolding = ScaffoldingController(scaffolding: services.scaffolding)
         uploads = UploadsController(uploads: services.uploads)
         webhooks = WebhooksController(webhooks: services.webhooks)
+        // The document describes every operation, its own included: made once, from their descriptions.
+        let features =
+            auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
+            + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
+            + webhooks.operations
+        let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
+        let document = Self.document(for: features + describing.operations)
+        service = ServiceController(health: services.health, metrics: metrics, document: { document })
+        operations = features + service.operations
     }
 
     /// Every operation, in the order the document lists them.
-    var operations: [Operation] {
-        auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
-            + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
-            + webhooks.operations + serviceOperations
-    }
+    let operations: [Operation]
 
     /// Answers one request for `operation`: authenticates when needed, runs the handler, turns
     /// any error into a problem, and labels the response with the route for metrics and logs.

@@ -272,6 +272,42 @@ extension Store {
         }
     }
 
+    /// ``reviewQueue(cohorts:limit:)`` with titles and names, in one query (for the pages).
+    public func reviewQueueEntries(cohorts: Set<CohortID>, limit: Int = 200) async throws -> [ReviewTaskEntry] {
+        guard !cohorts.isEmpty else { return [] }
+        return try await entries(
+            """
+            t.kind = 'trainer' AND t.status <> 'done' AND \(SQLStatement.isIn("t.cohort_id", cohorts))
+            ORDER BY t.due_sort, t.reviews_so_far, t.created_at, t.id LIMIT \(bind: limit)
+            """)
+    }
+
+    /// ``assignedReviewTasks(of:)`` with titles and names, in one query (for the pages).
+    public func assignedReviewTaskEntries(of user: UserID) async throws -> [ReviewTaskEntry] {
+        try await entries(
+            """
+            t.assignee = \(bind: user.description) AND t.kind <> 'trainer' AND t.status <> 'done' ORDER BY t.created_at, t.id
+            """)
+    }
+
+    private func entries(_ condition: SQLStatement) async throws -> [ReviewTaskEntry] {
+        try await read { session in
+            try await session.query(
+                """
+                SELECT \(raw: Self.reviewTaskColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")),
+                    e.title AS exercise_title, l.display_name AS learner_name, a.display_name AS assignee_name
+                FROM review_tasks t JOIN submissions s ON s.id = t.submission_id JOIN exercises e ON e.id = s.exercise_id
+                    JOIN users l ON l.id = s.learner_id LEFT JOIN users a ON a.id = t.assignee
+                WHERE \(condition)
+                """
+            ).map { row in
+                ReviewTaskEntry(
+                    task: try Self.reviewTask(row), exerciseTitle: try row.string("exercise_title"), learnerName: try row.string("learner_name"),
+                    assigneeName: try row.optionalString("assignee_name"))
+            }
+        }
+    }
+
     /// Every attempt at `exercise` by the learners of `cohort`, with its latest trainer review (if
     /// any), ordered by learner name and attempt: the rows of a cohort's score sheet.
     public func scoreSheet(cohort: CohortID, exercise: ExerciseID) async throws -> [(learner: User, submission: Submission, review: Review?)] {

@@ -71,6 +71,24 @@ struct ReviewTaskTests {
         }
     }
 
+    @Test(
+        "the queue as pages read it: each task with its exercise's title, its learner's and its holder's names, in queue order",
+        arguments: TestEngine.available)
+    func entries(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let tasks = try await pool(store, world, count: 3)
+            let held = try #require(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 1800))
+            let entries = try await store.reviewQueueEntries(cohorts: [world.cohortA.id])
+            #expect(entries.map(\.task.id) == (try await store.reviewQueue(cohorts: [world.cohortA.id])).map(\.id))
+            #expect(Set(entries.map(\.task.id)) == Set(tasks.map(\.id)))
+            #expect(entries.allSatisfy { $0.exerciseTitle == world.exerciseA.title && !$0.learnerName.isEmpty })
+            #expect(entries.first { $0.task.id == held.id }?.assigneeName == world.trainerA.displayName)
+            #expect(entries.filter { $0.task.id != held.id }.allSatisfy { $0.assigneeName == nil })
+            #expect(try await store.reviewQueueEntries(cohorts: []).isEmpty)
+        }
+    }
+
     @Test("an expired lease returns the task; the late reviewer's submit is refused with a clear message", arguments: TestEngine.available)
     func expiredLease(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
