@@ -164,6 +164,17 @@ extension Accounts {
         try await store.deleteSession(secret: secret)
     }
 
+    /// Checks `password` as `user`'s, counted in the sign-in throttle (per account and address):
+    /// over the limit, ``ProblemKind/throttled`` without checking; wrong, `wrong`.
+    func checkPassword(_ password: String, of user: User, address: String?, wrong: ProblemKind) async throws {
+        if let wait = throttle.attempt(email: user.email, address: address, now: now()) {
+            throw AppError(.throttled, ["seconds": .integer(wait)])
+        }
+        let hash = try await store.userForLogin(email: user.email)?.passwordHash ?? unusableHash
+        guard try await verify(password, hash: hash) else { throw AppError(wrong) }
+        throttle.succeed(email: user.email, address: address)
+    }
+
     /// Checks a password against its bcrypt hash, off the event loops.
     func verify(_ password: String, hash: String) async throws -> Bool {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
@@ -252,7 +263,9 @@ extension Accounts {
     /// Changes a user: anyone their own name, password and language; administrators everything
     /// (but never disabling themselves or dropping their own admin role). Changing one's own
     /// password needs the current one; a new password ends the user's sessions.
-    public func update(_ actor: Actor, _ id: UserID, _ update: UserUpdate) async throws -> User {
+    /// `address` is where the request came from: a wrong current password counts against the
+    /// account and the address in the same throttle as sign-in.
+    public func update(_ actor: Actor, _ id: UserID, _ update: UserUpdate, address: String? = nil) async throws -> User {
         let user = try await user(actor, id, for: .update)
         let isSelf = user.id == actor.user.id
         if update.email != nil || update.roles != nil || update.disabled != nil {
@@ -267,8 +280,7 @@ extension Accounts {
                 guard let current = update.currentPassword else {
                     throw AppError.invalid("currentPassword", Message("validation.currentPassword"))
                 }
-                let hash = try await store.userForLogin(email: user.email)?.passwordHash ?? unusableHash
-                guard try await verify(current, hash: hash) else { throw AppError(.wrongPassword) }
+                try await checkPassword(current, of: user, address: address, wrong: .wrongPassword)
             }
         }
         var language: Language??

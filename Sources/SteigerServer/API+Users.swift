@@ -66,7 +66,10 @@ struct UsersController: Sendable {
                 method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
                 summary: "Change a user: anyone their own name, password and language; admins everything",
                 body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
-                errors: [409: "The email address is taken."], handler: update),
+                errors: [
+                    403: "Not allowed, or the current password is wrong.", 409: "The email address is taken.",
+                    429: "Too many wrong passwords for the account or from the address (counted with sign-ins); see Retry-After.",
+                ], handler: update),
         ]
     }
 
@@ -95,6 +98,6 @@ struct UsersController: Sendable {
         let changes = UserUpdate(
             email: body.email, displayName: body.displayName, roles: body.roles.map { Set($0) }, disabled: body.disabled,
             password: body.password, currentPassword: body.currentPassword, language: body.language)
-        return try .json(UserView(try await accounts.update(actor, try context.id("userId", of: .user), changes)))
+        return try .json(UserView(try await accounts.update(actor, try context.id("userId", of: .user), changes, address: context.remoteAddress)))
     }
 }

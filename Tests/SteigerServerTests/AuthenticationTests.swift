@@ -154,6 +154,33 @@ struct AuthenticationTests {
         }
     }
 
+    @Test(
+        "guessing one's current password counts in the sign-in throttle: after five wrong tries, 429 with Retry-After, even for the right one",
+        arguments: [TestEngine.sqlite])
+    func currentPasswordThrottled(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let me = server.world.learnerA1
+            let path = "/api/v1/users/\(me.id)"
+            var statuses: [Int] = []
+            for _ in 0..<7 {
+                statuses.append(
+                    try await server.request(.patch, path, as: me, json: ["password": "a brand new password", "currentPassword": "a wrong guess"])
+                        .status)
+            }
+            #expect(statuses == [403, 403, 403, 403, 403, 429, 429])
+            let right = try await server.request(
+                .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
+            #expect(right.status == 429 && right.headers[.retryAfter] != nil)
+            #expect(right.json.flatMap { $0 as? [String: Any] }?["type"] as? String == "urn:steiger:problem:throttled")
+            // The window passes: the right password works again, and the account can sign in.
+            server.clock.advance(16 * 60)
+            let later = try await server.request(
+                .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
+            #expect(later.status == 200)
+            _ = try await server.login(me, password: "a brand new password")
+        }
+    }
+
     @Test("a cookie-authenticated change from another site is refused", arguments: [TestEngine.sqlite])
     func crossSite(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
