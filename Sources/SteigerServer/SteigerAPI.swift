@@ -60,6 +60,8 @@ final class SteigerAPI: Sendable {
         operations = features + service.operations
     }
 
+    static let noSniff = HTTPField.Name("X-Content-Type-Options")!
+
     /// Every operation, in the order the document lists them.
     let operations: [Operation]
 
@@ -82,6 +84,8 @@ final class SteigerAPI: Sendable {
             response = (try? problem.response(from: request, context: context)) ?? Response(status: .internalServerError)
         }
         if operation.path.hasPrefix("/api/v1/uploads") { response.headers[UploadsController.tusResumable] = UploadsController.tusVersion }
+        // No browser guesses another type than the one given (an original that is not media stays a download).
+        response.headers[Self.noSniff] = "nosniff"
         return response
     }
 

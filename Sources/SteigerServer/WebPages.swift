@@ -112,7 +112,7 @@ struct WebPages: Sendable {
             try requireToken(form, session: secret)
             try await app.accounts.setLanguage(actor, language)
         }
-        let back = form["back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
+        let back = form["back"].flatMap(Self.localPath) ?? "/"
         var response = redirect(back)
         let cookie = Cookie(
             name: Localization.cookie, value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 365 * 24 * 3600, path: "/",
@@ -196,6 +196,16 @@ struct WebPages: Sendable {
     /// exercises, everyone else to the page of links for their roles.
     static func landing(for actor: Actor) -> String {
         actor.user.has(.learner) && !actor.user.has(.trainer) && !actor.user.has(.admin) ? "/learn" : "/"
+    }
+
+    /// `path` if it is a path on this site to send a browser back to: it starts with one `/`,
+    /// and holds no backslash, space or control character (browsers drop tabs and newlines from
+    /// an address, so `/\t/evil.example` would take them to `//evil.example`); otherwise nil.
+    static func localPath(_ path: String) -> String? {
+        guard path.hasPrefix("/"), !path.hasPrefix("//"),
+            path.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace })
+        else { return nil }
+        return path
     }
 
     /// Refuses a form of a signed-in page that does not carry the session's token.

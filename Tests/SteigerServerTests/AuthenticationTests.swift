@@ -171,6 +171,8 @@ struct AuthenticationTests {
             let right = try await server.request(
                 .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
             #expect(right.status == 429 && right.headers[.retryAfter] != nil)
+            // API answers tell browsers not to guess another type.
+            #expect(right.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
             #expect(right.json.flatMap { $0 as? [String: Any] }?["type"] as? String == "urn:steiger:problem:throttled")
             // The window passes: the right password works again, and the account can sign in.
             server.clock.advance(16 * 60)

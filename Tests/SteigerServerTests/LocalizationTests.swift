@@ -225,8 +225,15 @@ struct LocalizationTests {
             #expect(cookie == "steiger_lang=nl")
             #expect(try await server.request(.get, "/login", cookie: cookie, headers: [.acceptLanguage: "en"]).body.contains("Inloggen"))
             // Off-site addresses are not followed.
-            let away = try await server.request(.post, "/language", body: "language=en&back=//evil.example/", headers: form)
-            #expect(away.headers[.location] == "/")
+            for back in [
+                "//evil.example/", "/%09/evil.example", "/%0A/evil.example", "/%5C/evil.example", "/%20/evil.example", "https://evil.example/",
+            ] {
+                let away = try await server.request(.post, "/language", body: "language=en&back=\(back)", headers: form)
+                #expect(away.headers[.location] == "/", "back=\(back)")
+            }
+            #expect(
+                try await server.request(.post, "/language", body: "language=en&back=/learn%3Fx%3D1", headers: form).headers[.location]
+                    == "/learn?x=1")
 
             let session = try await server.login(server.world.trainerA)
             let token = try #require(TestServer.csrf(session).first?.value)
