@@ -43,7 +43,6 @@ public struct Scaffolding: Sendable {
     /// One learner's scaffolding on an exercise's skill, with every step and their attempts.
     public struct Track: Sendable {
         public var learner: User
-        public var learnerMemberships: [Membership]
         public var exercise: Exercise
         public var history: ScaffoldHistory
         public var attempts: [Submission]
@@ -94,6 +93,25 @@ public struct Scaffolding: Sendable {
     /// Learner `learnerID`'s track on exercise `id`, if `actor` may do `action` to their
     /// scaffolding (anyone out of reach, or not a learner of the exercise, is not found).
     public func track(_ actor: Actor, exercise id: ExerciseID, learner learnerID: UserID, for action: Action = .view) async throws -> Track {
+        let (exercise, learner, memberships) = try await reach(actor, exercise: id, learner: learnerID, for: action)
+        return try await track(actor, of: learner, memberships, on: exercise)
+    }
+
+    /// Sets a learner's level by hand with a reason (their trainers); it holds until the next rule fires.
+    /// - Returns: the track after the change.
+    public func setLevel(_ actor: Actor, exercise id: ExerciseID, learner learnerID: UserID, level: Int, reason: String) async throws -> Track {
+        let (exercise, learner, memberships) = try await reach(actor, exercise: id, learner: learnerID, for: .update)
+        let override = try ScaffoldOverride(
+            trainerID: actor.user.id, exerciseID: exercise.id, level: level, top: exercise.ladder.top, reason: reason, at: now())
+        _ = try await store.recordScaffoldOverride(override, learner: learner.id, skill: exercise.skillKey)
+        return try await track(actor, of: learner, memberships, on: exercise)
+    }
+
+    /// Exercise `id` and its learner `learnerID` with their memberships, if `actor` may do
+    /// `action` to the learner's scaffolding and the learner practises the exercise.
+    private func reach(
+        _ actor: Actor, exercise id: ExerciseID, learner learnerID: UserID, for action: Action
+    ) async throws -> (Exercise, User, [Membership]) {
         let exercise = try await exercises.exercise(actor, id)
         guard let learner = try await store.user(learnerID) else { throw AppError.notFound(.learner) }
         let memberships = try await store.memberships(of: learner.id)
@@ -102,6 +120,11 @@ public struct Scaffolding: Sendable {
         guard memberships.contains(where: { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }) else {
             throw AppError.notFound(.learner)
         }
+        return (exercise, learner, memberships)
+    }
+
+    /// The track of a reached learner: the replayed log, its sentences' names, their attempts.
+    private func track(_ actor: Actor, of learner: User, _ memberships: [Membership], on exercise: Exercise) async throws -> Track {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: learner.id, skill: exercise.skillKey))
         let naming = try await naming(
             for: history.steps.map(\.event.exerciseID), transitions: history.transitions, known: [exercise], actor: actor,
@@ -110,19 +133,7 @@ public struct Scaffolding: Sendable {
             scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: learner.id), page: PageRequest(limit: 200))
         let canSet =
             AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
-        return Track(
-            learner: learner, learnerMemberships: memberships, exercise: exercise, history: history, attempts: attempts.items,
-            naming: naming, canSetLevel: canSet)
-    }
-
-    /// Sets a learner's level by hand with a reason (their trainers); it holds until the next rule fires.
-    /// - Returns: the track after the change.
-    public func setLevel(_ actor: Actor, exercise id: ExerciseID, learner learnerID: UserID, level: Int, reason: String) async throws -> Track {
-        let track = try await track(actor, exercise: id, learner: learnerID, for: .update)
-        let override = try ScaffoldOverride(
-            trainerID: actor.user.id, exerciseID: track.exercise.id, level: level, top: track.exercise.ladder.top, reason: reason, at: now())
-        _ = try await store.recordScaffoldOverride(override, learner: track.learner.id, skill: track.exercise.skillKey)
-        return try await self.track(actor, exercise: id, learner: learnerID)
+        return Track(learner: learner, exercise: exercise, history: history, attempts: attempts.items, naming: naming, canSetLevel: canSet)
     }
 
     /// What the sentences need, and which exercises' events `actor` may see in full: all of

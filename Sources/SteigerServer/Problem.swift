@@ -134,14 +134,3 @@ extension Problem {
         }
     }
 }
-
-extension Decision {
-    /// Throws 403 or 404 unless allowed.
-    func require(_ thing: Thing) throws(Problem) {
-        switch self {
-        case .allow: return
-        case .forbid: throw Problem(AppError.forbidden(thing))
-        case .hide: throw Problem.notFound(thing)
-        }
-    }
-}
