@@ -64,10 +64,11 @@ public struct Uploads: Sendable {
         return upload
     }
 
-    /// The actor's upload `id` as it stands, finishing it first if every byte arrived but the
-    /// completion did not (unless another request is at it).
-    public func status(_ actor: Actor, _ id: String) async throws -> Upload {
-        var upload = try await upload(actor, id)
+    /// The actor's `upload` (as ``upload(_:_:)`` found it) as it stands, finishing it first if
+    /// every byte arrived but the completion did not (unless another request is at it).
+    public func status(_ actor: Actor, of found: Upload) async throws -> Upload {
+        try AccessPolicy.require(actor, .view, .upload(owner: found.userID), .upload)
+        var upload = found
         if upload.submissionID == nil, upload.received == upload.length {
             let finished = upload
             upload.submissionID = try? await asWriter(finished.id) { _, _ in try await complete(finished).id }
@@ -101,9 +102,9 @@ public struct Uploads: Sendable {
         }.submission
     }
 
-    /// Abandons the actor's upload `id`; a finished upload's submission stays.
-    public func abandon(_ actor: Actor, _ id: String) async throws {
-        let upload = try await upload(actor, id)
+    /// Abandons the actor's `upload` (as ``upload(_:_:)`` found it); a finished upload's submission stays.
+    public func abandon(_ actor: Actor, _ upload: Upload) async throws {
+        try AccessPolicy.require(actor, .delete, .upload(owner: upload.userID), .upload)
         try await asWriter(upload.id) { _, _ in
             files.remove(upload.id)
             try await store.deleteUpload(upload.id)

@@ -152,9 +152,9 @@ struct UploadsController: Sendable {
 
     func head(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
-        _ = try await uploads.upload(actor, uploadID(context))
+        let found = try await uploads.upload(actor, uploadID(context))
         try requireTus(request)
-        let upload = try await uploads.status(actor, uploadID(context))
+        let upload = try await uploads.status(actor, of: found)
         var headers: HTTPFields = [
             Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(upload.received), Self.uploadLength: String(upload.length),
             .cacheControl: "no-store",
@@ -187,9 +187,9 @@ struct UploadsController: Sendable {
 
     func delete(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
-        _ = try await uploads.upload(actor, uploadID(context))
+        let upload = try await uploads.upload(actor, uploadID(context))
         try requireTus(request)
-        try await uploads.abandon(actor, uploadID(context))
+        try await uploads.abandon(actor, upload)
         return Response(status: .noContent, headers: [Self.tusResumable: Self.tusVersion])
     }
 
