@@ -9,42 +9,50 @@ protocol JSONView: Encodable, Sendable {
     static var fields: [JSONField<Self>] { get }
 }
 
-/// One field of a ``JSONView``.
+/// One field of a ``JSONView``. Its schema is made only when the document asks for it, so a
+/// view whose field list is made per response (a page of a generic item) pays nothing for it.
 struct JSONField<View>: Sendable {
     let name: String
-    let schema: JSONValue
+    private let makeSchema: @Sendable () -> JSONValue
     /// Whether the field may be left out (nil values of ``optional(_:_:_:)`` fields).
     let isOptional: Bool
     let write: @Sendable (View, inout KeyedEncodingContainer<FieldKey>) throws -> Void
 
+    /// The field's schema.
+    var schema: JSONValue { makeSchema() }
+
     /// A field that is always there, `value` of the view.
-    init<Value: Encodable & Sendable>(_ name: String, _ schema: JSONValue, _ value: @escaping @Sendable (View) -> Value) {
-        self.name = name
-        self.schema = schema
-        isOptional = false
+    init<Value: Encodable & Sendable>(
+        _ name: String, _ schema: @autoclosure @escaping @Sendable () -> JSONValue, _ value: @escaping @Sendable (View) -> Value
+    ) {
         let key = FieldKey(name)
-        write = { view, container in try container.encode(value(view), forKey: key) }
+        self.init(name: name, schema: schema, isOptional: false) { view, container in try container.encode(value(view), forKey: key) }
     }
 
     private init(
-        name: String, schema: JSONValue, isOptional: Bool, write: @escaping @Sendable (View, inout KeyedEncodingContainer<FieldKey>) throws -> Void
+        name: String, schema: @escaping @Sendable () -> JSONValue, isOptional: Bool,
+        write: @escaping @Sendable (View, inout KeyedEncodingContainer<FieldKey>) throws -> Void
     ) {
         self.name = name
-        self.schema = schema
+        makeSchema = schema
         self.isOptional = isOptional
         self.write = write
     }
 
     /// A field that is always there and is `null` when the view has no value for it.
-    static func nullable<Value: Encodable & Sendable>(_ name: String, _ schema: JSONValue, _ value: @escaping @Sendable (View) -> Value?) -> Self {
+    static func nullable<Value: Encodable & Sendable>(
+        _ name: String, _ schema: @autoclosure @escaping @Sendable () -> JSONValue, _ value: @escaping @Sendable (View) -> Value?
+    ) -> Self {
         let key = FieldKey(name)
-        return Self(name: name, schema: schema.orNull, isOptional: false) { view, container in
+        return Self(name: name, schema: { schema().orNull }, isOptional: false) { view, container in
             if let value = value(view) { try container.encode(value, forKey: key) } else { try container.encodeNil(forKey: key) }
         }
     }
 
     /// A field left out when the view has no value for it.
-    static func optional<Value: Encodable & Sendable>(_ name: String, _ schema: JSONValue, _ value: @escaping @Sendable (View) -> Value?) -> Self {
+    static func optional<Value: Encodable & Sendable>(
+        _ name: String, _ schema: @autoclosure @escaping @Sendable () -> JSONValue, _ value: @escaping @Sendable (View) -> Value?
+    ) -> Self {
         let key = FieldKey(name)
         return Self(name: name, schema: schema, isOptional: true) { view, container in
             if let value = value(view) { try container.encode(value, forKey: key) }
