@@ -6,11 +6,13 @@ import SteigerStore
 /// submitting a review, and a cohort's score sheet.
 public struct ReviewDesk: Sendable {
     let store: Store
+    let submissions: Submissions
     let lease: TimeInterval
     let now: @Sendable () -> Date
 
-    init(store: Store, settings: AppSettings) {
+    init(store: Store, submissions: Submissions, settings: AppSettings) {
         self.store = store
+        self.submissions = submissions
         lease = settings.reviewLease
         now = settings.now
     }
@@ -73,13 +75,15 @@ public struct ReviewDesk: Sendable {
     /// The task `id` with what reviewing it needs, if `actor` holds it now and may review the attempt.
     public func desk(_ actor: Actor, _ id: ReviewTaskID) async throws -> Desk {
         let task = try await task(actor, id)
-        guard task.holder(at: now()) == actor.user.id, let submission = try await store.submission(task.submissionID),
-            let exercise = try await store.exercise(submission.exerciseID), let learner = try await store.user(submission.learnerID),
-            AccessPolicy.decide(
-                actor, .review,
-                .submission(submission, exercise: exercise, learnerMemberships: try await store.memberships(of: learner.id))) == .allow
-        else { throw AppError.notFound(.review) }
-        return Desk(task: task, submission: submission, exercise: exercise, learner: learner)
+        guard task.holder(at: now()) == actor.user.id else { throw AppError.notFound(.review) }
+        let reached: Submissions.Reached
+        do {
+            reached = try await submissions.reach(actor, task.submissionID, for: .review)
+        } catch is AppError {
+            throw AppError.notFound(.review)
+        }
+        guard let learner = try await store.user(reached.submission.learnerID) else { throw AppError.notFound(.review) }
+        return Desk(task: task, submission: reached.submission, exercise: reached.exercise, learner: learner)
     }
 
     /// Holds a claimed review for another lease. - Throws: ``ProblemKind/holdExpired`` and the other hold problems.

@@ -62,7 +62,7 @@ public struct Services: Sendable {
         cohorts = Cohorts(store: store, now: settings.now)
         exercises = Exercises(store: store, now: settings.now)
         submissions = Submissions(store: store)
-        reviewDesk = ReviewDesk(store: store, settings: settings)
+        reviewDesk = ReviewDesk(store: store, submissions: submissions, settings: settings)
         annotations = Annotations(store: store, submissions: submissions, now: settings.now)
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
         uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
