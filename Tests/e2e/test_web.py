@@ -111,6 +111,10 @@ def shoot(driver, name):
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(*size)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+        # Nothing is wider than the screen: a person never scrolls the page sideways (a wide
+        # table scrolls inside its own box).
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} is {overflow} px wider than the {label} screen"
     driver.set_window_size(*DESKTOP)
 
 
