@@ -74,10 +74,11 @@ public struct Accounts: Sendable {
         return user
     }
 
-    /// Sets a user's password (ending their sessions).
-    public func setPassword(_ password: String, for user: UserID) async throws {
+    /// Sets a user's password, ending their sessions and revoking their API tokens (unless
+    /// `keepTokens`: a person changing their own password may keep them).
+    public func setPassword(_ password: String, for user: UserID, keepTokens: Bool = false) async throws {
         try Self.checkPassword(password)
-        try await store.setPasswordHash(try await hash(password), for: user)
+        try await store.setPasswordHash(try await hash(password), for: user, revokeTokens: !keepTokens, now: now())
     }
 
     /// The user with `email`, or a not-found error naming it.
@@ -189,21 +190,41 @@ extension Accounts {
         try await store.tokens(of: actor.user.id)
     }
 
+    /// How long a personal token lives, in days: when none is asked for, and at most.
+    public static let tokenLifetime = (standard: 90, longest: 365)
+
     /// Makes a token for the actor named `name` (1 to 100 characters), valid for `expiresInDays`
-    /// (1 to 3650; nil: until revoked). - Returns: the token and its secret, shown once.
-    public func createToken(_ actor: Actor, name: String, expiresInDays: Int?) async throws -> (token: APIToken, secret: String) {
+    /// (1 to ``tokenLifetime``'s longest; nil: the standard lifetime). A token outlives the
+    /// session it is made from, so the actor's password is asked again and checked in the
+    /// sign-in throttle: a stolen session alone cannot turn into a lasting key.
+    /// - Returns: the token and its secret, shown once.
+    public func createToken(
+        _ actor: Actor, name: String, expiresInDays: Int?, password: String, address: String?
+    ) async throws -> (token: APIToken, secret: String) {
+        let (name, days) = try Self.tokenRequest(name: name, expiresInDays: expiresInDays)
+        try await checkPassword(password, of: actor.user, address: address, wrong: .wrongPassword)
+        return try await store.createToken(for: actor.user.id, name: name, expiresAt: now().addingTimeInterval(Double(days) * 86400), now: now())
+    }
+
+    /// Makes a token for `user` from the machine the service runs on (`steiger admin create-token`),
+    /// under the same rules for its name and lifetime.
+    public func createToken(for user: User, name: String, expiresInDays: Int?) async throws -> String {
+        let (name, days) = try Self.tokenRequest(name: name, expiresInDays: expiresInDays)
+        return try await store.createToken(for: user.id, name: name, expiresAt: now().addingTimeInterval(Double(days) * 86400), now: now()).secret
+    }
+
+    static func tokenRequest(name: String, expiresInDays: Int?) throws(ValidationError) -> (name: String, days: Int) {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [ValidationError.Problem] = []
         if name.isEmpty || name.unicodeScalars.count > 100 {
             problems.append(.init(field: "name", message: Message("validation.charactersBetween", ["min": 1, "max": 100])))
         }
-        if let days = expiresInDays, !(1...3650).contains(days) {
-            problems.append(.init(field: "expiresInDays", message: Message("validation.range", ["min": 1, "max": 3650])))
+        let days = expiresInDays ?? tokenLifetime.standard
+        if !(1...tokenLifetime.longest).contains(days) {
+            problems.append(.init(field: "expiresInDays", message: Message("validation.range", ["min": 1, "max": .integer(tokenLifetime.longest)])))
         }
         if !problems.isEmpty { throw ValidationError(problems) }
-        let now = now()
-        return try await store.createToken(
-            for: actor.user.id, name: name, expiresAt: expiresInDays.map { now.addingTimeInterval(Double($0) * 86400) }, now: now)
+        return (name, days)
     }
 
     /// Revokes one of the actor's live tokens. - Throws: not found for anyone else's, or one already revoked.
@@ -223,12 +244,14 @@ public struct UserUpdate: Sendable {
     public var password: String?
     /// The person's own password, needed to change it.
     public var currentPassword: String?
+    /// On changing one's own password, keep one's API tokens (otherwise they are revoked with the sessions).
+    public var keepTokens: Bool?
     /// `nl`, `en`, or `auto` (follow the browser).
     public var language: String?
 
     public init(
         email: String? = nil, displayName: String? = nil, roles: Set<Role>? = nil, disabled: Bool? = nil, password: String? = nil,
-        currentPassword: String? = nil, language: String? = nil
+        currentPassword: String? = nil, keepTokens: Bool? = nil, language: String? = nil
     ) {
         self.email = email
         self.displayName = displayName
@@ -236,6 +259,7 @@ public struct UserUpdate: Sendable {
         self.disabled = disabled
         self.password = password
         self.currentPassword = currentPassword
+        self.keepTokens = keepTokens
         self.language = language
     }
 }
@@ -262,7 +286,9 @@ extension Accounts {
 
     /// Changes a user: anyone their own name, password and language; administrators everything
     /// (but never disabling themselves or dropping their own admin role). Changing one's own
-    /// password needs the current one; a new password ends the user's sessions.
+    /// password needs the current one; a new password ends the user's sessions and revokes their
+    /// tokens (a person changing their own may keep the tokens); disabling an account ends both
+    /// for good.
     /// `address` is where the request came from: a wrong current password counts against the
     /// account and the address in the same throttle as sign-in.
     public func update(_ actor: Actor, _ id: UserID, _ update: UserUpdate, address: String? = nil) async throws -> User {
@@ -303,7 +329,7 @@ extension Accounts {
         }
         if let password = update.password {
             // Ends the user's sessions, including the caller's own if it is them.
-            try await setPassword(password, for: user.id)
+            try await setPassword(password, for: user.id, keepTokens: isSelf && update.keepTokens == true)
         }
         return stored
     }

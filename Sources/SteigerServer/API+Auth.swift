@@ -15,10 +15,15 @@ struct LoginBody: RequestBody {
 
 struct NewTokenBody: RequestBody {
     var name: String
+    var password: String
     var expiresInDays: Int?
     static let properties: [String: JSONValue] = [
         "name": ["type": "string", "minLength": 1, "maxLength": 100],
-        "expiresInDays": ["type": "integer", "minimum": 1, "maximum": 3650],
+        "password": ["type": "string", "description": "The caller's password, asked again: a token outlives the session it is made from."],
+        "expiresInDays": [
+            "type": "integer", "minimum": 1, "maximum": .number(Double(Accounts.tokenLifetime.longest)),
+            "description": .string("Days the token lives; \(Accounts.tokenLifetime.standard) when left out."),
+        ],
     ]
     static let schema = object(properties, optional: ["expiresInDays"])
 }
@@ -86,6 +91,7 @@ struct AuthController: Sendable {
                 method: .post, path: "/api/v1/me/tokens", operationID: "createToken", tag: "auth",
                 summary: "Make an API token; its secret is shown in this response only", body: NewTokenBody.schema,
                 replies: [.init(status: 201, description: "The token and its secret.", schema: ref("NewToken"))],
+                errors: [403: "The password is wrong.", 429: "Too many wrong passwords; see Retry-After."],
                 handler: createToken),
             Operation(
                 method: .delete, path: "/api/v1/me/tokens/{tokenId}", operationID: "revokeToken", tag: "auth",
@@ -127,7 +133,8 @@ struct AuthController: Sendable {
     func createToken(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
         let body = try await request.decodeJSON(as: NewTokenBody.self, context: context)
-        let (token, secret) = try await accounts.createToken(actor, name: body.name, expiresInDays: body.expiresInDays)
+        let (token, secret) = try await accounts.createToken(
+            actor, name: body.name, expiresInDays: body.expiresInDays, password: body.password, address: context.remoteAddress)
         return try .json(NewTokenView(token: TokenView(token), secret: secret), status: .created)
     }
 

@@ -24,12 +24,17 @@ struct UserChangesBody: RequestBody {
     var disabled: Bool?
     var password: String?
     var currentPassword: String?
+    var keepTokens: Bool?
     var language: String?
     static let properties: [String: JSONValue] = [
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
         "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
         "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
         "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
+        "keepTokens": [
+            "type": "boolean",
+            "description": "With a change of one's own password: keep one's API tokens. Otherwise a new password revokes them with the sessions.",
+        ],
         "language": [
             "type": "string", "enum": ["nl", "en", "auto"],
             "description": "The language of pages and messages; `auto` follows the browser's Accept-Language, then the server's default.",
@@ -97,7 +102,7 @@ struct UsersController: Sendable {
         let body = try await request.decodeJSON(as: UserChangesBody.self, context: context)
         let changes = UserUpdate(
             email: body.email, displayName: body.displayName, roles: body.roles.map { Set($0) }, disabled: body.disabled,
-            password: body.password, currentPassword: body.currentPassword, language: body.language)
+            password: body.password, currentPassword: body.currentPassword, keepTokens: body.keepTokens, language: body.language)
         return try .json(UserView(try await accounts.update(actor, try context.id("userId", of: .user), changes, address: context.remoteAddress)))
     }
 }

@@ -69,21 +69,33 @@ extension Store {
             guard let row = try await session.query(statement).first else { throw StoreError.notFound("user \(id)") }
             let user = try Self.user(row)
             if wasDisabled == false {
+                // For good: enabling the account again does not bring back what it held.
+                try await Self.endCredentials(of: id, revokingTokens: true, in: session, now: now)
                 try await Self.record(DomainEvent(.userDisabled, at: now, by: actor, subjects: ["user": id.description]), in: session)
             }
             return user
         }
     }
 
-    /// Sets a new password hash and ends every session of the user (tokens stay).
-    public func setPasswordHash(_ hash: String, for id: UserID) async throws {
+    /// Sets a new password hash and ends every session of the user, and revokes their API tokens
+    /// when `revokeTokens`.
+    public func setPasswordHash(_ hash: String, for id: UserID, revokeTokens: Bool = true, now: Date = Date()) async throws {
         try await write { session in
             let rows = try await session.query(
                 """
-                UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: Date()) WHERE id = \(bind: id.description) RETURNING id
+                UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: now) WHERE id = \(bind: id.description) RETURNING id
                 """)
             if rows.isEmpty { throw StoreError.notFound("user \(id)") }
-            _ = try await session.query("DELETE FROM sessions WHERE user_id = \(bind: id.description)")
+            try await Self.endCredentials(of: id, revokingTokens: revokeTokens, in: session, now: now)
+        }
+    }
+
+    /// Ends every session of the user and, when `revokingTokens`, revokes their live API tokens.
+    static func endCredentials(of id: UserID, revokingTokens: Bool, in session: any DatabaseSession, now: Date) async throws {
+        _ = try await session.query("DELETE FROM sessions WHERE user_id = \(bind: id.description)")
+        if revokingTokens {
+            _ = try await session.query(
+                "UPDATE api_tokens SET revoked_at = \(bind: now) WHERE user_id = \(bind: id.description) AND revoked_at IS NULL")
         }
     }
 

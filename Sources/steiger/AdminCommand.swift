@@ -19,12 +19,12 @@ struct AdminCommand: AsyncParsableCommand {
     }
 
     /// Runs `body` with a migrated store, closing it afterwards, and turns domain errors into messages.
-    static func withAccounts(_ service: ServiceOptions, _ body: (Accounts, Store) async throws -> Void) async throws {
+    static func withAccounts(_ service: ServiceOptions, _ body: (Accounts) async throws -> Void) async throws {
         let logger = service.makeLogger()
         let store = try await service.openStore(logger: logger)
         do {
             try await store.migrate()
-            try await body(Accounts(store: store), store)
+            try await body(Accounts(store: store))
             await store.close()
         } catch {
             await store.close()
@@ -53,7 +53,7 @@ struct AdminCommand: AsyncParsableCommand {
                     return role
                 })
             let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()
-            try await AdminCommand.withAccounts(service) { accounts, _ in
+            try await AdminCommand.withAccounts(service) { accounts in
                 let user = try await accounts.createUser(email: email, displayName: name, roles: roles, password: password)
                 print("Created \(user.email) (\(user.roles.sorted().map(\.rawValue).joined(separator: ", "))), id \(user.id)")
                 if !passwordStdin { print("Password: \(password)") }
@@ -64,14 +64,14 @@ struct AdminCommand: AsyncParsableCommand {
     struct ResetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset-password",
-            abstract: "Give a user a new password (ending their sessions); prints it when generated.")
+            abstract: "Give a user a new password (ending their sessions and revoking their API tokens); prints it when generated.")
         @OptionGroup var service: ServiceOptions
         @Option(help: "The user's email address.") var email: String
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
 
         func run() async throws {
             let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()
-            try await AdminCommand.withAccounts(service) { accounts, _ in
+            try await AdminCommand.withAccounts(service) { accounts in
                 let user = try await accounts.user(email: email)
                 try await accounts.setPassword(password, for: user.id)
                 print("New password set for \(user.email).")
@@ -87,16 +87,12 @@ struct AdminCommand: AsyncParsableCommand {
         @OptionGroup var service: ServiceOptions
         @Option(help: "The user's email address.") var email: String
         @Option(help: "What the token is for.") var name = "command line"
-        @Option(help: "Days until it expires (default: never).") var expiresInDays: Int?
+        @Option(help: "Days until it expires (default: \(Accounts.tokenLifetime.standard), at most \(Accounts.tokenLifetime.longest)).")
+        var expiresInDays: Int?
 
         func run() async throws {
-            if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be from 1 to 3650") }
-            try await AdminCommand.withAccounts(service) { accounts, store in
-                let user = try await accounts.user(email: email)
-                let (_, secret) = try await store.createToken(
-                    for: user.id, name: name,
-                    expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) })
-                print(secret)
+            try await AdminCommand.withAccounts(service) { accounts in
+                print(try await accounts.createToken(for: try await accounts.user(email: email), name: name, expiresInDays: expiresInDays))
             }
         }
     }

@@ -72,7 +72,8 @@ struct AuthenticationTests {
         try await TestServer.with(engine) { server in
             let cookie = try await server.login(server.world.trainerA)
             let made = try await server.request(
-                .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading script", "expiresInDays": 30],
+                .post, "/api/v1/me/tokens", cookie: cookie,
+                json: ["name": "grading script", "expiresInDays": 30, "password": .string(World.password)],
                 headers: TestServer.csrf(cookie))
             #expect(made.status == 201)
             let secret = try #require(made["secret"] as? String)
@@ -89,7 +90,9 @@ struct AuthenticationTests {
             #expect(revoked.status == 401 && (revoked["detail"] as? String)?.contains("revoked") == true)
             #expect(try await server.request(.get, "/api/v1/me", headers: [.authorization: "Basic abc"]).status == 401)
             server.clock.advance(31 * 86400)
-            let other = try await server.request(.post, "/api/v1/me/tokens", as: server.world.trainerA, json: ["name": "short", "expiresInDays": 1])
+            let other = try await server.request(
+                .post, "/api/v1/me/tokens", as: server.world.trainerA,
+                json: ["name": "short", "expiresInDays": 1, "password": .string(World.password)])
             let shortSecret = try #require(other["secret"] as? String)
             server.clock.advance(86401)
             #expect(try await server.request(.get, "/api/v1/me", headers: [.authorization: "Bearer \(shortSecret)"]).status == 401)
@@ -180,6 +183,97 @@ struct AuthenticationTests {
                 .patch, path, as: me, json: ["password": "a brand new password", "currentPassword": .string(World.password)])
             #expect(later.status == 200)
             _ = try await server.login(me, password: "a brand new password")
+        }
+    }
+
+    @Test(
+        "a stolen session cannot mint a lasting key: a token needs the password again, counted with sign-in guesses, and lives at most a year",
+        arguments: TestEngine.available)
+    func tokenNeedsPassword(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let me = server.world.learnerA1
+            let cookie = try await server.login(me)
+            let csrf = TestServer.csrf(cookie)
+            // The thief holds the cookie only.
+            let bare = try await server.request(.post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "mine now"], headers: csrf)
+            #expect(bare.status == 422 && bare.body.contains("password"))
+            let forever = try await server.request(
+                .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "mine", "password": .string(World.password), "expiresInDays": 3650],
+                headers: csrf)
+            #expect(forever.status == 422 && forever.body.contains("expiresInDays"))
+            // Guesses at the password share the sign-in limit: two wrong sign-ins, three wrong guesses here, then 429.
+            for _ in 0..<2 {
+                #expect(
+                    try await server.request(.post, "/api/v1/auth/login", json: ["email": .string(me.email), "password": "nope nope"]).status == 401)
+            }
+            var statuses: [Int] = []
+            for guess in 0..<4 {
+                statuses.append(
+                    try await server.request(
+                        .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "mine", "password": .string("guess \(guess) guess")], headers: csrf
+                    ).status)
+            }
+            #expect(statuses == [403, 403, 403, 429])
+            #expect(!(try await server.request(.get, "/api/v1/me/tokens", cookie: cookie).items.contains { $0["name"] as? String == "mine" }))
+            // The owner, later, with the password: the token lives the standard 90 days.
+            server.clock.advance(16 * 60)
+            let made = try await server.request(
+                .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "grading", "password": .string(World.password)], headers: csrf)
+            #expect(made.status == 201)
+            let expiresAt = try #require((made["token"] as? [String: Any])?["expiresAt"] as? String)
+            let expires = try #require(try? Date(expiresAt, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            #expect(abs(expires.timeIntervalSince(server.clock.now) - 90 * 86400) < 5)
+        }
+    }
+
+    @Test(
+        "tokens die with a password change (unless the owner keeps them), with a reset, and with disabling, and stay dead after enabling",
+        arguments: TestEngine.available)
+    func tokensRevoked(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let me = server.world.learnerA1
+            let path = "/api/v1/users/\(me.id)"
+            func token() async throws -> HTTPFields {
+                let cookie = try await server.login(me, password: password)
+                let made = try await server.request(
+                    .post, "/api/v1/me/tokens", cookie: cookie, json: ["name": "script", "password": .string(password)],
+                    headers: TestServer.csrf(cookie))
+                return [.authorization: "Bearer \(try #require(made["secret"] as? String))"]
+            }
+            func alive(_ bearer: HTTPFields) async throws -> Bool {
+                let status = try await server.request(.get, "/api/v1/me", headers: bearer).status
+                #expect(status == 200 || status == 401)
+                return status == 200
+            }
+            var password = World.password
+            // Their own change, keeping the tokens.
+            let kept = try await token()
+            #expect(
+                try await server.request(
+                    .patch, path, json: ["password": "second password!", "currentPassword": .string(password), "keepTokens": true], headers: kept
+                ).status == 200)
+            password = "second password!"
+            #expect(try await alive(kept))
+            // Their own change: by default the tokens go.
+            #expect(
+                try await server.request(.patch, path, json: ["password": "third password!", "currentPassword": .string(password)], headers: kept)
+                    .status == 200)
+            password = "third password!"
+            #expect(try await !alive(kept))
+            // A reset by an administrator: tokens and sessions go, whatever the person wanted.
+            let beforeReset = try await token()
+            #expect(try await server.request(.patch, path, as: server.world.admin, json: ["password": "fourth password!"]).status == 200)
+            password = "fourth password!"
+            #expect(try await !alive(beforeReset))
+            // Disabling ends everything, and enabling again brings none of it back.
+            let beforeDisable = try await token()
+            let session = try await server.login(me, password: password)
+            #expect(try await server.request(.patch, path, as: server.world.admin, json: ["disabled": true]).status == 200)
+            #expect(try await !alive(beforeDisable))
+            #expect(try await server.request(.patch, path, as: server.world.admin, json: ["disabled": false]).status == 200)
+            #expect(try await !alive(beforeDisable))
+            #expect(try await server.request(.get, "/api/v1/me", cookie: session).status == 401)
+            #expect(try await alive(try await token()))
         }
     }
 

@@ -265,9 +265,10 @@ def test_pages_carry_a_content_security_policy_and_forms_need_their_token(servic
                           allow_redirects=False)
     assert signed.status_code == 303 and signed.headers["Location"] == "/learn"
     # With the session cookie, API changes need the CSRF header as well.
-    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x"})
+    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x", "password": PASSWORD})
     assert api.status_code == 403
-    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x"}, headers={"X-CSRF-Token": session.cookies["steiger_csrf"]})
+    api = session.post(server.url + "/api/v1/me/tokens", json={"name": "x", "password": PASSWORD},
+                       headers={"X-CSRF-Token": session.cookies["steiger_csrf"]})
     assert api.status_code == 201
     # Logging out needs the page's token.
     assert session.post(server.url + "/logout", data={"_csrf": "forged"}, allow_redirects=False).status_code == 403
