@@ -1,9 +1,11 @@
+import Crypto
 import Foundation
 internal import HummingbirdBcrypt
 import Logging
 import NIOPosix
 import SteigerCore
 import SteigerStore
+import Synchronization
 
 /// People and their ways in: accounts, passwords, sign-in and sessions, API tokens. Shared by
 /// the API, the pages and `steiger admin`.
@@ -16,6 +18,8 @@ public struct Accounts: Sendable {
     /// A hash of a random secret, checked against when an account is unknown, so that the answer
     /// takes as long as for a known account.
     let unusableHash: String
+    /// The key that signs form tokens, read from the store once.
+    let formKey = SharedKey()
 
     /// Creates the use case over `store` with `settings` (bcrypt cost, session lifetime, sign-in limits).
     public init(store: Store, settings: AppSettings = AppSettings()) {
@@ -35,8 +39,37 @@ public struct Accounts: Sendable {
         self.init(store: store, settings: settings)
     }
 
-    /// A random token of 256 bits, for forms that have no session yet.
-    public static func randomToken() -> String { SecretToken.generate(prefix: "") }
+    /// How long a sign-in form's token is good for.
+    static let formTokenLifetime: TimeInterval = 3600
+
+    /// A token for a form that has no session yet (the sign-in page): a random nonce and its
+    /// expiry, signed with the service's key, so only tokens this service issued are accepted.
+    public func formToken() async throws -> String {
+        let body = "\(Int(now().timeIntervalSince1970 + Self.formTokenLifetime)).\(SecretToken.generate(prefix: ""))"
+        return body + "." + (try await formSignature(body))
+    }
+
+    /// Whether `token` is one ``formToken()`` issued and it has not expired.
+    public func isFormToken(_ token: String) async throws -> Bool {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let expires = Int(parts[0]), Double(expires) > now().timeIntervalSince1970 else { return false }
+        let expected = try await formSignature(parts[0] + "." + parts[1])
+        // Compared in constant time.
+        return expected.utf8.count == parts[2].utf8.count && zip(expected.utf8, parts[2].utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private func formSignature(_ body: String) async throws -> String {
+        let secret: Data
+        if let known = formKey.value {
+            secret = known
+        } else {
+            secret = Data(try await store.serverKey(named: "form-token").utf8)
+            formKey.value = secret
+        }
+        let key = SymmetricKey(data: secret)
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(("sign-in:" + body).utf8), using: key)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
 
     /// A random password of 20 letters and digits (about 119 bits).
     public static func generatePassword() -> String {
@@ -121,6 +154,15 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let self else { return nil }
         return try await transform(self)
+    }
+}
+
+/// A key read once and shared by copies of a use case.
+final class SharedKey: Sendable {
+    private let key = Mutex<Data?>(nil)
+    var value: Data? {
+        get { key.withLock { $0 } }
+        set { key.withLock { $0 = newValue } }
     }
 }
 

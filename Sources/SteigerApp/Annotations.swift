@@ -37,10 +37,7 @@ public struct Annotations: Sendable {
     public func add(_ actor: Actor, to id: SubmissionID, _ draft: Draft) async throws -> Annotation {
         let reached = try await submissions.reach(actor, id)
         let submission = reached.submission, exercise = reached.exercise
-        if actor.user.id != submission.learnerID {
-            try AccessPolicy.require(
-                actor, .review, .submission(submission, exercise: exercise, learnerMemberships: reached.learnerMemberships), .submission)
-        }
+        try Self.requireVoice(actor, reached)
         if let parent = draft.parent, !(try await submissions.feedback(actor, reached).annotations.contains { $0.id == parent }) {
             throw AppError.invalid("parentId", Message("validation.parentMissing"))
         }
@@ -71,19 +68,35 @@ public struct Annotations: Sendable {
         guard !text.isEmpty, text.unicodeScalars.count <= 5000 else {
             throw AppError.invalid("text", Message("validation.charactersBetween", ["min": 1, "max": 5000]))
         }
-        return try await own { try await store.editAnnotation(id, author: actor.user.id, text: text, now: now()) }
+        return try await own(actor, id) { try await store.editAnnotation(id, author: actor.user.id, text: text, now: now()) }
     }
 
     /// Deletes `actor`'s own comment (it shows as deleted; its replies stay).
     public func delete(_ actor: Actor, _ id: AnnotationID) async throws {
-        try await own { try await store.deleteAnnotation(id, author: actor.user.id, now: now()) }
+        try await own(actor, id) { try await store.deleteAnnotation(id, author: actor.user.id, now: now()) }
     }
 
-    /// Runs a change to the actor's own comment: someone else's (or none) is not found.
-    private func own<T>(_ body: () async throws -> T) async throws -> T {
+    /// Who may speak on an attempt: its learner, and whoever may review it now.
+    private static func requireVoice(_ actor: Actor, _ reached: Submissions.Reached) throws {
+        guard actor.user.id != reached.submission.learnerID else { return }
+        try AccessPolicy.require(
+            actor, .review, .submission(reached.submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships),
+            .submission)
+    }
+
+    /// Runs a change to the actor's own comment on an attempt they may still comment on: someone
+    /// else's comment, or one on an attempt no longer theirs to review (a trainer or peer taken
+    /// out of the cohort), is not found.
+    private func own<T>(_ actor: Actor, _ id: AnnotationID, _ body: () async throws -> T) async throws -> T {
         do {
+            guard let annotation = try await store.annotation(id), annotation.authorID == actor.user.id else {
+                throw AppError.notFound(.commentOfYours)
+            }
+            try Self.requireVoice(actor, try await submissions.reach(actor, annotation.submissionID))
             return try await body()
         } catch StoreError.notFound {
+            throw AppError.notFound(.commentOfYours)
+        } catch let error as AppError where error.kind == .notFound || error.kind == .notAllowed {
             throw AppError.notFound(.commentOfYours)
         }
     }

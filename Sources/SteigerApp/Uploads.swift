@@ -70,6 +70,7 @@ public struct Uploads: Sendable {
         try AccessPolicy.require(actor, .view, .upload(owner: found.userID), .upload)
         var upload = found
         if upload.submissionID == nil, upload.received == upload.length {
+            _ = try await submittable(actor, upload.exerciseID)
             let finished = upload
             upload.submissionID = try? await asWriter(finished.id) { _, _ in try await complete(finished).id }
         }
@@ -82,6 +83,9 @@ public struct Uploads: Sendable {
         _ actor: Actor, _ id: String, at offset: Int64, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> (received: Int64, submission: Submission?) {
         let upload = try await upload(actor, id)
+        // Only while the learner still practises the exercise: one taken out of the cohort
+        // cannot finish an attempt no trainer would see.
+        _ = try await submittable(actor, upload.exerciseID)
         guard offset == upload.received, upload.submissionID == nil else {
             throw AppError(.offsetMismatch, ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
         }

@@ -50,6 +50,17 @@ struct SessionCookies: Sendable {
         return fields
     }
 
+    /// Whether a browser says `request` comes from another site: its `Origin` (sent with every
+    /// cross-site change) names another host, or its `Sec-Fetch-Site` says `cross-site` or
+    /// `same-site` (a sibling subdomain is another site's page too).
+    static func isCrossSite(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" { return true }
+        guard let origin = request.headers[.origin] else { return false }
+        let host = request.head.authority ?? ""
+        let originHost = URLComponents(string: origin).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") }
+        return originHost != host
+    }
+
     /// The CSRF token of a session: derived from its secret, so only pages and scripts of this
     /// origin (which can read the cookie or the page) know it.
     static func csrfToken(session secret: String) -> String {

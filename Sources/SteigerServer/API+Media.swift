@@ -66,9 +66,13 @@ struct MediaController: Sendable {
 
     func original(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let (_, media) = try await self.reachableMedia(context)
+        // Shown in the page only once the file was read as a recording; anything else (a file that
+        // is not media, one not read yet) is a download, never a document of this origin.
+        let type = media.info != nil ? Self.originalType(media) : "application/octet-stream"
         return try await self.serve(
-            media.originalSHA256, type: Self.originalType(media), request: request, context: context,
-            download: media.fileName)
+            media.originalSHA256, type: type, request: request, context: context,
+            disposition: type == "application/octet-stream"
+                ? ContentDisposition.attachment(media.fileName) : ContentDisposition.inline(media.fileName))
     }
 
     func rendition(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -130,7 +134,7 @@ struct MediaController: Sendable {
     /// Serves a blob with its strong ETag (the SHA-256), `Cache-Control`, `Accept-Ranges`, one
     /// byte range (`Range: bytes=a-b`, `a-`, `-n`; several ranges get the whole file), `If-Range`
     /// and `If-None-Match`.
-    func serve(_ sha256: String, type: String, request: Request, context: AppContext, download: String? = nil) async throws -> Response {
+    func serve(_ sha256: String, type: String, request: Request, context: AppContext, disposition: String? = nil) async throws -> Response {
         let path = files.mediaPath(sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
             context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
@@ -140,8 +144,10 @@ struct MediaController: Sendable {
         var headers: HTTPFields = [
             .eTag: etag, .acceptRanges: "bytes", .contentType: type,
             .cacheControl: "private, max-age=31536000, immutable",
+            // Whatever a learner uploaded runs no script and reaches nothing of this origin.
+            HTTPField.Name("Content-Security-Policy")!: "sandbox; default-src 'none'; media-src 'self'; img-src 'self'",
         ]
-        if let download { headers[.contentDisposition] = ContentDisposition.inline(download) }
+        if let disposition { headers[.contentDisposition] = disposition }
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains(where: { $0 == etag || $0 == "*" })
         {

@@ -117,14 +117,6 @@ final class SteigerAPI: Sendable {
         guard request.headers[SessionCookies.csrfHeader] == SessionCookies.csrfToken(session: secret) else {
             throw Problem(.csrfHeader)
         }
-        guard let origin = request.headers[.origin] else { return }
-        let host = request.head.authority ?? ""
-        guard
-            let originHost = URLComponents(string: origin).map({ components in
-                (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
-            }), originHost == host
-        else {
-            throw Problem(.crossSite)
-        }
+        if SessionCookies.isCrossSite(request) { throw Problem(.crossSite) }
     }
 }

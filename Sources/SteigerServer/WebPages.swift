@@ -41,7 +41,7 @@ struct WebPages: Sendable {
         let open = router.group().add(middleware: PageMiddleware(pages: self, signInRequired: false))
         let signedIn = router.group().add(middleware: PageMiddleware(pages: self, signInRequired: true))
         signedIn.get("/") { request, context in try await pages(request, context).home(request, context) }
-        open.get("/login") { request, context in try pages(request, context).loginForm(request, error: nil, email: "") }
+        open.get("/login") { request, context in try await pages(request, context).loginForm(request, error: nil, email: "") }
         open.post("/login") { request, context in try await pages(request, context).login(request, context) }
         open.post("/language") { request, context in try await pages(request, context).chooseLanguage(request, context) }
         open.post("/logout") { request, context in try await pages(request, context).logout(request, context) }
@@ -63,8 +63,9 @@ struct WebPages: Sendable {
         return try html("home", title: words.text("welcome"), actor: actor, secret: secret, [:])
     }
 
-    private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) throws -> Response {
-        let token = request.cookies[Self.loginCookie]?.value.nonEmpty ?? Accounts.randomToken()
+    private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let kept = request.cookies[Self.loginCookie]?.value.nonEmpty
+        let token = if let kept, try await app.accounts.isFormToken(kept) { kept } else { try await app.accounts.formToken() }
         var values: [String: Any] = ["csrf": token, "email": email]
         if let error { values["error"] = error }
         var response = try html("login", title: words.text("signIn"), actor: nil, secret: nil, values, status: status)
@@ -79,8 +80,11 @@ struct WebPages: Sendable {
         var request = request
         let form = try await Self.form(&request, context)
         let email = form["email"] ?? ""
-        guard let expected = request.cookies[Self.loginCookie]?.value.nonEmpty, form["_csrf"] == expected else {
-            return try loginForm(request, error: words.text("formExpired"), email: email, status: .forbidden)
+        // The form's token must be one this service issued, and the one this browser was given.
+        guard let expected = request.cookies[Self.loginCookie]?.value.nonEmpty, form["_csrf"] == expected,
+            try await app.accounts.isFormToken(expected)
+        else {
+            return try await loginForm(request, error: words.text("formExpired"), email: email, status: .forbidden)
         }
         do {
             let (secret, actor) = try await auth.signIn(email: email, password: form["password"] ?? "", request: request, context: context)
@@ -95,7 +99,7 @@ struct WebPages: Sendable {
                 case 403: "signInDisabled"
                 default: "signInFailed"
                 }
-            return try loginForm(request, error: words.text(key), email: email, status: problem.status)
+            return try await loginForm(request, error: words.text(key), email: email, status: problem.status)
         }
     }
 
@@ -356,6 +360,8 @@ struct PageMiddleware: RouterMiddleware {
         var context = context
         var response: Response
         do {
+            // A form posted from another site's page is refused, whatever token it carries.
+            if request.method != .get, request.method != .head, SessionCookies.isCrossSite(request) { throw Problem(.crossSite) }
             if let secret = request.cookies[SessionCookies.session]?.value.nonEmpty, let actor = try await pages.app.accounts.actor(session: secret) {
                 context.actor = actor
                 context.credential = .session(secret: secret)

@@ -403,6 +403,18 @@ public enum Schema {
                 "ALTER TABLE uploads ADD COLUMN writer TEXT",
                 "ALTER TABLE uploads ADD COLUMN writer_expires BIGINT",
             ]),
+        Migration(
+            version: 9, name: "the service's own keys",
+            statements: [
+                // Keys every server process shares (signing the sign-in form's token), made once.
+                """
+                CREATE TABLE server_keys (
+                    name TEXT PRIMARY KEY,
+                    secret TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this program knows.

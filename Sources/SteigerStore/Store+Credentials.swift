@@ -21,6 +21,25 @@ public enum SecretToken {
 }
 
 extension Store {
+    // MARK: - Keys
+
+    /// The service's key named `name`, shared by every server process: made at random the first
+    /// time it is asked for (whichever process asks first wins).
+    public func serverKey(named name: String, now: Date = Date()) async throws -> String {
+        let made = SecretToken.generate(prefix: "")
+        return try await write { session in
+            _ = try await session.query(
+                """
+                INSERT INTO server_keys (name, secret, created_at) VALUES (\(bind: name), \(bind: made), \(bind: now))
+                ON CONFLICT (name) DO NOTHING
+                """)
+            guard let row = try await session.query("SELECT secret FROM server_keys WHERE name = \(bind: name)").first else {
+                throw StoreError.notFound("server key \(name)")
+            }
+            return try row.string("secret")
+        }
+    }
+
     // MARK: - Sessions
 
     /// Starts a session for `user`; returns the secret for the cookie.

@@ -277,6 +277,34 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("the sign-in form takes only a token this service issued to this browser, from its own page", arguments: [TestEngine.sqlite])
+    func signInFormToken(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let body = { (token: String) in
+                "_csrf=\(token)&email=learner-a1%40example.org&password=\(World.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+            }
+            // A pair the attacker made up, planted as cookie and field alike.
+            let planted = try await server.request(.post, "/login", cookie: "steiger_login_csrf=made-up", body: body("made-up"), headers: form)
+            #expect(planted.status == 403 && planted.headers[.setCookie]?.contains("steiger_session=") != true)
+            // The page's own token works.
+            let page = try await server.request(.get, "/login")
+            let cookie = try #require(page.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+            let token = try #require(
+                page.body.components(separatedBy: "name=\"_csrf\" value=\"").dropFirst().first?.components(separatedBy: "\"").first)
+            #expect(cookie == "steiger_login_csrf=\(token)")
+            // ...but not posted from another site.
+            var foreign = form
+            foreign[.origin] = "https://evil.example"
+            #expect(try await server.request(.post, "/login", cookie: cookie, body: body(token), headers: foreign).status == 403)
+            let signed = try await server.request(.post, "/login", cookie: cookie, body: body(token), headers: form)
+            #expect(signed.status == 303 && signed.headers[.location] == "/learn")
+            // A token outlives its hour nowhere.
+            server.clock.advance(3601)
+            #expect(try await server.request(.post, "/login", cookie: cookie, body: body(token), headers: form).status == 403)
+        }
+    }
+
     @Test("a cookie-authenticated change from another site is refused", arguments: [TestEngine.sqlite])
     func crossSite(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in

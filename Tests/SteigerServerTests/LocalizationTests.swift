@@ -240,6 +240,15 @@ struct LocalizationTests {
             let forged = try await server.request(.post, "/language", cookie: session, body: "language=nl&back=/train", headers: form)
             #expect(forged.status == 403)
             #expect(try await server.store.user(server.world.trainerA.id)?.language == nil)
+            // The right token posted from another site's page is refused too.
+            for (name, value) in [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")] {
+                var foreign = form
+                foreign[HTTPField.Name(name)!] = value
+                let posted = try await server.request(
+                    .post, "/language", cookie: session, body: "_csrf=\(token)&language=nl&back=/train", headers: foreign)
+                #expect(posted.status == 403, "\(name)")
+            }
+            #expect(try await server.store.user(server.world.trainerA.id)?.language == nil)
             let chosen = try await server.request(.post, "/language", cookie: session, body: "_csrf=\(token)&language=nl&back=/train", headers: form)
             #expect(chosen.status == 303 && chosen.headers[.location] == "/train")
             #expect(try await server.store.user(server.world.trainerA.id)?.language == .nl)

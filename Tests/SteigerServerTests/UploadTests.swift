@@ -184,11 +184,15 @@ struct UploadTests {
                 let id = try #require((made["id"] as? String).flatMap(SubmissionID.init))
                 #expect(try await server.store.submissionMedia(id)?.fileName == expected)
                 if expected.hasPrefix("Gespr") {
-                    // The original is offered under its own name (RFC 8187) with an ASCII name for old clients.
+                    // The original is offered under its own name (RFC 8187) with an ASCII name for old clients;
+                    // not (yet) read as a recording, it is a download, never a page of this origin.
                     let original = try await server.request(.get, "/api/v1/submissions/\(id)/media/original", as: learner)
                     #expect(
                         original.headers[.contentDisposition]
-                            == "inline; filename=\"Gespr_ch _ Zo_.mp4\"; filename*=UTF-8''Gespr%C3%A4ch%20%E2%80%94%20Zo%C3%AB.mp4")
+                            == "attachment; filename=\"Gespr_ch _ Zo_.mp4\"; filename*=UTF-8''Gespr%C3%A4ch%20%E2%80%94%20Zo%C3%AB.mp4")
+                    #expect(original.headers[.contentType] == "application/octet-stream")
+                    #expect(original.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("sandbox;") == true)
+                    #expect(original.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
                 }
             }
         }

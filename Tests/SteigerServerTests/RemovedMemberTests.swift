@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import SteigerCore
+import SteigerServer
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@Suite("People taken out of a cohort keep nothing of their reach there")
+struct RemovedMemberTests {
+    @Test("a trainer taken out of a cohort can no longer edit or delete their comments there; the comments stay", arguments: TestEngine.available)
+    func removedTrainer(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let made = try await server.request(
+                .post, "/api/v1/submissions/\(world.submissionA1.id)/annotations", as: world.trainerA,
+                json: ["at": 1000, "text": "Slow down at the price"])
+            #expect(made.status == 201, "\(made.body)")
+            let comment = "/api/v1/annotations/\(try #require(made["id"] as? String))"
+            #expect(try await server.request(.patch, comment, as: world.trainerA, json: ["text": "Slow down"]).status == 200)
+            #expect(
+                try await server.request(.delete, "/api/v1/cohorts/\(world.cohortA.id)/members/\(world.trainerA.id)", as: world.admin).status == 204)
+            // Now as if the comment did not exist to them.
+            #expect(try await server.request(.patch, comment, as: world.trainerA, json: ["text": "You were awful"]).status == 404)
+            #expect(try await server.request(.delete, comment, as: world.trainerA).status == 404)
+            let kept = try #require(try await server.store.annotations(of: world.submissionA1.id).first)
+            #expect(kept.text == "Slow down" && !kept.isDeleted)
+        }
+    }
+
+    @Test(
+        "a learner taken out of a cohort cannot finish an upload begun before: no attempt appears that no trainer sees",
+        arguments: TestEngine.available)
+    func removedLearner(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let tus: HTTPFields = [HTTPField.Name("Tus-Resumable")!: "1.0.0"]
+            var create = tus
+            create[HTTPField.Name("Upload-Length")!] = "10"
+            create[HTTPField.Name("Upload-Metadata")!] = "exercise \(Data(world.exerciseA.id.description.utf8).base64EncodedString())"
+            let created = try await server.request(.post, "/api/v1/uploads", as: world.learnerA2, headers: create)
+            let location = try #require(created.headers[.location])
+            func patch(_ offset: Int, _ bytes: [UInt8]) async throws -> Int {
+                var headers = tus
+                headers[HTTPField.Name("Upload-Offset")!] = String(offset)
+                headers[.contentType] = "application/offset+octet-stream"
+                return try await server.request(.patch, location, as: world.learnerA2, bytes: bytes, headers: headers).status
+            }
+            #expect(try await patch(0, Array(repeating: 1, count: 5)) == 204)
+            let before = try await server.store.submissions(scope: .everything, filter: .init(learner: world.learnerA2.id), page: PageRequest()).items
+                .count
+            #expect(
+                try await server.request(.delete, "/api/v1/cohorts/\(world.cohortA.id)/members/\(world.learnerA2.id)", as: world.admin).status
+                    == 204)
+            #expect(try await patch(5, Array(repeating: 2, count: 5)) == 404)
+            #expect(
+                try await server.store.submissions(scope: .everything, filter: .init(learner: world.learnerA2.id), page: PageRequest()).items.count
+                    == before)
+        }
+    }
+}
