@@ -5,12 +5,15 @@ import SteigerStore
 /// The administrator's overview: everyone, every cohort, every exercise.
 public struct Administration: Sendable {
     let store: Store
+    let health: Health
 
     /// What the administration page lists (up to 200 of each, newest first).
     public struct Overview: Sendable {
         public var users: [User]
         public var cohorts: [Cohort]
         public var exercises: [Exercise]
+        /// The data volume: free space, and whether it has fallen into the database's reserve.
+        public var volume: Health.Volume
     }
 
     /// Goes on only for an administrator. - Throws: ``ProblemKind/adminsOnly``.
@@ -25,6 +28,6 @@ public struct Administration: Sendable {
         return Overview(
             users: try await store.users(scope: .everything, page: page).items,
             cohorts: try await store.cohorts(scope: .everything, page: page).items,
-            exercises: try await store.exercises(scope: .everything, page: page).items)
+            exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume)
     }
 }

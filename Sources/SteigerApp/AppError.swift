@@ -17,7 +17,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     // Uploads.
     case tusVersion, uploadOffset, uploadLength, deferLength, lengthMismatch, metadataValue, metadataFormat, metadataExercise
     case offsetMismatch, offsetStream, pastLength, bodyNeeded, uploadBusy, uploadDataGone, uploadNotStored
-    case fileTooLarge, fileOverLimit, overQuota, quotaExceeded
+    case fileTooLarge, fileOverLimit, overQuota, quotaExceeded, noSpace
     // Media.
     case notReady, noRecording, fileMissing, badRange
     // Reviews and comments.
@@ -48,6 +48,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .throttled: 429
         case .internal, .uploadNotStored, .fileMissing: 500
         case .unavailable: 503
+        case .noSpace: 507
         }
     }
 

@@ -24,6 +24,8 @@ public struct AppSettings: Sendable {
     public var reviewLease: TimeInterval = 30 * 60
     /// Where uploads in progress (`uploads/`) and media (`media/`) live.
     public var dataDirectory = "data"
+    /// Bytes of the data volume uploads never take: the database's room.
+    public var diskReserve: Int64 = 512 << 20
     /// Webhook delivery rules.
     public var webhooks = WebhookSettings()
     /// The clock (tests move it).
@@ -55,7 +57,7 @@ public struct Services: Sendable {
     /// The use cases over `store`, keeping files under `settings.dataDirectory`.
     public init(store: Store, settings: AppSettings, logger: Logger = Logger(label: "steiger")) throws {
         self.store = store
-        let files = try UploadFiles(dataDirectory: settings.dataDirectory)
+        let files = try UploadFiles(dataDirectory: settings.dataDirectory, reserve: settings.diskReserve)
         self.files = files
         self.settings = settings
         accounts = Accounts(store: store, settings: settings)
@@ -67,8 +69,8 @@ public struct Services: Sendable {
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
         uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
-        administration = Administration(store: store)
-        health = Health(store: store)
+        health = Health(store: store, disk: files.disk)
+        administration = Administration(store: store, health: health)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks and
@@ -81,16 +83,36 @@ public struct Services: Sendable {
     }
 }
 
-/// Whether the service can do its work, for health checks and metrics.
+/// Whether the service can do its work, for health checks, metrics and the administrator.
 public struct Health: Sendable {
     let store: Store
+    let disk: DiskSpace
+
+    /// The state of the data volume.
+    public struct Volume: Sendable {
+        /// Free bytes (nil when the volume cannot be asked).
+        public var free: Int64?
+        /// Its size in bytes.
+        public var total: Int64?
+        /// The bytes kept for the database.
+        public var reserve: Int64
+        /// Free space has fallen into the reserve: new uploads are refused and processing waits
+        /// until room is made (reads, comments, reviews and sign-ins go on).
+        public var isLow: Bool { free.map { $0 < reserve } ?? false }
+    }
+
+    /// The data volume as it is now.
+    public var volume: Volume { Volume(free: disk.free(), total: disk.total(), reserve: disk.reserve) }
 
     /// Throws ``ProblemKind/unavailable`` when the database does not answer.
-    public func check() async throws {
+    /// - Returns: the data volume, which may be low (the service then runs degraded).
+    @discardableResult
+    public func check() async throws -> Volume {
         do {
             try await store.ping()
         } catch {
             throw AppError(.unavailable)
         }
+        return volume
     }
 }

@@ -25,18 +25,23 @@ public final class UploadFiles: Sendable {
     private let hashers = Mutex<[String: HashState]>([:])
     /// Threads that wait for the disk, so that a flush never holds one of the few threads async
     /// code runs on (many small uploads finishing at once would otherwise queue behind each other).
-    private let disk: NIOThreadPool
+    private let diskThreads: NIOThreadPool
 
     /// Bytes written before the kernel is asked to start writing them out.
     static let writeBackStep: Int64 = 1 << 20
 
-    /// The files under `dataDirectory` (`uploads/`, and `media/` for finished ones).
-    public init(dataDirectory: String) throws {
+    /// The room on the volume, and what is kept back for the database.
+    public let disk: DiskSpace
+
+    /// The files under `dataDirectory` (`uploads/`, and `media/` for finished ones), never
+    /// writing into the last `reserve` bytes of the volume.
+    public init(dataDirectory: String, reserve: Int64 = 0) throws {
+        disk = DiskSpace(path: dataDirectory, reserve: reserve)
         directory = dataDirectory + "/uploads"
         blobs = try BlobStore(root: dataDirectory + "/media")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        disk = NIOThreadPool(numberOfThreads: 16)
-        disk.start()
+        diskThreads = NIOThreadPool(numberOfThreads: 16)
+        diskThreads.start()
     }
 
     func path(_ id: String) -> String { "\(directory)/\(id)" }
@@ -47,14 +52,19 @@ public final class UploadFiles: Sendable {
     /// Creates the empty file of a new upload.
     func create(_ id: String) throws {
         guard FileManager.default.createFile(atPath: path(id), contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw AppError(.uploadNotStored)
+            throw AppError(disk.isLow ? .noSpace : .uploadNotStored)
         }
         save(id, HashState(offset: 0, hasher: SHA256()))
     }
 
+    /// Bytes written between two looks at the room left on the volume.
+    static let roomCheckStep: Int64 = 1 << 20
+
     /// Appends a request body to the upload's file, at most `limit` bytes in all, hashing as it
     /// goes. Returns the new size, also when the body broke off (what arrived is kept) — then
-    /// `interrupted` says why.
+    /// `interrupted` says why. When the volume runs into its reserve (or is full), the file goes
+    /// back to `offset` and `interrupted` is ``ProblemKind/noSpace``: the room is given back at
+    /// once and the upload can go on from where it was once there is room.
     func append(
         _ id: String, from body: some AsyncSequence<ByteBuffer, any Error>, at offset: Int64, limit: Int64
     ) async
@@ -67,9 +77,10 @@ public final class UploadFiles: Sendable {
         defer { try? handle.close() }
         // The hash runs a batch behind on a thread of its own, overlapping the network and the
         // disk instead of holding up the loop that receives the bytes.
-        let hashing = Hashing(hasher: currentHasher(id, offset: offset), pool: disk)
+        let hashing = Hashing(hasher: currentHasher(id, offset: offset), pool: diskThreads)
         let descriptor = handle.fileDescriptor
         var writtenBack = offset
+        var checkedRoom = offset - Self.roomCheckStep
         do {
             // Bytes past the recorded offset (written before a crash, never acknowledged) go.
             try handle.truncate(atOffset: UInt64(offset))
@@ -78,7 +89,16 @@ public final class UploadFiles: Sendable {
                 if size + count > limit {
                     throw AppError(.pastLength, ["length": .integer(Int(limit))])
                 }
-                try chunk.withUnsafeReadableBytes { bytes in try handle.write(contentsOf: bytes) }
+                if size + count - checkedRoom >= Self.roomCheckStep {
+                    // The reserve is the database's: stop a MiB before eating into it.
+                    if disk.spare() < count + Self.roomCheckStep { throw AppError(.noSpace) }
+                    checkedRoom = size
+                }
+                do {
+                    try chunk.withUnsafeReadableBytes { bytes in try handle.write(contentsOf: bytes) }
+                } catch  where DiskSpace.isFull(error) {
+                    throw AppError(.noSpace)
+                }
                 try await hashing.add(chunk)  // only what reached the file
                 size += count
                 // The disk writes while the network delivers the rest, so the flush at the end
@@ -93,6 +113,12 @@ public final class UploadFiles: Sendable {
             try await flush(descriptor)
             save(id, HashState(offset: size, hasher: try await hashing.finish()))
             return (size, nil)
+        } catch let error as AppError where error.kind == .noSpace {
+            // Back to what was recorded: this request's bytes give their room back.
+            _ = try? await hashing.finish()
+            try? handle.truncate(atOffset: UInt64(offset))
+            hashers.withLock { _ = $0.removeValue(forKey: id) }
+            return (offset, error)
         } catch {
             try? await flush(descriptor)
             if let hasher = try? await hashing.finish() { save(id, HashState(offset: size, hasher: hasher)) }
@@ -159,9 +185,43 @@ public final class UploadFiles: Sendable {
 
     /// Waits until the file's data is on disk, on a thread meant for waiting.
     private func flush(_ descriptor: Int32) async throws {
-        try await disk.runIfActive {
-            if fdatasync(descriptor) != 0 { throw AppError(.uploadNotStored) }
+        try await diskThreads.runIfActive {
+            if fdatasync(descriptor) != 0 { throw AppError(errno == ENOSPC || errno == EDQUOT ? .noSpace : .uploadNotStored) }
         }
+    }
+
+    /// The upload files on disk with their sizes and when each was last written.
+    func files() -> [(id: String, size: Int64, modified: Date)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path(name)),
+                let size = (attributes[.size] as? NSNumber)?.int64Value, let modified = attributes[.modificationDate] as? Date
+            else { return nil }
+            return (name, size, modified)
+        }
+    }
+
+    /// Cuts an upload's file back to `size` (bytes written but never acknowledged give their room back).
+    func truncate(_ id: String, to size: Int64) {
+        guard let handle = FileHandle(forWritingAtPath: path(id)) else { return }
+        try? handle.truncate(atOffset: UInt64(size))
+        try? handle.close()
+        hashers.withLock { _ = $0.removeValue(forKey: id) }
+    }
+
+    /// Removes files in the media store's scratch directory not written to since `cutoff`: the
+    /// partial renditions, posters and storyboards of workers that died or were stopped.
+    /// - Returns: how many files went.
+    func sweepScratch(notWrittenSince cutoff: Date) -> Int {
+        let scratch = blobs.root + "/tmp"
+        var removed = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? [] {
+            let file = scratch + "/" + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date, modified < cutoff
+            else { continue }
+            if (try? FileManager.default.removeItem(atPath: file)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// Removes an upload's file and state.

@@ -37,7 +37,8 @@ public struct Uploads: Sendable {
 
     /// Starts a resumable upload of `length` bytes at `exercise` (which the actor practises) named
     /// `fileName`; `firstBytes` is the size of a body sent with the request, if any.
-    /// - Throws: ``ProblemKind/fileTooLarge``, ``ProblemKind/pastLength``, ``ProblemKind/overQuota``, not found.
+    /// - Throws: ``ProblemKind/fileTooLarge``, ``ProblemKind/pastLength``, ``ProblemKind/overQuota``,
+    ///   ``ProblemKind/noSpace`` (the volume has no room for it beside what other uploads await), not found.
     public func start(
         _ actor: Actor, exercise: ExerciseID?, fileName: String?, length: Int64, metadata: [String: String], firstBytes: Int64?
     ) async throws -> Upload {
@@ -45,6 +46,7 @@ public struct Uploads: Sendable {
         guard let exercise else { throw AppError.notFound(.exercise) }
         let practised = try await submittable(actor, exercise)
         if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
+        guard length <= (try await room()) else { throw noSpace(length) }
         let now = now()
         let upload = Upload(
             userID: actor.user.id, exerciseID: practised.id, fileName: Self.cleanFileName(fileName ?? "recording"), length: length,
@@ -126,11 +128,15 @@ public struct Uploads: Sendable {
         if let declared, declared > limit {
             throw declared > maxSize ? AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) : overQuota(used: used)
         }
+        let room = try await room()
+        if let declared, declared > room { throw noSpace(declared) }
+        // A body of unknown length may take what there is room for (the write stops at the reserve).
+        guard room > 0 else { throw noSpace(declared ?? 0) }
         let now = now()
         // The declared size (or the most it may be) is reserved against the quota while it streams.
         var upload = Upload(
             userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(fileName ?? "recording"),
-            length: declared ?? max(limit, 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+            length: declared ?? max(min(limit, room), 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
         try files.create(upload.id)
         try await createWithinQuota(upload)
         let (size, interrupted) = try await asWriter(upload.id) { _, _ in
@@ -139,9 +145,11 @@ public struct Uploads: Sendable {
         if let interrupted {
             files.remove(upload.id)
             _ = try? await store.deleteUpload(upload.id)
+            if let error = interrupted as? AppError, error.kind == .pastLength, declared == nil, room < limit { throw noSpace(size) }
             if let error = interrupted as? AppError, error.kind == .pastLength {
                 throw AppError(.fileOverLimit, ["limit": .integer(Int(min(maxSize, limit)))])
             }
+            if let error = interrupted as? AppError, error.kind == .noSpace { throw noSpace(declared ?? size) }
             throw interrupted
         }
         if let declared, declared != size {
@@ -155,14 +163,33 @@ public struct Uploads: Sendable {
         return try await complete(upload)
     }
 
-    /// Removes unfinished uploads whose expiry has passed (rows and files); one being written
-    /// right now is live, whatever its expiry said.
+    /// How long a file must have been left alone before the sweeper judges it: longer than any
+    /// writer's claim, so nothing being written is touched.
+    static let settled: TimeInterval = 10 * 60
+
+    /// Gives back room nothing will use: removes unfinished uploads whose expiry has passed (rows
+    /// and files; one being written right now is live, whatever its expiry said), upload files no
+    /// upload owns (a crash between file and record), the bytes past an upload's recorded offset
+    /// (written, never acknowledged), and the scratch files of processing that died.
     public func sweep() async throws {
         for upload in try await store.expiredUploads(now: now()) {
             _ = try? await asWriter(upload.id) { _, _ in
                 if try await store.deleteExpiredUpload(upload.id, now: now()) { files.remove(upload.id) }
             }
         }
+        let open = Dictionary(try await store.unfinishedUploads().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let settled = Date().addingTimeInterval(-Self.settled)
+        for file in files.files() where file.modified < settled {
+            if let upload = open[file.id] {
+                guard file.size > upload.received else { continue }
+                _ = try? await asWriter(upload.id) { current, _ in files.truncate(upload.id, to: current.received) }
+            } else if UUIDText.parse(file.id) != nil, try await store.upload(file.id)?.submissionID == nil {
+                logger.notice("removed an upload file no upload owns", metadata: ["file": .string(file.id), "bytes": .stringConvertible(file.size)])
+                files.remove(file.id)
+            }
+        }
+        let scratch = files.sweepScratch(notWrittenSince: settled.addingTimeInterval(-Self.settled))
+        if scratch > 0 { logger.notice("removed scratch files of stopped processing", metadata: ["files": .stringConvertible(scratch)]) }
     }
 
     // MARK: - Inside
@@ -182,6 +209,25 @@ public struct Uploads: Sendable {
             files.remove(upload.id)
             throw overQuota(used: used)
         }
+    }
+
+    /// The bytes a new upload may announce: the volume's room beyond its reserve, less what the
+    /// unfinished uploads have announced and not sent yet.
+    private func room() async throws -> Int64 {
+        let spare = files.disk.spare()
+        guard spare != .max else { return .max }
+        return spare - (try await store.bytesAwaited())
+    }
+
+    /// Refused for want of room, and logged for the administrator.
+    private func noSpace(_ bytes: Int64) -> AppError {
+        logger.warning(
+            "no room on the data volume",
+            metadata: [
+                "bytes": .stringConvertible(bytes), "free": .stringConvertible(files.disk.free() ?? -1),
+                "reserve": .stringConvertible(files.disk.reserve),
+            ])
+        return AppError(.noSpace)
     }
 
     private func overQuota(used: Int64) -> AppError {

@@ -19,8 +19,19 @@ struct ServiceController: Sendable {
                 replies: [.init(status: 200, description: "Up.", schema: object(["status": ["type": "string", "const": "ok"]]))],
                 handler: alive),
             Operation(
-                method: .get, path: "/readyz", operationID: "ready", tag: "service", summary: "The database answers", access: .anyone,
-                replies: [.init(status: 200, description: "Ready.", schema: object(["status": ["type": "string", "const": "ready"]]))],
+                method: .get, path: "/readyz", operationID: "ready", tag: "service",
+                summary: "The database answers; `degraded` when the data volume has fallen into its reserve", access: .anyone,
+                replies: [
+                    .init(
+                        status: 200, description: "Ready, or running degraded (uploads refused, processing waiting for room).",
+                        schema: object([
+                            "status": ["type": "string", "enum": ["ready", "degraded"]],
+                            "disk": object([
+                                "freeBytes": ["type": ["integer", "null"]], "totalBytes": ["type": ["integer", "null"]],
+                                "reserveBytes": ["type": "integer"], "low": ["type": "boolean"],
+                            ]),
+                        ]))
+                ],
                 errors: [503: "The database does not answer."],
                 handler: ready),
             Operation(
@@ -45,16 +56,23 @@ struct ServiceController: Sendable {
     }
 
     func ready(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let volume: Health.Volume
         do {
-            try await health.check()
+            volume = try await health.check()
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
             throw error
         }
-        return try .json(["status": "ready"])
+        let number = { (value: Int64?) in value.map { JSONValue.number(Double($0)) } ?? .null }
+        let disk: JSONValue = .object([
+            "freeBytes": number(volume.free), "totalBytes": number(volume.total), "reserveBytes": number(volume.reserve),
+            "low": .bool(volume.isLow),
+        ])
+        return try .json(JSONValue.object(["status": .string(volume.isLow ? "degraded" : "ready"), "disk": disk]))
     }
 
     func prometheus(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        metrics.record(volume: health.volume)
         var bytes: [UInt8] = []
         metrics.registry.emit(into: &bytes)
         return Response(

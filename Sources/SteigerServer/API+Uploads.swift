@@ -58,6 +58,8 @@ struct UploadsController: Sendable {
                     400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
                     412: "Another tus version.", 413: "Larger than the limit or the learner's quota.",
                     415: "A body not sent as application/offset+octet-stream.",
+                    507:
+                        "The server is short of storage space (beyond the room it keeps for its database); nothing already sent is lost, try again later.",
                 ],
                 handler: create),
             Operation(
@@ -79,6 +81,7 @@ struct UploadsController: Sendable {
                     409: "Upload-Offset is not the server's offset, or another request is writing this upload.",
                     412: "Another tus version.", 413: "More bytes than the announced length.",
                     415: "Not sent as application/offset+octet-stream.",
+                    507: "The server is short of storage space: this request's bytes were not kept, the offset is where it was; try again later.",
                 ],
                 handler: patch),
             Operation(
@@ -96,6 +99,8 @@ struct UploadsController: Sendable {
                 errors: [
                     400: "The body's length differs from Content-Length.", 411: "No body.",
                     413: "Larger than the limit or the learner's quota.",
+                    507:
+                        "The server is short of storage space (beyond the room it keeps for its database); nothing already sent is lost, try again later.",
                 ],
                 handler: receive),
         ]

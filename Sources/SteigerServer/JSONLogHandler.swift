@@ -28,6 +28,22 @@ public struct JSONLogHandler: LogHandler {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(fields) else { return }
         line.append(0x0A)
-        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+        Self.output.withLock { _ in Self.writeToStandardError(line) }
+    }
+
+    /// Writes a line with `write(2)`, dropping what cannot be written: a log on a full volume or a
+    /// closed pipe loses lines, never the service (`FileHandle.write` ends the process on an error).
+    static func writeToStandardError(_ line: Data) {
+        line.withUnsafeBytes { buffer in
+            guard var start = buffer.baseAddress else { return }
+            var left = buffer.count
+            while left > 0 {
+                let written = write(STDERR_FILENO, start, left)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                start += written
+                left -= written
+            }
+        }
     }
 }

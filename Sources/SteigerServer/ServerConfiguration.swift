@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var now: @Sendable () -> Date
     /// Where uploads in progress and media live (`uploads/`, `media/` inside).
     public var dataDirectory: String = "data"
+    /// Bytes of the data volume kept free for the database (default 512 MiB).
+    public var diskReserve: Int64 = 512 << 20
     /// Largest upload accepted, in bytes (default 2 GiB).
     public var maxUploadSize: Int64 = 2 << 30
     /// Bytes one learner may hold: their originals plus uploads in progress (default 20 GiB).
@@ -79,6 +81,7 @@ extension ServerConfiguration {
         settings.learnerQuota = learnerQuota
         settings.uploadExpiry = uploadExpiry
         settings.dataDirectory = dataDirectory
+        settings.diskReserve = diskReserve
         settings.webhooks = webhooks
         settings.now = now
         return settings

@@ -42,7 +42,19 @@ extension WebPages {
                     ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion]
                 },
                 "adminText": adminText,
+                "storage": storage(overview.volume),
             ])
+    }
+
+    /// The data volume in words: how much is free, and what a low volume means for people.
+    private func storage(_ volume: Health.Volume) -> [String: Any] {
+        let gigabytes = { (bytes: Int64) in words.decimal(Double(bytes) / 1e9, places: 1) }
+        var values: [String: Any] = ["low": volume.isLow]
+        if let free = volume.free, let total = volume.total {
+            values["summary"] = words.text(
+                "storageSummary", ["free": .text(gigabytes(free)), "total": .text(gigabytes(total)), "reserve": .text(gigabytes(volume.reserve))])
+        }
+        return values
     }
 
     private func exerciseForm(_ request: Request, _ context: AppContext, new: Bool) async throws -> Response {

@@ -98,10 +98,26 @@ extension Store {
         }
     }
 
+    /// Every unfinished upload, expired or not (for the sweeper to match files against).
+    public func unfinishedUploads() async throws -> [Upload] {
+        try await read { session in
+            try await session.query("SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL").map(Self.upload)
+        }
+    }
+
     /// Bytes a user holds or has announced: the originals of their submissions plus the full
     /// length of their unfinished uploads (for the quota).
     public func bytesInUse(by user: UserID) async throws -> Int64 {
         try await read { session in try await Self.bytesInUse(by: user, in: session) }
+    }
+
+    /// The bytes every unfinished upload has announced and not yet sent: the room they will need.
+    public func bytesAwaited() async throws -> Int64 {
+        try await read { session in
+            try await session.query(
+                "SELECT CAST(COALESCE(SUM(length - received), 0) AS BIGINT) AS n FROM uploads WHERE submission_id IS NULL"
+            ).first?.int("n") ?? 0
+        }
     }
 
     static func bytesInUse(by user: UserID, in session: any DatabaseSession) async throws -> Int64 {

@@ -19,9 +19,21 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .info
 
+    @Option(
+        help: ArgumentHelp(
+            "MiB of the data volume kept free for the database (also STEIGER_DISK_RESERVE_MB).",
+            discussion:
+                "Uploads are refused (507) and processing waits rather than write into the last MiB of the volume the data directory is on, so the database always has room to record what happens."
+        ))
+    var diskReserveMB: Int = Int(ProcessInfo.processInfo.environment["STEIGER_DISK_RESERVE_MB"] ?? "") ?? 512
+
     func validate() throws {
         if let logFormat, !["text", "json"].contains(logFormat) { throw ValidationError("--log-format must be text or json") }
+        if diskReserveMB < 0 { throw ValidationError("--disk-reserve-mb must be 0 or more") }
     }
+
+    /// The bytes kept free on the data volume.
+    var diskReserve: Int64 { Int64(diskReserveMB) << 20 }
 
     /// Sets up logging once for the process and returns the logger to use.
     func makeLogger() -> Logger {
@@ -158,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         let created = try await accounts.ensureFirstAdmin(email: adminEmail, credentialsFile: credentialsFile, logger: logger)
         var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
         configuration.dataDirectory = service.dataDirectory
+        configuration.diskReserve = service.diskReserve
         configuration.webhooks = WebhookSettings(
             allowPrivateAddresses: allowPrivateWebhooks,
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
@@ -165,7 +178,8 @@ struct ServeCommand: AsyncParsableCommand {
         let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
         configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
         var workerArguments = [
-            "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--lease", String(jobLease),
+            "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--disk-reserve-mb", String(service.diskReserveMB),
+            "--lease", String(jobLease),
             "--deadline", String(jobDeadline),
         ]
         if let format = service.logFormat { workerArguments += ["--log-format", format] }

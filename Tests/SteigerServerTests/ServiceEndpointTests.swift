@@ -12,11 +12,35 @@ struct ServiceEndpointTests {
     func health(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             #expect(try await server.request(.get, "/healthz").body == #"{"status":"ok"}"#)
-            #expect(try await server.request(.get, "/readyz").body == #"{"status":"ready"}"#)
+            let ready = try await server.request(.get, "/readyz")
+            #expect(ready.status == 200 && ready["status"] as? String == "ready")
+            let disk = try #require(ready["disk"] as? [String: Any])
+            #expect(disk["low"] as? Bool == false && (disk["freeBytes"] as? Int ?? 0) > 0 && disk["reserveBytes"] as? Int == 512 << 20)
             let given = try await server.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "abc-123"])
             #expect(given.headers[HTTPField.Name("X-Request-Id")!] == "abc-123")
             let hostile = try await server.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "a b\"c"])
             #expect(hostile.headers[HTTPField.Name("X-Request-Id")!]?.count == 36)
+        }
+    }
+
+    @Test(
+        "a data volume in its reserve: readiness says degraded, metrics and the admin page say so, uploads get 507, the rest goes on",
+        arguments: [TestEngine.sqlite])
+    func degraded(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.diskReserve = 1 << 60 }) { server in
+            let ready = try await server.request(.get, "/readyz")
+            #expect(ready.status == 200 && ready["status"] as? String == "degraded" && (ready["disk"] as? [String: Any])?["low"] as? Bool == true)
+            #expect(try await server.request(.get, "/metrics").body.contains("steiger_degraded_state 1"))
+            let cookie = try await server.login(server.world.admin)
+            #expect(try await server.request(.get, "/admin", cookie: cookie).body.contains("Storage is nearly full."))
+            let path = "/api/v1/exercises/\(server.world.exerciseB.id)/submissions?filename=call.mp4"
+            let refused = try await server.request(.post, path, as: server.world.learnerB, bytes: Array(repeating: 1, count: 100))
+            #expect(refused.status == 507 && refused["type"] as? String == "urn:steiger:problem:noSpace")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/uploads").isEmpty)
+            let comment = try await server.request(
+                .post, "/api/v1/submissions/\(server.world.submissionB.id)/annotations", as: server.world.trainerB,
+                json: ["at": 100, "text": "Still listening"])
+            #expect(comment.status == 201)
         }
     }
 

@@ -150,6 +150,42 @@ struct UploadTests {
         }
     }
 
+    @Test(
+        "the sweeper gives back room nothing will use: files no upload owns, bytes past an upload's offset, scratch files of stopped processing",
+        arguments: [TestEngine.sqlite])
+    func sweepsWhatNothingUses(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: { $0.sweepInterval = .milliseconds(100) }) { server in
+            let learner = server.world.learnerA1
+            let created = try await create(server, as: learner, length: 1000)
+            let location = try #require(created.headers[.location])
+            #expect(try await patch(server, location, as: learner, offset: 0, Array(repeating: 1, count: 10)).status == 204)
+            let uploads = server.dataDirectory + "/uploads/", scratch = server.dataDirectory + "/media/tmp/"
+            let live = uploads + String(location.split(separator: "/").last!)
+            // A crash left bytes never acknowledged, a file whose record never came, and a worker's partial rendition.
+            let handle = try #require(FileHandle(forWritingAtPath: live))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Array(repeating: 9, count: 500))
+            try handle.close()
+            let orphan = uploads + UUID().uuidString.lowercased(), partial = scratch + UUID().uuidString.lowercased() + ".mp4"
+            #expect(FileManager.default.createFile(atPath: orphan, contents: Data(count: 4000)))
+            #expect(FileManager.default.createFile(atPath: partial, contents: Data(count: 4000)))
+            let fresh = scratch + "being-written.mp4"
+            #expect(FileManager.default.createFile(atPath: fresh, contents: Data(count: 10)))
+            // Left alone for an hour (files being written now are never judged).
+            let hourAgo = Date().addingTimeInterval(-3600)
+            for path in [live, orphan, partial] { try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: path) }
+            func size(_ path: String) -> Int? { (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int }
+            for _ in 0..<50
+            where FileManager.default.fileExists(atPath: orphan) || FileManager.default.fileExists(atPath: partial) || size(live) != 10 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(!FileManager.default.fileExists(atPath: orphan) && !FileManager.default.fileExists(atPath: partial))
+            #expect(size(live) == 10 && FileManager.default.fileExists(atPath: fresh))
+            // The upload goes on from its offset as if nothing happened.
+            #expect(try await patch(server, location, as: learner, offset: 10, Array(repeating: 1, count: 990)).status == 204)
+        }
+    }
+
     @Test("one streaming request: a submission, or 413 with nothing kept", arguments: TestEngine.available)
     func plain(engine: TestEngine) async throws {
         try await TestServer.with(engine, configure: { $0.maxUploadSize = 5000 }) { server in

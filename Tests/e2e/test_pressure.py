@@ -1,0 +1,154 @@
+"""The service under pressure, attacked as the findings describe: a data volume that fills up,
+with the server's own log on it."""
+import base64
+import hashlib
+import os
+import pathlib
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import FIXTURES
+from test_serve import Server, admin_run
+from test_uploads import course, service, wait_for  # noqa: F401 (the fixture)
+
+TUS = {"Tus-Resumable": "1.0.0"}
+MB = 1 << 20
+
+
+@pytest.fixture
+def small_volume(tmp_path):
+    """A 40 MB tmpfs, unmounted afterwards; skipped where this machine cannot mount one."""
+    mount = tmp_path / "volume"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small volume here (needs root): {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def stored(data):
+    """SHA-256 of every stored media file (originals, renditions, posters), by path."""
+    media = data / "media"
+    return {str(p.relative_to(media)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in media.rglob("*") if p.is_file() and "tmp" not in p.relative_to(media).parts}
+
+
+def free_bytes(path):
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
+def fill(volume, leave):
+    """Eats the volume (as another program would) until `leave` bytes are free; returns the filler."""
+    filler = volume / "filler"
+    with open(filler, "ab") as out:
+        chunk = b"\0" * MB
+        while free_bytes(volume) - MB > leave:
+            out.write(chunk)
+            out.flush()
+        os.fsync(out.fileno())
+    return filler
+
+
+def test_a_full_disk_refuses_uploads_cleanly_and_the_service_goes_on(service, small_volume):
+    if service["engine"] != "sqlite":
+        pytest.skip("the database shares the volume only on the embedded default")
+    data = small_volume / "data"
+    # The server's log is on the same volume (Server writes it beside the data directory).
+    server = Server(service["binary"], data, service["env"], extra=["--workers", "1", "--disk-reserve-mb", "8"])
+    service = {**service, "data": data}
+    try:
+        admin_email, admin_password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        token, exercise = course(server, service)
+        auth = {"Authorization": f"Bearer {token}"}
+        clip = (FIXTURES / "h264_aac.mp4").read_bytes()
+        made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=take.mp4", data=clip, headers=auth)
+        assert made.status_code == 201, made.text
+        submission = made.json()["id"]
+        media = f"{server.url}/api/v1/submissions/{submission}/media"
+        wait_for(lambda: requests.get(media, headers=auth).json()["status"] == "ready", timeout=60)
+        before = stored(data)
+        assert len(before) >= 3  # original, rendition or remux, poster
+
+        # A learner announces 89 MB on a 40 MB volume: refused before a byte is written.
+        announce = {**auth, **TUS, "Upload-Length": str(89 * MB),
+                    "Upload-Metadata": "exercise " + base64.b64encode(exercise.encode()).decode()}
+        refused = requests.post(server.url + "/api/v1/uploads", headers=announce)
+        assert refused.status_code == 507, refused.text
+        assert "te weinig opslagruimte" in refused.json()["detail"]  # in the service's default language
+        english = requests.post(server.url + "/api/v1/uploads", headers={**announce, "Accept-Language": "en"})
+        assert english.status_code == 507 and "short of storage space" in english.json()["detail"]
+        assert not any((data / "uploads").iterdir())
+
+        # One that fits is accepted; then another program eats the volume while it is sent.
+        announce["Upload-Length"] = str(12 * MB)
+        created = requests.post(server.url + "/api/v1/uploads", headers=announce)
+        assert created.status_code == 201, created.text
+        location = server.url + created.headers["Location"]
+        first = os.urandom(2 * MB)
+        sent = requests.patch(location, data=first, headers={**auth, **TUS, "Upload-Offset": "0",
+                                                             "Content-Type": "application/offset+octet-stream"})
+        assert sent.status_code == 204 and sent.headers["Upload-Offset"] == str(2 * MB)
+        filler = fill(small_volume, leave=6 * MB)
+        rest = os.urandom(10 * MB)
+        full = requests.patch(location, data=rest, headers={**auth, **TUS, "Upload-Offset": str(2 * MB),
+                                                            "Content-Type": "application/offset+octet-stream"})
+        assert full.status_code == 507, full.text
+        # The upload is where it was, on disk as in the database, and the room went back.
+        head = requests.head(location, headers={**auth, **TUS})
+        assert head.headers["Upload-Offset"] == str(2 * MB)
+        upload_file = data / "uploads" / created.headers["Location"].rsplit("/", 1)[1]
+        assert upload_file.stat().st_size == 2 * MB
+        assert hashlib.sha256(upload_file.read_bytes()).hexdigest() == hashlib.sha256(first).hexdigest()
+
+        # Degraded, and said so: readiness, metrics and the administrator's page.
+        ready = requests.get(server.url + "/readyz").json()
+        assert ready["status"] == "degraded" and ready["disk"]["low"] is True
+        assert re.search(r"^steiger_degraded_state 1(\.0)?$", requests.get(server.url + "/metrics").text, re.M)
+        session = requests.Session()
+        login = session.post(server.url + "/api/v1/auth/login", json={"email": admin_email, "password": admin_password})
+        assert login.status_code == 200, login.text
+        page = session.get(server.url + "/admin", headers={"Accept-Language": "en"})
+        assert "Storage is nearly full." in page.text
+
+        # Everything else goes on: reading, watching, commenting, a small streaming upload refused
+        # cleanly (no orphan), and letting go of the stalled upload.
+        assert requests.get(media, headers=auth).json()["status"] == "ready"
+        original = requests.get(media + "/original", headers=auth)
+        assert original.status_code == 200 and original.content == clip
+        comment = requests.post(f"{server.url}/api/v1/submissions/{submission}/annotations", headers=auth,
+                                json={"at": 500, "text": "I rushed the price here"})
+        assert comment.status_code == 201, comment.text
+        streamed = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=big.mp4",
+                                 data=os.urandom(8 * MB), headers=auth)
+        assert streamed.status_code == 507, streamed.text
+        assert [p.name for p in (data / "uploads").iterdir()] == [upload_file.name]
+        assert requests.delete(location, headers={**auth, **TUS}).status_code == 204
+        assert not any((data / "uploads").iterdir())
+
+        # The volume quite full, the log on it: the server keeps answering, it only loses log lines.
+        fill(small_volume, leave=0)
+        for _ in range(20):
+            assert requests.post(server.url + "/api/v1/auth/login", json={"email": "nobody@example.org", "password": "x" * 12}).status_code in (401, 429)
+        assert requests.get(server.url + "/healthz").status_code == 200
+        assert server.process.poll() is None
+
+        # Room again: back to ready, and uploads work.
+        filler.unlink()
+        assert requests.get(server.url + "/readyz").json()["status"] == "ready"
+        again = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=again.mp4", data=clip, headers=auth)
+        assert again.status_code == 201, again.text
+        # Nothing stored changed.
+        after = stored(data)
+        assert {path: sha for path, sha in after.items() if path in before} == before
+        comments = requests.get(f"{server.url}/api/v1/submissions/{submission}/annotations", headers=auth).json()["items"]
+        assert [c["text"] for c in comments] == ["I rushed the price here"]
+    finally:
+        assert server.stop() == 0
