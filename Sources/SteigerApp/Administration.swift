@@ -14,6 +14,9 @@ public struct Administration: Sendable {
         public var exercises: [Exercise]
         /// The data volume: free space, and whether it has fallen into the database's reserve.
         public var volume: Health.Volume
+        /// The latest attempts whose processing failed (up to 200, newest first), the server's
+        /// trouble told apart from the recording's by ``Submission/failureKind``.
+        public var failures: [Submission]
     }
 
     /// Goes on only for an administrator. - Throws: ``ProblemKind/adminsOnly``.
@@ -28,6 +31,7 @@ public struct Administration: Sendable {
         return Overview(
             users: try await store.users(scope: .everything, page: page).items,
             cohorts: try await store.cohorts(scope: .everything, page: page).items,
-            exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume)
+            exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume,
+            failures: try await store.submissions(scope: .everything, filter: SubmissionFilter(status: .failed), page: page).items)
     }
 }

@@ -17,7 +17,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     // Uploads.
     case tusVersion, uploadOffset, uploadLength, deferLength, lengthMismatch, metadataValue, metadataFormat, metadataExercise
     case offsetMismatch, offsetStream, pastLength, bodyNeeded, uploadBusy, uploadDataGone, uploadNotStored
-    case fileTooLarge, fileOverLimit, overQuota, quotaExceeded, noSpace
+    case fileTooLarge, fileOverLimit, overQuota, quotaExceeded, noSpace, tooManyUploads
     // Media.
     case notReady, noRecording, fileMissing, badRange
     // Reviews and comments.
@@ -45,7 +45,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .jsonOnly, .offsetStream: 415
         case .badRange: 416
         case .invalid, .notObject: 422
-        case .throttled: 429
+        case .throttled, .tooManyUploads: 429
         case .internal, .uploadNotStored, .fileMissing: 500
         case .unavailable: 503
         case .noSpace: 507

@@ -18,6 +18,9 @@ public struct AppSettings: Sendable {
     public var maxUploadSize: Int64 = 2 << 30
     /// What a learner may keep stored (recordings and unfinished uploads).
     public var learnerQuota: Int64 = 20 << 30
+    /// Uploads one learner may start within ``uploadWindow`` (0: no limit).
+    public var uploadsPerWindow = 20
+    public var uploadWindow: TimeInterval = 10 * 60
     /// How long an unfinished upload is kept.
     public var uploadExpiry: TimeInterval = 24 * 3600
     /// How long a trainer holds a claimed review (renewable).

@@ -16,6 +16,8 @@ public struct Uploads: Sendable {
     public let maxSize: Int64
     let quota: Int64
     let expiry: TimeInterval
+    /// Uploads started per learner in a sliding window.
+    let starts: RateWindow
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -25,6 +27,7 @@ public struct Uploads: Sendable {
         maxSize = settings.maxUploadSize
         quota = settings.learnerQuota
         expiry = settings.uploadExpiry
+        starts = RateWindow(limit: settings.uploadsPerWindow, window: settings.uploadWindow)
         now = settings.now
         self.logger = logger
     }
@@ -45,6 +48,7 @@ public struct Uploads: Sendable {
         guard length <= maxSize else { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
         guard let exercise else { throw AppError.notFound(.exercise) }
         let practised = try await submittable(actor, exercise)
+        try countStart(actor)
         if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
         guard length <= (try await room()) else { throw noSpace(length) }
         let now = now()
@@ -123,6 +127,7 @@ public struct Uploads: Sendable {
         _ actor: Actor, exercise id: ExerciseID, fileName: String?, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Submission {
         let exercise = try await submittable(actor, id)
+        try countStart(actor)
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(maxSize, quota - used)
         if let declared, declared > limit {
@@ -209,6 +214,16 @@ public struct Uploads: Sendable {
             files.remove(upload.id)
             throw overQuota(used: used)
         }
+    }
+
+    /// Counts an upload the actor starts. - Throws: ``ProblemKind/tooManyUploads`` (with `seconds`)
+    /// once they started their limit within the window: one learner cannot flood processing.
+    private func countStart(_ actor: Actor) throws {
+        guard let wait = starts.take(actor.user.id.description, now: now()) else { return }
+        logger.notice("upload start refused: too many", metadata: ["user": .string(actor.user.id.description)])
+        throw AppError(
+            .tooManyUploads,
+            ["seconds": .integer(wait), "limit": .integer(starts.limit), "minutes": .integer(Int(starts.window / 60))])
     }
 
     /// The bytes a new upload may announce: the volume's room beyond its reserve, less what the

@@ -48,6 +48,21 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var failureCode: String? {
         failureReason.flatMap(Message.init(stored:)).map { String($0.key.dropFirst("reason.".count)) }
     }
+
+    /// Whose trouble a failure was: the recording's (damaged, not media, too long…) or the
+    /// server's (stopped at its deadline or by a crash on every try, out of room, an error of its own).
+    public enum FailureKind: String, Sendable {
+        case recording, server
+    }
+
+    /// The failure reasons that are the server's fault.
+    public static let serverFailures: Set<String> = ["gaveUp", "serverNoSpace", "serverError"]
+
+    /// Whose trouble the failure was; nil unless it failed.
+    public var failureKind: FailureKind? {
+        guard status == .failed else { return nil }
+        return failureCode.map { Self.serverFailures.contains($0) } == true ? .server : .recording
+    }
     /// Other users it is shared with (peer reviewers).
     public var sharedWith: Set<UserID>
     /// When it was created.

@@ -22,10 +22,25 @@ public struct SubmissionProcessor: Sendable {
         public var maxPixels: Int = 3840 * 2160
         /// Settings of the web rendition.
         public var rendition = TranscodeOptions()
-        /// Wall-clock limit for one run of the pipeline (the longest recording's conversion with room to spare).
+        /// The longest any run of the pipeline may take, whatever the recording.
         public var deadline: TimeInterval = 2 * 3600
+        /// What a run may take until the recording has been probed (its length and size known).
+        public var probeDeadline: TimeInterval = 600
+        /// Seconds of work one second of 1080p costs on this kind of machine (a 30 s 1080p clip
+        /// becomes its 720p rendition in about 9.5 s on two cores: `scripts/bench-transcode`).
+        public var secondsPerHDSecond: Double = 0.35
 
         public init() {}
+
+        /// How long a run for a recording may take: two minutes plus four times the work its
+        /// length and picture size should cost (pictures below a quarter of 1080p count as a
+        /// quarter), at most ``deadline``. A stuck or hostile short file is let go in minutes, not hours.
+        public func deadline(for info: MediaInfo) -> TimeInterval {
+            let duration = info.container.duration ?? maxDuration
+            let pixels = Double((info.video?.width ?? 1920) * (info.video?.height ?? 1080))
+            let work = duration * max(pixels / (1920 * 1080), 0.25) * secondsPerHDSecond
+            return min(deadline, 120 + 4 * work)
+        }
     }
 
     /// Thrown for a recording that cannot be used: not retried; the reason is for the learner
@@ -47,8 +62,11 @@ public struct SubmissionProcessor: Sendable {
         self.logger = logger
     }
 
-    /// How long one run may take before its worker is stopped.
+    /// How long one run may take at most before its worker is stopped.
     public var deadline: TimeInterval { rules.deadline }
+
+    /// How long a run for this recording may take (``Rules/deadline(for:)``).
+    public func deadline(for info: MediaInfo) -> TimeInterval { rules.deadline(for: info) }
 
     struct Payload: Codable { var submission: String }
 
@@ -62,7 +80,7 @@ public struct SubmissionProcessor: Sendable {
 
     /// Runs the pipeline for the job's submission. Throws ``Unusable`` for recordings that cannot
     /// be used (after marking the submission failed), other errors for trouble worth a retry.
-    public func run(_ job: Job, token: CancellationToken) async throws {
+    public func run(_ job: Job, token: CancellationToken, deadline: JobDeadline? = nil) async throws {
         let id = try Self.submissionID(of: job)
         guard let submission = try await store.submission(id), var media = try await store.submissionMedia(id) else { return }
         guard submission.status == .processing else {
@@ -83,6 +101,9 @@ public struct SubmissionProcessor: Sendable {
             try await step("probing", 0.02)
             let info = try await offload { try MediaProbe.probe(path: original, checkAudio: true, token: token) }
             try check(info)
+            let allowed = self.deadline(for: info)
+            deadline?.set(fromNow: allowed)
+            log.info("deadline set", metadata: ["seconds": .stringConvertible(Int(allowed))])
             media.info = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
             if info.audioLevel?.verdict == .silent {
                 media.warnings = [Message("warning.silent").stored]

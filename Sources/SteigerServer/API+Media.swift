@@ -219,6 +219,7 @@ struct SubmissionMediaView: JSONView {
     var progress: Double
     var failureReason: String?
     var failureCode: String?
+    var failureKind: String?
     var warnings: [String]
     var fileName: String
     var size: Int64
@@ -240,6 +241,7 @@ struct SubmissionMediaView: JSONView {
         progress = media.progress
         failureReason = submission.failureReason.map(words.format(stored:))
         failureCode = submission.failureCode
+        failureKind = submission.failureKind?.rawValue
         warnings = media.warnings.map(words.format(stored:))
         fileName = media.fileName
         size = media.originalSize
@@ -264,6 +266,7 @@ struct SubmissionMediaView: JSONView {
         .init("progress", ["type": "number", "minimum": 0, "maximum": 1]) { $0.progress },
         .nullable("failureReason", ["type": ["string", "null"]]) { $0.failureReason },
         .nullable("failureCode", ["type": ["string", "null"]]) { $0.failureCode },
+        .nullable("failureKind", ["type": "string", "enum": ["recording", "server"]]) { $0.failureKind },
         .init("warnings", ["type": "array", "items": ["type": "string"]]) { $0.warnings },
         .init("fileName", ["type": "string"]) { $0.fileName },
         .init("size", ["type": "integer"]) { $0.size },

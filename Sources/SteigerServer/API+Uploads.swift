@@ -58,6 +58,7 @@ struct UploadsController: Sendable {
                     400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
                     412: "Another tus version.", 413: "Larger than the limit or the learner's quota.",
                     415: "A body not sent as application/offset+octet-stream.",
+                    429: "The learner started too many uploads in the last ten minutes; see Retry-After.",
                     507:
                         "The server is short of storage space (beyond the room it keeps for its database); nothing already sent is lost, try again later.",
                 ],
@@ -99,6 +100,7 @@ struct UploadsController: Sendable {
                 errors: [
                     400: "The body's length differs from Content-Length.", 411: "No body.",
                     413: "Larger than the limit or the learner's quota.",
+                    429: "The learner started too many uploads in the last ten minutes; see Retry-After.",
                     507:
                         "The server is short of storage space (beyond the room it keeps for its database); nothing already sent is lost, try again later.",
                 ],

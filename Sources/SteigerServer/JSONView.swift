@@ -77,12 +77,14 @@ extension JSONValue {
     /// The schema that also allows `null`.
     var orNull: JSONValue {
         guard case .object(var members) = self else { return self }
+        // An enumeration names null among its values too, or null would not validate.
+        if case .array(let values)? = members["enum"], !values.contains(.null) { members["enum"] = .array(values + [.null]) }
         switch members["type"] {
         case .string(let type)?:
             members["type"] = .array([.string(type), "null"])
             return .object(members)
         case .array(let types)?:
-            return types.contains(.string("null")) ? self : .object(members.merging(["type": .array(types + ["null"])]) { _, new in new })
+            return types.contains(.string("null")) ? .object(members) : .object(members.merging(["type": .array(types + ["null"])]) { _, new in new })
         default:
             return ["anyOf": [self, ["type": "null"]]]
         }

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadSize: Int64 = 2 << 30
     /// Bytes one learner may hold: their originals plus uploads in progress (default 20 GiB).
     public var learnerQuota: Int64 = 20 << 30
+    /// Uploads one learner may start in ten minutes (0: no limit).
+    public var uploadsPerTenMinutes = 20
     /// How long an unfinished upload is kept after its last byte arrived.
     public var uploadExpiry: TimeInterval = 24 * 3600
     /// The language of pages and messages for people who chose none and whose browser asks for
@@ -80,6 +82,7 @@ extension ServerConfiguration {
         settings.maxUploadSize = maxUploadSize
         settings.learnerQuota = learnerQuota
         settings.uploadExpiry = uploadExpiry
+        settings.uploadsPerWindow = uploadsPerTenMinutes
         settings.dataDirectory = dataDirectory
         settings.diskReserve = diskReserve
         settings.webhooks = webhooks

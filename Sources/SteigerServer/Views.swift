@@ -118,6 +118,7 @@ struct SubmissionView: JSONView {
         .nullable("failureReason", ["type": "string"]) { view in view.submission.failureReason.map(view.words.format(stored:)) },
         // The reason's stable name (`notMedia`, `tooLong`, …) for clients; null for reasons stored as text.
         .nullable("failureCode", ["type": "string"]) { $0.submission.failureCode },
+        .nullable("failureKind", ["type": "string", "enum": ["recording", "server"]]) { $0.submission.failureKind?.rawValue },
         .init("createdAt", dateTime) { $0.submission.createdAt },
     ]
 }

@@ -42,7 +42,7 @@ extension Store {
 
     /// Queues a job to run from `runAfter`.
     @discardableResult
-    public func enqueue(kind: String, payload: String, maxAttempts: Int = 3, runAfter: Date = Date()) async throws -> Job {
+    public func enqueue(kind: String, payload: String, maxAttempts: Int = 3, runAfter: Date = Date(), fairKey: String? = nil) async throws -> Job {
         let now = Date()
         let job = Job(
             id: UUIDText.lowercase(UUID()), kind: kind, payload: payload, status: .queued, attempts: 0,
@@ -50,8 +50,9 @@ extension Store {
         try await write { session in
             _ = try await session.query(
                 """
-                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at)
-                VALUES (\(bind: job.id), \(bind: kind), \(bind: payload), 'queued', 0, \(bind: maxAttempts), \(bind: job.runAfter), \(bind: now), \(bind: now))
+                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at, fair_key)
+                VALUES (\(bind: job.id), \(bind: kind), \(bind: payload), 'queued', 0, \(bind: maxAttempts), \(bind: job.runAfter), \(bind: now), \(bind: now),
+                        \(bind: fairKey))
                 """)
         }
         return job
@@ -63,10 +64,20 @@ extension Store {
     ///
     /// On PostgreSQL the candidate row is locked with `FOR UPDATE SKIP LOCKED`, so workers on
     /// several machines never get the same job; on SQLite the single writer serialises claims.
-    public func claimJob(owner: String, lease: TimeInterval, kinds: [String]? = nil, now: Date = Date()) async throws -> Claim {
+    ///
+    /// Fair across learners: among due jobs, those whose `fair_key` (the learner) has the fewest
+    /// running go first, and a key already running `perKey` jobs waits, so one learner's pile of
+    /// slow files leaves workers for everyone else.
+    public func claimJob(
+        owner: String, lease: TimeInterval, kinds: [String]? = nil, perKey: Int = .max, now: Date = Date()
+    ) async throws -> Claim {
         let expires = now.addingTimeInterval(lease)
         let kindFilter: SQLStatement = kinds.map { " AND \(SQLStatement.isIn("kind", $0))" } ?? ""
         return try await write { session in
+            if session.dialect == .postgresql {
+                // Claims one at a time, so two workers cannot both see a learner's share free.
+                _ = try await session.query("SELECT pg_advisory_xact_lock(74658)")
+            }
             let abandoned = try await session.query(
                 """
                 UPDATE jobs SET status = 'failed', lease_owner = NULL, finished_at = \(bind: now), updated_at = \(bind: now),
@@ -76,13 +87,18 @@ extension Store {
                 """
             ).map(Self.job)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+            // The jobs of whoever has the fewest running go first; a key at its share waits.
+            let running: SQLStatement = """
+                (SELECT COUNT(*) FROM jobs r WHERE r.fair_key = j.fair_key AND r.status = 'running' AND r.lease_expires > \(bind: now))
+                """
+            let share: SQLStatement = perKey == .max ? "" : " AND (j.fair_key IS NULL OR \(running) < \(bind: perKey))"
             let claimed = try await session.query(
                 """
                 UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_expires = \(bind: expires),
                     attempts = attempts + 1, updated_at = \(bind: now)
-                WHERE id = (SELECT id FROM jobs
-                            WHERE ((status = 'queued' AND run_after <= \(bind: now)) OR (status = 'running' AND lease_expires <= \(bind: now)))\(kindFilter)
-                            ORDER BY run_after, created_at, id LIMIT 1\(lock))
+                WHERE id = (SELECT j.id FROM jobs j
+                            WHERE ((j.status = 'queued' AND j.run_after <= \(bind: now)) OR (j.status = 'running' AND j.lease_expires <= \(bind: now)))\(kindFilter)\(share)
+                            ORDER BY CASE WHEN j.fair_key IS NULL THEN 0 ELSE \(running) END, j.run_after, j.created_at, j.id LIMIT 1\(lock))
                 RETURNING \(raw: Self.jobColumns)
                 """
             ).first.map(Self.job)

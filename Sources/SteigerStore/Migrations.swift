@@ -415,6 +415,13 @@ public enum Schema {
                 )
                 """
             ]),
+        Migration(
+            version: 10, name: "whose a job is, for sharing the workers fairly",
+            statements: [
+                // The learner a job works for: no one holds more than their share of the workers.
+                "ALTER TABLE jobs ADD COLUMN fair_key TEXT",
+                "CREATE INDEX jobs_running_key ON jobs (fair_key, status)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -184,9 +184,9 @@ extension Store {
                 "UPDATE uploads SET submission_id = \(bind: submission.id.description), received = length WHERE id = \(bind: upload.id)")
             _ = try await session.query(
                 """
-                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at)
+                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at, fair_key)
                 VALUES (\(bind: UUIDText.lowercase(UUID())), 'process-submission', \(bind: #"{"submission":"\#(submission.id)"}"#), 'queued', 0, 3,
-                        \(bind: now), \(bind: now), \(bind: now))
+                        \(bind: now), \(bind: now), \(bind: now), \(bind: upload.userID.description))
                 """)
             return submission
         }

@@ -134,6 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Hours a failing webhook delivery is retried before it is given up.", visibility: .hidden))
     var webhookRetryHours: Double = 24
 
+    @Option(help: "Uploads one learner may start in ten minutes; more get 429 (0: no limit; also STEIGER_UPLOADS_PER_TEN_MINUTES).")
+    var uploadsPerTenMinutes: Int = Int(ProcessInfo.processInfo.environment["STEIGER_UPLOADS_PER_TEN_MINUTES"] ?? "") ?? 20
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -171,6 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
         configuration.dataDirectory = service.dataDirectory
         configuration.diskReserve = service.diskReserve
+        configuration.uploadsPerTenMinutes = max(uploadsPerTenMinutes, 0)
         configuration.webhooks = WebhookSettings(
             allowPrivateAddresses: allowPrivateWebhooks,
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
@@ -184,6 +188,8 @@ struct ServeCommand: AsyncParsableCommand {
         ]
         if let format = service.logFormat { workerArguments += ["--log-format", format] }
         let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        // One learner's jobs leave at least one worker for everyone else.
+        workerArguments += ["--per-learner", String(max(workerCount - 1, 1))]
         let supervisor = WorkerSupervisor(count: max(workerCount, 0), arguments: workerArguments, logger: logger)
         let app = try buildApplication(
             app: try Services(store: store, settings: configuration.appSettings, logger: logger), configuration: configuration, logger: logger,

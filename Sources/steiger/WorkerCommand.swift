@@ -18,8 +18,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Memory limit of this process in MiB (its heap and buffers); a job that needs more ends the process and is retried.")
     var memoryLimit = 3072
 
-    @Option(help: "Seconds one job may run before the process gives up on it.")
+    @Option(help: "Seconds any job may run at most before the process gives up on it (each recording gets less, by its length and size).")
     var deadline: Double = 2 * 3600
+
+    @Option(help: "How many jobs of one learner may run at once across all workers (default: one).")
+    var perLearner = 1
 
     @Option(help: "Seconds a job's lease lasts without a heartbeat: how soon a dead worker's job is taken up again.")
     var lease: Double = 60
@@ -47,7 +50,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let host = ProcessInfo.processInfo.hostName
         let worker = JobWorker(
             store: store, processor: processor, owner: "\(host):\(getpid())", lease: lease,
-            exitOnDeadline: true, logger: logger)
+            exitOnDeadline: true, perLearner: max(perLearner, 1),
+            disk: DiskSpace(path: service.dataDirectory, reserve: service.diskReserve), logger: logger)
         let stop = CancellationToken()
         SignalHandling.cancelOnInterrupt(stop)
         if exitWithParent {

@@ -143,7 +143,7 @@ struct ResponseSchemas: Sendable {
     private static func equal(_ a: Any, _ b: Any) -> Bool {
         if let a = a as? String, let b = b as? String { return a == b }
         if let a = a as? NSNumber, let b = b as? NSNumber { return a == b }
-        return false
+        return a is NSNull && b is NSNull
     }
 
     private static func describe(_ value: Any) -> String {

@@ -186,6 +186,30 @@ struct UploadTests {
         }
     }
 
+    @Test("one learner cannot flood processing: past 20 uploads in ten minutes, 429 with Retry-After; others go on", arguments: [TestEngine.sqlite])
+    func uploadStartsLimited(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let path = "/api/v1/exercises/\(server.world.exerciseA.id)/submissions?filename=take.mp4"
+            var statuses: [Int] = []
+            for _ in 0..<20 {
+                statuses.append(try await server.request(.post, path, as: server.world.learnerA1, bytes: [1, 2, 3]).status)
+                server.clock.advance(1)
+            }
+            #expect(statuses == Array(repeating: 201, count: 20))
+            // The 21st, as tus or as one request.
+            let streamed = try await server.request(.post, path, as: server.world.learnerA1, bytes: [1, 2, 3])
+            #expect(streamed.status == 429 && (streamed["detail"] as? String)?.contains("20 uploads in the last 10 minutes") == true)
+            let wait = try #require(streamed.headers[.retryAfter].flatMap { Int($0) })
+            #expect(wait > 500 && wait <= 600)
+            #expect(try await create(server, as: server.world.learnerA1, length: 10).status == 429)
+            // Another learner is not held up.
+            #expect(try await server.request(.post, path, as: server.world.learnerA2, bytes: [1, 2, 3]).status == 201)
+            server.clock.advance(Double(wait))
+            #expect(try await server.request(.post, path, as: server.world.learnerA1, bytes: [1, 2, 3]).status == 201)
+            #expect(try await server.store.bytesInUse(by: server.world.learnerA1.id) == 21 * 3)
+        }
+    }
+
     @Test("one streaming request: a submission, or 413 with nothing kept", arguments: TestEngine.available)
     func plain(engine: TestEngine) async throws {
         try await TestServer.with(engine, configure: { $0.maxUploadSize = 5000 }) { server in

@@ -28,6 +28,33 @@ struct JobQueueTests {
         }
     }
 
+    @Test(
+        "workers are shared fairly: a learner's pile waits behind another's single job, and never holds more than its share",
+        arguments: TestEngine.available)
+    func fairShare(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let now = Date()
+            var greedy: [String] = []
+            for i in 0..<5 {
+                greedy.append(
+                    try await store.enqueue(kind: "test", payload: "{\"n\":\(i)}", runAfter: now.addingTimeInterval(-100), fairKey: "greedy").id)
+            }
+            let other = try await store.enqueue(kind: "test", payload: "{}", runAfter: now.addingTimeInterval(-1), fairKey: "other").id
+            let batch = try await store.enqueue(kind: "test", payload: "{}", runAfter: now, fairKey: nil).id
+            // One job each for everyone before a second for anyone; then the greedy learner is at its share.
+            let first = try #require(try await store.claimJob(owner: "w1", lease: 60, perKey: 1, now: now).job)
+            #expect(first.id == greedy[0] || first.id == batch)
+            var claimed = [first.id]
+            while let job = try await store.claimJob(owner: "w", lease: 60, perKey: 1, now: now).job { claimed.append(job.id) }
+            #expect(Set(claimed) == [greedy[0], other, batch])
+            // When the greedy learner's job is done, the next of theirs goes.
+            #expect(try await store.completeJob(greedy[0], owner: first.id == greedy[0] ? "w1" : "w"))
+            #expect(try await store.claimJob(owner: "w", lease: 60, perKey: 1, now: now).job?.id == greedy[1])
+            // Without a share, a free worker takes what is oldest.
+            #expect(try await store.claimJob(owner: "w", lease: 60, now: now).job?.id == greedy[2])
+        }
+    }
+
     @Test("an expired lease returns the job; the old owner's heartbeat and completion are refused", arguments: TestEngine.available)
     func expiredLease(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in

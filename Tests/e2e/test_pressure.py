@@ -152,3 +152,53 @@ def test_a_full_disk_refuses_uploads_cleanly_and_the_service_goes_on(service, sm
         assert [c["text"] for c in comments] == ["I rushed the price here"]
     finally:
         assert server.stop() == 0
+
+
+def make_heavy_recording(path, minutes=5):
+    """Minutes of 1080p 4:4:4 black: a small file that costs a worker minutes to convert."""
+    if not path.exists():
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=1920x1080:r=30", "-t", str(minutes * 60),
+                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-g", "9000", "-crf", "51", str(path)],
+                       check=True)
+    return path
+
+
+def second_learner(server, service, exercise_cohort_of):
+    """Another learner in the same cohort; returns their token."""
+    admin = admin_run(service, "create-token", "--email", "admin@steiger.local").stdout.strip()
+    auth = {"Authorization": f"Bearer {admin}"}
+    learner = requests.post(server.url + "/api/v1/users", headers=auth,
+                            json={"email": "sam@example.org", "displayName": "Sam", "roles": ["learner"]}).json()["id"]
+    assert requests.put(f"{server.url}/api/v1/cohorts/{exercise_cohort_of}/members/{learner}", json={"part": "learner"},
+                        headers=auth).status_code == 200
+    return admin_run(service, "create-token", "--email", "sam@example.org").stdout.strip()
+
+
+def test_one_learners_pile_of_slow_files_does_not_hold_up_another_learners_clip(service):
+    heavy = make_heavy_recording(service["tmp"] / "black-444.mp4")
+    server = Server(service["binary"], service["data"], service["env"], extra=["--workers", "2"])
+    try:
+        token, exercise = course(server, service)
+        greedy = {"Authorization": f"Bearer {token}"}
+        cohort = requests.get(f"{server.url}/api/v1/exercises/{exercise}", headers=greedy).json()["cohorts"][0]
+        other = {"Authorization": f"Bearer {second_learner(server, service, cohort)}"}
+        body = heavy.read_bytes()
+        piled = []
+        for n in range(10):
+            made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=slow-{n}.mp4", data=body, headers=greedy)
+            assert made.status_code == 201, made.text
+            piled.append(made.json()["id"])
+        time.sleep(2)  # the workers are busy with the pile
+        started = time.time()
+        clip = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=mine.mp4",
+                             data=(FIXTURES / "h264_aac.mp4").read_bytes(), headers=other)
+        assert clip.status_code == 201, clip.text
+        media = f"{server.url}/api/v1/submissions/{clip.json()['id']}/media"
+        wait_for(lambda: requests.get(media, headers=other).json()["status"] == "ready", timeout=30)
+        waited = time.time() - started
+        print(f"another learner's clip ready after {waited:.1f} s behind a pile of 10 slow files")
+        # The pile is still being worked through, one at a time.
+        states = [requests.get(f"{server.url}/api/v1/submissions/{s}", headers=greedy).json()["status"] for s in piled]
+        assert states.count("processing") >= 9, states
+    finally:
+        assert server.stop() == 0

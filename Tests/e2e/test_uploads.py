@@ -4,6 +4,7 @@ and a browser-style seek into the rendition."""
 import hashlib
 import http.client
 import os
+import re
 import signal
 import subprocess
 import time
@@ -184,8 +185,18 @@ def test_a_job_that_runs_past_its_deadline_is_retried_then_fails_with_a_reason(s
         # The reason reads in the caller's language.
         english = requests.get(media_url, headers={**auth, "Accept-Language": "en"}).json()["failureReason"]
         dutch = requests.get(media_url, headers={**auth, "Accept-Language": "nl"}).json()["failureReason"]
-        assert english.startswith("Processing failed several times") and dutch.startswith("De verwerking mislukte meerdere keren"), (english, dutch)
+        # The server's trouble, told as such: not "your recording may be damaged".
+        assert final["failureKind"] == "server", final
+        assert english.startswith("The server could not finish processing") and "nothing you did" in english, english
+        assert dutch.startswith("De server kon de verwerking") and "niet door iets wat jij deed" in dutch, dutch
         assert requests.get(server.url + "/readyz").status_code == 200
+        # The administrator sees it counted as the server's trouble, with whose attempt it was.
+        email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        admin = requests.Session()
+        assert admin.post(server.url + "/api/v1/auth/login", json={"email": email, "password": password}).status_code == 200
+        page = admin.get(server.url + "/admin", headers={"Accept-Language": "en"}).text
+        assert "Failed processing: 1 because of the server" in page and "0 because of the recording" in page, page
+        assert "Lea" in page and "The server could not finish processing" in page
     finally:
         assert server.stop() == 0
     assert server.logs.count("passed its deadline") == 3
