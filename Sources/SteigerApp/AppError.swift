@@ -6,7 +6,7 @@ import SteigerStore
 /// `type` clients see (`urn:steiger:problem:<rawValue>`), so a case is never renamed.
 public enum ProblemKind: String, CaseIterable, Sendable {
     // General answers.
-    case badRequest, noRoute, methodNotAllowed, tooLarge, `internal`, unavailable, invalid, conflict, gone, notFound, notAllowed
+    case badRequest, noRoute, methodNotAllowed, tooLarge, `internal`, unavailable, invalid, conflict, gone, notFound, notAllowed, busyAddress
     // Signing in and sessions.
     case unauthenticated, bearerFormat, tokenInvalid, sessionEnded, wrongLogin, wrongPassword, accountDisabled, throttled
     case csrfHeader, crossSite, formExpired
@@ -45,7 +45,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .jsonOnly, .offsetStream: 415
         case .badRange: 416
         case .invalid, .notObject: 422
-        case .throttled, .tooManyUploads: 429
+        case .throttled, .tooManyUploads, .busyAddress: 429
         case .internal, .uploadNotStored, .fileMissing: 500
         case .unavailable: 503
         case .noSpace: 507

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -20,7 +21,10 @@ public func buildApplication(
         services: app, configuration: configuration, registry: registry,
         localization: resources.localization(defaultLanguage: configuration.defaultLanguage))
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestLogMiddleware(metrics: api.metrics, routes: RouteTable(api.operations), localization: api.localization))
+    router.add(
+        middleware: RequestLogMiddleware(
+            metrics: api.metrics, routes: RouteTable(api.operations), localization: api.localization,
+            proxies: configuration.connections.trustedProxies, proxied: ConnectionCounts(limit: configuration.connections.perAddress)))
     for operation in api.operations {
         router.on(RouterPath(operation.path), method: operation.method) { request, context in
             await api.run(operation, request, context)
@@ -29,6 +33,9 @@ public func buildApplication(
     WebPages(app: api.services, auth: api.auth, cookies: api.cookies, localization: api.localization, resources: resources).register(on: router)
     return Application(
         router: router,
+        server: HTTPServerBuilder { [rules = configuration.connections] responder in
+            GuardedHTTP1Channel(responder: responder, rules: rules, logger: logger)
+        },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
         services: services + [UploadSweeper(api: api)]
             + (configuration.runsBackgroundWork ? app.backgroundWork(logger: logger) : []),
@@ -45,7 +52,13 @@ struct RequestLogMiddleware: RouterMiddleware {
     let metrics: HTTPMetrics
     let routes: RouteTable
     let localization: Localization
+    /// Proxies whose `X-Forwarded-For` names the client.
+    let proxies: TrustedProxies
+    /// Requests in flight per client that came through a trusted proxy (the connection limit
+    /// counts the proxy's connections, not its clients').
+    let proxied: ConnectionCounts
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -56,8 +69,15 @@ struct RequestLogMiddleware: RouterMiddleware {
             ?? UUIDText.lowercase(UUID())
         context.logger[metadataKey: "request_id"] = .string(id)
         context.words = localization.words(localization.language(for: request))
+        let peer = context.remoteAddress
+        if !proxies.isEmpty { context.remoteAddress = proxies.client(peer: peer, forwardedFor: request.headers[Self.forwardedFor]) }
+        let countedClient = peer.map(proxies.contains) == true ? context.remoteAddress : nil
         var response: Response
         do {
+            if let client = countedClient {
+                guard proxied.admit(client) else { throw Problem(.busyAddress, ["limit": .integer(proxied.limit)]) }
+            }
+            defer { if let client = countedClient { proxied.release(client) } }
             response = try await next(request, context)
         } catch {
             // Only errors outside the operations reach here: no route (404), or a known path

@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether this process delivers webhooks and raises review deadlines (tests that drive
     /// those themselves switch it off).
     public var runsBackgroundWork = true
+    /// Timeouts and limits against slow and many clients, and the trusted proxies.
+    public var connections = ConnectionRules()
     /// How often expired uploads are swept.
     public var sweepInterval: Duration = .seconds(600)
 

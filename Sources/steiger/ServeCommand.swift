@@ -137,6 +137,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Uploads one learner may start in ten minutes; more get 429 (0: no limit; also STEIGER_UPLOADS_PER_TEN_MINUTES).")
     var uploadsPerTenMinutes: Int = Int(ProcessInfo.processInfo.environment["STEIGER_UPLOADS_PER_TEN_MINUTES"] ?? "") ?? 20
 
+    @Option(help: "Seconds a new connection has to send its first request's headers before it is closed.")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Seconds a connection may send nothing (between requests or inside an upload's body) before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Connections one client address may hold open at once (behind a trusted proxy: requests under way per forwarded address).")
+    var connectionsPerAddress = 512
+
+    @Option(
+        help: ArgumentHelp(
+            "An address or IPv4 range (10.0.0.0/8) of a proxy in front of Steiger whose X-Forwarded-For names the client (repeat for several; also STEIGER_TRUSTED_PROXIES, comma-separated).",
+            discussion: "Sign-in limits, logs and the per-address connection limit then apply to the client's address, not the proxy's."))
+    var trustedProxy: [String] = (ProcessInfo.processInfo.environment["STEIGER_TRUSTED_PROXIES"] ?? "").split(separator: ",").map(String.init)
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -150,6 +165,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard Language(code: defaultLanguage) != nil else {
             throw ValidationError(
                 "--default-language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(defaultLanguage)'")
+        }
+        if TrustedProxies(trustedProxy) == nil {
+            throw ValidationError("--trusted-proxy takes an address (10.0.0.5, ::1) or an IPv4 range (10.0.0.0/8); got \(trustedProxy)")
+        }
+        if headerTimeout <= 0 || idleTimeout <= 0 || connectionsPerAddress < 1 {
+            throw ValidationError("--header-timeout and --idle-timeout must be above 0, --connections-per-address at least 1")
         }
         if !publicURL.isEmpty, PublicURL(publicURL) == nil {
             throw ValidationError(
@@ -175,6 +196,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dataDirectory = service.dataDirectory
         configuration.diskReserve = service.diskReserve
         configuration.uploadsPerTenMinutes = max(uploadsPerTenMinutes, 0)
+        configuration.connections.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+        configuration.connections.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        configuration.connections.perAddress = connectionsPerAddress
+        configuration.connections.trustedProxies = TrustedProxies(trustedProxy) ?? TrustedProxies()
         configuration.webhooks = WebhookSettings(
             allowPrivateAddresses: allowPrivateWebhooks,
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))

@@ -7,6 +7,7 @@ import pathlib
 import re
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -201,4 +202,176 @@ def test_one_learners_pile_of_slow_files_does_not_hold_up_another_learners_clip(
         states = [requests.get(f"{server.url}/api/v1/submissions/{s}", headers=greedy).json()["status"] for s in piled]
         assert states.count("processing") >= 9, states
     finally:
+        assert server.stop() == 0
+
+
+def open_idle_connections(url, count, source):
+    """`count` connections from `source` that send a request line and one header, then nothing."""
+    import socket
+    host = urllib.parse.urlsplit(url)
+    sockets = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind((source, 0))
+        s.settimeout(5)
+        try:
+            s.connect((host.hostname, host.port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            pass
+        sockets.append(s)
+    return sockets
+
+
+def closed_by_server(sockets, within):
+    """How many of `sockets` the server closed (EOF or reset) within `within` seconds in all."""
+    import selectors
+    deadline = time.time() + within
+    watch = selectors.DefaultSelector()  # epoll: thousands of descriptors
+    open_ones = set()
+    for s in sockets:
+        try:
+            watch.register(s, selectors.EVENT_READ)
+            open_ones.add(s)
+        except (ValueError, OSError):
+            pass  # closed already
+    closed = len(sockets) - len(open_ones)
+    while open_ones and time.time() < deadline:
+        for key, _ in watch.select(timeout=0.2):
+            s = key.fileobj
+            try:
+                gone = s.recv(1) == b""
+            except OSError:
+                gone = True
+            if gone:
+                watch.unregister(s)
+                open_ones.discard(s)
+                closed += 1
+    watch.close()
+    return closed
+
+
+def timed(call):
+    started = time.time()
+    result = call()
+    return result, time.time() - started
+
+
+def test_idle_connections_from_one_address_do_not_exhaust_the_server(service):
+    if service["engine"] != "sqlite":
+        pytest.skip("connections, not the database, are under test")
+    server = Server(service["binary"], service["data"], service["env"], extra=["--workers", "0", "--header-timeout", "4"])
+    try:
+        email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        # 2,000 connections from one address that never finish their headers.
+        attack = open_idle_connections(server.url, 2000, "127.0.0.5")
+        try:
+            # Everyone else is served promptly meanwhile.
+            health, seconds = timed(lambda: requests.get(server.url + "/healthz", timeout=5))
+            assert health.status_code == 200 and seconds < 1, seconds
+            login, seconds = timed(lambda: requests.post(server.url + "/api/v1/auth/login", json={"email": email, "password": password}, timeout=5))
+            assert login.status_code == 200 and seconds < 1, seconds
+            # The address keeps at most its limit; the rest were closed at once, and the ones held
+            # are closed when their headers do not come.
+            early = closed_by_server(attack, within=1.5)
+            assert early >= 2000 - 512, early
+            assert closed_by_server(attack, within=8) == 2000
+            assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+        finally:
+            for s in attack:
+                s.close()
+        assert "connections refused: the address holds its limit" in server.log_path.read_text()
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_stalled_upload_body_is_let_go_and_resumes_from_what_arrived(service):
+    server = Server(service["binary"], service["data"], service["env"], extra=["--workers", "0", "--idle-timeout", "3"])
+    try:
+        import socket
+        token, exercise = course(server, service)
+        auth = {"Authorization": f"Bearer {token}"}
+        created = requests.post(server.url + "/api/v1/uploads", headers={
+            **auth, **TUS, "Upload-Length": str(2 * MB), "Upload-Metadata": "exercise " + base64.b64encode(exercise.encode()).decode()})
+        location = created.headers["Location"]
+        data = os.urandom(2 * MB)
+        host = urllib.parse.urlsplit(server.url)
+        stalled = socket.create_connection((host.hostname, host.port))
+        stalled.sendall((f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth['Authorization']}\r\nTus-Resumable: 1.0.0\r\n"
+                         f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {2 * MB}\r\n\r\n").encode())
+        stalled.sendall(data[:MB])
+        # The phone goes into a tunnel: nothing more comes. The server lets go after the idle timeout...
+        assert closed_by_server([stalled], within=10) == 1
+        stalled.close()
+        # ...keeping what arrived, so the client resumes from there.
+        offset = int(requests.head(server.url + location, headers={**auth, **TUS}).headers["Upload-Offset"])
+        assert offset == MB
+        done = requests.patch(server.url + location, data=data[offset:], headers={
+            **auth, **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+        assert done.status_code == 204 and done.headers["Upload-Offset"] == str(2 * MB)
+    finally:
+        assert server.stop() == 0
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_behind_a_trusted_proxy_limits_apply_to_each_client_not_the_proxy(service, tmp_path):
+    if service["engine"] != "sqlite":
+        pytest.skip("the proxy, not the database, is under test")
+    import shutil
+    if not shutil.which("haproxy"):
+        pytest.fail("haproxy is not installed (scripts/test installs it)")
+    server = Server(service["binary"], service["data"], service["env"],
+                    extra=["--workers", "0", "--trusted-proxy", "127.0.0.1", "--connections-per-address", "4"])
+    port = free_port()
+    backend = urllib.parse.urlsplit(server.url)
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(f"""
+global
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend front
+    bind 127.0.0.1:{port}
+    option forwardfor
+    default_backend steiger
+backend steiger
+    server one {backend.hostname}:{backend.port}
+""")
+    proxy = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        front = f"http://127.0.0.1:{port}"
+        def up():
+            try:
+                return requests.get(front + "/healthz", timeout=2).status_code == 200
+            except requests.ConnectionError:
+                assert proxy.poll() is None, proxy.stderr.read().decode()
+                return False
+        wait_for(up, timeout=10)
+        # A client guessing passwords through the proxy is limited by its own address...
+        guesses = [requests.post(front + "/api/v1/auth/login", json={"email": f"x{n}@example.org", "password": "wrong guess"},
+                                 headers={"X-Forwarded-For": "203.0.113.7"}).status_code for n in range(21)]
+        assert guesses[:20] == [401] * 20 and guesses[20] == 429, guesses
+        # ...while another client behind the same proxy signs in.
+        email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        other = requests.post(front + "/api/v1/auth/login", json={"email": email, "password": password},
+                              headers={"X-Forwarded-For": "198.51.100.20"})
+        assert other.status_code == 200, other.text
+        # The proxy's own connections are not limited as one address: many at once go through.
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(lambda n: requests.get(front + "/healthz", headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code,
+                                     range(64)))
+        assert statuses == [200] * 64
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
         assert server.stop() == 0
