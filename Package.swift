@@ -49,6 +49,13 @@ let package = Package(
             dependencies: ["CFFmpeg"],
             swiftSettings: swiftSettings
         ),
+        // The media input layer's fuzz target: libFuzzer's entry point in `scripts/fuzz-media`'s
+        // build (-D STEIGER_FUZZ), a replayer of saved inputs otherwise.
+        .executableTarget(
+            name: "SteigerFuzzMedia",
+            dependencies: ["SteigerMedia"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SteigerPipeline",
             dependencies: ["SteigerMedia", "SteigerStore", "SteigerCore", .product(name: "Logging", package: "swift-log")],

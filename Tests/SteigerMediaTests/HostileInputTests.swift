@@ -31,6 +31,21 @@ struct HostileInputTests {
         #expect(boardError.code == code)
     }
 
+    @Test("every input the fuzzer found is probed and made a poster of without a crash, within the limits")
+    func fuzzFindings() throws {
+        let directory = Fixture.path("hostile/fuzz")
+        let findings = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasSuffix(".md") }.sorted()
+        var limits = InputLimits.default
+        limits.timeout = 30
+        for name in findings {
+            let started = Date()
+            if (try? MediaProbe.probe(path: directory + "/" + name, limits: limits, checkAudio: true)) != nil {
+                _ = try? Thumbnailer.poster(path: directory + "/" + name, width: 160, limits: limits)
+            }
+            #expect(Date().timeIntervalSince(started) < 60, "\(name) took too long")
+        }
+    }
+
     @Test func playlistNeverReadsTheFileItPointsAt() throws {
         // An absolute reference as well as the committed relative one.
         let directory = try temporaryDirectory()

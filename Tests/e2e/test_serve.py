@@ -100,7 +100,8 @@ def test_first_start_makes_an_admin_then_restart_keeps_everything(service):
         assert session.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}).status_code == 403
         csrf = {"X-CSRF-Token": session.cookies["steiger_csrf"]}
         assert session.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}, headers=csrf).status_code == 201
-        assert requests.get(server.url + "/readyz").json() == {"status": "ready"}
+        ready = requests.get(server.url + "/readyz").json()
+        assert ready["status"] == "ready" and ready["disk"]["low"] is False and ready["disk"]["freeBytes"] > 0
     finally:
         assert server.stop() == 0  # SIGTERM: a graceful stop
     # The log is one JSON object per line, with request ids.

@@ -824,3 +824,31 @@ def test_an_admin_connects_the_hr_system_with_a_webhook_and_follows_its_deliveri
     finally:
         server.stop()
         receiver.stop()
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_an_administrator_is_told_the_service_is_short_of_room(tmp_path, language):
+    """The data volume has fallen into the room kept for the database (here: a reserve larger than
+    the disk). The administrator opens the administration page and reads, in their language, what
+    that means for people and what to do; a recording that failed on the server's side is listed as such."""
+    env = dict(os.environ)
+    env.pop("STEIGER_DATABASE_URL", None)
+    binary = os.environ.get("STEIGER_BIN") or str(ROOT / ".build" / "debug" / "steiger")
+    stats = os.statvfs(tmp_path)
+    reserve_mb = stats.f_bavail * stats.f_frsize // (1 << 20) + 2048  # 2 GB more than is free
+    server = Server(binary, tmp_path / "data", env, extra=["--workers", "0", "--disk-reserve-mb", str(reserve_mb)])
+    driver = chromium("en-GB,en" if language == "en" else "nl-NL,nl")
+    try:
+        email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        sign_in(driver, server, email, password)
+        driver.get(server.url + "/admin")
+        notice = driver.find_element(By.CSS_SELECTOR, "[role=alert].notice").text
+        expected = {"en": ("Storage is nearly full.", "New recordings are refused"),
+                    "nl": ("De opslag is bijna vol.", "Nieuwe opnames worden geweigerd")}[language]
+        assert all(text in notice for text in expected), notice
+        assert ("Failed processing: 0" if language == "en" else "Mislukte verwerking: 0") in driver.find_element(By.TAG_NAME, "main").text
+        shoot(driver, f"admin-storage-low-{language}")
+        check_accessible(driver)
+    finally:
+        driver.quit()
+        server.stop()
