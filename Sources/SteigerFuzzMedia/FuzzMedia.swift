@@ -28,26 +28,42 @@ enum FuzzMedia {
 }
 
 #if STEIGER_FUZZ
-    /// libFuzzer's entry point (built with `-sanitize=fuzzer,address` by `scripts/fuzz-media`).
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzMedia(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-        FuzzMedia.run(UnsafeRawBufferPointer(start: data, count: size))
-        return 0
-    }
+/// libFuzzer's driver (linked by `-sanitize=fuzzer`), run from this program's own entry point.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The executable's entry point (SwiftPM names it after the target): hands over to libFuzzer,
+/// which calls back with each input (built with `-sanitize=fuzzer,address` by `scripts/fuzz-media`).
+@_cdecl("SteigerFuzzMedia_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzOne)
+}
+
+/// One input (libFuzzer also looks this symbol up by name).
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzMedia.run(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
 #else
-    /// Without the fuzzer: runs the target once on each file named (the fuzz fixtures, a crash
-    /// found), so a finding can be replayed in an ordinary build.
-    @main
-    struct Replay {
-        static func main() {
-            for file in CommandLine.arguments.dropFirst() {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    print("\(file): cannot read")
-                    exit(2)
-                }
-                data.withUnsafeBytes { FuzzMedia.run($0) }
-                print("\(file): ok")
+/// Without the fuzzer: runs the target once on each file named (the fuzz fixtures, a crash
+/// found), so a finding can be replayed in an ordinary build.
+@main
+struct Replay {
+    static func main() {
+        for file in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                print("\(file): cannot read")
+                exit(2)
             }
+            data.withUnsafeBytes { FuzzMedia.run($0) }
+            print("\(file): ok")
         }
     }
+}
 #endif
