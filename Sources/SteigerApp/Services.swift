@@ -101,7 +101,7 @@ public struct Health: Sendable {
         public var reserve: Int64
         /// Free space has fallen into the reserve: new uploads are refused and processing waits
         /// until room is made (reads, comments, reviews and sign-ins go on).
-        public var isLow: Bool { free.map { $0 < reserve } ?? false }
+        public var isLow: Bool { DiskSpace.isLow(free: free, reserve: reserve) }
     }
 
     /// The data volume as it is now.

@@ -66,7 +66,8 @@ public final class UploadFiles: Sendable {
     /// back to `offset` and `interrupted` is ``ProblemKind/noSpace``: the room is given back at
     /// once and the upload can go on from where it was once there is room.
     func append(
-        _ id: String, from body: some AsyncSequence<ByteBuffer, any Error>, at offset: Int64, limit: Int64
+        _ id: String, from body: some AsyncSequence<ByteBuffer, any Error>, at offset: Int64, limit: Int64,
+        stillWriter: () -> Bool = { true }
     ) async
         -> (size: Int64, interrupted: (any Error)?)
     {
@@ -89,6 +90,8 @@ public final class UploadFiles: Sendable {
                 if size + count > limit {
                     throw AppError(.pastLength, ["length": .integer(Int(limit))])
                 }
+                // Another writer may have the upload now: not a byte more from this one.
+                guard stillWriter() else { throw AppError(.uploadBusy) }
                 if size + count - checkedRoom >= Self.roomCheckStep {
                     // The reserve is the database's: stop a MiB before eating into it.
                     if disk.spare() < count + Self.roomCheckStep { throw AppError(.noSpace) }

@@ -48,9 +48,10 @@ public struct Uploads: Sendable {
         guard length <= maxSize else { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
         guard let exercise else { throw AppError.notFound(.exercise) }
         let practised = try await submittable(actor, exercise)
-        try countStart(actor)
         if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
         guard length <= (try await room()) else { throw noSpace(length) }
+        // Counted once it would otherwise go ahead: a start refused for room or size costs nothing.
+        try countStart(actor)
         let now = now()
         let upload = Upload(
             userID: actor.user.id, exerciseID: practised.id, fileName: Self.cleanFileName(fileName ?? "recording"), length: length,
@@ -127,7 +128,6 @@ public struct Uploads: Sendable {
         _ actor: Actor, exercise id: ExerciseID, fileName: String?, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Submission {
         let exercise = try await submittable(actor, id)
-        try countStart(actor)
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(maxSize, quota - used)
         if let declared, declared > limit {
@@ -135,22 +135,23 @@ public struct Uploads: Sendable {
         }
         let room = try await room()
         if let declared, declared > room { throw noSpace(declared) }
-        // A body of unknown length may take what there is room for (the write stops at the reserve).
         guard room > 0 else { throw noSpace(declared ?? 0) }
+        try countStart(actor)
         let now = now()
         // The declared size (or the most it may be) is reserved against the quota while it streams.
         var upload = Upload(
             userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(fileName ?? "recording"),
-            length: declared ?? max(min(limit, room), 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+            // A body of unknown length may take a quarter of the room, so one request cannot claim it all.
+            length: declared ?? max(min(limit, room / 4), 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
         try files.create(upload.id)
         try await createWithinQuota(upload)
-        let (size, interrupted) = try await asWriter(upload.id) { _, _ in
-            await files.append(upload.id, from: body, at: 0, limit: upload.length)
+        let (size, interrupted) = try await asWriter(upload.id) { _, claim in
+            await files.append(upload.id, from: body, at: 0, limit: upload.length) { !claim.lost }
         }
         if let interrupted {
             files.remove(upload.id)
             _ = try? await store.deleteUpload(upload.id)
-            if let error = interrupted as? AppError, error.kind == .pastLength, declared == nil, room < limit { throw noSpace(size) }
+            if let error = interrupted as? AppError, error.kind == .pastLength, declared == nil, room / 4 < limit { throw noSpace(size) }
             if let error = interrupted as? AppError, error.kind == .pastLength {
                 throw AppError(.fileOverLimit, ["limit": .integer(Int(min(maxSize, limit)))])
             }
@@ -226,12 +227,15 @@ public struct Uploads: Sendable {
             ["seconds": .integer(wait), "limit": .integer(starts.limit), "minutes": .integer(Int(starts.window / 60))])
     }
 
+    /// How long an upload's announced bytes hold room after its last write.
+    static let awaitedFor: TimeInterval = 3600
+
     /// The bytes a new upload may announce: the volume's room beyond its reserve, less what the
     /// unfinished uploads have announced and not sent yet.
     private func room() async throws -> Int64 {
         let spare = files.disk.spare()
         guard spare != .max else { return .max }
-        return spare - (try await store.bytesAwaited())
+        return spare - (try await store.bytesAwaited(activeSince: now().addingTimeInterval(-Self.awaitedFor), expiry: expiry))
     }
 
     /// Refused for want of room, and logged for the administrator.
@@ -263,13 +267,17 @@ public struct Uploads: Sendable {
             throw AppError(.pastLength, ["length": .integer(Int(upload.length))])
         }
         if let body {
-            let (size, interrupted) = await files.append(upload.id, from: body, at: upload.received, limit: upload.length)
+            let (size, interrupted) = await files.append(upload.id, from: body, at: upload.received, limit: upload.length) {
+                !claim.lost
+            }
             received = size
             let done = size == upload.length
             // The progress and, unless the upload is complete, the claim's end in one statement.
-            try await store.setUploadReceived(
-                upload.id, received: size, expiresAt: now().addingTimeInterval(expiry), releasing: done ? nil : claim.writer)
+            let kept = try await store.setUploadReceived(
+                upload.id, received: size, expiresAt: now().addingTimeInterval(expiry), writer: claim.writer, releasing: !done)
             claim.released = !done
+            // The claim ran out while writing: another writer may have the upload now.
+            guard kept else { throw AppError(.uploadBusy) }
             if let interrupted {
                 logger.info("upload interrupted", metadata: ["upload": .string(upload.id), "received": .stringConvertible(size)])
                 throw interrupted
@@ -320,7 +328,12 @@ public struct Uploads: Sendable {
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(Self.writerLease / 3))
                         if claim.released { return }
-                        _ = try await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now())
+                        // Lost (or the database away past the lease): the body stops writing.
+                        let renewed = try? await store.claimUploadWriter(id, writer: writer, lease: Self.writerLease, now: now())
+                        if renewed == nil {
+                            claim.lost = true
+                            return
+                        }
                     }
                 }
                 defer { group.cancelAll() }
@@ -338,10 +351,16 @@ public struct Uploads: Sendable {
     final class WriterClaim: Sendable {
         let writer: String
         private let given = Atomic<Bool>(false)
+        private let gone = Atomic<Bool>(false)
         init(writer: String) { self.writer = writer }
         var released: Bool {
             get { given.load(ordering: .acquiring) }
             set { given.store(newValue, ordering: .releasing) }
+        }
+        /// The claim could not be renewed: someone else may write now.
+        var lost: Bool {
+            get { gone.load(ordering: .acquiring) }
+            set { gone.store(newValue, ordering: .releasing) }
         }
     }
 

@@ -70,7 +70,9 @@ public enum MediaProbe {
         if context.pointee.bit_rate > 0, !estimatedFromBitRate {
             container.bitRate = context.pointee.bit_rate
         } else if let duration = container.duration, duration > 0 {
-            container.bitRate = Int64((Double(input.fileSize) * 8 / duration).rounded())
+            // A file claiming a vanishing duration would make a rate no integer holds: then none is given.
+            let rate = (Double(input.fileSize) * 8 / duration).rounded()
+            if rate.isFinite, rate < Double(Int64.max) { container.bitRate = Int64(rate) }
         }
         container.hasSeekIndex = hasSeekIndex(input)
 

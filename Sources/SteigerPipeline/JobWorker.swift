@@ -129,12 +129,16 @@ public final class JobWorker: Sendable {
             if stop.isCancelled {
                 try await store.releaseJob(job.id, owner: owner)
                 log.info("job given back (worker stopping)")
+            } else if (error as? MediaError)?.code == .writeFailed, disk?.isLow == true {
+                // Out of room: the job waits for it without using up an attempt (no job is taken meanwhile).
+                try await store.releaseJob(job.id, owner: owner)
+                log.warning("job given back: the data volume is in its reserve")
             } else {
                 let updated = try await store.failJob(job.id, owner: owner, error: String(describing: error), retry: true)
                 log.warning(
                     "job failed", metadata: ["error": .string(String(describing: error)), "status": .string(updated?.status.rawValue ?? "lost")])
                 if updated?.status == .failed {
-                    let noRoom = (error as? MediaError)?.code == .writeFailed && (disk?.isLow ?? false)
+                    let noRoom = (error as? MediaError)?.code == .writeFailed
                     try await processor.fail(job, reason: Message(noRoom ? "reason.serverNoSpace" : "reason.serverError"))
                 }
             }

@@ -35,6 +35,9 @@ struct SessionCookies: Sendable {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     let lifetime: TimeInterval
     let secure: Bool
+    /// The host (and port) of the public address, when one is configured: behind a proxy that
+    /// rewrites `Host`, the browser's `Origin` names this one.
+    var publicHost: String? = nil
 
     /// The session cookie (HttpOnly) and the CSRF cookie scripts read to send `X-CSRF-Token`;
     /// an empty secret clears both.
@@ -51,14 +54,19 @@ struct SessionCookies: Sendable {
     }
 
     /// Whether a browser says `request` comes from another site: its `Origin` (sent with every
-    /// cross-site change) names another host, or its `Sec-Fetch-Site` says `cross-site` or
-    /// `same-site` (a sibling subdomain is another site's page too).
-    static func isCrossSite(_ request: Request) -> Bool {
+    /// cross-site change) names a host other than the one asked or the public address, or its
+    /// `Sec-Fetch-Site` says `cross-site` or `same-site` (a sibling subdomain is another site's
+    /// page too).
+    func isCrossSite(_ request: Request) -> Bool {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" { return true }
         guard let origin = request.headers[.origin] else { return false }
-        let host = request.head.authority ?? ""
-        let originHost = URLComponents(string: origin).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") }
-        return originHost != host
+        guard let originHost = URLComponents(string: origin).map({ Self.authority($0) }) else { return true }
+        return originHost != request.head.authority && originHost != publicHost
+    }
+
+    /// `host` or `host:port` of an address.
+    static func authority(_ components: URLComponents) -> String {
+        (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
     }
 
     /// The CSRF token of a session: derived from its secret, so only pages and scripts of this

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -27,14 +28,24 @@ final class ConnectionCounts: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Counts a new connection from `address`; false (not counted) when it already holds the limit.
-    func admit(_ address: String) -> Bool {
-        open.withLock { open in
+    /// Counts a new connection from `address`; false (not counted) when it already holds `limit`.
+    func admit(_ address: String, limit: Int? = nil) -> Bool {
+        let limit = limit ?? self.limit
+        return open.withLock { open in
             let count = open[address, default: 0]
             guard count < limit else { return false }
             open[address] = count + 1
             return true
         }
+    }
+
+    /// What one client is counted as: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+    /// network, in which any number of addresses are theirs to use).
+    static func key(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var storage = in6_addr()
+        guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
+        return withUnsafeBytes(of: &storage) { bytes in bytes.prefix(8).map { String(format: "%02x", $0) }.joined() } + "::/64"
     }
 
     /// A connection from `address` closed.
@@ -67,16 +78,20 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let address = channel.remoteAddress?.ipAddress ?? ""
-        if !rules.trustedProxies.contains(address) {
-            guard counts.admit(address) else {
-                refusals.note(address, limit: counts.limit)
-                return channel.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel }
-            }
-            let counts = self.counts
-            channel.closeFuture.whenComplete { _ in counts.release(address) }
+        let address = TrustedProxies.plain(channel.remoteAddress?.ipAddress ?? "")
+        // A trusted proxy carries many clients' connections: it gets sixteen times the limit.
+        let key = rules.trustedProxies.contains(address) ? "proxy " + address : ConnectionCounts.key(address)
+        let limit = rules.trustedProxies.contains(address) ? rules.perAddress * 16 : rules.perAddress
+        guard counts.admit(key, limit: limit) else {
+            refusals.note(address, limit: limit)
+            return channel.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel }
         }
-        return inner.setup(channel: channel, logger: logger)
+        let counts = self.counts
+        channel.closeFuture.whenComplete { _ in counts.release(key) }
+        return inner.setup(channel: channel, logger: logger).flatMapErrorThrowing { error in
+            channel.close(promise: nil)
+            throw error
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -36,7 +36,9 @@ final class SteigerAPI: Sendable {
         files = services.files
         self.services = services
         metrics = HTTPMetrics(registry: registry)
-        cookies = SessionCookies(lifetime: configuration.sessionLifetime, secure: configuration.secureCookies)
+        cookies = SessionCookies(
+            lifetime: configuration.sessionLifetime, secure: configuration.secureCookies,
+            publicHost: configuration.publicURL.flatMap { URLComponents(string: $0.base) }.map(SessionCookies.authority))
         auth = AuthController(accounts: services.accounts, cookies: cookies)
         users = UsersController(accounts: services.accounts)
         cohorts = CohortsController(cohorts: services.cohorts)
@@ -117,6 +119,6 @@ final class SteigerAPI: Sendable {
         guard request.headers[SessionCookies.csrfHeader] == SessionCookies.csrfToken(session: secret) else {
             throw Problem(.csrfHeader)
         }
-        if SessionCookies.isCrossSite(request) { throw Problem(.crossSite) }
+        if cookies.isCrossSite(request) { throw Problem(.crossSite) }
     }
 }

@@ -34,18 +34,36 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// Whether `address` is a trusted proxy.
     public func contains(_ address: String) -> Bool {
+        let address = Self.plain(address)
         if let value = Self.ipv4(address) { return ranges.contains { value & $0.mask == $0.network } }
         return exact.contains(address.lowercased())
+    }
+
+    /// An IPv4 address as itself when it comes mapped into IPv6 (`::ffff:10.0.0.5`, as a server
+    /// listening on `::` sees IPv4 peers).
+    public static func plain(_ address: String) -> String {
+        address.lowercased().hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
+    }
+
+    /// Whether `text` is an IP address (v4, or v6 as `inet_pton` reads it).
+    static func isAddress(_ text: String) -> Bool {
+        if ipv4(text) != nil { return true }
+        var storage = in6_addr()
+        return text.contains(":") && inet_pton(AF_INET6, text, &storage) == 1
     }
 
     /// Who sent a request that reached us from `peer`: the peer itself, unless it is a trusted
     /// proxy; then the nearest address in `X-Forwarded-For` (read from the right) that is not one
     /// (an address a client wrote further left proves nothing).
     public func client(peer: String?, forwardedFor: String?) -> String? {
-        guard let peer, contains(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for hop in hops.reversed() where !contains(hop) { return hop }
-        return hops.first ?? peer
+        guard let peer = peer.map(Self.plain), contains(peer), let forwardedFor else { return peer.map(Self.plain) }
+        // A hop that is not an address (`unknown`, one with a port) ends the trail: the proxy nearest to us vouches no further.
+        let hops = forwardedFor.split(separator: ",").map { Self.plain($0.trimmingCharacters(in: .whitespaces)) }
+        for hop in hops.reversed() {
+            guard Self.isAddress(hop) else { return peer }
+            if !contains(hop) { return hop }
+        }
+        return peer
     }
 
     private static func ipv4(_ text: String) -> UInt32? {

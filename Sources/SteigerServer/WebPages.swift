@@ -361,7 +361,7 @@ struct PageMiddleware: RouterMiddleware {
         var response: Response
         do {
             // A form posted from another site's page is refused, whatever token it carries.
-            if request.method != .get, request.method != .head, SessionCookies.isCrossSite(request) { throw Problem(.crossSite) }
+            if request.method != .get, request.method != .head, pages.cookies.isCrossSite(request) { throw Problem(.crossSite) }
             if let secret = request.cookies[SessionCookies.session]?.value.nonEmpty, let actor = try await pages.app.accounts.actor(session: secret) {
                 context.actor = actor
                 context.credential = .session(secret: secret)

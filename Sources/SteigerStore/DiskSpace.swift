@@ -37,18 +37,19 @@ public struct DiskSpace: Sendable {
     }
 
     /// Whether the volume has fallen into the reserve: new uploads and processing wait.
-    public var isLow: Bool { spare() < 0 }
+    public var isLow: Bool { Self.isLow(free: free(), reserve: reserve) }
 
-    /// Whether `error` (from a write or a close) means the volume is full.
+    /// The rule for a low volume: free space (when known) below the reserve.
+    public static func isLow(free: Int64?, reserve: Int64) -> Bool { free.map { $0 < reserve } ?? false }
+
+    /// Whether `error` (from a write or a close) means the volume is full: ENOSPC or EDQUOT,
+    /// however Foundation wrapped it.
     public static func isFull(_ error: any Error) -> Bool {
-        let code: Int32? =
-            if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError {
-                Int32(underlying.code)
-            } else if let error = error as? POSIXError {
-                error.code.rawValue
-            } else {
-                (error as NSError).domain == NSPOSIXErrorDomain ? Int32((error as NSError).code) : nil
-            }
-        return code == ENOSPC || code == EDQUOT
+        if let error = error as? POSIXError { return [ENOSPC, EDQUOT].contains(error.code.rawValue) }
+        let error = error as NSError
+        if error.domain == NSCocoaErrorDomain, error.code == CocoaError.fileWriteOutOfSpace.rawValue { return true }
+        if error.domain == NSPOSIXErrorDomain, [ENOSPC, EDQUOT].contains(Int32(error.code)) { return true }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError { return isFull(underlying) }
+        return false
     }
 }

@@ -43,18 +43,26 @@ extension Store {
     /// Queues a job to run from `runAfter`.
     @discardableResult
     public func enqueue(kind: String, payload: String, maxAttempts: Int = 3, runAfter: Date = Date(), fairKey: String? = nil) async throws -> Job {
-        let now = Date()
+        try await write { session in
+            try await Self.enqueue(
+                kind: kind, payload: payload, maxAttempts: maxAttempts, runAfter: runAfter, fairKey: fairKey, now: Date(), in: session)
+        }
+    }
+
+    /// Queues a job inside `session`'s transaction; `fairKey` is whose it is (a learner), for sharing the workers.
+    @discardableResult
+    static func enqueue(
+        kind: String, payload: String, maxAttempts: Int, runAfter: Date, fairKey: String?, now: Date, in session: any DatabaseSession
+    ) async throws -> Job {
         let job = Job(
             id: UUIDText.lowercase(UUID()), kind: kind, payload: payload, status: .queued, attempts: 0,
             maxAttempts: maxAttempts, runAfter: runAfter.wholeMilliseconds, leaseOwner: nil, leaseExpires: nil, lastError: nil)
-        try await write { session in
-            _ = try await session.query(
-                """
-                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at, fair_key)
-                VALUES (\(bind: job.id), \(bind: kind), \(bind: payload), 'queued', 0, \(bind: maxAttempts), \(bind: job.runAfter), \(bind: now), \(bind: now),
-                        \(bind: fairKey))
-                """)
-        }
+        _ = try await session.query(
+            """
+            INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at, fair_key)
+            VALUES (\(bind: job.id), \(bind: kind), \(bind: payload), 'queued', 0, \(bind: maxAttempts), \(bind: job.runAfter), \(bind: now), \(bind: now),
+                    \(bind: fairKey))
+            """)
         return job
     }
 

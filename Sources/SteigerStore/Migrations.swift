@@ -422,6 +422,19 @@ public enum Schema {
                 "ALTER TABLE jobs ADD COLUMN fair_key TEXT",
                 "CREATE INDEX jobs_running_key ON jobs (fair_key, status)",
             ]),
+        Migration(
+            version: 11, name: "credentials under the rules of disabling and token lifetimes; unfinished uploads found fast",
+            statements: [
+                // Disabling an account now ends its sessions and tokens for good: accounts disabled before as well.
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE disabled = 1)",
+                """
+                UPDATE api_tokens SET revoked_at = (SELECT users.updated_at FROM users WHERE users.id = api_tokens.user_id)
+                WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE disabled = 1)
+                """,
+                // A token lives at most a year: those made to last for ever end a year after they were made.
+                "UPDATE api_tokens SET expires_at = created_at + 31536000000 WHERE expires_at IS NULL OR expires_at > created_at + 31536000000",
+                "CREATE INDEX uploads_unfinished ON uploads (submission_id, expires_at)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -60,24 +60,20 @@ extension Store {
         }
     }
 
-    /// Records how many bytes have arrived (and pushes the expiry out); with `writer`, gives that
-    /// writer's claim back in the same statement.
-    public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date, releasing writer: String? = nil) async throws {
+    /// Records how many bytes have arrived (and pushes the expiry out), only while `writer` still
+    /// holds the claim; when `releasing`, gives the claim back in the same statement.
+    /// - Returns: false when the claim was lost (the writer must stop).
+    @discardableResult
+    public func setUploadReceived(_ id: String, received: Int64, expiresAt: Date, writer: String, releasing: Bool) async throws -> Bool {
         try await write { session in
-            if let writer {
-                _ = try await session.query(
+            let release: SQLStatement = releasing ? ", writer = NULL, writer_expires = NULL" : ""
+            return
+                !(try await session.query(
                     """
-                    UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt),
-                        writer = CASE WHEN writer = \(bind: writer) THEN NULL ELSE writer END,
-                        writer_expires = CASE WHEN writer = \(bind: writer) THEN NULL ELSE writer_expires END
-                    WHERE id = \(bind: id)
-                    """)
-            } else {
-                _ = try await session.query(
+                    UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt)\(release)
+                    WHERE id = \(bind: id) AND writer = \(bind: writer) RETURNING id
                     """
-                    UPDATE uploads SET received = \(bind: received), expires_at = \(bind: expiresAt) WHERE id = \(bind: id)
-                    """)
-            }
+                ).isEmpty)
         }
     }
 
@@ -111,11 +107,17 @@ extension Store {
         try await read { session in try await Self.bytesInUse(by: user, in: session) }
     }
 
-    /// The bytes every unfinished upload has announced and not yet sent: the room they will need.
-    public func bytesAwaited() async throws -> Int64 {
+    /// The bytes unfinished uploads have announced and not yet sent, counting only uploads
+    /// written to since `activeSince` (judged by their expiry, which each write pushes out to
+    /// `expiry` after it): the room they will need. An upload announced and then left alone stops
+    /// holding room long before it expires.
+    public func bytesAwaited(activeSince: Date, expiry: TimeInterval) async throws -> Int64 {
         try await read { session in
             try await session.query(
-                "SELECT CAST(COALESCE(SUM(length - received), 0) AS BIGINT) AS n FROM uploads WHERE submission_id IS NULL"
+                """
+                SELECT CAST(COALESCE(SUM(length - received), 0) AS BIGINT) AS n FROM uploads
+                WHERE submission_id IS NULL AND expires_at > \(bind: activeSince.addingTimeInterval(expiry))
+                """
             ).first?.int("n") ?? 0
         }
     }
@@ -182,12 +184,9 @@ extension Store {
                 """)
             _ = try await session.query(
                 "UPDATE uploads SET submission_id = \(bind: submission.id.description), received = length WHERE id = \(bind: upload.id)")
-            _ = try await session.query(
-                """
-                INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_after, created_at, updated_at, fair_key)
-                VALUES (\(bind: UUIDText.lowercase(UUID())), 'process-submission', \(bind: #"{"submission":"\#(submission.id)"}"#), 'queued', 0, 3,
-                        \(bind: now), \(bind: now), \(bind: now), \(bind: upload.userID.description))
-                """)
+            try await Self.enqueue(
+                kind: "process-submission", payload: #"{"submission":"\#(submission.id)"}"#, maxAttempts: 3, runAfter: now,
+                fairKey: upload.userID.description, now: now, in: session)
             return submission
         }
     }

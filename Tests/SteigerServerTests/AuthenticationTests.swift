@@ -319,4 +319,16 @@ struct AuthenticationTests {
             #expect(made.status == 201)
         }
     }
+
+    @Test("behind a proxy that rewrites Host, a change from the public address's own pages is not taken for another site's")
+    func publicOrigin() async throws {
+        try await TestServer.with(.sqlite, configure: { $0.publicURL = PublicURL("https://steiger.example.org/training/") }) { server in
+            let cookie = try await server.login(server.world.admin)
+            var own = TestServer.csrf(cookie)
+            own[.origin] = "https://steiger.example.org"
+            #expect(try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Fine"], headers: own).status == 201)
+            own[.origin] = "https://steiger.example.org.evil.example"
+            #expect(try await server.request(.post, "/api/v1/cohorts", cookie: cookie, json: ["name": "Evil"], headers: own).status == 403)
+        }
+    }
 }

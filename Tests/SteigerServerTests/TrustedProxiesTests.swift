@@ -14,6 +14,11 @@ struct TrustedProxiesTests {
         #expect(proxies.client(peer: "198.51.100.1", forwardedFor: "203.0.113.7") == "198.51.100.1")
         #expect(proxies.client(peer: "127.0.0.1", forwardedFor: nil) == "127.0.0.1")
         #expect(TrustedProxies(["10.0.0.0/33"]) == nil && TrustedProxies(["proxy.example"]) == nil)
+        // A server listening on :: sees IPv4 peers mapped into IPv6.
+        #expect(proxies.contains("::ffff:10.0.0.5") && proxies.client(peer: "::ffff:127.0.0.1", forwardedFor: "203.0.113.7") == "203.0.113.7")
+        // A hop that is not an address ends the trail at the proxy: no made-up client per request.
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: "203.0.113.7:5000") == "127.0.0.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: "unknown, 203.0.113.7") == "203.0.113.7")
         #expect(TrustedProxies([])?.isEmpty == true)
     }
 }

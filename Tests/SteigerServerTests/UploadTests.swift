@@ -190,6 +190,8 @@ struct UploadTests {
     func uploadStartsLimited(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let path = "/api/v1/exercises/\(server.world.exerciseA.id)/submissions?filename=take.mp4"
+            // Starts refused for their size cost nothing.
+            for _ in 0..<5 { #expect(try await create(server, as: server.world.learnerA1, length: 3 << 30).status == 413) }
             var statuses: [Int] = []
             for _ in 0..<20 {
                 statuses.append(try await server.request(.post, path, as: server.world.learnerA1, bytes: [1, 2, 3]).status)
@@ -207,6 +209,30 @@ struct UploadTests {
             server.clock.advance(Double(wait))
             #expect(try await server.request(.post, path, as: server.world.learnerA1, bytes: [1, 2, 3]).status == 201)
             #expect(try await server.store.bytesInUse(by: server.world.learnerA1.id) == 21 * 3)
+        }
+    }
+
+    @Test(
+        "announced bytes hold room while the upload is being sent: a second that does not fit beside it is refused, until the first is left alone for an hour",
+        arguments: [TestEngine.sqlite])
+    func announcedBytesHoldRoom(engine: TestEngine) async throws {
+        // 4 GB of room beyond the reserve (other tests writing meanwhile move it by far less than 1 GB).
+        let reserve = try #require(DiskSpace(path: FileManager.default.temporaryDirectory.path, reserve: 0).free()) - 4_000_000_000
+        try await TestServer.with(
+            engine,
+            configure: {
+                $0.diskReserve = reserve
+                $0.maxUploadSize = 3_000_000_000
+            }
+        ) { server in
+            let first = try await create(server, as: server.world.learnerA1, length: 3_000_000_000)
+            #expect(first.status == 201)
+            let second = try await create(server, as: server.world.learnerA2, length: 3_000_000_000)
+            #expect(second.status == 507)
+            // Nothing more of the first for an hour: it no longer keeps others out.
+            server.clock.advance(3601)
+            let later = try await create(server, as: server.world.learnerA2, length: 3_000_000_000)
+            #expect(later.status == 201)
         }
     }
 
