@@ -4,6 +4,9 @@ import ServiceLifecycle
 import SteigerCore
 import SteigerStore
 
+/// How the data volume is measured: free and total bytes of the volume holding a path.
+public typealias VolumeMeasure = @Sendable (String) -> (free: Int64, total: Int64)?
+
 /// What the use cases need to know about the installation.
 public struct AppSettings: Sendable {
     /// How long a sign-in lasts.
@@ -29,6 +32,8 @@ public struct AppSettings: Sendable {
     public var dataDirectory = "data"
     /// Bytes of the data volume uploads never take: the database's room.
     public var diskReserve: Int64 = 512 << 20
+    /// How the data volume is measured (nil: `statvfs`; tests give a volume of a chosen size).
+    public var measureVolume: VolumeMeasure? = nil
     /// Webhook delivery rules.
     public var webhooks = WebhookSettings()
     /// The clock (tests move it).
@@ -60,7 +65,7 @@ public struct Services: Sendable {
     /// The use cases over `store`, keeping files under `settings.dataDirectory`.
     public init(store: Store, settings: AppSettings, logger: Logger = Logger(label: "steiger")) throws {
         self.store = store
-        let files = try UploadFiles(dataDirectory: settings.dataDirectory, reserve: settings.diskReserve)
+        let files = try UploadFiles(dataDirectory: settings.dataDirectory, reserve: settings.diskReserve, measure: settings.measureVolume)
         self.files = files
         self.settings = settings
         accounts = Accounts(store: store, settings: settings)

@@ -35,8 +35,8 @@ public final class UploadFiles: Sendable {
 
     /// The files under `dataDirectory` (`uploads/`, and `media/` for finished ones), never
     /// writing into the last `reserve` bytes of the volume.
-    public init(dataDirectory: String, reserve: Int64 = 0) throws {
-        disk = DiskSpace(path: dataDirectory, reserve: reserve)
+    public init(dataDirectory: String, reserve: Int64 = 0, measure: DiskSpace.Measure? = nil) throws {
+        disk = DiskSpace(path: dataDirectory, reserve: reserve, measure: measure)
         directory = dataDirectory + "/uploads"
         blobs = try BlobStore(root: dataDirectory + "/media")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String = "data"
     /// Bytes of the data volume kept free for the database (default 512 MiB).
     public var diskReserve: Int64 = 512 << 20
+    /// How the data volume is measured (nil: `statvfs`; tests give a volume of a chosen size).
+    public var measureVolume: VolumeMeasure? = nil
     /// Largest upload accepted, in bytes (default 2 GiB).
     public var maxUploadSize: Int64 = 2 << 30
     /// Bytes one learner may hold: their originals plus uploads in progress (default 20 GiB).
@@ -87,6 +89,7 @@ extension ServerConfiguration {
         settings.uploadsPerWindow = uploadsPerTenMinutes
         settings.dataDirectory = dataDirectory
         settings.diskReserve = diskReserve
+        settings.measureVolume = measureVolume
         settings.webhooks = webhooks
         settings.now = now
         return settings

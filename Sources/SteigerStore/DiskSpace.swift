@@ -8,26 +8,31 @@ public struct DiskSpace: Sendable {
     public let path: String
     /// Bytes kept free for the database (and the records of work in flight).
     public let reserve: Int64
+    /// How the volume is measured: free and total bytes, nil when it cannot be asked.
+    public typealias Measure = @Sendable (String) -> (free: Int64, total: Int64)?
+    let measure: Measure
 
-    public init(path: String, reserve: Int64) {
+    /// The volume holding `path`, measured with `statvfs` unless `measure` says otherwise (tests
+    /// give a volume of a chosen size, as they give a clock).
+    public init(path: String, reserve: Int64, measure: Measure? = nil) {
         self.path = path
         self.reserve = reserve
+        self.measure = measure ?? Self.statfs
+    }
+
+    /// `statvfs`: the bytes an unprivileged process may still use, and the volume's size.
+    public static let statfs: Measure = { path in
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        return (Int64(stats.f_bavail) * Int64(stats.f_frsize), Int64(stats.f_blocks) * Int64(stats.f_frsize))
     }
 
     /// The volume's free bytes (as an unprivileged process may use them), or nil when the
     /// volume cannot be asked.
-    public func free() -> Int64? {
-        var stats = statvfs()
-        guard statvfs(path, &stats) == 0 else { return nil }
-        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
-    }
+    public func free() -> Int64? { measure(path)?.free }
 
     /// The volume's size in bytes, or nil when it cannot be asked.
-    public func total() -> Int64? {
-        var stats = statvfs()
-        guard statvfs(path, &stats) == 0 else { return nil }
-        return Int64(stats.f_blocks) * Int64(stats.f_frsize)
-    }
+    public func total() -> Int64? { measure(path)?.total }
 
     /// Free bytes beyond the reserve (negative once the reserve itself is being eaten); when the
     /// volume cannot be asked, as if there were room (the writes themselves still fail cleanly).

@@ -216,12 +216,12 @@ struct UploadTests {
         "announced bytes hold room while the upload is being sent: a second that does not fit beside it is refused, until the first is left alone for an hour",
         arguments: [TestEngine.sqlite])
     func announcedBytesHoldRoom(engine: TestEngine) async throws {
-        // 4 GB of room beyond the reserve (other tests writing meanwhile move it by far less than 1 GB).
-        let reserve = try #require(DiskSpace(path: FileManager.default.temporaryDirectory.path, reserve: 0).free()) - 4_000_000_000
+        // A 100 GB volume with 10 GB free, 6 GB of it kept for the database: room for 4 GB.
         try await TestServer.with(
             engine,
             configure: {
-                $0.diskReserve = reserve
+                $0.measureVolume = { _ in (free: 10_000_000_000, total: 100_000_000_000) }
+                $0.diskReserve = 6_000_000_000
                 $0.maxUploadSize = 3_000_000_000
             }
         ) { server in
