@@ -90,9 +90,10 @@ public struct Uploads: Sendable {
         _ actor: Actor, _ id: String, at offset: Int64, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> (received: Int64, submission: Submission?) {
         let upload = try await upload(actor, id)
-        // Only while the learner still practises the exercise: one taken out of the cohort
-        // cannot finish an attempt no trainer would see.
-        _ = try await submittable(actor, upload.exerciseID)
+        // A request that may finish the upload does so only while the learner still practises the
+        // exercise: one taken out of the cohort cannot make an attempt no trainer would see. (The
+        // chunks before it do not pay for the look-up.)
+        if declared.map({ offset + $0 >= upload.length }) ?? true { _ = try await submittable(actor, upload.exerciseID) }
         guard offset == upload.received, upload.submissionID == nil else {
             throw AppError(.offsetMismatch, ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
         }
