@@ -67,8 +67,7 @@ public struct Accounts: Sendable {
             formKey.value = secret
         }
         let key = SymmetricKey(data: secret)
-        return Data(HMAC<SHA256>.authenticationCode(for: Data(("sign-in:" + body).utf8), using: key)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return SecretToken.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(("sign-in:" + body).utf8), using: key)))
     }
 
     /// A random password of 20 letters and digits (about 119 bits).

@@ -110,7 +110,10 @@ public struct Health: Sendable {
     }
 
     /// The data volume as it is now.
-    public var volume: Volume { Volume(free: disk.free(), total: disk.total(), reserve: disk.reserve) }
+    public var volume: Volume {
+        let usage = disk.usage()
+        return Volume(free: usage?.free, total: usage?.total, reserve: disk.reserve)
+    }
 
     /// Throws ``ProblemKind/unavailable`` when the database does not answer.
     /// - Returns: the data volume, which may be low (the service then runs degraded).

@@ -27,12 +27,13 @@ public struct DiskSpace: Sendable {
         return (Int64(stats.f_bavail) * Int64(stats.f_frsize), Int64(stats.f_blocks) * Int64(stats.f_frsize))
     }
 
+    /// The volume's free bytes (as an unprivileged process may use them) and its size, asked
+    /// once; nil when the volume cannot be asked.
+    public func usage() -> (free: Int64, total: Int64)? { measure(path) }
+
     /// The volume's free bytes (as an unprivileged process may use them), or nil when the
     /// volume cannot be asked.
-    public func free() -> Int64? { measure(path)?.free }
-
-    /// The volume's size in bytes, or nil when it cannot be asked.
-    public func total() -> Int64? { measure(path)?.total }
+    public func free() -> Int64? { usage()?.free }
 
     /// Free bytes beyond the reserve (negative once the reserve itself is being eaten); when the
     /// volume cannot be asked, as if there were room (the writes themselves still fail cleanly).

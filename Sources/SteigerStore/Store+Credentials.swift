@@ -9,8 +9,12 @@ public enum SecretToken {
     public static func generate(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix
-            + Data(bytes).base64EncodedString()
+        return prefix + base64URL(Data(bytes))
+    }
+
+    /// URL-safe base64 without padding (RFC 4648 §5), fit for cookies, headers and forms.
+    public static func base64URL(_ data: some DataProtocol) -> String {
+        Data(data).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
