@@ -17,7 +17,14 @@ public struct Administration: Sendable {
         /// The latest attempts whose processing failed (up to 200, newest first), the server's
         /// trouble told apart from the recording's by ``Submission/failureKind``.
         public var failures: [Submission]
+        /// The learners' names and the exercises' titles of the latest ten failures (whoever
+        /// they are, not only among the 200 listed).
+        public var failureNames: [UserID: String]
+        public var failureTitles: [ExerciseID: String]
     }
+
+    /// How many of the latest failures the page names.
+    public static let namedFailures = 10
 
     /// Goes on only for an administrator. - Throws: ``ProblemKind/adminsOnly``.
     public func open(_ actor: Actor) throws(AppError) {
@@ -28,10 +35,16 @@ public struct Administration: Sendable {
     public func overview(_ actor: Actor) async throws -> Overview {
         try open(actor)
         let page = PageRequest(limit: 200)
+        let failures = try await store.submissions(scope: .everything, filter: SubmissionFilter(status: .failed), page: page).items
+        var names: [UserID: String] = [:], titles: [ExerciseID: String] = [:]
+        for failed in failures.prefix(Self.namedFailures) {
+            if names[failed.learnerID] == nil { names[failed.learnerID] = try await store.user(failed.learnerID)?.displayName }
+            if titles[failed.exerciseID] == nil { titles[failed.exerciseID] = try await store.exercise(failed.exerciseID)?.title }
+        }
         return Overview(
             users: try await store.users(scope: .everything, page: page).items,
             cohorts: try await store.cohorts(scope: .everything, page: page).items,
             exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume,
-            failures: try await store.submissions(scope: .everything, filter: SubmissionFilter(status: .failed), page: page).items)
+            failures: failures, failureNames: names, failureTitles: titles)
     }
 }

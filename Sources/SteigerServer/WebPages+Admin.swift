@@ -50,15 +50,13 @@ extension WebPages {
     /// Failed processing: how many were the server's trouble and how many the recordings', and
     /// the latest few with who, what and why.
     private func processing(_ overview: Administration.Overview) -> [String: Any] {
-        let names = Dictionary(overview.users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
-        let titles = Dictionary(overview.exercises.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
         let server = overview.failures.filter { $0.failureKind == .server }.count
         return [
             "summary": words.text("processingFailures", ["server": .integer(server), "recording": .integer(overview.failures.count - server)]),
             "hasLatest": !overview.failures.isEmpty,
-            "latest": overview.failures.prefix(10).map { failed in
+            "latest": overview.failures.prefix(Administration.namedFailures).map { failed in
                 [
-                    "learner": names[failed.learnerID] ?? "—", "exercise": titles[failed.exerciseID] ?? "—",
+                    "learner": overview.failureNames[failed.learnerID] ?? "—", "exercise": overview.failureTitles[failed.exerciseID] ?? "—",
                     "when": words.date(failed.createdAt), "server": failed.failureKind == .server,
                     "reason": failed.failureReason.map(words.format(stored:)) ?? "",
                 ] as [String: Any]
