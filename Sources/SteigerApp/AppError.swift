@@ -60,7 +60,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
 /// text ("review task" → `thing.reviewTask`).
 public enum Thing: String, CaseIterable, Sendable {
     case attempt, cohort, comment, commentOfYours = "comment of yours", exercise, exerciseInThisCohort = "exercise in this cohort"
-    case learner, liveToken = "live token", member, membership, review, reviewTask = "review task", scaffolding
+    case learner, liveToken = "live token", member, membership, notice, review, reviewTask = "review task", scaffolding
     case storyboardSheet = "storyboard sheet", submission, upload, user, webhookEndpoint = "webhook endpoint"
 
     /// The catalogue text that names the thing.

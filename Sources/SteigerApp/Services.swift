@@ -55,11 +55,14 @@ public struct Services: Sendable {
     public let scaffolding: Scaffolding
     public let uploads: Uploads
     public let webhooks: Webhooks
+    public let notifications: Notifications
     public let administration: Administration
     public let health: Health
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
+    /// The bells of this process's open pages, rung when their person gets new notices.
+    public let bell = NoticeBell()
     let store: Store
 
     /// The use cases over `store`, keeping files under `settings.dataDirectory`.
@@ -77,17 +80,26 @@ public struct Services: Sendable {
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
         uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
+        notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)
         administration = Administration(store: store, health: health)
     }
 
-    /// The work a server process does besides answering requests: delivering webhooks and
-    /// raising review deadlines.
+    /// The work a server process does besides answering requests: delivering webhooks, raising
+    /// review deadlines and making people's notices.
     public func backgroundWork(logger: Logger) -> [any Service] {
-        [
+        let bell = bell
+        return [
             WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
             ReviewDeadlineWatcher(store: store, now: settings.now),
+            NoticeMaker(store: store, logger: logger, now: settings.now, announce: { bell.ring($0) }),
         ]
+    }
+
+    /// The consumer that makes notices, for tests and tools that run it outside the service group.
+    public func noticeMaker(logger: Logger = Logger(label: "steiger")) -> NoticeMaker {
+        let bell = bell
+        return NoticeMaker(store: store, logger: logger, now: settings.now, announce: { bell.ring($0) })
     }
 }
 

@@ -17,10 +17,14 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         /// A review task was given to someone: a peer or self review made for them, or a
         /// trainer's claim from the queue.
         case reviewTaskAssigned = "review_task.assigned"
+        /// A trainer task joined its cohort's review queue.
+        case reviewTaskQueued = "review_task.queued"
         /// A review task falls due within a day.
         case reviewTaskDueSoon = "review_task.due_soon"
         /// A review task is past its due time and not done.
         case reviewTaskOverdue = "review_task.overdue"
+        /// A trainer's hold on a review runs out within minutes (`data.expires`, milliseconds).
+        case reviewTaskHoldExpiring = "review_task.hold_expiring"
         /// A review (scores and a comment) was submitted.
         case reviewSubmitted = "review.submitted"
         /// A comment was added to an attempt.
@@ -39,6 +43,8 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         case userCreated = "user.created"
         /// An account was disabled.
         case userDisabled = "user.disabled"
+        /// A webhook endpoint was switched off because nothing reached it (`subjects.endpoint`).
+        case webhookDisabled = "webhook.disabled"
 
         /// The version of the event's fields that Steiger writes now.
         public var currentVersion: Int { 1 }

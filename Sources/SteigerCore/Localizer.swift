@@ -12,6 +12,12 @@ public struct Localizer: Sendable {
     public let language: Language
     /// The language's texts with English filled in for the keys it lacks.
     public let messages: [String: String]
+    /// The time zone dates and times are written in: the reader's own, UTC until they choose.
+    public var timeZone: TimeZone {
+        get { calendar.timeZone }
+        set { calendar.timeZone = newValue }
+    }
+    private var calendar = Localizer.utc
 
     /// A localizer over `messages`, with `fallback` (English) for the keys it lacks.
     public init(language: Language, messages: [String: String], fallback: [String: String] = [:]) {
@@ -38,6 +44,13 @@ public struct Localizer: Sendable {
         return fill(template) { name in message.arguments[name].map(format) }
     }
 
+    /// A message as a sentence: its first letter a capital (a sentence may begin with a name of
+    /// a support or a level, written lower case within sentences).
+    public func sentence(_ message: Message) -> String {
+        let text = format(message)
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
     /// A stored message (``Message/stored``) in this language; other text as it is.
     public func format(stored text: String) -> String {
         Message(stored: text).map(format) ?? text
@@ -55,6 +68,7 @@ public struct Localizer: Sendable {
         case .integer(let value): integer(value)
         case .decimal(let value): decimal(value)
         case .date(let value): date(value)
+        case .dateTime(let value): dateTime(value)
         case .word(let value): messages["number.\(value)"] ?? integer(value)
         case .message(let message): format(message)
         case .list(let items): list(items.map(format))
@@ -80,24 +94,38 @@ public struct Localizer: Sendable {
         return text.replacingOccurrences(of: ".", with: messages["format.decimal"] ?? ".")
     }
 
-    /// A date: `3 May 2026` in English, `3 mei 2026` in Dutch (UTC).
+    /// A date: `3 May 2026` in English, `3 mei 2026` in Dutch (in ``timeZone``).
     public func date(_ date: Date) -> String {
-        let parts = Self.calendar.dateComponents([.day, .month, .year], from: date)
+        let parts = calendar.dateComponents([.day, .month, .year], from: date)
         let month = messages["month.\(parts.month ?? 1)"] ?? String(parts.month ?? 1)
         return "\(parts.day ?? 1) \(month) \(parts.year ?? 1970)"
     }
 
-    /// A date and a time of day in UTC: `3 May 2026, 14:05 UTC`, `3 mei 2026 om 14:05 UTC`.
+    /// A date and a time of day in ``timeZone``, with the zone's offset: `3 May 2026, 14:05 UTC`,
+    /// `3 mei 2026 om 16:05 UTC+2`.
     public func dateTime(_ date: Date) -> String {
-        let parts = Self.calendar.dateComponents([.hour, .minute], from: date)
-        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-        return fill(messages["format.dateTime"] ?? "{date} {time}") { name in
+        fill(messages["format.dateTime"] ?? "{date} {time} {zone}") { name in
             switch name {
             case "date": self.date(date)
-            case "time": time
+            case "time": time(date)
+            case "zone": zone(at: date)
             default: nil
             }
         }
+    }
+
+    /// A time of day in ``timeZone``: `14:05`.
+    public func time(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// The zone's offset at `date`, the same in every language: `UTC`, `UTC+2`, `UTC+5:30`.
+    public func zone(at date: Date) -> String {
+        let seconds = calendar.timeZone.secondsFromGMT(for: date)
+        guard seconds != 0 else { return "UTC" }
+        let (hours, minutes) = (abs(seconds) / 3600, abs(seconds) / 60 % 60)
+        return "UTC" + (seconds < 0 ? "−" : "+") + String(hours) + (minutes == 0 ? "" : String(format: ":%02d", minutes))
     }
 
     /// A time in a recording: `0:05`, `1:02:03` (the same in every language).
@@ -131,7 +159,7 @@ public struct Localizer: Sendable {
         return result + rest
     }
 
-    private static let calendar: Calendar = {
+    private static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar

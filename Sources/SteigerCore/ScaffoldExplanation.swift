@@ -10,6 +10,12 @@ public enum ScaffoldExplanation {
         _ transition: ScaffoldTransition, ladder: ScaffoldLadder?, trainerName: String? = nil,
         in words: Localizer
     ) -> String {
+        words.sentence(message(transition, ladder: ladder, trainerName: trainerName))
+    }
+
+    /// The sentence for a transition as a message, to be written in any reader's language later
+    /// (a notice keeps it).
+    public static func message(_ transition: ScaffoldTransition, ladder: ScaffoldLadder?, trainerName: String? = nil) -> Message {
         var arguments: [String: Message.Argument] = [
             "date": .date(transition.at),
             "count": .word(transition.evidence.count),
@@ -17,30 +23,30 @@ public enum ScaffoldExplanation {
         ]
         switch transition.rule {
         case .withdrawal:
-            arguments["supports"] = .text(supports(ladder, present: transition.from, absent: transition.to, in: words))
-            return words.format(Message("scaffold.withdrawn", arguments))
+            arguments["supports"] = supports(ladder, present: transition.from, absent: transition.to)
+            return Message("scaffold.withdrawn", arguments)
         case .reinstatement:
-            arguments["supports"] = .text(supports(ladder, present: transition.to, absent: transition.from, in: words))
-            return words.format(Message("scaffold.reinstated", arguments))
+            arguments["supports"] = supports(ladder, present: transition.to, absent: transition.from)
+            return Message("scaffold.reinstated", arguments)
         case .delayedCheckFailed:
-            arguments["supports"] = .text(supports(ladder, present: transition.to, absent: transition.from, in: words))
+            arguments["supports"] = supports(ladder, present: transition.to, absent: transition.from)
             if let days = transition.policy?.delayedCheckDays {
                 arguments["days"] = .message(Message("scaffold.days", ["count": .word(days)]))
             } else {
                 arguments["days"] = .message(Message("scaffold.someDays"))
             }
-            return words.format(Message("scaffold.checkFailed", arguments))
+            return Message("scaffold.checkFailed", arguments)
         case .stalled:
-            arguments["level"] = .text(levelName(ladder, transition.from, in: words))
-            return words.format(Message(transition.to == transition.from ? "scaffold.stalledKept" : "scaffold.stalledBack", arguments))
+            arguments["level"] = levelName(ladder, transition.from)
+            return Message(transition.to == transition.from ? "scaffold.stalledKept" : "scaffold.stalledBack", arguments)
         case .override:
-            arguments["level"] = .text(levelName(ladder, transition.to, in: words))
+            arguments["level"] = levelName(ladder, transition.to)
             arguments["trainer"] = trainerName.map(Message.Argument.text) ?? .message(Message("scaffold.aTrainer"))
             if let reason = transition.reason, !reason.isEmpty {
                 arguments["reason"] = .text(reason)
-                return words.format(Message("scaffold.overrideReason", arguments))
+                return Message("scaffold.overrideReason", arguments)
             }
-            return words.format(Message("scaffold.override", arguments))
+            return Message("scaffold.override", arguments)
         }
     }
 
@@ -88,22 +94,21 @@ public enum ScaffoldExplanation {
     }
 
     /// The names of the kinds of support at level `present` that level `absent` lacks, e.g.
-    /// "Model video and script", capitalised; "Support" when there are none or no ladder.
-    static func supports(_ ladder: ScaffoldLadder?, present: Int, absent: Int, in words: Localizer) -> String {
-        var names: [String] = []
+    /// "model video and script" (the sentence gives it its capital); "support" when there are
+    /// none or no ladder.
+    static func supports(_ ladder: ScaffoldLadder?, present: Int, absent: Int) -> Message.Argument {
+        var kinds: [String] = []
         if let ladder {
             let gone = Set(ladder.level(absent).supports.map(\.kind))
             var seen = Set<String>()
-            names = ladder.level(present).supports.map(\.kind).filter { !gone.contains($0) && seen.insert($0).inserted }
-                .map { words.text("support.\($0)") }
+            kinds = ladder.level(present).supports.map(\.kind).filter { !gone.contains($0) && seen.insert($0).inserted }
         }
-        let text = names.isEmpty ? words.text("scaffold.support") : words.list(names)
-        return text.prefix(1).uppercased() + text.dropFirst()
+        return kinds.isEmpty ? .message(Message("scaffold.support")) : .list(kinds.map { .message(Message("support.\($0)")) })
     }
 
     /// "level 2 (Prompts and checklist)": the number and the name the admin gave the level.
-    static func levelName(_ ladder: ScaffoldLadder?, _ level: Int, in words: Localizer) -> String {
-        guard let ladder, (0...ladder.top).contains(level) else { return words.text("scaffold.level", ["level": .integer(level)]) }
-        return words.text("scaffold.levelNamed", ["level": .integer(level), "name": .text(ladder.level(level).name)])
+    static func levelName(_ ladder: ScaffoldLadder?, _ level: Int) -> Message.Argument {
+        guard let ladder, (0...ladder.top).contains(level) else { return .message(Message("scaffold.level", ["level": .integer(level)])) }
+        return .message(Message("scaffold.levelNamed", ["level": .integer(level), "name": .text(ladder.level(level).name)]))
     }
 }

@@ -31,12 +31,14 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
     public var createdAt: Date
     /// The language the person chose for pages and messages; nil follows their browser.
     public var language: Language?
+    /// The person's time zone (an IANA name): every date and time they read is in it.
+    public var timeZone: String
 
     /// Creates a user after checking and normalising the fields.
     /// - Throws: ``ValidationError`` naming each bad field.
     public init(
         id: UserID = UserID(), email: String, displayName: String, roles: Set<Role>, isDisabled: Bool = false,
-        createdAt: Date = Date(), language: Language? = nil
+        createdAt: Date = Date(), language: Language? = nil, timeZone: String = "UTC"
     ) throws(ValidationError) {
         let normalised = email.trimmed.lowercased()
         let name = displayName.trimmed
@@ -53,6 +55,7 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         self.isDisabled = isDisabled
         self.createdAt = createdAt.wholeMilliseconds
         self.language = language
+        self.timeZone = timeZone
     }
 
     /// Whether the user holds `role`.

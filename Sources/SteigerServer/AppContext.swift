@@ -16,6 +16,8 @@ public struct AppContext: RequestContext {
     /// The caller's language, for problems and pages (set by the request middleware, then by
     /// the person's own setting once they are known).
     var words: Localizer = AppContext.untranslated
+    /// The signed-in person's unread notices, for the bell of a page (set by the page middleware).
+    var unreadNotices = 0
     /// Keys as they are: only before the middleware has run.
     static let untranslated = Localizer(language: .en, messages: [:])
 

@@ -28,6 +28,7 @@ final class SteigerAPI: Sendable {
     let scaffolding: ScaffoldingController
     let uploads: UploadsController
     let webhooks: WebhooksController
+    let notifications: NotificationsController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -51,11 +52,12 @@ final class SteigerAPI: Sendable {
         scaffolding = ScaffoldingController(scaffolding: services.scaffolding)
         uploads = UploadsController(uploads: services.uploads)
         webhooks = WebhooksController(webhooks: services.webhooks)
+        notifications = NotificationsController(notifications: services.notifications)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
-            + webhooks.operations
+            + webhooks.operations + notifications.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })
@@ -109,6 +111,7 @@ final class SteigerAPI: Sendable {
         }
         context.logger[metadataKey: "user"] = .string(context.actor!.user.id.description)
         if let language = context.actor!.user.language { context.words = localization.words(language) }
+        context.words = context.words.zoned(context.actor!)
     }
 
     /// A cookie-authenticated request that changes something must come from our own pages: it

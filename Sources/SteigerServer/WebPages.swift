@@ -23,6 +23,8 @@ struct WebPages: Sendable {
     var session: (actor: Actor, secret: String)?
     /// The address of the page being answered, where the language switch comes back to.
     var here = "/"
+    /// The person's unread notices, the bell's number.
+    var unread = 0
     static let loginCookie = "steiger_login_csrf"
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (
@@ -52,6 +54,7 @@ struct WebPages: Sendable {
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
+        registerNotifications(open: open, signedIn: signedIn)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 
@@ -227,6 +230,7 @@ struct WebPages: Sendable {
     func pages(_ request: Request, _ context: AppContext) -> WebPages {
         var pages = self
         pages.words = context.words
+        pages.unread = context.unreadNotices
         if case .session(let secret) = context.credential, let actor = context.actor { pages.session = (actor, secret) }
         let route = context.endpointPath ?? "/"
         pages.here =
@@ -276,6 +280,9 @@ struct WebPages: Sendable {
             context["isAdmin"] = actor.user.has(.admin)
             if context["csrf"] == nil { context["csrf"] = SessionCookies.csrfToken(session: secret) }
             context["userId"] = actor.user.id.description
+            if unread > 0 { context["unread"] = unread }
+            context["bellLabel"] =
+                unread > 0 ? words.text("bellLabel", ["count": .integer(unread)]) : words.text("bellLabelNone")
         }
         guard let text = resources.render(template, context, in: words) else { throw Problem(.internal) }
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -366,6 +373,8 @@ struct PageMiddleware: RouterMiddleware {
                 context.actor = actor
                 context.credential = .session(secret: secret)
                 if let language = actor.user.language { context.words = pages.localization.words(language) }
+                context.words = context.words.zoned(actor)
+                context.unreadNotices = (try? await pages.app.notifications.unreadCount(actor)) ?? 0
             }
             if signInRequired, context.actor == nil {
                 response = pages.redirect("/login")

@@ -435,6 +435,43 @@ public enum Schema {
                 "UPDATE api_tokens SET expires_at = created_at + 31536000000 WHERE expires_at IS NULL OR expires_at > created_at + 31536000000",
                 "CREATE INDEX uploads_unfinished ON uploads (submission_id, expires_at)",
             ]),
+        Migration(
+            version: 12, name: "notices to people, their choices and time zones",
+            statements: [
+                """
+                CREATE TABLE notices (
+                    id TEXT PRIMARY KEY,
+                    recipient TEXT NOT NULL REFERENCES users(id),
+                    kind TEXT NOT NULL,
+                    event_id TEXT,
+                    group_key TEXT,
+                    arguments TEXT NOT NULL,
+                    subjects TEXT NOT NULL,
+                    count BIGINT NOT NULL DEFAULT 1,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    read_at BIGINT
+                )
+                """,
+                // One notice per person, kind and event, however often the events are read.
+                "CREATE UNIQUE INDEX notices_event ON notices (recipient, kind, event_id)",
+                "CREATE INDEX notices_list ON notices (recipient, created_at, id)",
+                "CREATE INDEX notices_unread ON notices (recipient, read_at)",
+                """
+                CREATE TABLE notice_preferences (
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    kind TEXT NOT NULL,
+                    delivery TEXT NOT NULL,
+                    PRIMARY KEY (user_id, kind)
+                )
+                """,
+                "ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC'",
+                "ALTER TABLE users ADD COLUMN digest_hour BIGINT NOT NULL DEFAULT 8",
+                "ALTER TABLE users ADD COLUMN quiet_start BIGINT NOT NULL DEFAULT 22",
+                "ALTER TABLE users ADD COLUMN quiet_end BIGINT NOT NULL DEFAULT 7",
+                // The end of the hold a trainer was last warned about (a renewed hold is warned about again).
+                "ALTER TABLE review_tasks ADD COLUMN hold_warned_until BIGINT",
+            ]),
     ]
 
     /// The newest version this program knows.

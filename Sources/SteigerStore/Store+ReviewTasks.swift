@@ -4,7 +4,8 @@ import SteigerCore
 extension Store {
     // MARK: - Review tasks
 
-    /// Adds review tasks (all in one transaction).
+    /// Adds review tasks (all in one transaction), recording `review_task.assigned` for those
+    /// given to someone and `review_task.queued` for a trainer task put in its cohort's pool.
     public func createReviewTasks(_ tasks: [ReviewTask], now: Date = Date()) async throws {
         try await write { session in
             for task in tasks {
@@ -25,7 +26,13 @@ extension Store {
                         ON CONFLICT (submission_id, user_id) DO NOTHING
                         """)
                 }
-                if task.assignee != nil { try await Self.record(Self.assigned(task, at: now, by: nil), in: session) }
+                if task.assignee != nil {
+                    try await Self.record(Self.assigned(task, at: now, by: nil), in: session)
+                } else if task.kind == .trainer {
+                    var event = Self.assigned(task, at: now, by: nil)
+                    event.kind = .reviewTaskQueued
+                    try await Self.record(event, in: session)
+                }
             }
         }
     }
@@ -74,9 +81,11 @@ extension Store {
 
     /// Records `review_task.due_soon` for every task not done that falls due within `soon` and
     /// `review_task.overdue` for every one past its due time, each once per task (a task already
-    /// overdue when first seen gets only the overdue event). Returns how many events it recorded.
+    /// overdue when first seen gets only the overdue event), and `review_task.hold_expiring` for
+    /// every trainer's hold that runs out within `holdWarning`, once per hold (a renewed hold is a
+    /// new one). Returns how many events it recorded.
     @discardableResult
-    public func noteReviewDeadlines(now: Date = Date(), soon: TimeInterval = 24 * 3600) async throws -> Int {
+    public func noteReviewDeadlines(now: Date = Date(), soon: TimeInterval = 24 * 3600, holdWarning: TimeInterval = 5 * 60) async throws -> Int {
         try await write { session in
             let overdue = try await session.query(
                 """
@@ -99,7 +108,21 @@ extension Store {
                     try await Self.record(event, in: session)
                 }
             }
-            return overdue.count + dueSoon.count
+            let expiring = try await session.query(
+                """
+                UPDATE review_tasks SET hold_warned_until = lease_expires
+                WHERE status = 'claimed' AND lease_expires > \(bind: now) AND lease_expires <= \(bind: now.addingTimeInterval(holdWarning))
+                  AND (hold_warned_until IS NULL OR hold_warned_until <> lease_expires)
+                RETURNING \(raw: Self.reviewTaskColumns)
+                """
+            ).map(Self.reviewTask)
+            for task in expiring.sorted(by: { $0.id.description < $1.id.description }) {
+                var event = Self.assigned(task, at: now, by: nil)
+                event.kind = .reviewTaskHoldExpiring
+                event.data["expires"] = task.leaseExpires.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+                try await Self.record(event, in: session)
+            }
+            return overdue.count + dueSoon.count + expiring.count
         }
     }
 

@@ -125,7 +125,8 @@ extension Store {
         Actor(user: user, memberships: try await memberships(of: user.id))
     }
 
-    static let userColumns = "users.id, users.email, users.display_name, users.roles, users.disabled, users.created_at, users.language"
+    static let userColumns =
+        "users.id, users.email, users.display_name, users.roles, users.disabled, users.created_at, users.language, users.time_zone"
 
     static func rolesText(_ roles: Set<Role>) -> String { roles.sorted().map(\.rawValue).joined(separator: ",") }
 
@@ -135,7 +136,8 @@ extension Store {
             return try User(
                 id: row.id("id"), email: row.string("email"), displayName: row.string("display_name"),
                 roles: Set(roles), isDisabled: row.bool("disabled"), createdAt: row.date("created_at"),
-                language: try row.optionalString("language").flatMap(Language.init(rawValue:)))
+                language: try row.optionalString("language").flatMap(Language.init(rawValue:)),
+                timeZone: try row.optionalString("time_zone") ?? "UTC")
         } catch let error as ValidationError {
             throw StoreError.corrupt("user \(try row.string("id")): \(error)")
         }

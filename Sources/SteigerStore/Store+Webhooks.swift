@@ -224,12 +224,15 @@ extension Store {
             let last: Message =
                 attempt.statusCode.map { Message("webhook.answered", ["status": .integer($0)]) } ?? attempt.error ?? Message("webhook.noAnswer")
             let reason = Message("webhook.disabledFailing", ["hours": .integer(hours), "last": .message(last)])
-            _ = try await session.query(
+            let switchedOff = try await session.query(
                 """
                 UPDATE webhook_endpoints SET enabled = 0, disabled_reason = \(bind: reason.stored), failing_since = \(bind: failingSince),
                     updated_at = \(bind: now)
-                WHERE id = \(bind: endpoint.description) AND enabled = 1
+                WHERE id = \(bind: endpoint.description) AND enabled = 1 RETURNING id
                 """)
+            if !switchedOff.isEmpty {
+                try await Self.record(DomainEvent(.webhookDisabled, at: now, subjects: ["endpoint": endpoint.description]), in: session)
+            }
         } else {
             _ = try await session.query(
                 """

@@ -53,7 +53,7 @@ struct LocalizationTests {
         keys.formUnion(try matches(#"\btext\.([A-Za-z]+)"#, in: scripts).subtracting(["failedGeneric"]))
         // (Event type names such as "support.withdrawn" look like keys but are not texts.)
         keys.formUnion(
-            try matches(#""((?:validation|reason|warning|scaffold|type|support|webhook|event)\.[A-Za-z.]+)""#, in: swift)
+            try matches(#""((?:validation|reason|warning|scaffold|type|support|webhook|event|notice)\.[A-Za-z.]+)""#, in: swift)
                 .subtracting(DomainEvent.Kind.allCases.map(\.rawValue)))
         // Problems are typed: every kind has a text, and so has every kind of thing one names.
         keys.formUnion(ProblemKind.allCases.map(\.key))
@@ -78,16 +78,23 @@ struct LocalizationTests {
         let stems = Set(english.keys.map { key in key.hasSuffix(".one") || key.hasSuffix(".other") ? String(key[..<key.lastIndex(of: ".")!]) : key })
         #expect(referenced.subtracting(stems).sorted() == [], "used but in no catalogue")
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
-        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery."]
+        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind."]
+        let noticeTexts = Set(
+            NoticeKind.allCases.map { "notice." + $0.rawValue }
+                + ReviewTask.Kind.allCases.flatMap { ["notice.reviewer." + $0.rawValue, "notice.task." + $0.rawValue] })
         let kinds = Set(["modelVideo", "script", "text", "prompts", "checklist"].map { "support." + $0 })
         let unused = stems.filter { key in
-            !referenced.contains(key) && !formatting.contains(where: key.hasPrefix) && !kinds.contains(key)
+            !referenced.contains(key) && !formatting.contains(where: key.hasPrefix) && !kinds.contains(key) && !noticeTexts.contains(key)
         }
         #expect(unused.sorted() == [], "in the catalogue but used nowhere")
         #expect(Set(Language.allCases.map { "language.\($0.rawValue)" }).isSubset(of: english.keys))
         // Names made from data: every event type and delivery state has its words.
         #expect(DomainEvent.Kind.allCases.map { "event." + String(describing: $0) }.filter { english[$0] == nil } == [])
         #expect(WebhookDeliveryStatus.allCases.map { "delivery." + $0.rawValue }.filter { english[$0] == nil } == [])
+        #expect(NoticeDelivery.allCases.map { "delivery." + $0.rawValue }.filter { english[$0] == nil } == [])
+        // Every kind of notice has its sentence and its name in the settings.
+        #expect(NoticeKind.allCases.map { "notice." + $0.rawValue }.filter { !stems.contains($0) } == [])
+        #expect(NoticeKind.allCases.map { "noticeKind." + $0.rawValue }.filter { english[$0] == nil } == [])
     }
 
     @Test("numbers, dates and lists are written per language")
@@ -97,6 +104,11 @@ struct LocalizationTests {
         let day = try Date("2026-05-03T14:05:00Z", strategy: .iso8601)
         #expect(dutch.date(day) == "3 mei 2026" && english.date(day) == "3 May 2026")
         #expect(dutch.dateTime(day) == "3 mei 2026 om 14:05 UTC" && english.dateTime(day) == "3 May 2026, 14:05 UTC")
+        // In the reader's own time zone, summer time and winter time with their offsets.
+        var amsterdam = dutch
+        amsterdam.timeZone = try #require(TimeZone(identifier: "Europe/Amsterdam"))
+        #expect(amsterdam.dateTime(day) == "3 mei 2026 om 16:05 UTC+2")
+        #expect(amsterdam.dateTime(try Date("2026-12-31T23:30:00Z", strategy: .iso8601)) == "1 januari 2027 om 00:30 UTC+1")
         #expect(dutch.decimal(0.82) == "0,82" && english.decimal(0.82) == "0.82")
         #expect(dutch.integer(2_147_483_648) == "2.147.483.648" && english.integer(2_147_483_648) == "2,147,483,648")
         #expect(dutch.list(["a", "b", "c"]) == "a, b en c" && english.list(["a", "b"]) == "a and b")
@@ -139,6 +151,8 @@ struct LocalizationTests {
                 ("/train/exercises/\(world.exerciseA.id)", trainer, 200),
                 ("/train/exercises/\(world.exerciseA.id)/learners/\(world.learnerA1.id)", trainer, 200),
                 ("/admin", admin, 200), ("/admin/exercises/new", admin, 200), ("/admin/exercises/\(world.exerciseA.id)", admin, 200),
+                ("/notifications", learner, 200), ("/notifications", trainer, 200), ("/settings/notifications", learner, 200),
+                ("/settings/notifications", admin, 200),
                 ("/learn/exercises/\(ExerciseID())", learner, 404), ("/admin", learner, 403),
             ]
             for (path, cookie, status) in pages {

@@ -215,11 +215,12 @@ struct ReviewStoreTests {
             #expect(abs(stored[0].result.total - 2.0 / 3.0) < 1e-9 && stored[0].taskID == held.id && stored[0].kind == .trainer)
             #expect(try await store.submission(submission.id)?.status == .reviewed)
             #expect(try await store.reviewTasks(of: submission.id).first?.status == .done)
-            // The outbox tells whoever listens: the trainer's claim, then the review.
+            // The outbox tells whoever listens: the task in the queue, the trainer's claim, then the review.
             let events = try await store.outboxEvents().map(\.event).filter { $0.subjects["submission"] == submission.id.description }
-            #expect(events.map(\.kind) == [.reviewTaskAssigned, .reviewSubmitted])
-            #expect(events[1].actorID == world.trainerA.id && events[1].subjects["learner"] == submission.learnerID.description)
-            #expect(events[1].subjects["review"] == review.id.description && events[1].data["kind"] == "trainer")
+            #expect(events.map(\.kind) == [.reviewTaskQueued, .reviewTaskAssigned, .reviewSubmitted])
+            #expect(events[0].subjects["cohort"] == world.cohortA.id.description && events[0].actorID == nil)
+            #expect(events[2].actorID == world.trainerA.id && events[2].subjects["learner"] == submission.learnerID.description)
+            #expect(events[2].subjects["review"] == review.id.description && events[2].data["kind"] == "trainer")
             // A cohort with submitted reviews cannot be deleted (its reviews would go with it).
             await #expect(throws: StoreError.self) { try await store.deleteCohort(world.cohortA.id) }
             #expect(try await store.reviews(of: submission.id).count == 1)

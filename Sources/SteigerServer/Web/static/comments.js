@@ -34,6 +34,7 @@ window.SteigerComments = (() => {
 
     function item(comment, replies) {
       const li = document.createElement('li');
+      li.id = `comment-${comment.id}`;
       li.dataset.from = String(comment.at ?? comment.from);
       li.dataset.to = String(comment.to ?? comment.at);
       const seek = document.createElement('button');
@@ -51,6 +52,7 @@ window.SteigerComments = (() => {
         thread.className = 'replies';
         for (const answer of replies) {
           const line = document.createElement('li');
+          line.id = `comment-${answer.id}`;
           line.textContent = `${answer.text} — ${answer.author}`;
           thread.append(line);
         }
@@ -108,6 +110,12 @@ window.SteigerComments = (() => {
       list.replaceChildren(...comments.map((comment) => item(comment, all.filter((answer) => answer.parentId === comment.id))));
       if (empty) empty.hidden = comments.length > 0;
       markers();
+      // A notification's link names the comment: show it.
+      const named = location.hash.startsWith('#comment-') ? document.getElementById(location.hash.slice(1)) : null;
+      if (named) {
+        named.classList.add('active');
+        named.scrollIntoView({ block: 'center' });
+      }
     }
 
     player.addEventListener('loadedmetadata', markers);
