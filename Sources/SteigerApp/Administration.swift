@@ -6,6 +6,7 @@ import SteigerStore
 public struct Administration: Sendable {
     let store: Store
     let health: Health
+    let mail: MailSettings?
 
     /// What the administration page lists (up to 200 of each, newest first).
     public struct Overview: Sendable {
@@ -21,6 +22,11 @@ public struct Administration: Sendable {
         /// they are, not only among the 200 listed).
         public var failureNames: [UserID: String]
         public var failureTitles: [ExerciseID: String]
+        /// E-mail: the mail server (nil: not set up, notifications show in the app only), the
+        /// mails by state, and the addresses the server refused for good.
+        public var mailServer: String?
+        public var mails: [MailStatus: Int]
+        public var refusedAddresses: [MailFailure]
     }
 
     /// How many of the latest failures the page names.
@@ -45,6 +51,8 @@ public struct Administration: Sendable {
             users: try await store.users(scope: .everything, page: page).items,
             cohorts: try await store.cohorts(scope: .everything, page: page).items,
             exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume,
-            failures: failures, failureNames: names, failureTitles: titles)
+            failures: failures, failureNames: names, failureTitles: titles,
+            mailServer: mail.map { "\($0.smtp.host):\($0.smtp.port)" }, mails: try await store.mailCounts(),
+            refusedAddresses: try await store.mailFailures())
     }
 }

@@ -35,6 +35,29 @@ public struct Notifications: Sendable {
         return notice
     }
 
+    /// Switches `kind` off for `user` from a mail's one-click link, without signing in: the
+    /// link's signature is the proof. - Throws: ``Thing/notice`` not found for a link this service
+    /// did not sign.
+    /// The link of a daily summary switches off every kind that comes in it.
+    public func unsubscribe(user: UserID, from target: UnsubscribeTarget, signature: String) async throws {
+        try await checkUnsubscribe(user: user, from: target, signature: signature)
+        var settings = try await store.noticeSettings(of: user)
+        switch target {
+        case .kind(let kind):
+            settings.deliveries[kind] = .off
+        case .digest:
+            for kind in NoticeKind.allCases where settings.delivery(kind) == .digest { settings.deliveries[kind] = .off }
+        }
+        try await store.setNoticeSettings(settings, of: user, now: now())
+    }
+
+    /// Refuses a one-click link this service did not sign (as not found).
+    public func checkUnsubscribe(user: UserID, from target: UnsubscribeTarget, signature: String) async throws {
+        guard try await UnsubscribeLinks.load(from: store).isValid(signature, user: user, target: target) else {
+            throw AppError.notFound(.notice)
+        }
+    }
+
     /// `actor`'s choices.
     public func settings(_ actor: Actor) async throws -> NoticeSettings {
         try await store.noticeSettings(of: actor.user.id)
@@ -55,7 +78,7 @@ public struct Notifications: Sendable {
         guard refused.isEmpty else {
             throw ValidationError(refused.map { .init(field: "deliveries.\($0.rawValue)", message: Message("validation.noticeKind")) })
         }
-        try await store.setNoticeSettings(settings, of: actor.user.id, now: now())
+        try await store.setNoticeSettings(settings, of: actor.user.id, nextDigest: settings.nextDigest(after: now()), now: now())
     }
 }
 
@@ -74,15 +97,18 @@ public struct NoticeMaker: Service {
     let owner: String
     /// Told of the people who got new notices (the bells of this process update at once).
     let announce: @Sendable (Set<UserID>) -> Void
+    /// E-mail, when the service sends it: notices a person wants at once are queued as mails.
+    let mail: MailSettings?
 
     public init(
-        store: Store, logger: Logger, pollInterval: Duration = .seconds(1), now: @escaping @Sendable () -> Date = { Date() },
-        announce: @escaping @Sendable (Set<UserID>) -> Void = { _ in }
+        store: Store, logger: Logger, pollInterval: Duration = .seconds(1), mail: MailSettings? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }, announce: @escaping @Sendable (Set<UserID>) -> Void = { _ in }
     ) {
         self.store = store
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
+        self.mail = mail
         self.announce = announce
         owner = "notices-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
     }
@@ -112,10 +138,46 @@ public struct NoticeMaker: Service {
         var notices: [Notice] = []
         for entry in lease.entries { notices += try await planner.notices(for: entry.event) }
         let settings = try await store.noticeSettings(of: Set(notices.map(\.recipient)))
-        notices.removeAll { settings[$0.recipient]?.delivery($0.kind) == .off }
-        guard let recorded = try await store.recordNotices(notices, for: lease, leaseFor: 60, now: now()) else { return 0 }
+        notices.removeAll { (settings[$0.recipient] ?? NoticeSettings()).delivery($0.kind) == .off }
+        let mails = try await mails(
+            for: notices.filter { (settings[$0.recipient] ?? NoticeSettings()).delivery($0.kind) == .immediately }, settings: settings)
+        // With e-mail on, the rest wait for the person's daily summary.
+        var digests: [NoticeID: Date] = [:]
+        if self.mail != nil {
+            for notice in notices where (settings[notice.recipient] ?? NoticeSettings()).delivery(notice.kind) == .digest {
+                digests[notice.id] = (settings[notice.recipient] ?? NoticeSettings()).nextDigest(after: now())
+            }
+        }
+        guard let recorded = try await store.recordNotices(notices, mails: mails, digests: digests, for: lease, leaseFor: 60, now: now())
+        else { return 0 }
         if !recorded.isEmpty { announce(Set(recorded.map(\.recipient))) }
         return lease.entries.count
+    }
+
+    /// The mails of the notices people want at once, each to be sent after the person's quiet
+    /// hours, with a link to the page and a signed link that switches the kind off.
+    private func mails(for notices: [Notice], settings: [UserID: NoticeSettings]) async throws -> [NoticeID: QueuedMail] {
+        guard let mail, !notices.isEmpty else { return [:] }
+        let links = try await UnsubscribeLinks.load(from: store)
+        var mails: [NoticeID: QueuedMail] = [:]
+        var users: [UserID: User] = [:]
+        for notice in notices {
+            if users[notice.recipient] == nil { users[notice.recipient] = try await store.user(notice.recipient) }
+            guard let user = users[notice.recipient], !user.isDisabled else { continue }
+            let unsubscribe = links.link(base: mail.publicURL, user: user.id, target: .kind(notice.kind))
+            let content = mail.texts.notice(
+                notice, to: user,
+                links: MailLinks(page: mail.publicURL + notice.link, settings: mail.publicURL + "/settings/notifications", unsubscribe: unsubscribe))
+            let id = "notice-" + notice.id.description
+            let message = MailMessage.compose(
+                id: id, from: mail.smtp.from, fromName: mail.smtp.fromName, to: user.email, toName: user.displayName, content: content,
+                unsubscribe: unsubscribe, date: now())
+            let quiet = settings[user.id] ?? NoticeSettings()
+            mails[notice.id] = QueuedMail(
+                id: id, userID: user.id, address: user.email, purpose: notice.kind.rawValue, message: message,
+                notBefore: quiet.afterQuietHours(now()))
+        }
+        return mails
     }
 
     /// Reads every event there is now (for tests and tools that run it outside the service group).

@@ -36,6 +36,8 @@ public struct AppSettings: Sendable {
     public var measureVolume: VolumeMeasure? = nil
     /// Webhook delivery rules.
     public var webhooks = WebhookSettings()
+    /// E-mail (nil: notices show in the app only).
+    public var mail: MailSettings? = nil
     /// The clock (tests move it).
     public var now: @Sendable () -> Date = { Date() }
 
@@ -82,7 +84,7 @@ public struct Services: Sendable {
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)
-        administration = Administration(store: store, health: health)
+        administration = Administration(store: store, health: health, mail: settings.mail)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising
@@ -92,14 +94,20 @@ public struct Services: Sendable {
         return [
             WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
             ReviewDeadlineWatcher(store: store, now: settings.now),
-            NoticeMaker(store: store, logger: logger, now: settings.now, announce: { bell.ring($0) }),
+            NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) }),
         ]
+            + (settings.mail.map {
+                [
+                    Mailer(store: store, settings: $0, logger: logger, now: settings.now),
+                    DigestSender(store: store, settings: $0, logger: logger, now: settings.now),
+                ]
+            } ?? [])
     }
 
     /// The consumer that makes notices, for tests and tools that run it outside the service group.
     public func noticeMaker(logger: Logger = Logger(label: "steiger")) -> NoticeMaker {
         let bell = bell
-        return NoticeMaker(store: store, logger: logger, now: settings.now, announce: { bell.ring($0) })
+        return NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) })
     }
 }
 

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     /// e-mails, LMS links. Nil: the address a request came to, over plain HTTP (for a service on
     /// one's own machine).
     public var publicURL: PublicURL?
+    /// E-mail (nil: notifications show in the app only).
+    public var mail: MailSettings?
     /// How webhooks are delivered (and whether private addresses may receive them).
     public var webhooks = WebhookSettings()
     /// Whether this process delivers webhooks and raises review deadlines (tests that drive
@@ -91,6 +93,7 @@ extension ServerConfiguration {
         settings.diskReserve = diskReserve
         settings.measureVolume = measureVolume
         settings.webhooks = webhooks
+        settings.mail = mail
         settings.now = now
         return settings
     }

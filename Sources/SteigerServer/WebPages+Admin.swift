@@ -44,6 +44,7 @@ extension WebPages {
                 "adminText": adminText,
                 "storage": storage(overview.volume),
                 "processing": processing(overview),
+                "mail": mail(overview),
             ])
     }
 
@@ -61,6 +62,19 @@ extension WebPages {
                     "reason": failed.failureReason.map(words.format(stored:)) ?? "",
                 ] as [String: Any]
             },
+        ]
+    }
+
+    /// E-mail in words: through which server, or that notifications stay in the app; what waits
+    /// or failed; the addresses the server refused.
+    private func mail(_ overview: Administration.Overview) -> [String: Any] {
+        guard let server = overview.mailServer else { return ["summary": words.text("mailOffAdmin")] }
+        return [
+            "summary": words.text("mailOn", ["host": .text(server)]),
+            "queue": words.text(
+                "mailQueue", ["pending": .integer(overview.mails[.pending] ?? 0), "failed": .integer(overview.mails[.failed] ?? 0)]),
+            "hasRefused": !overview.refusedAddresses.isEmpty,
+            "refused": overview.refusedAddresses.map { ["address": $0.address, "reason": $0.reason, "since": words.dateTime($0.since)] },
         ]
     }
 

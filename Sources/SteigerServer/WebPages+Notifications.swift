@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import SteigerApp
 import SteigerCore
 
@@ -14,6 +15,45 @@ extension WebPages {
         signedIn.post("/notifications/read") { request, context in try await pages(request, context).readAll(request, context) }
         signedIn.get("/settings/notifications") { request, context in try await pages(request, context).settingsPage(saved: false) }
         signedIn.post("/settings/notifications") { request, context in try await pages(request, context).saveSettings(request, context) }
+    }
+
+    /// The one-click unsubscribe of mails (RFC 8058): the mail provider POSTs from its own
+    /// servers, so these routes take no session and no same-site check; the link's signature is
+    /// the proof. GET asks first (a link followed by a scanner changes nothing).
+    func registerUnsubscribe(on router: Router<AppContext>) {
+        router.get("/unsubscribe") { request, context in try await pages(request, context).unsubscribe(request, context, confirmed: false) }
+        router.post("/unsubscribe") { request, context in try await pages(request, context).unsubscribe(request, context, confirmed: true) }
+    }
+
+    private func unsubscribe(_ request: Request, _ context: AppContext, confirmed: Bool) async throws -> Response {
+        var response: Response
+        do {
+            guard let user = request.query("u").flatMap(UserID.init), let target = request.query("k").flatMap(UnsubscribeTarget.init(name:)),
+                let signature = request.query("s")
+            else { throw Problem.notFound(.notice) }
+            let name: String =
+                switch target {
+                case .kind(let kind): words.text("noticeKind.\(kind.rawValue)")
+                case .digest: words.text("delivery.digest")
+                }
+            var values: [String: Any] = ["user": user.description, "kind": target.name, "signature": signature]
+            if confirmed {
+                try await app.notifications.unsubscribe(user: user, from: target, signature: signature)
+                values["done"] = true
+                values["doneText"] = words.text("unsubscribeDone", ["kind": .text(name)])
+            } else {
+                try await app.notifications.checkUnsubscribe(user: user, from: target, signature: signature)
+                values["question"] = words.text("unsubscribeQuestion", ["kind": .text(name)])
+            }
+            response = try html("unsubscribe", title: words.text("unsubscribeTitle"), actor: nil, secret: nil, values)
+        } catch {
+            let problem = Problem(from: error)
+            response = try html(
+                "error", title: problem.title(in: words), actor: nil, secret: nil, ["detail": problem.detail(in: words)], status: problem.status)
+        }
+        response.headers[.contentLanguage] = words.language.rawValue
+        for (name, value) in WebPages.securityHeaders where response.headers[name] == nil { response.headers[name] = value }
+        return response
     }
 
     private func noticesPage(_ request: Request) async throws -> Response {
@@ -51,7 +91,8 @@ extension WebPages {
 
     /// The bell's live count: an event `unread` with the number whenever it changes (at once for
     /// notices this process makes, within 15 seconds for others'), a comment line in between so
-    /// proxies keep the connection; it ends after ten minutes and the browser reconnects.
+    /// proxies keep the connection; it ends after ten minutes, or when the server stops, and the
+    /// browser reconnects.
     private func liveCount() throws -> Response {
         let (actor, _) = try signedIn()
         let notifications = app.notifications
@@ -65,6 +106,11 @@ extension WebPages {
                         try await Task.sleep(for: .seconds(15))
                         wakeUp.yield()
                     }
+                }
+                // A server that is stopping ends the stream (the browser reconnects to the next one).
+                group.addTask {
+                    try? await gracefulShutdown()
+                    wakeUp.finish()
                 }
                 wakeUp.yield()
                 let end = ContinuousClock.now + .seconds(600)
@@ -106,7 +152,7 @@ extension WebPages {
             "kinds": kinds, "digestHours": hourOptions(settings.digestHour), "quietStarts": hourOptions(settings.quietStart),
             "quietEnds": hourOptions(settings.quietEnd), "zones": Self.timeZones.map { ["name": $0, "isCurrent": $0 == settings.timeZone] },
             "deliveries": NoticeDelivery.allCases.map { words.text("delivery.\($0.rawValue)") },
-            "saved": saved, "mailOff": true,
+            "saved": saved, "mailOff": app.settings.mail == nil,
         ]
         if let error = errors.values.first { values["error"] = error }
         return try html("notification-settings", title: words.text("noticeSettings"), actor: actor, secret: secret, values, status: status)

@@ -55,6 +55,7 @@ struct WebPages: Sendable {
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
         registerNotifications(open: open, signedIn: signedIn)
+        registerUnsubscribe(on: router)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
 

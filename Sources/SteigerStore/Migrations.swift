@@ -472,6 +472,40 @@ public enum Schema {
                 // The end of the hold a trainer was last warned about (a renewed hold is warned about again).
                 "ALTER TABLE review_tasks ADD COLUMN hold_warned_until BIGINT",
             ]),
+        Migration(
+            version: 13, name: "e-mail: the mails to send, the addresses that refuse them",
+            statements: [
+                """
+                CREATE TABLE mails (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT REFERENCES users(id),
+                    address TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    next_attempt_at BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires BIGINT,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT
+                )
+                """,
+                "CREATE INDEX mails_due ON mails (status, next_attempt_at)",
+                """
+                CREATE TABLE mail_failures (
+                    address TEXT PRIMARY KEY,
+                    reason TEXT NOT NULL,
+                    since BIGINT NOT NULL
+                )
+                """,
+                // A notice waiting for its person's daily summary, and when that summary is due.
+                "ALTER TABLE notices ADD COLUMN in_digest BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX notices_digest ON notices (recipient, in_digest)",
+                "ALTER TABLE users ADD COLUMN next_digest_at BIGINT",
+                "CREATE INDEX users_digest ON users (next_digest_at)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -8,17 +8,30 @@ extension Store {
     /// in one transaction: a crash never records half a batch or skips one. A notice of a batched
     /// kind adds to its person's unread notice of the same group (counted, moved to the top)
     /// instead of making another; any other is made once per person, kind and event.
+    /// `mails` are queued with the notices they tell of: a mail for a notice that was not made
+    /// (made before) or that grew an unread one (batched) is not queued.
     /// - Returns: the notices made or grown, nil when the lease was lost (nothing recorded).
+    /// Notices in `digests` wait for their person's daily summary, which is then due at the time
+    /// given (unless one is due already).
     public func recordNotices(
-        _ notices: [Notice], for lease: OutboxLease, leaseFor seconds: TimeInterval, now: Date = Date()
-    ) async throws
-        -> [Notice]?
-    {
+        _ notices: [Notice], mails: [NoticeID: QueuedMail] = [:], digests: [NoticeID: Date] = [:], for lease: OutboxLease,
+        leaseFor seconds: TimeInterval, now: Date = Date()
+    ) async throws -> [Notice]? {
         do {
             return try await write { session in
                 var recorded: [Notice] = []
                 for notice in notices {
-                    if let notice = try await Self.insert(notice, in: session) { recorded.append(notice) }
+                    guard let made = try await Self.insert(notice, in: session) else { continue }
+                    recorded.append(made)
+                    if made.id == notice.id, let mail = mails[notice.id] { try await Self.insert(mail, now: now, in: session) }
+                    if let due = digests[notice.id] {
+                        _ = try await session.query("UPDATE notices SET in_digest = 1 WHERE id = \(bind: made.id.description)")
+                        _ = try await session.query(
+                            """
+                            UPDATE users SET next_digest_at = \(bind: due)
+                            WHERE id = \(bind: made.recipient.description) AND next_digest_at IS NULL
+                            """)
+                    }
                 }
                 guard let last = lease.entries.last else { return recorded }
                 guard
@@ -121,8 +134,15 @@ extension Store {
     /// Keeps `user`'s choices: the time zone and hours with the account, one row per kind set
     /// otherwise than its default.
     /// - Throws: ``StoreError/notFound(_:)`` for an unknown user.
-    public func setNoticeSettings(_ settings: NoticeSettings, of user: UserID, now: Date = Date()) async throws {
+    /// A daily summary already due moves to `nextDigest` (the new hour).
+    public func setNoticeSettings(_ settings: NoticeSettings, of user: UserID, nextDigest: Date? = nil, now: Date = Date()) async throws {
         try await write { session in
+            if let nextDigest {
+                _ = try await session.query(
+                    """
+                    UPDATE users SET next_digest_at = \(bind: nextDigest) WHERE id = \(bind: user.description) AND next_digest_at IS NOT NULL
+                    """)
+            }
             guard
                 try await session.query(
                     """
@@ -161,6 +181,47 @@ extension Store {
             settings[id]?.deliveries[kind] = delivery
         }
         return settings
+    }
+
+    /// Sends the daily summaries that are due, up to `limit` people: for each, in one
+    /// transaction, the notices waiting for it (oldest first, each once), the mail `compose`
+    /// makes of them, and the summary marked done; a person is taken by one process only.
+    /// - Returns: how many people's summaries were due, and how many mails were queued.
+    public func queueDigests(
+        now: Date = Date(), limit: Int = 100, compose: @Sendable (User, [Notice]) throws -> QueuedMail?
+    ) async throws -> (due: Int, queued: Int) {
+        try await write { session in
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+            let due = try await session.query(
+                """
+                SELECT \(raw: Self.userColumns) FROM users WHERE next_digest_at <= \(bind: now)
+                ORDER BY next_digest_at, id LIMIT \(bind: limit)\(lock)
+                """
+            ).map(Self.user)
+            guard !due.isEmpty else { return (0, 0) }
+            var waiting: [UserID: [Notice]] = [:]
+            for row in try await session.query(
+                """
+                SELECT \(raw: Self.noticeColumns) FROM notices WHERE in_digest = 1 AND \(SQLStatement.isIn("recipient", due.map(\.id)))
+                ORDER BY created_at, id
+                """)
+            {
+                let notice = try Self.notice(row)
+                waiting[notice.recipient, default: []].append(notice)
+            }
+            var queued = 0
+            for user in due {
+                if let notices = waiting[user.id], !notices.isEmpty, !user.isDisabled, let mail = try compose(user, notices) {
+                    try await Self.insert(mail, now: now, in: session)
+                    queued += 1
+                }
+            }
+            // Only the notices this summary holds: one made meanwhile waits for the next.
+            let held = waiting.values.flatMap { $0.map(\.id) }
+            if !held.isEmpty { _ = try await session.query("UPDATE notices SET in_digest = 0 WHERE \(SQLStatement.isIn("id", held))") }
+            _ = try await session.query("UPDATE users SET next_digest_at = NULL WHERE \(SQLStatement.isIn("id", due.map(\.id)))")
+            return (due.count, queued)
+        }
     }
 
     // MARK: - Who hears of an event

@@ -152,6 +152,31 @@ struct ServeCommand: AsyncParsableCommand {
             discussion: "Sign-in limits, logs and the per-address connection limit then apply to the client's address, not the proxy's."))
     var trustedProxy: [String] = (ProcessInfo.processInfo.environment["STEIGER_TRUSTED_PROXIES"] ?? "").split(separator: ",").map(String.init)
 
+    @Option(
+        help: ArgumentHelp(
+            "The mail server notifications are sent through, e.g. smtp://user:password@mail.example.org:587 (also STEIGER_SMTP_URL).",
+            discussion:
+                "smtp:// uses STARTTLS, smtps:// TLS from the start; user and password percent-encoded. Without it, notifications show in the app only."
+        ))
+    var smtpURL: String = ProcessInfo.processInfo.environment["STEIGER_SMTP_URL"] ?? ""
+
+    @Option(help: "The sender address of Steiger's e-mail, e.g. steiger@example.org (also STEIGER_MAIL_FROM).")
+    var mailFrom: String = ProcessInfo.processInfo.environment["STEIGER_MAIL_FROM"] ?? ""
+
+    @Flag(
+        help:
+            "Send e-mail in plain text to a mail server that offers no STARTTLS although it is not on this machine (also STEIGER_SMTP_ALLOW_PLAIN=1)."
+    )
+    var smtpAllowPlain = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["STEIGER_SMTP_ALLOW_PLAIN"]?.lowercased() ?? "")
+
+    @Option(help: "A PEM file of certificates to trust for the mail server's TLS besides the system's (also STEIGER_SMTP_CA_FILE).")
+    var smtpCAFile: String = ProcessInfo.processInfo.environment["STEIGER_SMTP_CA_FILE"] ?? ""
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds before an e-mail the server did not take is first tried again (doubling after each failure).", visibility: .hidden))
+    var mailRetrySeconds: Double = 60
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -171,6 +196,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if headerTimeout <= 0 || idleTimeout <= 0 || connectionsPerAddress < 1 {
             throw ValidationError("--header-timeout and --idle-timeout must be above 0, --connections-per-address at least 1")
+        }
+        if !smtpURL.isEmpty {
+            do {
+                _ = try SMTPSettings(url: smtpURL, from: mailFrom)
+            } catch {
+                throw ValidationError("--smtp-url and --mail-from: \(error)")
+            }
+            if publicURL.isEmpty && port == 0 {
+                throw ValidationError("e-mail links need the public address: give --public-url (or a --port other than 0)")
+            }
         }
         if !publicURL.isEmpty, PublicURL(publicURL) == nil {
             throw ValidationError(
@@ -206,6 +241,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.defaultLanguage = language
         let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
         configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
+        if !smtpURL.isEmpty, let base = configuration.publicURL {
+            let smtp = try SMTPSettings(url: smtpURL, from: mailFrom, allowPlain: smtpAllowPlain, trustRoots: smtpCAFile.isEmpty ? nil : smtpCAFile)
+            var mail = MailSettings(smtp: smtp, publicURL: base.base, texts: try WebMailTexts(defaultLanguage: language))
+            mail.retryBase = max(mailRetrySeconds, 0.1)
+            configuration.mail = mail
+            logger.info("e-mail on", metadata: ["server": "\(smtp.host):\(smtp.port)", "from": "\(smtp.from)"])
+        }
         var workerArguments = [
             "--data", service.dataDirectory, "--log-level", service.logLevel.rawValue, "--disk-reserve-mb", String(service.diskReserveMB),
             "--lease", String(jobLease),

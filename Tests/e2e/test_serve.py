@@ -33,12 +33,12 @@ def fresh_database_url(engine):
 class Server:
     """A `steiger serve` process on a free port."""
 
-    def __init__(self, binary, data, env, extra=()):
+    def __init__(self, binary, data, env, extra=(), port=0):
         # The log goes to a file: a pipe nobody reads would fill and stall the server.
         data.mkdir(parents=True, exist_ok=True)
         self.log_path = data.parent / f"server-{uuid.uuid4().hex[:8]}.log"
         self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen([binary, "serve", "--port", "0", "--data", str(data), "--log-format", "json", *extra],
+        self.process = subprocess.Popen([binary, "serve", "--port", str(port), "--data", str(data), "--log-format", "json", *extra],
                                         stdout=subprocess.PIPE, stderr=self.log_file, text=True, env=env)
         lines = []
         deadline = time.time() + 60

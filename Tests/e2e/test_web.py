@@ -852,3 +852,59 @@ def test_an_administrator_is_told_the_service_is_short_of_room(tmp_path, languag
     finally:
         driver.quit()
         server.stop()
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_bell_tells_a_learner_their_feedback_arrived_without_a_reload(service, language):
+    """Lea waits on her attempt's page. Her trainer sends his review from elsewhere; the bell on
+    Lea's open page shows one unread notification without the page being reloaded. She opens the
+    notifications, follows the notice to her attempt, and chooses her time zone and which
+    notifications she wants."""
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    submission, _ = upload_ready(service, exercise, "h264_aac.mp4")
+    words = {
+        "en": {"label": "Notifications, 1 unread", "text": "A trainer reviewed your attempt at “Price objection”.",
+               "saved": "Your settings are saved.", "off": "Off"},
+        "nl": {"label": "Meldingen, 1 ongelezen", "text": "Een trainer heeft je poging bij ‘Price objection’ beoordeeld.",
+               "saved": "Je instellingen zijn opgeslagen.", "off": "Uit"},
+    }[language]
+    driver = chromium("en-GB,en" if language == "en" else "nl-NL,nl")
+    try:
+        sign_in(driver, server, "lea@example.org", PASSWORD)
+        driver.get(f"{server.url}/learn/submissions/{submission}")
+        assert not driver.find_element(By.CSS_SELECTOR, ".bell .count").is_displayed()
+        driver.execute_script("window.stillTheSamePage = true;")
+        review_by_api(service, 3)
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, ".bell .count").text == "1")
+        assert driver.execute_script("return window.stillTheSamePage === true"), "the page was reloaded"
+        assert driver.find_element(By.CSS_SELECTOR, ".bell").get_attribute("aria-label") == words["label"]
+
+        driver.find_element(By.CSS_SELECTOR, ".bell").click()
+        WebDriverWait(driver, 10).until(ready.url_contains("/notifications"))
+        notices = driver.find_elements(By.CSS_SELECTOR, ".notices li")
+        assert len(notices) == 1 and words["text"] in notices[0].text and "unread" in notices[0].get_attribute("class")
+        check_accessible(driver)
+        shoot(driver, f"notifications-{language}")
+        notices[0].find_element(By.TAG_NAME, "a").click()
+        WebDriverWait(driver, 10).until(ready.url_contains(f"/learn/submissions/{submission}"))
+        assert not driver.find_element(By.CSS_SELECTOR, ".bell .count").is_displayed()
+
+        # Her own time zone and fewer e-mails.
+        driver.get(server.url + "/settings/notifications")
+        from selenium.webdriver.support.ui import Select
+        Select(driver.find_element(By.ID, "time-zone")).select_by_visible_text("Europe/Amsterdam")
+        driver.find_element(By.ID, "support.withdrawn-off").click()
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        settle(driver, lambda d: words["saved"] in d.find_element(By.TAG_NAME, "main").text)
+        assert Select(driver.find_element(By.ID, "time-zone")).first_selected_option.text == "Europe/Amsterdam"
+        assert driver.find_element(By.ID, "support.withdrawn-off").is_selected()
+        check_accessible(driver)
+        shoot(driver, f"notification-settings-{language}")
+        token = admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()
+        settings = requests.get(server.url + "/api/v1/me/notification-settings", headers={"Authorization": f"Bearer {token}"}).json()
+        assert settings["timeZone"] == "Europe/Amsterdam"
+        assert next(k for k in settings["kinds"] if k["kind"] == "support.withdrawn")["delivery"] == "off"
+    finally:
+        driver.quit()

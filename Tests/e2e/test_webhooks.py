@@ -139,12 +139,14 @@ def test_a_failing_endpoint_is_switched_off_with_a_reason_and_back_on(service):
         make_user(server, auth, "daan")
         time.sleep(1.5)
         assert len(receiver.requests) == tries
-        # Back on after the receiver is fixed: what waited is delivered.
+        # Back on after the receiver is fixed: what waited is delivered, the news that the
+        # endpoint had been switched off first.
         receiver.always_fail = False
         again = requests.patch(f"{server.url}/api/v1/webhooks/{endpoint['id']}", headers=auth, json={"enabled": True}).json()
         assert again["enabled"] is True and again["disabledReason"] is None
-        arrived = receiver.wait_for(1)
-        assert [p["type"] for p in arrived.values()] == ["user.created"]
+        arrived = receiver.wait_for(2)
+        assert sorted(p["type"] for p in arrived.values()) == ["user.created", "webhook.disabled"]
+        assert next(p for p in arrived.values() if p["type"] == "webhook.disabled")["data"]["subjects"]["endpoint"] == endpoint["id"]
     finally:
         assert server.stop() == 0
         receiver.stop()

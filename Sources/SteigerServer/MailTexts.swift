@@ -1,0 +1,70 @@
+import Foundation
+import SteigerApp
+import SteigerCore
+
+/// Steiger's mails in the reader's language and time zone, from the catalogues and the mail
+/// templates (`mail-notice.mustache` for the HTML; the text part is the same words, plain).
+public struct WebMailTexts: MailTexts {
+    let resources: WebResources
+    let localization: Localization
+
+    /// Reads the web app's files as the pages do.
+    public init(defaultLanguage: Language) throws {
+        resources = try WebResources.bundled()
+        localization = resources.localization(defaultLanguage: defaultLanguage)
+    }
+
+    /// The reader's words: their language, their time zone.
+    func words(for user: User) -> Localizer {
+        var words = localization.words(user.language ?? localization.defaultLanguage)
+        if let zone = TimeZone(identifier: user.timeZone) { words.timeZone = zone }
+        return words
+    }
+
+    public func digest(_ notices: [(notice: Notice, page: String)], to user: User, links: MailLinks) -> MailContent {
+        let words = words(for: user)
+        let subject = words.text("digestSubject", ["count": .integer(notices.count)])
+        let greeting = words.text("mailGreeting", ["name": .text(user.displayName)])
+        let items: [[String: Any]] = notices.map { item in
+            var values: [String: Any] = [
+                "text": words.sentence(item.notice.message), "when": words.dateTime(item.notice.createdAt), "link": item.page,
+            ]
+            if let detail = item.notice.detail { values["detail"] = words.sentence(detail) }
+            return values
+        }
+        var plain = [greeting, "", subject, ""]
+        for item in items {
+            plain.append("- \(item["text"] as? String ?? "") (\(item["when"] as? String ?? ""))")
+            if let detail = item["detail"] as? String { plain.append("  \(detail)") }
+            plain.append("  \(item["link"] as? String ?? "")")
+        }
+        plain += ["", "-- ", words.text("mailWhy"), "\(words.text("mailSettings")): \(links.settings)"]
+        if let unsubscribe = links.unsubscribe { plain.append("\(words.text("digestUnsubscribe")): \(unsubscribe)") }
+        var values: [String: Any] = [
+            "language": words.language.rawValue, "greeting": greeting, "subject": subject, "items": items, "link": links.page,
+            "settings": links.settings,
+        ]
+        if let unsubscribe = links.unsubscribe { values["unsubscribe"] = unsubscribe }
+        return MailContent(
+            subject: subject, text: plain.joined(separator: "\n") + "\n", html: resources.render("mail-digest", values, in: words) ?? "")
+    }
+
+    public func notice(_ notice: Notice, to user: User, links: MailLinks) -> MailContent {
+        let words = words(for: user)
+        let text = words.sentence(notice.message)
+        let detail = notice.detail.map(words.sentence)
+        let greeting = words.text("mailGreeting", ["name": .text(user.displayName)])
+        let open = words.text("mailOpen")
+        var plain = [greeting, "", text]
+        if let detail { plain.append(detail) }
+        plain += ["", "\(open): \(links.page)", "", "-- ", words.text("mailWhy"), "\(words.text("mailSettings")): \(links.settings)"]
+        if let unsubscribe = links.unsubscribe { plain.append("\(words.text("mailUnsubscribe")): \(unsubscribe)") }
+        var values: [String: Any] = [
+            "language": words.language.rawValue, "greeting": greeting, "text": text, "link": links.page, "settings": links.settings,
+        ]
+        if let detail { values["detail"] = detail }
+        if let unsubscribe = links.unsubscribe { values["unsubscribe"] = unsubscribe }
+        let html = resources.render("mail-notice", values, in: words) ?? ""
+        return MailContent(subject: text, text: plain.joined(separator: "\n") + "\n", html: html)
+    }
+}

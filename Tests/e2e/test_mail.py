@@ -1,0 +1,262 @@
+"""E-mail end to end: `steiger serve` with worker processes sends notifications through a real
+SMTP server on loopback (aiosmtpd, in this process), plain on loopback and with STARTTLS and AUTH;
+the server down for a while; the sending process killed in the middle of a batch."""
+import base64
+import email
+import email.policy
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from conftest import FIXTURES, ROOT
+from test_serve import Server, admin_run
+
+PASSWORD = "correct horse battery staple"
+
+
+class Mailbox:
+    """What the mail server received, parsed; `delay` seconds pass before each mail is taken."""
+
+    def __init__(self, delay=0.0):
+        self.messages = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            time.sleep(self.delay)
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def to(self, address):
+        with self.lock:
+            return [m for rcpt, m in self.messages if address in rcpt]
+
+    def wait(self, count, timeout=60, address=None):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                found = [m for rcpt, m in self.messages if address is None or address in rcpt]
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"{len(found)} mails, not {count}, within {timeout} s")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_smtp(mailbox, port, **options):
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    return controller
+
+
+def serve(tmp_path, smtp_url, extra=()):
+    """A server whose links start with its own address, sending mail through `smtp_url`."""
+    env = dict(os.environ)
+    env.pop("STEIGER_DATABASE_URL", None)
+    binary = os.environ.get("STEIGER_BIN") or str(ROOT / ".build" / "debug" / "steiger")
+    port = free_port()
+    server = Server(binary, tmp_path / "data", env, port=port, extra=[
+        "--workers", "1", "--public-url", f"http://127.0.0.1:{port}", "--smtp-url", smtp_url,
+        "--mail-from", "steiger@example.org", "--mail-retry-seconds", "1", *extra])
+    return server, {"binary": binary, "data": tmp_path / "data", "env": env, "server": server}
+
+
+def course(service, learners):
+    """A cohort with trainer Tom and `learners` (email → language), an exercise, and a ready
+    attempt by each learner; returns the trainer's token."""
+    server = service["server"]
+    admin = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "admin@steiger.local").stdout.strip()}
+    cohort = requests.post(server.url + "/api/v1/cohorts", json={"name": "Spring"}, headers=admin).json()["id"]
+    made = admin_run(service, "create-user", "--email", "tom@example.org", "--name", "Tom Trainer", "--role", "trainer",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    users = {}
+    for address in learners:
+        made = admin_run(service, "create-user", "--email", address, "--name", address.split("@")[0].title(), "--role", "learner",
+                         "--password-stdin", stdin=PASSWORD + "\n")
+        assert made.returncode == 0, made.stderr
+    for user in requests.get(server.url + "/api/v1/users?limit=200", headers=admin).json()["items"]:
+        users[user["email"]] = user["id"]
+    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{users['tom@example.org']}", json={"part": "trainer"},
+                        headers=admin).status_code == 200
+    exercise = requests.post(server.url + "/api/v1/exercises", headers=admin, json={
+        "title": "Price objection", "instructions": "Answer the customer.", "skillKey": "objections", "cohorts": [cohort],
+        "rubric": {"criteria": [{"key": "empathy", "title": "Empathy", "weight": 1,
+                                 "scale": [{"value": 1, "label": "No"}, {"value": 2, "label": "Partly"}, {"value": 3, "label": "Yes"}]}]},
+        "ladder": {"levels": [{"number": 0, "name": "On your own", "supports": []}]},
+        "review": {"peerReviewers": 0}}).json()["id"]
+    for address, language in learners.items():
+        assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{users[address]}", json={"part": "learner"},
+                            headers=admin).status_code == 200
+        token = admin_run(service, "create-token", "--email", address).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert requests.patch(f"{server.url}/api/v1/users/{users[address]}", json={"language": language}, headers=auth).status_code == 200
+        made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=a.mp4", headers=auth,
+                             data=(FIXTURES / "h264_aac.mp4").read_bytes())
+        assert made.status_code == 201, made.text
+        submission = made.json()["id"]
+        deadline = time.time() + 120
+        while requests.get(f"{server.url}/api/v1/submissions/{submission}", headers=auth).json()["status"] != "ready":
+            assert time.time() < deadline
+            time.sleep(0.3)
+    return {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
+
+
+def review_all(server, trainer, count):
+    for _ in range(count):
+        task = requests.post(server.url + "/api/v1/review-queue/claim", headers=trainer)
+        assert task.status_code == 200, task.text
+        made = requests.post(f"{server.url}/api/v1/review-tasks/{task.json()['id']}/review", headers=trainer, json={"scores": {"empathy": 3}})
+        assert made.status_code == 201, made.text
+
+
+def body(message, subtype):
+    return message.get_body(preferencelist=(subtype,)).get_content()
+
+
+def test_a_review_reaches_the_learner_by_mail_in_her_language_with_a_working_link_and_one_click_unsubscribe(tmp_path):
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port)
+    server, service = serve(tmp_path, f"smtp://127.0.0.1:{smtp_port}")
+    try:
+        trainer = course(service, {"lea@example.org": "nl"})
+        review_all(server, trainer, 1)
+        [mail] = mailbox.wait(1, address="lea@example.org")
+        assert mail["Subject"] == "Een trainer heeft je poging bij ‘Price objection’ beoordeeld."
+        assert mail["From"] == "Steiger <steiger@example.org>" and mail["To"].startswith("Lea <lea@example.org>")
+        assert mail["Message-ID"].startswith("<notice-") and mail["Auto-Submitted"] == "auto-generated"
+        text, html = body(mail, "plain"), body(mail, "html")
+        assert text.startswith("Hallo Lea,") and "Openen in Steiger: " in text and '<html lang="nl">' in html
+        link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Openen in Steiger: "))
+        assert link.startswith(server.url + "/learn/submissions/")
+        # The link opens the attempt once Lea is signed in.
+        browser = requests.Session()
+        page = browser.get(server.url + "/login")
+        csrf = page.text.split('name="_csrf" value="')[1].split('"')[0]
+        browser.post(server.url + "/login", data={"email": "lea@example.org", "password": PASSWORD, "_csrf": csrf})
+        opened = browser.get(link)
+        assert opened.status_code == 200 and "Price objection" in opened.text
+        # One click, as a mail provider makes it (RFC 8058): no session, a POST to the header's address.
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        unsubscribe = mail["List-Unsubscribe"].strip("<>")
+        assert unsubscribe.startswith(server.url + "/unsubscribe?")
+        done = requests.post(unsubscribe, data="List-Unsubscribe=One-Click",
+                             headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://mail.example.net"})
+        assert done.status_code == 200 and "Gedaan" in done.text or "Done" in done.text
+        settings = browser.get(server.url + "/api/v1/me/notification-settings").json()
+        assert next(k for k in settings["kinds"] if k["kind"] == "feedback.ready")["delivery"] == "off"
+        # A forged link changes nothing.
+        forged = unsubscribe.replace("k=feedback.ready", "k=comment.reply")
+        assert requests.post(forged, data="List-Unsubscribe=One-Click").status_code == 404
+        assert len(mailbox.messages) == 1
+    finally:
+        server.stop()
+        smtp.stop()
+
+
+def self_signed(tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    return key, cert
+
+
+def test_mail_goes_over_starttls_with_a_password(tmp_path):
+    key, cert = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"steiger" and auth_data.password == b"s3cret pass"
+        return AuthResult(success=ok)
+
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port, tls_context=context, require_starttls=True, authenticator=authenticator,
+                      auth_required=True, auth_require_tls=True)
+    server, service = serve(tmp_path, f"smtp://steiger:s3cret%20pass@localhost:{smtp_port}", extra=["--smtp-ca-file", str(cert)])
+    try:
+        trainer = course(service, {"lea@example.org": "en"})
+        review_all(server, trainer, 1)
+        [mail] = mailbox.wait(1)
+        assert mail["Subject"] == "A trainer reviewed your attempt at “Price objection”."
+        assert body(mail, "plain").startswith("Hello Lea,")
+    finally:
+        server.stop()
+        smtp.stop()
+    assert '"e-mail on"' in server.logs or "e-mail on" in server.logs
+
+
+def test_mail_waits_for_a_mail_server_that_is_down_and_arrives_once_it_is_back(tmp_path):
+    mailbox = Mailbox()
+    smtp_port = free_port()  # nothing listens yet
+    server, service = serve(tmp_path, f"smtp://127.0.0.1:{smtp_port}")
+    learners = {f"learner{i}@example.org": "en" for i in range(4)}
+    try:
+        trainer = course(service, learners)
+        review_all(server, trainer, len(learners))
+        time.sleep(3)  # the mailer tries, fails, and waits
+        smtp = start_smtp(mailbox, smtp_port)
+        try:
+            mails = mailbox.wait(len(learners), timeout=90)
+            time.sleep(3)  # nothing more comes
+            ids = [m["Message-ID"] for rcpt, m in mailbox.messages]
+            assert len(ids) == len(learners) == len(set(ids))
+            assert {rcpt[0] for rcpt, m in mailbox.messages} == set(learners)
+        finally:
+            smtp.stop()
+    finally:
+        server.stop()
+    assert "mail not sent" in server.logs
+
+
+def test_a_mailer_killed_in_the_middle_of_a_batch_sends_the_rest_after_a_restart(tmp_path):
+    mailbox = Mailbox(delay=0.4)
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port)
+    learners = {f"learner{i}@example.org": "en" for i in range(6)}
+    server, service = serve(tmp_path, f"smtp://127.0.0.1:{smtp_port}")
+    try:
+        trainer = course(service, learners)
+        review_all(server, trainer, len(learners))
+        mailbox.wait(2, timeout=60)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+        server.log_file.close()
+        sent_before = len(mailbox.messages)
+        assert sent_before < len(learners), "the batch was done before the kill"
+        port = int(server.url.rsplit(":", 1)[1])
+        restarted = Server(service["binary"], service["data"], service["env"], port=port, extra=[
+            "--workers", "1", "--public-url", server.url, "--smtp-url", f"smtp://127.0.0.1:{smtp_port}",
+            "--mail-from", "steiger@example.org", "--mail-retry-seconds", "1"])
+        try:
+            mailbox.wait(len(learners), timeout=120)
+            time.sleep(2)
+            ids = [m["Message-ID"] for rcpt, m in mailbox.messages]
+            # Every mail arrived. Only the one whose answer the kill cut off may arrive again,
+            # with the same Message-ID, so a mailbox takes it once.
+            assert set(rcpt[0] for rcpt, m in mailbox.messages) == set(learners)
+            assert len(set(ids)) == len(learners) and len(ids) <= len(learners) + 1, ids
+            print(f"killed after {sent_before} of {len(learners)}; received {len(ids)} messages, {len(set(ids))} distinct")
+        finally:
+            restarted.stop()
+    finally:
+        smtp.stop()
