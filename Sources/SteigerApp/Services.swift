@@ -38,6 +38,8 @@ public struct AppSettings: Sendable {
     public var webhooks = WebhookSettings()
     /// E-mail (nil: notices show in the app only).
     public var mail: MailSettings? = nil
+    /// How often review deadlines (due within a day, overdue, holds running out) are looked for.
+    public var deadlineCheckInterval: Duration = .seconds(60)
     /// The clock (tests move it).
     public var now: @Sendable () -> Date = { Date() }
 
@@ -93,7 +95,7 @@ public struct Services: Sendable {
         let bell = bell
         return [
             WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
-            ReviewDeadlineWatcher(store: store, now: settings.now),
+            ReviewDeadlineWatcher(store: store, interval: settings.deadlineCheckInterval, now: settings.now),
             NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) }),
         ]
             + (settings.mail.map {

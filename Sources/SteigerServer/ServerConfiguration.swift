@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: PublicURL?
     /// E-mail (nil: notifications show in the app only).
     public var mail: MailSettings?
+    /// How often review deadlines are looked for.
+    public var deadlineCheckInterval: Duration = .seconds(60)
     /// How webhooks are delivered (and whether private addresses may receive them).
     public var webhooks = WebhookSettings()
     /// Whether this process delivers webhooks and raises review deadlines (tests that drive
@@ -94,6 +96,7 @@ extension ServerConfiguration {
         settings.measureVolume = measureVolume
         settings.webhooks = webhooks
         settings.mail = mail
+        settings.deadlineCheckInterval = deadlineCheckInterval
         settings.now = now
         return settings
     }

@@ -177,6 +177,9 @@ struct ServeCommand: AsyncParsableCommand {
             "Seconds before an e-mail the server did not take is first tried again (doubling after each failure).", visibility: .hidden))
     var mailRetrySeconds: Double = 60
 
+    @Option(help: ArgumentHelp("Seconds between looks for review deadlines (due within a day, overdue, holds running out).", visibility: .hidden))
+    var deadlineCheckSeconds: Double = 60
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -239,6 +242,7 @@ struct ServeCommand: AsyncParsableCommand {
             allowPrivateAddresses: allowPrivateWebhooks,
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
         configuration.defaultLanguage = language
+        configuration.deadlineCheckInterval = .milliseconds(Int64(max(deadlineCheckSeconds, 0.1) * 1000))
         let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
         configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
         if !smtpURL.isEmpty, let base = configuration.publicURL {

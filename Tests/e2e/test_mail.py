@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from conftest import FIXTURES, ROOT
-from test_serve import Server, admin_run
+from test_serve import Server, admin_run, fresh_database_url
 
 PASSWORD = "correct horse battery staple"
 
@@ -78,7 +78,7 @@ def serve(tmp_path, smtp_url, extra=()):
     return server, {"binary": binary, "data": tmp_path / "data", "env": env, "server": server}
 
 
-def course(service, learners):
+def course(service, learners, review=None):
     """A cohort with trainer Tom and `learners` (email → language), an exercise, and a ready
     attempt by each learner; returns the trainer's token."""
     server = service["server"]
@@ -101,7 +101,7 @@ def course(service, learners):
         "rubric": {"criteria": [{"key": "empathy", "title": "Empathy", "weight": 1,
                                  "scale": [{"value": 1, "label": "No"}, {"value": 2, "label": "Partly"}, {"value": 3, "label": "Yes"}]}]},
         "ladder": {"levels": [{"number": 0, "name": "On your own", "supports": []}]},
-        "review": {"peerReviewers": 0}}).json()["id"]
+        "review": review or {"peerReviewers": 0}}).json()["id"]
     for address, language in learners.items():
         assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{users[address]}", json={"part": "learner"},
                             headers=admin).status_code == 200
@@ -259,4 +259,39 @@ def test_a_mailer_killed_in_the_middle_of_a_batch_sends_the_rest_after_a_restart
         finally:
             restarted.stop()
     finally:
+        smtp.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("STEIGER_TEST_POSTGRES_URL"), reason="needs the test PostgreSQL server")
+def test_a_review_due_tomorrow_is_reminded_once_also_with_two_servers(tmp_path):
+    """Two `serve` processes on one PostgreSQL database both look for deadlines every second; each
+    peer whose review falls due within a day gets exactly one reminder by mail."""
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port)
+    env = dict(os.environ)
+    env["STEIGER_DATABASE_URL"] = fresh_database_url("postgresql")
+    binary = os.environ.get("STEIGER_BIN") or str(ROOT / ".build" / "debug" / "steiger")
+    servers = []
+    try:
+        for workers in ("1", "0"):
+            port = free_port()
+            servers.append(Server(binary, tmp_path / "data", env, port=port, extra=[
+                "--workers", workers, "--public-url", f"http://127.0.0.1:{port}", "--smtp-url", f"smtp://127.0.0.1:{smtp_port}",
+                "--mail-from", "steiger@example.org", "--deadline-check-seconds", "1"]))
+        service = {"binary": binary, "data": tmp_path / "data", "env": env, "server": servers[0]}
+        learners = {"ann@example.org": "en", "bob@example.org": "en"}
+        course(service, learners, review={"peerReviewers": 1, "dueHours": 12})
+        given = "A peer review of an attempt at “Price objection” is yours to do."
+        due = "A peer review of an attempt at “Price objection” is due within a day."
+        mailbox.wait(2, timeout=60)  # a peer review given, then due within a day
+        time.sleep(4)  # both servers have looked several times since
+        peers = {rcpt[0] for rcpt, m in mailbox.messages if m["Subject"] == given}
+        assert peers, [m["Subject"] for rcpt, m in mailbox.messages]
+        for address in peers:
+            subjects = [m["Subject"] for m in mailbox.to(address)]
+            assert subjects.count(due) == 1 and subjects.count(given) == 1, subjects
+    finally:
+        for server in servers:
+            server.stop()
         smtp.stop()
