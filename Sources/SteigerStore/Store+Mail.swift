@@ -54,7 +54,9 @@ extension Store {
             """)
     }
 
-    /// Hands `owner` up to `limit` pending mails that are due, oldest first, for `lease` seconds;
+    /// Hands `owner` up to `limit` pending mails that are due, oldest first but a notice's own
+    /// mail before the daily summaries (a summary of ten thousand does not hold up a review's
+    /// news), for `lease` seconds;
     /// mails to an address the server refused for good are failed instead (on PostgreSQL rows
     /// another sender holds are skipped).
     public func claimMails(owner: String, lease: TimeInterval, limit: Int = 50, now: Date = Date()) async throws -> [MailRecord] {
@@ -76,7 +78,7 @@ extension Store {
                 """
                 SELECT id FROM mails
                 WHERE status = 'pending' AND next_attempt_at <= \(bind: now) AND (lease_owner IS NULL OR lease_expires <= \(bind: now))
-                ORDER BY next_attempt_at, created_at, id LIMIT \(bind: limit)\(lock)
+                ORDER BY CASE WHEN purpose = 'digest' THEN 1 ELSE 0 END, next_attempt_at, created_at, id LIMIT \(bind: limit)\(lock)
                 """
             ).map { try $0.string("id") }
             guard !ids.isEmpty else { return [] }
@@ -85,7 +87,10 @@ extension Store {
                 UPDATE mails SET lease_owner = \(bind: owner), lease_expires = \(bind: now.addingTimeInterval(lease))
                 WHERE \(SQLStatement.isIn("id", ids)) RETURNING \(raw: Self.mailColumns)
                 """
-            ).map(Self.mailRecord).sorted { ($0.nextAttemptAt, $0.createdAt, $0.mail.id) < ($1.nextAttemptAt, $1.createdAt, $1.mail.id) }
+            ).map(Self.mailRecord).sorted {
+                ($0.mail.purpose == "digest" ? 1 : 0, $0.nextAttemptAt, $0.createdAt, $0.mail.id)
+                    < ($1.mail.purpose == "digest" ? 1 : 0, $1.nextAttemptAt, $1.createdAt, $1.mail.id)
+            }
         }
     }
 
