@@ -257,10 +257,13 @@ public struct Mailer: Service {
                 try await store.recordMailSent(mail.mail.id, owner: owner, now: now())
                 logger.info("mail sent", metadata: ["mail": "\(mail.mail.id)", "purpose": "\(mail.mail.purpose)"])
             } catch let error as MailError {
-                if case .permanent = error {
-                    try await failed(mail, error: error.description, permanent: true)
-                } else {
-                    // The connection is gone: the rest of the batch waits for the next try.
+                switch error {
+                case .permanent(let text, let mailbox):
+                    try await failed(mail, error: text, permanent: true, refusedAddress: mailbox)
+                case .deferred(let text):
+                    try await failed(mail, error: text, permanent: false)
+                case .transient, .configuration:
+                    // The session is gone: the rest of the batch waits for the next try.
                     broken = error.description
                     try await failed(mail, error: error.description, permanent: false)
                 }
@@ -273,7 +276,7 @@ public struct Mailer: Service {
     /// How long a sender holds a mail: longer than the server may take to answer it.
     static let hold: TimeInterval = 60
 
-    private func failed(_ mail: MailRecord, error: String, permanent: Bool) async throws {
+    private func failed(_ mail: MailRecord, error: String, permanent: Bool, refusedAddress: Bool = false) async throws {
         let attempt = mail.attempts + 1
         let retry = now().addingTimeInterval(settings.backoff(attempt: attempt))
         let giveUp = permanent || retry.timeIntervalSince(mail.createdAt) > settings.giveUpAfter
@@ -281,7 +284,7 @@ public struct Mailer: Service {
             "mail not sent", metadata: ["mail": "\(mail.mail.id)", "error": "\(error)", "attempt": "\(attempt)", "again": "\(!giveUp)"])
         try await store.recordMailFailure(
             mail.mail.id, owner: owner, error: error, retryAt: giveUp ? nil : retry,
-            refusedAddress: permanent && error.hasPrefix("RCPT TO"), now: now())
+            refusedAddress: refusedAddress, now: now())
     }
 }
 

@@ -35,18 +35,19 @@ public struct Notifications: Sendable {
         return notice
     }
 
-    /// Switches `kind` off for `user` from a mail's one-click link, without signing in: the
+    /// Stops `user`'s e-mail of a kind from a mail's one-click link, without signing in: the
     /// link's signature is the proof. - Throws: ``Thing/notice`` not found for a link this service
     /// did not sign.
     /// The link of a daily summary switches off every kind that comes in it.
     public func unsubscribe(user: UserID, from target: UnsubscribeTarget, signature: String) async throws {
         try await checkUnsubscribe(user: user, from: target, signature: signature)
         var settings = try await store.noticeSettings(of: user)
+        // No more e-mail of it; the bell still tells.
         switch target {
         case .kind(let kind):
-            settings.deliveries[kind] = .off
+            if settings.delivery(kind) != .off { settings.deliveries[kind] = .app }
         case .digest:
-            for kind in NoticeKind.allCases where settings.delivery(kind) == .digest { settings.deliveries[kind] = .off }
+            for kind in NoticeKind.allCases where settings.delivery(kind) == .digest { settings.deliveries[kind] = .app }
         }
         try await store.setNoticeSettings(settings, of: user, now: now())
     }

@@ -28,8 +28,8 @@ public struct SMTPSettings: Sendable, Equatable {
     public var allowPlain = false
     /// A PEM file of certificates to trust besides the system's (a private mail server's CA).
     public var trustRoots: String?
-    /// How long one reply may take.
-    public var timeout: TimeAmount = .seconds(30)
+    /// How long one reply may take (a mail takes four: its hold, a minute, covers them).
+    public var timeout: TimeAmount = .seconds(12)
 
     /// Reads `url` (`smtp://` or `smtps://`, user and password percent-encoded).
     /// - Throws: ``MailError/configuration(_:)`` saying what is wrong.
@@ -64,14 +64,17 @@ public struct SMTPSettings: Sendable, Equatable {
 public enum MailError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The settings cannot work.
     case configuration(String)
-    /// Worth trying again later: no connection, a timeout, a 4xx answer.
+    /// Worth trying again later, and the connection is gone or unusable: no connection, a
+    /// timeout, a refusal of the sender (the server's trouble, not one mail's).
     case transient(String)
-    /// The server refused for good (5xx): the address, or the mail.
-    case permanent(String)
+    /// This mail is to be tried again later (a 4xx for it); the session goes on with the others.
+    case deferred(String)
+    /// The server refused this mail for good (5xx); `mailbox` when it refused the address itself.
+    case permanent(String, mailbox: Bool = false)
 
     public var description: String {
         switch self {
-        case .configuration(let text), .transient(let text), .permanent(let text): text
+        case .configuration(let text), .transient(let text), .deferred(let text), .permanent(let text, _): text
         }
     }
 }
@@ -175,31 +178,45 @@ public final class SMTPSession {
         capabilities = reply.lines.dropFirst().map { $0.uppercased() }
     }
 
-    /// Sends one mail. - Throws: ``MailError/permanent(_:)`` when the server refuses it or its
-    /// address for good (the session goes on), ``MailError/transient(_:)`` otherwise.
+    /// Sends one mail. - Throws: ``MailError/permanent(_:mailbox:)`` when the server refuses it
+    /// or its address for good and ``MailError/deferred(_:)`` when it asks for it later (the
+    /// session goes on in both cases: the transaction is reset), ``MailError/transient(_:)`` when
+    /// the session cannot go on.
     public func send(_ mail: OutgoingMail) async throws {
         do {
-            try expect(try await command("MAIL FROM:<\(settings.from)>"), 250, "MAIL FROM")
-            let recipient = try await command("RCPT TO:<\(mail.to)>")
-            guard recipient.code == 250 || recipient.code == 251 else {
-                _ = try? await command("RSET")
-                throw Self.failure(recipient, "RCPT TO")
-            }
-            try expect(try await command("DATA"), 354, "DATA")
-            // Lines that begin with a dot get another (RFC 5321 4.5.2); a line of one dot ends it.
-            var lines = mail.message.components(separatedBy: "\r\n")
-            if lines.last == "" { lines.removeLast() }
-            try await write(lines.map { ($0.hasPrefix(".") ? "." : "") + $0 }.joined(separator: "\r\n") + "\r\n.\r\n")
-            let accepted = try await reply()
-            guard accepted.code == 250 else {
-                _ = try? await command("RSET")
-                throw Self.failure(accepted, "DATA")
+            let sender = try await command("MAIL FROM:<\(settings.from)>")
+            // A refused sender is the server's trouble with every mail, not this one's.
+            guard sender.code == 250 else { throw MailError.transient("MAIL FROM: \(sender.code) \(sender.text)") }
+            do {
+                let recipient = try await command("RCPT TO:<\(mail.to)>")
+                guard recipient.code == 250 || recipient.code == 251 else { throw Self.refusal(recipient, "RCPT TO", address: true) }
+                try expect(try await command("DATA"), 354, "DATA")
+                // Lines that begin with a dot get another (RFC 5321 4.5.2); a line of one dot ends it.
+                var lines = mail.message.components(separatedBy: "\r\n")
+                if lines.last == "" { lines.removeLast() }
+                try await write(lines.map { ($0.hasPrefix(".") ? "." : "") + $0 }.joined(separator: "\r\n") + "\r\n.\r\n")
+                let accepted = try await reply()
+                guard accepted.code == 250 else { throw Self.refusal(accepted, "DATA", address: false) }
+            } catch let error as MailError {
+                // The server answered: end this mail's transaction and go on with the session.
+                if case .transient = error { throw error }
+                guard (try? await command("RSET"))?.code == 250 else { throw MailError.transient("RSET failed after: \(error)") }
+                throw error
             }
         } catch let error as MailError {
             throw error
         } catch {
             throw MailError.transient("the mail server connection failed: \(error)")
         }
+    }
+
+    /// A refusal of one mail: for good (5xx), or for now (4xx). An address counts as refused
+    /// only when the server says the mailbox is (550, 551, 553), not for a relay or policy refusal.
+    private static func refusal(_ reply: Reply, _ step: String, address: Bool) -> MailError {
+        let text = "\(step): \(reply.code) \(reply.text)"
+        guard (500..<600).contains(reply.code) else { return .deferred(text) }
+        let mailbox = address && [550, 551, 553].contains(reply.code) && !reply.text.lowercased().contains("relay")
+        return .permanent(text, mailbox: mailbox)
     }
 
     /// Says goodbye and closes.

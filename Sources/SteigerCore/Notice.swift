@@ -75,6 +75,8 @@ public enum NoticeDelivery: String, Sendable, Codable, CaseIterable {
     case immediately
     /// Collected in one e-mail a day at the hour the person chose.
     case digest
+    /// Under the bell in the app only, no e-mail (what a mail's one-click unsubscribe sets).
+    case app
     /// Not at all: no e-mail and nothing in the app.
     case off
 }

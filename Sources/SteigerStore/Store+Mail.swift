@@ -67,6 +67,14 @@ extension Store {
         }
         guard due else { return [] }
         return try await write { session in
+            // A mail to a disabled account, or to an address its person has since changed, is not sent.
+            _ = try await session.query(
+                """
+                UPDATE mails SET status = 'failed', last_error = 'the account was disabled or its address changed', lease_owner = NULL,
+                       lease_expires = NULL
+                WHERE status = 'pending' AND user_id IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM users u WHERE u.id = mails.user_id AND (u.disabled = 1 OR u.email <> mails.address))
+                """)
             _ = try await session.query(
                 """
                 UPDATE mails SET status = 'failed', last_error = (SELECT reason FROM mail_failures f WHERE f.address = mails.address),

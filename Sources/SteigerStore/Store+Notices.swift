@@ -12,7 +12,8 @@ extension Store {
     /// (made before) or that grew an unread one (batched) is not queued.
     /// - Returns: the notices made or grown, nil when the lease was lost (nothing recorded).
     /// Notices in `digests` wait for their person's daily summary, which is then due at the time
-    /// given (unless one is due already).
+    /// given (unless one is due already; the row is written either way, so a summary being sent
+    /// meanwhile is waited for and this notice gets the next one).
     public func recordNotices(
         _ notices: [Notice], mails: [NoticeID: QueuedMail] = [:], digests: [NoticeID: Date] = [:], for lease: OutboxLease,
         leaseFor seconds: TimeInterval, now: Date = Date()
@@ -28,8 +29,8 @@ extension Store {
                         _ = try await session.query("UPDATE notices SET in_digest = 1 WHERE id = \(bind: made.id.description)")
                         _ = try await session.query(
                             """
-                            UPDATE users SET next_digest_at = \(bind: due)
-                            WHERE id = \(bind: made.recipient.description) AND next_digest_at IS NULL
+                            UPDATE users SET next_digest_at = COALESCE(next_digest_at, \(bind: due))
+                            WHERE id = \(bind: made.recipient.description)
                             """)
                     }
                 }
@@ -211,7 +212,9 @@ extension Store {
             }
             var queued = 0
             for user in due {
-                if let notices = waiting[user.id], !notices.isEmpty, !user.isDisabled, let mail = try compose(user, notices) {
+                // What the person read in the app meanwhile is not mailed again.
+                let unread = (waiting[user.id] ?? []).filter { !$0.isRead }
+                if !unread.isEmpty, !user.isDisabled, let mail = try compose(user, unread) {
                     try await Self.insert(mail, now: now, in: session)
                     queued += 1
                 }

@@ -106,7 +106,7 @@ struct MailTests {
                 .post, path, body: "List-Unsubscribe=One-Click",
                 headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://mail.example.net"])
             #expect(done.status == 200)
-            #expect(try await server.store.noticeSettings(of: world.learnerA1.id).delivery(.feedbackReady) == .off)
+            #expect(try await server.store.noticeSettings(of: world.learnerA1.id).delivery(.feedbackReady) == .app)
         }
     }
 

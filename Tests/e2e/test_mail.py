@@ -5,6 +5,7 @@ import base64
 import email
 import email.policy
 import os
+import re
 import signal
 import socket
 import ssl
@@ -162,7 +163,7 @@ def test_a_review_reaches_the_learner_by_mail_in_her_language_with_a_working_lin
                              headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://mail.example.net"})
         assert done.status_code == 200 and "Gedaan" in done.text or "Done" in done.text
         settings = browser.get(server.url + "/api/v1/me/notification-settings").json()
-        assert next(k for k in settings["kinds"] if k["kind"] == "feedback.ready")["delivery"] == "off"
+        assert next(k for k in settings["kinds"] if k["kind"] == "feedback.ready")["delivery"] == "app"
         # A forged link changes nothing.
         forged = unsubscribe.replace("k=feedback.ready", "k=comment.reply")
         assert requests.post(forged, data="List-Unsubscribe=One-Click").status_code == 404
@@ -294,4 +295,49 @@ def test_a_review_due_tomorrow_is_reminded_once_also_with_two_servers(tmp_path):
     finally:
         for server in servers:
             server.stop()
+        smtp.stop()
+
+
+class PickyMailbox(Mailbox):
+    """Refuses one mailbox for good, asks for another's mail later once, takes the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.deferred = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 no such mailbox"
+        if address.startswith("busy@") and address not in self.deferred:
+            self.deferred.add(address)
+            return "451 4.2.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_an_address_the_server_refuses_is_shown_to_the_administrator_and_holds_up_nobody_else(tmp_path):
+    mailbox = PickyMailbox()
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port)
+    server, service = serve(tmp_path, f"smtp://127.0.0.1:{smtp_port}")
+    try:
+        trainer = course(service, {"gone@example.org": "en", "busy@example.org": "en", "fine@example.org": "en"})
+        review_all(server, trainer, 3)
+        mailbox.wait(1, address="fine@example.org")
+        mailbox.wait(1, address="busy@example.org", timeout=30)  # asked again after its 4xx
+        assert mailbox.to("gone@example.org") == []
+        email_address, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "en"
+        page = browser.get(server.url + "/login")
+        csrf = page.text.split('name="_csrf" value="')[1].split('"')[0]
+        browser.post(server.url + "/login", data={"email": email_address, "password": password, "_csrf": csrf})
+        deadline = time.time() + 20
+        while "gone@example.org" not in (admin := browser.get(server.url + "/admin").text):
+            assert time.time() < deadline, admin
+            time.sleep(0.5)
+        assert "Addresses the mail server refused" in admin and "550" in admin
+        assert "E-mail is sent through 127.0.0.1:" in admin
+    finally:
+        server.stop()
         smtp.stop()
