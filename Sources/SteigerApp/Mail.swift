@@ -95,6 +95,16 @@ public enum MailMessage {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// `message` with its Date header set to `date` (the moment it is handed to the server, not
+    /// the one it was queued at: a mail held over quiet hours reads as this morning's).
+    public static func dated(_ message: String, _ date: Date) -> String {
+        guard let end = message.range(of: "\r\n\r\n") else { return message }
+        let lines = message[..<end.lowerBound].components(separatedBy: "\r\n").map {
+            $0.hasPrefix("Date: ") ? "Date: \(rfc5322Date(date))" : $0
+        }
+        return lines.joined(separator: "\r\n") + message[end.lowerBound...]
+    }
+
     static func address(_ address: String, name: String?) -> String {
         guard let name, !name.isEmpty else { return "<\(address)>" }
         return "\(encodedWord(name)) <\(address)>"
@@ -253,7 +263,7 @@ public struct Mailer: Service {
             }
             do {
                 guard try await store.holdMail(mail.mail.id, owner: owner, lease: Self.hold, now: now()) else { continue }
-                try await session.send(OutgoingMail(to: mail.mail.address, message: mail.mail.message))
+                try await session.send(OutgoingMail(to: mail.mail.address, message: MailMessage.dated(mail.mail.message, now())))
                 try await store.recordMailSent(mail.mail.id, owner: owner, now: now())
                 logger.info("mail sent", metadata: ["mail": "\(mail.mail.id)", "purpose": "\(mail.mail.purpose)"])
             } catch let error as MailError {

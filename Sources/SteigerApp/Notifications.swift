@@ -176,7 +176,7 @@ public struct NoticeMaker: Service {
             let quiet = settings[user.id] ?? NoticeSettings()
             mails[notice.id] = QueuedMail(
                 id: id, userID: user.id, address: user.email, purpose: notice.kind.rawValue, message: message,
-                notBefore: quiet.afterQuietHours(now()))
+                notBefore: notice.kind.isUrgent ? now() : quiet.afterQuietHours(now()))
         }
         return mails
     }

@@ -64,6 +64,10 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Kinds whose news is gone within minutes (a hold running out): mailed even in quiet hours,
+    /// since a person who is reviewing then wants to know.
+    public var isUrgent: Bool { self == .holdExpiring }
+
     /// Kinds that tell of one thing at a time collect into one unread notice per group (the
     /// cohort's queue): "3 new attempts wait" rather than three notices.
     public var isBatched: Bool { self == .queueWaiting }

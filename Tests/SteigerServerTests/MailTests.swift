@@ -43,6 +43,10 @@ struct MailTests {
         #expect(Self.header("List-Unsubscribe", in: message) == "<https://steiger.example.org/unsubscribe?u=1>")
         #expect(Self.header("List-Unsubscribe-Post", in: message) == "List-Unsubscribe=One-Click")
         #expect(try Self.text(message) == "Hallo Lea,\r\n\r\nÉén regel.")
+        // Handed to the server later, it carries that moment's date; nothing else changes.
+        let later = MailMessage.dated(message, try Date("2026-05-04T07:00:00Z", strategy: .iso8601))
+        #expect(Self.header("Date", in: later) == "Mon, 04 May 2026 07:00:00 +0000")
+        #expect(later.replacingOccurrences(of: "Mon, 04 May 2026 07:00:00", with: "Sun, 03 May 2026 14:05:00") == message)
         #expect(message.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 998 && !$0.contains("\n") })
         // A long subject is folded into encoded words of at most 75 characters.
         let long = MailMessage.encodedWord(String(repeating: "Één poging bij ‘Prijsbezwaar’ ", count: 4), phrase: false)
