@@ -76,6 +76,9 @@ struct UnreadView: JSONView {
     static let fields: [JSONField<Self>] = [.init("unread", ["type": "integer", "minimum": 0]) { $0.unread }]
 }
 
+/// The ways a notice may reach a person, as the document names them.
+let noticeDeliverySchema: JSONValue = ["type": "string", "enum": .array(NoticeDelivery.allCases.map { .string($0.rawValue) })]
+
 /// A person's choices about notices, with every kind of their roles and its delivery.
 struct NoticeSettingsView: JSONView {
     let settings: NoticeSettings
@@ -97,8 +100,7 @@ struct NoticeSettingsView: JSONView {
             [
                 "type": "array",
                 "items": object([
-                    "kind": ["type": "string"], "delivery": ["type": "string", "enum": ["immediately", "digest", "off"]],
-                    "defaultDelivery": ["type": "string", "enum": ["immediately", "digest", "off"]],
+                    "kind": ["type": "string"], "delivery": noticeDeliverySchema, "defaultDelivery": noticeDeliverySchema,
                 ]),
             ]
         ) { view in

@@ -111,6 +111,10 @@ struct MailTests {
                 headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://mail.example.net"])
             #expect(done.status == 200)
             #expect(try await server.store.noticeSettings(of: world.learnerA1.id).delivery(.feedbackReady) == .app)
+            // The API shows the choice (the answer is checked against the document).
+            let settings = try await server.request(.get, "/api/v1/me/notification-settings", as: world.learnerA1)
+            #expect(
+                (settings["kinds"] as? [[String: Any]])?.first { $0["kind"] as? String == "feedback.ready" }?["delivery"] as? String == "app")
         }
     }
 
