@@ -23,10 +23,17 @@ public struct Notifications: Sendable {
 
     /// Marks `actor`'s notices with `ids` read, or all of them when `ids` is nil; ids of
     /// notices that are not theirs change nothing. - Returns: how many were unread.
+    /// At most ``readAtOnce`` ids at once. - Throws: ``ValidationError`` for more.
     @discardableResult
     public func markRead(_ actor: Actor, ids: [NoticeID]?) async throws -> Int {
-        try await store.markNoticesRead(of: actor.user.id, ids: ids, now: now())
+        if let ids, ids.count > Self.readAtOnce {
+            throw ValidationError(field: "ids", Message("validation.maxItems", ["max": .integer(Self.readAtOnce)]))
+        }
+        return try await store.markNoticesRead(of: actor.user.id, ids: ids, now: now())
     }
+
+    /// How many notices one call may mark read by id.
+    public static let readAtOnce = 200
 
     /// Marks `actor`'s notice `id` read and returns it (to open the page it is about).
     /// - Throws: ``Thing/notice`` not found for an unknown id or someone else's notice.

@@ -7,7 +7,7 @@ struct ReadNoticesBody: RequestBody {
     var ids: [NoticeID]?
     var all: Bool?
     static let properties: [String: JSONValue] = [
-        "ids": ["type": "array", "maxItems": 200, "items": uuid, "description": "The notices to mark read."],
+        "ids": ["type": "array", "maxItems": .number(Double(Notifications.readAtOnce)), "items": uuid, "description": "The notices to mark read."],
         "all": ["type": "boolean", "description": "`true` marks every notice read."],
     ]
     static let schema = object(properties, optional: ["ids", "all"])

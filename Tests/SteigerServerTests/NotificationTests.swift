@@ -86,6 +86,10 @@ struct NotificationTests {
                 .post, "/api/v1/me/notifications/read", as: world.learnerA1, json: ["ids": [.string(first)], "all": true])
             #expect(both.status == 422 && both.problemFields == ["ids"])
             #expect(try await server.request(.get, "/api/v1/me/notifications?unread=maybe", as: world.learnerA1).problemFields == ["unread"])
+            let tooMany = JSONValue.array(Array(repeating: .string(first), count: 201))
+            #expect(
+                try await server.request(.post, "/api/v1/me/notifications/read", as: world.learnerA1, json: ["ids": tooMany]).problemFields
+                    == ["ids"])
             let all = try await server.request(.post, "/api/v1/me/notifications/read", as: world.learnerA1, json: ["all": true])
             #expect(all["unread"] as? Int == 0)
         }
