@@ -54,19 +54,11 @@ public struct Accounts: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let expires = Int(parts[0]), Double(expires) > now().timeIntervalSince1970 else { return false }
         let expected = try await formSignature(parts[0] + "." + parts[1])
-        // Compared in constant time.
-        return expected.utf8.count == parts[2].utf8.count && zip(expected.utf8, parts[2].utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return SecretToken.matches(parts[2], expected)
     }
 
     private func formSignature(_ body: String) async throws -> String {
-        let secret: Data
-        if let known = formKey.value {
-            secret = known
-        } else {
-            secret = Data(try await store.serverKey(named: "form-token").utf8)
-            formKey.value = secret
-        }
-        let key = SymmetricKey(data: secret)
+        let key = SymmetricKey(data: try await formKey.load { Data(try await store.serverKey(named: "form-token").utf8) })
         return SecretToken.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(("sign-in:" + body).utf8), using: key)))
     }
 
@@ -159,9 +151,13 @@ extension Optional {
 /// A key read once and shared by copies of a use case.
 final class SharedKey: Sendable {
     private let key = Mutex<Data?>(nil)
-    var value: Data? {
-        get { key.withLock { $0 } }
-        set { key.withLock { $0 = newValue } }
+
+    /// The key, read with `read` the first time and kept.
+    func load(_ read: () async throws -> Data) async throws -> Data {
+        if let known = key.withLock({ $0 }) { return known }
+        let secret = try await read()
+        key.withLock { $0 = secret }
+        return secret
     }
 }
 

@@ -157,9 +157,9 @@ public enum MailMessage {
 public struct UnsubscribeLinks: Sendable {
     let key: [UInt8]
 
-    /// The key kept in the store under `mail-unsubscribe`.
-    public static func load(from store: Store) async throws -> UnsubscribeLinks {
-        UnsubscribeLinks(key: Array(try await store.serverKey(named: "mail-unsubscribe").utf8))
+    /// The key kept in the store under `mail-unsubscribe`, read once into `cache`.
+    static func load(from store: Store, cache: SharedKey) async throws -> UnsubscribeLinks {
+        UnsubscribeLinks(key: Array(try await cache.load { Data(try await store.serverKey(named: "mail-unsubscribe").utf8) }))
     }
 
     /// The signature of `user` and `target`.
@@ -175,9 +175,7 @@ public struct UnsubscribeLinks: Sendable {
 
     /// Whether `signature` is the one of `user` and `target`.
     public func isValid(_ signature: String, user: UserID, target: UnsubscribeTarget) -> Bool {
-        let expected = Array(self.signature(user: user, target: target).utf8), given = Array(signature.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        SecretToken.matches(signature, self.signature(user: user, target: target))
     }
 }
 
@@ -307,6 +305,8 @@ public struct DigestSender: Service {
     let logger: Logger
     let now: @Sendable () -> Date
     let interval: Duration
+    /// The key of one-click unsubscribe links, read once.
+    let key = SharedKey()
 
     public init(
         store: Store, settings: MailSettings, logger: Logger, interval: Duration = .seconds(30), now: @escaping @Sendable () -> Date = { Date() }
@@ -334,7 +334,7 @@ public struct DigestSender: Service {
     /// Queues every summary due now; returns how many.
     @discardableResult
     public func sendDue(batch: Int = 200) async throws -> Int {
-        let links = try await UnsubscribeLinks.load(from: store)
+        let links = try await UnsubscribeLinks.load(from: store, cache: key)
         let settings = settings
         let at = now()
         var total = 0

@@ -10,6 +10,8 @@ import Synchronization
 public struct Notifications: Sendable {
     let store: Store
     let now: @Sendable () -> Date
+    /// The key of one-click unsubscribe links, read once.
+    let unsubscribeKey = SharedKey()
 
     /// `actor`'s notices, newest first (only unread ones when `unread`).
     public func list(_ actor: Actor, unread: Bool = false, page: PageRequest) async throws -> Page<Notice> {
@@ -61,7 +63,7 @@ public struct Notifications: Sendable {
 
     /// Refuses a one-click link this service did not sign (as not found).
     public func checkUnsubscribe(user: UserID, from target: UnsubscribeTarget, signature: String) async throws {
-        guard try await UnsubscribeLinks.load(from: store).isValid(signature, user: user, target: target) else {
+        guard try await UnsubscribeLinks.load(from: store, cache: unsubscribeKey).isValid(signature, user: user, target: target) else {
             throw AppError.notFound(.notice)
         }
     }
@@ -107,6 +109,8 @@ public struct NoticeMaker: Service {
     let announce: @Sendable (Set<UserID>) -> Void
     /// E-mail, when the service sends it: notices a person wants at once are queued as mails.
     let mail: MailSettings?
+    /// The key of one-click unsubscribe links, read once.
+    let unsubscribeKey = SharedKey()
 
     public init(
         store: Store, logger: Logger, pollInterval: Duration = .seconds(1), mail: MailSettings? = nil,
@@ -146,14 +150,14 @@ public struct NoticeMaker: Service {
         var notices: [Notice] = []
         for entry in lease.entries { notices += try await planner.notices(for: entry.event) }
         let settings = try await store.noticeSettings(of: Set(notices.map(\.recipient)))
-        notices.removeAll { (settings[$0.recipient] ?? NoticeSettings()).delivery($0.kind) == .off }
-        let mails = try await mails(
-            for: notices.filter { (settings[$0.recipient] ?? NoticeSettings()).delivery($0.kind) == .immediately }, settings: settings)
+        func choices(_ notice: Notice) -> NoticeSettings { settings[notice.recipient] ?? NoticeSettings() }
+        notices.removeAll { choices($0).delivery($0.kind) == .off }
+        let mails = try await mails(for: notices.filter { choices($0).delivery($0.kind) == .immediately }, settings: settings)
         // With e-mail on, the rest wait for the person's daily summary.
         var digests: [NoticeID: Date] = [:]
         if self.mail != nil {
-            for notice in notices where (settings[notice.recipient] ?? NoticeSettings()).delivery(notice.kind) == .digest {
-                digests[notice.id] = (settings[notice.recipient] ?? NoticeSettings()).nextDigest(after: now())
+            for notice in notices where choices(notice).delivery(notice.kind) == .digest {
+                digests[notice.id] = choices(notice).nextDigest(after: now())
             }
         }
         guard let recorded = try await store.recordNotices(notices, mails: mails, digests: digests, for: lease, leaseFor: 60, now: now())
@@ -166,7 +170,7 @@ public struct NoticeMaker: Service {
     /// hours, with a link to the page and a signed link that switches the kind off.
     private func mails(for notices: [Notice], settings: [UserID: NoticeSettings]) async throws -> [NoticeID: QueuedMail] {
         guard let mail, !notices.isEmpty else { return [:] }
-        let links = try await UnsubscribeLinks.load(from: store)
+        let links = try await UnsubscribeLinks.load(from: store, cache: unsubscribeKey)
         var mails: [NoticeID: QueuedMail] = [:]
         var users: [UserID: User] = [:]
         for notice in notices {

@@ -18,6 +18,11 @@ public enum SecretToken {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
+    /// Whether `given` equals `expected`, compared in constant time (for signatures).
+    public static func matches(_ given: some StringProtocol, _ expected: some StringProtocol) -> Bool {
+        given.utf8.count == expected.utf8.count && zip(given.utf8, expected.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// The stored form of a secret: SHA-256, hex.
     public static func hash(_ secret: String) -> String {
         BlobStore.hex(SHA256.hash(data: Data(secret.utf8)))
