@@ -20,6 +20,11 @@ public struct Accounts: Sendable {
     let unusableHash: String
     /// The key that signs form tokens, read from the store once.
     let formKey = SharedKey()
+    /// E-mail (nil: this service sends none).
+    let mail: MailSettings?
+    /// Password-reset mails per account, and requests per client, within an hour.
+    let resetsPerAccount = RateWindow(limit: 3, window: 3600)
+    let resetsPerAddress = RateWindow(limit: 20, window: 3600)
 
     /// Creates the use case over `store` with `settings` (bcrypt cost, session lifetime, sign-in limits).
     public init(store: Store, settings: AppSettings = AppSettings()) {
@@ -29,6 +34,7 @@ public struct Accounts: Sendable {
         throttle = LoginThrottle(
             perAccount: settings.loginFailuresPerAccount, perAddress: settings.loginFailuresPerAddress, window: settings.loginWindow)
         now = settings.now
+        mail = settings.mail
         unusableHash = Bcrypt.hash(SecretToken.generate(prefix: ""), cost: settings.bcryptCost)
     }
 
@@ -321,9 +327,11 @@ extension Accounts {
         return try await createUser(email: email, displayName: displayName, roles: roles, password: password, by: actor.user.id)
     }
 
-    /// Changes a user: anyone their own name, password and language; administrators everything
-    /// (but never disabling themselves or dropping their own admin role). Changing one's own
-    /// password needs the current one; a new password ends the user's sessions and revokes their
+    /// Changes a user: anyone their own name, password, language and e-mail address;
+    /// administrators everything (but never disabling themselves or dropping their own admin
+    /// role). Changing one's own password or address needs the current password; one's own new
+    /// address takes effect once confirmed from a link mailed to it (an administrator's change of
+    /// someone else's address takes effect at once); a new password ends the user's sessions and revokes their
     /// tokens (a person changing their own may keep the tokens); disabling an account ends both
     /// for good.
     /// `address` is where the request came from: a wrong current password counts against the
@@ -331,21 +339,25 @@ extension Accounts {
     public func update(_ actor: Actor, _ id: UserID, _ update: UserUpdate, address: String? = nil) async throws -> User {
         let user = try await user(actor, id, for: .update)
         let isSelf = user.id == actor.user.id
+        // One's own new address waits for its confirmation; an administrator sets anyone else's.
+        let newOwnEmail =
+            isSelf ? update.email.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.flatMap { $0 == user.email ? nil : $0 } : nil
+        var update = update
+        if isSelf { update.email = nil }
         if update.email != nil || update.roles != nil || update.disabled != nil {
             guard AccessPolicy.decide(actor, .update, .accountSettings) == .allow else { throw AppError(.adminFields) }
         }
         if update.disabled == true, isSelf { throw AppError.invalid("disabled", Message("validation.disableSelf")) }
         if let roles = update.roles, isSelf, !roles.contains(.admin) { throw AppError.invalid("roles", Message("validation.adminSelf")) }
-        if let password = update.password {
-            try Self.checkPassword(password)
-            if isSelf {
-                // A stolen session or token alone must not be enough to take over the account.
-                guard let current = update.currentPassword else {
-                    throw AppError.invalid("currentPassword", Message("validation.currentPassword"))
-                }
-                try await checkPassword(current, of: user, address: address, wrong: .wrongPassword)
+        if let password = update.password { try Self.checkPassword(password) }
+        if isSelf, update.password != nil || newOwnEmail != nil {
+            // A stolen session or token alone must not be enough to take over the account.
+            guard let current = update.currentPassword else {
+                throw AppError.invalid("currentPassword", Message("validation.currentPassword"))
             }
+            try await checkPassword(current, of: user, address: address, wrong: .wrongPassword)
         }
+        if let newOwnEmail { try await requestEmailChange(of: user, to: newOwnEmail) }
         var language: Language??
         if let code = update.language {
             guard code == "auto" || Language(rawValue: code) != nil else { throw AppError.invalid("language", Message("validation.language")) }

@@ -7,6 +7,7 @@ public struct Administration: Sendable {
     let store: Store
     let health: Health
     let mail: MailSettings?
+    let now: @Sendable () -> Date
 
     /// What the administration page lists (up to 200 of each, newest first).
     public struct Overview: Sendable {
@@ -27,6 +28,8 @@ public struct Administration: Sendable {
         public var mailServer: String?
         public var mails: [MailStatus: Int]
         public var refusedAddresses: [MailFailure]
+        /// The people invited who have not accepted yet, and when their invitation runs out.
+        public var openInvitations: [UserID: Date]
     }
 
     /// How many of the latest failures the page names.
@@ -47,12 +50,14 @@ public struct Administration: Sendable {
             if names[failed.learnerID] == nil { names[failed.learnerID] = try await store.user(failed.learnerID)?.displayName }
             if titles[failed.exerciseID] == nil { titles[failed.exerciseID] = try await store.exercise(failed.exerciseID)?.title }
         }
+        let users = try await store.users(scope: .everything, page: page).items
         return Overview(
-            users: try await store.users(scope: .everything, page: page).items,
+            users: users,
             cohorts: try await store.cohorts(scope: .everything, page: page).items,
             exercises: try await store.exercises(scope: .everything, page: page).items, volume: health.volume,
             failures: failures, failureNames: names, failureTitles: titles,
             mailServer: mail.map { "\($0.smtp.host):\($0.smtp.port)" }, mails: try await store.mailCounts(),
-            refusedAddresses: try await store.mailFailures())
+            refusedAddresses: try await store.mailFailures(),
+            openInvitations: try await store.openInvitations(of: users.map(\.id), now: now()))
     }
 }

@@ -25,6 +25,9 @@ public protocol MailTexts: Sendable {
     func notice(_ notice: Notice, to user: User, links: MailLinks) -> MailContent
     /// The daily summary of `notices` (oldest first), each with the absolute address of its page.
     func digest(_ notices: [(notice: Notice, page: String)], to user: User, links: MailLinks) -> MailContent
+    /// A mail with an account link (an invitation from `inviter`, a password reset, a new
+    /// address to confirm) to `user`, valid until `expires`.
+    func account(_ purpose: AccountLinkPurpose, to user: User, link: String, expires: Date, inviter: String?) -> MailContent
 }
 
 /// The addresses a mail links to.
@@ -50,6 +53,8 @@ public struct MailSettings: Sendable {
     public var giveUpAfter: TimeInterval = 24 * 3600
     /// The first wait before a mail is tried again (doubling after each failure, at most an hour).
     public var retryBase: TimeInterval = 60
+    /// The pause between looks for daily summaries that are due.
+    public var digestInterval: Duration = .seconds(30)
 
     public init(smtp: SMTPSettings, publicURL: String, texts: any MailTexts) {
         self.smtp = smtp

@@ -86,7 +86,7 @@ public struct Services: Sendable {
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)
-        administration = Administration(store: store, health: health, mail: settings.mail)
+        administration = Administration(store: store, health: health, mail: settings.mail, now: settings.now)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising
@@ -101,7 +101,7 @@ public struct Services: Sendable {
             + (settings.mail.map {
                 [
                     Mailer(store: store, settings: $0, logger: logger, now: settings.now),
-                    DigestSender(store: store, settings: $0, logger: logger, now: settings.now),
+                    DigestSender(store: store, settings: $0, logger: logger, interval: $0.digestInterval, now: settings.now),
                 ]
             } ?? [])
     }

@@ -92,6 +92,8 @@ public enum Resource: Sendable {
     /// An exercise's whole ladder of supports (a learner gets only their own level's, so a
     /// script withdrawn from them is not one request away).
     case ladder(Exercise)
+    /// Inviting a person by e-mail to take `role`, in `cohort` when one is named (`create`).
+    case invitation(role: Role, cohort: CohortID?)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -111,6 +113,7 @@ public enum Resource: Sendable {
 ///   assigned peer while they learn in the cohort, the learner for a self review. An upload is
 ///   its uploader's. Neither is anyone else's, not even an administrator's.
 /// - A cohort's score sheet is for its trainers (and administrators).
+/// - Administrators invite anyone; a trainer invites learners into the cohorts they train.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -181,6 +184,9 @@ public enum AccessPolicy {
         case .scaffoldingMatrix(let exercise):
             if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }
             return exercise.cohorts.contains(where: actor.belongs(to:)) ? .forbid : .hide
+        case .invitation(let role, let cohort):
+            guard let cohort, actor.trains(cohort) else { return cohort.map { actor.belongs(to: $0) ? .forbid : .hide } ?? .forbid }
+            return action == .create && role == .learner ? .allow : .forbid
         }
     }
 }

@@ -30,7 +30,9 @@ struct UserChangesBody: RequestBody {
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
         "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
         "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
-        "currentPassword": ["type": "string", "description": "Required with `password` when changing one's own password."],
+        "currentPassword": [
+            "type": "string", "description": "Required with `password` or `email` when changing one's own password or address.",
+        ],
         "keepTokens": [
             "type": "boolean",
             "description": "With a change of one's own password: keep one's API tokens. Otherwise a new password revokes them with the sessions.",
@@ -69,10 +71,12 @@ struct UsersController: Sendable {
                 replies: [.init(status: 200, description: "The user.", schema: ref("User"))], handler: get),
             Operation(
                 method: .patch, path: "/api/v1/users/{userId}", operationID: "updateUser", tag: "users",
-                summary: "Change a user: anyone their own name, password and language; admins everything",
+                summary:
+                    "Change a user: anyone their own name, password, language and e-mail address (with `currentPassword`; a new own address takes effect once confirmed from the link mailed to it); admins everything",
                 body: UserChangesBody.schema, replies: [.init(status: 200, description: "The changed user.", schema: ref("User"))],
                 errors: [
-                    403: "Not allowed, or the current password is wrong.", 409: "The email address is taken.",
+                    403: "Not allowed, or the current password is wrong.",
+                    409: "The email address is taken, or (for one's own new address) the service sends no e-mail to confirm it.",
                     429: "Too many wrong passwords for the account or from the address (counted with sign-ins); see Retry-After.",
                 ], handler: update),
         ]

@@ -67,4 +67,35 @@ public struct WebMailTexts: MailTexts {
         let html = resources.render("mail-notice", values, in: words) ?? ""
         return MailContent(subject: text, text: plain.joined(separator: "\n") + "\n", html: html)
     }
+
+    public func account(_ purpose: AccountLinkPurpose, to user: User, link: String, expires: Date, inviter: String?) -> MailContent {
+        let words = words(for: user)
+        let keys =
+            switch purpose {
+            case .invitation:
+                (
+                    subject: "invitationSubject", text: inviter == nil ? "invitationTextNoInviter" : "invitationText", action: "invitationAction",
+                    ignore: "invitationIgnore"
+                )
+            case .passwordReset: (subject: "resetSubject", text: "resetText", action: "resetAction", ignore: "resetIgnore")
+            case .emailChange: (subject: "emailChangeSubject", text: "emailChangeText", action: "emailChangeAction", ignore: "emailChangeIgnore")
+            }
+        let arguments: [String: Message.Argument] = [
+            "name": .text(user.displayName), "inviter": .text(inviter ?? ""), "expires": .dateTime(expires),
+        ]
+        let subject = words.text(keys.subject, arguments)
+        let greeting = words.text("mailGreeting", ["name": .text(user.displayName)])
+        let text = words.text(keys.text, arguments)
+        let action = words.text(keys.action)
+        let expiry = words.text("mailLinkExpires", arguments)
+        let ignore = words.text(keys.ignore)
+        let plain = [greeting, "", text, "", "\(action): \(link)", "", expiry, "", "-- ", ignore]
+        let html = resources.render(
+            "mail-account",
+            [
+                "language": words.language.rawValue, "subject": subject, "greeting": greeting, "text": text, "action": action, "link": link,
+                "expiry": expiry, "ignore": ignore,
+            ], in: words)
+        return MailContent(subject: subject, text: plain.joined(separator: "\n") + "\n", html: html ?? "")
+    }
 }

@@ -112,6 +112,8 @@ extension SteigerAPI {
         "Token": TokenView.schema,
         "NewToken": NewTokenView.schema,
         "Notice": NoticeView.schema,
+        "InvitationResult": InvitationResultView.schema,
+        "InvitationList": InvitationListView.schema,
         "NoticeList": NoticeListView.schema,
         "Unread": UnreadView.schema,
         "NoticeSettings": NoticeSettingsView.schema,

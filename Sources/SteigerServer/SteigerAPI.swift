@@ -29,6 +29,7 @@ final class SteigerAPI: Sendable {
     let uploads: UploadsController
     let webhooks: WebhooksController
     let notifications: NotificationsController
+    let invitations: InvitationsController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -53,11 +54,12 @@ final class SteigerAPI: Sendable {
         uploads = UploadsController(uploads: services.uploads)
         webhooks = WebhooksController(webhooks: services.webhooks)
         notifications = NotificationsController(notifications: services.notifications)
+        invitations = InvitationsController(accounts: services.accounts)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
-            + webhooks.operations + notifications.operations
+            + webhooks.operations + notifications.operations + invitations.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

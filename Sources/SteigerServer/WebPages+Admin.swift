@@ -31,11 +31,15 @@ extension WebPages {
         return try html(
             "admin", title: words.text("administration"), actor: actor, secret: secret,
             [
-                "users": overview.users.map {
-                    [
-                        "id": $0.id.description, "name": $0.displayName, "email": $0.email, "disabled": $0.isDisabled,
-                        "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "),
+                "users": overview.users.map { user in
+                    var values: [String: Any] = [
+                        "id": user.id.description, "name": user.displayName, "email": user.email, "disabled": user.isDisabled,
+                        "roles": user.roles.map(\.rawValue).sorted().joined(separator: ", "),
                     ]
+                    if let until = overview.openInvitations[user.id] {
+                        values["invited"] = words.text("invitedUntil", ["date": .dateTime(until)])
+                    }
+                    return values
                 },
                 "cohorts": overview.cohorts.map { ["id": $0.id.description, "name": $0.name] },
                 "exercises": overview.exercises.map {

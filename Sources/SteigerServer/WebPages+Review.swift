@@ -32,6 +32,7 @@ extension WebPages {
         let exercises = try await trainedExercises(actor)
         var values: [String: Any] = [
             "queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty,
+            "canInvite": (try? await app.accounts.invitationChoices(actor)) != nil,
         ]
         if let message { values["message"] = message }
         return try html("train", title: words.text("reviewQueue"), actor: actor, secret: secret, values)

@@ -55,6 +55,7 @@ struct WebPages: Sendable {
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
         registerNotifications(open: open, signedIn: signedIn)
+        registerAccounts(open: open, signedIn: signedIn)
         registerUnsubscribe(on: router)
         router.get("/static/:name") { request, context in staticFile(request, context) }
     }
@@ -329,11 +330,12 @@ struct WebPages: Sendable {
         return values
     }
 
-    /// A form body (`application/x-www-form-urlencoded`, at most 64 KiB) as fields.
-    static func form(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
+    /// A form body (`application/x-www-form-urlencoded`, at most `limit` bytes: 64 KiB unless
+    /// the form carries a list) as fields.
+    static func form(_ request: inout Request, _ context: AppContext, upTo limit: Int = 64 * 1024) async throws -> [String: String] {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: 64 * 1024)
+            buffer = try await request.collectBody(upTo: limit)
         } catch {
             throw Problem(.tooLarge)
         }

@@ -506,6 +506,24 @@ public enum Schema {
                 "ALTER TABLE users ADD COLUMN next_digest_at BIGINT",
                 "CREATE INDEX users_digest ON users (next_digest_at)",
             ]),
+        Migration(
+            version: 14, name: "accounts by e-mail: invitations, password resets, address changes",
+            statements: [
+                // Only a secret's SHA-256 is kept; a link is used once, before it expires.
+                """
+                CREATE TABLE account_links (
+                    token_hash TEXT PRIMARY KEY,
+                    purpose TEXT NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    email TEXT NOT NULL,
+                    created_by TEXT,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX account_links_user ON account_links (user_id, purpose)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -180,6 +180,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between looks for review deadlines (due within a day, overdue, holds running out).", visibility: .hidden))
     var deadlineCheckSeconds: Double = 60
 
+    @Option(help: ArgumentHelp("Seconds between looks for daily digests that are due.", visibility: .hidden))
+    var digestCheckSeconds: Double = 30
+
+    @Option(
+        help: ArgumentHelp(
+            "The service's clock starts at this moment (ISO 8601, e.g. 2026-12-11T05:59:50Z) and runs on from there, to try what happens at a given hour.",
+            visibility: .hidden))
+    var clockStart: String?
+
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
@@ -209,6 +218,9 @@ struct ServeCommand: AsyncParsableCommand {
             if publicURL.isEmpty && port == 0 {
                 throw ValidationError("e-mail links need the public address: give --public-url (or a --port other than 0)")
             }
+        }
+        if let clockStart, (try? Date(clockStart, strategy: .iso8601)) == nil {
+            throw ValidationError("--clock-start takes a moment such as 2026-12-11T05:59:50Z (got '\(clockStart)')")
         }
         if !publicURL.isEmpty, PublicURL(publicURL) == nil {
             throw ValidationError(
@@ -243,12 +255,18 @@ struct ServeCommand: AsyncParsableCommand {
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
         configuration.defaultLanguage = language
         configuration.deadlineCheckInterval = .milliseconds(Int64(max(deadlineCheckSeconds, 0.1) * 1000))
+        if let start = clockStart.flatMap({ try? Date($0, strategy: .iso8601) }) {
+            let started = Date()
+            configuration.now = { start.addingTimeInterval(Date().timeIntervalSince(started)) }
+            logger.notice("the service's clock is set", metadata: ["start": "\(start)"])
+        }
         let shownHost = host == "0.0.0.0" || host == "::" ? "localhost" : host
         configuration.publicURL = PublicURL(publicURL) ?? (port == 0 ? nil : PublicURL("http://\(shownHost):\(port)"))
         if !smtpURL.isEmpty, let base = configuration.publicURL {
             let smtp = try SMTPSettings(url: smtpURL, from: mailFrom, allowPlain: smtpAllowPlain, trustRoots: smtpCAFile.isEmpty ? nil : smtpCAFile)
             var mail = MailSettings(smtp: smtp, publicURL: base.base, texts: try WebMailTexts(defaultLanguage: language))
             mail.retryBase = max(mailRetrySeconds, 0.1)
+            mail.digestInterval = .milliseconds(Int64(max(digestCheckSeconds, 0.1) * 1000))
             configuration.mail = mail
             logger.info("e-mail on", metadata: ["server": "\(smtp.host):\(smtp.port)", "from": "\(smtp.from)"])
         }

@@ -100,6 +100,23 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.decide(w.actor(w.trainerA), .create, .newSubmission(learner: w.trainerA.id, exercise: w.exerciseA)) == .forbid)
     }
 
+    @Test("administrators invite anyone anywhere; a trainer invites learners into their own cohorts; learners no one")
+    func invitations() throws {
+        let w = try World()
+        func decide(_ user: User, _ role: Role, _ cohort: Cohort?) -> Decision {
+            AccessPolicy.decide(w.actor(user), .create, .invitation(role: role, cohort: cohort?.id))
+        }
+        for role in Role.allCases {
+            #expect(decide(w.admin, role, nil) == .allow && decide(w.admin, role, w.cohortB) == .allow)
+        }
+        #expect(decide(w.trainerA, .learner, w.cohortA) == .allow)
+        #expect(decide(w.trainerA, .trainer, w.cohortA) == .forbid && decide(w.trainerA, .admin, w.cohortA) == .forbid)
+        #expect(decide(w.trainerA, .learner, nil) == .forbid)
+        #expect(decide(w.trainerA, .learner, w.cohortB) == .hide)
+        #expect(decide(w.learnerA1, .learner, w.cohortA) == .forbid && decide(w.learnerA1, .learner, w.cohortB) == .hide)
+        #expect(decide(w.disabled, .learner, nil) == .hide)
+    }
+
     @Test func theTrainerRoleIsNeededToTrain() throws {
         let w = try World()
         // A learner listed as a cohort's trainer by mistake does not gain a trainer's reach.

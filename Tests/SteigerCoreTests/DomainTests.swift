@@ -102,6 +102,20 @@ struct DomainTests {
         #expect(throws: ValidationError.self) { try Submission(learnerID: UserID(), exerciseID: exercise.id, attempt: 0, scaffoldLevel: -1) }
     }
 
+    @Test("lists people upload: quoted fields, semicolons from Dutch spreadsheets, CRLF, a byte-order mark, blank lines")
+    func csvRows() {
+        #expect(CSV.rows("name,email\nSam,sam@example.org\n") == [["name", "email"], ["Sam", "sam@example.org"]])
+        #expect(
+            CSV.rows("\u{FEFF}naam;e-mail\r\n\"de Vries; Sam\";sam@example.org\r\n\r\n\"Kim \"\"K\"\"\";kim@example.org")
+                == [["naam", "e-mail"], ["de Vries; Sam", "sam@example.org"], ["Kim \"K\"", "kim@example.org"]])
+        #expect(CSV.rows("a,\"two\nlines\",c\n,,\n") == [["a", "two\nlines", "c"], ["", "", ""]])
+        #expect(CSV.rows("a;b;c,d") == [["a", "b", "c,d"]] && CSV.rows("a,b;c") == [["a", "b;c"]])
+        #expect(CSV.rows("") == [] && CSV.rows("\n\n") == [])
+        // Written and read back, a field holding every special character comes back as it was.
+        let tricky = "x, \"y\";\r\nz"
+        #expect(CSV.rows(CSV.field(tricky) + ",end") == [[tricky, "end"]])
+    }
+
     @Test func identifiersAreTypedAndRoundTrip() throws {
         let id = UserID()
         #expect(UserID(id.description) == id)

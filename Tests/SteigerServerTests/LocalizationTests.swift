@@ -78,7 +78,7 @@ struct LocalizationTests {
         let stems = Set(english.keys.map { key in key.hasSuffix(".one") || key.hasSuffix(".other") ? String(key[..<key.lastIndex(of: ".")!]) : key })
         #expect(referenced.subtracting(stems).sorted() == [], "used but in no catalogue")
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
-        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind."]
+        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation."]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }
                 + ReviewTask.Kind.allCases.flatMap { ["notice.reviewer." + $0.rawValue, "notice.task." + $0.rawValue] })
@@ -95,6 +95,10 @@ struct LocalizationTests {
         // Every kind of notice has its sentence and its name in the settings.
         #expect(NoticeKind.allCases.map { "notice." + $0.rawValue }.filter { !stems.contains($0) } == [])
         #expect(NoticeKind.allCases.map { "noticeKind." + $0.rawValue }.filter { english[$0] == nil } == [])
+        // Roles and what came of an invitation are named from data too.
+        #expect(Role.allCases.map { "role." + $0.rawValue }.filter { english[$0] == nil } == [])
+        let outcomes: [InvitationResult.Outcome] = [.invited, .invitedAgain, .added, .unchanged, .refused]
+        #expect(outcomes.map { "invitation." + $0.rawValue }.filter { english[$0] == nil } == [])
     }
 
     @Test("numbers, dates and lists are written per language")

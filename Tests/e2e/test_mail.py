@@ -109,15 +109,21 @@ def course(service, learners, review=None):
         token = admin_run(service, "create-token", "--email", address).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         assert requests.patch(f"{server.url}/api/v1/users/{users[address]}", json={"language": language}, headers=auth).status_code == 200
-        made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=a.mp4", headers=auth,
-                             data=(FIXTURES / "h264_aac.mp4").read_bytes())
-        assert made.status_code == 201, made.text
-        submission = made.json()["id"]
-        deadline = time.time() + 120
-        while requests.get(f"{server.url}/api/v1/submissions/{submission}", headers=auth).json()["status"] != "ready":
-            assert time.time() < deadline
-            time.sleep(0.3)
+        attempt(server, auth, exercise)
     return {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
+
+
+def attempt(server, auth, exercise):
+    """Uploads an attempt at `exercise` and waits until it is ready; returns its id."""
+    made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=a.mp4", headers=auth,
+                         data=(FIXTURES / "h264_aac.mp4").read_bytes())
+    assert made.status_code == 201, made.text
+    submission = made.json()["id"]
+    deadline = time.time() + 120
+    while requests.get(f"{server.url}/api/v1/submissions/{submission}", headers=auth).json()["status"] != "ready":
+        assert time.time() < deadline
+        time.sleep(0.3)
+    return submission
 
 
 def review_all(server, trainer, count):
@@ -338,6 +344,83 @@ def test_an_address_the_server_refuses_is_shown_to_the_administrator_and_holds_u
             time.sleep(0.5)
         assert "Addresses the mail server refused" in admin and "550" in admin
         assert "E-mail is sent through 127.0.0.1:" in admin
+    finally:
+        server.stop()
+        smtp.stop()
+
+
+def test_a_daily_digest_goes_out_at_the_local_hour_with_every_item_since_the_last_one_once(tmp_path):
+    """Lea, in Amsterdam, wants her news in one mail at 07:00 her time. The service runs on a
+    clock set to chosen days (restarted between them, as after a night): reviews on one day wait
+    for the next morning's summary, which holds each of them once; the next day's summary holds
+    only what came after."""
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = start_smtp(mailbox, smtp_port)
+    url = f"smtp://127.0.0.1:{smtp_port}"
+    # Before the days in question: the course, with three attempts of Lea's ready for review.
+    server, service = serve(tmp_path, url)
+    try:
+        trainer = course(service, {"lea@example.org": "nl"})
+        lea = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()}
+        exercise = requests.get(server.url + "/api/v1/exercises", headers=lea).json()["items"][0]["id"]
+        for _ in range(2):
+            attempt(server, lea, exercise)
+    finally:
+        server.stop()
+
+    def day(start):
+        return serve(tmp_path, url, extra=["--clock-start", start, "--digest-check-seconds", "0.5"])[0]
+
+    # Thursday 10 December, 11:00 in Amsterdam: Lea chooses her summary at 07:00; two reviews come in.
+    server = day("2026-12-10T10:00:00Z")
+    try:
+        kinds = requests.get(server.url + "/api/v1/me/notification-settings", headers=lea).json()["kinds"]
+        chosen = requests.put(server.url + "/api/v1/me/notification-settings", headers=lea, json={
+            "timeZone": "Europe/Amsterdam", "digestHour": 7, "deliveries": {k["kind"]: "digest" for k in kinds}})
+        assert chosen.status_code == 200, chosen.text
+        review_all(server, trainer, 2)
+        deadline = time.time() + 20
+        while requests.get(server.url + "/api/v1/me/notifications", headers=lea).json()["unread"] < 2:
+            assert time.time() < deadline
+            time.sleep(0.2)
+        time.sleep(2)
+        assert mailbox.to("lea@example.org") == [], "nothing before the summary"
+    finally:
+        server.stop()
+
+    # Friday, 06:59:55 in Amsterdam: at 07:00 the summary goes out with both reviews, each once.
+    server = day("2026-12-11T05:59:55Z")
+    try:
+        [summary] = mailbox.wait(1, address="lea@example.org", timeout=30)
+        assert summary["Subject"] == "Je overzicht van Steiger: 2 meldingen"
+        assert summary["Date"].startswith("Fri, 11 Dec 2026 06:00:")
+        text = body(summary, "plain")
+        items = [line for line in text.splitlines() if line.startswith("- ")]
+        assert len(items) == 2 and all("beoordeeld" in item and "UTC+1" in item for item in items), text
+        links = re.findall(re.escape(server.url) + r"/notifications/[0-9a-f-]+", text)
+        assert len(set(links)) == 2
+        # Later that morning the third attempt is reviewed; it waits for Saturday.
+        review_all(server, trainer, 1)
+        deadline = time.time() + 20
+        while requests.get(server.url + "/api/v1/me/notifications", headers=lea).json()["unread"] < 3:
+            assert time.time() < deadline
+            time.sleep(0.2)
+        time.sleep(2)
+        assert len(mailbox.to("lea@example.org")) == 1
+    finally:
+        server.stop()
+
+    # Saturday 07:00: only what came since Friday's summary.
+    server = day("2026-12-12T05:59:55Z")
+    try:
+        mails = mailbox.wait(2, address="lea@example.org", timeout=30)
+        second = mails[1]
+        assert second["Subject"] == "Je overzicht van Steiger: één melding"
+        items = [line for line in body(second, "plain").splitlines() if line.startswith("- ")]
+        assert len(items) == 1
+        time.sleep(2)
+        assert len(mailbox.to("lea@example.org")) == 2
     finally:
         server.stop()
         smtp.stop()

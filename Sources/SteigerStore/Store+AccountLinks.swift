@@ -1,0 +1,184 @@
+import Foundation
+import SteigerCore
+
+/// A new account link: the SHA-256 of its secret and where it goes.
+public struct NewAccountLink: Sendable {
+    public var tokenHash: String
+    public var link: AccountLink
+    public var createdBy: UserID?
+
+    public init(tokenHash: String, link: AccountLink, createdBy: UserID?) {
+        self.tokenHash = tokenHash
+        self.link = link
+        self.createdBy = createdBy
+    }
+}
+
+extension Store {
+    // MARK: - Account links
+
+    /// Invites a person in one transaction: makes their account (when `isNew`; nil password, so
+    /// they cannot sign in before they chose one), puts them in a cohort, and adds the link and
+    /// its mail (``addAccountLink(_:mail:now:)``).
+    /// - Throws: ``StoreError/conflict(_:)`` when a new account's address is taken.
+    public func invite(
+        _ user: User, isNew: Bool, membership: Membership?, link: NewAccountLink?, mail: QueuedMail?, by actor: UserID?, now: Date
+    ) async throws {
+        try await write { session in
+            if isNew {
+                _ = try await session.query(
+                    """
+                    INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
+                    VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
+                            \(bind: false), NULL, \(bind: now), \(bind: now), \(bind: user.language?.rawValue))
+                    """)
+                try await Self.record(
+                    DomainEvent(
+                        .userCreated, at: now, by: actor, subjects: ["user": user.id.description],
+                        data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
+            }
+            if let membership {
+                _ = try await session.query(
+                    """
+                    INSERT INTO memberships (cohort_id, user_id, part, created_at)
+                    VALUES (\(bind: membership.cohortID.description), \(bind: membership.userID.description), \(bind: membership.part.rawValue),
+                            \(bind: now))
+                    ON CONFLICT (cohort_id, user_id) DO NOTHING
+                    """)
+            }
+            if let link { try await Self.insert(link, mail: mail, now: now, in: session) }
+        }
+    }
+
+    /// Adds a link and queues its mail in one transaction; the person's earlier live links for
+    /// the same purpose stop working (only the newest mail's link does).
+    public func addAccountLink(_ link: NewAccountLink, mail: QueuedMail?, now: Date) async throws {
+        try await write { session in try await Self.insert(link, mail: mail, now: now, in: session) }
+    }
+
+    static func insert(_ link: NewAccountLink, mail: QueuedMail?, now: Date, in session: any DatabaseSession) async throws {
+        _ = try await session.query(
+            """
+            UPDATE account_links SET expires_at = \(bind: now)
+            WHERE user_id = \(bind: link.link.userID.description) AND purpose = \(bind: link.link.purpose.rawValue)
+              AND used_at IS NULL AND expires_at > \(bind: now)
+            """)
+        _ = try await session.query(
+            """
+            INSERT INTO account_links (token_hash, purpose, user_id, email, created_by, created_at, expires_at)
+            VALUES (\(bind: link.tokenHash), \(bind: link.link.purpose.rawValue), \(bind: link.link.userID.description), \(bind: link.link.email),
+                    \(bind: link.createdBy?.description), \(bind: now), \(bind: link.link.expiresAt))
+            """)
+        if let mail { try await insert(mail, now: now, in: session) }
+    }
+
+    /// The live link with this secret's hash and its person, or nil when it is unknown, used,
+    /// expired, or its person's account is disabled.
+    public func accountLink(tokenHash: String, now: Date) async throws -> (link: AccountLink, user: User)? {
+        try await read { session in
+            guard
+                let row = try await session.query(
+                    """
+                    SELECT account_links.purpose, account_links.email AS link_email, account_links.expires_at AS link_expires,
+                           \(raw: Self.userColumns)
+                    FROM account_links JOIN users ON users.id = account_links.user_id
+                    WHERE account_links.token_hash = \(bind: tokenHash) AND account_links.used_at IS NULL
+                      AND account_links.expires_at > \(bind: now) AND users.disabled = 0
+                    """
+                ).first
+            else { return nil }
+            return try Self.accountLink(row)
+        }
+    }
+
+    /// Uses a link once: for an invitation or a password reset sets the password hash (ending the
+    /// person's sessions and revoking their tokens), for an address change sets the address.
+    /// Every other live link of the person for the same purpose stops working too.
+    /// - Returns: the person afterwards, or nil when the link is not live (see ``accountLink(tokenHash:now:)``).
+    /// - Throws: ``StoreError/conflict(_:)`` when the new address has been taken meanwhile.
+    public func useAccountLink(tokenHash: String, passwordHash: String?, now: Date) async throws -> (link: AccountLink, user: User)? {
+        try await write { session in
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE account_links SET used_at = \(bind: now)
+                    WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now)
+                      AND EXISTS (SELECT 1 FROM users WHERE users.id = account_links.user_id AND users.disabled = 0)
+                    RETURNING purpose, user_id, email, expires_at
+                    """
+                ).first
+            else { return nil }
+            let link = AccountLink(
+                purpose: AccountLinkPurpose(rawValue: try row.string("purpose")) ?? .passwordReset,
+                userID: try Self.identifier(row, "user_id"), email: try row.string("email"),
+                expiresAt: try row.date("expires_at"))
+            let user = link.userID.description
+            _ = try await session.query(
+                """
+                UPDATE account_links SET expires_at = \(bind: now)
+                WHERE user_id = \(bind: user) AND purpose = \(bind: link.purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
+                """)
+            if link.purpose.setsPassword {
+                guard let passwordHash else { throw StoreError.configuration("a password link needs a password") }
+                _ = try await session.query(
+                    "UPDATE users SET password_hash = \(bind: passwordHash), updated_at = \(bind: now) WHERE id = \(bind: user)")
+                try await Self.endCredentials(of: link.userID, revokingTokens: true, in: session, now: now)
+                // Whoever set the password also proved the address: an open invitation is spent.
+                _ = try await session.query(
+                    """
+                    UPDATE account_links SET expires_at = \(bind: now)
+                    WHERE user_id = \(bind: user) AND purpose IN ('invitation', 'password-reset') AND used_at IS NULL
+                      AND expires_at > \(bind: now)
+                    """)
+            } else {
+                _ = try await session.query("UPDATE users SET email = \(bind: link.email), updated_at = \(bind: now) WHERE id = \(bind: user)")
+            }
+            guard let stored = try await session.query("SELECT \(raw: Self.userColumns) FROM users WHERE id = \(bind: user)").first else {
+                throw StoreError.notFound("user \(user)")
+            }
+            return (link, try Self.user(stored))
+        }
+    }
+
+    /// Whether `user` has a password (an invited person has none until they accept).
+    public func hasPassword(_ user: UserID) async throws -> Bool {
+        try await read { session in
+            try await session.query("SELECT 1 AS yes FROM users WHERE id = \(bind: user.description) AND password_hash IS NOT NULL").isEmpty
+                == false
+        }
+    }
+
+    /// The people among `users` with an invitation still open, and when it runs out.
+    public func openInvitations(of users: [UserID], now: Date) async throws -> [UserID: Date] {
+        guard !users.isEmpty else { return [:] }
+        return try await read { session in
+            var found: [UserID: Date] = [:]
+            for row in try await session.query(
+                """
+                SELECT account_links.user_id, MAX(account_links.expires_at) AS expires FROM account_links
+                JOIN users ON users.id = account_links.user_id
+                WHERE \(SQLStatement.isIn("account_links.user_id", users.map(\.description))) AND account_links.purpose = 'invitation'
+                  AND account_links.used_at IS NULL AND account_links.expires_at > \(bind: now) AND users.password_hash IS NULL
+                GROUP BY account_links.user_id
+                """)
+            {
+                if let id = UserID(try row.string("user_id")) { found[id] = try row.date("expires") }
+            }
+            return found
+        }
+    }
+
+    static func identifier(_ row: SQLRow, _ column: String) throws -> UserID {
+        guard let id = UserID(try row.string(column)) else { throw StoreError.corrupt("\(column) \(row[column])") }
+        return id
+    }
+
+    static func accountLink(_ row: SQLRow) throws -> (link: AccountLink, user: User) {
+        let user = try Self.user(row)
+        return (
+            AccountLink(
+                purpose: AccountLinkPurpose(rawValue: try row.string("purpose")) ?? .passwordReset, userID: user.id,
+                email: try row.string("link_email"), expiresAt: try row.date("link_expires")), user
+        )
+    }
+}
