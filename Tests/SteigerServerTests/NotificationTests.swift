@@ -192,6 +192,50 @@ struct NotificationTests {
         }
     }
 
+    @Test(
+        "administrators alone hear that a worker gave up on an attempt and that a webhook endpoint was switched off; the learner hears it was not their doing",
+        arguments: TestEngine.available)
+    func administrators(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.madeHere) { server in
+            let world = server.world
+            let maker = noticeMaker(server)
+            // A second administrator reads Dutch.
+            let other = try User(email: "beheer@example.org", displayName: "Beheer", roles: [.admin, .trainer], language: .nl)
+            try await server.store.createUser(other, passwordHash: nil)
+            // An endpoint whose receiver never answers, with no patience: its first failure switches it off.
+            let endpoint = try WebhookEndpoint(url: "http://127.0.0.1:9/hook", eventTypes: [.submissionFailed], createdAt: server.clock.now)
+            try await server.store.createWebhookEndpoint(endpoint)
+            let submission = try await server.store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .processing, createdAt: server.clock.now)
+            try await server.store.setSubmissionStatus(submission.id, to: .failed, reason: Message("reason.gaveUp").stored, now: server.clock.now)
+            let dispatcher = WebhookDispatcher(
+                store: server.store,
+                settings: WebhookSettings(allowPrivateAddresses: true, retry: WebhookRetryPolicy(base: 1, longest: 1, window: 0), timeout: 2),
+                logger: TestDatabase.logger, now: { server.clock.now })
+            try await dispatcher.drain()
+            #expect(try await server.store.webhookEndpoint(endpoint.id)?.isEnabled == false)
+            try await maker.drain()
+            try await maker.drain()
+
+            let admin = try await notices(server, world.admin)
+            #expect(
+                Set(admin.items.compactMap { $0["text"] as? String }) == [
+                    "Processing gave up on learner-a1's attempt at “Price objection”.",
+                    "A webhook endpoint was switched off: nothing reached it for a day.",
+                ], "\(admin.body)")
+            #expect(Set(admin.items.compactMap { $0["link"] as? String }) == ["/admin", "/admin/webhooks/\(endpoint.id)"])
+            let beheer = try await server.store.notices(of: other.id, unread: false, page: PageRequest()).items
+            #expect(Set(beheer.map(\.kind)) == [.jobGaveUp, .webhookDisabled])
+            // The learner hears of the failure as the server's, not as a damaged recording; no one else hears anything.
+            let learner = try await notices(server, world.learnerA1)
+            #expect(learner.items.map { $0["kind"] as? String } == ["attempt.failed"])
+            #expect((learner.items.first?["detail"] as? String)?.contains("nothing you did caused this") == true, "\(learner.body)")
+            for user in [world.trainerA, world.learnerA2, world.trainerB, world.outsider] {
+                #expect(try await notices(server, user).items.isEmpty, "\(user.displayName) hears an administrator's news")
+            }
+        }
+    }
+
     @Test("every kind reads in both languages, without a placeholder left or the other language's words")
     func texts() throws {
         let english = Localizer(language: .en, messages: try LocalizationTests.catalogue(.en))
