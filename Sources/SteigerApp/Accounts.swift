@@ -25,6 +25,8 @@ public struct Accounts: Sendable {
     /// Password-reset mails per account, and requests per client, within an hour.
     let resetsPerAccount = RateWindow(limit: 3, window: 3600)
     let resetsPerAddress = RateWindow(limit: 20, window: 3600)
+    /// Requests to change one's own address, per account within an hour.
+    let emailChanges = RateWindow(limit: 3, window: 3600)
 
     /// Creates the use case over `store` with `settings` (bcrypt cost, session lifetime, sign-in limits).
     public init(store: Store, settings: AppSettings = AppSettings()) {
@@ -357,7 +359,7 @@ extension Accounts {
             }
             try await checkPassword(current, of: user, address: address, wrong: .wrongPassword)
         }
-        if let newOwnEmail { try await requestEmailChange(of: user, to: newOwnEmail) }
+        let confirmEmail = try newOwnEmail.map { try checkEmailChange(of: user, to: $0) }
         var language: Language??
         if let code = update.language {
             guard code == "auto" || Language(rawValue: code) != nil else { throw AppError.invalid("language", Message("validation.language")) }
@@ -380,6 +382,8 @@ extension Accounts {
             // Ends the user's sessions, including the caller's own if it is them.
             try await setPassword(password, for: user.id, keepTokens: isSelf && update.keepTokens == true)
         }
+        // Last, so the link is mailed only for a change that was made.
+        if let confirmEmail { try await requestEmailChange(of: stored, to: confirmEmail) }
         return stored
     }
 

@@ -13,7 +13,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     // JSON bodies.
     case notJSON, notObject, jsonOnly, bodyTooLarge
     // Accounts and records.
-    case emailTaken, adminsOnly, adminFields, cohortHasReviews, exerciseHasAttempts, linkInvalid, mailOff
+    case emailTaken, adminsOnly, adminFields, cohortHasReviews, exerciseHasAttempts, linkInvalid, mailOff, hasAccount
     // Uploads.
     case tusVersion, uploadOffset, uploadLength, deferLength, lengthMismatch, metadataValue, metadataFormat, metadataExercise
     case offsetMismatch, offsetStream, pastLength, bodyNeeded, uploadBusy, uploadDataGone, uploadNotStored
@@ -38,7 +38,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .noRoute, .notFound, .gone, .uploadDataGone: 404
         case .linkInvalid: 410
         case .methodNotAllowed: 405
-        case .conflict, .emailTaken, .mailOff, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady, .noRecording,
+        case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
+            .noRecording,
             .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted:
             409
         case .bodyNeeded: 411

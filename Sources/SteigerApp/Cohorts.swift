@@ -70,9 +70,7 @@ public struct Cohorts: Sendable {
         // Changing who is in a cohort is changing the cohort.
         let cohort = try await cohort(actor, id, for: .update)
         guard let user = try await store.user(userID) else { throw AppError.notFound(.user) }
-        if part == .trainer, !user.has(.trainer) {
-            throw AppError.invalid("part", Message("validation.notTrainer", ["name": .text(user.displayName)]))
-        }
+        try Membership.check(part, for: user, field: "part")
         let membership = Membership(cohortID: cohort.id, userID: user.id, part: part)
         try await store.putMembership(membership)
         return (membership, user)

@@ -98,18 +98,25 @@ extension Accounts {
     ///   problems when the list is empty or longer than ``invitationListLimit``.
     public func invite(_ actor: Actor, csv: String, defaultCohort: CohortID? = nil) async throws -> [InvitationResult] {
         let cohorts = try await invitationChoices(actor).cohorts
-        var rows = CSV.rows(csv).enumerated().map { (line: $0.offset + 1, fields: $0.element.map { $0.trimmingCharacters(in: .whitespaces) }) }
-        if let first = rows.first, first.fields.count < 2 || !first.fields[1].contains("@") { rows.removeFirst() }
+        var rows = CSV.records(csv).map { (line: $0.line, fields: $0.fields.map { $0.trimmingCharacters(in: .whitespaces) }) }
+        if let first = rows.first, first.fields.contains(where: { Self.columnNames.contains($0.lowercased()) }) { rows.removeFirst() }
         if rows.isEmpty { throw AppError.invalid("csv", Message("validation.csvEmpty")) }
         if rows.count > Self.invitationListLimit {
             throw AppError.invalid("csv", Message("validation.csvRows", ["max": .integer(Self.invitationListLimit)]))
         }
         var results: [InvitationResult] = []
+        var seen: [String: Int] = [:]
         for row in rows {
             let field = { (index: Int) in index < row.fields.count ? row.fields[index] : "" }
             let email = field(1)
             let name = field(0)
             do {
+                // The same person twice: the first line counts (a second invitation would end the first one's link).
+                let address = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                if let earlier = seen[address] {
+                    throw AppError.invalid("email", Message("validation.csvDuplicate", ["line": .integer(earlier)]))
+                }
+                seen[address] = row.line
                 let role = try Self.role(named: field(2))
                 let cohort = try field(3).isEmpty ? defaultCohort : Self.cohort(named: field(3), in: cohorts)
                 let language = try Self.language(named: field(4))
@@ -124,16 +131,34 @@ extension Accounts {
         return results
     }
 
+    /// The names a first line of column names may use, in English and Dutch.
+    static let columnNames: Set<String> = [
+        "name", "naam", "email", "e-mail", "email address", "e-mailadres", "emailadres", "mail", "role", "rol", "cohort", "groep",
+        "language", "taal",
+    ]
+
     private func invite(_ actor: Actor, _ invitee: Invitee, line: Int?) async throws -> InvitationResult {
         try AccessPolicy.require(actor, .create, .invitation(role: invitee.role, cohort: invitee.cohort), .cohort)
-        if let cohort = invitee.cohort, try await store.cohort(cohort) == nil { throw AppError.notFound(.cohort) }
+        var cohort: Cohort?
+        if let id = invitee.cohort {
+            guard let found = try await store.cohort(id) else { throw AppError.notFound(.cohort) }
+            cohort = found
+        }
         let now = now()
         var result = InvitationResult(line: line, email: invitee.email, displayName: invitee.displayName, outcome: .invited)
-        let existing = try await store.userForLogin(email: invitee.email)
+        let existing = try await store.userForLogin(email: invitee.email.trimmingCharacters(in: .whitespacesAndNewlines))
         let user: User
         if let existing {
             user = existing.user
             result.email = user.email
+            // Someone who already has an account is an administrator's to put in a cohort or to
+            // invite again (the rules of changing a cohort's members and an account's own
+            // fields): an invitation cannot pull anyone into a cohort, or hand out a link to
+            // someone else's account. Disabled or not, the answer is the same.
+            let mayManage =
+                AccessPolicy.decide(actor, .update, .accountSettings) == .allow
+                && (cohort.map { AccessPolicy.decide(actor, .update, .cohort($0)) == .allow } ?? true)
+            guard mayManage else { throw AppError(.hasAccount, ["email": .text(user.email)]) }
             if user.isDisabled { throw AppError(.accountDisabled) }
         } else {
             user = try User(
@@ -141,12 +166,10 @@ extension Accounts {
             result.email = user.email
             result.displayName = user.displayName
         }
-        if invitee.role == .trainer, invitee.cohort != nil, !user.has(.trainer) {
-            throw AppError.invalid("role", Message("validation.notTrainer", ["name": .text(user.displayName)]))
-        }
         let membership = invitee.cohort.map {
             Membership(cohortID: $0, userID: user.id, part: invitee.role == .trainer ? .trainer : .learner)
         }
+        if let membership { try Membership.check(membership.part, for: user, field: "role") }
         let accepted = existing?.passwordHash != nil
         if accepted {
             let memberships = try await store.memberships(of: user.id)
@@ -167,6 +190,7 @@ extension Accounts {
         do {
             try await store.invite(user, isNew: existing == nil, membership: membership, link: link, mail: mail, by: actor.user.id, now: now)
         } catch StoreError.conflict {
+            // Taken at the same moment by someone else, or accepted meanwhile.
             throw AppError(.emailTaken, ["email": .text(user.email)])
         }
         result.outcome = existing == nil ? .invited : .invitedAgain
@@ -289,14 +313,15 @@ extension Accounts {
         return found
     }
 
-    /// Uses an invitation or a password-reset link: sets `password` (checked first, so a weak
-    /// one leaves the link usable), ends the person's other sessions and signs them in.
-    /// - Throws: ``ProblemKind/linkInvalid``, or `password` problems.
+    /// Uses an invitation or a password-reset link (`purpose`): sets `password` (checked first,
+    /// so a weak one leaves the link usable), ends the person's other sessions and links, and
+    /// signs them in.
+    /// - Throws: ``ProblemKind/linkInvalid`` (also for a link of another purpose), or `password` problems.
     public func usePasswordLink(
-        secret: String, password: String, address: String?, userAgent: String?
+        _ purpose: AccountLinkPurpose, secret: String, password: String, address: String?, userAgent: String?
     ) async throws -> (secret: String, actor: Actor) {
         let (link, _) = try await accountLink(secret: secret)
-        guard link.purpose.setsPassword else { throw AppError(.linkInvalid) }
+        guard purpose.setsPassword, link.purpose == purpose else { throw AppError(.linkInvalid) }
         try Self.checkPassword(password)
         let hash = try await hash(password)
         guard let (_, user) = try await store.useAccountLink(tokenHash: SecretToken.hash(secret), passwordHash: hash, now: now()) else {
@@ -323,16 +348,25 @@ extension Accounts {
         }
     }
 
-    /// Mails a link to confirm `newEmail` to that address; the address changes when it is used.
-    func requestEmailChange(of user: User, to newEmail: String) async throws {
-        let checked = try User(email: newEmail, displayName: user.displayName, roles: user.roles)
+    /// Checks a request to change `user`'s own address to `newEmail`: a plausible address, a
+    /// service that sends e-mail, at most three requests an hour.
+    /// - Returns: the address, normalised.
+    func checkEmailChange(of user: User, to newEmail: String) throws -> String {
+        let checked = try User(email: newEmail, displayName: user.displayName, roles: user.roles).email
         guard mail != nil else { throw AppError(.mailOff) }
+        if let wait = emailChanges.take(user.id.description, now: now()) { throw AppError(.throttled, ["seconds": .integer(wait)]) }
+        return checked
+    }
+
+    /// Mails a link to confirm `newEmail` (checked by ``checkEmailChange(of:to:)``) to that
+    /// address; the address changes when it is used.
+    func requestEmailChange(of user: User, to newEmail: String) async throws {
         let secret = SecretToken.generate(prefix: "")
         let expires = now().addingTimeInterval(AccountLinkPurpose.emailChange.lifetime)
         try await store.addAccountLink(
             NewAccountLink(
                 tokenHash: SecretToken.hash(secret),
-                link: AccountLink(purpose: .emailChange, userID: user.id, email: checked.email, expiresAt: expires), createdBy: user.id),
-            mail: accountMail(.emailChange, to: user, address: checked.email, secret: secret, expires: expires, inviter: nil), now: now())
+                link: AccountLink(purpose: .emailChange, userID: user.id, email: newEmail, expiresAt: expires), createdBy: user.id),
+            mail: accountMail(.emailChange, to: user, address: newEmail, secret: secret, expires: expires, inviter: nil), now: now())
     }
 }

@@ -16,11 +16,18 @@ public enum CSV {
         return field("'" + text)
     }
 
-    /// The rows of `text`: fields split at `separator` (nil: a semicolon when the first line has
-    /// more of those than commas, as spreadsheets in Dutch write them, else a comma), quoted
-    /// fields with doubled quotes and line breaks inside, CRLF or LF line ends, a leading
-    /// byte-order mark dropped; blank lines are skipped.
+    /// The rows of `text` (see ``records(_:separator:)``).
     public static func rows(_ text: String, separator: Unicode.Scalar? = nil) -> [[String]] {
+        records(text, separator: separator).map(\.fields)
+    }
+
+    /// The rows of `text` with the line each starts on (1 is the first, counting every line
+    /// break, blank lines and breaks inside quotes too, as a text editor shows them): fields
+    /// split at `separator` (nil: a semicolon when the first line has more of those than commas,
+    /// as spreadsheets in Dutch write them, else a comma), quoted fields with doubled quotes and
+    /// line breaks inside, CRLF, CR or LF line ends, a leading byte-order mark dropped; rows whose
+    /// fields are all blank are skipped.
+    public static func records(_ text: String, separator: Unicode.Scalar? = nil) -> [(line: Int, fields: [String])] {
         var scalars = Substring(text).unicodeScalars[...]
         if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
         let separator =
@@ -29,20 +36,27 @@ public enum CSV {
                 let firstLine = scalars.prefix { $0 != "\n" && $0 != "\r" }
                 return firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
             }()
-        var rows: [[String]] = []
+        var records: [(line: Int, fields: [String])] = []
         var row: [String] = []
         var field = String.UnicodeScalarView()
         var quoted = false
+        var line = 1
+        var rowLine = 1
         var index = scalars.startIndex
         func endRow() {
             row.append(String(field))
             field = String.UnicodeScalarView()
-            if !(row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty) { rows.append(row) }
+            if row.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { records.append((rowLine, row)) }
             row = []
         }
         while index < scalars.endIndex {
             let scalar = scalars[index]
             index = scalars.index(after: index)
+            let lineBreak = scalar == "\n" || scalar == "\r"
+            // CRLF is one line break.
+            let crlf = scalar == "\r" && index < scalars.endIndex && scalars[index] == "\n"
+            if crlf { index = scalars.index(after: index) }
+            if lineBreak { line += 1 }
             if quoted {
                 if scalar == "\"" {
                     if index < scalars.endIndex, scalars[index] == "\"" {
@@ -53,20 +67,21 @@ public enum CSV {
                     }
                 } else {
                     field.append(scalar)
+                    if crlf { field.append("\n") }
                 }
+            } else if lineBreak {
+                endRow()
+                rowLine = line
             } else if scalar == "\"" && field.isEmpty {
                 quoted = true
             } else if scalar == separator {
                 row.append(String(field))
                 field = String.UnicodeScalarView()
-            } else if scalar == "\n" || scalar == "\r" {
-                if scalar == "\r", index < scalars.endIndex, scalars[index] == "\n" { index = scalars.index(after: index) }
-                endRow()
             } else {
                 field.append(scalar)
             }
         }
         if !field.isEmpty || !row.isEmpty { endRow() }
-        return rows
+        return records
     }
 }

@@ -50,3 +50,13 @@ public struct Membership: Sendable, Codable, Equatable, Hashable {
         self.part = part
     }
 }
+
+extension Membership {
+    /// Checks that `user` may take `part` in a cohort: a trainer's place needs the trainer role.
+    /// - Throws: a problem of `field` naming the person.
+    public static func check(_ part: Part, for user: User, field: String) throws(ValidationError) {
+        if part == .trainer, !user.has(.trainer) {
+            throw ValidationError(field: field, Message("validation.notTrainer", ["name": .text(user.displayName)]))
+        }
+    }
+}

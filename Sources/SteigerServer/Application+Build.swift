@@ -30,7 +30,10 @@ public func buildApplication(
             await api.run(operation, request, context)
         }
     }
-    WebPages(app: api.services, auth: api.auth, cookies: api.cookies, localization: api.localization, resources: resources).register(on: router)
+    WebPages(
+        app: api.services, auth: api.auth, cookies: api.cookies, localization: api.localization, resources: resources,
+        publicURL: configuration.publicURL?.base
+    ).register(on: router)
     return Application(
         router: router,
         server: HTTPServerBuilder { [rules = configuration.connections] responder in

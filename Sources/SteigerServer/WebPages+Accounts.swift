@@ -84,7 +84,7 @@ extension WebPages {
             return try await invitePage(request, results: [try await app.accounts.invite(actor, invitee)])
         } catch {
             let problem = AppError(from: error)
-            guard problem.kind == .invalid || problem.kind == .emailTaken || problem.kind == .accountDisabled else { throw error }
+            guard [.invalid, .emailTaken, .accountDisabled, .hasAccount].contains(problem.kind) else { throw error }
             let result = InvitationResult(
                 line: nil, email: invitee.email, displayName: invitee.displayName, outcome: .refused, problem: problem)
             return try await invitePage(request, results: [result], status: .unprocessableContent)
@@ -93,7 +93,7 @@ extension WebPages {
 
     /// Where links to this service start, as the browser reached it.
     private func publicOrigin(_ request: Request) -> String {
-        if let base = app.settings.mail?.publicURL { return base }
+        if let base = publicURL { return base.hasSuffix("/") ? String(base.dropLast()) : base }
         let scheme = cookies.secure ? "https" : "http"
         return "\(scheme)://\(request.head.authority ?? "localhost")"
     }
@@ -156,7 +156,7 @@ extension WebPages {
         }
         do {
             let (session, actor) = try await app.accounts.usePasswordLink(
-                secret: secret, password: password, address: context.remoteAddress, userAgent: request.headers[.userAgent])
+                purpose, secret: secret, password: password, address: context.remoteAddress, userAgent: request.headers[.userAgent])
             var response = redirect(Self.landing(for: actor))
             response.headers.append(contentsOf: cookies.fields(session))
             return response

@@ -17,6 +17,9 @@ struct WebPages: Sendable {
     let cookies: SessionCookies
     let localization: Localization
     let resources: WebResources
+    /// Where this service's links start (`--public-url`, or the address it listens on); nil: as
+    /// the browser reached it.
+    var publicURL: String? = nil
     /// The language of the page being answered (``pages(_:_:)`` sets it per request).
     var words = AppContext.untranslated
     /// The signed-in person and their session secret, once looked up for this request.

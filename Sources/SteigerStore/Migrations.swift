@@ -509,7 +509,8 @@ public enum Schema {
         Migration(
             version: 14, name: "accounts by e-mail: invitations, password resets, address changes",
             statements: [
-                // Only a secret's SHA-256 is kept; a link is used once, before it expires.
+                // Only a secret's SHA-256 is kept; a link is used once, before it expires, unless it was
+                // revoked (a newer link, a new password or address, a disabled account).
                 """
                 CREATE TABLE account_links (
                     token_hash TEXT PRIMARY KEY,
@@ -519,7 +520,8 @@ public enum Schema {
                     created_by TEXT,
                     created_at BIGINT NOT NULL,
                     expires_at BIGINT NOT NULL,
-                    used_at BIGINT
+                    used_at BIGINT,
+                    revoked_at BIGINT
                 )
                 """,
                 "CREATE INDEX account_links_user ON account_links (user_id, purpose)",

@@ -46,7 +46,17 @@ extension Store {
                     ON CONFLICT (cohort_id, user_id) DO NOTHING
                     """)
             }
-            if let link { try await Self.insert(link, mail: mail, now: now, in: session) }
+            if let link {
+                // Someone who chose a password meanwhile is not invited again.
+                if !isNew,
+                    try await session.query(
+                        "SELECT 1 AS yes FROM users WHERE id = \(bind: user.id.description) AND password_hash IS NULL"
+                    ).isEmpty
+                {
+                    throw StoreError.conflict("\(user.email) accepted an invitation meanwhile")
+                }
+                try await Self.insert(link, mail: mail, now: now, in: session)
+            }
         }
     }
 
@@ -57,12 +67,7 @@ extension Store {
     }
 
     static func insert(_ link: NewAccountLink, mail: QueuedMail?, now: Date, in session: any DatabaseSession) async throws {
-        _ = try await session.query(
-            """
-            UPDATE account_links SET expires_at = \(bind: now)
-            WHERE user_id = \(bind: link.link.userID.description) AND purpose = \(bind: link.link.purpose.rawValue)
-              AND used_at IS NULL AND expires_at > \(bind: now)
-            """)
+        try await revokeAccountLinks(of: link.link.userID, purpose: link.link.purpose, now: now, in: session)
         _ = try await session.query(
             """
             INSERT INTO account_links (token_hash, purpose, user_id, email, created_by, created_at, expires_at)
@@ -72,8 +77,31 @@ extension Store {
         if let mail { try await insert(mail, now: now, in: session) }
     }
 
+    /// Revokes the person's live links (of `purpose` only, when given): a newer link replaces
+    /// them, and a new password, a new address or a disabled account ends them all.
+    static func revokeAccountLinks(of user: UserID, purpose: AccountLinkPurpose? = nil, now: Date, in session: any DatabaseSession) async throws {
+        let only: SQLStatement = purpose.map { " AND purpose = \(bind: $0.rawValue)" } ?? ""
+        _ = try await session.query(
+            """
+            UPDATE account_links SET revoked_at = \(bind: now)
+            WHERE user_id = \(bind: user.description) AND used_at IS NULL AND revoked_at IS NULL\(only)
+            """)
+    }
+
+    /// What makes a link live: not used, not revoked, not expired, its person's account enabled,
+    /// and (for a link that sets a password) still the person's address.
+    static func live(now: Date) -> SQLStatement {
+        """
+        account_links.used_at IS NULL AND account_links.revoked_at IS NULL AND account_links.expires_at > \(bind: now)
+        AND EXISTS (
+            SELECT 1 FROM users u WHERE u.id = account_links.user_id AND u.disabled = 0
+              AND (account_links.purpose = 'email-change' OR u.email = account_links.email))
+        """
+    }
+
     /// The live link with this secret's hash and its person, or nil when it is unknown, used,
-    /// expired, or its person's account is disabled.
+    /// expired or revoked, its person's account is disabled, or (for a password link) their
+    /// address is no longer the one it went to.
     public func accountLink(tokenHash: String, now: Date) async throws -> (link: AccountLink, user: User)? {
         try await read { session in
             guard
@@ -82,8 +110,7 @@ extension Store {
                     SELECT account_links.purpose, account_links.email AS link_email, account_links.expires_at AS link_expires,
                            \(raw: Self.userColumns)
                     FROM account_links JOIN users ON users.id = account_links.user_id
-                    WHERE account_links.token_hash = \(bind: tokenHash) AND account_links.used_at IS NULL
-                      AND account_links.expires_at > \(bind: now) AND users.disabled = 0
+                    WHERE account_links.token_hash = \(bind: tokenHash) AND \(Self.live(now: now))
                     """
                 ).first
             else { return nil }
@@ -93,7 +120,7 @@ extension Store {
 
     /// Uses a link once: for an invitation or a password reset sets the password hash (ending the
     /// person's sessions and revoking their tokens), for an address change sets the address.
-    /// Every other live link of the person for the same purpose stops working too.
+    /// Either way every other live link of the person stops working.
     /// - Returns: the person afterwards, or nil when the link is not live (see ``accountLink(tokenHash:now:)``).
     /// - Throws: ``StoreError/conflict(_:)`` when the new address has been taken meanwhile.
     public func useAccountLink(tokenHash: String, passwordHash: String?, now: Date) async throws -> (link: AccountLink, user: User)? {
@@ -102,8 +129,7 @@ extension Store {
                 let row = try await session.query(
                     """
                     UPDATE account_links SET used_at = \(bind: now)
-                    WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now)
-                      AND EXISTS (SELECT 1 FROM users WHERE users.id = account_links.user_id AND users.disabled = 0)
+                    WHERE token_hash = \(bind: tokenHash) AND \(Self.live(now: now))
                     RETURNING purpose, user_id, email, expires_at
                     """
                 ).first
@@ -113,25 +139,14 @@ extension Store {
                 userID: try Self.identifier(row, "user_id"), email: try row.string("email"),
                 expiresAt: try row.date("expires_at"))
             let user = link.userID.description
-            _ = try await session.query(
-                """
-                UPDATE account_links SET expires_at = \(bind: now)
-                WHERE user_id = \(bind: user) AND purpose = \(bind: link.purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
-                """)
             if link.purpose.setsPassword {
                 guard let passwordHash else { throw StoreError.configuration("a password link needs a password") }
                 _ = try await session.query(
                     "UPDATE users SET password_hash = \(bind: passwordHash), updated_at = \(bind: now) WHERE id = \(bind: user)")
                 try await Self.endCredentials(of: link.userID, revokingTokens: true, in: session, now: now)
-                // Whoever set the password also proved the address: an open invitation is spent.
-                _ = try await session.query(
-                    """
-                    UPDATE account_links SET expires_at = \(bind: now)
-                    WHERE user_id = \(bind: user) AND purpose IN ('invitation', 'password-reset') AND used_at IS NULL
-                      AND expires_at > \(bind: now)
-                    """)
             } else {
                 _ = try await session.query("UPDATE users SET email = \(bind: link.email), updated_at = \(bind: now) WHERE id = \(bind: user)")
+                try await Self.revokeAccountLinks(of: link.userID, now: now, in: session)
             }
             guard let stored = try await session.query("SELECT \(raw: Self.userColumns) FROM users WHERE id = \(bind: user)").first else {
                 throw StoreError.notFound("user \(user)")
@@ -158,7 +173,7 @@ extension Store {
                 SELECT account_links.user_id, MAX(account_links.expires_at) AS expires FROM account_links
                 JOIN users ON users.id = account_links.user_id
                 WHERE \(SQLStatement.isIn("account_links.user_id", users.map(\.description))) AND account_links.purpose = 'invitation'
-                  AND account_links.used_at IS NULL AND account_links.expires_at > \(bind: now) AND users.password_hash IS NULL
+                  AND \(Self.live(now: now)) AND users.password_hash IS NULL
                 GROUP BY account_links.user_id
                 """)
             {

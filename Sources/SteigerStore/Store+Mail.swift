@@ -71,14 +71,14 @@ extension Store {
             _ = try await session.query(
                 """
                 UPDATE mails SET status = 'failed', last_error = 'the account was disabled or its address changed', lease_owner = NULL,
-                       lease_expires = NULL
+                       lease_expires = NULL, \(raw: Self.forgetSecrets)
                 WHERE status = 'pending' AND user_id IS NOT NULL
                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = mails.user_id AND (u.disabled = 1 OR u.email <> mails.address))
                 """)
             _ = try await session.query(
                 """
                 UPDATE mails SET status = 'failed', last_error = (SELECT reason FROM mail_failures f WHERE f.address = mails.address),
-                       lease_owner = NULL, lease_expires = NULL
+                       lease_owner = NULL, lease_expires = NULL, \(raw: Self.forgetSecrets)
                 WHERE status = 'pending' AND address IN (SELECT address FROM mail_failures)
                 """)
             let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
@@ -122,12 +122,17 @@ extension Store {
             !(try await session.query(
                 """
                 UPDATE mails SET status = 'sent', sent_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL,
-                       last_error = NULL
+                       last_error = NULL, \(raw: Self.forgetSecrets)
                 WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'pending' RETURNING id
                 """
             ).isEmpty)
         }
     }
+
+    /// A mail that carries an account link holds its secret only while it may still be sent:
+    /// once sent or failed for good, its text is dropped (the link's hash stays with the link).
+    static let secretFreeMessage = "CASE WHEN purpose IN ('invitation', 'password-reset', 'email-change') THEN '' ELSE message END"
+    static let forgetSecrets = "message = " + secretFreeMessage
 
     /// Records a try of mail `id` that failed: tried again at `retryAt`, or failed for good when
     /// that is nil; `refusedAddress` also marks its address as one the server refuses.
@@ -139,6 +144,7 @@ extension Store {
                 let row = try await session.query(
                     """
                     UPDATE mails SET status = \(bind: retryAt == nil ? "failed" : "pending"), attempts = attempts + 1,
+                           message = \(raw: retryAt == nil ? Self.secretFreeMessage : "message"),
                            next_attempt_at = \(bind: retryAt ?? now), last_error = \(bind: error), lease_owner = NULL, lease_expires = NULL
                     WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'pending' RETURNING address
                     """

@@ -68,6 +68,8 @@ extension Store {
                 ? try await session.query("SELECT disabled FROM users WHERE id = \(bind: id.description)").first?.bool("disabled") : nil
             guard let row = try await session.query(statement).first else { throw StoreError.notFound("user \(id)") }
             let user = try Self.user(row)
+            // Links mailed to the old address stop working.
+            if changes.email != nil { try await Self.revokeAccountLinks(of: id, now: now, in: session) }
             if wasDisabled == false {
                 // For good: enabling the account again does not bring back what it held.
                 try await Self.endCredentials(of: id, revokingTokens: true, in: session, now: now)
@@ -90,9 +92,11 @@ extension Store {
         }
     }
 
-    /// Ends every session of the user and, when `revokingTokens`, revokes their live API tokens.
+    /// Ends every session of the user and every link mailed to them (an invitation, a reset, an
+    /// address change) and, when `revokingTokens`, revokes their live API tokens.
     static func endCredentials(of id: UserID, revokingTokens: Bool, in session: any DatabaseSession, now: Date) async throws {
         _ = try await session.query("DELETE FROM sessions WHERE user_id = \(bind: id.description)")
+        try await revokeAccountLinks(of: id, now: now, in: session)
         if revokingTokens {
             _ = try await session.query(
                 "UPDATE api_tokens SET revoked_at = \(bind: now) WHERE user_id = \(bind: id.description) AND revoked_at IS NULL")

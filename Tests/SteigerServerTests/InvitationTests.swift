@@ -47,6 +47,8 @@ struct InvitationTests {
                 No Cohort;nocohort@example.org;learner;Cohort Z;
                 Old Hand;\(world.learnerB.email);learner;Cohort A;
                 Typo;not-an-address;learner;;
+
+                Sam again;SAM@example.org;;;
                 """
             let reply = try await server.request(
                 .post, "/api/v1/invitations/list", as: world.admin,
@@ -58,10 +60,12 @@ struct InvitationTests {
                 outcomes == [
                     "2 sam@example.org invited", "3 kim@example.org invited", "4 lou@example.org invited", "5 bad@example.org refused",
                     "6 nocohort@example.org refused", "7 \(world.learnerB.email) added", "8 not-an-address refused",
+                    "10 SAM@example.org refused",
                 ])
             // Each refusal says why, in the reader's words.
             let problems = results.compactMap { $0["problem"] as? String }
-            #expect(problems.count == 3)
+            #expect(problems.count == 4)
+            #expect(problems.contains { $0.contains("email: is on line 2 already") })
             #expect(problems.contains { $0.contains("'boss' is not a role") })
             #expect(problems.contains { $0.contains("no cohort 'Cohort Z'") })
             #expect(problems.contains { $0.contains("email") })
@@ -84,10 +88,14 @@ struct InvitationTests {
             let lou = try #require(try await server.store.userForLogin(email: "lou@example.org")).user
             #expect(try await server.store.memberships(of: lou.id).map(\.cohortID) == [world.cohortB.id])
             #expect(try await server.store.memberships(of: world.learnerB.id).map(\.cohortID).contains(world.cohortA.id))
+            // A first line that is not column names is a person too, even with a mistyped address.
+            let typo = try await server.request(
+                .post, "/api/v1/invitations/list", as: world.admin, json: ["csv": "Ann,ann-at-example.org\nBob,bob@example.org"])
+            #expect((typo["results"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["refused", "invited"])
             // The administrator sees who has not joined yet.
             let admin = try await server.login(world.admin)
             let overview = try await server.request(.get, "/admin", cookie: admin)
-            #expect(overview.body.components(separatedBy: "Invited, not yet joined").count - 1 == 3)
+            #expect(overview.body.components(separatedBy: "Invited, not yet joined").count - 1 == 4)
 
             // Sam opens the link: it shows who it is for; the page alone does not spend it.
             let secret = try Self.secret(in: sam, path: "/welcome")
@@ -115,7 +123,7 @@ struct InvitationTests {
                 .post, "/api/v1/auth/login", json: ["email": "sam@example.org", "password": "een lange zin hier"])
             #expect(signIn.status == 200)
             let after = try await server.request(.get, "/admin", cookie: admin)
-            #expect(after.body.components(separatedBy: "Invited, not yet joined").count - 1 == 2)
+            #expect(after.body.components(separatedBy: "Invited, not yet joined").count - 1 == 3)
         }
     }
 
@@ -143,11 +151,27 @@ struct InvitationTests {
                 json: ["csv": "A,a@example.org,,Cohort A\nB,b@example.org,,Cohort B"])
             #expect((mixed["results"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["invited", "refused"])
             #expect(try await Self.mails(server, "invitation").count == 1)
+            // Someone who has an account is not a trainer's to pull into a cohort, nor to get a link for,
+            // whatever the account: learner B of another cohort, a disabled one, one invited by an administrator.
+            for email in [world.learnerB.email, world.disabled.email, "pending@example.org"] {
+                if email == "pending@example.org" {
+                    let made = try await server.request(
+                        .post, "/api/v1/invitations", as: world.admin, json: ["email": .string(email), "displayName": "Pending"])
+                    #expect(made.status == 201)
+                }
+                let reply = try await server.request(
+                    .post, "/api/v1/invitations", as: world.trainerA,
+                    json: ["email": .string(email), "displayName": "X", "cohortId": .string(world.cohortA.id.description)])
+                #expect(reply.status == 409 && reply.body.contains("already has an account") && reply["link"] == nil, "\(email): \(reply.body)")
+            }
+            #expect(!(try await server.store.memberships(of: world.learnerB.id)).contains { $0.cohortID == world.cohortA.id })
             let ok = try await invite(world.trainerA, cohort: world.cohortA.id)
             #expect(ok.status == 201 && ok["outcome"] as? String == "invited" && ok["link"] is NSNull)
-            // Invited again before accepting: a new link, and the first one stops working.
+            // Invited again before accepting: the trainer may not (the account exists now); an
+            // administrator sends a new link, and the first one stops working.
             let first = try #require(try await Self.mails(server, "invitation").first { $0.mail.address == "new@example.org" })
-            let again = try await invite(world.trainerA, cohort: world.cohortA.id)
+            #expect(try await invite(world.trainerA, cohort: world.cohortA.id).status == 409)
+            let again = try await invite(world.admin, cohort: world.cohortA.id)
             #expect(again["outcome"] as? String == "invitedAgain")
             #expect(try await server.request(.get, "/welcome?t=\(try Self.secret(in: first, path: "/welcome"))").status == 410)
             // The pages: the trainer's queue offers inviting; the page offers only learners and their cohorts.
@@ -211,6 +235,47 @@ struct InvitationTests {
         }
     }
 
+    @Test(
+        "a link stops working when its person's password is set another way, their address changes, or their account is disabled (for good)",
+        arguments: TestEngine.available)
+    func revoked(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.withMail) { server in
+            let admin = server.world.admin
+            func invite(_ email: String) async throws -> (User, String) {
+                let reply = try await server.request(
+                    .post, "/api/v1/invitations", as: admin, json: ["email": .string(email), "displayName": "Someone"])
+                #expect(reply.status == 201)
+                let mail = try #require(try await Self.mails(server, "invitation").first { $0.mail.address == email })
+                let user = try #require(try await server.store.userForLogin(email: email)).user
+                return (user, try Self.secret(in: mail, path: "/welcome"))
+            }
+            func works(_ secret: String) async throws -> Bool { try await server.request(.get, "/welcome?t=\(secret)").status == 200 }
+            // An administrator sets the password by hand (steiger admin reset-password does the same).
+            let (first, firstLink) = try await invite("first@example.org")
+            #expect(try await works(firstLink))
+            try await Accounts(store: server.store, bcryptCost: 4).setPassword("set by the administrator", for: first.id)
+            #expect(try await works(firstLink) == false)
+            // The address was mistyped and corrected: the link that went to the old one is dead.
+            let (second, secondLink) = try await invite("second@exmaple.org")
+            let fixed = try await server.request(.patch, "/api/v1/users/\(second.id)", as: admin, json: ["email": "second@example.org"])
+            #expect(fixed.status == 200)
+            #expect(try await works(secondLink) == false)
+            // Disabled and enabled again: still dead.
+            let (third, thirdLink) = try await invite("third@example.org")
+            for disabled in [true, false] {
+                #expect(try await server.request(.patch, "/api/v1/users/\(third.id)", as: admin, json: ["disabled": .bool(disabled)]).status == 200)
+            }
+            #expect(try await works(thirdLink) == false)
+            // A mail sent, or failed because its address changed, keeps no secret.
+            for mail in try await server.store.claimMails(owner: "test", lease: 60, now: server.clock.now) {
+                try await server.store.recordMailSent(mail.mail.id, owner: "test", now: server.clock.now)
+            }
+            let mails = try await Self.mails(server, "invitation")
+            #expect(mails.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent, .sent])
+            #expect(mails.allSatisfy { $0.mail.message.isEmpty })
+        }
+    }
+
     @Test("without e-mail an invitation hands over its link, and a forgotten password is an administrator's to reset", arguments: [TestEngine.sqlite])
     func withoutMail(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
@@ -261,6 +326,15 @@ struct InvitationTests {
                 .post, "/api/v1/auth/login", json: ["email": "lea.new@example.org", "password": .string(World.password)])
             #expect(signIn.status == 200)
             #expect(try await server.request(.post, "/email/confirm", body: "t=\(secret)", headers: Self.form).status == 410)
+            // At most three requests an hour, so nobody mails strangers through Steiger.
+            var statuses: [Int] = []
+            for number in 1...3 {
+                statuses.append(
+                    try await server.request(
+                        .patch, path, as: learner, json: ["email": .string("other\(number)@example.org"), "currentPassword": .string(World.password)]
+                    ).status)
+            }
+            #expect(statuses == [200, 200, 429])
             // An administrator corrects someone else's address directly.
             let direct = try await server.request(
                 .patch, "/api/v1/users/\(server.world.learnerA2.id)", as: server.world.admin, json: ["email": "a2@example.org"])
