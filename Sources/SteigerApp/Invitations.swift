@@ -64,8 +64,9 @@ public struct InvitationResult: Sendable, Equatable {
 // MARK: - Accounts by e-mail
 
 extension Accounts {
-    /// The most people one list may invite.
+    /// The most people one list may invite, and the longest list (in characters).
     public static let invitationListLimit = 1000
+    public static let invitationListLength = 80_000
 
     /// Whether this service sends e-mail (otherwise invitations hand over their link, and a
     /// forgotten password is an administrator's to reset).
@@ -98,6 +99,9 @@ extension Accounts {
     ///   problems when the list is empty or longer than ``invitationListLimit``.
     public func invite(_ actor: Actor, csv: String, defaultCohort: CohortID? = nil) async throws -> [InvitationResult] {
         let cohorts = try await invitationChoices(actor).cohorts
+        if csv.unicodeScalars.count > Self.invitationListLength {
+            throw AppError.invalid("csv", Message("validation.maxCharacters", ["max": .integer(Self.invitationListLength)]))
+        }
         var rows = CSV.records(csv).map { (line: $0.line, fields: $0.fields.map { $0.trimmingCharacters(in: .whitespaces) }) }
         if let first = rows.first, first.fields.contains(where: { Self.columnNames.contains($0.lowercased()) }) { rows.removeFirst() }
         if rows.isEmpty { throw AppError.invalid("csv", Message("validation.csvEmpty")) }
@@ -146,7 +150,12 @@ extension Accounts {
         }
         let now = now()
         var result = InvitationResult(line: line, email: invitee.email, displayName: invitee.displayName, outcome: .invited)
-        let existing = try await store.userForLogin(email: invitee.email.trimmingCharacters(in: .whitespacesAndNewlines))
+        // The request is checked as a whole first, whether or not the address has an account.
+        let candidate = try User(
+            email: invitee.email, displayName: invitee.displayName, roles: [invitee.role], createdAt: now, language: invitee.language)
+        result.email = candidate.email
+        result.displayName = candidate.displayName
+        let existing = try await store.userForLogin(email: candidate.email)
         let user: User
         if let existing {
             user = existing.user
@@ -161,10 +170,7 @@ extension Accounts {
             guard mayManage else { throw AppError(.hasAccount, ["email": .text(user.email)]) }
             if user.isDisabled { throw AppError(.accountDisabled) }
         } else {
-            user = try User(
-                email: invitee.email, displayName: invitee.displayName, roles: [invitee.role], createdAt: now, language: invitee.language)
-            result.email = user.email
-            result.displayName = user.displayName
+            user = candidate
         }
         let membership = invitee.cohort.map {
             Membership(cohortID: $0, userID: user.id, part: invitee.role == .trainer ? .trainer : .learner)
@@ -259,10 +265,10 @@ extension Accounts {
         return found.id
     }
 
-    /// A language as a list names it; empty is the service's default.
-    static func language(named name: String) throws(AppError) -> Language? {
+    /// A language as a list or a form names it (`nl`, `en`); empty is the service's default.
+    public static func language(named name: String) throws(AppError) -> Language? {
         guard !name.isEmpty else { return nil }
-        guard let language = Language(code: name) else { throw AppError.invalid("language", Message("validation.language")) }
+        guard let language = Language(rawValue: name.lowercased()) else { throw AppError.invalid("language", Message("validation.language")) }
         return language
     }
 

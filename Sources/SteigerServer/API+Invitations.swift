@@ -89,7 +89,7 @@ struct InvitationsController: Sendable {
                 method: .post, path: "/api/v1/invitations/list", operationID: "inviteList", tag: "users",
                 summary: "Invite everyone on a CSV list; each line succeeds or is refused on its own", body: InvitationListBody.schema,
                 replies: [.init(status: 200, description: "One result per line.", schema: ref("InvitationList"))],
-                errors: [403: "Not allowed to invite."], handler: inviteList),
+                errors: [403: "Not allowed to invite.", 413: "The body is larger than 1 MiB."], handler: inviteList),
         ]
     }
 
@@ -100,7 +100,7 @@ struct InvitationsController: Sendable {
             actor,
             Invitee(
                 email: body.email, displayName: body.displayName, role: body.role ?? .learner, cohort: body.cohortId,
-                language: body.language.flatMap(Language.init(code:))))
+                language: try Accounts.language(named: body.language ?? "")))
         return try .json(InvitationResultView(result, words: context.words), status: .created)
     }
 

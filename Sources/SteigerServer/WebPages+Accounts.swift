@@ -79,7 +79,7 @@ extension WebPages {
         }
         let invitee = Invitee(
             email: form["email"] ?? "", displayName: form["displayName"] ?? "", role: form["role"].flatMap(Role.init) ?? .learner,
-            cohort: cohort, language: form["language"].flatMap(Language.init(code:)))
+            cohort: cohort, language: try? Accounts.language(named: form["language"] ?? ""))
         do {
             return try await invitePage(request, results: [try await app.accounts.invite(actor, invitee)])
         } catch {

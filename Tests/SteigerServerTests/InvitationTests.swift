@@ -283,6 +283,14 @@ struct InvitationTests {
                 .post, "/api/v1/invitations", as: server.world.admin, json: ["email": "lee@example.org", "displayName": "Lee"])
             #expect(reply.status == 201)
             let link = try #require(reply["link"] as? String)
+            // A language the service does not speak, or a list past its length, is refused.
+            let klingon = try await server.request(
+                .post, "/api/v1/invitations", as: server.world.admin, json: ["email": "tlh@example.org", "displayName": "K", "language": "tlh"])
+            #expect(klingon.status == 422 && klingon.problemFields == ["language"])
+            let long = try await server.request(
+                .post, "/api/v1/invitations/list", as: server.world.admin,
+                json: ["csv": .string(String(repeating: "a", count: Accounts.invitationListLength + 1))])
+            #expect(long.status == 422 && long.problemFields == ["csv"])
             #expect(link.hasPrefix("/welcome?t="))
             #expect(try await server.store.mails().isEmpty)
             #expect(try await server.request(.get, link).body.contains("Welcome, Lee"))
