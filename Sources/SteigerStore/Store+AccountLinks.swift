@@ -25,18 +25,7 @@ extension Store {
         _ user: User, isNew: Bool, membership: Membership?, link: NewAccountLink?, mail: QueuedMail?, by actor: UserID?, now: Date
     ) async throws {
         try await write { session in
-            if isNew {
-                _ = try await session.query(
-                    """
-                    INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
-                    VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
-                            \(bind: false), NULL, \(bind: now), \(bind: now), \(bind: user.language?.rawValue))
-                    """)
-                try await Self.record(
-                    DomainEvent(
-                        .userCreated, at: now, by: actor, subjects: ["user": user.id.description],
-                        data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
-            }
+            if isNew { try await Self.insert(user, passwordHash: nil, by: actor, in: session) }
             if let membership {
                 _ = try await session.query(
                     """
@@ -135,8 +124,7 @@ extension Store {
                 ).first
             else { return nil }
             let link = AccountLink(
-                purpose: AccountLinkPurpose(rawValue: try row.string("purpose")) ?? .passwordReset,
-                userID: try Self.identifier(row, "user_id"), email: try row.string("email"),
+                purpose: try Self.purpose(row), userID: try row.id("user_id"), email: try row.string("email"),
                 expiresAt: try row.date("expires_at"))
             let user = link.userID.description
             if link.purpose.setsPassword {
@@ -177,22 +165,24 @@ extension Store {
                 GROUP BY account_links.user_id
                 """)
             {
-                if let id = UserID(try row.string("user_id")) { found[id] = try row.date("expires") }
+                found[try row.id("user_id")] = try row.date("expires")
             }
             return found
         }
     }
 
-    static func identifier(_ row: SQLRow, _ column: String) throws -> UserID {
-        guard let id = UserID(try row.string(column)) else { throw StoreError.corrupt("\(column) \(row[column])") }
-        return id
+    static func purpose(_ row: SQLRow) throws -> AccountLinkPurpose {
+        guard let purpose = AccountLinkPurpose(rawValue: try row.string("purpose")) else {
+            throw StoreError.corrupt("account link purpose \(row["purpose"])")
+        }
+        return purpose
     }
 
     static func accountLink(_ row: SQLRow) throws -> (link: AccountLink, user: User) {
         let user = try Self.user(row)
         return (
             AccountLink(
-                purpose: AccountLinkPurpose(rawValue: try row.string("purpose")) ?? .passwordReset, userID: user.id,
+                purpose: try Self.purpose(row), userID: user.id,
                 email: try row.string("link_email"), expiresAt: try row.date("link_expires")), user
         )
     }

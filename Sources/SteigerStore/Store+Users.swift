@@ -8,19 +8,22 @@ extension Store {
     /// Records `user.created`, caused by `actor` (nil: the command line or Steiger itself).
     /// - Throws: ``StoreError/conflict(_:)`` when the email address is taken.
     public func createUser(_ user: User, passwordHash: String?, by actor: UserID? = nil) async throws {
-        try await write { session in
-            _ = try await session.query(
-                """
-                INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
-                VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
-                        \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt),
-                        \(bind: user.language?.rawValue))
-                """)
-            try await Self.record(
-                DomainEvent(
-                    .userCreated, at: user.createdAt, by: actor, subjects: ["user": user.id.description],
-                    data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
-        }
+        try await write { session in try await Self.insert(user, passwordHash: passwordHash, by: actor, in: session) }
+    }
+
+    /// Adds a user and records `user.created` in `session` (see ``createUser(_:passwordHash:by:)``).
+    static func insert(_ user: User, passwordHash: String?, by actor: UserID?, in session: any DatabaseSession) async throws {
+        _ = try await session.query(
+            """
+            INSERT INTO users (id, email, display_name, roles, disabled, password_hash, created_at, updated_at, language)
+            VALUES (\(bind: user.id.description), \(bind: user.email), \(bind: user.displayName), \(bind: Self.rolesText(user.roles)),
+                    \(bind: user.isDisabled), \(bind: passwordHash), \(bind: user.createdAt), \(bind: user.createdAt),
+                    \(bind: user.language?.rawValue))
+            """)
+        try await record(
+            DomainEvent(
+                .userCreated, at: user.createdAt, by: actor, subjects: ["user": user.id.description],
+                data: ["roles": user.roles.map(\.rawValue).sorted().joined(separator: ",")]), in: session)
     }
 
     /// The user with `id`.
