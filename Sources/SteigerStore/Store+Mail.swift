@@ -119,13 +119,16 @@ extension Store {
     @discardableResult
     public func recordMailSent(_ id: String, owner: String, now: Date = Date()) async throws -> Bool {
         try await write { session in
-            !(try await session.query(
-                """
-                UPDATE mails SET status = 'sent', sent_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL,
-                       last_error = NULL, \(raw: Self.forgetSecrets)
-                WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'pending' RETURNING id
-                """
-            ).isEmpty)
+            let sent =
+                !(try await session.query(
+                    """
+                    UPDATE mails SET status = 'sent', sent_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL,
+                           last_error = NULL
+                    WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'pending' RETURNING id
+                    """
+                ).isEmpty)
+            if sent { try await Self.forgetSecret(of: id, in: session) }
+            return sent
         }
     }
 
@@ -133,6 +136,16 @@ extension Store {
     /// once sent or failed for good, its text is dropped (the link's hash stays with the link).
     static let secretFreeMessage = "CASE WHEN purpose IN ('invitation', 'password-reset', 'email-change') THEN '' ELSE message END"
     static let forgetSecrets = "message = " + secretFreeMessage
+
+    /// Drops the text of mail `id` if it carries an account link. A statement of its own, which
+    /// touches no other mail: rewriting every sent mail's text with itself made PostgreSQL copy
+    /// each large summary again.
+    static func forgetSecret(of id: String, in session: any DatabaseSession) async throws {
+        _ = try await session.query(
+            """
+            UPDATE mails SET message = '' WHERE id = \(bind: id) AND purpose IN ('invitation', 'password-reset', 'email-change')
+            """)
+    }
 
     /// Records a try of mail `id` that failed: tried again at `retryAt`, or failed for good when
     /// that is nil; `refusedAddress` also marks its address as one the server refuses.
@@ -144,12 +157,12 @@ extension Store {
                 let row = try await session.query(
                     """
                     UPDATE mails SET status = \(bind: retryAt == nil ? "failed" : "pending"), attempts = attempts + 1,
-                           message = \(raw: retryAt == nil ? Self.secretFreeMessage : "message"),
                            next_attempt_at = \(bind: retryAt ?? now), last_error = \(bind: error), lease_owner = NULL, lease_expires = NULL
                     WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND status = 'pending' RETURNING address
                     """
                 ).first
             else { return }
+            if retryAt == nil { try await Self.forgetSecret(of: id, in: session) }
             if refusedAddress {
                 _ = try await session.query(
                     """
