@@ -8,25 +8,34 @@ public struct ExerciseDraft: Sendable {
     public var title: String?
     public var instructions: String?
     public var skillKey: String?
+    /// The skill's name; creating, a draft without a key gets one made from it; changing, a new
+    /// name without a key renames the skill and keeps the key (and so the learners' levels).
+    public var skillName: String?
     public var rubric: Rubric?
     public var ladder: ScaffoldLadder?
     public var cohorts: Set<CohortID>?
     public var review: ReviewSettings?
     /// Changes to the scaffolding policy: the current one (or the default) in, the new one out.
     public var policy: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)?
+    /// Problems found reading the draft (a rubric, ladder or review settings that broke their
+    /// rules), reported together with every other problem of the exercise.
+    public var problems: [ValidationError.Problem]
 
     public init(
-        title: String? = nil, instructions: String? = nil, skillKey: String? = nil, rubric: Rubric? = nil, ladder: ScaffoldLadder? = nil,
-        cohorts: Set<CohortID>? = nil, review: ReviewSettings? = nil, policy: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)? = nil
+        title: String? = nil, instructions: String? = nil, skillKey: String? = nil, skillName: String? = nil, rubric: Rubric? = nil,
+        ladder: ScaffoldLadder? = nil, cohorts: Set<CohortID>? = nil, review: ReviewSettings? = nil,
+        policy: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)? = nil, problems: [ValidationError.Problem] = []
     ) {
         self.title = title
         self.instructions = instructions
         self.skillKey = skillKey
+        self.skillName = skillName
         self.rubric = rubric
         self.ladder = ladder
         self.cohorts = cohorts
         self.review = review
         self.policy = policy
+        self.problems = problems
     }
 }
 
@@ -74,22 +83,31 @@ public struct Exercises: Sendable {
         return exercise
     }
 
-    /// Adds an exercise (administrators): title, instructions, skill, rubric and ladder are required.
+    /// Adds an exercise (administrators): title, instructions, skill (a key or a name), rubric and
+    /// ladder are required.
     public func create(_ actor: Actor, _ draft: ExerciseDraft) async throws -> Exercise {
         try AccessPolicy.require(actor, .create, .newRecord, .exercise)
+        let read = Set(draft.problems.map { String($0.field.prefix { $0 != "." && $0 != "[" }) })
         let missing = [
-            "title": draft.title == nil, "instructions": draft.instructions == nil, "skillKey": draft.skillKey == nil,
+            "title": draft.title == nil, "instructions": draft.instructions == nil, "skillKey": draft.skillKey == nil && draft.skillName == nil,
             "rubric": draft.rubric == nil, "ladder": draft.ladder == nil,
-        ].filter(\.value).keys.sorted()
-        guard missing.isEmpty, let title = draft.title, let instructions = draft.instructions, let skillKey = draft.skillKey,
+        ].filter { $0.value && !read.contains($0.key) }.keys.sorted()
+        let policy = draft.policy?(ScaffoldPolicy()) ?? ScaffoldPolicy()
+        guard missing.isEmpty, draft.problems.isEmpty, let title = draft.title, let instructions = draft.instructions,
             let rubric = draft.rubric, let ladder = draft.ladder
         else {
-            throw ValidationError(missing.map { .init(field: $0, message: Message("validation.required")) })
+            // A missing field counts once, as missing.
+            throw ValidationError(
+                Self.everyProblem(
+                    draft, missing: missing, title: draft.title ?? "", instructions: draft.instructions ?? "",
+                    skillKey: draft.skillKey ?? "", skillName: draft.skillName ?? "",
+                    review: draft.review ?? ReviewSettings(), policy: policy))
         }
-        try await checkLadderHeight(ladder, skill: skillKey, exercise: nil)
         let exercise = try Exercise(
-            title: title, instructions: instructions, skillKey: skillKey, rubric: rubric, ladder: ladder, cohorts: draft.cohorts ?? [],
-            review: draft.review ?? ReviewSettings(), policy: draft.policy?(ScaffoldPolicy()) ?? ScaffoldPolicy(), createdAt: now())
+            title: title, instructions: instructions, skillKey: draft.skillKey ?? "", skillName: draft.skillName ?? "", rubric: rubric,
+            ladder: ladder, cohorts: draft.cohorts ?? [], review: draft.review ?? ReviewSettings(), policy: policy, createdAt: now())
+        try checkSupports(exercise.ladder)
+        try await checkLadderHeight(exercise.ladder, skill: exercise.skillKey, exercise: nil)
         try await saving { try await store.createExercise(exercise) }
         return exercise
     }
@@ -97,14 +115,23 @@ public struct Exercises: Sendable {
     /// Changes an exercise (administrators); what the draft leaves out stays.
     public func update(_ actor: Actor, _ id: ExerciseID, _ draft: ExerciseDraft) async throws -> Exercise {
         let exercise = try await exercise(actor, id, for: .update)
-        if draft.ladder != nil || draft.skillKey != nil {
-            try await checkLadderHeight(draft.ladder ?? exercise.ladder, skill: draft.skillKey ?? exercise.skillKey, exercise: exercise.id)
+        if !draft.problems.isEmpty {
+            throw ValidationError(
+                Self.everyProblem(
+                    draft, missing: [], title: draft.title ?? exercise.title, instructions: draft.instructions ?? exercise.instructions,
+                    skillKey: draft.skillKey ?? exercise.skillKey, skillName: draft.skillName ?? exercise.skillName,
+                    review: draft.review ?? exercise.review, policy: draft.policy?(exercise.policy) ?? exercise.policy))
         }
         let changed = try Exercise(
             id: exercise.id, title: draft.title ?? exercise.title, instructions: draft.instructions ?? exercise.instructions,
-            skillKey: draft.skillKey ?? exercise.skillKey, rubric: draft.rubric ?? exercise.rubric, ladder: draft.ladder ?? exercise.ladder,
-            cohorts: draft.cohorts ?? exercise.cohorts, review: draft.review ?? exercise.review,
-            policy: draft.policy?(exercise.policy) ?? exercise.policy, policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
+            skillKey: draft.skillKey ?? exercise.skillKey, skillName: draft.skillName ?? exercise.skillName,
+            rubric: draft.rubric ?? exercise.rubric, ladder: draft.ladder ?? exercise.ladder, cohorts: draft.cohorts ?? exercise.cohorts,
+            review: draft.review ?? exercise.review, policy: draft.policy?(exercise.policy) ?? exercise.policy,
+            policyVersion: exercise.policyVersion, createdAt: exercise.createdAt)
+        if draft.ladder != nil { try checkSupports(changed.ladder) }
+        if changed.ladder.top != exercise.ladder.top || changed.skillKey != exercise.skillKey {
+            try await checkLadderHeight(changed.ladder, skill: changed.skillKey, exercise: exercise.id)
+        }
         return try await saving { try await store.updateExercise(changed) }
     }
 
@@ -113,6 +140,36 @@ public struct Exercises: Sendable {
     public func delete(_ actor: Actor, _ id: ExerciseID) async throws {
         let exercise = try await exercise(actor, id, for: .delete)
         try await store.deleteExercise(exercise.id)
+    }
+
+    /// A ladder given now: every level above "on your own" gives a support.
+    private func checkSupports(_ ladder: ScaffoldLadder) throws {
+        let problems = Self.supportProblems(ladder)
+        if !problems.isEmpty { throw ValidationError(problems) }
+    }
+
+    /// Every problem of a draft at once, so a person mends them in one go: what could not be read,
+    /// what is missing, and the exercise's rules on the rest (with these values).
+    private static func everyProblem(
+        _ draft: ExerciseDraft, missing: [String], title: String, instructions: String, skillKey: String, skillName: String,
+        review: ReviewSettings, policy: ScaffoldPolicy
+    ) -> [ValidationError.Problem] {
+        var problems = draft.problems + missing.map { .init(field: $0, message: Message("validation.required")) }
+        // A field reported missing is not reported again for being empty (a missing skill is either field).
+        let reported = Set(missing + (missing.contains("skillKey") ? ["skillName"] : []))
+        problems += Exercise.problems(
+            title: title, instructions: instructions, skillKey: skillKey.isEmpty ? Slug.derive(from: skillName) : skillKey,
+            skillName: skillName, review: review, policy: policy
+        ).filter { !reported.contains($0.field) }
+        if let ladder = draft.ladder { problems += supportProblems(ladder) }
+        return problems
+    }
+
+    private static func supportProblems(_ ladder: ScaffoldLadder) -> [ValidationError.Problem] {
+        do { try ladder.checkSupportsGiven() } catch {
+            return error.problems.map { .init(field: "ladder." + $0.field, message: $0.message) }
+        }
+        return []
     }
 
     /// Levels are kept per learner and skill, so every exercise of a skill needs a ladder of the

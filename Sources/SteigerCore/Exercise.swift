@@ -11,6 +11,9 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     /// The skill this exercise trains (lower case, digits, dashes), e.g. "objection-handling";
     /// scaffolding levels are tracked per learner and skill.
     public var skillKey: String
+    /// The skill's name as people read it, e.g. "Handling objections" (empty for exercises made
+    /// before skills had names: ``skill`` then shows the key).
+    public var skillName: String
     /// How attempts are scored.
     public var rubric: Rubric
     /// The supports, from none to full.
@@ -26,26 +29,23 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     /// When it was created.
     public var createdAt: Date
 
-    /// Creates an exercise after checking the fields.
+    /// Creates an exercise after checking the fields. An empty `skillKey` is made from
+    /// `skillName` (see ``Slug/derive(from:fallback:)``).
     public init(
-        id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, rubric: Rubric,
+        id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, skillName: String = "", rubric: Rubric,
         ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
         policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()
     ) throws(ValidationError) {
-        let title = title.trimmed
-        var validator = Validator()
-        validator.check(!title.isEmpty, "title", Message("validation.empty"))
-        validator.check(title.unicodeScalars.count <= 200, "title", Message("validation.maxCharacters", ["max": 200]))
-        validator.check(!instructions.trimmed.isEmpty, "instructions", Message("validation.empty"))
-        validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", Message("validation.maxCharacters", ["max": 50_000]))
-        validator.check(Slug.isValid(skillKey), "skillKey", Message("validation.slug"))
-        do { try review.check() } catch { validator.merge(error, prefix: "review") }
-        do { try policy.check() } catch { validator.merge(error, prefix: "policy") }
-        try validator.finish()
+        let title = title.trimmed, skillName = skillName.trimmed
+        let skillKey = skillKey.isEmpty ? Slug.derive(from: skillName) : skillKey
+        let problems = Self.problems(
+            title: title, instructions: instructions, skillKey: skillKey, skillName: skillName, review: review, policy: policy)
+        if !problems.isEmpty { throw ValidationError(problems) }
         self.id = id
         self.title = title
         self.instructions = instructions
         self.skillKey = skillKey
+        self.skillName = skillName
         self.rubric = rubric
         self.ladder = ladder
         self.cohorts = cohorts
@@ -54,6 +54,32 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         self.policyVersion = max(policyVersion, 1)
         self.createdAt = createdAt.wholeMilliseconds
     }
+
+    /// What is wrong with these fields of an exercise (rubric and ladder check themselves), every
+    /// problem at once; `skillKey` is the key given or the one made from `skillName`.
+    public static func problems(
+        title: String, instructions: String, skillKey: String, skillName: String, review: ReviewSettings, policy: ScaffoldPolicy
+    ) -> [ValidationError.Problem] {
+        let title = title.trimmed, skillName = skillName.trimmed
+        var validator = Validator()
+        validator.check(!title.isEmpty, "title", Message("validation.empty"))
+        validator.check(title.unicodeScalars.count <= 200, "title", Message("validation.maxCharacters", ["max": 200]))
+        validator.check(!instructions.trimmed.isEmpty, "instructions", Message("validation.empty"))
+        validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", Message("validation.maxCharacters", ["max": 50_000]))
+        if skillKey.isEmpty, !skillName.isEmpty {
+            validator.check(false, "skillName", Message("validation.nameLetters"))
+        } else {
+            validator.check(!skillKey.isEmpty || !skillName.isEmpty, "skillName", Message("validation.empty"))
+            validator.check(skillKey.isEmpty || Slug.isValid(skillKey), "skillKey", Message("validation.slug"))
+        }
+        validator.check(skillName.unicodeScalars.count <= 100, "skillName", Message("validation.maxCharacters", ["max": 100]))
+        do { try review.check() } catch { validator.merge(error, prefix: "review") }
+        do { try policy.check() } catch { validator.merge(error, prefix: "policy") }
+        return validator.problems
+    }
+
+    /// The skill as people read it: its name, or its key for an exercise made without one.
+    public var skill: String { skillName.isEmpty ? skillKey : skillName }
 }
 
 /// How an exercise's attempts are reviewed.

@@ -1,34 +1,44 @@
+import Foundation
+
 /// How an exercise's attempts are scored: weighted criteria, each on a scale of labelled levels.
 public struct Rubric: Sendable, Codable, Equatable {
     /// One level of a criterion's scale.
     public struct Level: Sendable, Codable, Equatable {
         /// The score this level gives.
         public var value: Int
-        /// What it means, e.g. "Acknowledges the objection and asks a question".
+        /// Its name, e.g. "Partly".
         public var label: String
+        /// What an attempt at this level shows, e.g. "Acknowledges the objection but argues"
+        /// (may be empty).
+        public var description: String
 
         /// Creates a level.
-        public init(value: Int, label: String) {
+        public init(value: Int, label: String, description: String = "") {
             self.value = value
             self.label = label
+            self.description = description
         }
     }
 
     /// One thing an attempt is judged on.
     public struct Criterion: Sendable, Codable, Equatable {
-        /// Stable key, unique in the rubric (lower case, digits and dashes), e.g. "empathy".
+        /// Stable key, unique in the rubric (lower case, digits and dashes), e.g. "empathy"; when
+        /// left empty, the rubric derives it from the title.
         public var key: String
         /// Title shown to reviewers and learners.
         public var title: String
+        /// What the criterion looks at (may be empty).
+        public var description: String
         /// Relative weight in the total (positive).
         public var weight: Double
         /// The levels, from lowest to highest value.
         public var scale: [Level]
 
         /// Creates a criterion.
-        public init(key: String, title: String, weight: Double = 1, scale: [Level]) {
+        public init(key: String, title: String, description: String = "", weight: Double = 1, scale: [Level]) {
             self.key = key
             self.title = title
+            self.description = description
             self.weight = weight
             self.scale = scale
         }
@@ -49,8 +59,16 @@ public struct Rubric: Sendable, Codable, Equatable {
 
     /// Creates a rubric after checking it: at least one criterion; unique, well-formed keys;
     /// positive weights; scales of two to ten levels with strictly increasing values and labels.
+    /// A criterion without a key gets one made from its title, unlike any other key.
     public init(criteria: [Criterion]) throws(ValidationError) {
         var validator = Validator()
+        var criteria = criteria
+        var taken = Set(criteria.map(\.key).filter { !$0.isEmpty })
+        for i in criteria.indices where criteria[i].key.isEmpty {
+            let key = Slug.unique(Slug.derive(from: criteria[i].title, fallback: "criterion"), avoiding: taken)
+            criteria[i].key = key
+            taken.insert(key)
+        }
         validator.check(!criteria.isEmpty, "criteria", Message("validation.criteriaMin"))
         validator.check(criteria.count <= 50, "criteria", Message("validation.criteriaMax", ["max": 50]))
         var seen = Set<String>()
@@ -123,6 +141,51 @@ public struct Rubric: Sendable, Codable, Equatable {
     }
 }
 
+extension Rubric.Level {
+    private enum CodingKeys: String, CodingKey { case value, label, description }
+
+    /// Decodes a level; `description` may be left out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            value: try container.decode(Int.self, forKey: .value), label: try container.decode(String.self, forKey: .label),
+            description: try container.decodeIfPresent(String.self, forKey: .description) ?? "")
+    }
+
+    /// Encodes a level, with its description only when it has one.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(value, forKey: .value)
+        try container.encode(label, forKey: .label)
+        if !description.isEmpty { try container.encode(description, forKey: .description) }
+    }
+}
+
+extension Rubric.Criterion {
+    private enum CodingKeys: String, CodingKey { case key, title, description, weight, scale }
+
+    /// Decodes a criterion; `key` (made from the title), `description` and `weight` (1) may be
+    /// left out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            key: try container.decodeIfPresent(String.self, forKey: .key) ?? "", title: try container.decode(String.self, forKey: .title),
+            description: try container.decodeIfPresent(String.self, forKey: .description) ?? "",
+            weight: try container.decodeIfPresent(Double.self, forKey: .weight) ?? 1,
+            scale: try container.decode([Rubric.Level].self, forKey: .scale))
+    }
+
+    /// Encodes a criterion, with its description only when it has one.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(title, forKey: .title)
+        if !description.isEmpty { try container.encode(description, forKey: .description) }
+        try container.encode(weight, forKey: .weight)
+        try container.encode(scale, forKey: .scale)
+    }
+}
+
 extension Rubric {
     private enum CodingKeys: String, CodingKey { case criteria }
 
@@ -139,9 +202,42 @@ extension Rubric {
 }
 
 /// Keys made of lower-case letters, digits and dashes.
-enum Slug {
-    static func isValid(_ text: String) -> Bool {
+public enum Slug {
+    /// Whether `text` is such a key: 1 to 64 characters, no dash first or last.
+    public static func isValid(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 64 && !text.hasPrefix("-") && !text.hasSuffix("-")
             && text.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+
+    /// The key a name gives: its letters without accents in lower case and its digits, everything
+    /// else one dash between words, cut to 64 characters at a word ("Omgaan met bezwaren" gives
+    /// "omgaan-met-bezwaren", "Réflexion" gives "reflexion"); `fallback` when nothing is left.
+    public static func derive(from name: String, fallback: String = "") -> String {
+        let plain = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var key = ""
+        for character in plain {
+            if ("a"..."z").contains(character) || ("0"..."9").contains(character) {
+                key.append(character)
+            } else if !key.isEmpty, key.last != "-" {
+                key.append("-")
+            }
+        }
+        while key.count > 64, let cut = key.dropLast().lastIndex(of: "-") { key = String(key[..<cut]) }
+        if key.count > 64 { key = String(key.prefix(64)) }
+        while key.hasSuffix("-") { key.removeLast() }
+        return key.isEmpty ? fallback : key
+    }
+
+    /// `key`, or `key-2`, `key-3`, … if `taken` holds it already (cut to stay within 64 characters).
+    public static func unique(_ key: String, avoiding taken: Set<String>) -> String {
+        guard taken.contains(key) else { return key }
+        var number = 2
+        while true {
+            let suffix = "-\(number)"
+            var stem = String(key.prefix(64 - suffix.count))
+            while stem.hasSuffix("-") { stem.removeLast() }
+            if !taken.contains(stem + suffix) { return stem + suffix }
+            number += 1
+        }
     }
 }

@@ -73,6 +73,16 @@ public struct ScaffoldLadder: Sendable, Codable, Equatable {
         self.levels = sorted
     }
 
+    /// Checks what a new or changed ladder must also show (not asked of ladders stored before):
+    /// every level above "on your own" gives at least one support.
+    public func checkSupportsGiven() throws(ValidationError) {
+        var validator = Validator()
+        for (i, level) in levels.enumerated() where level.number > 0 {
+            validator.check(!level.supports.isEmpty, "levels[\(i)].supports", Message("validation.levelNoSupport"))
+        }
+        try validator.finish()
+    }
+
     /// The highest level: full support, where learners start.
     public var top: Int { levels.count - 1 }
 

@@ -8,21 +8,61 @@ struct ExerciseBody: RequestBody {
     var title: String?
     var instructions: String?
     var skillKey: String?
+    var skillName: String?
     var rubric: Rubric?
     var ladder: ScaffoldLadder?
     var cohorts: [CohortID]?
     var review: ReviewSettings?
     var policy: PolicyPatch?
+    /// What was wrong in the rubric, ladder and review settings, each read on its own so that all
+    /// their problems come back together with the rest of the exercise's.
+    var problems: [ValidationError.Problem] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case title, instructions, skillKey, skillName, rubric, ladder, cohorts, review, policy
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        instructions = try container.decodeIfPresent(String.self, forKey: .instructions)
+        skillKey = try container.decodeIfPresent(String.self, forKey: .skillKey)
+        skillName = try container.decodeIfPresent(String.self, forKey: .skillName)
+        cohorts = try container.decodeIfPresent([CohortID].self, forKey: .cohorts)
+        policy = try container.decodeIfPresent(PolicyPatch.self, forKey: .policy)
+        var problems: [ValidationError.Problem] = []
+        func part<T: Decodable>(_ key: CodingKeys) -> T? {
+            do {
+                return try container.decodeIfPresent(T.self, forKey: key)
+            } catch let error as ValidationError {
+                problems += error.problems
+            } catch let error as DecodingError {
+                problems += error.problem
+            } catch {
+                problems.append(.init(field: key.rawValue, message: Message("validation.invalidValue")))
+            }
+            return nil
+        }
+        rubric = part(.rubric)
+        ladder = part(.ladder)
+        review = part(.review)
+        self.problems = problems
+    }
 
     static let properties: [String: JSONValue] = [
         "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
-        "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "rubric": ref("Rubric"),
+        "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"],
+        "skillName": [
+            "type": "string", "minLength": 1, "maxLength": 100,
+            "description": "Creating without a skillKey, the key is made from the name; changing, a name without a key renames the skill.",
+        ],
+        "rubric": ref("Rubric"),
         "ladder": ref("ScaffoldLadder"), "cohorts": ["type": "array", "items": uuid], "review": ref("ReviewSettings"),
         "policy": ref("ScaffoldPolicy"),
     ]
 
     static func schema(creating: Bool) -> JSONValue {
-        object(properties, optional: creating ? ["cohorts", "review", "policy"] : Set(properties.keys))
+        object(properties, optional: creating ? ["cohorts", "review", "policy", "skillKey", "skillName"] : Set(properties.keys))
     }
 }
 
@@ -78,8 +118,8 @@ extension ExerciseBody {
         var transform: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)?
         if let patch = policy { transform = { @Sendable current in patch.applied(to: current) } }
         return ExerciseDraft(
-            title: title, instructions: instructions, skillKey: skillKey, rubric: rubric, ladder: ladder, cohorts: cohorts.map { Set($0) },
-            review: review, policy: transform)
+            title: title, instructions: instructions, skillKey: skillKey, skillName: skillName, rubric: rubric, ladder: ladder,
+            cohorts: cohorts.map { Set($0) }, review: review, policy: transform, problems: problems)
     }
 }
 

@@ -155,14 +155,21 @@ extension SteigerAPI {
                 ],
             ], optional: ["errors"]),
         "Rubric": object(["criteria": ["type": "array", "minItems": 1, "maxItems": 50, "items": ref("Criterion")]]),
-        "Criterion": object([
-            "key": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"], "title": ["type": "string", "minLength": 1],
-            "weight": ["type": "number", "exclusiveMinimum": 0],
-            "scale": [
-                "type": "array", "minItems": 2, "maxItems": 10,
-                "items": object(["value": ["type": "integer"], "label": ["type": "string", "minLength": 1]]),
-            ],
-        ]),
+        "Criterion": object(
+            [
+                "key": [
+                    "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$",
+                    "description": "Left out, it is made from the title.",
+                ],
+                "title": ["type": "string", "minLength": 1], "description": ["type": "string"],
+                "weight": ["type": "number", "exclusiveMinimum": 0, "description": "Relative; 1 when left out."],
+                "scale": [
+                    "type": "array", "minItems": 2, "maxItems": 10,
+                    "items": object(
+                        ["value": ["type": "integer"], "label": ["type": "string", "minLength": 1], "description": ["type": "string"]],
+                        optional: ["description"]),
+                ],
+            ], optional: ["key", "description", "weight"]),
         "ReviewSettings": object(
             [
                 "peerReviewers": ["type": "integer", "minimum": 0, "maximum": 10], "anonymousPeers": ["type": "boolean"],

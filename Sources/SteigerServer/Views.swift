@@ -87,6 +87,9 @@ struct ExerciseView: JSONView {
         .init("title", ["type": "string"]) { $0.exercise.title },
         .init("instructions", ["type": "string"]) { $0.exercise.instructions },
         .init("skillKey", ["type": "string"]) { $0.exercise.skillKey },
+        .init("skillName", ["type": "string", "description": "The skill's name, or its key when it was given none."]) {
+            $0.exercise.skill
+        },
         .init("rubric", ref("Rubric")) { $0.exercise.rubric },
         .nullable("ladder", ref("ScaffoldLadder")) { $0.ladder },
         .init("cohorts", ["type": "array", "items": uuid]) { $0.cohorts },

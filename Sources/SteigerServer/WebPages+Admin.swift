@@ -9,10 +9,7 @@ import SteigerCore
 extension WebPages {
     func registerAdmin(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
         signedIn.get("/admin") { request, context in try await pages(request, context).adminPage(request) }
-        signedIn.get("/admin/exercises/new") { request, context in try await pages(request, context).exerciseForm(request, context, new: true) }
-        signedIn.get("/admin/exercises/:exerciseId") { request, context in
-            try await pages(request, context).exerciseForm(request, context, new: false)
-        }
+        registerBuilder(signedIn: signedIn)
     }
 
     private func admin(_ request: Request) async throws -> (Actor, String) {
@@ -91,45 +88,5 @@ extension WebPages {
                 "storageSummary", ["free": .text(gigabytes(free)), "total": .text(gigabytes(total)), "reserve": .text(gigabytes(volume.reserve))])
         }
         return values
-    }
-
-    private func exerciseForm(_ request: Request, _ context: AppContext, new: Bool) async throws -> Response {
-        let (actor, secret) = try await admin(request)
-        let exercise: Exercise
-        if new {
-            let rubric = try Rubric(criteria: [
-                .init(
-                    key: "empathy", title: "Shows empathy", weight: 2,
-                    scale: [
-                        .init(value: 1, label: "Not yet"), .init(value: 2, label: "Partly"),
-                        .init(value: 3, label: "Fully"),
-                    ])
-            ])
-            let ladder = try ScaffoldLadder.standard(modelVideo: "https://…/model.mp4", script: "…", prompts: ["…"], checklist: ["…"])
-            exercise = try Exercise(title: "…", instructions: "…", skillKey: "skill", rubric: rubric, ladder: ladder)
-        } else {
-            exercise = try await app.exercises.exercise(actor, try context.id("exerciseId", of: .exercise), for: .update)
-        }
-        let cohorts = try await app.cohorts.list(actor, page: PageRequest(limit: 200)).items
-        let pretty = JSONEncoder()
-        pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let policy = exercise.policy
-        return try html(
-            "exercise-edit", title: words.text(new ? "newExercise" : "editExercise"), actor: actor, secret: secret,
-            [
-                "heading": new ? words.text("newExercise") : exercise.title,
-                "api": new ? "POST /api/v1/exercises" : "PATCH /api/v1/exercises/\(exercise.id)",
-                "title": new ? "" : exercise.title, "instructions": new ? "" : exercise.instructions, "skillKey": new ? "" : exercise.skillKey,
-                "cohorts": cohorts.map { ["id": $0.id.description, "name": $0.name, "selected": exercise.cohorts.contains($0.id)] },
-                "rubric": String(decoding: try pretty.encode(exercise.rubric), as: UTF8.self),
-                "ladder": String(decoding: try pretty.encode(exercise.ladder), as: UTF8.self),
-                "policy": [
-                    "withdrawAfter": policy.withdrawAfter, "masteryThreshold": policy.masteryThreshold, "criterionFloor": policy.criterionFloor,
-                    "reinstateAfter": policy.reinstateAfter, "supportThreshold": policy.supportThreshold,
-                    "delayedCheckDays": policy.delayedCheckDays, "stallAfter": policy.stallAfter,
-                    "peerReviewsMoveLevels": policy.peerReviewsMoveLevels,
-                ],
-                "adminText": adminText,
-            ])
     }
 }

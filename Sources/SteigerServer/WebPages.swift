@@ -307,7 +307,7 @@ struct WebPages: Sendable {
         }
     }
 
-    private static func support(_ support: ScaffoldLadder.Support) -> [String: Any] {
+    static func support(_ support: ScaffoldLadder.Support) -> [String: Any] {
         var values: [String: Any] = ["kind": support.kind]
         switch support {
         case .modelVideo(let reference):

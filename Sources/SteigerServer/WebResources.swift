@@ -19,6 +19,8 @@ struct WebResources: Sendable {
     /// Each language's catalogue as written; templates read the request's as `{{t.key}}`.
     let catalogues: [Language: [String: String]]
     let files: [String: StaticFile]
+    /// The builder's ready-made exercises, per language, in the order offered.
+    let exerciseTemplates: [Language: [ExerciseTemplate]]
 
     /// Reads everything under `directory` (the `Web` folder: `templates/`, `messages/`, `static/`).
     init(directory: URL) throws {
@@ -30,8 +32,13 @@ struct WebResources: Sendable {
         }
         templates = library
         var catalogues: [Language: [String: String]] = [:]
-        for language in Language.allCases { catalogues[language] = try Self.catalogue(language, in: directory) }
+        var exerciseTemplates: [Language: [ExerciseTemplate]] = [:]
+        for language in Language.allCases {
+            catalogues[language] = try Self.catalogue(language, in: directory)
+            exerciseTemplates[language] = try Self.exerciseTemplates(language, in: directory)
+        }
         self.catalogues = catalogues
+        self.exerciseTemplates = exerciseTemplates
         var files: [String: StaticFile] = [:]
         let staticDirectory = directory.appendingPathComponent("static")
         for name in try FileManager.default.contentsOfDirectory(atPath: staticDirectory.path).sorted() {
@@ -43,7 +50,7 @@ struct WebResources: Sendable {
     }
 
     /// The `Web` folder: `STEIGER_WEB_DIR` when set, else the resource bundle the build puts next
-    /// to the program (`steiger_SteigerServer.resources/Web`, to be copied along with it), else
+    /// to the program (`Steiger_SteigerServer.resources/Web`, to be copied along with it), else
     /// the source tree of a development checkout.
     static func bundled() throws -> WebResources {
         try WebResources(directory: directory())
@@ -58,7 +65,8 @@ struct WebResources: Sendable {
         }
         let program = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() ?? Bundle.main.bundleURL
         for base in [program, Bundle.main.bundleURL] {
-            candidates.append(base.appendingPathComponent("steiger_SteigerServer.resources/Web"))
+            // The build names the bundle after the package and the target.
+            candidates.append(base.appendingPathComponent("Steiger_SteigerServer.resources/Web"))
         }
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Web"))
         guard let found = candidates.first(where: { fileManager.fileExists(atPath: $0.appendingPathComponent("templates").path) }) else {
@@ -66,7 +74,7 @@ struct WebResources: Sendable {
                 .fileNoSuchFile,
                 userInfo: [
                     NSLocalizedDescriptionKey:
-                        "the web app's files are missing: copy steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"
+                        "the web app's files are missing: copy Steiger_SteigerServer.resources next to the steiger program, or set STEIGER_WEB_DIR"
                 ])
         }
         return found
@@ -79,6 +87,25 @@ struct WebResources: Sendable {
             return try Localizer.catalogue(try Data(contentsOf: file))
         } catch {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the catalogue \(file.path) cannot be read: \(error)"])
+        }
+    }
+
+    /// One language's ready-made exercises from `directory`'s `exercise-templates/`, each checked
+    /// as the API checks an exercise.
+    static func exerciseTemplates(_ language: Language, in directory: URL) throws -> [ExerciseTemplate] {
+        let file = directory.appendingPathComponent("exercise-templates/\(language.rawValue).json")
+        do {
+            let templates = try JSONDecoder().decode([ExerciseTemplate].self, from: Data(contentsOf: file))
+            for template in templates {
+                try template.exercise.ladder.checkSupportsGiven()
+                _ = try Exercise(
+                    title: template.exercise.title, instructions: template.exercise.instructions, skillKey: "",
+                    skillName: template.exercise.skillName, rubric: template.exercise.rubric, ladder: template.exercise.ladder)
+            }
+            return templates
+        } catch {
+            throw CocoaError(
+                .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the exercise templates \(file.path) cannot be read: \(error)"])
         }
     }
 

@@ -526,6 +526,12 @@ public enum Schema {
                 """,
                 "CREATE INDEX account_links_user ON account_links (user_id, purpose)",
             ]),
+        Migration(
+            version: 15, name: "skills with names",
+            statements: [
+                // Empty for exercises made before: their key stands for the name.
+                "ALTER TABLE exercises ADD COLUMN skill_name TEXT NOT NULL DEFAULT ''"
+            ]),
     ]
 
     /// The newest version this program knows.

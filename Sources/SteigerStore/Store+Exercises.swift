@@ -12,10 +12,10 @@ extension Store {
         try await write { session in
             _ = try await session.query(
                 """
-                INSERT INTO exercises (id, title, instructions, skill_key, rubric, ladder, review_settings, scaffold_policy, policy_version,
-                                       created_at, updated_at)
+                INSERT INTO exercises (id, title, instructions, skill_key, skill_name, rubric, ladder, review_settings, scaffold_policy,
+                                       policy_version, created_at, updated_at)
                 VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
-                        \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: policy), \(bind: exercise.policyVersion),
+                        \(bind: exercise.skillName), \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: policy), \(bind: exercise.policyVersion),
                         \(bind: exercise.createdAt), \(bind: exercise.createdAt))
                 """)
             try await Self.assign(exercise.id, to: exercise.cohorts, in: session)
@@ -44,7 +44,7 @@ extension Store {
             _ = try await session.query(
                 """
                 UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
-                    skill_key = \(bind: exercise.skillKey), rubric = \(bind: rubric), ladder = \(bind: ladder),
+                    skill_key = \(bind: exercise.skillKey), skill_name = \(bind: exercise.skillName), rubric = \(bind: rubric), ladder = \(bind: ladder),
                     review_settings = \(bind: review), scaffold_policy = \(bind: policy), policy_version = \(bind: saved.policyVersion),
                     updated_at = \(bind: Date())
                 WHERE id = \(bind: exercise.id.description)
@@ -124,7 +124,7 @@ extension Store {
     }
 
     static let exerciseColumns = """
-        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.rubric, exercises.ladder,
+        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.skill_name, exercises.rubric, exercises.ladder,
         exercises.review_settings, exercises.scaffold_policy, exercises.policy_version, exercises.created_at
         """
 
@@ -132,7 +132,7 @@ extension Store {
         do {
             return try Exercise(
                 id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
-                skillKey: row.string("skill_key"), rubric: row.json("rubric", as: Rubric.self),
+                skillKey: row.string("skill_key"), skillName: row.string("skill_name"), rubric: row.json("rubric", as: Rubric.self),
                 ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
                 review: row.json("review_settings", as: ReviewSettings.self),
                 policy: row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(row.int("policy_version")),

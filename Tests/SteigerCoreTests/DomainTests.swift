@@ -102,6 +102,41 @@ struct DomainTests {
         #expect(throws: ValidationError.self) { try Submission(learnerID: UserID(), exerciseID: exercise.id, attempt: 0, scaffoldLevel: -1) }
     }
 
+    @Test("names become keys: accents dropped, words joined by dashes, repeats numbered; a skill is named")
+    func namesBecomeKeys() throws {
+        #expect(Slug.derive(from: "Omgaan met bezwaren") == "omgaan-met-bezwaren")
+        #expect(Slug.derive(from: "  Réflexion & Écoute!  ") == "reflexion-ecoute")
+        #expect(Slug.derive(from: "「」", fallback: "criterion") == "criterion")
+        #expect(Slug.derive(from: String(repeating: "word ", count: 30)).count <= 64)
+        #expect(Slug.isValid(Slug.derive(from: String(repeating: "word ", count: 30))))
+        #expect(Slug.unique("tone", avoiding: ["tone", "tone-2"]) == "tone-3")
+        // Criteria without keys get them from their titles, unlike the keys given.
+        let scale: [Rubric.Level] = [.init(value: 1, label: "Not yet", description: "Interrupts"), .init(value: 2, label: "Fully")]
+        let rubric = try Rubric(criteria: [
+            .init(key: "", title: "Calm tone", scale: scale), .init(key: "calm-tone", title: "Other", scale: scale),
+            .init(key: "", title: "Calm tone!", description: "Voice stays calm", scale: scale),
+        ])
+        #expect(rubric.criteria.map(\.key) == ["calm-tone-2", "calm-tone", "calm-tone-3"])
+        // Descriptions travel through JSON; a rubric written without them still reads.
+        let data = try JSONEncoder().encode(rubric)
+        #expect(try JSONDecoder().decode(Rubric.self, from: data) == rubric)
+        let old = #"{"criteria":[{"key":"tone","title":"Tone","weight":1,"scale":[{"value":1,"label":"A"},{"value":2,"label":"B"}]}]}"#
+        #expect(try JSONDecoder().decode(Rubric.self, from: Data(old.utf8)).criteria[0].scale[0].description == "")
+        // An exercise named by its skill gets the key; one without either is refused on the name.
+        let exercise = try Exercise(
+            title: "Price", instructions: "Go.", skillKey: "", skillName: " Omgaan met bezwaren ", rubric: rubric, ladder: sampleLadder())
+        #expect(exercise.skillKey == "omgaan-met-bezwaren" && exercise.skill == "Omgaan met bezwaren")
+        let unnamed = try #require(throws: ValidationError.self) {
+            try Exercise(title: "Price", instructions: "Go.", skillKey: "", skillName: "!!!", rubric: rubric, ladder: sampleLadder())
+        }
+        #expect(unnamed.problems.map(\.field) == ["skillName"])
+        // A ladder given now has a support on every level above "on your own".
+        let bare = try ScaffoldLadder(levels: [.init(number: 0, name: "Alone", supports: []), .init(number: 1, name: "Help", supports: [])])
+        let bareProblem = try #require(throws: ValidationError.self) { try bare.checkSupportsGiven() }
+        #expect(bareProblem.problems.map(\.field) == ["levels[1].supports"])
+        try sampleLadder().checkSupportsGiven()
+    }
+
     @Test("lists people upload: quoted fields, semicolons from Dutch spreadsheets, CRLF, a byte-order mark, blank lines")
     func csvRows() {
         #expect(CSV.rows("name,email\nSam,sam@example.org\n") == [["name", "email"], ["Sam", "sam@example.org"]])

@@ -76,7 +76,7 @@ struct ScaffoldStoryTests {
         #expect(
             sanne.dutchSentences == [
                 "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 0,80 en 0,85.",
-                "Vragen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
+                "Hulpzinnen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
                 "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 0,82 en 0,90.",
             ])
         let last = try #require(sanne.history.transitions.last)

@@ -70,8 +70,11 @@ struct ValidationTests {
             ]
             let reply = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: body)
             #expect(reply.status == 422)
-            // Rubric and ladder are checked as they are read; the first one found is reported with its full path.
-            #expect(Set(reply.problemFields) == ["rubric.criteria[0].weight", "rubric.criteria[0].scale[1].value"], "\(reply.body)")
+            // Every problem comes back at once, each with its full path.
+            #expect(
+                Set(reply.problemFields) == [
+                    "rubric.criteria[0].weight", "rubric.criteria[0].scale[1].value", "ladder.levels[1].supports[0]", "skillKey",
+                ], "\(reply.body)")
             var fixed = body.objectValueForTests
             fixed["rubric"] = [
                 "criteria": [
@@ -79,7 +82,7 @@ struct ValidationTests {
                 ]
             ]
             let ladder = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
-            #expect(ladder.status == 422 && ladder.problemFields == ["ladder.levels[1].supports[0]"], "\(ladder.body)")
+            #expect(ladder.status == 422 && Set(ladder.problemFields) == ["ladder.levels[1].supports[0]", "skillKey"], "\(ladder.body)")
             fixed["ladder"] = ["levels": [["number": 0, "name": "Alone", "supports": []]]]
             let slug = try await server.request(.post, "/api/v1/exercises", as: server.world.admin, json: .object(fixed))
             #expect(slug.status == 422 && slug.problemFields == ["skillKey"])

@@ -1,6 +1,7 @@
 """The web app in a real browser: Debian's chromium, headless, driven by Selenium through
 chromium-driver, against a real `steiger serve` with worker processes. Screenshots of the pages
 at phone and desktop width go to `.build/screenshots/` (git-ignored)."""
+import base64
 import hashlib
 import os
 import re
@@ -107,10 +108,16 @@ def course(service, title="Price objection"):
 
 
 def shoot(driver, name):
+    """Saves what the screen shows and the whole page, at phone and desktop width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(*size)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+        height = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
+        whole = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size[0], "height": min(height, 12000), "scale": 1}})
+        (SCREENSHOTS / f"{name}-{label}-page.png").write_bytes(base64.b64decode(whole["data"]))
         # Nothing is wider than the screen: a person never scrolls the page sideways (a wide
         # table scrolls inside its own box).
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -513,7 +520,7 @@ def test_trainer_sees_the_matrix_and_a_learners_timeline_and_sets_the_level(serv
     assert len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.override")) == 1
 
 
-def test_an_admin_manages_people_cohorts_and_exercises_with_field_errors_on_the_page(service, browser):
+def test_an_admin_manages_people_and_cohorts_with_field_errors_on_the_page(service, browser):
     server = service["server"]
     import re
     email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
@@ -542,37 +549,6 @@ def test_an_admin_manages_people_cohorts_and_exercises_with_field_errors_on_the_
     members = requests.get(f"{server.url}/api/v1/cohorts/{cohorts[0]['id']}/members", headers={"Authorization": f"Bearer {token}"}).json()
     assert [m["displayName"] for m in members["items"]] == ["Noor"]
     shoot(driver, "admin")
-
-    driver.find_element(By.LINK_TEXT, "Add an exercise").click()
-    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
-    driver.find_element(By.ID, "ex-title").clear()
-    driver.find_element(By.ID, "ex-title").send_keys("Angry customer")
-    driver.find_element(By.ID, "ex-instructions").send_keys("Calm the customer down.")
-    driver.find_element(By.ID, "ex-skill").send_keys("de-escalation")
-    Select(driver.find_element(By.ID, "ex-cohorts")).select_by_visible_text("Autumn")
-    stall = driver.find_element(By.ID, "p-stall")
-    stall.clear()
-    stall.send_keys("1")
-    driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
-    settle(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#exercise-form .form-error").is_displayed())
-    assert "policy.stallAfter" in driver.find_element(By.CSS_SELECTOR, "#exercise-form .form-error").text
-    check_accessible(driver)
-    shoot(driver, "exercise-edit")
-    stall.clear()
-    stall.send_keys("5")
-    driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
-    assert "Angry customer" in driver.find_element(By.ID, "exercises-title").find_element(By.XPATH, "..").text
-    titles = [e["title"] for e in requests.get(server.url + "/api/v1/exercises", headers={"Authorization": f"Bearer {token}"}).json()["items"]]
-    assert titles == ["Angry customer"]
-    # Opening it again shows the same title in the form, and saving keeps it.
-    driver.find_element(By.LINK_TEXT, "Angry customer").click()
-    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
-    assert driver.find_element(By.ID, "ex-title").get_attribute("value") == "Angry customer"
-    driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
-    titles = [e["title"] for e in requests.get(server.url + "/api/v1/exercises", headers={"Authorization": f"Bearer {token}"}).json()["items"]]
-    assert titles == ["Angry customer"]
 
 
 def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
