@@ -28,7 +28,10 @@ start_throwaway_postgres() {
   STEIGER_PG_DIR=$dir
   STEIGER_PG_RUN_AS=("${run_as[@]}")
   export STEIGER_TEST_POSTGRES_URL="postgres://steiger@127.0.0.1:$port/postgres?sslmode=disable"
-  trap stop_throwaway_postgres EXIT
+  # Stopped on exit after what the caller already runs then (its own clean-up stays).
+  local previous
+  previous=$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")
+  trap "${previous:+$previous; }stop_throwaway_postgres" EXIT
   echo "postgres: throwaway server on 127.0.0.1:$port ($dir)" >&2
 }
 
