@@ -100,7 +100,9 @@ public struct ReviewDesk: Sendable {
 
     /// Submits the review: a score per rubric criterion and a comment (the total is computed).
     /// A self review is a reflection on the recording: at least one timed comment first.
-    public func submit(_ actor: Actor, _ id: ReviewTaskID, scores: [String: Int], comment: String?) async throws -> Review {
+    public func submit(
+        _ actor: Actor, _ id: ReviewTaskID, scores: [String: Int], comment: String?
+    ) async throws -> (review: Review, rubric: Rubric) {
         let task = try await task(actor, id, for: .review)
         guard let submission = try await store.submission(task.submissionID), let exercise = try await store.exercise(submission.exerciseID)
         else { throw AppError.notFound(.reviewTask) }
@@ -113,7 +115,7 @@ public struct ReviewDesk: Sendable {
         let review = try Review(
             task: task, reviewerID: actor.user.id, scores: scores, comment: comment ?? "", rubric: exercise.rubric, submittedAt: now)
         try await store.submitReview(review, now: now)
-        return review
+        return (review, exercise.rubric)
     }
 
     /// A cohort's score sheet for one exercise as CSV: one row per learner and attempt, with the
@@ -128,7 +130,8 @@ public struct ReviewDesk: Sendable {
         }
         var lines = [
             (["learner", "email", "attempt", "submission", "submitted", "status", "reviewer", "reviewed"] + exercise.rubric.criteria.map(\.key)
-                + ["total"]).map(CSV.field).joined(separator: ",")
+                + ["total", "percent", "points", "possible", "passed"] + exercise.rubric.criteria.map { $0.key + " label" })
+                .map(CSV.field).joined(separator: ",")
         ]
         var reviewers: [UserID: String] = [:]
         let iso = Date.ISO8601FormatStyle()
@@ -144,10 +147,22 @@ public struct ReviewDesk: Sendable {
             ]
             fields += exercise.rubric.criteria.map { criterion in review?.scores[criterion.key].map(String.init) ?? "" }
             fields.append(review.map { String(format: "%.4f", $0.result.total) } ?? "")
-            // Names and emails are text a spreadsheet could run; the rest are numbers, ids and dates.
+            // The same in words and points: the percentage, the points of the weights, whether it
+            // reached the pass mark, and each criterion's step label.
+            let breakdown = review.map { exercise.rubric.breakdown($0.scores) }
+            fields += [
+                review.map { String(Int(($0.result.total * 100).rounded())) } ?? "",
+                breakdown.map { String(format: "%.1f", $0.points) } ?? "", breakdown.map { String(format: "%.1f", $0.possible) } ?? "",
+                review.map { exercise.policy.passes(total: $0.result.total, lowest: $0.result.lowest) ? "yes" : "no" } ?? "",
+            ]
+            let labels = Dictionary(uniqueKeysWithValues: (breakdown?.lines ?? []).map { ($0.key, $0.label) })
+            let firstLabel = fields.count
+            fields += exercise.rubric.criteria.map { labels[$0.key] ?? "" }
+            // Names, emails and labels are text a spreadsheet could run; the rest are numbers, ids and dates.
             lines.append(
-                fields.enumerated().map { index, field in index < 2 || index == 6 ? CSV.textField(field) : CSV.field(field) }
-                    .joined(separator: ","))
+                fields.enumerated().map { index, field in
+                    index < 2 || index == 6 || index >= firstLabel ? CSV.textField(field) : CSV.field(field)
+                }.joined(separator: ","))
         }
         return ("scores-\(exercise.skillKey).csv", lines.joined(separator: "\r\n") + "\r\n")
     }

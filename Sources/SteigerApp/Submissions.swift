@@ -21,6 +21,8 @@ public struct Submissions: Sendable {
         public var annotations: [Annotation]
         public var reviews: [Review]
         public var durationMilliseconds: Int?
+        /// The exercise's rubric, to read the reviews' scores by.
+        public var rubric: Rubric
         var names: [UserID: String]
 
         /// The name of a comment's author or a reviewer, as the reader should see it.
@@ -111,6 +113,6 @@ public struct Submissions: Sendable {
         }
         return Feedback(
             submission: submission, annotations: annotations, reviews: reviews,
-            durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, names: names)
+            durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, rubric: exercise.rubric, names: names)
     }
 }

@@ -67,6 +67,7 @@ public struct Localizer: Sendable {
         case .text(let text): text
         case .integer(let value): integer(value)
         case .decimal(let value): decimal(value)
+        case .percent(let value): integer(Int((value * 100).rounded())) + " %"
         case .date(let value): date(value)
         case .dateTime(let value): dateTime(value)
         case .word(let value): messages["number.\(value)"] ?? integer(value)

@@ -13,6 +13,8 @@ public struct Message: Sendable, Hashable, Codable, CustomStringConvertible {
         case integer(Int)
         /// A score or fraction with two decimals (`0,82` in Dutch).
         case decimal(Double)
+        /// A fraction as a whole percentage (`82 %`), as scores are shown to people.
+        case percent(Double)
         /// A calendar date (`3 mei 2026`) in the reader's time zone.
         case date(Date)
         /// A date and time of day (`3 mei 2026 om 16:05 CEST`) in the reader's time zone.
@@ -67,6 +69,7 @@ extension Message.Argument: CustomStringConvertible, ExpressibleByStringLiteral,
         case .text(let text): text
         case .integer(let value), .word(let value): String(value)
         case .decimal(let value): String(format: "%.2f", value)
+        case .percent(let value): "\(Int((value * 100).rounded())) %"
         case .date(let date), .dateTime(let date): date.formatted(Date.ISO8601FormatStyle())
         case .message(let message): "(\(message))"
         case .list(let items): items.map(\.description).joined(separator: ",")

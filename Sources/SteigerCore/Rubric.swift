@@ -141,6 +141,51 @@ public struct Rubric: Sendable, Codable, Equatable {
     }
 }
 
+/// One attempt's scores as people read them: each criterion's step on its scale with the step's
+/// label ("Partly", 2 of 3) and the points it earned of the criterion's weight, and the total in
+/// points. The points follow the weighted total exactly: a criterion's lowest step earns none of
+/// its weight, its highest all of it, so `points / possible` is ``Rubric/Result/total``.
+public struct ScoreBreakdown: Sendable, Equatable, Codable {
+    /// One criterion's score.
+    public struct Line: Sendable, Equatable, Codable {
+        public var key: String
+        public var title: String
+        /// The score given, and the label of its step.
+        public var value: Int
+        public var label: String
+        /// Which step it is (1 for the lowest) of how many.
+        public var step: Int
+        public var steps: Int
+        /// Points earned of the criterion's weight.
+        public var points: Double
+        public var possible: Double
+    }
+
+    public var lines: [Line]
+    /// Points earned and possible, over every criterion.
+    public var points: Double
+    public var possible: Double
+
+    /// The total as a fraction, 0 to 1 (the weighted total the fading policy compares).
+    public var fraction: Double { possible > 0 ? points / possible : 0 }
+}
+
+extension Rubric {
+    /// The breakdown of `scores` (one per criterion, by key; criteria without a score, or with a
+    /// value off their scale, are left out).
+    public func breakdown(_ scores: [String: Int]) -> ScoreBreakdown {
+        var lines: [ScoreBreakdown.Line] = []
+        for criterion in criteria {
+            guard let value = scores[criterion.key], let index = criterion.scale.firstIndex(where: { $0.value == value }) else { continue }
+            lines.append(
+                .init(
+                    key: criterion.key, title: criterion.title, value: value, label: criterion.scale[index].label, step: index + 1,
+                    steps: criterion.scale.count, points: criterion.weight * criterion.normalised(value), possible: criterion.weight))
+        }
+        return ScoreBreakdown(lines: lines, points: lines.reduce(0) { $0 + $1.points }, possible: lines.reduce(0) { $0 + $1.possible })
+    }
+}
+
 extension Rubric.Level {
     private enum CodingKeys: String, CodingKey { case value, label, description }
 

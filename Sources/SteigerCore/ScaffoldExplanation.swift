@@ -19,7 +19,7 @@ public enum ScaffoldExplanation {
         var arguments: [String: Message.Argument] = [
             "date": .date(transition.at),
             "count": .word(transition.evidence.count),
-            "scores": .list(transition.evidence.map { .decimal($0.total) }),
+            "scores": .list(transition.evidence.map { .percent($0.total) }),
         ]
         switch transition.rule {
         case .withdrawal:
@@ -56,7 +56,7 @@ public enum ScaffoldExplanation {
         case .override:
             return step.transition.map { sentence($0, ladder: ladder, trainerName: trainerName, in: words) } ?? ""
         case .assessed(let assessment):
-            var arguments: [String: Message.Argument] = ["attempt": .integer(assessment.attempt), "score": .decimal(assessment.total)]
+            var arguments: [String: Message.Argument] = ["attempt": .integer(assessment.attempt), "score": .percent(assessment.total)]
             let key: String
             switch step.outcome {
             case .transition(let transition):
@@ -82,10 +82,10 @@ public enum ScaffoldExplanation {
                         key = "scaffold.note.pass"
                     }
                 } else if assessment.total < policy.masteryThreshold {
-                    arguments["threshold"] = .decimal(policy.masteryThreshold)
+                    arguments["threshold"] = .percent(policy.masteryThreshold)
                     key = "scaffold.note.belowMastery"
                 } else {
-                    arguments["floor"] = .decimal(policy.criterionFloor)
+                    arguments["floor"] = .percent(policy.criterionFloor)
                     key = "scaffold.note.belowFloor"
                 }
             }

@@ -111,7 +111,8 @@ struct AnnotationsController: Sendable {
 
     func reviews(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let feedback = try await feedback(context)
-        return try .json(PageView(items: feedback.reviews.map { ReviewView($0, reviewerName: feedback.name($0.reviewerID)) }))
+        return try .json(
+            PageView(items: feedback.reviews.map { ReviewView($0, reviewerName: feedback.name($0.reviewerID), rubric: feedback.rubric) }))
     }
 
     func webVTT(_ request: inout Request, _ context: AppContext) async throws -> Response {

@@ -95,8 +95,8 @@ struct ReviewsController: Sendable {
         let actor = try context.requireActor()
         let id: ReviewTaskID = try context.id("taskId", of: .reviewTask)
         let body = try await request.decodeJSON(as: ReviewBody.self, context: context)
-        let review = try await desk.submit(actor, id, scores: body.scores, comment: body.comment)
-        return try .json(ReviewView(review, reviewerName: actor.user.displayName), status: .created)
+        let (review, rubric) = try await desk.submit(actor, id, scores: body.scores, comment: body.comment)
+        return try .json(ReviewView(review, reviewerName: actor.user.displayName, rubric: rubric), status: .created)
     }
 
     func scoreSheet(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -162,9 +162,10 @@ struct ReviewView: JSONView {
     var comment: String
     var total: Double
     var normalised: [String: Double]
+    var breakdown: ScoreBreakdown
     var submittedAt: Date
 
-    init(_ review: Review, reviewerName: String) {
+    init(_ review: Review, reviewerName: String, rubric: Rubric) {
         id = review.id.description
         taskId = review.taskID.description
         submissionId = review.submissionID.description
@@ -174,6 +175,7 @@ struct ReviewView: JSONView {
         comment = review.comment
         total = review.result.total
         normalised = review.result.normalised
+        breakdown = rubric.breakdown(review.scores)
         submittedAt = review.submittedAt
     }
 
@@ -189,6 +191,26 @@ struct ReviewView: JSONView {
         .init("comment", ["type": "string"]) { $0.comment },
         .init("total", ["type": "number", "minimum": 0, "maximum": 1]) { $0.total },
         .init("normalised", ["type": "object", "additionalProperties": ["type": "number"]]) { $0.normalised },
+        .init(
+            "breakdown",
+            [
+                "type": "object",
+                "description":
+                    "The scores as people read them: each criterion's step (1 = lowest) of its scale with the step's label, and the points earned of its weight; points / possible is total.",
+                "properties": [
+                    "lines": [
+                        "type": "array",
+                        "items": object([
+                            "key": ["type": "string"], "title": ["type": "string"], "value": ["type": "integer"], "label": ["type": "string"],
+                            "step": ["type": "integer", "minimum": 1], "steps": ["type": "integer", "minimum": 2],
+                            "points": ["type": "number", "minimum": 0], "possible": ["type": "number"],
+                        ]),
+                    ],
+                    "points": ["type": "number", "minimum": 0], "possible": ["type": "number", "minimum": 0],
+                ],
+                "required": ["lines", "points", "possible"], "additionalProperties": false,
+            ]
+        ) { $0.breakdown },
         .init("submittedAt", dateTime) { $0.submittedAt },
     ]
 }

@@ -53,16 +53,24 @@ extension WebPages {
         let (actor, secret) = try signedIn()
         let desk = try await app.reviewDesk.desk(actor, try context.id("taskId", of: .review))
         let (task, submission, exercise, learner) = (desk.task, desk.submission, desk.exercise, desk.learner)
+        let totalWeight = exercise.rubric.criteria.reduce(0) { $0 + $1.weight }
+        // Each step says its label and place on the scale, and carries the points it earns, so
+        // the page adds up the total as the server does without knowing the rule.
         let criteria: [[String: Any]] = exercise.rubric.criteria.map { criterion in
             [
-                "key": criterion.key, "title": criterion.title, "weight": number(criterion.weight),
-                "scale": criterion.scale.map { ["key": criterion.key, "value": $0.value, "label": $0.label] },
+                "key": criterion.key, "title": criterion.title,
+                "share": words.text("builderShare", ["share": .integer(Self.percent(criterion.weight / totalWeight))]),
+                "scale": criterion.scale.enumerated().map { index, level in
+                    [
+                        "key": criterion.key, "value": level.value, "description": level.description,
+                        "text": scoreStep(label: level.label, step: index + 1, steps: criterion.scale.count),
+                        "points": criterion.weight * criterion.normalised(level.value),
+                    ] as [String: Any]
+                },
             ]
         }
-        struct Scale: Encodable { var key: String, weight: Double, min: Int, max: Int }
-        let scales = exercise.rubric.criteria.map { Scale(key: $0.key, weight: $0.weight, min: $0.minimum, max: $0.maximum) }
         let texts = words.messages.filter {
-            ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom"].contains(where: $0.key.hasPrefix)
+            ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom", "score"].contains(where: $0.key.hasPrefix)
         }
         return try html(
             "review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret,
@@ -70,7 +78,7 @@ extension WebPages {
                 "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
                 "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
                 "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "",
-                "criteriaJSON": try Self.json(scales), "reviewText": try Self.json(texts),
+                "possible": totalWeight, "passMark": passMark(exercise.policy.masteryThreshold), "reviewText": try Self.json(texts),
             ])
     }
 

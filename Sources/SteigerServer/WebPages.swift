@@ -190,15 +190,14 @@ struct WebPages: Sendable {
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
         texts["failedGeneric"] = words.text("failed")
-        struct Criterion: Encodable { var key: String, title: String }
-        let criteria = exercise.rubric.criteria.map { Criterion(key: $0.key, title: $0.title) }
+        for key in ["scoreStep", "scoreTotal.one", "scoreTotal.other"] { texts[key] = words.messages[key] }
+        texts["passMark"] = passMark(exercise.policy.masteryThreshold)
         return try html(
             "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret,
             [
                 "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description,
                 "exerciseTitle": exercise.title,
                 "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
-                "criteriaJSON": try Self.json(criteria),
             ])
     }
 

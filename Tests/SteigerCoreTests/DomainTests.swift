@@ -102,6 +102,24 @@ struct DomainTests {
         #expect(throws: ValidationError.self) { try Submission(learnerID: UserID(), exerciseID: exercise.id, attempt: 0, scaffoldLevel: -1) }
     }
 
+    @Test("scores read as steps with their labels and as points of the weights, which add up to the weighted total")
+    func scoresInWords() throws {
+        let scale: [Rubric.Level] = [.init(value: 1, label: "Not yet"), .init(value: 2, label: "Partly"), .init(value: 3, label: "Fully")]
+        let rubric = try Rubric(criteria: [
+            .init(key: "listen", title: "Listens", weight: 2, scale: scale), .init(key: "tone", title: "Tone", weight: 1, scale: scale),
+            .init(key: "solve", title: "Solves", weight: 2, scale: scale),
+        ])
+        let scores = ["listen": 2, "tone": 1, "solve": 2]
+        let breakdown = rubric.breakdown(scores)
+        #expect(breakdown.lines.map(\.label) == ["Partly", "Not yet", "Partly"])
+        #expect(breakdown.lines.map(\.step) == [2, 1, 2] && breakdown.lines.allSatisfy { $0.steps == 3 })
+        #expect(breakdown.lines.map(\.points) == [1, 0, 1] && breakdown.lines.map(\.possible) == [2, 1, 2])
+        #expect(breakdown.points == 2 && breakdown.possible == 5)
+        #expect(abs(breakdown.fraction - (try rubric.score(scores)).total) < 1e-12)
+        // A scale from 0: the top step earns the whole weight.
+        #expect(try sampleRubric().breakdown(["structure": 2]).lines.map(\.points) == [1])
+    }
+
     @Test("names become keys: accents dropped, words joined by dashes, repeats numbered; a skill is named")
     func namesBecomeKeys() throws {
         #expect(Slug.derive(from: "Omgaan met bezwaren") == "omgaan-met-bezwaren")

@@ -68,16 +68,16 @@ struct ScaffoldStoryTests {
         #expect(sanne.history.transitions.map(\.to) == [2, 1, 0])
         #expect(
             sanne.sentences == [
-                "Model video and script withdrawn on 29 April 2026 after two attempts scoring 0.80 and 0.85.",
-                "Prompts withdrawn on 1 May 2026 after two attempts scoring 0.78 and 0.88.",
-                "Checklist withdrawn on 3 May 2026 after two attempts scoring 0.82 and 0.90.",
+                "Model video and script withdrawn on 29 April 2026 after two attempts scoring 80 % and 85 %.",
+                "Prompts withdrawn on 1 May 2026 after two attempts scoring 78 % and 88 %.",
+                "Checklist withdrawn on 3 May 2026 after two attempts scoring 82 % and 90 %.",
             ])
         // The same decisions in Dutch: dates, decimal commas, number words and list joints.
         #expect(
             sanne.dutchSentences == [
-                "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 0,80 en 0,85.",
-                "Hulpzinnen weggenomen op 1 mei 2026 na twee pogingen met scores van 0,78 en 0,88.",
-                "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 0,82 en 0,90.",
+                "Voorbeeldvideo en script weggenomen op 29 april 2026 na twee pogingen met scores van 80 % en 85 %.",
+                "Hulpzinnen weggenomen op 1 mei 2026 na twee pogingen met scores van 78 % en 88 %.",
+                "Checklist weggenomen op 3 mei 2026 na twee pogingen met scores van 82 % en 90 %.",
             ])
         let last = try #require(sanne.history.transitions.last)
         #expect(last.evidence.map(\.attempt) == [5, 6])
@@ -100,8 +100,8 @@ struct ScaffoldStoryTests {
         // …and one attempt under 0.5 brings the model video and script back.
         let step = daan.attempt(0.40)
         #expect(step.transition?.rule == .reinstatement && daan.level == 3)
-        #expect(daan.sentences.last == "Model video and script put back on 8 May 2026 after one attempt scoring 0.40.")
-        #expect(daan.dutchSentences.last == "Voorbeeldvideo en script teruggezet op 8 mei 2026 na één poging met een score van 0,40.")
+        #expect(daan.sentences.last == "Model video and script put back on 8 May 2026 after one attempt scoring 40 %.")
+        #expect(daan.dutchSentences.last == "Voorbeeldvideo en script teruggezet op 8 mei 2026 na één poging met een score van 40 %.")
         // Between the thresholds nothing moves.
         #expect(daan.attempt(0.60).outcome == .counted && daan.level == 3)
     }
@@ -119,10 +119,10 @@ struct ScaffoldStoryTests {
         #expect(step.transition?.rule == .delayedCheckFailed && fatima.level == 1)
         #expect(
             fatima.sentences.last
-                == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 0.65.")
+                == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 65 %.")
         #expect(
             fatima.dutchSentences.last
-                == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 0,65.")
+                == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 65 %.")
         #expect(fatima.history.state.delayedCheck == nil)
     }
 
@@ -150,7 +150,7 @@ struct ScaffoldStoryTests {
         #expect(lotte.level == 3 && lotte.history.state.flagged)
         #expect(
             lotte.sentences.last
-                == "Full support put back on 10 May 2026 after five attempts scoring 0.60, 0.70, 0.80, 0.60 and 0.65 at level 2 (Prompts and checklist) without moving down; a trainer has been asked to look."
+                == "Full support put back on 10 May 2026 after five attempts scoring 60 %, 70 %, 80 %, 60 % and 65 % at level 2 (Prompts and checklist) without moving down; a trainer has been asked to look."
         )
         // The trainer talks it through and places her on the checklist: the flag clears and the
         // placement holds until a rule fires.

@@ -54,6 +54,11 @@ struct ReviewAPITests {
                 .post, taskPath + "/review", as: world.trainerA,
                 json: ["scores": ["empathy": 3, "next-step": 1], "comment": "Warm; agree a next step."])
             #expect(made.status == 201 && abs((made["total"] as? Double ?? 0) - 2.0 / 3.0) < 1e-9)
+            // The same in words and points: "Fully — 3 of 3" earns both of empathy's points, "Not yet" none.
+            let breakdown = try #require(made["breakdown"] as? [String: Any])
+            let lines = try #require(breakdown["lines"] as? [[String: Any]])
+            #expect(lines.map { $0["label"] as? String } == ["Fully", "Not yet"] && lines.map { $0["step"] as? Int } == [3, 1])
+            #expect(breakdown["points"] as? Double == 2 && breakdown["possible"] as? Double == 3)
             #expect(try await server.store.submission(submission.id)?.status == .reviewed)
             #expect(try await server.request(.get, "/api/v1/review-queue", as: world.trainerA).items.isEmpty)
             // Two days later an unfinished review would be overdue; this one is done.

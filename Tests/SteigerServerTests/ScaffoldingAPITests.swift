@@ -58,7 +58,7 @@ struct ScaffoldingAPITests {
             let history = after["history"] as? [String] ?? []
             #expect(
                 history.count == 1 && history[0].hasPrefix("Model video and script withdrawn on ")
-                    && history[0].hasSuffix(" after two attempts scoring 0.83 and 1.00."))
+                    && history[0].hasSuffix(" after two attempts scoring 83 % and 100 %."))
 
             // The next attempt, uploaded through the API, is made at level 2.
             let upload = try await server.request(
@@ -101,7 +101,7 @@ struct ScaffoldingAPITests {
             let track = try await server.request(.get, trackPath, as: world.trainerA)
             let timeline = track["timeline"] as? [[String: Any]] ?? []
             #expect(timeline.map { $0["outcome"] as? String } == ["counted", "counted", "counted", "transition"])
-            #expect((timeline[1]["note"] as? String)?.contains("not a pass (below 0.75)") == true)
+            #expect((timeline[1]["note"] as? String)?.contains("not a pass (below 75 %)") == true)
             let transition = try #require((track["transitions"] as? [[String: Any]])?.first)
             #expect((transition["evidence"] as? [[String: Any]])?.map { $0["attempt"] as? Int } == [4, 5])
             #expect((transition["policy"] as? [String: Any])?["withdrawAfter"] as? Int == 2 && transition["policyVersion"] as? Int == 1)

@@ -12,6 +12,8 @@ from conftest import FIXTURES
 from test_serve import Server, admin_run
 from test_uploads import course, service, upload_file, wait_for  # noqa: F401  (service is a fixture)
 
+LABEL = "Yes"  # the top step of the course's one criterion
+
 
 def test_review_and_exports(service):
     server = Server(service["binary"], service["data"], service["env"], extra=["--workers", "1"])
@@ -40,6 +42,10 @@ def test_review_and_exports(service):
         review = requests.post(f"{server.url}/api/v1/review-tasks/{claimed['id']}/review", headers=trainer,
                                json={"scores": {"empathy": 2}, "comment": "Good start."})
         assert review.status_code == 201 and review.json()["total"] == 1.0
+        # The same score in words and points: the top step of two, all of the criterion's one point.
+        breakdown = review.json()["breakdown"]
+        assert [(line["label"], line["step"], line["steps"]) for line in breakdown["lines"]] == [(LABEL, 2, 2)]
+        assert (breakdown["points"], breakdown["possible"]) == (1, 1)
 
         vtt = requests.get(f"{server.url}/api/v1/submissions/{target}/annotations.vtt", headers=learner)
         assert vtt.status_code == 200
@@ -65,6 +71,8 @@ def test_review_and_exports(service):
         assert [(r["learner"], r["attempt"]) for r in rows] == [("Lea", "1"), ("Lea", "2")]
         reviewed = [r for r in rows if r["submission"] == target]
         assert reviewed[0]["empathy"] == "2" and reviewed[0]["total"] == "1.0000" and reviewed[0]["reviewer"] == "Tom"
+        assert (reviewed[0]["percent"], reviewed[0]["points"], reviewed[0]["possible"], reviewed[0]["passed"]) == ("100", "1.0", "1.0", "yes")
+        assert reviewed[0]["empathy label"] == LABEL
         assert requests.get(f"{server.url}/api/v1/cohorts/{cohort}/exercises/{exercise}/scores.csv", headers=learner).status_code == 403
     finally:
         assert server.stop() == 0

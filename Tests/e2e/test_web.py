@@ -368,9 +368,12 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     times = [el.text for el in driver.find_elements(By.CSS_SELECTOR, "#annotations .seek")]
     assert times == ["0:01–0:03", "0:05"]
     assert len(driver.find_elements(By.CSS_SELECTOR, "#timeline .marker")) == 2
-    # The rubric: choose, see the weighted total, submit.
+    # The rubric: each step says its label and place; the total reads as a percentage and points.
+    assert "Partly — 2 of 3" in driver.find_element(By.ID, "rubric").text
+    assert driver.find_element(By.ID, "total").text == "not all criteria scored yet"
     driver.find_element(By.CSS_SELECTOR, "input[name=empathy][value='3']").click()
-    assert driver.find_element(By.ID, "total").text == "1.00"
+    assert driver.find_element(By.ID, "total").text == "100 % · 1 of 1 point"
+    assert "pass mark 75 %" in driver.find_element(By.ID, "rubric").text
     check_accessible(driver)
     shoot(driver, "review")
     driver.find_element(By.ID, "submit-review").click()
@@ -383,7 +386,8 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 2)
     items = driver.find_elements(By.CSS_SELECTOR, "#annotations > li")
     assert "<script>alert(1)</script>" in items[1].text and driver.find_elements(By.CSS_SELECTOR, "#annotations script") == []
-    assert "1.00" in driver.find_element(By.ID, "reviews").text
+    feedback = driver.find_element(By.ID, "reviews").text
+    assert "100 % · 1 of 1 point" in feedback and "Empathy: Yes — 3 of 3" in feedback and "pass mark 75 %" in feedback, feedback
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
     items[1].find_element(By.CSS_SELECTOR, ".seek").click()
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Math.abs(document.getElementById('player').currentTime - 5) < 0.05"))
@@ -430,7 +434,7 @@ def test_after_two_good_attempts_the_next_attempt_shows_fewer_supports(service, 
     assert kinds == ["prompts", "checklist"]
     assert driver.find_elements(By.CSS_SELECTOR, ".script") == []
     history = driver.find_element(By.CSS_SELECTOR, "ul.history").text
-    assert "after two attempts scoring 1.00 and 1.00" in history
+    assert "after two attempts scoring 100 % and 100 %" in history
 
 
 def test_an_upload_interrupted_by_a_reload_resumes_where_it_stopped(service, browser):
@@ -579,7 +583,7 @@ def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
     driver.find_element(By.CSS_SELECTOR, "#comment button[type=submit]").click()
     settle(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#annotations > li")) == 1)
     driver.find_element(By.CSS_SELECTOR, "input[name=empathy][value='2']").click()
-    assert driver.find_element(By.ID, "total").text == "0.50"
+    assert driver.find_element(By.ID, "total").text == "50 % · 0.5 of 1 point"
     driver.find_element(By.ID, "submit-review").click()
     settle(driver, lambda d: "submitted" in d.find_element(By.ID, "review-status").text)
     check_accessible(driver)
@@ -677,10 +681,11 @@ def test_the_learner_story_in_dutch(service, browser_nl):
     check_accessible(driver)
     shoot(driver, "attempt-nl")
 
-    # The trainer scores it; the feedback shows the total with a decimal comma.
+    # The trainer scores it; the feedback reads in Dutch words and numbers.
     review_by_api(service, 3)
     driver.get(attempt)
-    WebDriverWait(driver, 30).until(lambda d: "1,00" in d.find_element(By.ID, "reviews").text)
+    WebDriverWait(driver, 30).until(lambda d: "100 % · 1 van 1 punt" in d.find_element(By.ID, "reviews").text)
+    assert "voldoende vanaf 75 %" in driver.find_element(By.ID, "reviews").text
     assert "Beoordeling door de trainer" in driver.find_element(By.ID, "reviews").text
     assert driver.find_element(By.ID, "status").text == "feedback klaar"
 
@@ -689,7 +694,7 @@ def test_the_learner_story_in_dutch(service, browser_nl):
     review_by_api(service, 3)
     driver.get(server.url + "/learn")
     card = driver.find_element(By.CSS_SELECTOR, ".cards .card").text
-    assert "Voorbeeldvideo en script weggenomen op" in card and "na twee pogingen met scores van 1,00 en 1,00." in card, card
+    assert "Voorbeeldvideo en script weggenomen op" in card and "na twee pogingen met scores van 100 % en 100 %." in card, card
     assert re.search(DUTCH_DATE, card), card
     # The API speaks Dutch to this browser's language too, with a stable problem type.
     problem = requests.get(server.url + "/api/v1/exercises/00000000-0000-0000-0000-000000000000", headers={"Accept-Language": "nl"}).json()

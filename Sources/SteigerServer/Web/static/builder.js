@@ -244,8 +244,14 @@
 
   function showProblems(problems) {
     const list = summary.querySelector('ul');
-    for (const problem of problems) {
-      const field = fieldFor(problem.field);
+    // In the order the fields stand on the page; problems without a field last.
+    const placed = problems.map((problem) => ({ problem, field: fieldFor(problem.field) }));
+    placed.sort((a, b) => {
+      if (!a.field || !b.field) return (a.field ? 0 : 1) - (b.field ? 0 : 1);
+      if (a.field === b.field) return 0;
+      return a.field.compareDocumentPosition(b.field) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    for (const { problem, field } of placed) {
       // A field is a control's box, or a control standing in a sentence.
       const control = field && (field.matches('input, textarea, select') ? field : field.querySelector('input, textarea, select'));
       const box = field && (field === control ? field.closest('.sentence') || field.parentElement : field);

@@ -1,10 +1,20 @@
 // Comments on a recording, shared by the review page and the learner's feedback page: the list
 // in time order with their replies, markers on the timeline, a click (on a comment or on the
 // timeline) that seeks the video, highlighting of what is being played, replies sent in place.
-// A score as the page's language writes it: 0.82 in English, 0,82 in Dutch.
-window.Steiger = {
-  score: (value) => Number(value).toLocaleString(document.documentElement.lang || 'en', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
-};
+// Scores as the page's language writes them: 0.82 in English, 0,82 in Dutch; a total as
+// "40 % · 2 of 5 points" from the catalogue's scoreTotal texts, points with one decimal at most.
+window.Steiger = (() => {
+  const language = document.documentElement.lang || 'en';
+  const points = (value) => Number(value).toLocaleString(language, { maximumFractionDigits: 1 });
+  return {
+    score: (value) => Number(value).toLocaleString(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+    points,
+    total: (earned, possible, text) => (possible === 1 ? text['scoreTotal.one'] : text['scoreTotal.other'])
+      .replace('{percent}', Math.round(possible > 0 ? (earned / possible) * 100 : 0))
+      .replace('{points}', points(earned)).replace('{possible}', points(possible)),
+    step: (line, text) => text.scoreStep.replace('{label}', line.label).replace('{step}', line.step).replace('{steps}', line.steps),
+  };
+})();
 
 window.SteigerComments = (() => {
   'use strict';

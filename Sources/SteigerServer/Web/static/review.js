@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const { task, submission, csrf } = root.dataset;
   const text = JSON.parse(root.dataset.text);
-  const criteria = JSON.parse(root.dataset.criteria);
+  const possible = Number(root.dataset.possible);
   const player = $('player');
   const timeline = $('timeline');
   const preview = $('preview');
@@ -146,26 +146,17 @@
     event.preventDefault();
   });
 
-  // The rubric: the weighted total as the server computes it.
+  // The rubric: each step carries the points the server gives it; the total adds them up.
   function scores() {
     const values = {};
-    for (const criterion of criteria) {
-      const chosen = rubric.querySelector(`input[name="${CSS.escape(criterion.key)}"]:checked`);
-      if (chosen) values[criterion.key] = Number(chosen.value);
-    }
+    for (const chosen of rubric.querySelectorAll('input[type=radio]:checked')) values[chosen.name] = Number(chosen.value);
     return values;
   }
   rubric.addEventListener('change', () => {
-    const values = scores();
-    let weighted = 0;
-    let weights = 0;
-    for (const criterion of criteria) {
-      if (!(criterion.key in values)) { total.textContent = '—'; return; }
-      const span = criterion.max - criterion.min;
-      weighted += (span > 0 ? (values[criterion.key] - criterion.min) / span : 0) * criterion.weight;
-      weights += criterion.weight;
-    }
-    total.textContent = Steiger.score(weights ? weighted / weights : 0);
+    const chosen = [...rubric.querySelectorAll('input[type=radio]:checked')];
+    const criteriaCount = rubric.querySelectorAll('fieldset.criterion-score').length;
+    if (chosen.length < criteriaCount) { total.textContent = text.scoreNone; return; }
+    total.textContent = Steiger.total(chosen.reduce((sum, input) => sum + Number(input.dataset.points), 0), possible, text);
   });
   rubric.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -177,7 +168,7 @@
       return;
     }
     const review = await response.json();
-    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', Steiger.score(review.total));
+    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', Steiger.total(review.breakdown.points, review.breakdown.possible, text));
     for (const control of rubric.elements) control.disabled = true;
   });
 

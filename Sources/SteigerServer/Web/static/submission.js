@@ -14,7 +14,6 @@
   const player = $('player');
   const timeline = $('timeline');
   const feedback = $('feedback');
-  const criteria = JSON.parse(feedback.dataset.criteria);
   const comments = window.SteigerComments.attach({
     submission: id, list: $('annotations'), timeline, player, csrf: section.dataset.csrf, text, empty: $('no-comments'),
   });
@@ -29,15 +28,18 @@
         part.className = 'review-result';
         const title = document.createElement('h3');
         const who = { trainer: text.trainerReview, peer: text.peerReview, self: text.selfReview }[review.kind] || review.kind;
-        title.textContent = `${who}: ${Steiger.score(review.total)}`;
+        const { breakdown } = review;
+        title.textContent = `${who}: ${Steiger.total(breakdown.points, breakdown.possible, text)}`;
+        const mark = document.createElement('p');
+        mark.className = 'muted';
+        mark.textContent = text.passMark;
         const scores = document.createElement('ul');
-        for (const criterion of criteria) {
-          if (!(criterion.key in review.scores)) continue;
+        for (const line of breakdown.lines) {
           const li = document.createElement('li');
-          li.textContent = `${criterion.title}: ${review.scores[criterion.key]}`;
+          li.textContent = `${line.title}: ${Steiger.step(line, text)}`;
           scores.append(li);
         }
-        part.append(title, scores);
+        part.append(title, mark, scores);
         if (review.comment) {
           const comment = document.createElement('p');
           comment.textContent = review.comment;
