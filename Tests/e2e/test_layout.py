@@ -1,0 +1,105 @@
+"""Every page fits every screen: at 320, 390, 768 and 1280 pixels wide nothing is wider than the
+window, every player and control stays inside its box, and everything a finger must hit is at
+least 44 pixels tall, measured in the browser with getBoundingClientRect."""
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from test_serve import admin_run
+from test_web import PASSWORD, WebDriverWait, add_trainer, browser, course, service, sign_in, upload_ready  # noqa: F401
+
+WIDTHS = (320, 390, 768, 1280)
+
+MEASURE = """
+const width = document.documentElement.clientWidth, problems = [];
+const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string'
+  ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + (el.textContent.trim() ? ` "${el.textContent.trim().slice(0, 30)}"` : '');
+// Inside a box that scrolls sideways on purpose (a wide table), or hidden for screen readers only.
+const exempt = (el) => el.closest('.table-scroll, .visually-hidden, .skip, template, svg');
+if (document.documentElement.scrollWidth > width) problems.push(`the page is ${document.documentElement.scrollWidth - width} px too wide`);
+for (const el of document.body.querySelectorAll('*')) {
+  if (!shown(el) || exempt(el)) continue;
+  const box = el.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0) continue;
+  if (box.right > width + 1 || box.left < -1) problems.push(`${name(el)} reaches ${Math.round(box.left)}–${Math.round(box.right)}`);
+}
+// Players and controls inside their container.
+for (const el of document.querySelectorAll('video, input, select, textarea, button, progress')) {
+  if (!shown(el) || exempt(el) || el.type === 'hidden') continue;
+  const box = el.getBoundingClientRect(), parent = el.parentElement.closest('section, fieldset, form, li, div, main, p, label');
+  if (!parent) continue;
+  const outer = parent.getBoundingClientRect();
+  if (box.right > outer.right + 1 || box.left < outer.left - 1) problems.push(`${name(el)} sticks out of ${name(parent)}`);
+}
+// What a finger hits: buttons, fields, the labels of boxes to tick, links that stand alone.
+const targets = [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), a.button, .bar nav a, .bar a.brand, .bell')]
+  .concat([...document.querySelectorAll('input[type=checkbox], input[type=radio]')].map((box) => box.closest('label, td') || box));
+for (const el of targets) {
+  if (!shown(el) || exempt(el)) continue;
+  const box = el.getBoundingClientRect();
+  if (box.height < 43.5) problems.push(`${name(el)} is ${Math.round(box.height)} px tall`);
+}
+return problems;
+"""
+
+
+def pages(service):
+    """A course with an attempt being reviewed: each role's pages, with the account that opens them."""
+    server = service["server"]
+    exercise, admin = course(service)
+    add_trainer(service, admin)
+    submission, learner = upload_ready(service, exercise, "h264_aac.mp4")
+    trainer = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
+    task = requests.post(server.url + "/api/v1/review-queue/claim", headers=trainer).json()["id"]
+    lea = requests.get(server.url + "/api/v1/me", headers=learner).json()["user"]["id"]
+    email, password = server.banner.split("First administrator: ")[1].split()[0::2][:2]
+    return [
+        (None, ["/login", "/password/forgot"]),
+        (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
+                                         "/settings/notifications"]),
+        (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", f"/train/exercises/{exercise}",
+                                         f"/train/exercises/{exercise}/learners/{lea}"]),
+        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks"]),
+    ]
+
+
+def test_every_page_fits_every_screen_with_controls_big_enough_to_tap(service, browser):
+    server = service["server"]
+    driver = browser
+    found = {}
+    every = pages(service)
+    pages_seen = {"exercise": every[1][1][1]}
+    for account, paths in every:
+        driver.delete_all_cookies()
+        if account:
+            sign_in(driver, server, *account)
+        for path in paths:
+            for width in WIDTHS:
+                driver.set_window_size(width, 900)
+                driver.get(server.url + path)
+                driver.find_element(By.TAG_NAME, "h1")
+                problems = driver.execute_script(MEASURE)
+                if problems:
+                    found[f"{path} at {width} px"] = problems[:8]
+    # While the camera records, its preview stays inside the page and "Stop and send" can be tapped.
+    driver.delete_all_cookies()
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    exercise = pages_seen["exercise"]
+    for width in (320, 390):
+        driver.set_window_size(width, 900)
+        driver.get(server.url + exercise)
+        driver.find_element(By.ID, "record-start").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-preview").is_displayed())
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.getElementById('record-preview').videoWidth > 0"))
+        problems = driver.execute_script(MEASURE)
+        if problems:
+            found[f"{exercise} recording at {width} px"] = problems[:8]
+        stop = driver.find_element(By.ID, "record-stop")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", stop)
+        hit = driver.execute_script(
+            "const b = arguments[0].getBoundingClientRect(); return document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2) === arguments[0];",
+            stop)
+        assert hit, f"Stop and send is covered at {width} px"
+    if found:
+        pytest.fail("\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in found.items()), pytrace=False)
