@@ -149,8 +149,12 @@ struct WebPages: Sendable {
         let items = MyScaffoldingView.list(try await app.scaffolding.overview(actor), words: words)
         let exercises: [[String: Any]] = items.map { item in
             var values: [String: Any] = [
-                "id": item.exerciseId, "title": item.title, "level": item.standing.level, "top": item.standing.top,
-                "levelName": item.standing.levelName, "flagged": item.standing.flagged,
+                "id": item.exerciseId, "title": item.title, "flagged": item.standing.flagged,
+                // How much help, not a mark: "Support: Checklist — 1 of 3 levels of help", drawn as rungs.
+                "supportLine": words.text(
+                    "supportLevel",
+                    ["name": .text(item.standing.levelName), "level": .integer(item.standing.level), "top": .integer(item.standing.top)]),
+                "rungs": (0..<item.standing.top).map { ["on": $0 < item.standing.level] },
             ]
             if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
             return values

@@ -222,7 +222,9 @@ def test_learner_signs_in_sees_supports_uploads_and_watches_it_play(service, bro
     # The display name is shown as text, not markup.
     assert driver.find_element(By.CLASS_NAME, "who").text == "Lea <b>Learner</b>"
     card = driver.find_element(By.CSS_SELECTOR, ".cards .card")
-    assert "Full support" in card.text
+    # How much help, in words that cannot be read as a mark, and as rungs.
+    assert "Support: Full support — 3 of 3 levels of help" in card.text, card.text
+    assert len(card.find_elements(By.CSS_SELECTOR, ".ladder .rung.on")) == 3
     check_accessible(driver)
     shoot(driver, "learner-home")
 
@@ -427,7 +429,8 @@ def test_after_two_good_attempts_the_next_attempt_shows_fewer_supports(service, 
         review_by_api(service, 3)
     driver.get(server.url + "/learn")
     card = driver.find_element(By.CSS_SELECTOR, ".cards .card")
-    assert "Prompts and checklist" in card.text and "Model video and script withdrawn on" in card.text
+    assert "Support: Prompts and checklist — 2 of 3 levels of help" in card.text and "Model video and script withdrawn on" in card.text
+    assert len(card.find_elements(By.CSS_SELECTOR, ".ladder .rung.on")) == 2
     card.find_element(By.TAG_NAME, "a").click()
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "upload")))
     kinds = [el.get_attribute("data-kind") for el in driver.find_elements(By.CSS_SELECTOR, ".support")]
