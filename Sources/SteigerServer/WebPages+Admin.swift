@@ -31,7 +31,7 @@ extension WebPages {
                 "users": overview.users.map { user in
                     var values: [String: Any] = [
                         "id": user.id.description, "name": user.displayName, "email": user.email, "disabled": user.isDisabled,
-                        "roles": user.roles.map(\.rawValue).sorted().joined(separator: ", "),
+                        "roles": words.list(user.roles.map(\.rawValue).sorted().map { words.text("role.\($0)") }),
                     ]
                     if let until = overview.openInvitations[user.id] {
                         values["invited"] = words.text("invitedUntil", ["date": .dateTime(until)])

@@ -70,13 +70,14 @@ extension WebPages {
             ]
         }
         let texts = words.messages.filter {
-            ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom", "score"].contains(where: $0.key.hasPrefix)
+            ["range", "review", "failed", "reply", "sendReply", "held", "given", "playFrom", "score", "tag."].contains(where: $0.key.hasPrefix)
         }
         return try html(
             "review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret,
             [
                 "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
-                "attempt": submission.attempt, "criteria": criteria, "tags": exercise.review.tags,
+                "attempt": submission.attempt, "criteria": criteria,
+                "tags": exercise.review.tags.map { ["value": $0, "name": words.messages["tag.\($0)"] ?? $0] },
                 "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "",
                 "possible": totalWeight, "passMark": passMark(exercise.policy.masteryThreshold), "reviewText": try Self.json(texts),
             ])

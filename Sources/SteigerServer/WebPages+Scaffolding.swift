@@ -29,7 +29,8 @@ extension WebPages {
         let matrix = ScaffoldMatrixView(found, words: words)
         let rows: [[String: Any]] = matrix.rows.map { row in
             var values: [String: Any] = [
-                "id": row.learner.id, "name": row.learner.displayName, "attempts": row.attempts, "flagged": row.standing.flagged,
+                "id": row.learner.id, "name": row.learner.displayName, "flagged": row.standing.flagged,
+                "attemptsText": words.text("attemptsCount", ["count": .integer(row.attempts)]),
                 "levelName": row.standing.levelName,
                 "cells": matrix.levels.reversed().map { level in ["here": level.level == row.standing.level, "name": level.name] },
             ]

@@ -68,7 +68,24 @@ struct WebPages: Sendable {
     private func home(_ request: Request, _ context: AppContext) async throws -> Response {
         let (actor, secret) = try signedIn()
         if Self.landing(for: actor) != "/" { return redirect(Self.landing(for: actor)) }
-        return try html("home", title: words.text("welcome"), actor: actor, secret: secret, [:])
+        var values: [String: Any] = [:]
+        if actor.user.has(.admin) {
+            // A new administrator's first steps, each ticked off once it is done.
+            let overview = try await app.administration.overview(actor)
+            let assigned = overview.exercises.first { !$0.cohorts.isEmpty }
+            let steps: [(done: Bool, key: String, link: String)] = [
+                (!overview.cohorts.isEmpty, "startCohort", "/admin#cohorts-title"),
+                (!overview.exercises.isEmpty, "startExercise", "/admin/exercises/new"),
+                (assigned != nil, "startAssign", overview.exercises.first.map { "/admin/exercises/\($0.id)" } ?? "/admin/exercises/new"),
+                (overview.users.count > 1, "startInvite", "/invite"),
+            ]
+            if steps.contains(where: { !$0.done }) {
+                values["steps"] = steps.map { ["done": $0.done, "text": words.text($0.key), "link": $0.link] }
+                values["hasSteps"] = true
+            }
+        }
+        if actor.user.has(.trainer), !actor.memberships.contains(where: { $0.part == .trainer }) { values["trainsNoCohort"] = true }
+        return try html("home", title: words.text("welcome"), actor: actor, secret: secret, values)
     }
 
     private func loginForm(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -194,7 +211,9 @@ struct WebPages: Sendable {
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
         texts["failedGeneric"] = words.text("failed")
-        for key in ["scoreStep", "scoreTotal.one", "scoreTotal.other"] { texts[key] = words.messages[key] }
+        for (key, text) in words.messages where ["scoreStep", "scoreTotal.one", "scoreTotal.other"].contains(key) || key.hasPrefix("tag.") {
+            texts[key] = text
+        }
         texts["passMark"] = passMark(exercise.policy.masteryThreshold)
         return try html(
             "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret,

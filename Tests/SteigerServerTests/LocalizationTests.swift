@@ -80,7 +80,9 @@ struct LocalizationTests {
         let stems = Set(english.keys.map { key in key.hasSuffix(".one") || key.hasSuffix(".other") ? String(key[..<key.lastIndex(of: ".")!]) : key })
         #expect(referenced.subtracting(stems).sorted() == [], "used but in no catalogue")
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
-        let formatting = ["format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation."]
+        let formatting = [
+            "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.",
+        ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }
                 + ReviewTask.Kind.allCases.flatMap { ["notice.reviewer." + $0.rawValue, "notice.task." + $0.rawValue] })
@@ -175,6 +177,12 @@ struct LocalizationTests {
                     #expect(reply.body.contains("action=\"/language\""), "\(path): the language switch")
                 }
             }
+            // Words the code names by a value read in the page's language too: comment tags and roles.
+            let review = try await server.request(.get, "/review/\(task.id)", cookie: trainer, headers: [.acceptLanguage: "nl"])
+            #expect(review.body.contains("<option value=\"praise\">compliment</option>") && !review.body.contains(">praise<"))
+            let people = try await server.request(.get, "/admin", cookie: admin, headers: [.acceptLanguage: "nl"])
+            #expect(people.body.contains("<td>Beheerder</td>") && people.body.contains("<td>Deelnemer</td>"), "roles in Dutch")
+            #expect(!people.body.contains("<td>learner</td>") && !people.body.contains("<td>trainer</td>"))
             let dutch = try await server.request(.get, "/learn", cookie: learner, headers: [.acceptLanguage: "nl-NL,nl;q=0.9"])
             #expect(dutch.body.contains("Mijn oefeningen") && !dutch.body.contains("My exercises"))
             // With no Accept-Language the server's default decides (English in these tests).

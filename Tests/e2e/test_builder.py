@@ -57,9 +57,15 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     driver = browser
     sign_in(driver, server, email, password)
 
-    # Ann, new at L&D, starts from the ready-made complaint exercise.
-    driver.get(server.url + "/admin")
-    driver.find_element(By.LINK_TEXT, "Add an exercise").click()
+    # Ann, new at L&D, is shown her first steps; the cohort and the people are there already.
+    steps = driver.find_elements(By.CSS_SELECTOR, ".guide li")
+    assert [step.text for step in steps] == [
+        "Add a cohort: a group of learners with their trainers done", "Build an exercise, starting from a ready-made one",
+        "Give the exercise to a cohort", "Invite trainers and learners by e-mail done"]
+    check_accessible(driver)
+    shoot(driver, "home-guide")
+    # She starts from the ready-made complaint exercise.
+    driver.find_element(By.LINK_TEXT, "Build an exercise, starting from a ready-made one").click()
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
     assert [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".template-choice")] == [
         "Feedback conversation", "Sales call", "Handling a complaint", "Start empty"]
@@ -132,6 +138,10 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     assert exercise["rubric"]["criteria"][1]["scale"][0]["description"] == "Tense, hurried or curt."
     assert "'…'" not in str(exercise) and "https://…" not in str(exercise)  # no placeholder saved
 
+    # Every first step is done, so the guide is gone.
+    driver.get(server.url + "/")
+    assert driver.find_elements(By.CSS_SELECTOR, ".guide") == []
+    driver.get(server.url + "/admin")
     # Opening it again shows what was saved; saving unchanged keeps the criteria's keys.
     driver.find_element(By.LINK_TEXT, "The washing machine that came late").click()
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))

@@ -55,7 +55,9 @@ window.SteigerComments = (() => {
       seek.addEventListener('click', () => { player.currentTime = (comment.at ?? comment.from) / 1000; player.focus(); });
       const body = document.createElement('span');
       body.className = 'text';
-      body.textContent = ` ${comment.tag ? `[${comment.tag}] ` : ''}${comment.text} — ${comment.author}`;
+      // A tag in the page's language where the catalogue has it (tag.praise), else as the exercise names it.
+      const tag = comment.tag ? text[`tag.${comment.tag}`] || comment.tag : '';
+      body.textContent = ` ${tag ? `[${tag}] ` : ''}${comment.text} — ${comment.author}`;
       li.append(seek, body);
       if (replies.length) {
         const thread = document.createElement('ul');
