@@ -92,7 +92,6 @@ extension WebPages {
         for exercise in try await app.exercises.all(actor) where skills[exercise.skill] == nil { skills[exercise.skill] = exercise.skillKey }
         let templates = resources.exerciseTemplates[words.language] ?? []
         let policy = draft.policy, review = draft.review
-        let percent = { (value: Double) in Int((value * 100).rounded()) }
         return try html(
             "exercise-edit", title: new ? words.text("newExercise") : words.text("editExercise"), actor: actor, secret: secret,
             [
@@ -108,15 +107,15 @@ extension WebPages {
                     [
                         "attempts": number("policy.withdrawAfter", policy.withdrawAfter, 1...20, label: "builderWithdrawAttempts"),
                         "mastery": number(
-                            "policy.masteryThreshold", percent(policy.masteryThreshold), 0...100, label: "builderMastery", percent: true),
-                        "floor": number("policy.criterionFloor", percent(policy.criterionFloor), 0...100, label: "builderFloor", percent: true),
+                            "policy.masteryThreshold", Self.percent(policy.masteryThreshold), 0...100, label: "builderMastery", percent: true),
+                        "floor": number("policy.criterionFloor", Self.percent(policy.criterionFloor), 0...100, label: "builderFloor", percent: true),
                     ]),
                 "policyReinstate": sentence(
                     "builderReinstate",
                     [
                         "attempts": number("policy.reinstateAfter", policy.reinstateAfter, 1...20, label: "builderReinstateAttempts"),
                         "support": number(
-                            "policy.supportThreshold", percent(policy.supportThreshold), 0...100, label: "builderSupport", percent: true),
+                            "policy.supportThreshold", Self.percent(policy.supportThreshold), 0...100, label: "builderSupport", percent: true),
                     ]),
                 "policyDelay": sentence(
                     "builderDelay", ["days": number("policy.delayedCheckDays", policy.delayedCheckDays, 0...365, label: "builderDelayDays")]),

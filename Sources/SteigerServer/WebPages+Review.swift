@@ -85,8 +85,4 @@ extension WebPages {
 
     /// The time of day, "14:05 UTC".
     func time(_ date: Date) -> String { words.time(date) + " " + words.zone(at: date) }
-
-    private func number(_ value: Double) -> String {
-        Int(exactly: value).map(words.integer) ?? String(value).replacingOccurrences(of: ".", with: words.messages["format.decimal"] ?? ".")
-    }
 }
