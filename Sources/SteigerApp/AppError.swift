@@ -22,6 +22,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case notReady, noRecording, fileMissing, badRange
     // Reviews and comments.
     case noQueue, scoresTrainersOnly, reviewDone, notHoldable, notHeld, assignedElsewhere, holdExpired, parentDeleted, commentDeleted
+    case heldElsewhere, reviewLocked
     // Scaffolding.
     case supportsLearnersOnly
 
@@ -40,7 +41,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
             .noRecording,
-            .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted:
+            .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted, .heldElsewhere,
+            .reviewLocked:
             409
         case .bodyNeeded: 411
         case .tooLarge, .bodyTooLarge, .pastLength, .fileTooLarge, .fileOverLimit, .overQuota, .quotaExceeded: 413
@@ -141,6 +143,8 @@ extension StoreError.Refusal {
         case .parentMissing, .replyToReply: .invalid
         case .commentDeleted: .commentDeleted
         case .exerciseHasAttempts: .exerciseHasAttempts
+        case .heldElsewhere: .heldElsewhere
+        case .reviewLocked: .reviewLocked
         }
     }
 }

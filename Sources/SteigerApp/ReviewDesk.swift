@@ -8,12 +8,14 @@ public struct ReviewDesk: Sendable {
     let store: Store
     let submissions: Submissions
     let lease: TimeInterval
+    let editWindow: TimeInterval
     let now: @Sendable () -> Date
 
     init(store: Store, submissions: Submissions, settings: AppSettings) {
         self.store = store
         self.submissions = submissions
         lease = settings.reviewLease
+        editWindow = settings.reviewEditWindow
         now = settings.now
     }
 
@@ -26,12 +28,18 @@ public struct ReviewDesk: Sendable {
         public var holderName: String?
     }
 
-    /// A task being reviewed, with what the review page shows.
+    /// A task being reviewed, or reviewed already, with what the review page shows.
     public struct Desk: Sendable {
         public var task: ReviewTask
         public var submission: Submission
         public var exercise: Exercise
         public var learner: User
+        /// The review the actor sent on this task (nil: not sent yet).
+        public var review: Review?
+        /// Its earlier versions, oldest first.
+        public var versions: [Review.Version] = []
+        /// Until when the actor may change the sent review (nil: not sent, or no longer).
+        public var editableUntil: Date?
     }
 
     /// Takes the next attempt to review from the pools of the cohorts `actor` trains, held for
@@ -72,18 +80,84 @@ public struct ReviewDesk: Sendable {
         return task
     }
 
-    /// The task `id` with what reviewing it needs, if `actor` holds it now and may review the attempt.
+    /// The task `id` with what reviewing it needs, if `actor` holds it now and may review the
+    /// attempt, or with the review `actor` sent on it (and until when they may change it).
     public func desk(_ actor: Actor, _ id: ReviewTaskID) async throws -> Desk {
         let task = try await task(actor, id)
-        guard task.holder(at: now()) == actor.user.id else { throw AppError.notFound(.review) }
+        let sent = task.status == .done && task.assignee == actor.user.id
+        guard sent || task.holder(at: now()) == actor.user.id else { throw AppError.notFound(.review) }
         let reached: Submissions.Reached
         do {
-            reached = try await submissions.reach(actor, task.submissionID, for: .review)
+            reached = try await submissions.reach(actor, task.submissionID, for: sent ? .view : .review)
         } catch is AppError {
             throw AppError.notFound(.review)
         }
         guard let learner = try await store.user(reached.submission.learnerID) else { throw AppError.notFound(.review) }
-        return Desk(task: task, submission: reached.submission, exercise: reached.exercise, learner: learner)
+        var desk = Desk(task: task, submission: reached.submission, exercise: reached.exercise, learner: learner)
+        if sent, let review = try await store.reviews(of: task.submissionID).first(where: { $0.taskID == task.id }) {
+            desk.review = review
+            desk.versions = try await store.reviewVersions(review.id)
+            let until = review.submittedAt.addingTimeInterval(editWindow)
+            desk.editableUntil = until > now() ? until : nil
+        }
+        return desk
+    }
+
+    /// Opens one particular attempt for `actor` to review: its trainer task in a cohort they
+    /// train, held for them if nobody else holds it. A reviewed attempt's task is returned as it
+    /// is (the page shows the review, changeable by its reviewer for a while).
+    /// - Throws: not found for an attempt outside the cohorts `actor` trains;
+    ///   ``ProblemKind/heldElsewhere`` (naming the trainer) while another trainer holds it.
+    public func open(_ actor: Actor, attempt id: SubmissionID) async throws -> ReviewTask {
+        try requireQueue(actor, .create)
+        let trained = actor.trainedCohorts
+        guard let task = try await store.reviewTasks(of: id).first(where: { $0.kind == .trainer && trained.contains($0.cohortID) }) else {
+            throw AppError.notFound(.attempt)
+        }
+        if task.status == .done { return task }
+        do {
+            return try await store.claimReviewTask(task.id, reviewer: actor.user.id, lease: lease, now: now())
+        } catch StoreError.refused(.heldElsewhere) {
+            let holder = try await task.assignee.asyncMap { try await store.user($0) }
+            throw AppError(.heldElsewhere, ["name": .text(holder??.displayName ?? "")])
+        }
+    }
+
+    /// Changes the review `actor` sent on task `id`: new scores and comment, scored again; the
+    /// earlier version is kept and the learner's levels follow the new scores.
+    /// - Throws: ``ProblemKind/reviewLocked`` once ``AppSettings/reviewEditWindow`` has passed
+    ///   since sending, or before anything was sent.
+    public func revise(
+        _ actor: Actor, _ id: ReviewTaskID, scores: [String: Int], comment: String?
+    ) async throws -> (review: Review, rubric: Rubric) {
+        let task = try await task(actor, id, for: .review)
+        guard task.status == .done, task.assignee == actor.user.id,
+            let review = try await store.reviews(of: task.submissionID).first(where: { $0.taskID == task.id && $0.reviewerID == actor.user.id })
+        else { throw AppError(.reviewLocked) }
+        let now = now()
+        guard now < review.submittedAt.addingTimeInterval(editWindow) else { throw AppError(.reviewLocked) }
+        guard let submission = try await store.submission(task.submissionID), let exercise = try await store.exercise(submission.exerciseID)
+        else { throw AppError.notFound(.reviewTask) }
+        let revised = try review.revised(scores: scores, comment: comment ?? "", rubric: exercise.rubric, at: now)
+        try await store.reviseReview(revised, now: now)
+        return (revised, exercise.rubric)
+    }
+
+    /// The enabled learners of the cohorts `actor` trains, by name (the choices of a list's filter).
+    public func learners(_ actor: Actor) async throws -> [User] {
+        try requireQueue(actor, .view)
+        var found: [UserID: User] = [:]
+        for cohort in actor.trainedCohorts {
+            for id in try await store.activeLearners(in: cohort) where found[id] == nil { found[id] = try await store.user(id) }
+        }
+        return found.values.sorted { ($0.displayName, $0.id.description) < ($1.displayName, $1.id.description) }
+    }
+
+    /// The attempts of the cohorts `actor` trains with their trainer task, newest first,
+    /// narrowed by `filter` ("reviewed by me" sets its reviewer to the actor).
+    public func attempts(_ actor: Actor, _ filter: AttemptFilter) async throws -> [AttemptEntry] {
+        try requireQueue(actor, .view)
+        return try await store.attemptEntries(cohorts: actor.trainedCohorts, filter: filter, now: now())
     }
 
     /// Holds a claimed review for another lease. - Throws: ``ProblemKind/holdExpired`` and the other hold problems.

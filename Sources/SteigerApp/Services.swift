@@ -28,6 +28,8 @@ public struct AppSettings: Sendable {
     public var uploadExpiry: TimeInterval = 24 * 3600
     /// How long a trainer holds a claimed review (renewable).
     public var reviewLease: TimeInterval = 30 * 60
+    /// How long after sending a reviewer may still change their review's scores and comment.
+    public var reviewEditWindow: TimeInterval = 24 * 3600
     /// Where uploads in progress (`uploads/`) and media (`media/`) live.
     public var dataDirectory = "data"
     /// Bytes of the data volume uploads never take: the database's room.

@@ -396,3 +396,71 @@ public struct ReviewTaskEntry: Sendable, Equatable {
         self.assigneeName = assigneeName
     }
 }
+
+/// Where an attempt is on a trainer's desk.
+public enum ReviewProgress: String, Sendable, CaseIterable {
+    /// In the pool: nobody holds it (or a hold ran out).
+    case waiting
+    /// A trainer holds it now.
+    case held
+    /// A trainer's review was sent.
+    case reviewed
+
+    /// Where `task`, a trainer's task, is at `now` (by ``ReviewTask/holder(at:)``).
+    public init(_ task: ReviewTask, at now: Date) {
+        self = task.status == .done ? .reviewed : task.holder(at: now) == nil ? .waiting : .held
+    }
+}
+
+/// Which attempts a trainer's list shows; nil fields do not narrow.
+public struct AttemptFilter: Sendable, Equatable {
+    /// Only those whose trainer review this person sent ("reviewed by me").
+    public var reviewer: UserID?
+    public var exercise: ExerciseID?
+    public var learner: UserID?
+    public var progress: ReviewProgress?
+    /// Only attempts made at or after this time.
+    public var from: Date?
+    /// Only attempts made before this time.
+    public var until: Date?
+
+    public init(
+        reviewer: UserID? = nil, exercise: ExerciseID? = nil, learner: UserID? = nil, progress: ReviewProgress? = nil, from: Date? = nil,
+        until: Date? = nil
+    ) {
+        self.reviewer = reviewer
+        self.exercise = exercise
+        self.learner = learner
+        self.progress = progress
+        self.from = from
+        self.until = until
+    }
+}
+
+/// An attempt on a trainer's desk: the attempt, its trainer task, and the names and review a
+/// list shows.
+public struct AttemptEntry: Sendable, Equatable {
+    public var submission: Submission
+    public var task: ReviewTask
+    public var exerciseTitle: String
+    public var learnerName: String
+    /// The name of the task's assignee (the holder, or the trainer who reviewed it).
+    public var assigneeName: String?
+    /// The trainer review's total (0…1), once sent.
+    public var total: Double?
+    /// When the trainer review was sent.
+    public var reviewedAt: Date?
+
+    public init(
+        submission: Submission, task: ReviewTask, exerciseTitle: String, learnerName: String, assigneeName: String?, total: Double?,
+        reviewedAt: Date?
+    ) {
+        self.submission = submission
+        self.task = task
+        self.exerciseTitle = exerciseTitle
+        self.learnerName = learnerName
+        self.assigneeName = assigneeName
+        self.total = total
+        self.reviewedAt = reviewedAt
+    }
+}

@@ -18,7 +18,8 @@ import Foundation
 /// exercise says so; self reviews never), it is the first counting review of its attempt, and
 /// the attempt was made at the learner's current level. A trainer's override sets the level at
 /// once and starts afresh: it holds until the next rule fires. Each event is judged by the policy
-/// it carries, so changing a policy never rewrites history.
+/// it carries, so changing a policy never rewrites history. A reviewer's correction of a sent
+/// review's scores stands in for the review's first assessment, where that one stood in the log.
 public enum ScaffoldEngine {
     /// Applies one event, returning the engine's account of it.
     @discardableResult
@@ -32,15 +33,44 @@ public enum ScaffoldEngine {
     /// Replays a log from the start.
     public static func replay(_ events: some Sequence<ScaffoldEvent>) -> ScaffoldHistory {
         var state = ScaffoldState()
-        let steps = events.map { apply($0, to: &state) }
+        let steps = corrected(events).map { apply($0, to: &state) }
         return ScaffoldHistory(state: state, steps: steps)
     }
 
     /// The state after a log, without keeping the account of each step.
     public static func state(after events: some Sequence<ScaffoldEvent>) -> ScaffoldState {
         var state = ScaffoldState()
-        for event in events { apply(event, to: &state) }
+        for event in corrected(events) { apply(event, to: &state) }
         return state
+    }
+
+    /// The log as the rules read it: a correction of a review's scores takes the place of the
+    /// review's earlier assessment (keeping that one's place and time, so the decisions after it
+    /// are taken again on the corrected scores) and is not an attempt of its own. A correction
+    /// whose review is not in the log is dropped.
+    public static func corrected(_ events: some Sequence<ScaffoldEvent>) -> [ScaffoldEvent] {
+        let events = Array(events)
+        guard events.contains(where: { if case .assessed(let assessment) = $0 { assessment.isCorrection == true } else { false } }) else {
+            return events
+        }
+        var result: [ScaffoldEvent] = []
+        var place: [ReviewID: Int] = [:]
+        for event in events {
+            guard case .assessed(let assessment) = event else {
+                result.append(event)
+                continue
+            }
+            if assessment.isCorrection == true {
+                guard let index = place[assessment.reviewID], case .assessed(var first) = result[index] else { continue }
+                first.total = assessment.total
+                first.lowest = assessment.lowest
+                result[index] = .assessed(first)
+            } else {
+                place[assessment.reviewID] = result.count
+                result.append(event)
+            }
+        }
+        return result
     }
 
     private static func assess(_ assessment: ScaffoldAssessment, _ state: inout ScaffoldState) -> ScaffoldStep {

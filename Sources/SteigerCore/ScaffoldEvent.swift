@@ -72,6 +72,9 @@ public struct ScaffoldAssessment: Sendable, Equatable, Codable {
     public var policyVersion: Int
     /// When the review was submitted.
     public var at: Date
+    /// Set when the reviewer changed the review's scores after sending it: this assessment then
+    /// takes the place of the review's earlier one (see ``ScaffoldEngine/corrected(_:)``).
+    public var isCorrection: Bool?
 
     /// Creates an assessment.
     public init(

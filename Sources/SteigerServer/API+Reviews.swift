@@ -54,6 +54,32 @@ struct ReviewsController: Sendable {
                 summary: "Submit the review: a score per rubric criterion and a comment (the total is computed by the server)",
                 body: ReviewBody.schema, replies: [.init(status: 201, description: "The review.", schema: ref("Review"))],
                 errors: [409: "Your hold ran out (the task went back to the queue), or the review was already submitted."], handler: submit),
+            Operation(
+                method: .put, path: "/api/v1/review-tasks/{taskId}/review", operationID: "reviseReview", tag: "reviews",
+                summary:
+                    "Change the review you sent: new scores and comment, within 24 hours of sending; the earlier version is kept and the learner's levels follow the new scores",
+                body: ReviewBody.schema, replies: [.init(status: 200, description: "The review as it stands now.", schema: ref("Review"))],
+                errors: [409: "The review is not yours, not sent yet, or can no longer be changed."], handler: revise),
+            Operation(
+                method: .post, path: "/api/v1/submissions/{submissionId}/review-task", operationID: "openAttemptForReview", tag: "reviews",
+                summary:
+                    "Review one particular attempt of a cohort you train: its trainer task, held for you if nobody else holds it (a reviewed attempt's task is returned as it is)",
+                replies: [.init(status: 200, description: "The task.", schema: ref("ReviewTask"))],
+                errors: [409: "Another trainer holds the attempt now."], handler: open),
+            Operation(
+                method: .get, path: "/api/v1/review-queue/attempts", operationID: "trainerAttempts", tag: "reviews",
+                summary: "The attempts of the cohorts you train with where their review is, newest first (at most 200)",
+                query: [
+                    .init(name: "mine", description: "Only those whose trainer review you sent.", schema: ["type": "boolean"]),
+                    .id("exercise", "Only attempts at this exercise."), .id("learner", "Only this learner's attempts."),
+                    .init(
+                        name: "progress", description: "Only those waiting, held by a trainer now, or reviewed.",
+                        schema: ["type": "string", "enum": .array(ReviewProgress.allCases.map { .string($0.rawValue) })]),
+                    .init(name: "from", description: "Only attempts made at or after this time.", schema: ["type": "string", "format": "date-time"]),
+                    .init(name: "to", description: "Only attempts made before this time.", schema: ["type": "string", "format": "date-time"]),
+                ],
+                replies: [.init(status: 200, description: "The attempts.", schema: PageView<AttemptView>.schema(of: "TrainerAttempt"))],
+                handler: attempts),
         ]
     }
 
@@ -97,6 +123,30 @@ struct ReviewsController: Sendable {
         let body = try await request.decodeJSON(as: ReviewBody.self, context: context)
         let (review, rubric) = try await desk.submit(actor, id, scores: body.scores, comment: body.comment)
         return try .json(ReviewView(review, reviewerName: actor.user.displayName, rubric: rubric), status: .created)
+    }
+
+    func revise(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id: ReviewTaskID = try context.id("taskId", of: .reviewTask)
+        let body = try await request.decodeJSON(as: ReviewBody.self, context: context)
+        let (review, rubric) = try await desk.revise(actor, id, scores: body.scores, comment: body.comment)
+        return try .json(ReviewView(review, reviewerName: actor.user.displayName, rubric: rubric))
+    }
+
+    func open(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let task = try await desk.open(try context.requireActor(), attempt: try context.id("submissionId", of: .submission))
+        return try .json(ReviewTaskView(task, now: now()))
+    }
+
+    func attempts(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let mine = try request.queryEnum("mine", as: QueryFlag.self) == .true
+        let filter = AttemptFilter(
+            reviewer: mine ? actor.user.id : nil, exercise: try request.queryID("exercise"), learner: try request.queryID("learner"),
+            progress: try request.queryEnum("progress", as: ReviewProgress.self), from: try request.queryDate("from"),
+            until: try request.queryDate("to"))
+        let now = now()
+        return try .json(PageView(items: try await desk.attempts(actor, filter).map { AttemptView($0, now: now) }))
     }
 
     func scoreSheet(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -152,6 +202,57 @@ struct ReviewTaskView: JSONView {
     ]
 }
 
+/// A yes/no query parameter.
+enum QueryFlag: String, CaseIterable {
+    case `true`, `false`
+}
+
+struct AttemptView: JSONView {
+    var submissionId: String
+    var taskId: String
+    var exerciseId: String
+    var exercise: String
+    var learnerId: String
+    var learner: String
+    var attempt: Int
+    var createdAt: Date
+    var progress: String
+    var trainer: String?
+    var total: Double?
+    var reviewedAt: Date?
+
+    init(_ entry: AttemptEntry, now: Date) {
+        submissionId = entry.submission.id.description
+        taskId = entry.task.id.description
+        exerciseId = entry.submission.exerciseID.description
+        exercise = entry.exerciseTitle
+        learnerId = entry.submission.learnerID.description
+        learner = entry.learnerName
+        attempt = entry.submission.attempt
+        createdAt = entry.submission.createdAt
+        let progress = ReviewProgress(entry.task, at: now)
+        self.progress = progress.rawValue
+        trainer = progress == .waiting ? nil : entry.assigneeName
+        total = entry.total
+        reviewedAt = entry.reviewedAt
+    }
+
+    static let fields: [JSONField<Self>] = [
+        .init("submissionId", uuid) { $0.submissionId },
+        .init("taskId", uuid) { $0.taskId },
+        .init("exerciseId", uuid) { $0.exerciseId },
+        .init("exercise", ["type": "string"]) { $0.exercise },
+        .init("learnerId", uuid) { $0.learnerId },
+        .init("learner", ["type": "string"]) { $0.learner },
+        .init("attempt", ["type": "integer", "minimum": 1]) { $0.attempt },
+        .init("createdAt", dateTime) { $0.createdAt },
+        .init("progress", ["type": "string", "enum": .array(ReviewProgress.allCases.map { .string($0.rawValue) })]) { $0.progress },
+        .nullable("trainer", ["type": ["string", "null"], "description": "Who holds it now, or who reviewed it."]) { $0.trainer },
+        .nullable("total", ["type": ["number", "null"], "minimum": 0, "maximum": 1]) { $0.total },
+        .nullable("reviewedAt", nullableDateTime) { $0.reviewedAt },
+    ]
+}
+
 struct ReviewView: JSONView {
     var id: String
     var taskId: String
@@ -164,6 +265,7 @@ struct ReviewView: JSONView {
     var normalised: [String: Double]
     var breakdown: ScoreBreakdown
     var submittedAt: Date
+    var revisedAt: Date?
 
     init(_ review: Review, reviewerName: String, rubric: Rubric) {
         id = review.id.description
@@ -177,6 +279,7 @@ struct ReviewView: JSONView {
         normalised = review.result.normalised
         breakdown = rubric.breakdown(review.scores)
         submittedAt = review.submittedAt
+        revisedAt = review.revisedAt
     }
 
     static let fields: [JSONField<Self>] = [
@@ -212,5 +315,6 @@ struct ReviewView: JSONView {
             ]
         ) { $0.breakdown },
         .init("submittedAt", dateTime) { $0.submittedAt },
+        .nullable("revisedAt", nullableDateTime) { $0.revisedAt },
     ]
 }

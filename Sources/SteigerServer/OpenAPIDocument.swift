@@ -120,6 +120,7 @@ extension SteigerAPI {
         "SubmissionMedia": SubmissionMediaView.schema,
         "ReviewTask": ReviewTaskView.schema,
         "Review": ReviewView.schema,
+        "TrainerAttempt": AttemptView.schema,
         "Annotation": AnnotationView.schema,
         "Supports": SupportsView.schema,
         "ScaffoldStanding": StandingView.schema,

@@ -131,6 +131,14 @@ extension Request {
         return id
     }
 
+    /// An optional time in the query: an ISO 8601 date-time, or a date (midnight UTC).
+    func queryDate(_ name: String) throws(Problem) -> Date? {
+        guard let text = query(name) else { return nil }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) { return date }
+        throw Problem.invalid(ValidationError(field: name, Message("validation.dateTime")))
+    }
+
     /// An optional value from a fixed set in the query.
     func queryEnum<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws(Problem) -> T? where T.RawValue == String {
         guard let text = query(name) else { return nil }

@@ -256,7 +256,8 @@ struct WebPages: Sendable {
     /// found, coming back to this page after a language switch.
     func pages(_ request: Request, _ context: AppContext) -> WebPages {
         var pages = self
-        pages.words = context.words
+        // Every time on a page is in the person's own time zone.
+        pages.words = context.actor.map(context.words.zoned) ?? context.words
         pages.unread = context.unreadNotices
         if case .session(let secret) = context.credential, let actor = context.actor { pages.session = (actor, secret) }
         let route = context.endpointPath ?? "/"

@@ -532,6 +532,22 @@ public enum Schema {
                 // Empty for exercises made before: their key stands for the name.
                 "ALTER TABLE exercises ADD COLUMN skill_name TEXT NOT NULL DEFAULT ''"
             ]),
+        Migration(
+            version: 16, name: "sent reviews changed by their reviewer, with the earlier versions kept",
+            statements: [
+                "ALTER TABLE reviews ADD COLUMN revised_at BIGINT",
+                """
+                CREATE TABLE review_versions (
+                    review_id TEXT NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
+                    version BIGINT NOT NULL,
+                    scores TEXT NOT NULL,
+                    comment TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    replaced_at BIGINT NOT NULL,
+                    PRIMARY KEY (review_id, version)
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this program knows.

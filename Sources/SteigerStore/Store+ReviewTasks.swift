@@ -70,6 +70,39 @@ extension Store {
         }
     }
 
+    /// Hands `reviewer` one particular trainer task: open, or held by someone whose lease ran out,
+    /// is held for `reviewer` until `now + lease`; one `reviewer` holds already is returned as it is.
+    /// - Throws: ``StoreError/refused(_:)`` `.reviewDone` once reviewed, `.heldElsewhere` while another
+    ///   trainer holds it, `.notHoldable` for a peer or self review.
+    public func claimReviewTask(_ id: ReviewTaskID, reviewer: UserID, lease: TimeInterval, now: Date = Date()) async throws -> ReviewTask {
+        try await write { session in
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
+            guard
+                let row = try await session.query("SELECT \(raw: Self.reviewTaskColumns) FROM review_tasks WHERE id = \(bind: id.description)\(lock)")
+                    .first
+            else { throw StoreError.notFound("review task \(id)") }
+            let task = try Self.reviewTask(row)
+            guard task.kind == .trainer else { throw StoreError.refused(.notHoldable) }
+            guard task.status != .done else { throw StoreError.refused(.reviewDone) }
+            switch task.holder(at: now) {
+            case reviewer: return task
+            case .some: throw StoreError.refused(.heldElsewhere)
+            case nil: break
+            }
+            guard
+                let claimed = try await session.query(
+                    """
+                    UPDATE review_tasks SET status = 'claimed', assignee = \(bind: reviewer.description),
+                        lease_expires = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)
+                    WHERE id = \(bind: id.description) RETURNING \(raw: Self.reviewTaskColumns)
+                    """
+                ).first.map(Self.reviewTask)
+            else { throw StoreError.notFound("review task \(id)") }
+            try await Self.record(Self.assigned(claimed, at: now, by: reviewer), in: session)
+            return claimed
+        }
+    }
+
     /// `review_task.assigned` for `task`, now held by or made for its assignee.
     static func assigned(_ task: ReviewTask, at now: Date, by actor: UserID?) -> DomainEvent {
         var subjects = ["task": task.id.description, "submission": task.submissionID.description, "cohort": task.cohortID.description]
@@ -228,12 +261,106 @@ extension Store {
         }
     }
 
+    /// Replaces a sent review's scores and comment with `review`'s (its reviewer's change), keeping
+    /// the version it replaces, and gives the learner's log the corrected scores (which may move
+    /// their level; a level it moves is recorded in the outbox) — all in one transaction.
+    /// - Throws: ``StoreError/refused(_:)`` `.reviewLocked` when the review is not `review.reviewerID`'s.
+    public func reviseReview(_ review: Review, now: Date = Date()) async throws {
+        let scores = try Self.jsonText(review.scores), result = try Self.jsonText(review.result)
+        try await write { session in
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
+            guard
+                let current = try await session.query(
+                    "SELECT reviewer_id, scores, comment, result FROM reviews WHERE id = \(bind: review.id.description)\(lock)"
+                ).first
+            else { throw StoreError.notFound("review \(review.id)") }
+            guard try current.string("reviewer_id") == review.reviewerID.description else { throw StoreError.refused(.reviewLocked) }
+            let version =
+                try await session.query("SELECT COUNT(*) AS n FROM review_versions WHERE review_id = \(bind: review.id.description)").first?
+                .int("n") ?? 0
+            _ = try await session.query(
+                """
+                INSERT INTO review_versions (review_id, version, scores, comment, result, replaced_at)
+                VALUES (\(bind: review.id.description), \(bind: version + 1), \(bind: try current.string("scores")),
+                        \(bind: try current.string("comment")), \(bind: try current.string("result")), \(bind: now))
+                """)
+            _ = try await session.query(
+                """
+                UPDATE reviews SET scores = \(bind: scores), comment = \(bind: review.comment), total = \(bind: review.result.total),
+                    lowest = \(bind: review.result.lowest), result = \(bind: result), revised_at = \(bind: now)
+                WHERE id = \(bind: review.id.description)
+                """)
+            _ = try await Self.recordAssessment(review, correction: now, in: session)
+        }
+    }
+
+    /// The earlier versions of a review, oldest first.
+    public func reviewVersions(_ id: ReviewID) async throws -> [Review.Version] {
+        try await read { session in
+            try await session.query(
+                """
+                SELECT scores, comment, result, replaced_at FROM review_versions WHERE review_id = \(bind: id.description) ORDER BY version
+                """
+            ).map { row in
+                Review.Version(
+                    scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
+                    result: try row.json("result", as: Rubric.Result.self), replacedAt: try row.date("replaced_at"))
+            }
+        }
+    }
+
+    /// Attempts of `cohorts` with their trainer task, newest first, narrowed by `filter`: the
+    /// lists of a trainer's desk ("reviewed by me", "all attempts in my cohorts").
+    public func attemptEntries(cohorts: Set<CohortID>, filter: AttemptFilter, now: Date = Date(), limit: Int = 200) async throws -> [AttemptEntry] {
+        guard !cohorts.isEmpty else { return [] }
+        var conditions: [SQLStatement] = ["t.kind = 'trainer'", SQLStatement.isIn("t.cohort_id", cohorts)]
+        if let reviewer = filter.reviewer { conditions.append("r.reviewer_id = \(bind: reviewer.description)") }
+        if let exercise = filter.exercise { conditions.append("s.exercise_id = \(bind: exercise.description)") }
+        if let learner = filter.learner { conditions.append("s.learner_id = \(bind: learner.description)") }
+        if let from = filter.from { conditions.append("s.created_at >= \(bind: from)") }
+        if let until = filter.until { conditions.append("s.created_at < \(bind: until)") }
+        switch filter.progress {
+        case nil: break
+        case .reviewed: conditions.append("t.status = 'done'")
+        case .held: conditions.append("t.status = 'claimed' AND t.lease_expires > \(bind: now)")
+        case .waiting: conditions.append("(t.status = 'open' OR (t.status = 'claimed' AND t.lease_expires <= \(bind: now)))")
+        }
+        let taskColumns = Self.reviewTaskColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }
+        let condition = SQLStatement.joined(conditions, separator: " AND ")
+        return try await read { session in
+            try await session.query(
+                """
+                SELECT \(raw: taskColumns.joined(separator: ", ")), s.learner_id, s.exercise_id, s.attempt, s.status AS submission_status,
+                    s.scaffold_level, s.failure_reason, s.created_at AS submission_created_at, e.title AS exercise_title,
+                    l.display_name AS learner_name, a.display_name AS assignee_name, r.total, r.submitted_at
+                FROM review_tasks t JOIN submissions s ON s.id = t.submission_id JOIN exercises e ON e.id = s.exercise_id
+                    JOIN users l ON l.id = s.learner_id LEFT JOIN users a ON a.id = t.assignee LEFT JOIN reviews r ON r.task_id = t.id
+                WHERE \(condition)
+                ORDER BY s.created_at DESC, s.id LIMIT \(bind: limit)
+                """
+            ).map { row in
+                let task = try Self.reviewTask(row)
+                guard let status = Submission.Status(rawValue: try row.string("submission_status")) else {
+                    throw StoreError.corrupt("submission status \(row["submission_status"])")
+                }
+                let submission = try Submission(
+                    id: task.submissionID, learnerID: row.id("learner_id"), exerciseID: row.id("exercise_id"), attempt: Int(row.int("attempt")),
+                    status: status, scaffoldLevel: Int(row.int("scaffold_level")), failureReason: row.optionalString("failure_reason"),
+                    sharedWith: [], createdAt: row.date("submission_created_at"))
+                return AttemptEntry(
+                    submission: submission, task: task, exerciseTitle: try row.string("exercise_title"), learnerName: try row.string("learner_name"),
+                    assigneeName: try row.optionalString("assignee_name"), total: try row.optionalDouble("total"),
+                    reviewedAt: try row.optionalDate("submitted_at"))
+            }
+        }
+    }
+
     /// The reviews of a submission, oldest first.
     public func reviews(of submission: SubmissionID) async throws -> [Review] {
         try await read { session in
             try await session.query(
                 """
-                SELECT r.id, r.task_id, r.reviewer_id, r.scores, r.comment, r.result, r.submitted_at, t.submission_id, t.cohort_id, t.kind,
+                SELECT r.id, r.task_id, r.reviewer_id, r.scores, r.comment, r.result, r.submitted_at, r.revised_at, t.submission_id, t.cohort_id, t.kind,
                        t.status, t.assignee, t.due_at, t.lease_expires, t.reviews_so_far, t.created_at
                 FROM reviews r JOIN review_tasks t ON t.id = r.task_id
                 WHERE r.submission_id = \(bind: submission.description) ORDER BY r.submitted_at, r.id
@@ -244,7 +371,8 @@ extension Store {
                 return Review.stored(
                     id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"),
                     scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
-                    result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"))
+                    result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"),
+                    revisedAt: try row.optionalDate("revised_at"))
             }
         }
     }

@@ -119,11 +119,16 @@ extension Store {
     /// records the change of level it caused, if any, in the outbox.
     static func append(_ event: ScaffoldEvent, learner: UserID, skill: String, in session: any DatabaseSession) async throws -> ScaffoldHistory {
         let seq = try await lockLog(learner: learner, skill: skill, in: session)
+        // A correction is read in place of an earlier event, so the change it makes shows in the
+        // last move of the whole log rather than in its last step.
+        let correction = if case .assessed(let assessment) = event, assessment.isCorrection == true { true } else { false }
+        let before = correction ? ScaffoldEngine.state(after: try await log(learner: learner, skill: skill, in: session)).lastTransition : nil
         try await insert(event, learner: learner, skill: skill, seq: seq + 1, in: session)
         let history = ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session))
         try await save(standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, in: session)
-        if let transition = history.steps.last?.transition {
-            try await record(.scaffolding(transition, learner: learner, skill: skill), in: session)
+        let moved = correction ? history.state.lastTransition.flatMap { $0 == before ? nil : $0 } : history.steps.last?.transition
+        if let moved {
+            try await record(.scaffolding(moved, learner: learner, skill: skill), in: session)
         }
         return history
     }
@@ -159,7 +164,9 @@ extension Store {
     /// Records a submitted review in its learner's log (every review: those that do not move
     /// levels still inform the timeline); returns the learner.
     @discardableResult
-    static func recordAssessment(_ review: Review, in session: any DatabaseSession) async throws -> UserID {
+    /// With `correction`, the time the reviewer changed the review's scores: the assessment then
+    /// stands in for the review's earlier one.
+    static func recordAssessment(_ review: Review, correction: Date? = nil, in session: any DatabaseSession) async throws -> UserID {
         guard
             let row = try await session.query(
                 """
@@ -168,12 +175,13 @@ extension Store {
                 """
             ).first
         else { throw StoreError.notFound("submission \(review.submissionID)") }
-        let assessment = ScaffoldAssessment(
+        var assessment = ScaffoldAssessment(
             reviewID: review.id, reviewerKind: review.kind, submissionID: review.submissionID, exerciseID: try row.id("exercise_id"),
             attempt: Int(try row.int("attempt")), attemptLevel: Int(try row.int("scaffold_level")), attemptMadeAt: try row.date("created_at"),
             top: try row.json("ladder", as: ScaffoldLadder.self).top, total: review.result.total, lowest: review.result.lowest,
             policy: try row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(try row.int("policy_version")),
-            at: review.submittedAt)
+            at: correction ?? review.submittedAt)
+        assessment.isCorrection = correction.map { _ in true }
         let learner: UserID = try row.id("learner_id")
         _ = try await append(.assessed(assessment), learner: learner, skill: try row.string("skill_key"), in: session)
         return learner

@@ -256,3 +256,31 @@ struct ScaffoldStoryTests {
         }
     }
 }
+
+@Suite("A reviewer's correction of a sent score")
+struct ScaffoldCorrectionTests {
+    func assessment(_ review: ReviewID, _ submission: SubmissionID, total: Double, at seconds: Double, correction: Bool = false) -> ScaffoldEvent {
+        var assessment = ScaffoldAssessment(
+            reviewID: review, submissionID: submission, exerciseID: ExerciseID(), attempt: 1, attemptLevel: 3,
+            attemptMadeAt: Date(timeIntervalSince1970: seconds - 10), top: 3, total: total, lowest: total, policy: ScaffoldPolicy(),
+            policyVersion: 1, at: Date(timeIntervalSince1970: seconds))
+        assessment.isCorrection = correction ? true : nil
+        return .assessed(assessment)
+    }
+
+    @Test("a corrected score takes the place of the first, undoing the withdrawal it caused; a stray correction is ignored")
+    func correctionStandsInPlace() {
+        let (first, second) = (ReviewID(), ReviewID())
+        let log = [assessment(first, SubmissionID(), total: 0.9, at: 100), assessment(second, SubmissionID(), total: 0.8, at: 200)]
+        #expect(ScaffoldEngine.state(after: log).level(top: 3) == 2)
+        let corrected = log + [assessment(second, SubmissionID(), total: 0.3, at: 900, correction: true)]
+        let history = ScaffoldEngine.replay(corrected)
+        #expect(history.state.level(top: 3) == 3 && history.steps.count == 2 && history.state.lastTransition == nil)
+        // Corrected back to a pass, the withdrawal happens again at the time of the review it rests on.
+        let twice = corrected + [assessment(second, SubmissionID(), total: 0.85, at: 950, correction: true)]
+        let again = ScaffoldEngine.replay(twice)
+        #expect(again.state.level(top: 3) == 2 && again.state.lastTransition?.at == Date(timeIntervalSince1970: 200))
+        let stray = log + [assessment(ReviewID(), SubmissionID(), total: 0.1, at: 999, correction: true)]
+        #expect(ScaffoldEngine.replay(stray).steps.count == 2 && ScaffoldEngine.state(after: stray).level(top: 3) == 2)
+    }
+}

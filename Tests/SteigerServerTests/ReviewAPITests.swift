@@ -152,4 +152,61 @@ struct ReviewAPITests {
             #expect(asTrainer.items.contains { $0["reviewer"] as? String == "learner-a2" })
         }
     }
+
+    @Test(
+        "a trainer opens a particular attempt, changes the sent score within the day with the history kept, and the level follows",
+        arguments: TestEngine.available)
+    func openAndRevise(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let (first, firstTasks) = try await readyAttempt(server)
+            server.clock.advance(60)
+            let (second, secondTasks) = try await readyAttempt(server)
+            // Not the oldest first: the trainer opens the second attempt; another trainer finds it held.
+            let opened = try await server.request(.post, "/api/v1/submissions/\(second.id)/review-task", as: world.trainerA)
+            #expect(opened.status == 200 && opened["id"] as? String == secondTasks[0].id.description && opened["status"] as? String == "claimed")
+            try await server.store.putMembership(Membership(cohortID: world.cohortA.id, userID: world.trainerB.id, part: .trainer))
+            let taken = try await server.request(.post, "/api/v1/submissions/\(second.id)/review-task", as: world.trainerB)
+            #expect(taken.status == 409 && (taken["detail"] as? String)?.contains("trainer-a") == true)
+            #expect(try await server.request(.post, "/api/v1/submissions/\(second.id)/review-task", as: world.learnerA2).status == 403)
+            #expect(try await server.request(.post, "/api/v1/submissions/\(world.submissionB.id)/review-task", as: world.trainerA).status == 404)
+            // Two passing reviews withdraw a support (the policy's two in a row).
+            let pass: JSONValue = ["scores": ["empathy": 3, "next-step": 3]]
+            #expect(try await server.request(.post, "/api/v1/review-tasks/\(secondTasks[0].id)/review", as: world.trainerA, json: pass).status == 201)
+            #expect(try await server.request(.post, "/api/v1/submissions/\(first.id)/review-task", as: world.trainerA).status == 200)
+            #expect(try await server.request(.post, "/api/v1/review-tasks/\(firstTasks[0].id)/review", as: world.trainerA, json: pass).status == 201)
+            #expect(try await server.store.scaffoldStanding(learner: world.learnerA1.id, skill: "objection-handling")?.level(top: 3) == 2)
+
+            let mine = try await server.request(.get, "/api/v1/review-queue/attempts?mine=true&progress=reviewed", as: world.trainerA)
+            #expect(
+                mine.status == 200 && Set(mine.items.compactMap { $0["submissionId"] as? String }) == [first.id.description, second.id.description])
+            #expect(try await server.request(.get, "/api/v1/review-queue/attempts?mine=true", as: world.trainerB).items.isEmpty)
+            let waiting = try await server.request(.get, "/api/v1/review-queue/attempts?progress=waiting", as: world.trainerA)
+            #expect(waiting.status == 200 && !waiting.items.contains { ($0["submissionId"] as? String) == first.id.description })
+            #expect(try await server.request(.get, "/api/v1/review-queue/attempts?from=yesterday", as: world.trainerA).status == 422)
+
+            // Opening a reviewed attempt again returns its task as it is, and the change is the reviewer's alone.
+            let again = try await server.request(.post, "/api/v1/submissions/\(first.id)/review-task", as: world.trainerA)
+            #expect(again.status == 200 && again["status"] as? String == "done")
+            let path = "/api/v1/review-tasks/\(firstTasks[0].id)/review"
+            #expect(try await server.request(.put, path, as: world.trainerB, json: pass).status == 409)
+            #expect(try await server.request(.put, "/api/v1/review-tasks/\(firstTasks[1].id)/review", as: world.learnerA2, json: pass).status == 409)
+            let bad = try await server.request(.put, path, as: world.trainerA, json: ["scores": ["empathy": 9, "next-step": 1]])
+            #expect(bad.status == 422 && bad.problemFields == ["scores.empathy"])
+            server.clock.advance(3600)
+            let changed = try await server.request(
+                .put, path, as: world.trainerA, json: ["scores": ["empathy": 1, "next-step": 1], "comment": "On second viewing: no next step."])
+            #expect(changed.status == 200 && changed["total"] as? Double == 0 && changed["revisedAt"] is String)
+            // The withdrawal rested on this score: the support is back, and the first version is kept.
+            #expect(try await server.store.scaffoldStanding(learner: world.learnerA1.id, skill: "objection-handling")?.level(top: 3) == 3)
+            let reviews = try await server.store.reviews(of: first.id)
+            #expect(reviews.count == 1 && reviews[0].result.total == 0 && reviews[0].comment == "On second viewing: no next step.")
+            let versions = try await server.store.reviewVersions(reviews[0].id)
+            #expect(versions.count == 1 && versions[0].scores == ["empathy": 3, "next-step": 3] && versions[0].result.total == 1)
+            // A day after sending, it stands.
+            server.clock.advance(24 * 3600)
+            let late = try await server.request(.put, path, as: world.trainerA, json: pass)
+            #expect(late.status == 409 && (late["type"] as? String)?.hasSuffix("reviewLocked") == true)
+        }
+    }
 }

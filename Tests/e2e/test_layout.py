@@ -58,7 +58,7 @@ def pages(service):
         (None, ["/login", "/password/forgot"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
                                          "/settings/notifications"]),
-        (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", f"/train/exercises/{exercise}",
+        (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks"]),
     ]

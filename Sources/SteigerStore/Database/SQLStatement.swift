@@ -160,6 +160,12 @@ public struct SQLRow: Sendable {
         }
     }
 
+    /// A number in `column`, or nil for NULL.
+    public func optionalDouble(_ column: String) throws(StoreError) -> Double? {
+        if case .null = self[column] { return nil }
+        return try double(column)
+    }
+
     /// A 0/1 flag in `column`.
     public func bool(_ column: String) throws(StoreError) -> Bool { try int(column) != 0 }
 

@@ -41,6 +41,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case commentDeleted
         /// Attempts were submitted for the exercise.
         case exerciseHasAttempts
+        /// Another trainer holds the task now.
+        case heldElsewhere
+        /// The review is not the reviewer's, or no longer open to change.
+        case reviewLocked
     }
 
     public var description: String {

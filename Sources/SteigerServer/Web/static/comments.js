@@ -57,8 +57,19 @@ window.SteigerComments = (() => {
       body.className = 'text';
       // A tag in the page's language where the catalogue has it (tag.praise), else as the exercise names it.
       const tag = comment.tag ? text[`tag.${comment.tag}`] || comment.tag : '';
-      body.textContent = ` ${tag ? `[${tag}] ` : ''}${comment.text} — ${comment.author}`;
-      li.append(seek, body);
+      body.textContent = `${comment.text} — ${comment.author}`;
+      li.append(seek);
+      if (tag) {
+        // The tag's name beside the swatch of its colour, as on the timeline.
+        const chip = document.createElement('span');
+        chip.className = 'tag-chip';
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        swatch.dataset.tag = comment.tag;
+        chip.append(swatch, ` ${tag}`);
+        li.append(chip, ' ');
+      }
+      li.append(body);
       if (replies.length) {
         const thread = document.createElement('ul');
         thread.className = 'replies';
@@ -106,6 +117,8 @@ window.SteigerComments = (() => {
       for (const comment of comments) {
         const mark = document.createElement('span');
         mark.className = comment.at !== null ? 'marker' : 'marker span';
+        // Coloured by its tag, as the legend beside the timeline shows.
+        if (comment.tag) mark.dataset.tag = comment.tag;
         mark.style.left = `${((comment.at ?? comment.from) / 1000 / player.duration) * 100}%`;
         if (comment.at === null) mark.style.width = `${((comment.to - comment.from) / 1000 / player.duration) * 100}%`;
         timeline.append(mark);

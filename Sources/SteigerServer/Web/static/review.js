@@ -84,6 +84,8 @@
     preview.dataset.time = clock(at * 1000);
   });
   timeline.addEventListener('mouseleave', () => { preview.hidden = true; });
+  // Placed for the timeline's width when shown; a new width places it afresh on the next hover.
+  window.addEventListener('resize', () => { preview.hidden = true; });
 
   // Comments.
   const comments = window.SteigerComments.attach({ submission, list, timeline, player, csrf, text });
@@ -97,6 +99,12 @@
     commentTime.textContent = range && range.to !== undefined ? `${clock(range.from)}–${clock(range.to)}` : clock(pendingAt);
     commentText.focus();
   }
+  // Enter sends the comment; Shift+Enter starts a new line.
+  commentText.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    commentForm.requestSubmit();
+  });
   commentForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     commentError.hidden = true;
@@ -158,18 +166,29 @@
     if (chosen.length < criteriaCount) { total.textContent = text.scoreNone; return; }
     total.textContent = Steiger.total(chosen.reduce((sum, input) => sum + Number(input.dataset.points), 0), possible, text);
   });
+  // Sending the review, or (once sent, while its reviewer may) saving a change to it; then the
+  // way on: the next attempt or back to the list.
   rubric.addEventListener('submit', async (event) => {
     event.preventDefault();
     reviewError.hidden = true;
-    const response = await send('POST', `/api/v1/review-tasks/${task}/review`, { scores: scores(), comment: $('overall').value });
-    if (response.status !== 201) {
+    const first = root.dataset.method !== 'PUT';
+    const response = await send(first ? 'POST' : 'PUT', `/api/v1/review-tasks/${task}/review`, { scores: scores(), comment: $('overall').value });
+    if (response.status !== (first ? 201 : 200)) {
       reviewError.textContent = await reason(response);
       reviewError.hidden = false;
       return;
     }
     const review = await response.json();
-    reviewStatus.textContent = text.reviewSubmitted.replace('{total}', Steiger.total(review.breakdown.points, review.breakdown.possible, text));
-    for (const control of rubric.elements) control.disabled = true;
+    const sum = Steiger.total(review.breakdown.points, review.breakdown.possible, text);
+    reviewStatus.textContent = (first ? text.reviewSubmitted : text.reviewChanged).replace('{total}', sum);
+    root.dataset.method = 'PUT';
+    $('submit-review').textContent = text.reviewSaveChanges;
+    const hold = document.querySelector('.hold');
+    if (hold) hold.hidden = true;
+    const after = $('after-send');
+    after.hidden = false;
+    const next = after.querySelector('button, a');
+    if (first && next) next.focus();
   });
 
   // A trainer's hold: renew it, or give the attempt back to the queue.
@@ -181,7 +200,9 @@
       if (!response.ok) { holdState.textContent = await reason(response); return; }
       if (action === 'release') { window.location.assign('/train'); return; }
       const held = await response.json();
-      holdState.textContent = `${text.heldUntil} ${new Date(held.leaseExpires).toISOString().slice(11, 16)} UTC`;
+      // The time in the person's own time zone, as the page gave it.
+      const clockTime = new Intl.DateTimeFormat(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', timeZone: root.dataset.zone });
+      holdState.textContent = `${text.heldUntil} ${clockTime.format(new Date(held.leaseExpires))} ${root.dataset.zoneName}`;
     };
     renew.addEventListener('click', () => hold('renew'));
     $('hold-release').addEventListener('click', () => hold('release'));
