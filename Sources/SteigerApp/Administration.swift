@@ -30,6 +30,8 @@ public struct Administration: Sendable {
         public var refusedAddresses: [MailFailure]
         /// The people invited who have not accepted yet, and when their invitation runs out.
         public var openInvitations: [UserID: Date]
+        /// How many trainers and learners each cohort has.
+        public var memberCounts: [CohortID: [Membership.Part: Int]] = [:]
     }
 
     /// How many of the latest failures the page names.
@@ -58,6 +60,56 @@ public struct Administration: Sendable {
             failures: failures, failureNames: names, failureTitles: titles,
             mailServer: mail.map { "\($0.smtp.host):\($0.smtp.port)" }, mails: try await store.mailCounts(),
             refusedAddresses: try await store.mailFailures(),
-            openInvitations: try await store.openInvitations(of: users.map(\.id), now: now()))
+            openInvitations: try await store.openInvitations(of: users.map(\.id), now: now()),
+            memberCounts: try await store.memberCounts())
+    }
+
+    /// A person as an administrator manages them: their account, the cohorts they are in and
+    /// their part there, the other cohorts, and an invitation still open.
+    public struct Person: Sendable {
+        public var user: User
+        public var memberships: [(cohort: Cohort, part: Membership.Part)]
+        public var otherCohorts: [Cohort]
+        public var invitedUntil: Date?
+        /// The parts they can have in a cohort (a trainer's needs the trainer role).
+        public var parts: [Membership.Part]
+    }
+
+    /// One person (administrators). - Throws: not found for an unknown id.
+    public func person(_ actor: Actor, _ id: UserID) async throws -> Person {
+        try open(actor)
+        guard let user = try await store.user(id) else { throw AppError.notFound(.user) }
+        let cohorts = try await store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items
+        let parts = Dictionary(try await store.memberships(of: id).map { ($0.cohortID, $0.part) }, uniquingKeysWith: { first, _ in first })
+        return Person(
+            user: user, memberships: cohorts.compactMap { cohort in parts[cohort.id].map { (cohort, $0) } },
+            otherCohorts: cohorts.filter { parts[$0.id] == nil },
+            invitedUntil: try await store.openInvitations(of: [id], now: now())[id],
+            parts: Membership.Part.allCases.reversed().filter { (try? Membership.check($0, for: user, field: "part")) != nil })
+    }
+
+    /// A cohort as an administrator manages it: its trainers and learners, the people who could
+    /// join it, and the cohorts its learners could move to.
+    public struct Roster: Sendable {
+        public var cohort: Cohort
+        public var trainers: [User]
+        public var learners: [User]
+        /// Everyone else with an enabled account, by name.
+        public var others: [User]
+        public var otherCohorts: [Cohort]
+    }
+
+    /// One cohort's roster (administrators). - Throws: not found for an unknown id.
+    public func roster(_ actor: Actor, _ id: CohortID) async throws -> Roster {
+        try open(actor)
+        guard let cohort = try await store.cohort(id) else { throw AppError.notFound(.cohort) }
+        let members = try await store.members(of: id, scope: .everything)
+        let inCohort = Set(members.map(\.user.id))
+        let everyone = try await store.users(scope: .everything, page: PageRequest(limit: 200)).items
+        return Roster(
+            cohort: cohort, trainers: members.filter { $0.membership.part == .trainer }.map(\.user),
+            learners: members.filter { $0.membership.part == .learner }.map(\.user),
+            others: everyone.filter { !inCohort.contains($0.id) && !$0.isDisabled }.sorted { $0.displayName < $1.displayName },
+            otherCohorts: try await store.cohorts(scope: .everything, page: PageRequest(limit: 200)).items.filter { $0.id != id })
     }
 }

@@ -76,6 +76,52 @@ public struct Cohorts: Sendable {
         return (membership, user)
     }
 
+    /// Puts several people in a cohort in one part (administrators): all of them, or, when any
+    /// cannot be (unknown, or without the trainer role for a trainer's place), none, with a
+    /// problem for each (`users.N`).
+    public func addMembers(_ actor: Actor, cohort id: CohortID, users: [UserID], part: Membership.Part) async throws -> [(Membership, User)] {
+        let cohort = try await cohort(actor, id, for: .update)
+        var problems: [ValidationError.Problem] = []
+        if users.isEmpty { problems.append(.init(field: "users", message: Message("validation.chooseSomeone"))) }
+        var found: [User] = []
+        for (index, userID) in users.enumerated() {
+            guard let user = try await store.user(userID) else {
+                problems.append(.init(field: "users[\(index)]", message: Message("validation.unknownPerson")))
+                continue
+            }
+            do {
+                try Membership.check(part, for: user, field: "users[\(index)]")
+                found.append(user)
+            } catch {
+                problems += error.problems
+            }
+        }
+        if !problems.isEmpty { throw AppError.invalid(ValidationError(problems)) }
+        var added: [(Membership, User)] = []
+        for user in found {
+            let membership = Membership(cohortID: cohort.id, userID: user.id, part: part)
+            try await store.putMembership(membership)
+            added.append((membership, user))
+        }
+        return added
+    }
+
+    /// Moves a learner of cohort `from` to cohort `to` (administrators): out of one and into the
+    /// other at once. Their attempts, reviews and levels stay theirs.
+    /// - Throws: not found when they are no learner of `from`; invalid `to` when it is `from`.
+    public func moveLearner(_ actor: Actor, from id: CohortID, to target: CohortID, user userID: UserID) async throws -> Membership {
+        let from = try await cohort(actor, id, for: .update)
+        guard target != from.id else { throw AppError.invalid("to", Message("validation.sameCohort")) }
+        let to: Cohort
+        do {
+            to = try await cohort(actor, target, for: .update)
+        } catch let error as AppError where error.kind == .notFound {
+            throw AppError.invalid("to", Message("validation.unknownCohort"))
+        }
+        guard try await store.moveLearner(userID, from: from.id, to: to.id) else { throw AppError.notFound(.member) }
+        return Membership(cohortID: to.id, userID: userID, part: .learner)
+    }
+
     /// Takes a user out of a cohort (administrators).
     public func removeMember(_ actor: Actor, cohort id: CohortID, user userID: UserID) async throws {
         let cohort = try await cohort(actor, id)

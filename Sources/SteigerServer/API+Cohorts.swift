@@ -27,6 +27,22 @@ struct CohortBody: RequestBody {
     static let changeSchema = object(properties, optional: Set(properties.keys))
 }
 
+struct MembersBody: RequestBody {
+    var users: [String]
+    var part: Membership.Part
+    static let properties: [String: JSONValue] = [
+        "users": ["type": "array", "minItems": 1, "maxItems": 500, "items": ["type": "string", "format": "uuid"]],
+        "part": ["type": "string", "enum": ["trainer", "learner"]],
+    ]
+    static let schema = object(properties)
+}
+
+struct MoveBody: RequestBody {
+    var to: String
+    static let properties: [String: JSONValue] = ["to": ["type": "string", "format": "uuid", "description": "The cohort the learner moves to."]]
+    static let schema = object(properties)
+}
+
 struct MembershipBody: RequestBody {
     var part: Membership.Part
     static let properties: [String: JSONValue] = ["part": ["type": "string", "enum": ["trainer", "learner"]]]
@@ -68,6 +84,16 @@ struct CohortsController: Sendable {
                 method: .put, path: "/api/v1/cohorts/{cohortId}/members/{userId}", operationID: "putMember", tag: "cohorts",
                 summary: "Put a user in a cohort as trainer or learner (admins)", body: MembershipBody.schema,
                 replies: [.init(status: 200, description: "The membership.", schema: ref("Membership"))], handler: putMember),
+            Operation(
+                method: .post, path: "/api/v1/cohorts/{cohortId}/members", operationID: "addMembers", tag: "cohorts",
+                summary: "Put several people in a cohort in one part (admins): all of them, or none with a problem for each",
+                body: MembersBody.schema,
+                replies: [.init(status: 200, description: "Their memberships.", schema: PageView<MembershipView>.schema(of: "Membership"))],
+                handler: addMembers),
+            Operation(
+                method: .post, path: "/api/v1/cohorts/{cohortId}/members/{userId}/move", operationID: "moveLearner", tag: "cohorts",
+                summary: "Move a learner to another cohort (admins); their attempts, reviews and levels stay theirs", body: MoveBody.schema,
+                replies: [.init(status: 200, description: "The membership in the new cohort.", schema: ref("Membership"))], handler: moveLearner),
             Operation(
                 method: .delete, path: "/api/v1/cohorts/{cohortId}/members/{userId}", operationID: "deleteMember", tag: "cohorts",
                 summary: "Take a user out of a cohort (admins)", replies: [.init(status: 204, description: "Removed.")], handler: removeMember),
@@ -113,6 +139,30 @@ struct CohortsController: Sendable {
         let body = try await request.decodeJSON(as: MembershipBody.self, context: context)
         let (membership, member) = try await cohorts.putMember(actor, cohort: cohort, user: user, part: body.part)
         return try .json(MembershipView(membership, user: member))
+    }
+
+    func addMembers(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let cohort: CohortID = try context.id("cohortId", of: .cohort)
+        let body = try await request.decodeJSON(as: MembersBody.self, context: context)
+        var ids: [UserID] = []
+        var problems: [ValidationError.Problem] = []
+        for (index, text) in body.users.enumerated() {
+            if let id = UserID(text) { ids.append(id) } else { problems.append(.init(field: "users[\(index)]", message: Message("validation.id"))) }
+        }
+        if !problems.isEmpty { throw Problem.invalid(ValidationError(problems)) }
+        let added = try await cohorts.addMembers(actor, cohort: cohort, users: ids, part: body.part)
+        return try .json(PageView(items: added.map { MembershipView($0.0, user: $0.1) }))
+    }
+
+    func moveLearner(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let body = try await request.decodeJSON(as: MoveBody.self, context: context)
+        guard let to = CohortID(body.to) else { throw Problem.invalid(ValidationError(field: "to", Message("validation.id"))) }
+        let membership = try await cohorts.moveLearner(
+            actor, from: try context.id("cohortId", of: .cohort), to: to, user: try context.id("userId", of: .member))
+        let user = try await cohorts.members(actor, of: to).first { $0.membership.userID == membership.userID }
+        return try .json(MembershipView(membership, displayName: user?.displayName ?? "", user: user?.user))
     }
 
     func removeMember(_ request: inout Request, _ context: AppContext) async throws -> Response {

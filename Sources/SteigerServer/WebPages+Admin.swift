@@ -10,6 +10,7 @@ extension WebPages {
     func registerAdmin(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
         signedIn.get("/admin") { request, context in try await pages(request, context).adminPage(request) }
         registerBuilder(signedIn: signedIn)
+        registerPeople(signedIn: signedIn)
     }
 
     private func admin(_ request: Request) async throws -> (Actor, String) {
@@ -31,14 +32,22 @@ extension WebPages {
                 "users": overview.users.map { user in
                     var values: [String: Any] = [
                         "id": user.id.description, "name": user.displayName, "email": user.email, "disabled": user.isDisabled,
-                        "roles": words.list(user.roles.map(\.rawValue).sorted().map { words.text("role.\($0)") }),
+                        "roles": roleNames(user),
                     ]
                     if let until = overview.openInvitations[user.id] {
                         values["invited"] = words.text("invitedUntil", ["date": .dateTime(until)])
                     }
                     return values
                 },
-                "cohorts": overview.cohorts.map { ["id": $0.id.description, "name": $0.name] },
+                "cohorts": overview.cohorts.map { cohort in
+                    let counts = overview.memberCounts[cohort.id] ?? [:]
+                    return [
+                        "id": cohort.id.description, "name": cohort.name,
+                        "counts": words.text("trainerCount", ["count": .integer(counts[.trainer] ?? 0)]) + ", "
+                            + words.text("learnerCount", ["count": .integer(counts[.learner] ?? 0)]),
+                    ]
+                },
+                "roleChoices": Role.allCases.reversed().map { ["value": $0.rawValue, "name": roleName($0), "checked": $0 == .learner] },
                 "exercises": overview.exercises.map {
                     ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion]
                 },

@@ -70,6 +70,26 @@ extension Store {
         }
     }
 
+    /// Moves a learner from one cohort to another in one transaction (their part in `to` becomes
+    /// learner). - Returns: false, changing nothing, when they were no learner of `from`.
+    public func moveLearner(_ user: UserID, from: CohortID, to: CohortID, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            let removed = try await session.query(
+                """
+                DELETE FROM memberships WHERE cohort_id = \(bind: from.description) AND user_id = \(bind: user.description) AND part = 'learner'
+                RETURNING user_id
+                """)
+            guard !removed.isEmpty else { return false }
+            _ = try await session.query(
+                """
+                INSERT INTO memberships (cohort_id, user_id, part, created_at)
+                VALUES (\(bind: to.description), \(bind: user.description), 'learner', \(bind: now))
+                ON CONFLICT (cohort_id, user_id) DO UPDATE SET part = excluded.part
+                """)
+            return true
+        }
+    }
+
     /// Takes a user out of a cohort. - Returns: whether they were in it.
     @discardableResult
     public func deleteMembership(cohort: CohortID, user: UserID) async throws -> Bool {
@@ -90,6 +110,18 @@ extension Store {
     }
 
     /// The memberships of a cohort that `scope` may see, trainers first, then by name.
+    /// How many trainers and learners each cohort has, by cohort.
+    public func memberCounts() async throws -> [CohortID: [Membership.Part: Int]] {
+        try await read { session in
+            var counts: [CohortID: [Membership.Part: Int]] = [:]
+            for row in try await session.query("SELECT cohort_id, part, COUNT(*) AS n FROM memberships GROUP BY cohort_id, part") {
+                guard let part = Membership.Part(rawValue: try row.string("part")) else { continue }
+                counts[try row.id("cohort_id"), default: [:]][part] = Int(try row.int("n"))
+            }
+            return counts
+        }
+    }
+
     public func members(of cohort: CohortID, scope: ListScope) async throws -> [(membership: Membership, user: User)] {
         var filter: SQLStatement = "memberships.cohort_id = \(bind: cohort.description)"
         switch scope {

@@ -47,6 +47,10 @@ struct PermissionMatrixTests {
         Row(
             method: .put, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.outsider.id)" }, body: { _ in ["part": "learner"] },
             expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "add to cohort A"),
+        Row(
+            method: .post, path: { "/api/v1/cohorts/\($0.cohortA.id)/members" },
+            body: { world in ["users": [.string(world.outsider.id.description)], "part": "learner"] },
+            expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "add several to cohort A"),
         Row(method: .get, path: { _ in "/api/v1/exercises" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "list exercises"),
         Row(
             method: .post, path: { _ in "/api/v1/exercises" }, body: { world in Self.exerciseBody(world) },
@@ -82,6 +86,10 @@ struct PermissionMatrixTests {
         Row(
             method: .delete, path: { "/api/v1/exercises/\($0.exerciseA.id)" }, expected: [409, 403, 404, 403, 403, 404, 404, 401],
             name: "delete exercise A (has submissions)"),
+        Row(
+            method: .post, path: { "/api/v1/cohorts/\($0.cohortA.id)/members/\($0.learnerA1.id)/move" },
+            body: { world in ["to": .string(world.cohortB.id.description)] },
+            expected: [200, 403, 404, 403, 403, 404, 404, 401], name: "move learner A1 to B"),
         Row(
             method: .delete, path: { "/api/v1/cohorts/\($0.cohortB.id)" }, expected: [204, 404, 403, 404, 404, 403, 404, 401], name: "delete cohort B"
         ),

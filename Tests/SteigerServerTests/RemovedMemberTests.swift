@@ -58,4 +58,41 @@ struct RemovedMemberTests {
                     == before)
         }
     }
+
+    @Test("people join a cohort together or not at all; a learner moves to another cohort with their work", arguments: TestEngine.available)
+    func addSeveralAndMove(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let path = "/api/v1/cohorts/\(world.cohortB.id)/members"
+            // A learner cannot take a trainer's place: nobody is added, and the problem names the line.
+            let refused = try await server.request(
+                .post, path, as: world.admin,
+                json: ["users": [.string(world.trainerA.id.description), .string(world.outsider.id.description)], "part": "trainer"])
+            #expect(refused.status == 422 && refused.problemFields == ["users[1]"])
+            #expect(try await server.store.members(of: world.cohortB.id, scope: .everything).count == 2)
+            let unknown = try await server.request(.post, path, as: world.admin, json: ["users": [.string(UUID().uuidString)], "part": "learner"])
+            #expect(unknown.status == 422 && unknown.problemFields == ["users[0]"])
+            let added = try await server.request(
+                .post, path, as: world.admin,
+                json: ["users": [.string(world.outsider.id.description), .string(world.learnerA2.id.description)], "part": "learner"])
+            #expect(added.status == 200 && added.items.count == 2)
+            #expect(
+                Set(try await server.store.members(of: world.cohortB.id, scope: .everything).map(\.user.displayName)).isSuperset(of: [
+                    "outsider", "learner-a2",
+                ]))
+
+            // Moving: out of A and into B at once; the attempt stays the learner's.
+            let move = "/api/v1/cohorts/\(world.cohortA.id)/members/\(world.learnerA1.id)/move"
+            #expect(try await server.request(.post, move, as: world.admin, json: ["to": .string(world.cohortA.id.description)]).status == 422)
+            #expect(try await server.request(.post, move, as: world.admin, json: ["to": .string(UUID().uuidString)]).status == 422)
+            let moved = try await server.request(.post, move, as: world.admin, json: ["to": .string(world.cohortB.id.description)])
+            #expect(moved.status == 200 && moved["cohortId"] as? String == world.cohortB.id.description && moved["part"] as? String == "learner")
+            let parts = try await server.store.memberships(of: world.learnerA1.id)
+            #expect(parts.map(\.cohortID) == [world.cohortB.id])
+            #expect(try await server.store.submission(world.submissionA1.id)?.learnerID == world.learnerA1.id)
+            // A trainer is not moved: they are no learner of A.
+            let trainer = "/api/v1/cohorts/\(world.cohortA.id)/members/\(world.trainerA.id)/move"
+            #expect(try await server.request(.post, trainer, as: world.admin, json: ["to": .string(world.cohortB.id.description)]).status == 404)
+        }
+    }
 }

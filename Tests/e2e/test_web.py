@@ -527,37 +527,6 @@ def test_trainer_sees_the_matrix_and_a_learners_timeline_and_sets_the_level(serv
     assert len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.override")) == 1
 
 
-def test_an_admin_manages_people_and_cohorts_with_field_errors_on_the_page(service, browser):
-    server = service["server"]
-    import re
-    email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
-    driver = browser
-    sign_in(driver, server, email, password)
-    driver.get(server.url + "/admin")
-    check_accessible(driver)
-
-    def submit(form_id):
-        driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
-
-    driver.find_element(By.ID, "user-email").send_keys("noor@example.org")
-    driver.find_element(By.ID, "user-name").send_keys("Noor")
-    submit("add-user")
-    settle(driver, lambda d: "noor@example.org" in d.find_element(By.CSS_SELECTOR, "table.list").text)
-    driver.find_element(By.ID, "cohort-name").send_keys("Autumn")
-    submit("add-cohort")
-    settle(driver, lambda d: "Autumn" in d.find_element(By.ID, "cohorts-title").find_element(By.XPATH, "..").text)
-    Select = __import__("selenium.webdriver.support.ui", fromlist=["Select"]).Select
-    Select(driver.find_element(By.ID, "member-user")).select_by_visible_text("Noor (noor@example.org)")
-    submit("add-member")
-    settle(driver, lambda d: d.execute_script("return document.readyState") == "complete"
-           and d.find_element(By.ID, "add-member").find_element(By.CLASS_NAME, "form-error").get_attribute("hidden") is not None)
-    token = admin_run(service, "create-token", "--email", email).stdout.strip()
-    cohorts = requests.get(server.url + "/api/v1/cohorts", headers={"Authorization": f"Bearer {token}"}).json()["items"]
-    members = requests.get(f"{server.url}/api/v1/cohorts/{cohorts[0]['id']}/members", headers={"Authorization": f"Bearer {token}"}).json()
-    assert [m["displayName"] for m in members["items"]] == ["Noor"]
-    shoot(driver, "admin")
-
-
 def test_a_peer_reviews_an_assigned_attempt_on_the_same_page(service, browser):
     server = service["server"]
     exercise, admin = course(service)

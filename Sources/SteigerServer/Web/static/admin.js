@@ -7,6 +7,8 @@
   if (!root) return;
   const csrf = root.dataset.csrf;
   const text = JSON.parse(root.dataset.text);
+  // A page about one cohort names it once; its forms' path fields take it from there.
+  for (const field of root.querySelectorAll('input[data-cohort]')) field.value = root.dataset.cohort;
 
   function put(target, name, value) {
     const parts = name.split('.');
@@ -22,6 +24,7 @@
       if (!el.name || el.type === 'submit') continue;
       const type = el.dataset.type;
       if ('path' in el.dataset) { pathValues[el.name] = el.value; continue; }
+      if (el.type === 'radio') { if (el.checked) put(json, el.name, el.value); continue; }
       if (type === 'list') {
         const current = name => (json[name] = json[name] || []);
         if (el.tagName === 'SELECT') { put(json, el.name, [...el.selectedOptions].map((option) => option.value)); continue; }
