@@ -19,7 +19,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case offsetMismatch, offsetStream, pastLength, bodyNeeded, uploadBusy, uploadDataGone, uploadNotStored
     case fileTooLarge, fileOverLimit, overQuota, quotaExceeded, noSpace, tooManyUploads
     // Media.
-    case notReady, noRecording, fileMissing, badRange
+    case notReady, noRecording, fileMissing, badRange, attemptKept
     // Reviews and comments.
     case noQueue, scoresTrainersOnly, reviewDone, notHoldable, notHeld, assignedElsewhere, holdExpired, parentDeleted, commentDeleted
     case heldElsewhere, reviewLocked
@@ -40,7 +40,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .linkInvalid: 410
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
-            .noRecording,
+            .noRecording, .attemptKept,
             .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted, .heldElsewhere,
             .reviewLocked:
             409

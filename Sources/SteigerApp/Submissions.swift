@@ -61,6 +61,16 @@ public struct Submissions: Sendable {
         return (submission, exercise)
     }
 
+    /// Removes one of the actor's own attempts that could not be used (its recording was empty,
+    /// cut short or not a video), so it no longer stands among their attempts.
+    /// - Throws: not found for anyone else's; ``ProblemKind/attemptKept`` for one that is usable.
+    public func removeFailed(_ actor: Actor, _ id: SubmissionID) async throws {
+        let (submission, _) = try await own(actor, id)
+        guard submission.status == .failed, try await store.removeFailedSubmission(id, learner: actor.user.id) else {
+            throw AppError(.attemptKept)
+        }
+    }
+
     /// The attempt `id` and its media, if `actor` may view it. - Throws: ``ProblemKind/noRecording``.
     public func media(_ actor: Actor, _ id: SubmissionID) async throws -> (Submission, SubmissionMedia) {
         let submission = try await reach(actor, id).submission

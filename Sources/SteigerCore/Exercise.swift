@@ -20,7 +20,7 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     public var ladder: ScaffoldLadder
     /// The cohorts that practise it.
     public var cohorts: Set<CohortID>
-    /// How attempts are reviewed.
+    /// How attempts are made (time limit, takes) and reviewed.
     public var review: ReviewSettings
     /// When supports are withdrawn and put back.
     public var policy: ScaffoldPolicy
@@ -97,12 +97,18 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     public var showCommentsBeforeSubmit: Bool
     /// The tags comments may carry.
     public var tags: [String]
+    /// The longest a recording made in the browser may run, in seconds (nil: no limit); the
+    /// learner is told before recording, and the recording stops at the limit.
+    public var timeLimitSeconds: Int?
+    /// How many times the learner may record again before sending one take (nil: as often as
+    /// they like; 0: the first take is sent).
+    public var retakes: Int?
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
-    /// praise / improve / question.
+    /// praise / improve / question; no time limit, any number of takes.
     public init(
         peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
-        showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags
+        showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil
     ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
@@ -110,6 +116,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         self.dueHours = dueHours
         self.showCommentsBeforeSubmit = showCommentsBeforeSubmit
         self.tags = tags
+        self.timeLimitSeconds = timeLimitSeconds
+        self.retakes = retakes
     }
 
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
@@ -120,11 +128,14 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         validator.check(!tags.isEmpty && tags.count <= 20, "tags", Message("validation.tagCount", ["min": 1, "max": 20]))
         validator.check(tags.allSatisfy(Slug.isValid), "tags", Message("validation.tagSlug"))
         validator.check(Set(tags).count == tags.count, "tags", Message("validation.noRepeats"))
+        validator.check(
+            timeLimitSeconds.map { (10...3600).contains($0) } ?? true, "timeLimitSeconds", Message("validation.range", ["min": 10, "max": 3600]))
+        validator.check(retakes.map { (0...20).contains($0) } ?? true, "retakes", Message("validation.range", ["min": 0, "max": 20]))
         try validator.finish()
     }
 
     private enum CodingKeys: String, CodingKey {
-        case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags
+        case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags, timeLimitSeconds, retakes
     }
 
     /// Decodes, with the defaults for fields left out, and checks the result.
@@ -138,7 +149,9 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
             dueHours: try container.decodeIfPresent(Int.self, forKey: .dueHours),
             showCommentsBeforeSubmit: try container.decodeIfPresent(Bool.self, forKey: .showCommentsBeforeSubmit)
                 ?? defaults.showCommentsBeforeSubmit,
-            tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags)
+            tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags,
+            timeLimitSeconds: try container.decodeIfPresent(Int.self, forKey: .timeLimitSeconds),
+            retakes: try container.decodeIfPresent(Int.self, forKey: .retakes))
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

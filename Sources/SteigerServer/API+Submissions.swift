@@ -25,6 +25,11 @@ struct SubmissionsController: Sendable {
                 method: .get, path: "/api/v1/submissions/{submissionId}", operationID: "getSubmission", tag: "submissions",
                 summary: "One attempt", replies: [.init(status: 200, description: "The attempt.", schema: ref("Submission"))],
                 handler: get),
+            Operation(
+                method: .delete, path: "/api/v1/submissions/{submissionId}", operationID: "removeFailedSubmission", tag: "submissions",
+                summary: "Remove one of your own attempts that could not be used (status failed)",
+                replies: [.init(status: 204, description: "Removed.")],
+                errors: [409: "The attempt is usable: only one that failed can be removed."], handler: remove),
         ]
     }
 
@@ -34,6 +39,11 @@ struct SubmissionsController: Sendable {
             status: try request.queryEnum("status", as: Submission.Status.self))
         let page = try await submissions.list(try context.requireActor(), filter: filter, page: try request.pageRequest())
         return try .json(PageView(page) { SubmissionView($0, words: context.words) })
+    }
+
+    func remove(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        try await submissions.removeFailed(try context.requireActor(), try context.id("submissionId", of: .attempt))
+        return .noContent()
     }
 
     func get(_ request: inout Request, _ context: AppContext) async throws -> Response {

@@ -176,11 +176,23 @@ extension SteigerAPI {
                 "peerReviewers": ["type": "integer", "minimum": 0, "maximum": 10], "anonymousPeers": ["type": "boolean"],
                 "selfReviewRequired": ["type": "boolean"], "dueHours": ["type": ["integer", "null"], "minimum": 1, "maximum": 8760],
                 "showCommentsBeforeSubmit": ["type": "boolean"],
+                "timeLimitSeconds": [
+                    "type": ["integer", "null"], "minimum": 10, "maximum": 3600,
+                    "description": "The longest a recording made in the browser may run (null: no limit).",
+                ],
+                "retakes": [
+                    "type": ["integer", "null"], "minimum": 0, "maximum": 20,
+                    "description": "How often the learner may record again before sending a take (null: as often as they like).",
+                ],
                 "tags": [
                     "type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true,
                     "items": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"],
                 ],
-            ], optional: ["peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags"]),
+            ],
+            optional: [
+                "peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags", "timeLimitSeconds",
+                "retakes",
+            ]),
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([
             "number": ["type": "integer", "minimum": 0, "maximum": 9], "name": ["type": "string", "minLength": 1],

@@ -125,6 +125,7 @@ extension WebPages {
                 "peerReviewers": review.peerReviewers, "anonymousPeers": review.anonymousPeers,
                 "selfReviewRequired": review.selfReviewRequired, "dueHours": review.dueHours.map(String.init) ?? "",
                 "showCommentsBeforeSubmit": review.showCommentsBeforeSubmit,
+                "timeLimit": review.timeLimitSeconds.map(String.init) ?? "", "retakes": review.retakes.map(String.init) ?? "",
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),
                 "skillsJSON": try Self.json(skills),

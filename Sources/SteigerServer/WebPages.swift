@@ -53,6 +53,9 @@ struct WebPages: Sendable {
         signedIn.get("/learn") { request, context in try await pages(request, context).learnerHome(request, context) }
         signedIn.get("/learn/exercises/:exerciseId") { request, context in try await pages(request, context).exercisePage(request, context) }
         signedIn.get("/learn/submissions/:submissionId") { request, context in try await pages(request, context).submissionPage(request, context) }
+        signedIn.post("/learn/submissions/:submissionId/remove") { request, context in
+            try await pages(request, context).removeAttempt(request, context)
+        }
         registerReview(open: open, signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
@@ -194,15 +197,44 @@ struct WebPages: Sendable {
         let exercise = try await app.exercises.practised(actor, try context.id("exerciseId", of: .exercise))
         let supports = SupportsView(try await app.scaffolding.supports(actor, on: exercise), words: words)
         let attempts = try await app.submissions.attempts(actor, at: exercise.id)
-        return try html(
-            "exercise", title: exercise.title, actor: actor, secret: secret,
-            [
-                "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
-                "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
-                "attempts": attempts.map { ["id": $0.id.description, "attempt": $0.attempt, "statusText": statusText($0.status)] },
-                "history": supports.history, "hasHistory": !supports.history.isEmpty,
-                "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") }),
-            ])
+        // What the exercise allows before recording: a time limit, how many takes.
+        let rules = exercise.review
+        var ruleLines: [String] = []
+        if let limit = rules.timeLimitSeconds { ruleLines.append(words.text("attemptRulesLimit", ["time": .text(Self.clock(limit))])) }
+        if let retakes = rules.retakes {
+            ruleLines.append(retakes == 0 ? words.text("attemptRulesNoRetake") : words.text("attemptRulesRetakes", ["count": .integer(retakes)]))
+        }
+        var values: [String: Any] = [
+            "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
+            "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
+            "attempts": attempts.map { attempt in
+                [
+                    "id": attempt.id.description, "attempt": attempt.attempt, "statusText": statusText(attempt.status),
+                    "failed": attempt.status == .failed,
+                    "removeLabel": words.text("removeAttemptOf", ["attempt": .integer(attempt.attempt)]),
+                ] as [String: Any]
+            },
+            "nextAttempt": (attempts.map(\.attempt).max() ?? 0) + 1, "ruleLines": ruleLines,
+            "timeLimit": rules.timeLimitSeconds.map(String.init) ?? "", "retakes": rules.retakes.map(String.init) ?? "",
+            "history": supports.history, "hasHistory": !supports.history.isEmpty,
+            "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") || $0.key == "modelVideoUnavailable" }),
+        ]
+        let removed = request.uri.queryParameters["removed"].flatMap { Int(String($0)) }
+        if let removed { values["message"] = words.text("attemptRemoved", ["attempt": .integer(removed)]) }
+        return try html("exercise", title: exercise.title, actor: actor, secret: secret, values)
+    }
+
+    /// "2:00" for 120 seconds.
+    static func clock(_ seconds: Int) -> String { "\(seconds / 60):" + String(format: "%02d", seconds % 60) }
+
+    private func removeAttempt(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try signedIn()
+        try requireToken(form, session: secret)
+        let (submission, exercise) = try await app.submissions.own(actor, try context.id("submissionId", of: .attempt))
+        try await app.submissions.removeFailed(actor, submission.id)
+        return redirect("/learn/exercises/\(exercise.id)?removed=\(submission.attempt)")
     }
 
     private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -82,6 +82,21 @@ extension Store {
         }
     }
 
+    /// Removes `learner`'s attempt `id` if processing found it unusable (status failed), with its
+    /// media record; the upload that made it is forgotten too. - Returns: whether it was removed.
+    public func removeFailedSubmission(_ id: SubmissionID, learner: UserID) async throws -> Bool {
+        try await write { session in
+            let removed = try await session.query(
+                """
+                DELETE FROM submissions WHERE id = \(bind: id.description) AND learner_id = \(bind: learner.description) AND status = 'failed'
+                RETURNING id
+                """)
+            guard !removed.isEmpty else { return false }
+            _ = try await session.query("DELETE FROM uploads WHERE submission_id = \(bind: id.description)")
+            return true
+        }
+    }
+
     /// Submissions within `scope` and `filter`, newest first. `sharedWith` is not filled in lists.
     public func submissions(scope: ListScope, filter: SubmissionFilter = .init(), page: PageRequest) async throws -> Page<Submission> {
         var filters: [SQLStatement] = []

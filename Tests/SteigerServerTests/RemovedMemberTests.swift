@@ -95,4 +95,23 @@ struct RemovedMemberTests {
             #expect(try await server.request(.post, trainer, as: world.admin, json: ["to": .string(world.cohortB.id.description)]).status == 404)
         }
     }
+
+    @Test("a learner removes their own attempt that could not be used; a usable one or someone else's stays", arguments: TestEngine.available)
+    func removeFailedAttempt(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let failed = try await server.store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .processing, createdAt: server.clock.now)
+            #expect(try await server.store.setSubmissionStatus(failed.id, to: .failed, reason: Message("reason.emptyFile").stored))
+            let path = "/api/v1/submissions/\(failed.id)"
+            #expect(try await server.request(.delete, path, as: world.learnerA2).status == 404)
+            #expect(try await server.request(.delete, path, as: world.trainerA).status == 404)
+            let usable = try await server.request(.delete, "/api/v1/submissions/\(world.submissionA1.id)", as: world.learnerA1)
+            #expect(usable.status == 409 && (usable["type"] as? String)?.hasSuffix("attemptKept") == true)
+            #expect(try await server.request(.delete, path, as: world.learnerA1).status == 204)
+            #expect(try await server.store.submission(failed.id) == nil)
+            #expect(try await server.request(.delete, path, as: world.learnerA1).status == 404)
+            #expect(try await server.store.submission(world.submissionA1.id) != nil)
+        }
+    }
 }

@@ -82,7 +82,7 @@ def test_every_page_fits_every_screen_with_controls_big_enough_to_tap(service, b
                 problems = driver.execute_script(MEASURE)
                 if problems:
                     found[f"{path} at {width} px"] = problems[:8]
-    # While the camera records, its preview stays inside the page and "Stop and send" can be tapped.
+    # While the camera records, its preview stays inside the page and "Stop recording" can be tapped.
     driver.delete_all_cookies()
     sign_in(driver, server, "lea@example.org", PASSWORD)
     exercise = pages_seen["exercise"]
@@ -100,6 +100,6 @@ def test_every_page_fits_every_screen_with_controls_big_enough_to_tap(service, b
         hit = driver.execute_script(
             "const b = arguments[0].getBoundingClientRect(); return document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2) === arguments[0];",
             stop)
-        assert hit, f"Stop and send is covered at {width} px"
+        assert hit, f"Stop recording is covered at {width} px"
     if found:
         pytest.fail("\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in found.items()), pytrace=False)

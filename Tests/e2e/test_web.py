@@ -475,20 +475,69 @@ def test_an_upload_interrupted_by_a_reload_resumes_where_it_stopped(service, bro
     assert driver.find_element(By.ID, "failure").text
 
 
-def test_a_learner_records_an_attempt_with_the_camera(service, browser):
+def test_a_learner_records_watches_the_take_records_again_within_the_limit_and_removes_a_failed_attempt(service, browser):
     server = service["server"]
-    exercise, _ = course(service)
+    exercise, admin = course(service)
+    # The exercise allows one retake and recordings of at most ten seconds.
+    changed = requests.patch(f"{server.url}/api/v1/exercises/{exercise}", headers={"Authorization": f"Bearer {admin}"},
+                             json={"review": {"timeLimitSeconds": 10, "retakes": 1}})
+    assert changed.status_code == 200, changed.text
     driver = browser
     sign_in(driver, server, "lea@example.org", PASSWORD)
     driver.get(f"{server.url}/learn/exercises/{exercise}")
+    rules = driver.find_element(By.ID, "upload-title").find_element(By.XPATH, "..").text
+    assert "Each recording may last up to 0:10" in rules and "You can record again 1 time before you send a take." in rules
+    # The model video's address cannot be reached: she is told, not shown a silent black player.
+    WebDriverWait(driver, 15).until(lambda d: "could not be loaded" in d.find_element(By.CSS_SELECTOR, ".support").text)
+    # Her checklist ticks survive a reload while she prepares this attempt.
+    boxes = driver.find_elements(By.CSS_SELECTOR, ".checklist input[type=checkbox]")
+    boxes[0].click()
+    driver.refresh()
+    boxes = driver.find_elements(By.CSS_SELECTOR, ".checklist input[type=checkbox]")
+    assert [box.is_selected() for box in boxes] == [True, False, False]
+
+    # A first take, stopped by hand, shown back before anything is sent.
     driver.find_element(By.ID, "record-start").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-stop").is_displayed())
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-time").text >= "0:03")
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-time").text.startswith("0:02 of 0:10"))
     driver.find_element(By.ID, "record-stop").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "take").is_displayed())
+    assert driver.find_element(By.ID, "take-state").text == "Retakes left: 1"
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.getElementById('take-preview').readyState >= 1"))
+    assert "/learn/exercises/" in driver.current_url  # nothing sent yet
+    shoot(driver, "take")
+    # She records again; the limit stops the second take by itself, and no retake is left.
+    driver.find_element(By.ID, "take-again").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "record-stop").is_displayed())
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "take").is_displayed())
+    state = driver.find_element(By.ID, "take-state").text
+    assert "Time is up" in state and "No retakes left" in state and not driver.find_element(By.ID, "take-again").is_displayed()
+    driver.find_element(By.ID, "take-send").click()
     WebDriverWait(driver, 30).until(ready.url_contains("/learn/submissions/"))
     WebDriverWait(driver, 120).until(lambda d: d.find_element(By.ID, "player").is_displayed())
     duration = driver.execute_script("return document.getElementById('player').duration")
-    assert duration and duration >= 2
+    assert duration and 8 <= duration <= 11, duration
+
+    # The next attempt starts with a clean checklist.
+    driver.get(f"{server.url}/learn/exercises/{exercise}")
+    assert not any(box.is_selected() for box in driver.find_elements(By.CSS_SELECTOR, ".checklist input[type=checkbox]"))
+    # An empty file becomes an attempt that cannot be used; she removes it, and it is gone.
+    token = admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()
+    made = requests.post(f"{server.url}/api/v1/exercises/{exercise}/submissions?filename=empty.mp4",
+                         headers={"Authorization": f"Bearer {token}"}, data=b"not a video at all")
+    assert made.status_code == 201, made.text
+    failed = made.json()["id"]
+    WebDriverWait(None, 60, poll_frequency=0.5).until(lambda _: requests.get(
+        f"{server.url}/api/v1/submissions/{failed}", headers={"Authorization": f"Bearer {token}"}).json()["status"] == "failed")
+    driver.refresh()
+    attempts = driver.find_element(By.CSS_SELECTOR, "ol.attempts")
+    assert "Attempt 2" in attempts.text
+    attempts.find_element(By.CSS_SELECTOR, "button[aria-label='Remove attempt 2, which could not be used']").click()
+    settle(driver, lambda d: d.find_element(By.ID, "page-message").text == "Attempt 2 was removed.")
+    assert "Attempt 2" not in driver.find_element(By.CSS_SELECTOR, "ol.attempts").text
+    assert requests.get(f"{server.url}/api/v1/submissions/{failed}", headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    check_accessible(driver)
+    shoot(driver, "exercise-after-removal")
 
 
 def test_trainer_sees_the_matrix_and_a_learners_timeline_and_sets_the_level(service, browser):

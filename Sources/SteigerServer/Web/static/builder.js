@@ -210,6 +210,8 @@
       selfReviewRequired: form.querySelector('[name="review.selfReviewRequired"]').checked,
       showCommentsBeforeSubmit: form.querySelector('[name="review.showCommentsBeforeSubmit"]').checked,
       dueHours: number(form.querySelector('#r-due')),
+      timeLimitSeconds: number(form.querySelector('#r-limit')),
+      retakes: number(form.querySelector('#r-retakes')),
     };
     return body;
   }

@@ -125,6 +125,7 @@
     try {
       const submission = await send(file);
       localStorage.removeItem(keyFor(file));
+      window.dispatchEvent(new Event('steiger:sent'));
       say(text.uploadDone);
       window.location.assign(`/learn/submissions/${submission}`);
     } catch (err) {
@@ -137,16 +138,54 @@
   input.addEventListener('change', () => { lastRecording = null; });
   retry.addEventListener('click', () => run(lastRecording || undefined));
 
-  // Recording in the browser: camera and microphone through MediaRecorder, then the same upload.
+  // Recording in the browser: camera and microphone through MediaRecorder. Each take is shown
+  // back before it goes: send it, or record again while the exercise allows; a time limit stops
+  // the recording by itself.
   const start = document.getElementById('record-start');
   const stop = document.getElementById('record-stop');
   const preview = document.getElementById('record-preview');
   const elapsed = document.getElementById('record-time');
+  const recorderBox = document.getElementById('recorder');
+  const take = document.getElementById('take');
+  const takePreview = document.getElementById('take-preview');
+  const takeState = document.getElementById('take-state');
+  const takeSend = document.getElementById('take-send');
+  const takeAgain = document.getElementById('take-again');
+  const limit = Number(recorderBox.dataset.limit) || 0;
+  const allowed = recorderBox.dataset.retakes === '' ? Infinity : Number(recorderBox.dataset.retakes);
+  let retakesUsed = 0;
+  const clockText = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  function showTake(file, timedOut) {
+    if (takePreview.src) URL.revokeObjectURL(takePreview.src);
+    takePreview.src = URL.createObjectURL(file);
+    const left = allowed - retakesUsed;
+    takeAgain.hidden = left <= 0;
+    const lines = [];
+    if (timedOut) lines.push(text.uploadTimeUp);
+    if (Number.isFinite(allowed)) lines.push(left > 0 ? text.uploadRetakesLeft.replace('{count}', String(left)) : text.uploadNoRetakesLeft);
+    takeState.textContent = lines.join(' ');
+    take.hidden = false;
+    start.hidden = true;
+    takeSend.focus();
+  }
+  takeSend.addEventListener('click', () => {
+    take.hidden = true;
+    start.hidden = false;
+    run(lastRecording);
+  });
+  takeAgain.addEventListener('click', () => {
+    retakesUsed += 1;
+    take.hidden = true;
+    lastRecording = null;
+    start.hidden = false;
+    start.click();
+  });
   if (!navigator.mediaDevices || !window.MediaRecorder) {
     start.hidden = true;
   } else {
     let recorder = null;
     let timer = null;
+    let timedOut = false;
     start.addEventListener('click', async () => {
       error.hidden = true;
       let stream;
@@ -157,6 +196,7 @@
         return;
       }
       const chunks = [];
+      timedOut = false;
       recorder = new MediaRecorder(stream);
       recorder.addEventListener('dataavailable', (event) => { if (event.data.size) chunks.push(event.data); });
       recorder.addEventListener('stop', () => {
@@ -164,28 +204,60 @@
         for (const track of stream.getTracks()) track.stop();
         preview.hidden = true;
         preview.srcObject = null;
-        start.hidden = false;
         stop.hidden = true;
         const type = recorder.mimeType || 'video/webm';
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         lastRecording = new File(chunks, `recording-${stamp}.webm`, { type, lastModified: Date.now() });
-        run(lastRecording);
+        showTake(lastRecording, timedOut);
       });
       preview.srcObject = stream;
       preview.hidden = false;
       preview.play();
       recorder.start(1000);
       const began = Date.now();
-      elapsed.textContent = '0:00';
+      elapsed.textContent = limit ? text.uploadOf.replace('{time}', '0:00').replace('{limit}', clockText(limit)) : '0:00';
       timer = setInterval(() => {
         const seconds = Math.floor((Date.now() - began) / 1000);
-        elapsed.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-      }, 500);
+        elapsed.textContent = limit ? text.uploadOf.replace('{time}', clockText(Math.min(seconds, limit))).replace('{limit}', clockText(limit))
+          : clockText(seconds);
+        if (limit && seconds >= limit && recorder.state !== 'inactive') {
+          timedOut = true;
+          recorder.stop();
+        }
+      }, 250);
       start.hidden = true;
       stop.hidden = false;
       stop.focus();
     });
     stop.addEventListener('click', () => { if (recorder && recorder.state !== 'inactive') recorder.stop(); });
+  }
+
+  // The checklist's ticks belong to the attempt being prepared: kept through a reload, cleared
+  // once that attempt is sent.
+  const checklistKey = `steiger:checklist:${form.dataset.user}:${form.dataset.exercise}:${form.dataset.nextAttempt}`;
+  const boxes = [...document.querySelectorAll('.checklist input[type=checkbox]')];
+  const ticked = new Set(JSON.parse(localStorage.getItem(checklistKey) || '[]'));
+  boxes.forEach((box, index) => {
+    box.checked = ticked.has(index);
+    box.addEventListener('change', () => {
+      const now = boxes.map((b, i) => (b.checked ? i : -1)).filter((i) => i >= 0);
+      localStorage.setItem(checklistKey, JSON.stringify(now));
+    });
+  });
+  window.addEventListener('steiger:sent', () => localStorage.removeItem(checklistKey));
+
+  // A model video that cannot be loaded says so, instead of a silent black player.
+  for (const model of document.querySelectorAll('video.model')) {
+    const unavailable = () => {
+      if (model.nextElementSibling && model.nextElementSibling.classList.contains('model-error')) return;
+      const note = document.createElement('p');
+      note.className = 'model-error error';
+      note.setAttribute('role', 'alert');
+      note.textContent = text.modelVideoUnavailable;
+      model.after(note);
+    };
+    model.addEventListener('error', unavailable, true);
+    if (model.error) unavailable();
   }
   const pending = Object.keys(localStorage).some((key) => key.startsWith(prefix));
   if (pending) say(text.uploadInterrupted);
