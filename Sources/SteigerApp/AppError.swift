@@ -66,6 +66,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case attempt, cohort, comment, commentOfYours = "comment of yours", exercise, exerciseInThisCohort = "exercise in this cohort"
     case learner, liveToken = "live token", member, membership, notice, review, reviewTask = "review task", scaffolding
     case storyboardSheet = "storyboard sheet", submission, upload, user, webhookEndpoint = "webhook endpoint"
+    case mediaItem = "video"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -60,6 +60,7 @@ public struct Services: Sendable {
     public let annotations: Annotations
     public let scaffolding: Scaffolding
     public let uploads: Uploads
+    public let mediaLibrary: MediaLibrary
     public let webhooks: Webhooks
     public let notifications: Notifications
     public let administration: Administration
@@ -85,6 +86,7 @@ public struct Services: Sendable {
         annotations = Annotations(store: store, submissions: submissions, now: settings.now)
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
         uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
+        mediaLibrary = MediaLibrary(store: store, scaffolding: scaffolding)
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)

@@ -149,25 +149,65 @@ public struct Uploads: Sendable {
         let (size, interrupted) = try await asWriter(upload.id) { _, claim in
             await files.append(upload.id, from: body, at: 0, limit: upload.length) { !claim.lost }
         }
-        if let interrupted {
+        if let refusal = refusal(interrupted, size: size, declared: declared, limit: limit, room: room) {
             files.remove(upload.id)
             _ = try? await store.deleteUpload(upload.id)
-            if let error = interrupted as? AppError, error.kind == .pastLength, declared == nil, room / 4 < limit { throw noSpace(size) }
-            if let error = interrupted as? AppError, error.kind == .pastLength {
-                throw AppError(.fileOverLimit, ["limit": .integer(Int(min(maxSize, limit)))])
-            }
-            if let error = interrupted as? AppError, error.kind == .noSpace { throw noSpace(declared ?? size) }
-            throw interrupted
-        }
-        if let declared, declared != size {
-            files.remove(upload.id)
-            _ = try? await store.deleteUpload(upload.id)
-            throw AppError(.lengthMismatch, ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
+            throw refusal
         }
         upload.length = size
         upload.received = size
         try await store.setUploadLength(upload.id, length: size)
         return try await complete(upload)
+    }
+
+    /// Why a body streamed in one request cannot be kept: it broke off, ran past `limit` (the
+    /// size limit or quota, or for a body of unknown length a quarter of the `room`), ran out of
+    /// room, or was not the `declared` size. Nil when it arrived whole.
+    private func refusal(_ interrupted: (any Error)?, size: Int64, declared: Int64?, limit: Int64, room: Int64) -> (any Error)? {
+        if let interrupted {
+            if let error = interrupted as? AppError, error.kind == .pastLength, declared == nil, room / 4 < limit { return noSpace(size) }
+            if let error = interrupted as? AppError, error.kind == .pastLength {
+                return AppError(.fileOverLimit, ["limit": .integer(Int(min(maxSize, limit)))])
+            }
+            if let error = interrupted as? AppError, error.kind == .noSpace { return noSpace(declared ?? size) }
+            return interrupted
+        }
+        if let declared, declared != size {
+            return AppError(.lengthMismatch, ["size": .integer(Int(size)), "declared": .integer(Int(declared))])
+        }
+        return nil
+    }
+
+    /// A video for the media library sent in one streaming request of `declared` bytes (nil:
+    /// chunked), within the size limit and the room on the volume: kept in the blob store and
+    /// queued for the same processing as an attempt. Nothing of a refused request is kept.
+    public func receiveLibraryItem(
+        _ actor: Actor, title: String, kind: MediaItem.Kind, fileName: String?, declared: Int64?,
+        body: some AsyncSequence<ByteBuffer, any Error>
+    ) async throws -> MediaItem {
+        try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
+        // The title is checked before a byte is stored.
+        _ = try MediaItem(title: title, kind: kind, ownerID: actor.user.id, fileName: "", originalSHA256: "", originalSize: 0)
+        if let declared, declared > maxSize { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
+        let room = try await room()
+        if let declared, declared > room { throw noSpace(declared) }
+        guard room > 0 else { throw noSpace(declared ?? 0) }
+        try countStart(actor)
+        let file = "library-" + UUIDText.lowercase(UUID())
+        try files.create(file)
+        let (size, interrupted) = await files.append(file, from: body, at: 0, limit: declared ?? max(min(maxSize, room / 4), 0))
+        if let refusal = refusal(interrupted, size: size, declared: declared, limit: maxSize, room: room) {
+            files.remove(file)
+            throw refusal
+        }
+        let sha = try await files.finish(file, size: size)
+        try files.blobs.adopt(files.path(file), sha256: sha)
+        let item = try MediaItem(
+            title: title, kind: kind, ownerID: actor.user.id, fileName: Self.cleanFileName(fileName ?? "video"), originalSHA256: sha,
+            originalSize: size, createdAt: now())
+        try await store.createMediaItem(item, now: now())
+        logger.info("library item received", metadata: ["mediaItem": .string(item.id.description), "bytes": .stringConvertible(size)])
+        return item
     }
 
     /// How long a file must have been left alone before the sweeper judges it: longer than any

@@ -94,6 +94,10 @@ public enum Resource: Sendable {
     case ladder(Exercise)
     /// Inviting a person by e-mail to take `role`, in `cohort` when one is named (`create`).
     case invitation(role: Role, cohort: CohortID?)
+    /// The media library (`view`: browse it; `create`: upload to it).
+    case mediaLibrary
+    /// One library item; `named` says whether a support the actor gets now plays it.
+    case mediaItem(MediaItem, named: Bool)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -114,6 +118,9 @@ public enum Resource: Sendable {
 ///   its uploader's. Neither is anyone else's, not even an administrator's.
 /// - A cohort's score sheet is for its trainers (and administrators).
 /// - Administrators invite anyone; a trainer invites learners into the cohorts they train.
+/// - Administrators and trainers keep the media library: they browse it and upload to it; a
+///   trainer removes only what they uploaded. A learner plays exactly the items the supports
+///   they get now name, and never browses the library.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -129,6 +136,13 @@ public enum AccessPolicy {
             return .hide
         case .reviewQueue, .reviewTask, .upload:
             return .hide  // decided by ownership
+        case .mediaLibrary:
+            return actor.user.has(.trainer) && (action == .view || action == .create) ? .allow : .forbid
+        case .mediaItem(let item, let named):
+            if actor.user.has(.trainer) {
+                return action == .view || (action == .delete && item.ownerID == actor.user.id) ? .allow : .forbid
+            }
+            return named && action == .view ? .allow : .hide
         case .ladder(let exercise):
             if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }
             return exercise.cohorts.contains(where: actor.belongs(to:)) ? .forbid : .hide

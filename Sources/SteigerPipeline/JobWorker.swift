@@ -91,7 +91,7 @@ public final class JobWorker: Sendable {
             return false
         }
         lowDisk.store(false, ordering: .relaxed)
-        let claim = try await store.claimJob(owner: owner, lease: lease, kinds: [SubmissionProcessor.kind], perKey: perLearner)
+        let claim = try await store.claimJob(owner: owner, lease: lease, kinds: SubmissionProcessor.kinds, perKey: perLearner)
         for job in claim.abandoned {
             do {
                 // Stopped on every attempt (its deadline, the memory limit, a crash): the server's trouble, said as such.

@@ -81,6 +81,7 @@ public struct SubmissionProcessor: Sendable {
     /// Runs the pipeline for the job's submission. Throws ``Unusable`` for recordings that cannot
     /// be used (after marking the submission failed), other errors for trouble worth a retry.
     public func run(_ job: Job, token: CancellationToken, deadline: JobDeadline? = nil) async throws {
+        if job.kind == Store.mediaItemJobKind { return try await runMediaItem(job, token: token, deadline: deadline) }
         let id = try Self.submissionID(of: job)
         guard let submission = try await store.submission(id), var media = try await store.submissionMedia(id) else { return }
         guard submission.status == .processing else {
@@ -181,6 +182,7 @@ public struct SubmissionProcessor: Sendable {
 
     /// Marks the submission failed (after the job gave up, or for an unusable recording).
     public func fail(_ job: Job, reason: Message) async throws {
+        if job.kind == Store.mediaItemJobKind { return try await failMediaItem(job, reason: reason) }
         let id = try Self.submissionID(of: job)
         guard let media = try await store.submissionMedia(id) else { return }
         try await fail(id, media: media, reason: reason)
@@ -227,7 +229,7 @@ public struct SubmissionProcessor: Sendable {
         }
     }
 
-    private func storeBlob(_ bytes: [UInt8]) throws -> String {
+    func storeBlob(_ bytes: [UInt8]) throws -> String {
         let temporary = blobs.temporaryPath()
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw StoreError.unavailable("cannot write to the blob store")

@@ -121,6 +121,7 @@ extension SteigerAPI {
         "ReviewTask": ReviewTaskView.schema,
         "Review": ReviewView.schema,
         "TrainerAttempt": AttemptView.schema,
+        "MediaItem": MediaItemView.schema,
         "Annotation": AnnotationView.schema,
         "Supports": SupportsView.schema,
         "ScaffoldStanding": StandingView.schema,

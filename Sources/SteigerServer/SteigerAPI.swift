@@ -30,6 +30,7 @@ final class SteigerAPI: Sendable {
     let webhooks: WebhooksController
     let notifications: NotificationsController
     let invitations: InvitationsController
+    let library: LibraryController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -55,11 +56,12 @@ final class SteigerAPI: Sendable {
         webhooks = WebhooksController(webhooks: services.webhooks)
         notifications = NotificationsController(notifications: services.notifications)
         invitations = InvitationsController(accounts: services.accounts)
+        library = LibraryController(library: services.mediaLibrary, uploads: services.uploads, media: media)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
-            + webhooks.operations + notifications.operations + invitations.operations
+            + webhooks.operations + notifications.operations + invitations.operations + library.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -11,6 +11,7 @@ extension WebPages {
         signedIn.get("/admin") { request, context in try await pages(request, context).adminPage(request) }
         registerBuilder(signedIn: signedIn)
         registerPeople(signedIn: signedIn)
+        registerLibrary(signedIn: signedIn)
     }
 
     private func admin(_ request: Request) async throws -> (Actor, String) {

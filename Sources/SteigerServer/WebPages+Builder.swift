@@ -129,6 +129,9 @@ extension WebPages {
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),
                 "skillsJSON": try Self.json(skills),
+                // The library's videos that can be played, to choose a model video from.
+                "libraryJSON": try Self.json(
+                    try await app.mediaLibrary.items(actor).filter { $0.status == .ready }.map { ["reference": $0.reference, "title": $0.title] }),
                 "builderText": try Self.json(words.messages.filter { $0.key.hasPrefix("builder") }),
             ])
     }

@@ -333,6 +333,7 @@ struct WebPages: Sendable {
             context["user"] = [
                 "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
                 "isAdmin": actor.user.has(.admin), "csrf": SessionCookies.csrfToken(session: secret),
+                "canUseLibrary": AccessPolicy.decide(actor, .view, .mediaLibrary) == .allow,
             ]
             context["displayName"] = actor.user.displayName
             context["isLearner"] = actor.user.has(.learner)
@@ -366,12 +367,19 @@ struct WebPages: Sendable {
         var values: [String: Any] = ["kind": support.kind]
         switch support {
         case .modelVideo(let reference):
-            let lower = reference.lowercased()
-            values[
-                lower.hasPrefix("https://") || lower.hasPrefix("http://") || (lower.hasPrefix("/") && !lower.hasPrefix("//"))
-                    ? "isModelVideo" : "isText"] = true
-            values["reference"] = reference
-            values["text"] = reference
+            if let item = MediaItem.named(by: reference) {
+                // A video of the library: its rendition and poster, under the library's permissions.
+                values["isModelVideo"] = true
+                values["reference"] = "/api/v1/media-items/\(item)/rendition"
+                values["poster"] = "/api/v1/media-items/\(item)/poster.jpg"
+            } else {
+                let lower = reference.lowercased()
+                values[
+                    lower.hasPrefix("https://") || lower.hasPrefix("http://") || (lower.hasPrefix("/") && !lower.hasPrefix("//"))
+                        ? "isModelVideo" : "isText"] = true
+                values["reference"] = reference
+                values["text"] = reference
+            }
         case .script(let text):
             values["isScript"] = true
             values["text"] = text

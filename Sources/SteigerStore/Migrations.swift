@@ -548,6 +548,30 @@ public enum Schema {
                 )
                 """,
             ]),
+        Migration(
+            version: 17, name: "the media library: model videos and stimulus clips",
+            statements: [
+                """
+                CREATE TABLE media_items (
+                    id TEXT PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    owner_id TEXT NOT NULL REFERENCES users (id),
+                    status TEXT NOT NULL,
+                    failure_reason TEXT,
+                    file_name TEXT NOT NULL,
+                    original_sha256 TEXT NOT NULL,
+                    original_size BIGINT NOT NULL,
+                    poster_sha256 TEXT,
+                    rendition_sha256 TEXT,
+                    rendition_type TEXT,
+                    duration_ms BIGINT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX media_items_created ON media_items (created_at)",
+            ]),
     ]
 
     /// The newest version this program knows.

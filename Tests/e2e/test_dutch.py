@@ -71,7 +71,7 @@ def dutch_course(service):
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{users['lea@example.org']}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
-                             f"/admin/people/{users['lea@example.org']}", "/invite", "/admin/webhooks"]),
+                             f"/admin/people/{users['lea@example.org']}", "/invite", "/admin/webhooks", "/library"]),
     ]
 
 

@@ -60,7 +60,7 @@ def pages(service):
                                          "/settings/notifications"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
-        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks"]),
+        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks", "/library"]),
     ]
 
 

@@ -14,6 +14,7 @@
   const saveError = form.querySelector('.form-error');
   const templates = JSON.parse(root.dataset.templates);
   const skills = JSON.parse(root.dataset.skills);
+  const library = JSON.parse(root.dataset.library || '[]');
   const percentFormat = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 0 });
   let uid = 0;
   let dirty = false;
@@ -107,6 +108,7 @@
     const of = (kind) => (level.supports || []).filter((support) => support.kind === kind);
     set(row, 'name', level.name);
     set(row, 'modelVideo', of('modelVideo').map((s) => s.reference)[0]);
+    libraryChoice(row);
     set(row, 'script', of('script').map((s) => s.text).join('\n\n'));
     set(row, 'text', of('text').map((s) => s.text).join('\n\n'));
     set(row, 'prompts', of('prompts').flatMap((s) => s.items).join('\n'));
@@ -115,6 +117,18 @@
     for (const box of row.querySelectorAll('textarea')) box.rows = Math.max(box.rows, Math.min(12, box.value.split('\n').length + 1));
     labelRow(row);
     return row;
+  }
+
+  // A model video from the library (its reference, media:<id>) or an address typed in; the two
+  // fields follow each other.
+  function libraryChoice(row) {
+    const select = row.querySelector('select[data-library]');
+    const input = row.querySelector('[data-name="modelVideo"]');
+    for (const item of library) select.append(new Option(item.title, item.reference));
+    const sync = () => { select.value = library.some((item) => item.reference === input.value.trim()) ? input.value.trim() : ''; };
+    sync();
+    select.addEventListener('change', () => { input.value = select.value; });
+    input.addEventListener('input', sync);
   }
 
   const supportFields = ['modelVideo', 'script', 'prompts', 'checklist', 'text'];
