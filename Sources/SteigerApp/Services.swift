@@ -61,6 +61,7 @@ public struct Services: Sendable {
     public let scaffolding: Scaffolding
     public let uploads: Uploads
     public let mediaLibrary: MediaLibrary
+    public let demo: Demo
     public let webhooks: Webhooks
     public let notifications: Notifications
     public let administration: Administration
@@ -87,6 +88,8 @@ public struct Services: Sendable {
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)
         uploads = Uploads(store: store, files: files, settings: settings, logger: logger)
         mediaLibrary = MediaLibrary(store: store, scaffolding: scaffolding)
+        demo = Demo(
+            store: store, accounts: accounts, uploads: uploads, reviewDesk: reviewDesk, annotations: annotations, now: settings.now)
         webhooks = Webhooks(store: store, settings: settings.webhooks, now: settings.now)
         notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)

@@ -40,9 +40,16 @@ public final class UploadFiles: Sendable {
         directory = dataDirectory + "/uploads"
         blobs = try BlobStore(root: dataDirectory + "/media")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        diskThreads = NIOThreadPool(numberOfThreads: 16)
-        diskThreads.start()
+        diskThreads = Self.sharedDiskThreads
     }
+
+    /// Threads for blocking disk work (hashing, flushing), one pool for the whole process: every
+    /// instance shares it, so making many (a test suite's servers) never piles up idle threads.
+    private static let sharedDiskThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
 
     func path(_ id: String) -> String { "\(directory)/\(id)" }
 

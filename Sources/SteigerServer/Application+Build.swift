@@ -32,15 +32,25 @@ public func buildApplication(
     }
     WebPages(
         app: api.services, auth: api.auth, cookies: api.cookies, localization: api.localization, resources: resources,
-        publicURL: configuration.publicURL?.base
+        publicURL: configuration.publicURL?.base, demoVideo: configuration.demoVideo
     ).register(on: router)
+    // The sample programme, when a video to make it from is at hand.
+    let demo: [any Service] =
+        configuration.demoVideo.map { video in
+            [
+                DemoService(
+                    demo: app.demo, programmes: resources.demoProgrammes, video: video,
+                    loadAtStart: configuration.loadsDemo ? configuration.defaultLanguage : nil,
+                    credentialsFile: configuration.dataDirectory + "/sample-accounts.txt", logger: logger)
+            ]
+        } ?? []
     return Application(
         router: router,
         server: HTTPServerBuilder { [rules = configuration.connections] responder in
             GuardedHTTP1Channel(responder: responder, rules: rules, logger: logger)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
-        services: services + [UploadSweeper(api: api)]
+        services: services + [UploadSweeper(api: api)] + demo
             + (configuration.runsBackgroundWork ? app.backgroundWork(logger: logger) : []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger

@@ -54,6 +54,10 @@ public struct ServerConfiguration: Sendable {
     /// Whether this process delivers webhooks and raises review deadlines (tests that drive
     /// those themselves switch it off).
     public var runsBackgroundWork = true
+    /// A video on this machine to make the sample programme from (nil: none is offered).
+    public var demoVideo: String?
+    /// Whether the service loads the sample programme when it starts (in ``defaultLanguage``).
+    public var loadsDemo = false
     /// Timeouts and limits against slow and many clients, and the trusted proxies.
     public var connections = ConnectionRules()
     /// How often expired uploads are swept.

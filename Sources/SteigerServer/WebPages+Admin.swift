@@ -9,6 +9,8 @@ import SteigerCore
 extension WebPages {
     func registerAdmin(open: RouterGroup<AppContext>, signedIn: RouterGroup<AppContext>) {
         signedIn.get("/admin") { request, context in try await pages(request, context).adminPage(request) }
+        signedIn.post("/admin/demo/load") { request, context in try await pages(request, context).loadDemo(request, context) }
+        signedIn.post("/admin/demo/remove") { request, context in try await pages(request, context).removeDemo(request, context) }
         registerBuilder(signedIn: signedIn)
         registerPeople(signedIn: signedIn)
         registerLibrary(signedIn: signedIn)
@@ -24,9 +26,34 @@ extension WebPages {
         (try? Self.json(["failed": words.text("failed"), "notJSON": words.text("notJSON")])) ?? "{}"
     }
 
-    private func adminPage(_ request: Request) async throws -> Response {
+    private func loadDemo(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try await admin(request)
+        try requireToken(form, session: secret)
+        guard let video = demoVideo, let programme = resources.demoProgrammes[words.language] else { return redirect("/admin") }
+        try app.administration.open(actor)
+        let made = try await app.demo.load(programme, language: words.language, video: video)
+        let message = made.map {
+            words.text(
+                "demoLoaded", ["password": .text($0.password), "trainer": .text($0.trainer), "learners": .text($0.learners.joined(separator: ", "))])
+        }
+        return try await adminPage(request, message: message)
+    }
+
+    private func removeDemo(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try await admin(request)
+        try requireToken(form, session: secret)
+        try await app.demo.remove(actor)
+        return try await adminPage(request, message: words.text("demoRemoved"))
+    }
+
+    private func adminPage(_ request: Request, message: String? = nil) async throws -> Response {
         let (actor, secret) = try await admin(request)
         let overview = try await app.administration.overview(actor)
+        let demoLoaded = try await app.demo.loaded() != nil
         return try html(
             "admin", title: words.text("administration"), actor: actor, secret: secret,
             [
@@ -56,6 +83,7 @@ extension WebPages {
                 "storage": storage(overview.volume),
                 "processing": processing(overview),
                 "mail": mail(overview),
+                "demoLoaded": demoLoaded, "demoOffered": !demoLoaded && demoVideo != nil, "message": message ?? "",
             ])
     }
 

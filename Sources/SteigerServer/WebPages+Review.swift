@@ -33,8 +33,12 @@ extension WebPages {
             ])
         }
         let exercises = try await trainedExercises(actor)
+        // Until a trainer sends their first review, a short guide to the desk.
+        let reviewedByMe = exercises.isEmpty ? [] : try await app.reviewDesk.attempts(actor, AttemptFilter(reviewer: actor.user.id))
+        let firstSteps = !exercises.isEmpty && reviewedByMe.isEmpty
         var values: [String: Any] = [
             "queue": queue, "mine": mine, "hasMine": !mine.isEmpty, "exercises": exercises, "hasExercises": !exercises.isEmpty,
+            "firstSteps": firstSteps,
             "canInvite": (try? await app.accounts.invitationChoices(actor)) != nil,
         ]
         if let message { values["message"] = message }

@@ -20,6 +20,8 @@ struct WebPages: Sendable {
     /// Where this service's links start (`--public-url`, or the address it listens on); nil: as
     /// the browser reached it.
     var publicURL: String? = nil
+    /// A video to make the sample programme from (nil: none is offered).
+    var demoVideo: String? = nil
     /// The language of the page being answered (``pages(_:_:)`` sets it per request).
     var words = AppContext.untranslated
     /// The signed-in person and their session secret, once looked up for this request.
@@ -187,9 +189,14 @@ struct WebPages: Sendable {
             if let due = entry.task.dueAt { values["due"] = words.dateTime(due) }
             return values
         }
+        // Until the first attempt, a short guide to how practising goes.
+        let made =
+            exercises.isEmpty
+            ? [] : try await app.submissions.list(actor, filter: SubmissionFilter(learner: actor.user.id), page: PageRequest(limit: 1)).items
+        let firstSteps = !exercises.isEmpty && made.isEmpty
         return try html(
             "learn", title: words.text("myExercises"), actor: actor, secret: secret,
-            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty])
+            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty, "firstSteps": firstSteps])
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -21,6 +21,8 @@ struct WebResources: Sendable {
     let files: [String: StaticFile]
     /// The builder's ready-made exercises, per language, in the order offered.
     let exerciseTemplates: [Language: [ExerciseTemplate]]
+    /// The sample programme in each language (`demo/<language>.json`, on one of the templates).
+    let demoProgrammes: [Language: Demo.Programme]
 
     /// Reads everything under `directory` (the `Web` folder: `templates/`, `messages/`, `static/`).
     init(directory: URL) throws {
@@ -33,12 +35,15 @@ struct WebResources: Sendable {
         templates = library
         var catalogues: [Language: [String: String]] = [:]
         var exerciseTemplates: [Language: [ExerciseTemplate]] = [:]
+        var demoProgrammes: [Language: Demo.Programme] = [:]
         for language in Language.allCases {
             catalogues[language] = try Self.catalogue(language, in: directory)
             exerciseTemplates[language] = try Self.exerciseTemplates(language, in: directory)
+            demoProgrammes[language] = try Self.demoProgramme(language, templates: exerciseTemplates[language] ?? [], in: directory)
         }
         self.catalogues = catalogues
         self.exerciseTemplates = exerciseTemplates
+        self.demoProgrammes = demoProgrammes
         var files: [String: StaticFile] = [:]
         let staticDirectory = directory.appendingPathComponent("static")
         for name in try FileManager.default.contentsOfDirectory(atPath: staticDirectory.path).sorted() {
@@ -92,6 +97,29 @@ struct WebResources: Sendable {
 
     /// One language's ready-made exercises from `directory`'s `exercise-templates/`, each checked
     /// as the API checks an exercise.
+    /// What the sample programme's file says, with the exercise of the template it names.
+    struct DemoFile: Decodable {
+        var template: String
+        var cohort: String
+        var trainer: String
+        var learners: [String]
+        var videoTitle: String
+        var comment: String
+        var reviewComment: String
+    }
+
+    static func demoProgramme(_ language: Language, templates: [ExerciseTemplate], in directory: URL) throws -> Demo.Programme {
+        let file = directory.appendingPathComponent("demo/\(language.rawValue).json")
+        let demo = try JSONDecoder().decode(DemoFile.self, from: Data(contentsOf: file))
+        guard let exercise = templates.first(where: { $0.id == demo.template })?.exercise else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(file.path) names no template \(demo.template)"])
+        }
+        return Demo.Programme(
+            cohort: demo.cohort, trainer: demo.trainer, learners: demo.learners, videoTitle: demo.videoTitle, title: exercise.title,
+            instructions: exercise.instructions, skillName: exercise.skillName, rubric: exercise.rubric, ladder: exercise.ladder,
+            comment: demo.comment, reviewComment: demo.reviewComment)
+    }
+
     static func exerciseTemplates(_ language: Language, in directory: URL) throws -> [ExerciseTemplate] {
         let file = directory.appendingPathComponent("exercise-templates/\(language.rawValue).json")
         do {

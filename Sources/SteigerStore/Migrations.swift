@@ -572,6 +572,18 @@ public enum Schema {
                 """,
                 "CREATE INDEX media_items_created ON media_items (created_at)",
             ]),
+        Migration(
+            version: 18, name: "the sample programme's records, to remove it in one step",
+            statements: [
+                """
+                CREATE TABLE demo_records (
+                    kind TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (kind, id)
+                )
+                """
+            ]),
     ]
 
     /// The newest version this program knows.

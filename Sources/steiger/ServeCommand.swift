@@ -192,6 +192,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Worker processes for background jobs (default: one per core; 0: none, run `steiger worker` elsewhere).")
     var workers: Int?
 
+    @Flag(
+        help:
+            "Load a sample programme in the --language at start (a cohort, a trainer, three learners, an exercise with a model video, reviewed attempts); removed again in one step on the administration page."
+    )
+    var demo = false
+
+    @Option(help: "The video the sample programme is made from (default: Fixtures/h264_aac.mp4 of a checkout, when there).")
+    var demoVideo: String?
+
     @Option(help: ArgumentHelp("Seconds a worker's job lease lasts without a heartbeat.", visibility: .hidden))
     var jobLease: Double = 60
 
@@ -254,6 +263,14 @@ struct ServeCommand: AsyncParsableCommand {
             allowPrivateAddresses: allowPrivateWebhooks,
             retry: WebhookRetryPolicy(base: webhookRetrySeconds, longest: max(3600, webhookRetrySeconds), window: webhookRetryHours * 3600))
         configuration.defaultLanguage = language
+        // The sample programme is offered when its video is at hand, and loaded at start with --demo.
+        let video = demoVideo ?? "Fixtures/h264_aac.mp4"
+        if FileManager.default.fileExists(atPath: video) {
+            configuration.demoVideo = video
+            configuration.loadsDemo = demo
+        } else if demo {
+            throw ValidationError("--demo needs a video to make the sample programme from: \(video) is not there (give one with --demo-video)")
+        }
         configuration.deadlineCheckInterval = .milliseconds(Int64(max(deadlineCheckSeconds, 0.1) * 1000))
         if let start = clockStart.flatMap({ try? Date($0, strategy: .iso8601) }) {
             let started = Date()

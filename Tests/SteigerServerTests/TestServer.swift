@@ -32,6 +32,8 @@ struct TestServer {
     let dataDirectory: String
     /// The served OpenAPI document, against which every API answer a test receives is checked.
     let schemas: ResponseSchemas
+    /// The use cases the server runs on.
+    let services: Services
 
     /// Runs `body` against a fresh database on `engine` with the world seeded (every user's
     /// password is ``World/password``).
@@ -52,8 +54,8 @@ struct TestServer {
             let world = try await World.seed(store, passwordHash: try await accounts.hash(World.password))
             var tokens: [String: String] = [:]
             for user in world.users { tokens[user.email] = try await store.createToken(for: user.id, name: "test", expiresAt: nil).secret }
-            let app = try buildApplication(
-                app: try Services(store: store, settings: configuration.appSettings), configuration: configuration, logger: TestDatabase.logger)
+            let services = try Services(store: store, settings: configuration.appSettings)
+            let app = try buildApplication(app: services, configuration: configuration, logger: TestDatabase.logger)
             let fixedTokens = tokens
             try await app.test(.router) { client in
                 let document = try await client.execute(uri: "/api/v1/openapi.json", method: .get, headers: [:], body: nil)
@@ -61,7 +63,7 @@ struct TestServer {
                 try await body(
                     TestServer(
                         store: store, world: world, clock: clock, client: client, tokens: fixedTokens,
-                        dataDirectory: dataDirectory, schemas: schemas))
+                        dataDirectory: dataDirectory, schemas: schemas, services: services))
             }
         }
     }

@@ -37,7 +37,10 @@ struct JobQueueTests {
             var greedy: [String] = []
             for i in 0..<5 {
                 greedy.append(
-                    try await store.enqueue(kind: "test", payload: "{\"n\":\(i)}", runAfter: now.addingTimeInterval(-100), fairKey: "greedy").id)
+                    // A second apart, so their order never rests on two being made in the same millisecond.
+                    try await store.enqueue(
+                        kind: "test", payload: "{\"n\":\(i)}", runAfter: now.addingTimeInterval(-100 + Double(i)), fairKey: "greedy"
+                    ).id)
             }
             let other = try await store.enqueue(kind: "test", payload: "{}", runAfter: now.addingTimeInterval(-1), fairKey: "other").id
             let batch = try await store.enqueue(kind: "test", payload: "{}", runAfter: now, fairKey: nil).id
