@@ -189,6 +189,8 @@ public struct Uploads: Sendable {
         // The title is checked before a byte is stored.
         _ = try MediaItem(title: title, kind: kind, ownerID: actor.user.id, fileName: "", originalSHA256: "", originalSize: 0)
         if let declared, declared > maxSize { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
+        let empty = AppError.invalid("body", Message("validation.emptyVideo"))
+        if declared == 0 { throw empty }
         let room = try await room()
         if let declared, declared > room { throw noSpace(declared) }
         guard room > 0 else { throw noSpace(declared ?? 0) }
@@ -196,7 +198,7 @@ public struct Uploads: Sendable {
         let file = "library-" + UUIDText.lowercase(UUID())
         try files.create(file)
         let (size, interrupted) = await files.append(file, from: body, at: 0, limit: declared ?? max(min(maxSize, room / 4), 0))
-        if let refusal = refusal(interrupted, size: size, declared: declared, limit: maxSize, room: room) {
+        if let refusal = refusal(interrupted, size: size, declared: declared, limit: maxSize, room: room) ?? (size == 0 ? empty : nil) {
             files.remove(file)
             throw refusal
         }

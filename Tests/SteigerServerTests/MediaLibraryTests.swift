@@ -21,6 +21,8 @@ struct MediaLibraryTests {
             #expect(try await server.request(.post, "/api/v1/media-items?title=Mine", as: world.learnerA1, bytes: bytes).status == 403)
             let untitled = try await server.request(.post, "/api/v1/media-items", as: world.trainerA, bytes: bytes)
             #expect(untitled.status == 422 && untitled.problemFields == ["title"])
+            let empty = try await server.request(.post, "/api/v1/media-items?title=Nothing", as: world.trainerA, bytes: [])
+            #expect(empty.status == 422 && empty.problemFields == ["body"])
 
             let made = try await server.request(
                 .post, "/api/v1/media-items?title=How%20it%20is%20done&filename=model.mp4", as: world.trainerA, bytes: bytes)
