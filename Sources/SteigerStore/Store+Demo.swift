@@ -60,6 +60,9 @@ extension Store {
         let records = try await demoRecords()
         guard !records.isEmpty else { return false }
         return try await write { session in
+            // Notices and mails for its people are made by consumers running beside this; on
+            // PostgreSQL they wait until the people are gone (SQLite has one writer anyway).
+            if session.dialect == .postgresql { _ = try await session.query("LOCK TABLE notices, mails IN SHARE ROW EXCLUSIVE MODE") }
             let users = records.users.map(\.description), submissions = records.submissions.map(\.description)
             let exercises = records.exercises.map(\.description), cohorts = records.cohorts.map(\.description)
             let items = records.mediaItems.map(\.description)
