@@ -45,7 +45,7 @@ def test_a_fresh_install_with_the_sample_programme_to_try_and_remove(tmp_path, b
         check_accessible(driver)
         shoot(driver, "demo-exercise")
         driver.find_element(By.CSS_SELECTOR, "ol.attempts a").click()
-        WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.getElementById('player').duration > 0"))
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.duration > 0"))
         settle(driver, lambda d: "you let the customer finish" in d.find_element(By.ID, "annotations").text)
         assert "100 %" in driver.find_element(By.ID, "reviews").text
         shoot(driver, "demo-feedback")
@@ -60,7 +60,7 @@ def test_a_fresh_install_with_the_sample_programme_to_try_and_remove(tmp_path, b
         driver.get(server.url + "/train/attempts?show=mine")
         assert len(driver.find_elements(By.CSS_SELECTOR, "#attempts tbody tr")) == 2
         driver.find_element(By.CSS_SELECTOR, "#attempts tbody tr button").click()
-        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').duration > 0"))
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.duration > 0"))
         assert "You sent this review" in driver.find_element(By.ID, "sent-line").text
 
         # The administrator removes it in one step: its people can no longer sign in.

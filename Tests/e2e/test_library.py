@@ -28,7 +28,7 @@ def test_an_administrator_uploads_a_model_video_chooses_it_in_the_builder_and_th
     settle(driver, lambda d: "Ready" in d.find_element(By.CSS_SELECTOR, "#library-items li").text, timeout=120)
     item = driver.find_element(By.CSS_SELECTOR, "#library-items li")
     assert "Price objection, done well" in item.text and "Model video" in item.text and re.search(r"0:0[45]", item.text), item.text
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.querySelector('#library-items img').naturalWidth > 0"))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("const i = document.querySelector('#library-items img'); return !!i && i.naturalWidth > 0"))
     check_accessible(driver)
     shoot(driver, "library")
 
@@ -41,7 +41,7 @@ def test_an_administrator_uploads_a_model_video_chooses_it_in_the_builder_and_th
     assert reference.startswith("media:"), reference
     driver.find_element(By.CSS_SELECTOR, "#preview-levels button[data-level='3']").click()
     settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#preview video.model"))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.querySelector('#preview video.model').readyState >= 1"))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.querySelector('#preview video.model'); return !!v && v.readyState >= 1"))
     driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
 
@@ -51,7 +51,7 @@ def test_an_administrator_uploads_a_model_video_chooses_it_in_the_builder_and_th
     driver.get(f"{server.url}/learn/exercises/{exercise}")
     video = driver.find_element(By.CSS_SELECTOR, "video.model")
     assert "/api/v1/media-items/" in video.get_attribute("src") and video.get_attribute("poster").endswith("poster.jpg")
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.querySelector('video.model').duration > 4"))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.querySelector('video.model'); return !!v && v.duration > 4"))
     assert driver.find_elements(By.CSS_SELECTOR, ".model-error") == []
     shoot(driver, "exercise-library-video")
     # The library itself is not hers to browse, and the video stops being hers once the support is withdrawn.

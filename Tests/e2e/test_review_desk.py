@@ -58,7 +58,7 @@ def test_a_trainer_opens_lea_s_latest_attempt_reviews_it_by_keyboard_changes_the
     video = driver.find_element(By.ID, "player").rect
     rubric = driver.find_element(By.ID, "rubric-title").rect
     assert rubric["x"] > video["x"] + video["width"] - 1 and rubric["y"] < 900, (video, rubric)
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('player').duration > 0"))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.duration > 0"))
 
     # The keyboard alone: c pauses and opens a comment at the moment; Shift+Enter adds a line, Enter sends.
     driver.execute_script("document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex');")
