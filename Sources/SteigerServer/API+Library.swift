@@ -11,17 +11,6 @@ struct LibraryController: Sendable {
     let media: MediaController
 
     var operations: [Operation] {
-        let binary: (String, String) -> Operation.Reply = { type, description in
-            .init(
-                status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
-                headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"])
-        }
-        let ranged: [Operation.Reply] = [
-            .init(
-                status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
-                contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
-            .init(status: 304, description: "Not modified (If-None-Match)."),
-        ]
         return [
             Operation(
                 method: .get, path: "/api/v1/media-items", operationID: "listMediaItems", tag: "library",
@@ -54,12 +43,14 @@ struct LibraryController: Sendable {
             Operation(
                 method: .get, path: "/api/v1/media-items/{mediaItemId}/rendition", operationID: "getMediaItemRendition", tag: "library",
                 summary: "The video for web players (MP4 or WebM), with ranges",
-                replies: [binary("video/mp4", "The rendition.")] + ranged, errors: [409: "Not there yet: still processing, or processing failed."],
+                replies: MediaController.blobReplies("video/mp4", "The rendition."),
+                errors: [409: "Not there yet: still processing, or processing failed."],
                 handler: rendition),
             Operation(
                 method: .get, path: "/api/v1/media-items/{mediaItemId}/poster.jpg", operationID: "getMediaItemPoster", tag: "library",
                 summary: "The video's poster frame",
-                replies: [binary("image/jpeg", "The poster.")] + ranged, errors: [409: "Not there yet: still processing, or processing failed."],
+                replies: MediaController.blobReplies("image/jpeg", "The poster."),
+                errors: [409: "Not there yet: still processing, or processing failed."],
                 handler: poster),
             Operation(
                 method: .delete, path: "/api/v1/media-items/{mediaItemId}", operationID: "deleteMediaItem", tag: "library",

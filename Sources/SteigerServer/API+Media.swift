@@ -11,18 +11,22 @@ struct MediaController: Sendable {
     let submissions: Submissions
     let files: UploadFiles
 
-    var operations: [Operation] {
-        let file: (String, String) -> Operation.Reply = { type, description in
+    /// The reply of a blob served by ``serve(_:type:request:context:disposition:)``, and its answers to
+    /// a Range or a matching If-None-Match (every operation that serves a blob documents them).
+    static func blobReplies(_ type: String, _ description: String) -> [Operation.Reply] {
+        [
             .init(
                 status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
-                headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"])
-        }
-        let ranged: [Operation.Reply] = [
+                headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"]),
             .init(
                 status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
                 contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
             .init(status: 304, description: "Not modified (If-None-Match)."),
         ]
+    }
+
+    var operations: [Operation] {
+        let file = Self.blobReplies
         let errors = [
             409: "Not there yet: the submission is still processing, or processing failed.",
             416: "The range lies outside the file.",
@@ -35,16 +39,16 @@ struct MediaController: Sendable {
                 handler: status),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/original", operationID: "getOriginal", tag: "submissions",
-                summary: "The file as uploaded", replies: [file("application/octet-stream", "The original.")] + ranged, errors: errors,
+                summary: "The file as uploaded", replies: file("application/octet-stream", "The original."), errors: errors,
                 handler: original),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/rendition", operationID: "getRendition", tag: "submissions",
-                summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: [file("video/mp4", "The rendition.")] + ranged,
+                summary: "The web rendition (MP4 or WebM) browsers play and seek", replies: file("video/mp4", "The rendition."),
                 errors: errors,
                 handler: rendition),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/poster.jpg", operationID: "getPoster", tag: "submissions",
-                summary: "A representative frame (JPEG)", replies: [file("image/jpeg", "The poster.")] + ranged, errors: errors,
+                summary: "A representative frame (JPEG)", replies: file("image/jpeg", "The poster."), errors: errors,
                 handler: poster),
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard.vtt", operationID: "getStoryboard", tag: "submissions",
@@ -54,7 +58,7 @@ struct MediaController: Sendable {
             Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/media/storyboard/{sheet}", operationID: "getStoryboardSheet",
                 tag: "submissions",
-                summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: [file("image/jpeg", "The sheet.")] + ranged, errors: errors,
+                summary: "One sprite sheet of the storyboard, e.g. 1.jpg", replies: file("image/jpeg", "The sheet."), errors: errors,
                 handler: storyboardSheet),
         ]
     }

@@ -1,7 +1,6 @@
 import Foundation
 import SteigerApp
 import SteigerCore
-import SteigerPipeline
 import SteigerServer
 import SteigerStore
 import SteigerTestSupport
@@ -31,10 +30,7 @@ struct DemoTests {
             #expect(try await demo.load(programme, language: .en, video: video) == nil)
             #expect(try await demo.loaded() == .en)
             #expect(try await demo.reviewReadyAttempts(programme) == 0)
-            let processor = SubmissionProcessor(
-                store: server.store, blobs: try BlobStore(root: server.dataDirectory + "/media"), logger: TestDatabase.logger)
-            let worker = JobWorker(store: server.store, processor: processor, owner: "test", exitOnDeadline: false, logger: TestDatabase.logger)
-            while try await worker.runOne() {}
+            try await server.runJobs()
             #expect(try await demo.reviewReadyAttempts(programme) == 2)
             #expect(try await demo.reviewReadyAttempts(programme) == 2)
             let records = try await server.store.demoRecords()

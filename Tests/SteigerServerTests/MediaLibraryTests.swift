@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import SteigerCore
-import SteigerPipeline
 import SteigerServer
 import SteigerStore
 import SteigerTestSupport
@@ -29,10 +28,7 @@ struct MediaLibraryTests {
             #expect(made.status == 201 && made["status"] as? String == "processing" && made["kind"] as? String == "model")
             let id = try #require(made["id"] as? String)
             #expect(try await server.request(.get, "/api/v1/media-items/\(id)/rendition", as: world.trainerA).status == 409)
-            let processor = SubmissionProcessor(
-                store: server.store, blobs: try BlobStore(root: server.dataDirectory + "/media"), logger: TestDatabase.logger)
-            let worker = JobWorker(store: server.store, processor: processor, owner: "test", exitOnDeadline: false, logger: TestDatabase.logger)
-            while try await worker.runOne() {}
+            try await server.runJobs()
             let ready = try await server.request(.get, "/api/v1/media-items/\(id)", as: world.trainerB)
             #expect(ready.status == 200 && ready["status"] as? String == "ready" && (ready["durationMilliseconds"] as? Int ?? 0) > 1000)
             #expect(try await server.request(.get, "/api/v1/media-items", as: world.admin).items.count == 1)

@@ -145,9 +145,14 @@ extension TestServer {
         let made = try await self.request(.post, path, as: learner, bytes: bytes, headers: [.contentType: "video/mp4"])
         #expect(made.status == 201, "\(made.body)")
         let id = try #require(made["id"] as? String)
+        try await runJobs()
+        return id
+    }
+
+    /// Runs every queued job (attempts and library videos) to its end, in this process.
+    func runJobs() async throws {
         let processor = SubmissionProcessor(store: self.store, blobs: try BlobStore(root: self.dataDirectory + "/media"), logger: TestDatabase.logger)
         let worker = JobWorker(store: self.store, processor: processor, owner: "test", exitOnDeadline: false, logger: TestDatabase.logger)
         while try await worker.runOne() {}
-        return id
     }
 }
