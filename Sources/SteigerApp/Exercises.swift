@@ -7,6 +7,8 @@ import SteigerStore
 public struct ExerciseDraft: Sendable {
     public var title: String?
     public var instructions: String?
+    /// The clip to respond to: nil leaves it, `.some(nil)` (or an empty text) takes it away.
+    public var stimulus: String??
     public var skillKey: String?
     /// The skill's name; creating, a draft without a key gets one made from it; changing, a new
     /// name without a key renames the skill and keeps the key (and so the learners' levels).
@@ -22,12 +24,14 @@ public struct ExerciseDraft: Sendable {
     public var problems: [ValidationError.Problem]
 
     public init(
-        title: String? = nil, instructions: String? = nil, skillKey: String? = nil, skillName: String? = nil, rubric: Rubric? = nil,
+        title: String? = nil, instructions: String? = nil, stimulus: String?? = nil, skillKey: String? = nil, skillName: String? = nil,
+        rubric: Rubric? = nil,
         ladder: ScaffoldLadder? = nil, cohorts: Set<CohortID>? = nil, review: ReviewSettings? = nil,
         policy: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)? = nil, problems: [ValidationError.Problem] = []
     ) {
         self.title = title
         self.instructions = instructions
+        self.stimulus = stimulus
         self.skillKey = skillKey
         self.skillName = skillName
         self.rubric = rubric
@@ -100,11 +104,12 @@ public struct Exercises: Sendable {
             throw ValidationError(
                 Self.everyProblem(
                     draft, missing: missing, title: draft.title ?? "", instructions: draft.instructions ?? "",
-                    skillKey: draft.skillKey ?? "", skillName: draft.skillName ?? "",
+                    stimulus: draft.stimulus ?? nil, skillKey: draft.skillKey ?? "", skillName: draft.skillName ?? "",
                     review: draft.review ?? ReviewSettings(), policy: policy))
         }
         let exercise = try Exercise(
-            title: title, instructions: instructions, skillKey: draft.skillKey ?? "", skillName: draft.skillName ?? "", rubric: rubric,
+            title: title, instructions: instructions, stimulus: draft.stimulus ?? nil, skillKey: draft.skillKey ?? "",
+            skillName: draft.skillName ?? "", rubric: rubric,
             ladder: ladder, cohorts: draft.cohorts ?? [], review: draft.review ?? ReviewSettings(), policy: policy, createdAt: now())
         try checkSupports(exercise.ladder)
         try await checkLadderHeight(exercise.ladder, skill: exercise.skillKey, exercise: nil)
@@ -119,11 +124,13 @@ public struct Exercises: Sendable {
             throw ValidationError(
                 Self.everyProblem(
                     draft, missing: [], title: draft.title ?? exercise.title, instructions: draft.instructions ?? exercise.instructions,
+                    stimulus: draft.stimulus ?? exercise.stimulus,
                     skillKey: draft.skillKey ?? exercise.skillKey, skillName: draft.skillName ?? exercise.skillName,
                     review: draft.review ?? exercise.review, policy: draft.policy?(exercise.policy) ?? exercise.policy))
         }
         let changed = try Exercise(
             id: exercise.id, title: draft.title ?? exercise.title, instructions: draft.instructions ?? exercise.instructions,
+            stimulus: draft.stimulus ?? exercise.stimulus,
             skillKey: draft.skillKey ?? exercise.skillKey, skillName: draft.skillName ?? exercise.skillName,
             rubric: draft.rubric ?? exercise.rubric, ladder: draft.ladder ?? exercise.ladder, cohorts: draft.cohorts ?? exercise.cohorts,
             review: draft.review ?? exercise.review, policy: draft.policy?(exercise.policy) ?? exercise.policy,
@@ -151,14 +158,14 @@ public struct Exercises: Sendable {
     /// Every problem of a draft at once, so a person mends them in one go: what could not be read,
     /// what is missing, and the exercise's rules on the rest (with these values).
     private static func everyProblem(
-        _ draft: ExerciseDraft, missing: [String], title: String, instructions: String, skillKey: String, skillName: String,
-        review: ReviewSettings, policy: ScaffoldPolicy
+        _ draft: ExerciseDraft, missing: [String], title: String, instructions: String, stimulus: String?, skillKey: String,
+        skillName: String, review: ReviewSettings, policy: ScaffoldPolicy
     ) -> [ValidationError.Problem] {
         var problems = draft.problems + missing.map { .init(field: $0, message: Message("validation.required")) }
         // A field reported missing is not reported again for being empty (a missing skill is either field).
         let reported = Set(missing + (missing.contains("skillKey") ? ["skillName"] : []))
         problems += Exercise.problems(
-            title: title, instructions: instructions, skillKey: skillKey.isEmpty ? Slug.derive(from: skillName) : skillKey,
+            title: title, instructions: instructions, stimulus: stimulus, skillKey: skillKey.isEmpty ? Slug.derive(from: skillName) : skillKey,
             skillName: skillName, review: review, policy: policy
         ).filter { !reported.contains($0.field) }
         if let ladder = draft.ladder { problems += supportProblems(ladder) }

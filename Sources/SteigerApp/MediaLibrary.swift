@@ -4,7 +4,7 @@ import SteigerStore
 
 /// The media library: model videos and stimulus clips kept once and named by exercises.
 /// Administrators and trainers browse and add to it; a learner plays exactly the items the
-/// supports they get now name.
+/// supports they get now name, and the clips to respond to of the exercises they practise.
 public struct MediaLibrary: Sendable {
     let store: Store
     let scaffolding: Scaffolding
@@ -16,7 +16,8 @@ public struct MediaLibrary: Sendable {
     }
 
     /// One item, if `actor` may play it: administrators and trainers any; a learner one that a
-    /// support they get now names. Anyone else finds no such item.
+    /// support they get now names, or the clip to respond to of an exercise they practise.
+    /// Anyone else finds no such item.
     public func item(_ actor: Actor, _ id: MediaItemID, for action: Action = .view) async throws -> MediaItem {
         guard let item = try await store.mediaItem(id) else { throw AppError.notFound(.mediaItem) }
         // Whether a support names it matters only to someone the library is not open to.
@@ -33,11 +34,13 @@ public struct MediaLibrary: Sendable {
         try await store.deleteMediaItem(id)
     }
 
-    /// The library items the supports `actor` gets now name, on every exercise they practise.
+    /// The library items the supports `actor` gets now name, and the clips to respond to, on
+    /// every exercise they practise.
     func namedForLearner(_ actor: Actor) async throws -> Set<MediaItemID> {
         var named: Set<MediaItemID> = []
         for exercise in try await store.exercises(scope: AccessPolicy.listScope(for: actor), page: PageRequest(limit: 200)).items
         where exercise.cohorts.contains(where: actor.learns(in:)) {
+            if let clip = exercise.stimulus.flatMap(MediaItem.named(by:)) { named.insert(clip) }
             let state = try await scaffolding.supports(actor, on: exercise).history.state
             named.formUnion(exercise.ladder.level(state.level(top: exercise.ladder.top)).supports.compactMap(\.mediaItem))
         }

@@ -8,7 +8,8 @@ import Synchronization
 /// Recordings arriving: resumable uploads (any server process can continue any upload: the
 /// offset and the writer's claim are in the database, the running hash is rebuilt from the file)
 /// and single streaming requests, within the size limit and the learner's quota. A complete
-/// upload becomes a submission with a processing job.
+/// upload becomes a submission with a processing job, or, for a video sent to the media library,
+/// a library item with the same processing.
 public struct Uploads: Sendable {
     let store: Store
     let files: UploadFiles
@@ -38,27 +39,42 @@ public struct Uploads: Sendable {
     /// When an upload untouched from now on is swept.
     public var expiresFromNow: Date { now().addingTimeInterval(expiry) }
 
-    /// Starts a resumable upload of `length` bytes at `exercise` (which the actor practises) named
-    /// `fileName`; `firstBytes` is the size of a body sent with the request, if any.
+    /// Starts a resumable upload of `length` bytes named `fileName`: an attempt at the exercise
+    /// the metadata's `exercise` names (which the actor practises), or a video for the media
+    /// library when it names a `library` kind and a `title` (administrators and trainers; a
+    /// library video is outside the learner's quota). `firstBytes` is the size of a body sent
+    /// with the request, if any.
     /// - Throws: ``ProblemKind/fileTooLarge``, ``ProblemKind/pastLength``, ``ProblemKind/overQuota``,
-    ///   ``ProblemKind/noSpace`` (the volume has no room for it beside what other uploads await), not found.
-    public func start(
-        _ actor: Actor, exercise: ExerciseID?, fileName: String?, length: Int64, metadata: [String: String], firstBytes: Int64?
-    ) async throws -> Upload {
+    ///   ``ProblemKind/noSpace`` (the volume has no room for it beside what other uploads await),
+    ///   invalid metadata, not found.
+    public func start(_ actor: Actor, fileName: String?, length: Int64, metadata: [String: String], firstBytes: Int64?) async throws -> Upload {
         guard length <= maxSize else { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
-        guard let exercise else { throw AppError.notFound(.exercise) }
-        let practised = try await submittable(actor, exercise)
+        var exercise: ExerciseID?
+        if metadata[Upload.libraryKindKey] != nil {
+            try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
+            _ = try libraryItem(metadata, owner: actor.user.id, fileName: fileName)
+            if length == 0 { throw AppError.invalid("body", Message("validation.emptyVideo")) }
+        } else {
+            guard let named = metadata["exercise"].flatMap(ExerciseID.init) else { throw AppError.notFound(.exercise) }
+            exercise = try await submittable(actor, named).id
+        }
         if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
         guard length <= (try await room()) else { throw noSpace(length) }
         // Counted once it would otherwise go ahead: a start refused for room or size costs nothing.
         try countStart(actor)
         let now = now()
         let upload = Upload(
-            userID: actor.user.id, exerciseID: practised.id, fileName: Self.cleanFileName(fileName ?? "recording"), length: length,
-            metadata: metadata, createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+            userID: actor.user.id, exerciseID: exercise, fileName: Self.cleanFileName(fileName ?? (exercise == nil ? "video" : "recording")),
+            length: length, metadata: metadata, createdAt: now, expiresAt: now.addingTimeInterval(expiry))
         try files.create(upload.id)
         try await createWithinQuota(upload)
         return upload
+    }
+
+    /// What a complete upload became.
+    public enum Outcome: Sendable {
+        case submission(Submission)
+        case mediaItem(MediaItem)
     }
 
     /// The actor's own upload `id`, unfinished and unexpired or finished; anyone else's, and
@@ -67,7 +83,7 @@ public struct Uploads: Sendable {
         let id = id.lowercased()
         guard UUIDText.parse(id) != nil, let upload = try await store.upload(id) else { throw AppError.notFound(.upload) }
         try AccessPolicy.require(actor, .view, .upload(owner: upload.userID), .upload)
-        if upload.submissionID == nil, upload.expiresAt <= now() { throw AppError.notFound(.upload) }
+        if !upload.isFinished, upload.expiresAt <= now() { throw AppError.notFound(.upload) }
         return upload
     }
 
@@ -76,25 +92,29 @@ public struct Uploads: Sendable {
     public func status(_ actor: Actor, of found: Upload) async throws -> Upload {
         try AccessPolicy.require(actor, .view, .upload(owner: found.userID), .upload)
         var upload = found
-        if upload.submissionID == nil, upload.received == upload.length {
-            _ = try await submittable(actor, upload.exerciseID)
+        if !upload.isFinished, upload.received == upload.length {
+            try await mayFinish(actor, upload)
             let finished = upload
-            upload.submissionID = try? await asWriter(finished.id) { _, _ in try await complete(finished).id }
+            switch try? await asWriter(finished.id, { _, _ in try await complete(finished) }) {
+            case .submission(let submission): upload.submissionID = submission.id
+            case .mediaItem(let item): upload.mediaItemID = item.id
+            case nil: break
+            }
         }
         return upload
     }
 
     /// Appends `body` to the actor's upload `id` at `offset` (which must be what has arrived).
-    /// - Returns: the new offset, and the submission once the upload is complete.
+    /// - Returns: the new offset, and what the upload became once it is complete.
     public func append(
         _ actor: Actor, _ id: String, at offset: Int64, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
-    ) async throws -> (received: Int64, submission: Submission?) {
+    ) async throws -> (received: Int64, outcome: Outcome?) {
         let upload = try await upload(actor, id)
         // A request that may finish the upload does so only while the learner still practises the
         // exercise: one taken out of the cohort cannot make an attempt no trainer would see. (The
         // chunks before it do not pay for the look-up.)
-        if declared.map({ offset + $0 >= upload.length }) ?? true { _ = try await submittable(actor, upload.exerciseID) }
-        guard offset == upload.received, upload.submissionID == nil else {
+        if declared.map({ offset + $0 >= upload.length }) ?? true { try await mayFinish(actor, upload) }
+        guard offset == upload.received, !upload.isFinished else {
             throw AppError(.offsetMismatch, ["offset": .integer(Int(offset)), "received": .integer(Int(upload.received))])
         }
         return try await append(upload, declared: declared, body: body)
@@ -103,18 +123,18 @@ public struct Uploads: Sendable {
     /// Appends the body sent with a new upload.
     public func append(
         _ upload: Upload, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
-    ) async throws -> (received: Int64, submission: Submission?) {
+    ) async throws -> (received: Int64, outcome: Outcome?) {
         try await asWriter(upload.id) { current, claim in try await appendAsWriter(upload, current, claim, declared: declared, body: body) }
     }
 
     /// Completes a new upload of an empty file that came without a body.
-    public func completeEmpty(_ upload: Upload) async throws -> Submission? {
+    public func completeEmpty(_ upload: Upload) async throws -> Outcome? {
         try await asWriter(upload.id) { current, claim in
             try await appendAsWriter(upload, current, claim, declared: nil, body: nil as AsyncThrowingStream<ByteBuffer, any Error>?)
-        }.submission
+        }.outcome
     }
 
-    /// Abandons the actor's `upload` (as ``upload(_:_:)`` found it); a finished upload's submission stays.
+    /// Abandons the actor's `upload` (as ``upload(_:_:)`` found it); what a finished upload became stays.
     public func abandon(_ actor: Actor, _ upload: Upload) async throws {
         try AccessPolicy.require(actor, .delete, .upload(owner: upload.userID), .upload)
         try await asWriter(upload.id) { _, _ in
@@ -157,7 +177,8 @@ public struct Uploads: Sendable {
         upload.length = size
         upload.received = size
         try await store.setUploadLength(upload.id, length: size)
-        return try await complete(upload)
+        guard case .submission(let submission) = try await complete(upload) else { throw AppError.notFound(.exercise) }
+        return submission
     }
 
     /// Why a body streamed in one request cannot be kept: it broke off, ran past `limit` (the
@@ -187,7 +208,10 @@ public struct Uploads: Sendable {
     ) async throws -> MediaItem {
         try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
         // The title is checked before a byte is stored.
-        _ = try MediaItem(title: title, kind: kind, ownerID: actor.user.id, fileName: "", originalSHA256: "", originalSize: 0)
+        guard
+            var item = try libraryItem(
+                [Upload.libraryKindKey: kind.rawValue, Upload.libraryTitleKey: title], owner: actor.user.id, fileName: fileName)
+        else { throw AppError.notFound(.mediaItem) }
         if let declared, declared > maxSize { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
         let empty = AppError.invalid("body", Message("validation.emptyVideo"))
         if declared == 0 { throw empty }
@@ -204,9 +228,7 @@ public struct Uploads: Sendable {
         }
         let sha = try await files.finish(file, size: size)
         try files.blobs.adopt(files.path(file), sha256: sha)
-        let item = try MediaItem(
-            title: title, kind: kind, ownerID: actor.user.id, fileName: Self.cleanFileName(fileName ?? "video"), originalSHA256: sha,
-            originalSize: size, createdAt: now())
+        (item.originalSHA256, item.originalSize, item.createdAt) = (sha, size, now().wholeMilliseconds)
         try await store.createMediaItem(item, now: now())
         logger.info("library item received", metadata: ["mediaItem": .string(item.id.description), "bytes": .stringConvertible(size)])
         return item
@@ -232,7 +254,7 @@ public struct Uploads: Sendable {
             if let upload = open[file.id] {
                 guard file.size > upload.received else { continue }
                 _ = try? await asWriter(upload.id) { current, _ in files.truncate(upload.id, to: current.received) }
-            } else if UUIDText.parse(file.id) != nil, try await store.upload(file.id)?.submissionID == nil {
+            } else if UUIDText.parse(file.id) != nil, try await store.upload(file.id)?.isFinished != true {
                 logger.notice("removed an upload file no upload owns", metadata: ["file": .string(file.id), "bytes": .stringConvertible(file.size)])
                 files.remove(file.id)
             }
@@ -242,6 +264,30 @@ public struct Uploads: Sendable {
     }
 
     // MARK: - Inside
+
+    /// The library item `metadata` describes (its kind and title checked): nil when it names no
+    /// library kind, for an attempt.
+    private func libraryItem(_ metadata: [String: String], owner: UserID, fileName: String?) throws -> MediaItem? {
+        guard let kindText = metadata[Upload.libraryKindKey] else { return nil }
+        guard let kind = MediaItem.Kind(rawValue: kindText) else {
+            throw AppError.invalid(
+                Upload.libraryKindKey,
+                Message("validation.oneOf", ["values": .text(MediaItem.Kind.allCases.map(\.rawValue).joined(separator: ", "))]))
+        }
+        return try MediaItem(
+            title: metadata[Upload.libraryTitleKey] ?? "", kind: kind, ownerID: owner, fileName: Self.cleanFileName(fileName ?? "video"),
+            originalSHA256: "", originalSize: 0, createdAt: now())
+    }
+
+    /// Whether the actor's upload may be finished now: an attempt only while they still practise
+    /// its exercise, a library video only while they may add to the library.
+    private func mayFinish(_ actor: Actor, _ upload: Upload) async throws {
+        if let exercise = upload.exerciseID {
+            _ = try await submittable(actor, exercise)
+        } else {
+            try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
+        }
+    }
 
     /// The exercise `id` if the actor may submit to it.
     private func submittable(_ actor: Actor, _ id: ExerciseID) async throws -> Exercise {
@@ -253,7 +299,7 @@ public struct Uploads: Sendable {
     /// Records an upload only if it fits the learner's quota, checked and reserved in one transaction.
     private func createWithinQuota(_ upload: Upload) async throws {
         do {
-            try await store.createUpload(upload, quota: quota)
+            try await store.createUpload(upload, quota: upload.exerciseID == nil ? nil : quota)
         } catch StoreError.quotaExceeded(let used) {
             files.remove(upload.id)
             throw overQuota(used: used)
@@ -298,9 +344,10 @@ public struct Uploads: Sendable {
 
     private func appendAsWriter(
         _ stale: Upload, _ upload: Upload, _ claim: WriterClaim, declared: Int64?, body: (some AsyncSequence<ByteBuffer, any Error>)?
-    ) async throws -> (received: Int64, submission: Submission?) {
+    ) async throws -> (received: Int64, outcome: Outcome?) {
         // `upload` is as the claim found it: another request may have written meanwhile.
-        if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, made) }
+        if let submission = upload.submissionID, let made = try await store.submission(submission) { return (upload.length, .submission(made)) }
+        if let item = upload.mediaItemID, let made = try await store.mediaItem(item) { return (upload.length, .mediaItem(made)) }
         guard upload.received == stale.received else {
             throw AppError(.offsetMismatch, ["offset": .integer(Int(stale.received)), "received": .integer(Int(upload.received))])
         }
@@ -330,8 +377,9 @@ public struct Uploads: Sendable {
         return (received, try await complete(upload))
     }
 
-    /// Moves a finished upload into the blob store and makes it a submission with a processing job.
-    private func complete(_ upload: Upload) async throws -> Submission {
+    /// Moves a finished upload into the blob store and makes it a submission or a library item
+    /// with a processing job.
+    private func complete(_ upload: Upload) async throws -> Outcome {
         // The hash is recorded before the file moves, so a completion that fails half-way (the
         // database away, say) can be finished by the next request.
         let sha: String
@@ -344,14 +392,17 @@ public struct Uploads: Sendable {
         if FileManager.default.fileExists(atPath: files.path(upload.id)) {
             try files.blobs.adopt(files.path(upload.id), sha256: sha)
         }
+        var metadata: Logger.Metadata = ["upload": .string(upload.id), "bytes": .stringConvertible(upload.length), "sha256": .string(sha)]
+        defer { logger.info("upload complete", metadata: metadata) }
+        if var item = try libraryItem(upload.metadata, owner: upload.userID, fileName: upload.fileName) {
+            (item.originalSHA256, item.originalSize) = (sha, upload.length)
+            let made = try await store.completeLibraryUpload(upload, item: item, now: now())
+            metadata["mediaItem"] = .string(made.id.description)
+            return .mediaItem(made)
+        }
         let submission = try await store.completeUpload(upload, sha256: sha, now: now())
-        logger.info(
-            "upload complete",
-            metadata: [
-                "upload": .string(upload.id), "submission": .string(submission.id.description), "bytes": .stringConvertible(upload.length),
-                "sha256": .string(sha),
-            ])
-        return submission
+        metadata["submission"] = .string(submission.id.description)
+        return .submission(submission)
     }
 
     /// Runs `body` as the upload's only writer, whichever server process the request reached: a

@@ -8,6 +8,10 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     public var title: String
     /// What the learner is asked to do.
     public var instructions: String
+    /// A clip the learner responds to (the customer's opening, the colleague's question), shown
+    /// at every level before they record: a library item's reference (`media:<id>`) or an
+    /// address. Nil: none.
+    public var stimulus: String?
     /// The skill this exercise trains (lower case, digits, dashes), e.g. "objection-handling";
     /// scaffolding levels are tracked per learner and skill.
     public var skillKey: String
@@ -32,18 +36,20 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     /// Creates an exercise after checking the fields. An empty `skillKey` is made from
     /// `skillName` (see ``Slug/derive(from:fallback:)``).
     public init(
-        id: ExerciseID = ExerciseID(), title: String, instructions: String, skillKey: String, skillName: String = "", rubric: Rubric,
-        ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
+        id: ExerciseID = ExerciseID(), title: String, instructions: String, stimulus: String? = nil, skillKey: String, skillName: String = "",
+        rubric: Rubric, ladder: ScaffoldLadder, cohorts: Set<CohortID> = [], review: ReviewSettings = ReviewSettings(),
         policy: ScaffoldPolicy = ScaffoldPolicy(), policyVersion: Int = 1, createdAt: Date = Date()
     ) throws(ValidationError) {
         let title = title.trimmed, skillName = skillName.trimmed
         let skillKey = skillKey.isEmpty ? Slug.derive(from: skillName) : skillKey
         let problems = Self.problems(
-            title: title, instructions: instructions, skillKey: skillKey, skillName: skillName, review: review, policy: policy)
+            title: title, instructions: instructions, stimulus: stimulus, skillKey: skillKey, skillName: skillName, review: review,
+            policy: policy)
         if !problems.isEmpty { throw ValidationError(problems) }
         self.id = id
         self.title = title
         self.instructions = instructions
+        self.stimulus = Self.clip(stimulus)
         self.skillKey = skillKey
         self.skillName = skillName
         self.rubric = rubric
@@ -58,7 +64,8 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
     /// What is wrong with these fields of an exercise (rubric and ladder check themselves), every
     /// problem at once; `skillKey` is the key given or the one made from `skillName`.
     public static func problems(
-        title: String, instructions: String, skillKey: String, skillName: String, review: ReviewSettings, policy: ScaffoldPolicy
+        title: String, instructions: String, stimulus: String? = nil, skillKey: String, skillName: String, review: ReviewSettings,
+        policy: ScaffoldPolicy
     ) -> [ValidationError.Problem] {
         let title = title.trimmed, skillName = skillName.trimmed
         var validator = Validator()
@@ -66,6 +73,7 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         validator.check(title.unicodeScalars.count <= 200, "title", Message("validation.maxCharacters", ["max": 200]))
         validator.check(!instructions.trimmed.isEmpty, "instructions", Message("validation.empty"))
         validator.check(instructions.unicodeScalars.count <= 50_000, "instructions", Message("validation.maxCharacters", ["max": 50_000]))
+        validator.check((clip(stimulus)?.unicodeScalars.count ?? 0) <= 2000, "stimulus", Message("validation.maxCharacters", ["max": 2000]))
         if skillKey.isEmpty, !skillName.isEmpty {
             validator.check(false, "skillName", Message("validation.nameLetters"))
         } else {
@@ -76,6 +84,12 @@ public struct Exercise: Sendable, Codable, Equatable, Identifiable {
         do { try review.check() } catch { validator.merge(error, prefix: "review") }
         do { try policy.check() } catch { validator.merge(error, prefix: "policy") }
         return validator.problems
+    }
+
+    /// A stimulus as kept: trimmed, and none when empty.
+    public static func clip(_ stimulus: String?) -> String? {
+        guard let stimulus = stimulus?.trimmed, !stimulus.isEmpty else { return nil }
+        return stimulus
     }
 
     /// The skill as people read it: its name, or its key for an exercise made without one.

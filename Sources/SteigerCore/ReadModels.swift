@@ -42,8 +42,8 @@ public struct Upload: Sendable, Equatable {
     public var id: String
     /// Who is uploading.
     public var userID: UserID
-    /// The exercise the recording is an attempt at.
-    public var exerciseID: ExerciseID
+    /// The exercise the recording is an attempt at; nil for a video for the media library.
+    public var exerciseID: ExerciseID?
     /// The name the file had on the learner's device (shown, never used as a path).
     public var fileName: String
     /// The announced size in bytes.
@@ -59,11 +59,13 @@ public struct Upload: Sendable, Equatable {
     public var sha256: String?
     /// The submission it became, once complete.
     public var submissionID: SubmissionID?
+    /// The library item it became, once complete.
+    public var mediaItemID: MediaItemID?
 
     public init(
-        id: String = UUIDText.lowercase(UUID()), userID: UserID, exerciseID: ExerciseID, fileName: String, length: Int64,
+        id: String = UUIDText.lowercase(UUID()), userID: UserID, exerciseID: ExerciseID?, fileName: String, length: Int64,
         received: Int64 = 0, metadata: [String: String] = [:], createdAt: Date = Date(), expiresAt: Date, sha256: String? = nil,
-        submissionID: SubmissionID? = nil
+        submissionID: SubmissionID? = nil, mediaItemID: MediaItemID? = nil
     ) {
         self.id = id
         self.userID = userID
@@ -76,7 +78,15 @@ public struct Upload: Sendable, Equatable {
         self.expiresAt = expiresAt.wholeMilliseconds
         self.sha256 = sha256
         self.submissionID = submissionID
+        self.mediaItemID = mediaItemID
     }
+
+    /// Whether it has become what it was sent for (a submission or a library item).
+    public var isFinished: Bool { submissionID != nil || mediaItemID != nil }
+
+    /// The metadata keys naming a video for the library: its kind (`model` or `stimulus`) and title.
+    public static let libraryKindKey = "library"
+    public static let libraryTitleKey = "title"
 }
 
 /// The media of a submission: the original, what the pipeline made of it, and where it is.

@@ -7,6 +7,8 @@ import SteigerCore
 struct ExerciseBody: RequestBody {
     var title: String?
     var instructions: String?
+    /// Absent: left as it is; null or empty: taken away.
+    var stimulus: String??
     var skillKey: String?
     var skillName: String?
     var rubric: Rubric?
@@ -19,13 +21,14 @@ struct ExerciseBody: RequestBody {
     var problems: [ValidationError.Problem] = []
 
     private enum CodingKeys: String, CodingKey {
-        case title, instructions, skillKey, skillName, rubric, ladder, cohorts, review, policy
+        case title, instructions, stimulus, skillKey, skillName, rubric, ladder, cohorts, review, policy
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         title = try container.decodeIfPresent(String.self, forKey: .title)
         instructions = try container.decodeIfPresent(String.self, forKey: .instructions)
+        if container.contains(.stimulus) { stimulus = .some(try container.decodeIfPresent(String.self, forKey: .stimulus)) }
         skillKey = try container.decodeIfPresent(String.self, forKey: .skillKey)
         skillName = try container.decodeIfPresent(String.self, forKey: .skillName)
         cohorts = try container.decodeIfPresent([CohortID].self, forKey: .cohorts)
@@ -51,6 +54,11 @@ struct ExerciseBody: RequestBody {
 
     static let properties: [String: JSONValue] = [
         "title": ["type": "string", "minLength": 1, "maxLength": 200], "instructions": ["type": "string", "minLength": 1],
+        "stimulus": [
+            "type": ["string", "null"], "maxLength": 2000,
+            "description":
+                "A clip the learner responds to, shown at every level: a library item's reference (media:<id>) or an address; null or empty for none.",
+        ],
         "skillKey": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"],
         "skillName": [
             "type": "string", "minLength": 1, "maxLength": 100,
@@ -62,7 +70,7 @@ struct ExerciseBody: RequestBody {
     ]
 
     static func schema(creating: Bool) -> JSONValue {
-        object(properties, optional: creating ? ["cohorts", "review", "policy", "skillKey", "skillName"] : Set(properties.keys))
+        object(properties, optional: creating ? ["cohorts", "review", "policy", "skillKey", "skillName", "stimulus"] : Set(properties.keys))
     }
 }
 
@@ -118,7 +126,7 @@ extension ExerciseBody {
         var transform: (@Sendable (ScaffoldPolicy) -> ScaffoldPolicy)?
         if let patch = policy { transform = { @Sendable current in patch.applied(to: current) } }
         return ExerciseDraft(
-            title: title, instructions: instructions, skillKey: skillKey, skillName: skillName, rubric: rubric, ladder: ladder,
+            title: title, instructions: instructions, stimulus: stimulus, skillKey: skillKey, skillName: skillName, rubric: rubric, ladder: ladder,
             cohorts: cohorts.map { Set($0) }, review: review, policy: transform, problems: problems)
     }
 }

@@ -25,12 +25,14 @@ struct UploadsController: Sendable {
     static let uploadExpires = HTTPField.Name("Upload-Expires")!
     static let uploadDeferLength = HTTPField.Name("Upload-Defer-Length")!
     static let submissionHeader = HTTPField.Name("Steiger-Submission")!
+    static let mediaItemHeader = HTTPField.Name("Steiger-Media-Item")!
 
     var operations: [Operation] {
         let tusHeaders = ["Tus-Resumable": "1.0.0"]
         let offsetHeaders = [
             "Tus-Resumable": "1.0.0", "Upload-Offset": "Bytes received.", "Upload-Expires": "When an unfinished upload is swept.",
-            "Steiger-Submission": "The submission's id, once the upload is complete.",
+            "Steiger-Submission": "The submission's id, once an attempt's upload is complete.",
+            "Steiger-Media-Item": "The library item's id, once a library video's upload is complete.",
         ]
         return [
             Operation(
@@ -48,15 +50,17 @@ struct UploadsController: Sendable {
             Operation(
                 method: .post, path: "/api/v1/uploads", operationID: "tusCreate", tag: "uploads",
                 summary:
-                    "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename`); the body may carry the first bytes",
+                    "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename` for an attempt, or `library` (model or stimulus), `title` and `filename` for a video of the media library); the body may carry the first bytes",
                 replies: [
                     .init(
                         status: 201, description: "Created; Location is the upload's address.",
                         headers: offsetHeaders.merging(["Location": "The upload's URL."]) { a, _ in a })
                 ],
                 errors: [
-                    400: "Upload-Length or Upload-Metadata missing or malformed.", 404: "The exercise does not exist or is not yours.",
+                    400: "Upload-Length or Upload-Metadata missing or malformed.",
+                    404: "The exercise does not exist or is not yours, or the media library is not open to you.",
                     412: "Another tus version.", 413: "Larger than the limit or the learner's quota.",
+                    422: "A library video's kind or title is not valid, or its length is 0.",
                     415: "A body not sent as application/offset+octet-stream.",
                     429: "The learner started too many uploads in the last ten minutes; see Retry-After.",
                     507:
@@ -140,19 +144,18 @@ struct UploadsController: Sendable {
         let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         if hasBody, !Self.isOffsetStream(request) { throw Problem(.offsetStream) }
         let upload = try await uploads.start(
-            actor, exercise: metadata["exercise"].flatMap(ExerciseID.init), fileName: metadata["filename"] ?? metadata["name"], length: length,
-            metadata: metadata, firstBytes: hasBody ? declared : nil)
+            actor, fileName: metadata["filename"] ?? metadata["name"], length: length, metadata: metadata, firstBytes: hasBody ? declared : nil)
         var headers: HTTPFields = [.location: "/api/v1/uploads/\(upload.id)", Self.tusResumable: Self.tusVersion]
         if hasBody {
-            let (offset, submission) = try await uploads.append(upload, declared: declared, body: request.body)
+            let (offset, outcome) = try await uploads.append(upload, declared: declared, body: request.body)
             headers[Self.uploadOffset] = String(offset)
-            if let submission { headers[Self.submissionHeader] = submission.id.description }
+            Self.name(outcome, in: &headers)
         }
         headers[Self.uploadExpires] = Self.httpDate(upload.expiresAt)
         if length == 0, !hasBody {
-            let submission = try await uploads.completeEmpty(upload)
+            let outcome = try await uploads.completeEmpty(upload)
             headers[Self.uploadOffset] = "0"
-            if let submission { headers[Self.submissionHeader] = submission.id.description }
+            Self.name(outcome, in: &headers)
         }
         return Response(status: .created, headers: headers)
     }
@@ -168,6 +171,8 @@ struct UploadsController: Sendable {
         ]
         if let submission = upload.submissionID {
             headers[Self.submissionHeader] = submission.description
+        } else if let item = upload.mediaItemID {
+            headers[Self.mediaItemHeader] = item.description
         } else {
             headers[Self.uploadExpires] = Self.httpDate(upload.expiresAt)
         }
@@ -181,14 +186,11 @@ struct UploadsController: Sendable {
         guard let offsetText = request.headers[Self.uploadOffset], let offset = Int64(offsetText), offset >= 0 else {
             throw Problem(.uploadOffset)
         }
-        let (received, submission) = try await uploads.append(
+        let (received, outcome) = try await uploads.append(
             actor, uploadID(context), at: offset, declared: request.headers[.contentLength].flatMap(Int64.init), body: request.body)
         var headers: HTTPFields = [Self.tusResumable: Self.tusVersion, Self.uploadOffset: String(received)]
-        if let submission {
-            headers[Self.submissionHeader] = submission.id.description
-        } else {
-            headers[Self.uploadExpires] = Self.httpDate(uploads.expiresFromNow)
-        }
+        Self.name(outcome, in: &headers)
+        if outcome == nil { headers[Self.uploadExpires] = Self.httpDate(uploads.expiresFromNow) }
         return Response(status: .noContent, headers: headers)
     }
 
@@ -215,6 +217,15 @@ struct UploadsController: Sendable {
 
     // MARK: - Helpers
 
+    /// Names what a complete upload became: `Steiger-Submission` or `Steiger-Media-Item`.
+    private static func name(_ outcome: Uploads.Outcome?, in headers: inout HTTPFields) {
+        switch outcome {
+        case .submission(let submission): headers[submissionHeader] = submission.id.description
+        case .mediaItem(let item): headers[mediaItemHeader] = item.id.description
+        case nil: break
+        }
+    }
+
     private static func isOffsetStream(_ request: Request) -> Bool {
         request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
             == "application/offset+octet-stream"
@@ -237,7 +248,7 @@ struct UploadsController: Sendable {
             }
             metadata[String(key)] = value
         }
-        guard metadata["exercise"] != nil else {
+        guard metadata["exercise"] != nil || metadata[Upload.libraryKindKey] != nil else {
             throw Problem(.metadataExercise)
         }
         return metadata

@@ -86,6 +86,7 @@ struct ExerciseView: JSONView {
         .init("id", uuid) { $0.exercise.id.description },
         .init("title", ["type": "string"]) { $0.exercise.title },
         .init("instructions", ["type": "string"]) { $0.exercise.instructions },
+        .nullable("stimulus", ["type": "string", "description": "The clip to respond to: media:<id> or an address."]) { $0.exercise.stimulus },
         .init("skillKey", ["type": "string"]) { $0.exercise.skillKey },
         .init("skillName", ["type": "string", "description": "The skill's name, or its key when it was given none."]) {
             $0.exercise.skill

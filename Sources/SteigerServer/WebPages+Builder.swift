@@ -44,6 +44,7 @@ extension WebPages {
     private struct Draft: Encodable {
         var title = ""
         var instructions = ""
+        var stimulus = ""
         var skillName = ""
         var skillKey = ""
         var cohorts: [String] = []
@@ -57,6 +58,7 @@ extension WebPages {
         init(_ exercise: Exercise) {
             title = exercise.title
             instructions = exercise.instructions
+            stimulus = exercise.stimulus ?? ""
             skillName = exercise.skill
             skillKey = exercise.skillKey
             cohorts = exercise.cohorts.map(\.description).sorted()
@@ -129,10 +131,15 @@ extension WebPages {
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),
                 "skillsJSON": try Self.json(skills),
-                // The library's videos that can be played, to choose a model video from.
+                // The library's videos that can be played or soon can, to choose a model video from.
                 "libraryJSON": try Self.json(
-                    try await app.mediaLibrary.items(actor).filter { $0.status == .ready }.map { ["reference": $0.reference, "title": $0.title] }),
-                "builderText": try Self.json(words.messages.filter { $0.key.hasPrefix("builder") }),
+                    try await app.mediaLibrary.items(actor).filter { $0.status != .failed }.map {
+                        [
+                            "reference": $0.reference,
+                            "title": $0.status == .ready ? $0.title : "\($0.title) (\(words.text("libraryProcessing").lowercased()))",
+                        ]
+                    }),
+                "builderText": try Self.json(words.messages.filter { $0.key.hasPrefix("builder") || $0.key.hasPrefix("upload") }),
             ])
     }
 
@@ -170,6 +177,7 @@ extension WebPages {
         struct Shown: Decodable {
             var title: String?
             var instructions: String?
+            var stimulus: String?
             var ladder: ScaffoldLadder
         }
         let shown: Shown
@@ -185,6 +193,7 @@ extension WebPages {
             "exercise-preview", title: words.text("builderPreview"), actor: actor, secret: secret,
             [
                 "title": shown.title ?? "", "instructions": shown.instructions ?? "", "levelName": level.name,
+                "stimulus": Self.stimulus(shown.stimulus),
                 "supports": level.supports.map(Self.support),
                 "note": words.text("builderPreviewNote", ["level": .integer(level.number), "name": .text(level.name)]),
             ])

@@ -38,7 +38,8 @@ extension WebPages {
             [
                 "items": rows, "processing": items.contains { $0.status == .processing }, "adminText": adminText,
                 "kinds": MediaItem.Kind.allCases.map { ["value": $0.rawValue, "name": kindName($0)] },
-                "libraryText": try Self.json(words.messages.filter { $0.key.hasPrefix("library") || $0.key == "failed" }),
+                "libraryText": try Self.json(
+                    words.messages.filter { $0.key.hasPrefix("library") || $0.key.hasPrefix("upload") || $0.key == "failed" }),
             ])
     }
 }

@@ -162,6 +162,7 @@ extension WebPages {
         var values: [String: Any] = [
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "instructions": exercise.instructions,
+            "stimulus": Self.stimulus(exercise.stimulus),
             "supportLine": words.text(
                 "supportLevel", ["name": .text(level.name), "level": .integer(submission.scaffoldLevel), "top": .integer(ladder.top)]),
             "supports": level.supports.map(Self.support), "hasSupports": !level.supports.isEmpty,

@@ -213,6 +213,7 @@ struct WebPages: Sendable {
         }
         var values: [String: Any] = [
             "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
+            "stimulus": Self.stimulus(exercise.stimulus),
             "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
             "attempts": attempts.map { attempt in
                 [
@@ -368,6 +369,12 @@ struct WebPages: Sendable {
         case .reviewed: words.text("statusReviewed")
         case .failed: words.text("statusFailed")
         }
+    }
+
+    /// The clip an exercise gives to respond to, shown as a model video is (false when there is
+    /// none, which a template's section skips).
+    static func stimulus(_ reference: String?) -> Any {
+        Exercise.clip(reference).map { support(.modelVideo($0)) } ?? false
     }
 
     static func support(_ support: ScaffoldLadder.Support) -> [String: Any] {

@@ -584,6 +584,44 @@ public enum Schema {
                 )
                 """
             ]),
+        Migration(
+            version: 19, name: "resumable uploads of library videos, which belong to no exercise",
+            statements: [
+                // Rebuilt: neither engine's shared SQL can drop NOT NULL from a column.
+                """
+                CREATE TABLE uploads_next (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    exercise_id TEXT REFERENCES exercises (id) ON DELETE CASCADE,
+                    file_name TEXT NOT NULL,
+                    length BIGINT NOT NULL,
+                    received BIGINT NOT NULL DEFAULT 0,
+                    metadata TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    sha256 TEXT,
+                    submission_id TEXT,
+                    scaffold_level BIGINT,
+                    writer TEXT,
+                    writer_expires BIGINT,
+                    media_item_id TEXT
+                )
+                """,
+                """
+                INSERT INTO uploads_next (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256,
+                                          submission_id, scaffold_level, writer, writer_expires)
+                SELECT id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256,
+                       submission_id, scaffold_level, writer, writer_expires FROM uploads
+                """,
+                "DROP TABLE uploads",
+                "ALTER TABLE uploads_next RENAME TO uploads",
+                "CREATE INDEX uploads_user ON uploads (user_id)",
+                "CREATE INDEX uploads_expires ON uploads (expires_at)",
+                "CREATE INDEX uploads_unfinished ON uploads (submission_id, expires_at)",
+            ]),
+        Migration(
+            version: 20, name: "the clip an exercise gives to respond to",
+            statements: ["ALTER TABLE exercises ADD COLUMN stimulus TEXT"]),
     ]
 
     /// The newest version this program knows.

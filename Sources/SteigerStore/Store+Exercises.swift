@@ -12,9 +12,10 @@ extension Store {
         try await write { session in
             _ = try await session.query(
                 """
-                INSERT INTO exercises (id, title, instructions, skill_key, skill_name, rubric, ladder, review_settings, scaffold_policy,
+                INSERT INTO exercises (id, title, instructions, stimulus, skill_key, skill_name, rubric, ladder, review_settings, scaffold_policy,
                                        policy_version, created_at, updated_at)
-                VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.skillKey),
+                VALUES (\(bind: exercise.id.description), \(bind: exercise.title), \(bind: exercise.instructions), \(bind: exercise.stimulus),
+                        \(bind: exercise.skillKey),
                         \(bind: exercise.skillName), \(bind: rubric), \(bind: ladder), \(bind: review), \(bind: policy), \(bind: exercise.policyVersion),
                         \(bind: exercise.createdAt), \(bind: exercise.createdAt))
                 """)
@@ -43,7 +44,7 @@ extension Store {
             if try current.json("scaffold_policy", as: ScaffoldPolicy.self) != exercise.policy { saved.policyVersion += 1 }
             _ = try await session.query(
                 """
-                UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions),
+                UPDATE exercises SET title = \(bind: exercise.title), instructions = \(bind: exercise.instructions), stimulus = \(bind: exercise.stimulus),
                     skill_key = \(bind: exercise.skillKey), skill_name = \(bind: exercise.skillName), rubric = \(bind: rubric), ladder = \(bind: ladder),
                     review_settings = \(bind: review), scaffold_policy = \(bind: policy), policy_version = \(bind: saved.policyVersion),
                     updated_at = \(bind: Date())
@@ -124,14 +125,14 @@ extension Store {
     }
 
     static let exerciseColumns = """
-        exercises.id, exercises.title, exercises.instructions, exercises.skill_key, exercises.skill_name, exercises.rubric, exercises.ladder,
+        exercises.id, exercises.title, exercises.instructions, exercises.stimulus, exercises.skill_key, exercises.skill_name, exercises.rubric, exercises.ladder,
         exercises.review_settings, exercises.scaffold_policy, exercises.policy_version, exercises.created_at
         """
 
     static func exercise(_ row: SQLRow, cohorts: Set<CohortID>) throws -> Exercise {
         do {
             return try Exercise(
-                id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"),
+                id: row.id("id"), title: row.string("title"), instructions: row.string("instructions"), stimulus: row.optionalString("stimulus"),
                 skillKey: row.string("skill_key"), skillName: row.string("skill_name"), rubric: row.json("rubric", as: Rubric.self),
                 ladder: row.json("ladder", as: ScaffoldLadder.self), cohorts: cohorts,
                 review: row.json("review_settings", as: ReviewSettings.self),

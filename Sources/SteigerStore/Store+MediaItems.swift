@@ -10,20 +10,22 @@ extension Store {
     /// Adds a library item whose original is in the blob store, with the job that processes it,
     /// in one transaction.
     public func createMediaItem(_ item: MediaItem, now: Date = Date()) async throws {
-        try await write { session in
-            _ = try await session.query(
-                """
-                INSERT INTO media_items (id, title, kind, owner_id, status, failure_reason, file_name, original_sha256, original_size,
-                                         poster_sha256, rendition_sha256, rendition_type, duration_ms, created_at, updated_at)
-                VALUES (\(bind: item.id.description), \(bind: item.title), \(bind: item.kind.rawValue), \(bind: item.ownerID.description),
-                        \(bind: item.status.rawValue), \(bind: item.failureReason), \(bind: item.fileName), \(bind: item.originalSHA256),
-                        \(bind: item.originalSize), \(bind: item.posterSHA256), \(bind: item.renditionSHA256), \(bind: item.renditionType),
-                        \(bind: item.durationMilliseconds), \(bind: item.createdAt), \(bind: now))
-                """)
-            try await Self.enqueue(
-                kind: Self.mediaItemJobKind, payload: #"{"mediaItem":"\#(item.id)"}"#, maxAttempts: 3, runAfter: now,
-                fairKey: item.ownerID.description, now: now, in: session)
-        }
+        try await write { session in try await Self.insertMediaItem(item, now: now, in: session) }
+    }
+
+    static func insertMediaItem(_ item: MediaItem, now: Date, in session: any DatabaseSession) async throws {
+        _ = try await session.query(
+            """
+            INSERT INTO media_items (id, title, kind, owner_id, status, failure_reason, file_name, original_sha256, original_size,
+                                     poster_sha256, rendition_sha256, rendition_type, duration_ms, created_at, updated_at)
+            VALUES (\(bind: item.id.description), \(bind: item.title), \(bind: item.kind.rawValue), \(bind: item.ownerID.description),
+                    \(bind: item.status.rawValue), \(bind: item.failureReason), \(bind: item.fileName), \(bind: item.originalSHA256),
+                    \(bind: item.originalSize), \(bind: item.posterSHA256), \(bind: item.renditionSHA256), \(bind: item.renditionType),
+                    \(bind: item.durationMilliseconds), \(bind: item.createdAt), \(bind: now))
+            """)
+        try await Self.enqueue(
+            kind: Self.mediaItemJobKind, payload: #"{"mediaItem":"\#(item.id)"}"#, maxAttempts: 3, runAfter: now,
+            fairKey: item.ownerID.description, now: now, in: session)
     }
 
     /// One library item.

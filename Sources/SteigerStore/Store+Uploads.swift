@@ -19,11 +19,14 @@ extension Store {
                 if used + upload.length > quota { throw StoreError.quotaExceeded(used: used) }
             }
             // The attempt is made at the level the learner has when they start sending it.
-            let level = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
+            var level: Int?
+            if let exercise = upload.exerciseID {
+                level = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: exercise, in: session)
+            }
             _ = try await session.query(
                 """
                 INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, scaffold_level)
-                VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID.description), \(bind: upload.fileName),
+                VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID?.description), \(bind: upload.fileName),
                         \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt),
                         \(bind: level))
                 """)
@@ -47,7 +50,7 @@ extension Store {
         try await write { session in
             !(try await session.query(
                 """
-                DELETE FROM uploads WHERE id = \(bind: id) AND submission_id IS NULL AND expires_at <= \(bind: now) RETURNING id
+                DELETE FROM uploads WHERE id = \(bind: id) AND submission_id IS NULL AND media_item_id IS NULL AND expires_at <= \(bind: now) RETURNING id
                 """
             ).isEmpty)
         }
@@ -88,7 +91,7 @@ extension Store {
         try await read { session in
             try await session.query(
                 """
-                SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL AND expires_at <= \(bind: now)
+                SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL AND media_item_id IS NULL AND expires_at <= \(bind: now)
                 """
             ).map(Self.upload)
         }
@@ -97,7 +100,8 @@ extension Store {
     /// Every unfinished upload, expired or not (for the sweeper to match files against).
     public func unfinishedUploads() async throws -> [Upload] {
         try await read { session in
-            try await session.query("SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL").map(Self.upload)
+            try await session.query("SELECT \(raw: Self.uploadColumns) FROM uploads WHERE submission_id IS NULL AND media_item_id IS NULL").map(
+                Self.upload)
         }
     }
 
@@ -116,7 +120,7 @@ extension Store {
             try await session.query(
                 """
                 SELECT CAST(COALESCE(SUM(length - received), 0) AS BIGINT) AS n FROM uploads
-                WHERE submission_id IS NULL AND expires_at > \(bind: activeSince.addingTimeInterval(expiry))
+                WHERE submission_id IS NULL AND media_item_id IS NULL AND expires_at > \(bind: activeSince.addingTimeInterval(expiry))
                 """
             ).first?.int("n") ?? 0
         }
@@ -134,6 +138,7 @@ extension Store {
             try await session.query(
                 """
                 SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) AS n FROM uploads WHERE user_id = \(bind: user.description) AND submission_id IS NULL
+                  AND exercise_id IS NOT NULL
                 """
             ).first?.int("n") ?? 0
         return stored + pending
@@ -150,7 +155,8 @@ extension Store {
     }
 
     private func insertCompletedUpload(_ upload: Upload, sha256: String, now: Date) async throws -> Submission {
-        try await write { session in
+        guard let exercise = upload.exerciseID else { throw StoreError.reference("upload \(upload.id) is not an attempt at an exercise") }
+        return try await write { session in
             let existing = try await session.query("SELECT submission_id, scaffold_level FROM uploads WHERE id = \(bind: upload.id)").first
             if let existing, let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
                 let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
@@ -161,20 +167,20 @@ extension Store {
                 try await session.query(
                     """
                     SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
-                    WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: upload.exerciseID.description)
+                    WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: exercise.description)
                     """
                 ).first?.int("n") ?? 0
             var scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
             if scaffoldLevel == nil {
-                scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: upload.exerciseID, in: session)
+                scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: exercise, in: session)
             }
             let submission = try Submission(
-                learnerID: upload.userID, exerciseID: upload.exerciseID, attempt: Int(previous) + 1,
+                learnerID: upload.userID, exerciseID: exercise, attempt: Int(previous) + 1,
                 status: .processing, scaffoldLevel: scaffoldLevel ?? 0, createdAt: now)
             _ = try await session.query(
                 """
                 INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
-                VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: upload.exerciseID.description),
+                VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: exercise.description),
                         \(bind: submission.attempt), 'processing', \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
                 """)
             _ = try await session.query(
@@ -189,6 +195,25 @@ extension Store {
                 fairKey: upload.userID.description, now: now, in: session)
             return submission
         }
+    }
+
+    /// Turns a complete upload of a library video into `item` with its processing job, in one
+    /// transaction. Calling it again for the same upload returns the item already made.
+    public func completeLibraryUpload(_ upload: Upload, item: MediaItem, now: Date = Date()) async throws -> MediaItem {
+        let made = try await write { session -> MediaItemID? in
+            if let done = try await session.query("SELECT media_item_id FROM uploads WHERE id = \(bind: upload.id)").first?.optionalString(
+                "media_item_id")
+            {
+                return MediaItemID(done)
+            }
+            try await Self.insertMediaItem(item, now: now, in: session)
+            _ = try await session.query(
+                "UPDATE uploads SET media_item_id = \(bind: item.id.description), received = length WHERE id = \(bind: upload.id)")
+            return nil
+        }
+        guard let made else { return item }
+        guard let existing = try await mediaItem(made) else { throw StoreError.reference("media item \(made) is gone") }
+        return existing
     }
 
     // MARK: - Submission media
@@ -282,14 +307,17 @@ extension Store {
         }
     }
 
-    static let uploadColumns = "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256, submission_id"
+    static let uploadColumns =
+        "id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, sha256, submission_id, media_item_id"
 
     @Sendable static func upload(_ row: SQLRow) throws -> Upload {
         Upload(
-            id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.id("exercise_id"), fileName: try row.string("file_name"),
+            id: try row.string("id"), userID: try row.id("user_id"), exerciseID: try row.optionalString("exercise_id").flatMap(ExerciseID.init),
+            fileName: try row.string("file_name"),
             length: try row.int("length"), received: try row.int("received"), metadata: try row.json("metadata", as: [String: String].self),
             createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), sha256: try row.optionalString("sha256"),
-            submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init))
+            submissionID: try row.optionalString("submission_id").flatMap(SubmissionID.init),
+            mediaItemID: try row.optionalString("media_item_id").flatMap(MediaItemID.init))
     }
 
     @Sendable static func media(_ row: SQLRow) throws -> SubmissionMedia {

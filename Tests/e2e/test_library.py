@@ -63,3 +63,52 @@ def test_an_administrator_uploads_a_model_video_chooses_it_in_the_builder_and_th
                           json={"level": 1, "reason": "Ready for less help"})
     assert placed.status_code == 200, placed.text
     assert requests.get(video.get_attribute("src"), headers=token).status_code == 404
+
+
+def test_a_clip_to_respond_to_is_uploaded_in_the_builder_and_the_learner_watches_it_before_recording(service, browser):
+    server = service["server"]
+    exercise, admin = course(service)
+    email, password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
+    driver = browser
+    sign_in(driver, server, email, password)
+    # The administrator gives the exercise the customer's opening words to respond to, uploading
+    # the clip right in the builder (it goes to the library in resumable pieces, as attempts do).
+    driver.get(f"{server.url}/admin/exercises/{exercise}")
+    WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
+    field = driver.find_element(By.ID, "stimulus-field")
+    assert "Clip to respond to" in field.text
+    field.find_element(By.CSS_SELECTOR, "input[data-upload]").send_keys(str(FIXTURES / "h264_aac.mp4"))
+    settle(driver, lambda d: d.find_element(By.ID, "ex-stimulus").get_attribute("value").startswith("media:"), timeout=60)
+    state = field.find_element(By.CSS_SELECTOR, "[data-upload-state]").text
+    assert "is in the library" in state, state
+    clip = driver.find_element(By.ID, "ex-stimulus").get_attribute("value")
+    assert Select(driver.find_element(By.ID, "ex-stimulus-library")).first_selected_option.get_attribute("value") == clip
+    driver.execute_script("arguments[0].scrollIntoView()", field)
+    shoot(driver, "builder-stimulus")
+    driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
+    saved = requests.get(f"{server.url}/api/v1/exercises/{exercise}", headers={"Authorization": f"Bearer {admin}"}).json()
+    assert saved["stimulus"] == clip
+    # The library lists it as a clip to respond to and prepares it like any video.
+    driver.get(server.url + "/library")
+    settle(driver, lambda d: "Ready" in d.find_element(By.CSS_SELECTOR, "#library-items li").text, timeout=120)
+    assert "Clip to respond to" in driver.find_element(By.CSS_SELECTOR, "#library-items li").text
+
+    # Lea sees it first, at the top level and once every support is withdrawn.
+    driver.delete_all_cookies()
+    sign_in(driver, server, "lea@example.org", PASSWORD)
+    driver.get(f"{server.url}/learn/exercises/{exercise}")
+    section = driver.find_element(By.CSS_SELECTOR, "section.stimulus")
+    assert "Watch this first" in section.text and "Respond to this clip" in section.text
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.querySelector('section.stimulus video'); return !!v && v.duration > 4"))
+    check_accessible(driver)
+    shoot(driver, "exercise-stimulus")
+    token = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()}
+    lea = requests.get(server.url + "/api/v1/me", headers=token).json()["user"]["id"]
+    placed = requests.put(f"{server.url}/api/v1/exercises/{exercise}/scaffolding/{lea}", headers={"Authorization": f"Bearer {admin}"},
+                          json={"level": 0, "reason": "On her own"})
+    assert placed.status_code == 200, placed.text
+    driver.refresh()
+    src = driver.find_element(By.CSS_SELECTOR, "section.stimulus video").get_attribute("src")
+    assert driver.find_elements(By.CSS_SELECTOR, "#supports-title") and not driver.find_elements(By.CSS_SELECTOR, ".support video.model")
+    assert requests.get(src, headers=token).status_code == 200

@@ -108,7 +108,7 @@
     const of = (kind) => (level.supports || []).filter((support) => support.kind === kind);
     set(row, 'name', level.name);
     set(row, 'modelVideo', of('modelVideo').map((s) => s.reference)[0]);
-    libraryChoice(row);
+    libraryChoice(row, row.querySelector('[data-name="modelVideo"]'), 'model', () => row.querySelector('legend').textContent);
     set(row, 'script', of('script').map((s) => s.text).join('\n\n'));
     set(row, 'text', of('text').map((s) => s.text).join('\n\n'));
     set(row, 'prompts', of('prompts').flatMap((s) => s.items).join('\n'));
@@ -119,16 +119,56 @@
     return row;
   }
 
-  // A model video from the library (its reference, media:<id>) or an address typed in; the two
-  // fields follow each other.
-  function libraryChoice(row) {
-    const select = row.querySelector('select[data-library]');
-    const input = row.querySelector('[data-name="modelVideo"]');
+  // A video from the library (its reference, media:<id>) or an address typed in, the two fields
+  // following each other, or a new video uploaded in place. Returns what brings the list in line
+  // with the address.
+  function libraryChoice(box, input, kind, name) {
+    const select = box.querySelector('select[data-library]');
     for (const item of library) select.append(new Option(item.title, item.reference));
     const sync = () => { select.value = library.some((item) => item.reference === input.value.trim()) ? input.value.trim() : ''; };
     sync();
     select.addEventListener('change', () => { input.value = select.value; });
     input.addEventListener('input', sync);
+    uploadHere(box, kind, name, (item) => {
+      library.push(item);
+      for (const other of form.querySelectorAll('select[data-library]')) other.append(new Option(item.title, item.reference));
+      input.value = item.reference;
+      sync();
+      dirty = true;
+    });
+    return sync;
+  }
+
+  // A new video sent from the builder straight into the library (resumable, like an attempt),
+  // named after the exercise and where it is used; once it is in, that place uses it.
+  function uploadHere(box, kind, name, use) {
+    const file = box.querySelector('input[data-upload]');
+    const progress = box.querySelector('.upload-here progress');
+    const state = box.querySelector('[data-upload-state]');
+    file.addEventListener('change', async () => {
+      const chosen = file.files[0];
+      if (!chosen) return;
+      const title = [form.elements.title.value.trim(), name()].filter(Boolean).join(' — ');
+      state.classList.remove('error');
+      progress.hidden = false;
+      progress.value = 0;
+      state.textContent = t('uploadSending', { percent: 0 });
+      try {
+        const id = await window.steigerTus.send(chosen, {
+          key: `steiger-library:${chosen.name}:${chosen.size}:${chosen.lastModified}`,
+          metadata: { library: kind, title }, csrf: root.dataset.csrf, done: 'Steiger-Media-Item', text,
+          say: (message) => { state.textContent = message; },
+          show: (offset, size) => { progress.value = size ? Math.floor((offset / size) * 100) : 100; },
+        });
+        use({ reference: `media:${id}`, title });
+        state.textContent = t('builderVideoUploaded', { title });
+      } catch (err) {
+        state.textContent = err.message || t('uploadFailed');
+        state.classList.add('error');
+      }
+      progress.hidden = true;
+      file.value = '';
+    });
   }
 
   const supportFields = ['modelVideo', 'script', 'prompts', 'checklist', 'text'];
@@ -158,6 +198,8 @@
   function load(draft) {
     form.querySelector('#ex-title').value = draft.title || '';
     form.querySelector('#ex-instructions').value = draft.instructions || '';
+    form.querySelector('#ex-stimulus').value = draft.stimulus || '';
+    syncStimulus();
     form.querySelector('#ex-skill').value = draft.skillName || '';
     criteriaBox.replaceChildren(...((draft.rubric && draft.rubric.criteria) || [{}]).map(criterionRow));
     const ladder = draft.ladder || blankLadder();
@@ -181,6 +223,7 @@
     const body = {
       title: form.querySelector('#ex-title').value,
       instructions: form.querySelector('#ex-instructions').value,
+      stimulus: form.querySelector('#ex-stimulus').value.trim() || null,
       cohorts: [...form.querySelectorAll('input[name="cohorts"]:checked')].map((box) => box.value),
     };
     const skill = form.querySelector('#ex-skill').value.trim();
@@ -354,7 +397,7 @@
     const button = event.target.closest('button[data-level]');
     if (!button) return;
     const body = collect();
-    const draft = JSON.stringify({ title: body.title, instructions: body.instructions, ladder: body.ladder });
+    const draft = JSON.stringify({ title: body.title, instructions: body.instructions, stimulus: body.stimulus, ladder: body.ladder });
     const box = document.getElementById('preview');
     const response = await fetch('/admin/exercises/preview', {
       method: 'POST', credentials: 'same-origin',
@@ -448,5 +491,7 @@
     if (dirty) event.preventDefault();
   });
 
+  const syncStimulus = libraryChoice(
+    document.getElementById('stimulus-field'), form.querySelector('#ex-stimulus'), 'stimulus', () => t('builderStimulusName'));
   load(JSON.parse(root.dataset.draft));
 })();

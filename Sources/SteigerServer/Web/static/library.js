@@ -1,5 +1,6 @@
-// The media library page: sends a video in one request with its progress shown, then waits
-// while new videos are prepared for playing.
+// The media library page: sends a video with the shared resumable client (tus.js; choosing the
+// same file again after a dropped connection continues it), then waits while new videos are
+// prepared for playing.
 (() => {
   'use strict';
   const form = document.getElementById('library-upload');
@@ -9,41 +10,35 @@
   const status = document.getElementById('video-status');
   const error = document.getElementById('video-error');
 
-  form.addEventListener('submit', (event) => {
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    error.hidden = true;
     const file = form.elements.file.files[0];
-    if (!file) return;
-    const query = new URLSearchParams({ title: form.elements.title.value, kind: form.elements.kind.value, filename: file.name });
-    const request = new XMLHttpRequest();
-    request.open('POST', `/api/v1/media-items?${query}`);
-    request.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
-    request.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (!file || busy) return;
+    busy = true;
+    error.hidden = true;
     progress.hidden = false;
-    request.upload.addEventListener('progress', (step) => {
-      if (!step.lengthComputable) return;
-      const percent = Math.round((step.loaded / step.total) * 100);
-      progress.value = percent;
-      status.textContent = text.libraryUploading.replace('{percent}', String(percent));
-    });
-    request.addEventListener('load', () => {
-      if (request.status === 201) { window.location.reload(); return; }
-      let reason = text.failed;
-      try {
-        const problem = JSON.parse(request.responseText);
-        reason = [problem.detail, ...(problem.errors || []).map((e) => `${e.field}: ${e.message}`)].filter(Boolean).join(' — ');
-      } catch (_) { /* the general reason */ }
+    progress.value = 0;
+    status.textContent = text.libraryUploading.replace('{percent}', '0');
+    try {
+      await window.steigerTus.send(file, {
+        key: `steiger-library:${file.name}:${file.size}:${file.lastModified}`,
+        metadata: { library: form.elements.kind.value, title: form.elements.title.value },
+        csrf: form.dataset.csrf, done: 'Steiger-Media-Item', text,
+        say: (message) => { status.textContent = message; },
+        show: (offset, size) => {
+          progress.value = size ? Math.floor((offset / size) * 100) : 100;
+          status.textContent = text.libraryUploading.replace('{percent}', String(progress.value));
+        },
+      });
+      window.location.reload();
+    } catch (err) {
       progress.hidden = true;
       status.textContent = '';
-      error.textContent = text.libraryFailedUpload.replace('{reason}', reason);
+      error.textContent = text.libraryFailedUpload.replace('{reason}', err.message || text.failed);
       error.hidden = false;
-    });
-    request.addEventListener('error', () => {
-      progress.hidden = true;
-      error.textContent = text.libraryFailedUpload.replace('{reason}', text.failed);
-      error.hidden = false;
-    });
-    request.send(file);
+      busy = false;
+    }
   });
 
   // While a video is being prepared, look again every two seconds.

@@ -1,6 +1,5 @@
-// Sends a recording with tus 1.0.0 in chunks. The upload's address is kept in localStorage under
-// the file's name, size and date, so after a dropped connection or a page reload choosing the
-// same file again continues where it stopped.
+// Sends a recording with the shared tus client (tus.js), keyed by the learner, exercise and the
+// file's name, size and date, so choosing the same file again after a reload continues it.
 (() => {
   'use strict';
   const form = document.getElementById('upload');
@@ -13,10 +12,8 @@
   const error = document.getElementById('upload-error');
   const retry = document.getElementById('upload-retry');
   const text = JSON.parse(form.dataset.text);
-  const chunkSize = 4 * 1024 * 1024;
   const prefix = `steiger-upload:${form.dataset.user}:${exercise}:`;
   const keyFor = (file) => `${prefix}${file.name}:${file.size}:${file.lastModified}`;
-  const b64 = (value) => btoa(String.fromCharCode(...new TextEncoder().encode(value)));
   let busy = false;
 
   function say(message) { status.textContent = message; }
@@ -31,88 +28,9 @@
     bar.value = size ? Math.floor((offset / size) * 100) : 100;
   }
 
-  async function call(method, url, headers, body) {
-    const response = await fetch(url, {
-      method, body, credentials: 'same-origin',
-      headers: Object.assign({ 'Tus-Resumable': '1.0.0', 'X-CSRF-Token': csrf }, headers),
-    });
-    return response;
-  }
-
-  async function problem(response) {
-    try { return (await response.json()).detail || text.uploadFailed; } catch (_) { return text.uploadFailed; }
-  }
-
-  // Where the upload of `file` stands: its address and offset, or the submission it already made.
-  async function resumeOrCreate(file) {
-    const known = localStorage.getItem(keyFor(file));
-    if (known) {
-      const head = await call('HEAD', known, {});
-      if (head.ok) {
-        const submission = head.headers.get('Steiger-Submission');
-        if (submission) return { url: known, offset: file.size, submission };
-        const offset = Number(head.headers.get('Upload-Offset') || 0);
-        say(text.uploadResuming.replace('{percent}', String(Math.floor((offset / file.size) * 100))));
-        return { url: known, offset };
-      }
-      localStorage.removeItem(keyFor(file));
-    }
-    const created = await call('POST', '/api/v1/uploads', {
-      'Upload-Length': String(file.size),
-      'Upload-Metadata': `exercise ${b64(exercise)},filename ${b64(file.name)}`,
-    });
-    if (created.status !== 201) throw new Error(await problem(created));
-    const url = created.headers.get('Location');
-    localStorage.setItem(keyFor(file), url);
-    return { url, offset: 0 };
-  }
-
-  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  async function send(file) {
-    let { url, offset, submission: done } = await resumeOrCreate(file);
-    if (done) return done;
-    let failures = 0;
-    let conflicts = 0;
-    while (true) {
-      try {
-        const response = await call('PATCH', url, {
-          'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream',
-        }, file.slice(offset, Math.min(offset + chunkSize, file.size)));
-        if (response.status === 409 || response.status === 404 || response.status === 410) {
-          // Another writer still holds it, or our offset is stale, or it expired: look again.
-          conflicts += 1;
-          if (conflicts > 5) throw new Error(await problem(response));
-          await pause(500 * conflicts);
-          ({ url, offset, submission: done } = await resumeOrCreate(file));
-          if (done) return done;
-          continue;
-        }
-        conflicts = 0;
-        if (response.status !== 204) throw new Error(await problem(response));
-        offset = Number(response.headers.get('Upload-Offset'));
-        failures = 0;
-        show(offset, file.size);
-        const submission = response.headers.get('Steiger-Submission');
-        if (submission) return submission;
-        say(text.uploadSending.replace('{percent}', String(bar.value)));
-      } catch (err) {
-        if (!(err instanceof TypeError)) throw err;  // a refusal with a reason, not the network
-        failures += 1;
-        if (failures > 5) throw new Error(text.uploadConnectionLost);
-        say(text.uploadReconnecting);
-        await pause(1000 * failures);
-        try {
-          const head = await call('HEAD', url, {});
-          if (head.ok) {
-            const submission = head.headers.get('Steiger-Submission');
-            if (submission) return submission;
-            offset = Number(head.headers.get('Upload-Offset') || offset);
-          }
-        } catch (_) { /* still offline: the next round tries again */ }
-      }
-    }
-  }
+  const send = (file) => window.steigerTus.send(file, {
+    key: keyFor(file), metadata: { exercise }, csrf, done: 'Steiger-Submission', text, say, show,
+  });
 
   async function run(chosen) {
     const file = chosen instanceof File ? chosen : input.files[0];
@@ -124,7 +42,6 @@
     say(text.uploadSending.replace('{percent}', '0'));
     try {
       const submission = await send(file);
-      localStorage.removeItem(keyFor(file));
       window.dispatchEvent(new Event('steiger:sent'));
       say(text.uploadDone);
       window.location.assign(`/learn/submissions/${submission}`);
