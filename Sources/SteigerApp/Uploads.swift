@@ -392,17 +392,20 @@ public struct Uploads: Sendable {
         if FileManager.default.fileExists(atPath: files.path(upload.id)) {
             try files.blobs.adopt(files.path(upload.id), sha256: sha)
         }
-        var metadata: Logger.Metadata = ["upload": .string(upload.id), "bytes": .stringConvertible(upload.length), "sha256": .string(sha)]
-        defer { logger.info("upload complete", metadata: metadata) }
+        let outcome: Outcome
+        var made: Logger.Metadata
         if var item = try libraryItem(upload.metadata, owner: upload.userID, fileName: upload.fileName) {
             (item.originalSHA256, item.originalSize) = (sha, upload.length)
-            let made = try await store.completeLibraryUpload(upload, item: item, now: now())
-            metadata["mediaItem"] = .string(made.id.description)
-            return .mediaItem(made)
+            let stored = try await store.completeLibraryUpload(upload, item: item, now: now())
+            (outcome, made) = (.mediaItem(stored), ["mediaItem": .string(stored.id.description)])
+        } else {
+            let submission = try await store.completeUpload(upload, sha256: sha, now: now())
+            (outcome, made) = (.submission(submission), ["submission": .string(submission.id.description)])
         }
-        let submission = try await store.completeUpload(upload, sha256: sha, now: now())
-        metadata["submission"] = .string(submission.id.description)
-        return .submission(submission)
+        // Logged once it is made, never for a completion that failed.
+        made.merge(["upload": .string(upload.id), "bytes": .stringConvertible(upload.length), "sha256": .string(sha)]) { kept, _ in kept }
+        logger.info("upload complete", metadata: made)
+        return outcome
     }
 
     /// Runs `body` as the upload's only writer, whichever server process the request reached: a
