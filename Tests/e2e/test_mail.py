@@ -109,8 +109,17 @@ def course(service, learners, review=None):
         token = admin_run(service, "create-token", "--email", address).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         assert requests.patch(f"{server.url}/api/v1/users/{users[address]}", json={"language": language}, headers=auth).status_code == 200
+        awake_all_day(server, auth)
         attempt(server, auth, exercise)
-    return {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
+    trainer = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
+    awake_all_day(server, trainer)
+    return trainer
+
+
+def awake_all_day(server, auth):
+    """No quiet hours for this person, so that their mail goes out whatever the hour the test runs."""
+    chosen = requests.put(server.url + "/api/v1/me/notification-settings", headers=auth, json={"quietStart": 0, "quietEnd": 0})
+    assert chosen.status_code == 200, chosen.text
 
 
 def attempt(server, auth, exercise):
