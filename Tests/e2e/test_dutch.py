@@ -38,6 +38,7 @@ def dutch_course(service):
     checklist = {"kind": "checklist", "items": ["Erken de zorg", "Stel een vraag"]}
     made = requests.post(server.url + "/api/v1/exercises", headers=auth, json={
         "title": "Prijsbezwaar", "instructions": "Reageer op de klant die de prijs te hoog vindt.", "skillName": "Bezwaren behandelen",
+        "stimulus": "https://example.org/klant-vindt-het-te-duur.mp4",
         "cohorts": [cohort],
         "rubric": {"criteria": [{"title": "Empathie", "weight": 1,
                                  "scale": [{"value": 1, "label": "Nee"}, {"value": 2, "label": "Deels"}, {"value": 3, "label": "Ja"}]}]},

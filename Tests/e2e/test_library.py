@@ -37,8 +37,12 @@ def test_an_administrator_uploads_a_model_video_chooses_it_in_the_builder_and_th
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.ID, "exercise-form")))
     top = driver.find_element(By.CSS_SELECTOR, "#levels > .level[data-number='3']")
     Select(top.find_element(By.CSS_SELECTOR, "select[data-library]")).select_by_visible_text("Price objection, done well")
-    reference = top.find_element(By.CSS_SELECTOR, "[data-name='modelVideo']").get_attribute("value")
-    assert reference.startswith("media:"), reference
+    address = top.find_element(By.CSS_SELECTOR, "[data-name='modelVideo']")
+    assert address.get_attribute("value").startswith("media:") and not address.is_displayed()
+    # Going back to "no video from the library" gives the address field back, empty, to type one.
+    Select(top.find_element(By.CSS_SELECTOR, "select[data-library]")).select_by_index(0)
+    assert address.is_displayed() and address.get_attribute("value") == ""
+    Select(top.find_element(By.CSS_SELECTOR, "select[data-library]")).select_by_visible_text("Price objection, done well")
     driver.find_element(By.CSS_SELECTOR, "#preview-levels button[data-level='3']").click()
     settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#preview video.model"))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.querySelector('#preview video.model'); return !!v && v.readyState >= 1"))
@@ -83,6 +87,8 @@ def test_a_clip_to_respond_to_is_uploaded_in_the_builder_and_the_learner_watches
     assert "is in the library" in state, state
     clip = driver.find_element(By.ID, "ex-stimulus").get_attribute("value")
     assert Select(driver.find_element(By.ID, "ex-stimulus-library")).first_selected_option.get_attribute("value") == clip
+    # The list names the clip; its internal reference is not shown as an address.
+    assert not driver.find_element(By.ID, "ex-stimulus").is_displayed()
     driver.execute_script("arguments[0].scrollIntoView()", field)
     shoot(driver, "builder-stimulus")
     driver.find_element(By.CSS_SELECTOR, "#exercise-form button[type=submit]").click()
@@ -103,6 +109,12 @@ def test_a_clip_to_respond_to_is_uploaded_in_the_builder_and_the_learner_watches
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.querySelector('section.stimulus video'); return !!v && v.duration > 4"))
     check_accessible(driver)
     shoot(driver, "exercise-stimulus")
+    # In Dutch the same card asks her to watch it first.
+    driver.find_element(By.CSS_SELECTOR, "form.language button[value=nl]").click()
+    settle(driver, lambda d: "Bekijk dit eerst" in d.find_element(By.CSS_SELECTOR, "section.stimulus").text)
+    shoot(driver, "exercise-stimulus-nl")
+    driver.find_element(By.CSS_SELECTOR, "form.language button[value=en]").click()
+    settle(driver, lambda d: "Watch this first" in d.find_element(By.CSS_SELECTOR, "section.stimulus").text)
     token = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "lea@example.org").stdout.strip()}
     lea = requests.get(server.url + "/api/v1/me", headers=token).json()["user"]["id"]
     placed = requests.put(f"{server.url}/api/v1/exercises/{exercise}/scaffolding/{lea}", headers={"Authorization": f"Bearer {admin}"},
@@ -112,3 +124,15 @@ def test_a_clip_to_respond_to_is_uploaded_in_the_builder_and_the_learner_watches
     src = driver.find_element(By.CSS_SELECTOR, "section.stimulus video").get_attribute("src")
     assert driver.find_elements(By.CSS_SELECTOR, "#supports-title") and not driver.find_elements(By.CSS_SELECTOR, ".support video.model")
     assert requests.get(src, headers=token).status_code == 200
+
+    # A Dutch-speaking administrator finds the clip chosen in the builder, in her words.
+    driver.delete_all_cookies()
+    sign_in(driver, server, email, password)
+    driver.find_element(By.CSS_SELECTOR, "form.language button[value=nl]").click()
+    settle(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl")
+    driver.get(f"{server.url}/admin/exercises/{exercise}")
+    field = driver.find_element(By.ID, "stimulus-field")
+    assert "Fragment om op te reageren" in field.text, field.text
+    assert Select(driver.find_element(By.ID, "ex-stimulus-library")).first_selected_option.get_attribute("value") == clip
+    driver.execute_script("arguments[0].scrollIntoView()", field)
+    shoot(driver, "builder-stimulus-nl")

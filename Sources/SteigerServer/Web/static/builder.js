@@ -120,14 +120,18 @@
   }
 
   // A video from the library (its reference, media:<id>) or an address typed in, the two fields
-  // following each other, or a new video uploaded in place. Returns what brings the list in line
-  // with the address.
+  // following each other, or a new video uploaded in place. The address field is for addresses
+  // only: while a library video is chosen it is out of sight, the list naming the video. Returns
+  // what brings the list in line with the address.
   function libraryChoice(box, input, kind, name) {
     const select = box.querySelector('select[data-library]');
     for (const item of library) select.append(new Option(item.title, item.reference));
-    const sync = () => { select.value = library.some((item) => item.reference === input.value.trim()) ? input.value.trim() : ''; };
+    const sync = () => {
+      select.value = library.some((item) => item.reference === input.value.trim()) ? input.value.trim() : '';
+      input.hidden = select.value !== '';
+    };
     sync();
-    select.addEventListener('change', () => { input.value = select.value; });
+    select.addEventListener('change', () => { input.value = select.value; sync(); });
     input.addEventListener('input', sync);
     uploadHere(box, kind, name, (item) => {
       library.push(item);
