@@ -64,6 +64,8 @@ extension WebPages {
                     ]
                     if let until = overview.openInvitations[user.id] {
                         values["invited"] = words.text("invitedUntil", ["date": .dateTime(until)])
+                    } else if !user.isDisabled {
+                        values["active"] = true
                     }
                     return values
                 },
@@ -77,13 +79,13 @@ extension WebPages {
                 },
                 "roleChoices": Role.allCases.reversed().map { ["value": $0.rawValue, "name": roleName($0), "checked": $0 == .learner] },
                 "exercises": overview.exercises.map {
-                    ["id": $0.id.description, "title": $0.title, "skillKey": $0.skillKey, "policyVersion": $0.policyVersion]
+                    ["id": $0.id.description, "title": $0.title, "skill": $0.skill]
                 },
                 "adminText": adminText,
                 "storage": storage(overview.volume),
                 "processing": processing(overview),
                 "mail": mail(overview),
-                "demoLoaded": demoLoaded, "demoOffered": !demoLoaded && demoVideo != nil, "message": message ?? "",
+                "demoLoaded": demoLoaded, "demoOffered": !demoLoaded && demoVideo != nil, "message": message.map { $0 as Any } ?? false,
             ])
     }
 

@@ -19,7 +19,7 @@ extension WebPages {
         var queue: [[String: Any]] = [], mine: [[String: Any]] = []
         for entry in try await app.reviewDesk.queueEntries(actor) {
             let task = entry.task
-            var state = words.text("open")
+            var state = words.text("waiting")
             if let holder = entry.holderName, let until = task.leaseExpires {
                 state = words.text("heldBy", ["name": .text(holder), "time": .text(time(until))])
                 if task.assignee == actor.user.id {
@@ -83,7 +83,7 @@ extension WebPages {
             let name = entry.assigneeName ?? ""
             let state: String =
                 switch progress {
-                case .waiting: words.text("open")
+                case .waiting: words.text("waiting")
                 case .held: words.text("heldBy", ["name": .text(name), "time": .text(entry.task.leaseExpires.map(time) ?? "")])
                 case .reviewed:
                     words.text("reviewedBy", ["name": .text(name), "percent": .integer(Self.percent(entry.total ?? 0))])

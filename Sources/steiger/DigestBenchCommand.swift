@@ -57,6 +57,9 @@ struct DigestBenchCommand: AsyncParsableCommand {
         for user in people.prefix(2) {
             try await store.putMembership(Membership(cohortID: cohort.id, userID: user.id, part: .learner))
         }
+        // The immediate notices' recipient has no quiet hours, so that a run at night does not
+        // wait for the morning to mail them.
+        try await store.setNoticeSettings(NoticeSettings(quietStart: 0, quietEnd: 0), of: people[1].id)
         let now = Date()
         for chunk in stride(from: 0, to: people.count, by: 500) {
             guard let lease = try await store.leaseOutbox(consumer: "bench-digest", owner: "bench", lease: 600, now: now) else { break }

@@ -102,13 +102,23 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     assert criterion(driver, 0).find_element(By.CSS_SELECTOR, "[data-part='title'] .field-error").text == "must not be empty"
     mastery = driver.find_element(By.ID, "p-masterythreshold")
     assert mastery.find_element(By.XPATH, "..").find_element(By.CLASS_NAME, "field-error").text == "must be a percentage from 0 to 100"
+    # Beside the button she reads that nothing was saved, in words, not the server's field paths.
+    beside = driver.find_element(By.CSS_SELECTOR, "#exercise-form .form-error").text
+    assert beside == "Not saved yet: the fields marked above need your attention.", beside
     check_accessible(driver)
     shoot(driver, "builder-problems")
 
-    # She removes her empty criterion after all and sets the pass mark to 80 %.
+    # She removes her empty criterion after all and sets the pass mark to 80 %; each problem
+    # goes as she mends it, and with the last one the list at the top.
     criterion(driver, 0).find_element(By.CSS_SELECTOR, "[data-action='remove']").click()
     assert len(driver.find_elements(By.CSS_SELECTOR, "#criteria > .criterion")) == 3
+    settle(driver, lambda d: "Criterion 1 · Name" not in d.find_element(By.CSS_SELECTOR, ".error-summary").text)
+    assert driver.find_element(By.CSS_SELECTOR, ".error-summary").is_displayed()
     type_into(driver.find_element(By.ID, "p-masterythreshold"), "80")
+    settle(driver, lambda d: not d.find_element(By.CSS_SELECTOR, ".error-summary").is_displayed())
+    assert driver.find_element(By.ID, "p-masterythreshold").get_attribute("aria-invalid") is None
+    assert not driver.find_element(By.CSS_SELECTOR, "#exercise-form .form-error").is_displayed()
+    assert driver.find_elements(By.CSS_SELECTOR, ".field-error") == []
     # A four-step scale for the tone criterion.
     tone = criterion(driver, 1)
     tone.find_element(By.CSS_SELECTOR, "[data-action='add-step']").click()

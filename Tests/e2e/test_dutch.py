@@ -8,7 +8,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from test_serve import admin_run
-from test_web import PASSWORD, WebDriverWait, browser_nl, service, sign_in  # noqa: F401
+from test_web import PASSWORD, WebDriverWait, browser_nl, page_name, service, shoot, sign_in  # noqa: F401
 from conftest import FIXTURES
 
 # Common English words that are not also Dutch words: any of them on a Dutch page is a text left
@@ -102,4 +102,5 @@ def test_no_english_word_on_any_dutch_page(service, browser_nl):
             if english:
                 found[path] = [(re.search(r".{0,40}\b" + word + r"\b.{0,40}", shown, re.I | re.S) or re.search(word, shown, re.I)).group(0)
                                .replace("\n", " | ") for word in english]
+            shoot(driver, "nl-" + page_name(path))
     assert found == {}, found

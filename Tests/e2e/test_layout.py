@@ -6,7 +6,8 @@ import requests
 from selenium.webdriver.common.by import By
 
 from test_serve import admin_run
-from test_web import PASSWORD, WebDriverWait, add_trainer, browser, course, service, sign_in, upload_ready  # noqa: F401
+from test_web import (PASSWORD, WebDriverWait, add_trainer, browser, course, page_name, service, shoot, sign_in,  # noqa: F401
+                      upload_ready)
 
 WIDTHS = (320, 390, 768, 1280)
 
@@ -82,6 +83,7 @@ def test_every_page_fits_every_screen_with_controls_big_enough_to_tap(service, b
                 problems = driver.execute_script(MEASURE)
                 if problems:
                     found[f"{path} at {width} px"] = problems[:8]
+            shoot(driver, "en-" + page_name(path))
     # While the camera records, its preview stays inside the page and "Stop recording" can be tapped.
     driver.delete_all_cookies()
     sign_in(driver, server, "lea@example.org", PASSWORD)

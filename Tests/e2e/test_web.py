@@ -107,6 +107,12 @@ def course(service, title="Price objection"):
     return reply.json()["id"], admin
 
 
+def page_name(path):
+    """A screenshot's name for a page: /train/exercises/<id>/learners/<id> → train-exercises-id-learners-id."""
+    path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", path)
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+
+
 def shoot(driver, name):
     """Saves what the screen shows and the whole page, at phone and desktop width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -327,7 +333,7 @@ def test_trainer_reviews_with_the_keyboard_and_the_learner_jumps_to_a_comment(se
     sign_in(driver, server, "tom@example.org", PASSWORD)
     driver.get(server.url + "/train")
     rows = driver.find_elements(By.CSS_SELECTOR, ".queue tbody tr")
-    assert len(rows) == 1 and "Lea <b>Learner</b>" in rows[0].text and "open" in rows[0].text
+    assert len(rows) == 1 and "Lea <b>Learner</b>" in rows[0].text and "Waiting for review" in rows[0].text
     check_accessible(driver)
     shoot(driver, "queue")
     driver.find_element(By.ID, "claim-next").click()
@@ -489,6 +495,7 @@ def test_a_learner_records_watches_the_take_records_again_within_the_limit_and_r
     assert "Each recording may last up to 0:10" in rules and "You can record again 1 time before you send a take." in rules
     # The model video's address cannot be reached: she is told, not shown a silent black player.
     WebDriverWait(driver, 15).until(lambda d: "could not be loaded" in d.find_element(By.CSS_SELECTOR, ".support").text)
+    assert not driver.find_element(By.CSS_SELECTOR, ".support video.model").is_displayed()
     # Her checklist ticks survive a reload while she prepares this attempt.
     boxes = driver.find_elements(By.CSS_SELECTOR, ".checklist input[type=checkbox]")
     boxes[0].click()
@@ -505,6 +512,8 @@ def test_a_learner_records_watches_the_take_records_again_within_the_limit_and_r
     assert driver.find_element(By.ID, "take-state").text == "Retakes left: 1"
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.getElementById('take-preview').readyState >= 1"))
     assert "/learn/exercises/" in driver.current_url  # nothing sent yet
+    # The one choice in sight is the take's: the file picker waits out of the way.
+    assert not driver.find_element(By.ID, "upload").is_displayed()
     shoot(driver, "take")
     # She records again; the limit stops the second take by itself, and no retake is left.
     driver.find_element(By.ID, "take-again").click()

@@ -279,13 +279,16 @@
 
   // MARK: Problems next to their fields
 
+  // A control without its problem: described by its hint alone again.
+  function unmark(control) {
+    control.removeAttribute('aria-invalid');
+    if (control.dataset.hint) control.setAttribute('aria-describedby', control.dataset.hint);
+    else control.removeAttribute('aria-describedby');
+  }
+
   function clearProblems() {
     for (const old of form.querySelectorAll('.field-error')) old.remove();
-    for (const control of form.querySelectorAll('[aria-invalid]')) {
-      control.removeAttribute('aria-invalid');
-      if (control.dataset.hint) control.setAttribute('aria-describedby', control.dataset.hint);
-      else control.removeAttribute('aria-describedby');
-    }
+    for (const control of form.querySelectorAll('[aria-invalid]')) unmark(control);
     summary.hidden = true;
     summary.querySelector('ul').replaceChildren();
     saveError.hidden = true;
@@ -334,6 +337,7 @@
         const where = [box.closest('fieldset.criterion, fieldset.level')?.querySelector('legend').textContent, nameOf(box, control)]
           .filter(Boolean).join(' · ');
         const link = document.createElement('a');
+        if (control && control.id) item.dataset.control = control.id;
         link.href = `#${control ? control.id : ''}`;
         link.textContent = `${where}: ${message}`;
         link.addEventListener('click', (event) => { event.preventDefault(); (control || box).focus(); });
@@ -346,6 +350,31 @@
     summary.hidden = false;
     summary.focus();
   }
+
+  // A field's problem goes as soon as the field is changed; the next save checks it again.
+  form.addEventListener('input', (event) => {
+    const control = event.target;
+    if (control.getAttribute('aria-invalid') !== 'true') return;
+    for (const id of (control.getAttribute('aria-describedby') || '').split(' ')) {
+      const note = id && document.getElementById(id);
+      if (note && note.classList.contains('field-error')) note.remove();
+    }
+    unmark(control);
+  });
+
+  // The list at the top keeps only what still needs mending: a field changed or a row removed
+  // takes its line away, and with the last line the list and the note beside the button go.
+  new MutationObserver(() => {
+    if (summary.hidden) return;
+    for (const item of summary.querySelectorAll('li[data-control]')) {
+      const control = document.getElementById(item.dataset.control);
+      if (!control || control.getAttribute('aria-invalid') !== 'true') item.remove();
+    }
+    if (!summary.querySelector('li')) {
+      summary.hidden = true;
+      saveError.hidden = true;
+    }
+  }).observe(form, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-invalid'] });
 
   function nameOf(box, control) {
     if (control && control.getAttribute('aria-label')) return control.getAttribute('aria-label');
@@ -377,8 +406,10 @@
       return;
     }
     const problem = await response.json().catch(() => ({}));
-    const problems = problem.errors && problem.errors.length ? problem.errors : [{ field: '', message: problem.detail || t('builderFailed') }];
-    saveError.textContent = problem.detail || t('builderFailed');
+    const named = problem.errors && problem.errors.length;
+    const problems = named ? problem.errors : [{ field: '', message: problem.detail || t('builderFailed') }];
+    // Beside the button, what happened in words; what to mend stands at the top and at each field.
+    saveError.textContent = named ? t('builderNotSaved') : problem.detail || t('builderFailed');
     saveError.hidden = false;
     showProblems(problems);
   });

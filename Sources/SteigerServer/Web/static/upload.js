@@ -81,18 +81,23 @@
     if (timedOut) lines.push(text.uploadTimeUp);
     if (Number.isFinite(allowed)) lines.push(left > 0 ? text.uploadRetakesLeft.replace('{count}', String(left)) : text.uploadNoRetakesLeft);
     takeState.textContent = lines.join(' ');
+    elapsed.textContent = '';
     take.hidden = false;
     start.hidden = true;
     takeSend.focus();
   }
+  // While the camera records and its take waits for a choice, choosing a file is out of the way:
+  // the one button to press is the take's.
   takeSend.addEventListener('click', () => {
     take.hidden = true;
     start.hidden = false;
+    form.hidden = false;
     run(lastRecording);
   });
   takeAgain.addEventListener('click', () => {
     retakesUsed += 1;
     take.hidden = true;
+    form.hidden = false;
     lastRecording = null;
     start.hidden = false;
     start.click();
@@ -144,6 +149,7 @@
       }, 250);
       start.hidden = true;
       stop.hidden = false;
+      form.hidden = true;
       stop.focus();
     });
     stop.addEventListener('click', () => { if (recorder && recorder.state !== 'inactive') recorder.stop(); });
@@ -163,15 +169,17 @@
   });
   window.addEventListener('steiger:sent', () => localStorage.removeItem(checklistKey));
 
-  // A model video that cannot be loaded says so, instead of a silent black player.
+  // A model video that cannot be loaded says so, in place of a silent black player.
   for (const model of document.querySelectorAll('video.model')) {
     const unavailable = () => {
       if (model.nextElementSibling && model.nextElementSibling.classList.contains('model-error')) return;
       const note = document.createElement('p');
       note.className = 'model-error error';
       note.setAttribute('role', 'alert');
-      note.textContent = text.modelVideoUnavailable;
+      note.textContent = model.dataset.unavailable || text.modelVideoUnavailable;
       model.after(note);
+      // An empty player with a spinner would suggest it is still coming.
+      model.hidden = true;
     };
     model.addEventListener('error', unavailable, true);
     if (model.error) unavailable();
