@@ -25,6 +25,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case heldElsewhere, reviewLocked
     // Scaffolding.
     case supportsLearnersOnly
+    // Who may watch a recording.
+    case audienceNotOffered, consentNeeded, audienceSent
 
     /// The HTTP status the problem is answered with.
     public var status: Int {
@@ -42,13 +44,13 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
             .noRecording, .attemptKept,
             .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted, .heldElsewhere,
-            .reviewLocked:
+            .reviewLocked, .audienceSent:
             409
         case .bodyNeeded: 411
         case .tooLarge, .bodyTooLarge, .pastLength, .fileTooLarge, .fileOverLimit, .overQuota, .quotaExceeded: 413
         case .jsonOnly, .offsetStream: 415
         case .badRange: 416
-        case .invalid, .notObject: 422
+        case .invalid, .notObject, .audienceNotOffered, .consentNeeded: 422
         case .throttled, .tooManyUploads, .busyAddress: 429
         case .internal, .uploadNotStored, .fileMissing: 500
         case .unavailable: 503
@@ -127,6 +129,17 @@ public struct AppError: Error, Sendable, Equatable {
             case .corrupt, .schemaTooNew, .configuration: self = AppError(.internal)
             }
         default: self = AppError(.internal)
+        }
+    }
+}
+
+extension AudienceRefusal {
+    /// The problem a refused audience is for a person.
+    public var kind: ProblemKind {
+        switch self {
+        case .notOffered: .audienceNotOffered
+        case .needsConsent: .consentNeeded
+        case .alreadySent: .audienceSent
         }
     }
 }

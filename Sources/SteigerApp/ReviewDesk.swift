@@ -88,7 +88,7 @@ public struct ReviewDesk: Sendable {
         guard sent || task.holder(at: now()) == actor.user.id else { throw AppError.notFound(.review) }
         let reached: Submissions.Reached
         do {
-            reached = try await submissions.reach(actor, task.submissionID, for: sent ? .view : .review)
+            reached = try await submissions.reach(actor, task.submissionID, for: sent ? .watch : .review)
         } catch is AppError {
             throw AppError.notFound(.review)
         }

@@ -82,7 +82,7 @@ public struct Services: Sendable {
         accounts = Accounts(store: store, settings: settings)
         cohorts = Cohorts(store: store, now: settings.now)
         exercises = Exercises(store: store, now: settings.now)
-        submissions = Submissions(store: store)
+        submissions = Submissions(store: store, now: settings.now)
         reviewDesk = ReviewDesk(store: store, submissions: submissions, settings: settings)
         annotations = Annotations(store: store, submissions: submissions, now: settings.now)
         scaffolding = Scaffolding(store: store, exercises: exercises, now: settings.now)

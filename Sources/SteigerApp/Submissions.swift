@@ -5,6 +5,7 @@ import SteigerStore
 /// Attempts, their media and the feedback on them, as each person may see them.
 public struct Submissions: Sendable {
     let store: Store
+    var now: @Sendable () -> Date = { Date() }
 
     /// An attempt with what deciding about it needs: its exercise and its learner's memberships.
     public struct Reached: Sendable {
@@ -71,16 +72,23 @@ public struct Submissions: Sendable {
         }
     }
 
-    /// The attempt `id` and its media, if `actor` may view it. - Throws: ``ProblemKind/noRecording``.
+    /// The attempt `id` and its media, if `actor` may watch it. - Throws: ``ProblemKind/noRecording``.
     public func media(_ actor: Actor, _ id: SubmissionID) async throws -> (Submission, SubmissionMedia) {
-        let submission = try await reach(actor, id).submission
+        let submission = try await reach(actor, id, for: .watch).submission
         guard let media = try await store.submissionMedia(submission.id) else { throw AppError(.noRecording) }
         return (submission, media)
     }
 
     /// The feedback on attempt `id` that `actor` may see.
     public func feedback(_ actor: Actor, _ id: SubmissionID) async throws -> Feedback {
-        try await feedback(actor, try await reach(actor, id))
+        try await feedback(actor, try await reach(actor, id, for: .watch))
+    }
+
+    /// How large attempt `id`'s recording is, for anyone who may view the attempt (an
+    /// administrator sees this much of a private practice take, and no more); nil before it arrived.
+    public func size(_ actor: Actor, _ id: SubmissionID) async throws -> Int64? {
+        let submission = try await reach(actor, id).submission
+        return try await store.submissionMedia(submission.id)?.originalSize
     }
 
     /// The feedback on a reached attempt that `actor` may see.
@@ -99,7 +107,14 @@ public struct Submissions: Sendable {
             $0.part == .learner && exercise.cohorts.contains($0.cohortID) && actor.trains($0.cohortID)
         }
         let isPeerOnly = !isLearner && !actor.user.has(.admin) && !trainsIt
-        if isPeerOnly {
+        let isAssignedPeer = submission.audience >= .peers && submission.sharedWith.contains(actor.user.id)
+        if isPeerOnly, !isAssignedPeer {
+            // Someone watching it in the library: the sent feedback when its learner shared it, otherwise none.
+            let submitted = Set(reviews.map(\.reviewerID))
+            annotations =
+                submission.sharesFeedback ? annotations.filter { submitted.contains($0.authorID) || $0.authorID == submission.learnerID } : []
+            if !submission.sharesFeedback { reviews = [] }
+        } else if isPeerOnly {
             // A peer sees the learner's own reflections and their own work, not the other reviewers'.
             annotations = annotations.filter { $0.authorID == actor.user.id || $0.authorID == submission.learnerID }
             reviews = reviews.filter { $0.reviewerID == actor.user.id }
@@ -124,5 +139,143 @@ public struct Submissions: Sendable {
         return Feedback(
             submission: submission, annotations: annotations, reviews: reviews,
             durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, rubric: exercise.rubric, names: names)
+    }
+}
+
+extension Submissions {
+    /// A learner's choice of who may watch one of their recordings: the audience, whether they
+    /// consent to it (the library needs that, in the `wording` they were shown), and whether the
+    /// feedback is shown with it in the library.
+    public struct AudienceChoice: Sendable {
+        public var audience: Audience
+        public var consented: Bool
+        public var wording: String
+        public var sharesFeedback: Bool
+
+        /// Creates a choice.
+        public init(audience: Audience, consented: Bool = false, wording: String = "", sharesFeedback: Bool = false) {
+            self.audience = audience
+            self.consented = consented
+            self.wording = wording
+            self.sharesFeedback = sharesFeedback
+        }
+    }
+
+    /// Changes who may watch `actor`'s own attempt `id`: within what its exercise offers, with
+    /// consent for the library (recorded with its time and wording; a changed choice of sharing
+    /// the feedback is consented to again), never below what it was sent for review with.
+    /// Leaving the library withdraws the consent and hides it there at once; a practice take sent
+    /// for review gets its reviews planned.
+    /// - Throws: not found for anyone else's attempt; ``ProblemKind/audienceNotOffered``,
+    ///   ``ProblemKind/consentNeeded``, ``ProblemKind/audienceSent``.
+    public func setAudience(_ actor: Actor, _ id: SubmissionID, _ choice: AudienceChoice) async throws -> Submission {
+        let (submission, exercise) = try await own(actor, id)
+        do {
+            try exercise.checkAudienceChange(of: submission, to: choice.audience, consented: choice.consented)
+        } catch {
+            throw AppError(error.kind)
+        }
+        let sharesFeedback = choice.audience == .cohort && choice.sharesFeedback
+        let now = now()
+        // A new consent when the library is chosen, or what it shows there changes.
+        let consent =
+            choice.audience.needsConsent && (submission.audience != choice.audience || submission.sharesFeedback != sharesFeedback)
+            ? Consent(
+                submissionID: id, userID: actor.user.id, audience: choice.audience, wording: choice.wording, withFeedback: sharesFeedback,
+                givenAt: now) : nil
+        if consent != nil, !choice.consented || choice.wording.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw AppError(.consentNeeded)
+        }
+        _ = try await store.setAudience(id, to: choice.audience, sharesFeedback: sharesFeedback, consent: consent, now: now)
+        if choice.audience > submission.audience { try await store.planReviews(for: id, now: now) }
+        guard let updated = try await store.submission(id) else { throw AppError.notFound(.attempt) }
+        return updated
+    }
+
+    /// The consents given for `actor`'s own attempt `id` (withdrawn ones too), oldest first;
+    /// an administrator reads them for any attempt.
+    public func consents(_ actor: Actor, _ id: SubmissionID) async throws -> [Consent] {
+        let submission = try await reach(actor, id).submission
+        guard submission.learnerID == actor.user.id || actor.user.has(.admin) else { throw AppError.notFound(.attempt) }
+        return try await store.consents(of: id)
+    }
+
+    /// A trainer's approval of attempt `id` for the cohort's library, for an exercise that asks
+    /// for it (approving one that needs none, or is not shared there, changes nothing).
+    /// - Throws: not found or not allowed as the access policy decides for `update`.
+    public func approveForLibrary(_ actor: Actor, _ id: SubmissionID) async throws -> Submission {
+        let reached = try await reach(actor, id)
+        guard reached.submission.learnerID != actor.user.id else { throw AppError.forbidden(.submission) }
+        try AccessPolicy.require(
+            actor, .update, .submission(reached.submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships),
+            .submission)
+        if reached.submission.audience == .cohort { try await store.approveForLibrary(id, now: now()) }
+        guard let updated = try await store.submission(id) else { throw AppError.notFound(.submission) }
+        return updated
+    }
+
+    /// One attempt in a cohort's library, with what the list shows of it.
+    public struct LibraryEntry: Sendable {
+        public var submission: Submission
+        public var exercise: Exercise
+        public var learnerName: String
+        /// The latest sent trainer review when its learner shares the feedback, else nil.
+        public var review: Review?
+        /// Who sent that review.
+        public var reviewerName: String
+        /// Whether the actor may approve it for the library while it waits for that.
+        public var mayApprove: Bool
+        /// Whether it waits for a trainer's approval before others see it.
+        public var awaitsApproval: Bool { submission.awaitsApproval(in: exercise) }
+    }
+
+    /// One attempt of the library as `actor` may watch it there. - Throws: not found for an
+    /// attempt not shared there or out of the actor's reach.
+    public func example(_ actor: Actor, _ id: SubmissionID) async throws -> LibraryEntry {
+        let reached = try await reach(actor, id, for: .watch)
+        let submission = reached.submission
+        guard submission.audience == .cohort else { throw AppError.notFound(.submission) }
+        let resource = Resource.submission(submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships)
+        let mayApprove = submission.learnerID != actor.user.id && AccessPolicy.decide(actor, .update, resource) == .allow
+        return LibraryEntry(
+            submission: submission, exercise: reached.exercise, learnerName: try await store.user(submission.learnerID)?.displayName ?? "",
+            review: nil, reviewerName: "", mayApprove: mayApprove && submission.awaitsApproval(in: reached.exercise))
+    }
+
+    /// The attempts in the libraries of the cohorts `actor` is in (every cohort for an
+    /// administrator), newest first: at `exercise` when named; with `criterion`, only those whose
+    /// shared feedback scored it, best first. Attempts waiting for a trainer's approval are listed
+    /// for the trainers who may approve them.
+    public func library(_ actor: Actor, exercise: ExerciseID? = nil, criterion: String? = nil) async throws -> [LibraryEntry] {
+        let cohorts: Set<CohortID>? =
+            switch AccessPolicy.listScope(for: actor) {
+            case .nothing: []
+            case .everything: nil
+            case .reach(let reach): reach.belongs
+            }
+        var entries: [LibraryEntry] = []
+        var exercises: [ExerciseID: Exercise] = [:]
+        for candidate in try await store.libraryCandidates(exercise: exercise, cohorts: cohorts) {
+            if exercises[candidate.exerciseID] == nil { exercises[candidate.exerciseID] = try await store.exercise(candidate.exerciseID) }
+            guard let exercise = exercises[candidate.exerciseID] else { continue }
+            guard let submission = try await store.submission(candidate.id) else { continue }
+            let memberships = try await store.memberships(of: submission.learnerID)
+            let resource = Resource.submission(submission, exercise: exercise, learnerMemberships: memberships)
+            let mayApprove = submission.learnerID != actor.user.id && AccessPolicy.decide(actor, .update, resource) == .allow
+            guard AccessPolicy.decide(actor, .watch, resource) == .allow,
+                submission.learnerID == actor.user.id || submission.isInLibrary(of: exercise)
+                    || (mayApprove && submission.awaitsApproval(in: exercise))
+            else { continue }
+            let review = submission.sharesFeedback ? try await store.reviews(of: submission.id).last { $0.kind == .trainer } : nil
+            entries.append(
+                LibraryEntry(
+                    submission: submission, exercise: exercise, learnerName: try await store.user(submission.learnerID)?.displayName ?? "",
+                    review: review, reviewerName: try await review.asyncMap { try await store.user($0.reviewerID)?.displayName ?? "" } ?? "",
+                    mayApprove: mayApprove && submission.awaitsApproval(in: exercise)))
+        }
+        if let criterion {
+            entries = entries.compactMap { entry in entry.review?.scores[criterion].map { (entry, $0) } }.sorted { $0.1 > $1.1 }.map(\.0)
+        }
+        return entries
     }
 }

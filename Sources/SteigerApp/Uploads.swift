@@ -50,13 +50,16 @@ public struct Uploads: Sendable {
     public func start(_ actor: Actor, fileName: String?, length: Int64, metadata: [String: String], firstBytes: Int64?) async throws -> Upload {
         guard length <= maxSize else { throw AppError(.fileTooLarge, ["limit": .integer(Int(maxSize))]) }
         var exercise: ExerciseID?
+        var metadata = metadata
         if metadata[Upload.libraryKindKey] != nil {
             try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
             _ = try libraryItem(metadata, owner: actor.user.id, fileName: fileName)
             if length == 0 { throw AppError.invalid("body", Message("validation.emptyVideo")) }
         } else {
             guard let named = metadata["exercise"].flatMap(ExerciseID.init) else { throw AppError.notFound(.exercise) }
-            exercise = try await submittable(actor, named).id
+            let practised = try await submittable(actor, named)
+            exercise = practised.id
+            metadata[Upload.audienceKey] = try Self.audience(metadata[Upload.audienceKey], for: practised).rawValue
         }
         if let firstBytes, firstBytes > length { throw AppError(.pastLength, ["length": .integer(Int(length))]) }
         guard length <= (try await room()) else { throw noSpace(length) }
@@ -146,9 +149,11 @@ public struct Uploads: Sendable {
     /// A recording sent in one streaming request of `declared` bytes (nil: chunked) to `exercise`.
     /// Nothing of a refused or broken-off request is kept.
     public func receive(
-        _ actor: Actor, exercise id: ExerciseID, fileName: String?, declared: Int64?, body: some AsyncSequence<ByteBuffer, any Error>
+        _ actor: Actor, exercise id: ExerciseID, audience: String? = nil, fileName: String?, declared: Int64?,
+        body: some AsyncSequence<ByteBuffer, any Error>
     ) async throws -> Submission {
         let exercise = try await submittable(actor, id)
+        let audience = try Self.audience(audience, for: exercise)
         let used = try await store.bytesInUse(by: actor.user.id)
         let limit = min(maxSize, quota - used)
         if let declared, declared > limit {
@@ -163,7 +168,8 @@ public struct Uploads: Sendable {
         var upload = Upload(
             userID: actor.user.id, exerciseID: exercise.id, fileName: Self.cleanFileName(fileName ?? "recording"),
             // A body of unknown length may take a quarter of the room, so one request cannot claim it all.
-            length: declared ?? max(min(limit, room / 4), 0), createdAt: now, expiresAt: now.addingTimeInterval(expiry))
+            length: declared ?? max(min(limit, room / 4), 0), metadata: [Upload.audienceKey: audience.rawValue], createdAt: now,
+            expiresAt: now.addingTimeInterval(expiry))
         try files.create(upload.id)
         try await createWithinQuota(upload)
         let (size, interrupted) = try await asWriter(upload.id) { _, claim in
@@ -286,6 +292,20 @@ public struct Uploads: Sendable {
             _ = try await submittable(actor, exercise)
         } else {
             try AccessPolicy.require(actor, .create, .mediaLibrary, .mediaItem)
+        }
+    }
+
+    /// The audience a new attempt at `exercise` starts with: the one named (by its raw value), or
+    /// the exercise's default when none is. - Throws: ``ProblemKind/audienceNotOffered`` for one
+    /// it does not offer, ``ProblemKind/consentNeeded`` for the library (consent is given on the
+    /// recording once it is made).
+    static func audience(_ named: String?, for exercise: Exercise) throws -> Audience {
+        guard let named, !named.isEmpty else { return exercise.defaultAudience }
+        guard let audience = Audience(rawValue: named) else { throw AppError(.audienceNotOffered) }
+        do {
+            return try exercise.startingAudience(audience)
+        } catch {
+            throw AppError(error.kind)
         }
     }
 

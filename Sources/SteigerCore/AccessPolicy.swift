@@ -40,6 +40,9 @@ public enum Action: String, Sendable, CaseIterable {
     case delete
     /// Annotate and score it (submissions).
     case review
+    /// Play its recording and read the feedback on it (submissions; `view` alone shows that it
+    /// exists, when and how large).
+    case watch
 }
 
 /// The policy's answer.
@@ -121,6 +124,12 @@ public enum Resource: Sendable {
 /// - Administrators and trainers keep the media library: they browse it and upload to it; a
 ///   trainer removes only what they uploaded. A learner plays exactly the items the supports
 ///   they get now name, and never browses the library.
+/// - A recording's audience, chosen by its learner, bounds everyone else (see ``Audience``):
+///   a private practice take is its learner's alone (an administrator sees that it exists and
+///   its size, never its content); with the trainers' audience assigned peers lose it; a recording
+///   in the cohort's library is watched by everyone in a cohort that practises the exercise with
+///   its learner. Its learner views, watches and changes its audience; a trainer who reviews it
+///   decides (`update`) whether it may stand in the library.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -128,6 +137,7 @@ public enum AccessPolicy {
     public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision {
         if actor.user.isDisabled { return .hide }
         if let own = ownership(actor, action, resource) { return own }
+        if let chosen = audience(actor, action, resource) { return chosen }
         if actor.user.has(.admin) { return .allow }
         switch resource {
         case .newRecord, .webhooks, .accountSettings, .administration:
@@ -171,16 +181,18 @@ public enum AccessPolicy {
             guard exercise.cohorts.contains(where: actor.belongs(to:)) else { return .hide }
             return action == .view ? .allow : .forbid
         case .submission(let submission, let exercise, let learnerMemberships):
-            if submission.learnerID == actor.user.id {
-                return action == .view ? .allow : .forbid
-            }
             // A trainer of a cohort in which the author learns and which practises the exercise.
-            let trainedBy = learnerMemberships.contains { membership in
-                membership.userID == submission.learnerID && membership.part == .learner
-                    && exercise.cohorts.contains(membership.cohortID) && actor.trains(membership.cohortID)
+            let practisedIn = learnerMemberships.filter { membership in
+                membership.userID == submission.learnerID && membership.part == .learner && exercise.cohorts.contains(membership.cohortID)
+            }.map(\.cohortID)
+            if practisedIn.contains(where: actor.trains) {
+                return [.view, .watch, .review, .update].contains(action) ? .allow : .forbid
             }
-            if trainedBy || submission.sharedWith.contains(actor.user.id) {
-                return action == .view || action == .review ? .allow : .forbid
+            if submission.audience >= .peers, submission.sharedWith.contains(actor.user.id) {
+                return [.view, .watch, .review].contains(action) ? .allow : .forbid
+            }
+            if submission.isInLibrary(of: exercise), practisedIn.contains(where: actor.belongs(to:)) {
+                return action == .view || action == .watch ? .allow : .forbid
             }
             return .hide
         case .newSubmission(let learner, let exercise):
@@ -230,6 +242,18 @@ extension AccessPolicy {
 }
 
 extension AccessPolicy {
+    /// The rules of a recording's audience that come before any role: its learner's own rights,
+    /// and a private practice take's privacy, which not even an administrator's role opens. Nil
+    /// for everything else.
+    static func audience(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision? {
+        guard case .submission(let submission, _, _) = resource else { return nil }
+        if submission.learnerID == actor.user.id { return [.view, .watch, .update].contains(action) ? .allow : .forbid }
+        guard submission.audience == .onlyMe else { return nil }
+        return actor.user.has(.admin) ? (action == .view ? .allow : .forbid) : .hide
+    }
+}
+
+extension AccessPolicy {
     /// Which of `cohorts` `actor` may see named (all of them for an administrator).
     public static func visibleCohorts(_ cohorts: Set<CohortID>, for actor: Actor) -> Set<CohortID> {
         switch listScope(for: actor) {
@@ -257,8 +281,10 @@ public enum ListScope: Sendable, Equatable {
 /// - cohorts: those they belong to;
 /// - memberships: all in cohorts they train, their own, and the trainers of cohorts they learn in;
 /// - exercises: those assigned to a cohort they belong to;
-/// - submissions: their own, those shared with them, and those by learners of a cohort they
-///   train for an exercise assigned to that cohort.
+/// - submissions: their own, those shared with them as an assigned peer (unless their learner
+///   chose only the trainers), and those by learners of a cohort they train for an exercise
+///   assigned to that cohort; never someone else's private practice take. (The cohort's library
+///   is listed on its own.)
 public struct Reach: Sendable, Equatable {
     /// The actor.
     public var user: UserID

@@ -117,12 +117,22 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     /// How many times the learner may record again before sending one take (nil: as often as
     /// they like; 0: the first take is sent).
     public var retakes: Int?
+    /// Whether a learner may keep a take to themselves as private practice, which nobody else
+    /// ever watches (see ``Audience/onlyMe``).
+    public var privatePractice: Bool
+    /// Whether learners may share an attempt, with their consent, in the cohort's library of
+    /// examples (see ``Audience/cohort``).
+    public var cohortLibrary: Bool
+    /// Whether an attempt shared to the library shows there only once a trainer approved it.
+    public var libraryApproval: Bool
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
-    /// praise / improve / question; no time limit, any number of takes.
+    /// praise / improve / question; no time limit, any number of takes; private practice allowed,
+    /// no library.
     public init(
         peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
-        showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil
+        showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil,
+        privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false
     ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
@@ -132,6 +142,9 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         self.tags = tags
         self.timeLimitSeconds = timeLimitSeconds
         self.retakes = retakes
+        self.privatePractice = privatePractice
+        self.cohortLibrary = cohortLibrary
+        self.libraryApproval = libraryApproval
     }
 
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
@@ -150,6 +163,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags, timeLimitSeconds, retakes
+        case privatePractice, cohortLibrary, libraryApproval
     }
 
     /// Decodes, with the defaults for fields left out, and checks the result.
@@ -165,7 +179,10 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
                 ?? defaults.showCommentsBeforeSubmit,
             tags: try container.decodeIfPresent([String].self, forKey: .tags) ?? defaults.tags,
             timeLimitSeconds: try container.decodeIfPresent(Int.self, forKey: .timeLimitSeconds),
-            retakes: try container.decodeIfPresent(Int.self, forKey: .retakes))
+            retakes: try container.decodeIfPresent(Int.self, forKey: .retakes),
+            privatePractice: try container.decodeIfPresent(Bool.self, forKey: .privatePractice) ?? defaults.privatePractice,
+            cohortLibrary: try container.decodeIfPresent(Bool.self, forKey: .cohortLibrary) ?? defaults.cohortLibrary,
+            libraryApproval: try container.decodeIfPresent(Bool.self, forKey: .libraryApproval) ?? defaults.libraryApproval)
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

@@ -86,6 +86,8 @@ public struct Upload: Sendable, Equatable {
 
     /// The metadata keys naming a video for the library: its kind (`model` or `stimulus`) and title.
     public static let libraryKindKey = "library"
+    /// The metadata key naming who may watch the attempt an upload makes (an ``Audience``).
+    public static let audienceKey = "audience"
     public static let libraryTitleKey = "title"
 }
 

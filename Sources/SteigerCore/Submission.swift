@@ -65,14 +65,32 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     }
     /// Other users it is shared with (peer reviewers).
     public var sharedWith: Set<UserID>
+    /// Who may watch it, as its learner chose.
+    public var audience: Audience
+    /// When a trainer approved it for the cohort's library (for exercises that ask for approval).
+    public var libraryApprovedAt: Date?
+    /// Whether the feedback on it is shown with it in the library, as its learner chose.
+    public var sharesFeedback: Bool
     /// When it was created.
     public var createdAt: Date
+
+    /// Whether it waits for a trainer's approval before it stands in the library of `exercise`.
+    public func awaitsApproval(in exercise: Exercise) -> Bool {
+        audience == .cohort && exercise.review.cohortLibrary && exercise.review.libraryApproval && libraryApprovedAt == nil
+    }
+
+    /// Whether it stands in the cohort's library of `exercise`: shared there while the exercise
+    /// keeps a library, playable, and approved by a trainer when the exercise asks for that.
+    public func isInLibrary(of exercise: Exercise) -> Bool {
+        audience == .cohort && exercise.review.cohortLibrary && (status == .ready || status == .reviewed)
+            && (!exercise.review.libraryApproval || libraryApprovedAt != nil)
+    }
 
     /// Creates a submission after checking the fields.
     public init(
         id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
         status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
-        createdAt: Date = Date()
+        audience: Audience = .peers, libraryApprovedAt: Date? = nil, sharesFeedback: Bool = false, createdAt: Date = Date()
     ) throws(ValidationError) {
         var validator = Validator()
         validator.check(attempt >= 1, "attempt", Message("validation.atLeast", ["min": 1]))
@@ -87,6 +105,9 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         self.scaffoldLevel = scaffoldLevel
         self.failureReason = failureReason
         self.sharedWith = sharedWith
+        self.audience = audience
+        self.libraryApprovedAt = libraryApprovedAt?.wholeMilliseconds
+        self.sharesFeedback = sharesFeedback
         self.createdAt = createdAt.wholeMilliseconds
     }
 

@@ -167,17 +167,9 @@ public struct SubmissionProcessor: Sendable {
         }
     }
 
-    /// Creates the review tasks of a submission that just became ready, in the cohort where its
-    /// learner practises the exercise.
+    /// Creates the review tasks of a submission that just became ready, as its audience calls for.
     func planReviews(for submission: Submission) async throws {
-        guard let exercise = try await store.exercise(submission.exerciseID), try await store.reviewTasks(of: submission.id).isEmpty else { return }
-        let cohorts = try await store.memberships(of: submission.learnerID)
-            .filter { $0.part == .learner && exercise.cohorts.contains($0.cohortID) }.map(\.cohortID)
-        guard let cohort = cohorts.min(by: { $0.description < $1.description }) else { return }
-        let tasks = ReviewPlan.tasks(
-            for: submission, cohort: cohort, settings: exercise.review, learners: try await store.activeLearners(in: cohort),
-            peerLoad: try await store.peerReviewLoad(in: cohort), now: Date())
-        try await store.createReviewTasks(tasks)
+        try await store.planReviews(for: submission.id)
     }
 
     /// Marks the submission failed (after the job gave up, or for an unusable recording).

@@ -6,6 +6,9 @@ import SteigerCore
 
 /// The media library over HTTP: model videos and stimulus clips with their poster and rendition.
 struct LibraryController: Sendable {
+    /// A library video never changes under its address (a new one is a new item).
+    static let immutable = "private, max-age=31536000, immutable"
+
     let library: MediaLibrary
     let uploads: Uploads
     let media: MediaController
@@ -80,13 +83,13 @@ struct LibraryController: Sendable {
     func rendition(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let item = try await library.item(try context.requireActor(), try context.id("mediaItemId", of: .mediaItem))
         guard let sha = item.renditionSHA256 else { throw AppError(.notReady) }
-        return try await media.serve(sha, type: item.renditionType ?? "video/mp4", request: request, context: context)
+        return try await media.serve(sha, type: item.renditionType ?? "video/mp4", request: request, context: context, cacheControl: Self.immutable)
     }
 
     func poster(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let item = try await library.item(try context.requireActor(), try context.id("mediaItemId", of: .mediaItem))
         guard let sha = item.posterSHA256 else { throw AppError(.notReady) }
-        return try await media.serve(sha, type: "image/jpeg", request: request, context: context)
+        return try await media.serve(sha, type: "image/jpeg", request: request, context: context, cacheControl: Self.immutable)
     }
 
     func delete(_ request: inout Request, _ context: AppContext) async throws -> Response {

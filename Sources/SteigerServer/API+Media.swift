@@ -17,7 +17,10 @@ struct MediaController: Sendable {
         [
             .init(
                 status: 200, description: description, schema: ["type": "string", "format": "binary"], contentType: type,
-                headers: ["ETag": "The content's SHA-256.", "Accept-Ranges": "bytes", "Cache-Control": "private, immutable"]),
+                headers: [
+                    "ETag": "The content's SHA-256.", "Accept-Ranges": "bytes",
+                    "Cache-Control": "private, no-cache (asked again each time: who may watch can change)",
+                ]),
             .init(
                 status: 206, description: "The bytes asked for with Range.", schema: ["type": "string", "format": "binary"],
                 contentType: "application/octet-stream", headers: ["Content-Range": "Which bytes, of how many."]),
@@ -102,7 +105,7 @@ struct MediaController: Sendable {
                 of: name + "#", with: "/api/v1/submissions/\(submission.id)/media/storyboard/\(index + 1).jpg#")
         }
         return Response(
-            status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, max-age=3600"],
+            status: .ok, headers: [.contentType: "text/vtt; charset=utf-8", .cacheControl: "private, no-cache"],
             body: .init(byteBuffer: ByteBuffer(string: vtt)))
     }
 
@@ -138,7 +141,13 @@ struct MediaController: Sendable {
     /// Serves a blob with its strong ETag (the SHA-256), `Cache-Control`, `Accept-Ranges`, one
     /// byte range (`Range: bytes=a-b`, `a-`, `-n`; several ranges get the whole file), `If-Range`
     /// and `If-None-Match`.
-    func serve(_ sha256: String, type: String, request: Request, context: AppContext, disposition: String? = nil) async throws -> Response {
+    /// A recording's media is asked for again each time (`no-cache`): who may watch it can change
+    /// at any moment (its learner takes it out of the library), and a copy kept by the browser
+    /// must not outlive that.
+    func serve(
+        _ sha256: String, type: String, request: Request, context: AppContext, disposition: String? = nil,
+        cacheControl: String = "private, no-cache"
+    ) async throws -> Response {
         let path = files.mediaPath(sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = (attributes[.size] as? NSNumber)?.int64Value else {
             context.logger.error("a blob is missing", metadata: ["sha256": .string(sha256)])
@@ -147,7 +156,7 @@ struct MediaController: Sendable {
         let etag = "\"\(sha256)\""
         var headers: HTTPFields = [
             .eTag: etag, .acceptRanges: "bytes", .contentType: type,
-            .cacheControl: "private, max-age=31536000, immutable",
+            .cacheControl: cacheControl,
             // Whatever a learner uploaded runs no script and reaches nothing of this origin.
             HTTPField.Name("Content-Security-Policy")!: "sandbox; default-src 'none'; media-src 'self'; img-src 'self'",
         ]

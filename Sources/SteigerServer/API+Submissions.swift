@@ -4,6 +4,22 @@ import Logging
 import SteigerApp
 import SteigerCore
 
+struct AudienceBody: RequestBody {
+    var audience: Audience
+    var consent: Bool?
+    var sharesFeedback: Bool?
+    static let properties: [String: JSONValue] = [
+        "audience": audienceSchema,
+        "consent": [
+            "type": "boolean",
+            "description":
+                "The learner agrees to the library's consent wording (GET the attempt's consents to read what was recorded); required for `cohort`.",
+        ],
+        "sharesFeedback": ["type": "boolean", "description": "Show the sent feedback with it in the library (default false)."],
+    ]
+    static let schema = object(properties, optional: ["consent", "sharesFeedback"])
+}
+
 /// Attempts over HTTP.
 struct SubmissionsController: Sendable {
     let submissions: Submissions
@@ -30,7 +46,75 @@ struct SubmissionsController: Sendable {
                 summary: "Remove one of your own attempts that could not be used (status failed)",
                 replies: [.init(status: 204, description: "Removed.")],
                 errors: [409: "The attempt is usable: only one that failed can be removed."], handler: remove),
+            Operation(
+                method: .put, path: "/api/v1/submissions/{submissionId}/audience", operationID: "setSubmissionAudience", tag: "submissions",
+                summary:
+                    "Choose who may watch one of your attempts: private practice, your trainers, your assigned peers too, or the cohort's library (with consent, recorded with its time and wording; choosing less takes it out of the library at once)",
+                body: AudienceBody.schema, replies: [.init(status: 200, description: "The attempt as it is now.", schema: ref("Submission"))],
+                errors: [
+                    409: "The attempt was sent for review: it stays with its reviewers (only its place in the library can be taken back).",
+                    422: "The exercise does not offer this audience, or the library was chosen without consent.",
+                ], handler: setAudience),
+            Operation(
+                method: .get, path: "/api/v1/submissions/{submissionId}/consents", operationID: "listSubmissionConsents", tag: "submissions",
+                summary: "The consents given for one of your attempts, withdrawn ones too (administrators: any attempt)",
+                replies: [
+                    .init(
+                        status: 200, description: "Oldest first.",
+                        schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("Consent")]], "required": ["items"]])
+                ], handler: consents),
+            Operation(
+                method: .post, path: "/api/v1/submissions/{submissionId}/library-approval", operationID: "approveForLibrary",
+                tag: "submissions",
+                summary:
+                    "Approve an attempt its learner shared for the cohort's library, where the exercise asks for a trainer's approval (trainers)",
+                replies: [.init(status: 200, description: "The attempt as it is now.", schema: ref("Submission"))], handler: approve),
+            Operation(
+                method: .get, path: "/api/v1/examples", operationID: "listExamples", tag: "submissions",
+                summary:
+                    "The cohort library: attempts shared as examples in the cohorts you are in, with the feedback their learners chose to share",
+                query: [
+                    .id("exercise", "Only attempts at this exercise."),
+                    .init(
+                        name: "criterion", description: "Only attempts whose shared feedback scored this criterion (its key), best first.",
+                        schema: ["type": "string"]),
+                ],
+                replies: [
+                    .init(
+                        status: 200, description: "Newest first (best first with a criterion).",
+                        schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("LibraryEntry")]], "required": ["items"]])
+                ], handler: library),
         ]
+    }
+
+    func setAudience(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id: SubmissionID = try context.id("submissionId", of: .attempt)
+        let body = try await request.decodeJSON(as: AudienceBody.self, context: context)
+        let sharesFeedback = body.sharesFeedback ?? false
+        let submission = try await submissions.setAudience(
+            actor, id,
+            .init(
+                audience: body.audience, consented: body.consent ?? false, wording: context.words.consentWording(withFeedback: sharesFeedback),
+                sharesFeedback: sharesFeedback))
+        context.logger.info("audience set", metadata: ["submission": .string(id.description), "audience": .string(body.audience.rawValue)])
+        return try .json(SubmissionView(submission, words: context.words))
+    }
+
+    func consents(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let consents = try await submissions.consents(try context.requireActor(), try context.id("submissionId", of: .attempt))
+        return try .json(["items": consents.map(ConsentView.init)])
+    }
+
+    func approve(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let submission = try await submissions.approveForLibrary(try context.requireActor(), try context.id("submissionId", of: .submission))
+        return try .json(SubmissionView(submission, words: context.words))
+    }
+
+    func library(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let entries = try await submissions.library(
+            try context.requireActor(), exercise: try request.queryID("exercise"), criterion: request.query("criterion"))
+        return try .json(["items": entries.map { LibraryEntryView($0, words: context.words) }])
     }
 
     func list(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -47,7 +131,8 @@ struct SubmissionsController: Sendable {
     }
 
     func get(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let reached = try await submissions.reach(try context.requireActor(), try context.id("submissionId", of: .submission))
-        return try .json(SubmissionView(reached.submission, words: context.words))
+        let actor = try context.requireActor()
+        let reached = try await submissions.reach(actor, try context.id("submissionId", of: .submission))
+        return try .json(SubmissionView(reached.submission, words: context.words, size: try await submissions.size(actor, reached.submission.id)))
     }
 }

@@ -50,7 +50,7 @@ struct UploadsController: Sendable {
             Operation(
                 method: .post, path: "/api/v1/uploads", operationID: "tusCreate", tag: "uploads",
                 summary:
-                    "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise` and `filename` for an attempt, or `library` (model or stimulus), `title` and `filename` for a video of the media library); the body may carry the first bytes",
+                    "tus: start an upload (Tus-Resumable: 1.0.0; Upload-Length; Upload-Metadata with `exercise`, `filename` and optionally `audience` (`private`, `trainers` or `peers`) for an attempt, or `library` (model or stimulus), `title` and `filename` for a video of the media library); the body may carry the first bytes",
                 replies: [
                     .init(
                         status: 201, description: "Created; Location is the upload's address.",
@@ -98,7 +98,14 @@ struct UploadsController: Sendable {
             Operation(
                 method: .post, path: "/api/v1/exercises/{exerciseId}/submissions", operationID: "uploadSubmission", tag: "uploads",
                 summary: "Upload a recording in one streaming request (the body is the file; ?filename= names it)",
-                query: [.init(name: "filename", description: "The file's name on the learner's device.", schema: ["type": "string"])],
+                query: [
+                    .init(name: "filename", description: "The file's name on the learner's device.", schema: ["type": "string"]),
+                    .init(
+                        name: "audience",
+                        description:
+                            "Who may watch it: `private` (practice, only you), `trainers` or `peers`, as the exercise offers (default: the exercise's); the cohort library is chosen on the attempt afterwards, with consent.",
+                        schema: ["type": "string", "enum": .array(Audience.allCases.map { .string($0.rawValue) })]),
+                ],
                 rawBody: ["type": "string", "format": "binary"],
                 replies: [.init(status: 201, description: "The new submission (processing).", schema: ref("Submission"))],
                 errors: [
@@ -210,7 +217,8 @@ struct UploadsController: Sendable {
         let declared = request.headers[.contentLength].flatMap(Int64.init)
         if declared == nil, request.headers[.transferEncoding] == nil { throw Problem(.bodyNeeded) }
         let submission = try await uploads.receive(
-            actor, exercise: exercise, fileName: request.query("filename"), declared: declared, body: request.body)
+            actor, exercise: exercise, audience: request.query("audience"), fileName: request.query("filename"), declared: declared,
+            body: request.body)
         return try .json(
             SubmissionView(submission, words: context.words), status: .created, headers: [.location: "/api/v1/submissions/\(submission.id)"])
     }

@@ -189,11 +189,24 @@ extension SteigerAPI {
                     "type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true,
                     "items": ["type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"],
                 ],
+                "privatePractice": [
+                    "type": "boolean", "description": "Whether a learner may keep a take to themselves as private practice (default true).",
+                ],
+                "cohortLibrary": [
+                    "type": "boolean",
+                    "description": "Whether learners may share an attempt, with their consent, in the cohort's library of examples (default false).",
+                ],
+                "libraryApproval": [
+                    "type": "boolean",
+                    "description": "Whether a shared attempt shows in the library only once a trainer approved it (default false).",
+                ],
             ],
             optional: [
                 "peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags", "timeLimitSeconds",
-                "retakes",
+                "retakes", "privatePractice", "cohortLibrary", "libraryApproval",
             ]),
+        "Consent": ConsentView.schema,
+        "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([
             "number": ["type": "integer", "minimum": 0, "maximum": 9], "name": ["type": "string", "minLength": 1],

@@ -95,19 +95,30 @@ struct ExerciseView: JSONView {
         .nullable("ladder", ref("ScaffoldLadder")) { $0.ladder },
         .init("cohorts", ["type": "array", "items": uuid]) { $0.cohorts },
         .init("review", ref("ReviewSettings")) { $0.exercise.review },
+        .init(
+            "audiences",
+            [
+                "type": "array", "items": audienceSchema,
+                "description": "Who a learner may let watch an attempt, narrowest first (private: practice only they watch).",
+            ]
+        ) { $0.exercise.audiences.map(\.rawValue) },
         .init("policy", ref("ScaffoldPolicy")) { $0.exercise.policy },
         .init("policyVersion", ["type": "integer", "minimum": 1]) { $0.exercise.policyVersion },
         .init("createdAt", dateTime) { $0.exercise.createdAt },
     ]
 }
 
+let audienceSchema: JSONValue = ["type": "string", "enum": .array(Audience.allCases.map { .string($0.rawValue) })]
+
 struct SubmissionView: JSONView {
     let submission: Submission
     let words: Localizer
+    let size: Int64?
 
-    init(_ submission: Submission, words: Localizer) {
+    init(_ submission: Submission, words: Localizer, size: Int64? = nil) {
         self.submission = submission
         self.words = words
+        self.size = size
     }
 
     static let fields: [JSONField<Self>] = [
@@ -123,7 +134,55 @@ struct SubmissionView: JSONView {
         // The reason's stable name (`notMedia`, `tooLong`, …) for clients; null for reasons stored as text.
         .nullable("failureCode", ["type": "string"]) { $0.submission.failureCode },
         .nullable("failureKind", ["type": "string", "enum": ["recording", "server"]]) { $0.submission.failureKind?.rawValue },
+        .init("audience", audienceSchema) { $0.submission.audience.rawValue },
+        .init("sharesFeedback", ["type": "boolean", "description": "Whether the feedback is shown with it in the cohort's library."]) {
+            $0.submission.sharesFeedback
+        },
+        .nullable("libraryApprovedAt", dateTime) { $0.submission.libraryApprovedAt },
+        .nullable("size", ["type": "integer", "minimum": 0, "description": "The recording's size in bytes (null in lists)."]) { $0.size },
         .init("createdAt", dateTime) { $0.submission.createdAt },
+    ]
+}
+
+/// A consent as its learner gave it.
+struct ConsentView: JSONView {
+    let consent: Consent
+
+    init(_ consent: Consent) { self.consent = consent }
+
+    static let fields: [JSONField<Self>] = [
+        .init("submissionId", uuid) { $0.consent.submissionID.description },
+        .init("userId", uuid) { $0.consent.userID.description },
+        .init("audience", audienceSchema) { $0.consent.audience.rawValue },
+        .init("wording", ["type": "string", "description": "The words the learner agreed to, in the language they read them in."]) {
+            $0.consent.wording
+        },
+        .init("withFeedback", ["type": "boolean"]) { $0.consent.withFeedback },
+        .init("givenAt", dateTime) { $0.consent.givenAt },
+        .nullable("withdrawnAt", dateTime) { $0.consent.withdrawnAt },
+    ]
+}
+
+/// An attempt in a cohort's library.
+struct LibraryEntryView: JSONView {
+    let entry: Submissions.LibraryEntry
+    let words: Localizer
+
+    init(_ entry: Submissions.LibraryEntry, words: Localizer) {
+        self.entry = entry
+        self.words = words
+    }
+
+    static let fields: [JSONField<Self>] = [
+        .init("submission", ref("Submission")) { SubmissionView($0.entry.submission, words: $0.words) },
+        .init("exerciseTitle", ["type": "string"]) { $0.entry.exercise.title },
+        .init("learnerName", ["type": "string"]) { $0.entry.learnerName },
+        .init("inLibrary", ["type": "boolean", "description": "False while it waits for a trainer's approval."]) {
+            $0.entry.submission.isInLibrary(of: $0.entry.exercise)
+        },
+        .nullable("review", ref("Review")) { view in
+            view.entry.review.map { ReviewView($0, reviewerName: view.entry.reviewerName, rubric: view.entry.exercise.rubric) }
+        },
     ]
 }
 

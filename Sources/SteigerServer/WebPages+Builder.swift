@@ -128,6 +128,7 @@ extension WebPages {
                 "selfReviewRequired": review.selfReviewRequired, "dueHours": review.dueHours.map(String.init) ?? "",
                 "showCommentsBeforeSubmit": review.showCommentsBeforeSubmit,
                 "timeLimit": review.timeLimitSeconds.map(String.init) ?? "", "retakes": review.retakes.map(String.init) ?? "",
+                "privatePractice": review.privatePractice, "cohortLibrary": review.cohortLibrary, "libraryApproval": review.libraryApproval,
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),
                 "skillsJSON": try Self.json(skills),

@@ -58,6 +58,10 @@ struct WebPages: Sendable {
         signedIn.post("/learn/submissions/:submissionId/remove") { request, context in
             try await pages(request, context).removeAttempt(request, context)
         }
+        signedIn.post("/learn/submissions/:submissionId/audience") { request, context in
+            try await pages(request, context).setAudience(request, context)
+        }
+        registerExamples(signedIn: signedIn)
         registerReview(open: open, signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
@@ -218,11 +222,20 @@ struct WebPages: Sendable {
             "attempts": attempts.map { attempt in
                 [
                     "id": attempt.id.description, "attempt": attempt.attempt, "statusText": statusText(attempt.status),
-                    "failed": attempt.status == .failed,
+                    "failed": attempt.status == .failed, "audienceTag": audienceTag(attempt.audience),
                     "removeLabel": words.text("removeAttemptOf", ["attempt": .integer(attempt.attempt)]),
                 ] as [String: Any]
             },
             "nextAttempt": (attempts.map(\.attempt).max() ?? 0) + 1, "ruleLines": ruleLines,
+            // Who may watch the take, chosen before it is sent when the exercise offers a choice
+            // (the library comes afterwards, with consent, on the attempt itself).
+            "audienceChoices": exercise.audiences.filter { !$0.needsConsent }.map { audience in
+                [
+                    "value": audience.rawValue, "label": words.text("audience." + audience.rawValue),
+                    "hint": words.text("audienceHint." + audience.rawValue), "checked": audience == exercise.defaultAudience,
+                ] as [String: Any]
+            },
+            "hasAudienceChoice": exercise.audiences.filter { !$0.needsConsent }.count > 1,
             "timeLimit": rules.timeLimitSeconds.map(String.init) ?? "", "retakes": rules.retakes.map(String.init) ?? "",
             "history": supports.history, "hasHistory": !supports.history.isEmpty,
             "uploadText": try Self.json(words.messages.filter { $0.key.hasPrefix("upload") || $0.key == "modelVideoUnavailable" }),
@@ -230,6 +243,15 @@ struct WebPages: Sendable {
         let removed = request.uri.queryParameters["removed"].flatMap { Int(String($0)) }
         if let removed { values["message"] = words.text("attemptRemoved", ["attempt": .integer(removed)]) }
         return try html("exercise", title: exercise.title, actor: actor, secret: secret, values)
+    }
+
+    /// The word beside an attempt in a list for an audience worth pointing out: practice, or in the library.
+    func audienceTag(_ audience: Audience) -> Any {
+        switch audience {
+        case .onlyMe: words.text("audienceTag.private")
+        case .cohort: words.text("audienceTag.cohort")
+        case .trainers, .peers: false
+        }
     }
 
     /// "2:00" for 120 seconds.
@@ -247,7 +269,31 @@ struct WebPages: Sendable {
 
     private func submissionPage(_ request: Request, _ context: AppContext) async throws -> Response {
         let (actor, secret) = try signedIn()
-        let (submission, exercise) = try await app.submissions.own(actor, try context.id("submissionId", of: .attempt))
+        let saved = request.uri.queryParameters["audience"] == "saved"
+        return try await attemptPage(
+            actor, secret, try context.id("submissionId", of: .attempt), message: saved ? words.text("audienceSaved") : nil)
+    }
+
+    /// The learner's own attempt: its recording, who may watch it, and the feedback on it.
+    func attemptPage(
+        _ actor: Actor, _ secret: String, _ id: SubmissionID, message: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let (submission, exercise) = try await app.submissions.own(actor, id)
+        var values: [String: Any] = [
+            "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description,
+            "exerciseTitle": exercise.title, "statusText": statusText(submission.status),
+            "statusTexts": try Self.json(attemptTexts(exercise)),
+        ]
+        if submission.status != .failed {
+            values["audience"] = try await audienceCard(actor, submission, exercise, message: message, error: error)
+        }
+        return try html(
+            "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, values,
+            status: status)
+    }
+
+    /// The texts the attempt and example pages' scripts need: statuses, review kinds, scores in words.
+    func attemptTexts(_ exercise: Exercise) -> [String: String] {
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
         texts["failedGeneric"] = words.text("failed")
@@ -255,13 +301,73 @@ struct WebPages: Sendable {
             texts[key] = text
         }
         texts["passMark"] = passMark(exercise.policy.masteryThreshold)
-        return try html(
-            "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret,
-            [
-                "id": submission.id.description, "attempt": submission.attempt, "exerciseId": exercise.id.description,
-                "exerciseTitle": exercise.title,
-                "statusText": statusText(submission.status), "statusTexts": try Self.json(texts),
-            ])
+        return texts
+    }
+
+    /// Who may watch an attempt and the form to change it: the audiences its exercise offers
+    /// (those below what it was sent for review with cannot be chosen), the consent the library
+    /// needs in the words that are recorded, and the consents given so far.
+    private func audienceCard(
+        _ actor: Actor, _ submission: Submission, _ exercise: Exercise, message: String?, error: String?
+    ) async throws
+        -> [String: Any]
+    {
+        let offered = exercise.audiences.contains(submission.audience) ? exercise.audiences : exercise.audiences + [submission.audience]
+        let options: [[String: Any]] = offered.sorted().map { audience in
+            let open = audience == submission.audience || (try? exercise.checkAudienceChange(of: submission, to: audience, consented: true)) != nil
+            return [
+                "value": audience.rawValue, "label": words.text("audience." + audience.rawValue),
+                "hint": open ? words.text("audienceHint." + audience.rawValue) : words.text("audienceHintSent"),
+                "checked": audience == submission.audience, "disabled": !open,
+            ]
+        }
+        var card: [String: Any] = [
+            "now": words.text("audienceNow", ["audience": .text(words.text("audience." + submission.audience.rawValue))]),
+            "options": options, "canChange": options.filter { $0["disabled"] as? Bool == false }.count > 1,
+            "offersLibrary": offered.contains(.cohort), "inLibrary": submission.audience == .cohort,
+            "consentText": words.consentWording(withFeedback: false), "feedbackText": words.text("consent.feedback"),
+            "sharesFeedback": submission.sharesFeedback,
+        ]
+        if submission.audience == .cohort {
+            card["libraryState"] =
+                submission.isInLibrary(of: exercise)
+                ? words.text("libraryShown")
+                : submission.awaitsApproval(in: exercise)
+                    ? words.text("libraryWaitsApproval")
+                    : exercise.review.cohortLibrary ? words.text("libraryWhenReady") : words.text("libraryClosed")
+        }
+        let consents = try await app.submissions.consents(actor, submission.id)
+        card["consents"] = consents.reversed().map { consent in
+            var line = words.text("consentGiven", ["when": .text(words.dateTime(consent.givenAt)), "wording": .text(consent.wording)])
+            if let withdrawn = consent.withdrawnAt {
+                line += " " + words.text("consentWithdrawn", ["when": .text(words.dateTime(withdrawn))])
+            }
+            return line
+        }
+        card["hasConsents"] = !consents.isEmpty
+        if let message { card["message"] = message }
+        if let error { card["error"] = error }
+        return card
+    }
+
+    private func setAudience(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try signedIn()
+        try requireToken(form, session: secret)
+        let id: SubmissionID = try context.id("submissionId", of: .attempt)
+        let feedback = form["feedback"] != nil
+        do {
+            guard let audience = form["audience"].flatMap(Audience.init(rawValue:)) else { throw AppError(.audienceNotOffered) }
+            _ = try await app.submissions.setAudience(
+                actor, id,
+                .init(
+                    audience: audience, consented: form["consent"] != nil, wording: words.consentWording(withFeedback: feedback),
+                    sharesFeedback: feedback))
+        } catch let refused as AppError where [.audienceNotOffered, .consentNeeded, .audienceSent].contains(refused.kind) {
+            return try await attemptPage(actor, secret, id, error: words.format(refused.message), status: .unprocessableContent)
+        }
+        return redirect("/learn/submissions/\(id)?audience=saved")
     }
 
     // MARK: - Helpers
@@ -342,6 +448,8 @@ struct WebPages: Sendable {
                 "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
                 "isAdmin": actor.user.has(.admin), "csrf": SessionCookies.csrfToken(session: secret),
                 "canUseLibrary": AccessPolicy.decide(actor, .view, .mediaLibrary) == .allow,
+                // Trainers reach the examples from their lists' tabs (the bar has no room for it on a phone).
+                "seesExamples": actor.memberships.contains { $0.part == .learner },
             ]
             context["displayName"] = actor.user.displayName
             context["isLearner"] = actor.user.has(.learner)

@@ -622,6 +622,29 @@ public enum Schema {
         Migration(
             version: 20, name: "the clip an exercise gives to respond to",
             statements: ["ALTER TABLE exercises ADD COLUMN stimulus TEXT"]),
+        Migration(
+            version: 21, name: "who may watch a recording, and the consents given for it",
+            statements: [
+                // Existing attempts keep who saw them so far: the trainers and any assigned peers.
+                "ALTER TABLE submissions ADD COLUMN audience TEXT NOT NULL DEFAULT 'peers'",
+                "ALTER TABLE submissions ADD COLUMN library_approved_at BIGINT",
+                "ALTER TABLE submissions ADD COLUMN shares_feedback BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX submissions_library ON submissions (exercise_id, audience, created_at)",
+                """
+                CREATE TABLE consents (
+                    id TEXT PRIMARY KEY,
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    audience TEXT NOT NULL,
+                    wording TEXT NOT NULL,
+                    with_feedback BIGINT NOT NULL,
+                    given_at BIGINT NOT NULL,
+                    withdrawn_at BIGINT
+                )
+                """,
+                "CREATE INDEX consents_submission ON consents (submission_id, given_at)",
+                "CREATE INDEX consents_user ON consents (user_id)",
+            ]),
     ]
 
     /// The newest version this program knows.

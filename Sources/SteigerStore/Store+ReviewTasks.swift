@@ -469,7 +469,7 @@ extension Store {
                     .replacingOccurrences(of: "submissions.created_at", with: "submissions.created_at AS submission_created_at"))
                 FROM submissions JOIN memberships m ON m.user_id = submissions.learner_id AND m.cohort_id = \(bind: cohort.description) AND m.part = 'learner'
                 JOIN users ON users.id = submissions.learner_id
-                WHERE submissions.exercise_id = \(bind: exercise.description)
+                WHERE submissions.exercise_id = \(bind: exercise.description) AND submissions.audience <> 'private'
                 ORDER BY users.display_name, users.id, submissions.attempt
                 """)
         }

@@ -60,7 +60,8 @@ extension Store {
             try await session.query(
                 """
                 SELECT u.id AS learner, u.display_name, \(raw: Self.standingColumns), s.learner_id AS recorded,
-                    (SELECT COUNT(*) FROM submissions x WHERE x.learner_id = u.id AND x.exercise_id = \(bind: exercise.id.description)) AS attempts
+                    (SELECT COUNT(*) FROM submissions x WHERE x.learner_id = u.id AND x.exercise_id = \(bind: exercise.id.description)
+                     AND x.audience <> 'private') AS attempts
                 FROM users u
                 LEFT JOIN scaffold_states s ON s.learner_id = u.id AND s.skill_key = \(bind: exercise.skillKey)
                 WHERE u.disabled = 0 AND u.id IN (

@@ -8,11 +8,15 @@ extension Store {
     /// at `scaffoldLevel` or (nil) the learner's current level on the exercise's ladder.
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
     public func createSubmission(
-        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading,
+        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading, audience: Audience = .peers,
         createdAt: Date = Date()
     ) async throws -> Submission {
         try await retryingAttemptNumbers {
-            try await insertSubmission(learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, createdAt: createdAt)
+            try await write { session in
+                try await Self.insertSubmission(
+                    learner: learner, exercise: exercise, scaffoldLevel: scaffoldLevel, status: status, audience: audience, createdAt: createdAt,
+                    in: session)
+            }
         }
     }
 
@@ -31,32 +35,33 @@ extension Store {
         }
     }
 
-    private func insertSubmission(
-        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status,
-        createdAt: Date
+    /// Adds attempt number n + 1 of `learner` at `exercise` in `session`, at `scaffoldLevel` or
+    /// (nil) the learner's current level; the caller retries on a taken number.
+    static func insertSubmission(
+        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status, audience: Audience, createdAt: Date,
+        in session: any DatabaseSession
     ) async throws -> Submission {
-        try await write { session in
-            var level = scaffoldLevel
-            if level == nil { level = try await Self.currentScaffoldLevel(learner: learner, exercise: exercise, in: session) }
-            let scaffoldLevel = level ?? 0
-            let previous =
-                try await session.query(
-                    """
-                    SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
-                    WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: exercise.description)
-                    """
-                ).first?.int("n") ?? 0
-            let submission = try Submission(
-                learnerID: learner, exerciseID: exercise, attempt: Int(previous) + 1, status: status,
-                scaffoldLevel: scaffoldLevel, createdAt: createdAt)
-            _ = try await session.query(
+        var level = scaffoldLevel
+        if level == nil { level = try await currentScaffoldLevel(learner: learner, exercise: exercise, in: session) }
+        let previous =
+            try await session.query(
                 """
-                INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
-                VALUES (\(bind: submission.id.description), \(bind: learner.description), \(bind: exercise.description), \(bind: submission.attempt),
-                        \(bind: submission.status.rawValue), \(bind: scaffoldLevel), \(bind: String?.none), \(bind: createdAt), \(bind: createdAt))
-                """)
-            return submission
-        }
+                SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
+                WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: exercise.description)
+                """
+            ).first?.int("n") ?? 0
+        let submission = try Submission(
+            learnerID: learner, exerciseID: exercise, attempt: Int(previous) + 1, status: status, scaffoldLevel: level ?? 0,
+            audience: audience, createdAt: createdAt)
+        _ = try await session.query(
+            """
+            INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, audience, created_at,
+                                     updated_at)
+            VALUES (\(bind: submission.id.description), \(bind: learner.description), \(bind: exercise.description), \(bind: submission.attempt),
+                    \(bind: submission.status.rawValue), \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: audience.rawValue),
+                    \(bind: submission.createdAt), \(bind: submission.createdAt))
+            """)
+        return submission
     }
 
     /// The submission with `id`, with whom it is shared.
@@ -114,10 +119,13 @@ extension Store {
                     WHERE m.user_id = submissions.learner_id AND m.part = 'learner' AND ec.exercise_id = submissions.exercise_id
                     AND \(SQLStatement.isIn("m.cohort_id", reach.trains)))
                 """
+            // Someone else's private practice take is never listed; one for the trainers alone not to its peers.
             filters.append(
                 """
                 (submissions.learner_id = \(bind: me)
-                 OR submissions.id IN (SELECT submission_id FROM submission_shares WHERE user_id = \(bind: me))\(trained))
+                 OR (submissions.audience <> 'private'
+                     AND ((submissions.audience <> 'trainers'
+                           AND submissions.id IN (SELECT submission_id FROM submission_shares WHERE user_id = \(bind: me)))\(trained))))
                 """)
         }
         if let exercise = filter.exercise { filters.append("submissions.exercise_id = \(bind: exercise.description)") }
@@ -131,18 +139,24 @@ extension Store {
 
     static let submissionColumns = """
         submissions.id, submissions.learner_id, submissions.exercise_id, submissions.attempt, submissions.status,
-        submissions.scaffold_level, submissions.failure_reason, submissions.created_at
+        submissions.scaffold_level, submissions.failure_reason, submissions.created_at, submissions.audience,
+        submissions.library_approved_at, submissions.shares_feedback
         """
 
     static func submission(_ row: SQLRow, sharedWith: Set<UserID>) throws -> Submission {
         guard let status = Submission.Status(rawValue: try row.string("status")) else {
             throw StoreError.corrupt("submission status \(row["status"])")
         }
+        guard let audience = Audience(rawValue: try row.string("audience")) else {
+            throw StoreError.corrupt("submission audience \(row["audience"])")
+        }
         do {
             return try Submission(
                 id: row.id("id"), learnerID: row.id("learner_id"), exerciseID: row.id("exercise_id"),
                 attempt: Int(row.int("attempt")), status: status, scaffoldLevel: Int(row.int("scaffold_level")),
-                failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, createdAt: row.date("created_at"))
+                failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, audience: audience,
+                libraryApprovedAt: row.optionalDate("library_approved_at"), sharesFeedback: row.bool("shares_feedback"),
+                createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("submission \(try row.string("id")): \(error)")
         }

@@ -163,26 +163,12 @@ extension Store {
             {
                 return try Self.submission(row, sharedWith: [])
             }
-            let previous =
-                try await session.query(
-                    """
-                    SELECT COALESCE(MAX(attempt), 0) AS n FROM submissions
-                    WHERE learner_id = \(bind: upload.userID.description) AND exercise_id = \(bind: exercise.description)
-                    """
-                ).first?.int("n") ?? 0
-            var scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
-            if scaffoldLevel == nil {
-                scaffoldLevel = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: exercise, in: session)
-            }
-            let submission = try Submission(
-                learnerID: upload.userID, exerciseID: exercise, attempt: Int(previous) + 1,
-                status: .processing, scaffoldLevel: scaffoldLevel ?? 0, createdAt: now)
-            _ = try await session.query(
-                """
-                INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, created_at, updated_at)
-                VALUES (\(bind: submission.id.description), \(bind: upload.userID.description), \(bind: exercise.description),
-                        \(bind: submission.attempt), 'processing', \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: now), \(bind: now))
-                """)
+            // The level the learner had when the upload began, and the audience they chose for it.
+            let scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
+            let audience = upload.metadata[Upload.audienceKey].flatMap(Audience.init(rawValue:)) ?? .peers
+            let submission = try await Self.insertSubmission(
+                learner: upload.userID, exercise: exercise, scaffoldLevel: scaffoldLevel, status: .processing, audience: audience, createdAt: now,
+                in: session)
             _ = try await session.query(
                 """
                 INSERT INTO submission_media (submission_id, original_sha256, original_size, file_name, updated_at, step)
@@ -296,8 +282,11 @@ extension Store {
             let subjects = ["submission": id.description, "learner": submission.learnerID.description, "exercise": submission.exerciseID.description]
             switch status {
             case .ready:
-                try await Self.record(DomainEvent(.submissionReady, at: now, subjects: subjects), in: session)
-            case .failed:
+                // A private practice take is nobody else's news; it becomes so once sent for review.
+                if submission.audience.isReviewed {
+                    try await Self.record(DomainEvent(.submissionReady, at: now, subjects: subjects), in: session)
+                }
+            case .failed where submission.audience.isReviewed:
                 try await Self.record(
                     DomainEvent(.submissionFailed, at: now, subjects: subjects, data: submission.failureCode.map { ["reason": $0] } ?? [:]),
                     in: session)

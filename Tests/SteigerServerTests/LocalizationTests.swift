@@ -82,6 +82,7 @@ struct LocalizationTests {
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
         let formatting = [
             "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.",
+            "audience.", "audienceHint.", "audienceTag.", "consent.",
         ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }

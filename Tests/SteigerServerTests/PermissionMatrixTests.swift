@@ -68,6 +68,17 @@ struct PermissionMatrixTests {
         Row(
             method: .get, path: { "/api/v1/submissions/\($0.submissionA2.id)" }, expected: [200, 200, 404, 404, 200, 404, 404, 401],
             name: "get submission A2"),
+        // Only its learner chooses who may watch; A1 sent it with a peer assigned, so it stays with them.
+        Row(
+            method: .put, path: { "/api/v1/submissions/\($0.submissionA1.id)/audience" }, body: { _ in ["audience": "trainers"] },
+            expected: [404, 404, 404, 409, 404, 404, 404, 401], name: "narrow who may watch A1"),
+        Row(
+            method: .get, path: { "/api/v1/submissions/\($0.submissionA1.id)/consents" }, expected: [200, 404, 404, 200, 404, 404, 404, 401],
+            name: "consents given for A1"),
+        Row(
+            method: .post, path: { "/api/v1/submissions/\($0.submissionA1.id)/library-approval" },
+            expected: [200, 200, 404, 403, 403, 404, 404, 401], name: "approve A1 for the library"),
+        Row(method: .get, path: { _ in "/api/v1/examples" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "the cohort library"),
         Row(
             method: .get, path: { "/api/v1/submissions/\($0.submissionB.id)" }, expected: [200, 404, 200, 404, 404, 200, 404, 401],
             name: "get submission B"),

@@ -138,10 +138,12 @@ struct Reply {
 
 extension TestServer {
     /// Uploads a fixture as `user` and runs the worker until the queue is empty; returns the submission id.
-    func uploadAndProcess(_ fixture: String, as user: User? = nil, exercise: ExerciseID? = nil) async throws -> String {
+    func uploadAndProcess(_ fixture: String, as user: User? = nil, exercise: ExerciseID? = nil, audience: String? = nil) async throws -> String {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: MediaPipelineTests.fixtures + "/" + fixture)))
         let learner = user ?? self.world.learnerA1
-        let path = "/api/v1/exercises/\(exercise ?? self.world.exerciseA.id)/submissions?filename=\((fixture as NSString).lastPathComponent)"
+        let path =
+            "/api/v1/exercises/\(exercise ?? self.world.exerciseA.id)/submissions?filename=\((fixture as NSString).lastPathComponent)"
+            + (audience.map { "&audience=\($0)" } ?? "")
         let made = try await self.request(.post, path, as: learner, bytes: bytes, headers: [.contentType: "video/mp4"])
         #expect(made.status == 201, "\(made.body)")
         let id = try #require(made["id"] as? String)

@@ -167,12 +167,21 @@ struct StoreTests {
     func listsFollowThePolicy(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
+            // A1's attempts for each audience, each shared with A2 as if a peer had been assigned:
+            // the lists must still keep a private take from everyone and a trainers-only one from A2.
+            var takes: [Audience: SubmissionID] = [:]
+            for audience in [Audience.onlyMe, .trainers, .cohort] {
+                let made = try await store.createSubmission(
+                    learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 0, status: .ready, audience: audience)
+                try await store.share(made.id, with: world.learnerA2.id)
+                takes[audience] = made.id
+            }
             let all = PageRequest(limit: 200)
             let allUsers = try await store.users(scope: .everything, page: all).items
             let allCohorts = try await store.cohorts(scope: .everything, page: all).items
             let allExercises = try await store.exercises(scope: .everything, page: all).items
             let allSubmissions = try await store.submissions(scope: .everything, page: all).items
-            #expect(allUsers.count == 8 && allCohorts.count == 2 && allExercises.count == 2 && allSubmissions.count == 3)
+            #expect(allUsers.count == 8 && allCohorts.count == 2 && allExercises.count == 2 && allSubmissions.count == 6)
             for user in world.users {
                 let actor = try await store.actor(for: user)
                 let scope = AccessPolicy.listScope(for: actor)
@@ -211,9 +220,13 @@ struct StoreTests {
             }
             // Spot checks that the policy itself says what the product promises.
             let trainerA = AccessPolicy.listScope(for: try await store.actor(for: world.trainerA))
-            #expect(Set(try await store.submissions(scope: trainerA, page: all).items.map(\.id)) == [world.submissionA1.id, world.submissionA2.id])
+            #expect(
+                Set(try await store.submissions(scope: trainerA, page: all).items.map(\.id))
+                    == [world.submissionA1.id, world.submissionA2.id, takes[.trainers]!, takes[.cohort]!])
             let peer = AccessPolicy.listScope(for: try await store.actor(for: world.learnerA2))
-            #expect(Set(try await store.submissions(scope: peer, page: all).items.map(\.id)) == [world.submissionA1.id, world.submissionA2.id])
+            #expect(
+                Set(try await store.submissions(scope: peer, page: all).items.map(\.id))
+                    == [world.submissionA1.id, world.submissionA2.id, takes[.cohort]!])
             let outsider = AccessPolicy.listScope(for: try await store.actor(for: world.outsider))
             #expect(try await store.submissions(scope: outsider, page: all).items.isEmpty)
         }

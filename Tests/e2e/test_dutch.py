@@ -39,7 +39,7 @@ def dutch_course(service):
     made = requests.post(server.url + "/api/v1/exercises", headers=auth, json={
         "title": "Prijsbezwaar", "instructions": "Reageer op de klant die de prijs te hoog vindt.", "skillName": "Bezwaren behandelen",
         "stimulus": "https://example.org/klant-vindt-het-te-duur.mp4",
-        "cohorts": [cohort],
+        "cohorts": [cohort], "review": {"cohortLibrary": True},
         "rubric": {"criteria": [{"title": "Empathie", "weight": 1,
                                  "scale": [{"value": 1, "label": "Nee"}, {"value": 2, "label": "Deels"}, {"value": 3, "label": "Ja"}]}]},
         "ladder": {"levels": [
@@ -64,12 +64,16 @@ def dutch_course(service):
                          json={"at": 1000, "text": "Mooie opening", "tag": "praise"}).status_code == 201
     assert requests.post(f"{server.url}/api/v1/review-tasks/{task}/review", headers=tom,
                          json={"scores": {"empathie": 2}, "comment": "Vraag door."}).status_code == 201
+    # Lea shares it in the group's library, agreeing to the Dutch wording.
+    shared = requests.put(f"{server.url}/api/v1/submissions/{submission}/audience", headers={**lea, "Accept-Language": "nl"},
+                          json={"audience": "cohort", "consent": True, "sharesFeedback": True})
+    assert shared.status_code == 200, shared.text
     email, password = server.banner.split("First administrator: ")[1].split()[0::2][:2]
     return [
         (None, ["/login", "/password/forgot"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
-                                         "/settings/notifications"]),
-        (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", f"/train/exercises/{exercise}",
+                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
+        (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/learn/examples", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{users['lea@example.org']}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
                              f"/admin/people/{users['lea@example.org']}", "/invite", "/admin/webhooks", "/library"]),

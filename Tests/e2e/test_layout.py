@@ -50,7 +50,13 @@ def pages(service):
     server = service["server"]
     exercise, admin = course(service)
     add_trainer(service, admin)
+    # The exercise keeps a library of examples, and Lea shares her attempt there.
+    assert requests.patch(f"{server.url}/api/v1/exercises/{exercise}", headers={"Authorization": f"Bearer {admin}"},
+                          json={"review": {"cohortLibrary": True}}).ok
     submission, learner = upload_ready(service, exercise, "h264_aac.mp4")
+    shared = requests.put(f"{server.url}/api/v1/submissions/{submission}/audience", headers=learner,
+                          json={"audience": "cohort", "consent": True, "sharesFeedback": True})
+    assert shared.status_code == 200, shared.text
     trainer = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
     task = requests.post(server.url + "/api/v1/review-queue/claim", headers=trainer).json()["id"]
     lea = requests.get(server.url + "/api/v1/me", headers=learner).json()["user"]["id"]
@@ -58,7 +64,7 @@ def pages(service):
     return [
         (None, ["/login", "/password/forgot"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
-                                         "/settings/notifications"]),
+                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks", "/library"]),

@@ -297,16 +297,20 @@ def test_pages_carry_a_content_security_policy_and_forms_need_their_token(servic
         assert len(requests.get(f"{server.url}/static/{name}").content) < 100_000
 
 
-def add_trainer(service, exercise_admin_token):
+def add_person(service, admin_token, email, name, role):
+    """Makes an account with PASSWORD and puts it in the first cohort, as a trainer or a learner by `role`."""
     server = service["server"]
-    auth = {"Authorization": f"Bearer {exercise_admin_token}"}
-    made = admin_run(service, "create-user", "--email", "tom@example.org", "--name", "Tom Trainer", "--role", "trainer",
-                     "--password-stdin", stdin=PASSWORD + "\n")
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    made = admin_run(service, "create-user", "--email", email, "--name", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
     assert made.returncode == 0, made.stderr
     users = requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"]
-    trainer = next(u["id"] for u in users if u["email"] == "tom@example.org")
+    person = next(u["id"] for u in users if u["email"] == email)
     cohort = requests.get(server.url + "/api/v1/cohorts", headers=auth).json()["items"][0]["id"]
-    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{trainer}", json={"part": "trainer"}, headers=auth).status_code == 200
+    assert requests.put(f"{server.url}/api/v1/cohorts/{cohort}/members/{person}", json={"part": role}, headers=auth).status_code == 200
+
+
+def add_trainer(service, exercise_admin_token):
+    add_person(service, exercise_admin_token, "tom@example.org", "Tom Trainer", "trainer")
 
 
 def upload_ready(service, exercise, fixture):

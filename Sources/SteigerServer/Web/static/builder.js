@@ -273,6 +273,9 @@
       dueHours: number(form.querySelector('#r-due')),
       timeLimitSeconds: number(form.querySelector('#r-limit')),
       retakes: number(form.querySelector('#r-retakes')),
+      privatePractice: form.querySelector('[name="review.privatePractice"]').checked,
+      cohortLibrary: form.querySelector('[name="review.cohortLibrary"]').checked,
+      libraryApproval: form.querySelector('[name="review.libraryApproval"]').checked,
     };
     return body;
   }

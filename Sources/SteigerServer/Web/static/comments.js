@@ -23,7 +23,7 @@ window.SteigerComments = (() => {
     return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   };
 
-  function attach({ submission, list, timeline, player, csrf, text, empty }) {
+  function attach({ submission, list, timeline, player, csrf, text, empty, readOnly }) {
     let comments = [];
 
     async function reply(parent, field, error) {
@@ -81,6 +81,8 @@ window.SteigerComments = (() => {
         }
         li.append(thread);
       }
+      // Someone watching an example in the library reads; only those it was sent to answer.
+      if (readOnly) return li;
       const open = document.createElement('button');
       open.type = 'button';
       open.className = 'reply-open';

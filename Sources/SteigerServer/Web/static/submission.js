@@ -14,11 +14,14 @@
   const player = $('player');
   const timeline = $('timeline');
   const feedback = $('feedback');
-  const comments = window.SteigerComments.attach({
+  // An example shared without its feedback has no feedback section, and no comments to show.
+  const comments = feedback && window.SteigerComments.attach({
     submission: id, list: $('annotations'), timeline, player, csrf: section.dataset.csrf, text, empty: $('no-comments'),
+    readOnly: section.dataset.readOnly === 'true',
   });
 
   async function feedbackLoad() {
+    if (!comments) return;
     const reviews = await fetch(`/api/v1/submissions/${id}/reviews`, { credentials: 'same-origin' });
     await comments.load();
     if (reviews.ok) {

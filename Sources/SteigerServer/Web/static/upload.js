@@ -13,7 +13,9 @@
   const retry = document.getElementById('upload-retry');
   const text = JSON.parse(form.dataset.text);
   const prefix = `steiger-upload:${form.dataset.user}:${exercise}:`;
-  const keyFor = (file) => `${prefix}${file.name}:${file.size}:${file.lastModified}`;
+  // Who may watch the take, as chosen above the recorder (the exercise's default when it offers no choice).
+  const audience = () => document.querySelector('input[name="audience"]:checked')?.value || '';
+  const keyFor = (file) => `${prefix}${audience()}:${file.name}:${file.size}:${file.lastModified}`;
   let busy = false;
 
   function say(message) { status.textContent = message; }
@@ -29,7 +31,7 @@
   }
 
   const send = (file) => window.steigerTus.send(file, {
-    key: keyFor(file), metadata: { exercise }, csrf, done: 'Steiger-Submission', text, say, show,
+    key: keyFor(file), metadata: audience() ? { exercise, audience: audience() } : { exercise }, csrf, done: 'Steiger-Submission', text, say, show,
   });
 
   async function run(chosen) {
