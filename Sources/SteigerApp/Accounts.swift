@@ -103,6 +103,10 @@ public struct Accounts: Sendable {
         } catch StoreError.conflict {
             throw AppError(.emailTaken, ["email": .text(user.email)])
         }
+        if let actor {
+            let roles = user.roles.map(\.rawValue).sorted().joined(separator: ",")
+            try await store.audit(actor, .accountCreated, "user", user.id.description, owner: user.id, detail: "roles=\(roles)", at: user.createdAt)
+        }
         return user
     }
 
@@ -377,6 +381,18 @@ extension Accounts {
             stored = try await store.updateUser(user.id, changes: changes, by: actor.user.id, now: now())
         } catch StoreError.conflict {
             throw AppError(.emailTaken, ["email": .text(merged.email)])
+        }
+        if !isSelf {
+            // What someone else changed of a person's account: the fields, and the new roles and state.
+            var fields: [String] = []
+            if update.email != nil { fields.append("email") }
+            if update.displayName != nil { fields.append("displayName") }
+            if let roles = update.roles { fields.append("roles=" + roles.map(\.rawValue).sorted().joined(separator: ",")) }
+            if let disabled = update.disabled { fields.append("disabled=\(disabled)") }
+            if update.password != nil { fields.append("password") }
+            if update.language != nil { fields.append("language") }
+            try await store.audit(
+                actor.user.id, .accountChanged, "user", user.id.description, owner: user.id, detail: fields.joined(separator: "; "), at: now())
         }
         if let password = update.password {
             // Ends the user's sessions, including the caller's own if it is them.

@@ -69,6 +69,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case learner, liveToken = "live token", member, membership, notice, review, reviewTask = "review task", scaffolding
     case storyboardSheet = "storyboard sheet", submission, upload, user, webhookEndpoint = "webhook endpoint"
     case mediaItem = "video"
+    case auditLog = "audit log"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -73,6 +73,7 @@ public struct Cohorts: Sendable {
         try Membership.check(part, for: user, field: "part")
         let membership = Membership(cohortID: cohort.id, userID: user.id, part: part)
         try await store.putMembership(membership)
+        try await audit(actor, user.id, "in:\(cohort.id):\(part.rawValue)")
         return (membership, user)
     }
 
@@ -101,6 +102,7 @@ public struct Cohorts: Sendable {
         for user in found {
             let membership = Membership(cohortID: cohort.id, userID: user.id, part: part)
             try await store.putMembership(membership)
+            try await audit(actor, user.id, "in:\(cohort.id):\(part.rawValue)")
             added.append((membership, user))
         }
         return added
@@ -119,6 +121,7 @@ public struct Cohorts: Sendable {
             throw AppError.invalid("to", Message("validation.unknownCohort"))
         }
         guard try await store.moveLearner(userID, from: from.id, to: to.id) else { throw AppError.notFound(.member) }
+        try await audit(actor, userID, "moved:\(from.id):\(to.id)")
         return Membership(cohortID: to.id, userID: userID, part: .learner)
     }
 
@@ -130,5 +133,11 @@ public struct Cohorts: Sendable {
         guard let membership else { throw AppError.notFound(.member) }
         try AccessPolicy.require(actor, .delete, .membership(membership), .membership)
         try await store.deleteMembership(cohort: cohort.id, user: userID)
+        try await audit(actor, userID, "out:\(cohort.id)")
+    }
+
+    /// Records in the audit log that `actor` changed `person`'s place in cohorts.
+    private func audit(_ actor: Actor, _ person: UserID, _ detail: String) async throws {
+        try await store.audit(actor.user.id, .membershipChanged, "user", person.description, owner: person, detail: detail, at: now())
     }
 }

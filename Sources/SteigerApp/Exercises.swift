@@ -114,6 +114,7 @@ public struct Exercises: Sendable {
         try checkSupports(exercise.ladder)
         try await checkLadderHeight(exercise.ladder, skill: exercise.skillKey, exercise: nil)
         try await saving { try await store.createExercise(exercise) }
+        try await store.audit(actor.user.id, .exerciseChanged, "exercise", exercise.id.description, detail: "created", at: now())
         return exercise
     }
 
@@ -139,7 +140,9 @@ public struct Exercises: Sendable {
         if changed.ladder.top != exercise.ladder.top || changed.skillKey != exercise.skillKey {
             try await checkLadderHeight(changed.ladder, skill: changed.skillKey, exercise: exercise.id)
         }
-        return try await saving { try await store.updateExercise(changed) }
+        let stored = try await saving { try await store.updateExercise(changed) }
+        try await store.audit(actor.user.id, .exerciseChanged, "exercise", exercise.id.description, detail: "changed", at: now())
+        return stored
     }
 
     /// Removes an exercise nobody has submitted to (administrators).
@@ -147,6 +150,7 @@ public struct Exercises: Sendable {
     public func delete(_ actor: Actor, _ id: ExerciseID) async throws {
         let exercise = try await exercise(actor, id, for: .delete)
         try await store.deleteExercise(exercise.id)
+        try await store.audit(actor.user.id, .exerciseChanged, "exercise", exercise.id.description, detail: "removed", at: now())
     }
 
     /// A ladder given now: every level above "on your own" gives a support.

@@ -42,6 +42,8 @@ public struct AppSettings: Sendable {
     public var mail: MailSettings? = nil
     /// How often review deadlines (due within a day, overdue, holds running out) are looked for.
     public var deadlineCheckInterval: Duration = .seconds(60)
+    /// How many days audit entries are kept (two years by default).
+    public var auditKeepDays = AuditEntry.defaultKeepDays
     /// The clock (tests move it).
     public var now: @Sendable () -> Date = { Date() }
 
@@ -66,6 +68,7 @@ public struct Services: Sendable {
     public let notifications: Notifications
     public let administration: Administration
     public let health: Health
+    public let auditLog: AuditLog
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -94,6 +97,7 @@ public struct Services: Sendable {
         notifications = Notifications(store: store, now: settings.now)
         health = Health(store: store, disk: files.disk)
         administration = Administration(store: store, health: health, mail: settings.mail, now: settings.now)
+        auditLog = AuditLog(store: store, now: settings.now, keepDays: settings.auditKeepDays)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising
@@ -104,6 +108,7 @@ public struct Services: Sendable {
             WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
             ReviewDeadlineWatcher(store: store, interval: settings.deadlineCheckInterval, now: settings.now),
             NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) }),
+            AuditSweeper(log: auditLog),
         ]
             + (settings.mail.map {
                 [

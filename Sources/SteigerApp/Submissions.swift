@@ -79,6 +79,22 @@ public struct Submissions: Sendable {
         return (submission, media)
     }
 
+    /// What of a recording is fetched: its web rendition to play, or its original file.
+    public enum RecordingPart: Sendable {
+        case rendition, original
+    }
+
+    /// The attempt `id` and its media, to play or download `part`, if `actor` may watch it. A
+    /// play or download by anyone but its learner goes to the audit log, once per viewing.
+    public func recording(_ actor: Actor, _ id: SubmissionID, _ part: RecordingPart) async throws -> (Submission, SubmissionMedia) {
+        let (submission, media) = try await self.media(actor, id)
+        if submission.learnerID != actor.user.id, part == .original || media.renditionSHA256 != nil {
+            try await store.recordWatch(
+                viewer: actor.user.id, submission: submission.id, owner: submission.learnerID, downloaded: part == .original, now: now())
+        }
+        return (submission, media)
+    }
+
     /// The feedback on attempt `id` that `actor` may see.
     public func feedback(_ actor: Actor, _ id: SubmissionID) async throws -> Feedback {
         try await feedback(actor, try await reach(actor, id, for: .watch))
@@ -209,7 +225,7 @@ extension Submissions {
         try AccessPolicy.require(
             actor, .update, .submission(reached.submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships),
             .submission)
-        if reached.submission.audience == .cohort { try await store.approveForLibrary(id, now: now()) }
+        if reached.submission.audience == .cohort { try await store.approveForLibrary(id, by: actor.user.id, now: now()) }
         guard let updated = try await store.submission(id) else { throw AppError.notFound(.submission) }
         return updated
     }

@@ -72,7 +72,7 @@ struct MediaController: Sendable {
     }
 
     func original(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let (_, media) = try await self.reachableMedia(context)
+        let (_, media) = try await submissions.recording(try context.requireActor(), try context.id("submissionId", of: .submission), .original)
         // Shown in the page only once the file was read as a recording; anything else (a file that
         // is not media, one not read yet) is a download, never a document of this origin.
         let type = media.info != nil ? Self.originalType(media) : "application/octet-stream"
@@ -83,7 +83,7 @@ struct MediaController: Sendable {
     }
 
     func rendition(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let (_, media) = try await self.reachableMedia(context)
+        let (_, media) = try await submissions.recording(try context.requireActor(), try context.id("submissionId", of: .submission), .rendition)
         guard let sha = media.renditionSHA256 else { throw Self.notReady }
         return try await self.serve(sha, type: media.renditionType ?? "video/mp4", request: request, context: context)
     }

@@ -206,6 +206,7 @@ extension SteigerAPI {
                 "retakes", "privatePractice", "cohortLibrary", "libraryApproval",
             ]),
         "Consent": ConsentView.schema,
+        "AuditEntry": AuditEntryView.schema,
         "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([

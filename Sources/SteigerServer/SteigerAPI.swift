@@ -31,6 +31,7 @@ final class SteigerAPI: Sendable {
     let notifications: NotificationsController
     let invitations: InvitationsController
     let library: LibraryController
+    let audit: AuditController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -57,11 +58,12 @@ final class SteigerAPI: Sendable {
         notifications = NotificationsController(notifications: services.notifications)
         invitations = InvitationsController(accounts: services.accounts)
         library = LibraryController(library: services.mediaLibrary, uploads: services.uploads, media: media)
+        audit = AuditController(log: services.auditLog)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
-            + webhooks.operations + notifications.operations + invitations.operations + library.operations
+            + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

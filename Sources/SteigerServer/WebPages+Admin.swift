@@ -14,6 +14,82 @@ extension WebPages {
         registerBuilder(signedIn: signedIn)
         registerPeople(signedIn: signedIn)
         registerLibrary(signedIn: signedIn)
+        signedIn.get("/admin/audit") { request, context in try await pages(request, context).auditPage(request) }
+    }
+
+    /// An audit entry's note in the page's words: the log keeps it in its own terms (audiences,
+    /// fields, cohorts by id), the same in every language; a consent's wording is shown as given.
+    func auditDetail(_ entry: AuditEntry, cohorts: [String: String]) -> String {
+        let detail = entry.detail
+        let parts = detail.split(separator: ":").map(String.init)
+        func cohort(_ id: String) -> String { cohorts[id] ?? String(id.prefix(8)) }
+        func role(_ name: String) -> String { words.text("role." + name) }
+        switch entry.action {
+        case .audienceChanged:
+            return detail.components(separatedBy: " → ").compactMap(Audience.init(rawValue:)).map { words.text("audience." + $0.rawValue) }
+                .joined(separator: " → ")
+        case .exerciseChanged:
+            return words.text("auditDetail." + detail)
+        case .membershipChanged where parts.count == 3 && parts[0] == "in":
+            return words.text("auditDetail.in", ["cohort": .text(cohort(parts[1])), "part": .text(role(parts[2]))])
+        case .membershipChanged where parts.count == 3 && parts[0] == "moved":
+            return words.text("auditDetail.moved", ["from": .text(cohort(parts[1])), "to": .text(cohort(parts[2]))])
+        case .membershipChanged where parts.count == 2 && parts[0] == "out":
+            return words.text("auditDetail.out", ["cohort": .text(cohort(parts[1]))])
+        case .accountCreated, .accountChanged:
+            return detail.components(separatedBy: "; ").filter { !$0.isEmpty }.map { field in
+                let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
+                let name = words.text("auditField." + pair[0])
+                guard pair.count == 2 else { return name }
+                let value =
+                    pair[0] == "roles"
+                    ? words.list(pair[1].split(separator: ",").map { role(String($0)) })
+                    : words.text(pair[1] == "true" ? "auditValue.yes" : "auditValue.no")
+                return "\(name): \(value)"
+            }.joined(separator: "; ")
+        default:
+            return detail
+        }
+    }
+
+    /// The audit log, newest first, filtered by kind of action and days, with its CSV.
+    private func auditPage(_ request: Request) async throws -> Response {
+        let (actor, secret) = try await admin(request)
+        let query = request.uri.queryParameters
+        let action = query["action"].flatMap { AuditEntry.Action(rawValue: String($0)) }
+        let day = Date.ISO8601FormatStyle().year().month().day()
+        let from = query["from"].flatMap { try? Date(String($0), strategy: day) }
+        let until = query["to"].flatMap { try? Date(String($0), strategy: day) }.map { $0.addingTimeInterval(86400) }
+        let page = try await app.auditLog.lines(
+            actor, filter: AuditFilter(action: action, from: from, until: until), page: PageRequest(limit: PageRequest.maximumLimit))
+        let former = words.text("formerParticipant")
+        var cohorts: [String: String] = [:]
+        for cohort in try await app.cohorts.list(actor, page: PageRequest(limit: PageRequest.maximumLimit)).items {
+            cohorts[cohort.id.description] = cohort.name
+        }
+        let rows: [[String: Any]] = page.items.map { line in
+            [
+                "at": words.dateTime(line.entry.at), "actor": line.entry.actorID == nil ? "Steiger" : line.actorName ?? former,
+                "action": words.text("audit." + line.entry.action.rawValue), "owner": line.entry.ownerID == nil ? "" : line.ownerName ?? former,
+                "subject": words.text("thing." + line.entry.subjectType) + " " + line.entry.subjectID.prefix(8),
+                // Mustache takes an empty text for a value: none is `false`.
+                "detail": { (text: String) -> Any in text.isEmpty ? false : text }(auditDetail(line.entry, cohorts: cohorts)),
+            ]
+        }
+        var csv = URLComponents()
+        csv.queryItems = [("action", action?.rawValue), ("from", query["from"].map(String.init)), ("to", query["to"].map(String.init))]
+            .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+        return try html(
+            "audit", title: words.text("auditLog"), actor: actor, secret: secret,
+            [
+                "rows": rows, "hasRows": !rows.isEmpty, "more": page.next != nil,
+                "kept": words.text("auditKept", ["days": .integer(app.auditLog.keepDays)]),
+                "csv": "/api/v1/audit.csv" + (csv.percentEncodedQuery.map { "?" + $0 } ?? ""),
+                "actions": AuditEntry.Action.allCases.map {
+                    ["id": $0.rawValue, "name": words.text("audit." + $0.rawValue), "chosen": $0 == action] as [String: Any]
+                },
+                "from": query["from"].map(String.init) ?? "", "to": query["to"].map(String.init) ?? "",
+            ])
     }
 
     private func admin(_ request: Request) async throws -> (Actor, String) {

@@ -645,6 +645,41 @@ public enum Schema {
                 "CREATE INDEX consents_submission ON consents (submission_id, given_at)",
                 "CREATE INDEX consents_user ON consents (user_id)",
             ]),
+        Migration(
+            version: 22, name: "the audit log",
+            statements: [
+                // Append-only: Steiger adds lines and removes them only once they are older than the
+                // period they are kept for. `dedupe` makes a line that may be written twice (the same
+                // viewing reported by two requests at once) stand once.
+                """
+                CREATE TABLE audit_log (
+                    id TEXT PRIMARY KEY,
+                    created_at BIGINT NOT NULL,
+                    actor_id TEXT,
+                    action TEXT NOT NULL,
+                    subject_type TEXT NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    owner_id TEXT,
+                    detail TEXT NOT NULL,
+                    dedupe TEXT UNIQUE
+                )
+                """,
+                "CREATE INDEX audit_log_created ON audit_log (created_at, id)",
+                "CREATE INDEX audit_log_actor ON audit_log (actor_id, created_at)",
+                "CREATE INDEX audit_log_owner ON audit_log (owner_id, created_at)",
+                "CREATE INDEX audit_log_subject ON audit_log (subject_id, created_at)",
+                // Who is watching what now, to count the requests of one viewing once.
+                """
+                CREATE TABLE audit_watch_marks (
+                    actor_id TEXT NOT NULL,
+                    submission_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    last_at BIGINT NOT NULL,
+                    viewing BIGINT NOT NULL,
+                    PRIMARY KEY (actor_id, submission_id, kind)
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -25,12 +25,21 @@ extension Store {
                 WHERE id = \(bind: id.description)
                 RETURNING \(raw: Self.submissionColumns)
                 """)
+            func audit(_ action: AuditEntry.Action, _ detail: String) async throws {
+                try await Self.audit(
+                    AuditEntry(
+                        at: now, actorID: before.learnerID, action: action, subjectType: "submission", subjectID: id.description,
+                        ownerID: before.learnerID, detail: detail), in: session)
+            }
+            if before.audience != audience { try await audit(.audienceChanged, "\(before.audience.rawValue) → \(audience.rawValue)") }
             if leavesLibrary || consent != nil {
                 // A new consent replaces the one that stood (what goes with it changed).
-                _ = try await session.query(
+                let withdrawn = try await session.query(
                     """
                     UPDATE consents SET withdrawn_at = \(bind: now) WHERE submission_id = \(bind: id.description) AND withdrawn_at IS NULL
+                    RETURNING wording
                     """)
+                for row in withdrawn { try await audit(.consentWithdrawn, try row.string("wording")) }
             }
             if let consent {
                 _ = try await session.query(
@@ -39,6 +48,7 @@ extension Store {
                     VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: id.description), \(bind: consent.userID.description),
                             \(bind: consent.audience.rawValue), \(bind: consent.wording), \(bind: consent.withFeedback), \(bind: consent.givenAt))
                     """)
+                try await audit(.consentGiven, consent.wording)
             }
             if !before.audience.isReviewed, audience.isReviewed, before.status == .ready {
                 try await Self.record(
@@ -53,14 +63,21 @@ extension Store {
         }
     }
 
-    /// Records a trainer's approval of submission `id` for its cohort's library (the first one stands).
-    public func approveForLibrary(_ id: SubmissionID, now: Date = Date()) async throws {
+    /// Records `trainer`'s approval of submission `id` for its cohort's library (the first one stands).
+    public func approveForLibrary(_ id: SubmissionID, by trainer: UserID, now: Date = Date()) async throws {
         try await write { session in
-            _ = try await session.query(
+            let approved = try await session.query(
                 """
                 UPDATE submissions SET library_approved_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: id.description) AND library_approved_at IS NULL
+                RETURNING learner_id
                 """)
+            if let row = approved.first {
+                try await Self.audit(
+                    AuditEntry(
+                        at: now, actorID: trainer, action: .libraryApproved, subjectType: "submission", subjectID: id.description,
+                        ownerID: try row.id("learner_id")), in: session)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SteigerApp
 import SteigerCore
 import SteigerServer
 import SteigerStore
@@ -145,6 +146,57 @@ struct AudienceAPITests {
             }
             let made = try await server.request(.post, path, as: world.learnerA1, bytes: bytes)
             #expect(made.status == 201 && made["audience"] as? String == "trainers")
+        }
+    }
+
+    @Test("every view of a recording by someone other than its learner appears once in the audit log", arguments: TestEngine.available)
+    func audit(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            try await keepLibrary(server)
+            let id = try await server.uploadAndProcess("h264_aac.mp4", audience: "trainers")
+            let path = "/api/v1/submissions/\(id)"
+            #expect(
+                try await server.request(.put, path + "/audience", as: world.learnerA1, json: ["audience": "cohort", "consent": true]).status
+                    == 200)
+            // One playback is many range requests; the learner's own plays are nobody's business.
+            for range in ["bytes=0-", "bytes=0-1023", "bytes=2048-"] {
+                #expect(try await server.request(.get, path + "/media/rendition", as: world.learnerA2, headers: [.range: range]).status == 206)
+            }
+            #expect(try await server.request(.get, path + "/media/rendition", as: world.trainerA).status == 200)
+            #expect(try await server.request(.get, path + "/media/original", as: world.trainerA).status == 200)
+            #expect(try await server.request(.get, path + "/media/rendition", as: world.learnerA1).status == 200)
+            // Poster and storyboard are pictures for finding one's way, not a viewing.
+            #expect(try await server.request(.get, path + "/media/poster.jpg", as: world.learnerA2).status == 200)
+            func watched() async throws -> [[String: Any]] {
+                try await server.request(.get, "/api/v1/audit?subject=\(id)&action=recording.watched", as: world.admin).items
+            }
+            var views = try await watched()
+            #expect(views.count == 2)
+            #expect(Set(views.compactMap { $0["actorId"] as? String }) == [world.learnerA2.id.description, world.trainerA.id.description])
+            #expect(views.allSatisfy { $0["ownerId"] as? String == world.learnerA1.id.description })
+            let downloads = try await server.request(.get, "/api/v1/audit?action=recording.downloaded", as: world.admin).items
+            #expect(downloads.count == 1 && downloads[0]["actorName"] as? String == world.trainerA.displayName)
+            // Within half an hour it is the same viewing; after a pause it is a new one.
+            server.clock.advance(10 * 60)
+            #expect(try await server.request(.get, path + "/media/rendition", as: world.learnerA2).status == 200)
+            #expect(try await watched().count == 2)
+            server.clock.advance(45 * 60)
+            #expect(try await server.request(.get, path + "/media/rendition", as: world.learnerA2).status == 200)
+            views = try await watched()
+            #expect(views.count == 3 && views[0]["actorId"] as? String == world.learnerA2.id.description)
+            // The learner's own choices are there too, with the wording of the consent.
+            let choices = try await server.request(.get, "/api/v1/audit?subject=\(id)", as: world.admin).items.compactMap { $0["action"] as? String }
+            // (made in one transaction, at one moment)
+            #expect(choices.filter { $0.hasPrefix("audience.") || $0.hasPrefix("consent.") }.sorted() == ["audience.changed", "consent.given"])
+            // Administrators alone read it, as JSON or CSV.
+            #expect(try await server.request(.get, "/api/v1/audit", as: world.trainerA).status == 403)
+            let csv = try await server.request(.get, "/api/v1/audit.csv?action=recording.watched", as: world.admin)
+            #expect(csv.status == 200 && csv.body.split(separator: "\r\n").count == 4 && csv.body.hasPrefix("time,actor_id,actor,action"))
+            // Kept for its period, then swept.
+            server.clock.advance(Double(AuditEntry.defaultKeepDays + 1) * 86400)
+            #expect(try await server.services.auditLog.sweep() >= 4)
+            #expect(try await watched().isEmpty)
         }
     }
 }

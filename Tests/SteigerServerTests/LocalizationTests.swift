@@ -81,7 +81,8 @@ struct LocalizationTests {
         #expect(referenced.subtracting(stems).sorted() == [], "used but in no catalogue")
         // Read by the formatting itself, or named from data: support kinds, statuses, languages.
         let formatting = [
-            "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.",
+            "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.", "audit.",
+            "auditDetail.", "auditField.", "auditValue.",
             "audience.", "audienceHint.", "audienceTag.", "consent.",
         ]
         let noticeTexts = Set(

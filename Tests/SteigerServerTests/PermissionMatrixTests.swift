@@ -79,6 +79,7 @@ struct PermissionMatrixTests {
             method: .post, path: { "/api/v1/submissions/\($0.submissionA1.id)/library-approval" },
             expected: [200, 200, 404, 403, 403, 404, 404, 401], name: "approve A1 for the library"),
         Row(method: .get, path: { _ in "/api/v1/examples" }, expected: [200, 200, 200, 200, 200, 200, 200, 401], name: "the cohort library"),
+        Row(method: .get, path: { _ in "/api/v1/audit" }, expected: [200, 403, 403, 403, 403, 403, 403, 401], name: "the audit log"),
         Row(
             method: .get, path: { "/api/v1/submissions/\($0.submissionB.id)" }, expected: [200, 404, 200, 404, 404, 200, 404, 401],
             name: "get submission B"),

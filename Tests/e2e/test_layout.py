@@ -67,7 +67,8 @@ def pages(service):
                                          "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
-        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks", "/library"]),
+        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks", "/library",
+                             "/admin/audit"]),
     ]
 
 

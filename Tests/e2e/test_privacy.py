@@ -91,6 +91,9 @@ def test_a_learner_practises_privately_shares_another_take_with_consent_and_a_cl
     check_accessible(driver)
     shoot(driver, "example")
     example_page = driver.current_url
+    # The browser asked for the video several times; the audit log has Piet's viewing once.
+    watched = requests.get(f"{server.url}/api/v1/audit?action=recording.watched&subject={shared}", headers=boss).json()["items"]
+    assert [(line["actorName"], line["ownerName"]) for line in watched] == [("Piet", "Lea <b>Learner</b>")], watched
 
     # Lea takes her consent back: the example is gone for Piet at once, its video too.
     lea = signed_in_session(server, "lea@example.org", PASSWORD)

@@ -1,0 +1,94 @@
+import Foundation
+
+/// One line of the audit log: who did what to whose data, and when. The log is append-only; it
+/// is read by administrators and kept for a set period (``AuditEntry/defaultKeepDays``).
+public struct AuditEntry: Sendable, Equatable, Identifiable {
+    /// What was done, by its stable name.
+    public enum Action: String, Sendable, CaseIterable {
+        /// Someone other than its learner played a recording (once per viewing: the requests of
+        /// one playback, and of plays within half an hour of each other, count once).
+        case recordingWatched = "recording.watched"
+        /// Someone other than its learner downloaded a recording's original file.
+        case recordingDownloaded = "recording.downloaded"
+        /// A learner changed who may watch a recording (`detail`: from → to).
+        case audienceChanged = "audience.changed"
+        /// A learner consented to showing a recording more widely (`detail`: the wording).
+        case consentGiven = "consent.given"
+        /// A consent was withdrawn.
+        case consentWithdrawn = "consent.withdrawn"
+        /// A trainer approved a recording for the library.
+        case libraryApproved = "library.approved"
+        /// An account was made by someone (an administrator, or a trainer's invitation).
+        case accountCreated = "account.created"
+        /// Someone changed another person's account (`detail`: the fields).
+        case accountChanged = "account.changed"
+        /// Someone put a person in a cohort, moved them or took them out (`detail`: what).
+        case membershipChanged = "membership.changed"
+        /// An exercise was made, changed or removed (`detail`: which).
+        case exerciseChanged = "exercise.changed"
+    }
+
+    /// How long entries are kept by default: two years.
+    public static let defaultKeepDays = 730
+
+    /// The entry's identifier.
+    public var id: String
+    /// When it happened.
+    public var at: Date
+    /// Who did it (nil: Steiger itself or the command line).
+    public var actorID: UserID?
+    /// What was done.
+    public var action: Action
+    /// The kind of record it was done to: `submission`, `user`, `cohort`, `exercise`.
+    public var subjectType: String
+    /// That record's identifier.
+    public var subjectID: String
+    /// Whose personal data it concerns (a recording's learner, an account's person), if anyone's.
+    public var ownerID: UserID?
+    /// A short note in the log's own terms (not translated): fields changed, audiences, wording.
+    public var detail: String
+
+    /// Creates an entry.
+    public init(
+        id: String = UUID().uuidString.lowercased(), at: Date, actorID: UserID?, action: Action, subjectType: String, subjectID: String,
+        ownerID: UserID? = nil, detail: String = ""
+    ) {
+        self.id = id
+        self.at = at.wholeMilliseconds
+        self.actorID = actorID
+        self.action = action
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.ownerID = ownerID
+        self.detail = detail
+    }
+}
+
+/// Which audit entries to read; nil fields do not narrow.
+public struct AuditFilter: Sendable, Equatable {
+    /// Only what this person did.
+    public var actor: UserID?
+    /// Only entries about this person's data.
+    public var owner: UserID?
+    /// Only this kind of action.
+    public var action: AuditEntry.Action?
+    /// Only entries about this record.
+    public var subjectID: String?
+    /// From this moment on.
+    public var from: Date?
+    /// Before this moment.
+    public var until: Date?
+
+    /// Creates a filter.
+    public init(
+        actor: UserID? = nil, owner: UserID? = nil, action: AuditEntry.Action? = nil, subjectID: String? = nil, from: Date? = nil,
+        until: Date? = nil
+    ) {
+        self.actor = actor
+        self.owner = owner
+        self.action = action
+        self.subjectID = subjectID
+        self.from = from
+        self.until = until
+    }
+}
