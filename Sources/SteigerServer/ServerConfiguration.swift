@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var learnerQuota: Int64 = 20 << 30
     /// Uploads one learner may start in ten minutes (0: no limit).
     public var uploadsPerTenMinutes = 20
+    /// Days the audit log keeps each entry.
+    public var auditKeepDays = AuditEntry.defaultKeepDays
     /// How long an unfinished upload is kept after its last byte arrived.
     public var uploadExpiry: TimeInterval = 24 * 3600
     /// The language of pages and messages for people who chose none and whose browser asks for
@@ -95,6 +97,7 @@ extension ServerConfiguration {
         settings.learnerQuota = learnerQuota
         settings.uploadExpiry = uploadExpiry
         settings.uploadsPerWindow = uploadsPerTenMinutes
+        settings.auditKeepDays = auditKeepDays
         settings.dataDirectory = dataDirectory
         settings.diskReserve = diskReserve
         settings.measureVolume = measureVolume

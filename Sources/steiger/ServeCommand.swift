@@ -137,6 +137,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Uploads one learner may start in ten minutes; more get 429 (0: no limit; also STEIGER_UPLOADS_PER_TEN_MINUTES).")
     var uploadsPerTenMinutes: Int = Int(ProcessInfo.processInfo.environment["STEIGER_UPLOADS_PER_TEN_MINUTES"] ?? "") ?? 20
 
+    @Option(help: "Days the audit log keeps each entry before it is removed (at least 1; also STEIGER_AUDIT_KEEP_DAYS).")
+    var auditKeepDays: Int = Int(ProcessInfo.processInfo.environment["STEIGER_AUDIT_KEEP_DAYS"] ?? "") ?? AuditEntry.defaultKeepDays
+
     @Option(help: "Seconds a new connection has to send its first request's headers before it is closed.")
     var headerTimeout: Double = 10
 
@@ -255,6 +258,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dataDirectory = service.dataDirectory
         configuration.diskReserve = service.diskReserve
         configuration.uploadsPerTenMinutes = max(uploadsPerTenMinutes, 0)
+        configuration.auditKeepDays = max(auditKeepDays, 1)
         configuration.connections.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
         configuration.connections.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         configuration.connections.perAddress = connectionsPerAddress
