@@ -14,7 +14,14 @@ extension Store {
         _ id: SubmissionID, to audience: Audience, sharesFeedback: Bool, consent: Consent?, now: Date = Date()
     ) async throws -> Submission {
         try await write { session in
-            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
+            // Locked on PostgreSQL, as the pipeline's change of status locks it: whichever comes
+            // second sees the other's change, so a take sent for review as it becomes ready is
+            // announced once, by one of them.
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""
+            guard
+                let row = try await session.query(
+                    "SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)\(lock)"
+                ).first
             else { throw StoreError.notFound("submission \(id)") }
             let before = try Self.submission(row, sharedWith: [])
             let leavesLibrary = before.audience == .cohort && audience != .cohort

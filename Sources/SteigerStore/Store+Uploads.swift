@@ -268,7 +268,10 @@ extension Store {
     public func setSubmissionStatus(_ id: SubmissionID, to status: Submission.Status, reason: String? = nil, now: Date = Date()) async throws -> Bool
     {
         try await write { session in
-            guard let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
+            let lock: SQLStatement = session.dialect == .postgresql ? " FOR UPDATE" : ""  // see setAudience
+            guard
+                let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)\(lock)")
+                    .first
             else {
                 return false
             }
