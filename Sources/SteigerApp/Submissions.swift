@@ -100,11 +100,10 @@ public struct Submissions: Sendable {
         try await feedback(actor, try await reach(actor, id, for: .watch))
     }
 
-    /// How large attempt `id`'s recording is, for anyone who may view the attempt (an
-    /// administrator sees this much of a private practice take, and no more); nil before it arrived.
-    public func size(_ actor: Actor, _ id: SubmissionID) async throws -> Int64? {
-        let submission = try await reach(actor, id).submission
-        return try await store.submissionMedia(submission.id)?.originalSize
+    /// How large a reached attempt's recording is: what anyone who may view it learns of its
+    /// media (an administrator of a private practice take, no more); nil before it arrived.
+    public func size(of reached: Reached) async throws -> Int64? {
+        try await store.submissionMedia(reached.submission.id)?.originalSize
     }
 
     /// The feedback on a reached attempt that `actor` may see.
@@ -202,7 +201,7 @@ extension Submissions {
         if consent != nil, !choice.consented || choice.wording.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw AppError(.consentNeeded)
         }
-        _ = try await store.setAudience(id, to: choice.audience, sharesFeedback: sharesFeedback, consent: consent, now: now)
+        try await store.setAudience(id, to: choice.audience, sharesFeedback: sharesFeedback, consent: consent, now: now)
         if choice.audience > submission.audience { try await store.planReviews(for: id, now: now) }
         guard let updated = try await store.submission(id) else { throw AppError.notFound(.attempt) }
         return updated
@@ -221,10 +220,9 @@ extension Submissions {
     /// - Throws: not found or not allowed as the access policy decides for `update`.
     public func approveForLibrary(_ actor: Actor, _ id: SubmissionID) async throws -> Submission {
         let reached = try await reach(actor, id)
-        guard reached.submission.learnerID != actor.user.id else { throw AppError.forbidden(.submission) }
-        try AccessPolicy.require(
-            actor, .update, .submission(reached.submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships),
-            .submission)
+        guard Self.approves(actor, reached.submission, reached.exercise, reached.learnerMemberships) else {
+            throw AppError.forbidden(.submission)
+        }
         if reached.submission.audience == .cohort { try await store.approveForLibrary(id, by: actor.user.id, now: now()) }
         guard let updated = try await store.submission(id) else { throw AppError.notFound(.submission) }
         return updated
@@ -251,11 +249,17 @@ extension Submissions {
         let reached = try await reach(actor, id, for: .watch)
         let submission = reached.submission
         guard submission.audience == .cohort else { throw AppError.notFound(.submission) }
-        let resource = Resource.submission(submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships)
-        let mayApprove = submission.learnerID != actor.user.id && AccessPolicy.decide(actor, .update, resource) == .allow
+        let mayApprove = Self.approves(actor, submission, reached.exercise, reached.learnerMemberships)
         return LibraryEntry(
             submission: submission, exercise: reached.exercise, learnerName: try await store.user(submission.learnerID)?.displayName ?? "",
             review: nil, reviewerName: "", mayApprove: mayApprove && submission.awaitsApproval(in: reached.exercise))
+    }
+
+    /// Whether `actor` decides on `submission`'s place in the library: someone other than its
+    /// learner whom the access policy lets `update` it (its trainers, administrators).
+    static func approves(_ actor: Actor, _ submission: Submission, _ exercise: Exercise, _ learnerMemberships: [Membership]) -> Bool {
+        submission.learnerID != actor.user.id
+            && AccessPolicy.decide(actor, .update, .submission(submission, exercise: exercise, learnerMemberships: learnerMemberships)) == .allow
     }
 
     /// The attempts in the libraries of the cohorts `actor` is in (every cohort for an
@@ -271,23 +275,31 @@ extension Submissions {
             }
         var entries: [LibraryEntry] = []
         var exercises: [ExerciseID: Exercise] = [:]
-        for candidate in try await store.libraryCandidates(exercise: exercise, cohorts: cohorts) {
-            if exercises[candidate.exerciseID] == nil { exercises[candidate.exerciseID] = try await store.exercise(candidate.exerciseID) }
-            guard let exercise = exercises[candidate.exerciseID] else { continue }
-            guard let submission = try await store.submission(candidate.id) else { continue }
-            let memberships = try await store.memberships(of: submission.learnerID)
-            let resource = Resource.submission(submission, exercise: exercise, learnerMemberships: memberships)
-            let mayApprove = submission.learnerID != actor.user.id && AccessPolicy.decide(actor, .update, resource) == .allow
+        var memberships: [UserID: [Membership]] = [:]
+        var names: [UserID: String] = [:]
+        func name(_ id: UserID) async throws -> String {
+            if let known = names[id] { return known }
+            let name = try await store.user(id)?.displayName ?? ""
+            names[id] = name
+            return name
+        }
+        // Listed as the library shows them: a peer assignment gives no place in the library, so
+        // the candidates are decided on without it.
+        for submission in try await store.libraryCandidates(exercise: exercise, cohorts: cohorts) {
+            if exercises[submission.exerciseID] == nil { exercises[submission.exerciseID] = try await store.exercise(submission.exerciseID) }
+            guard let exercise = exercises[submission.exerciseID] else { continue }
+            if memberships[submission.learnerID] == nil { memberships[submission.learnerID] = try await store.memberships(of: submission.learnerID) }
+            let learnerMemberships = memberships[submission.learnerID] ?? []
+            let resource = Resource.submission(submission, exercise: exercise, learnerMemberships: learnerMemberships)
+            let mayApprove = Self.approves(actor, submission, exercise, learnerMemberships) && submission.awaitsApproval(in: exercise)
             guard AccessPolicy.decide(actor, .watch, resource) == .allow,
-                submission.learnerID == actor.user.id || submission.isInLibrary(of: exercise)
-                    || (mayApprove && submission.awaitsApproval(in: exercise))
+                submission.learnerID == actor.user.id || submission.isInLibrary(of: exercise) || mayApprove
             else { continue }
             let review = submission.sharesFeedback ? try await store.reviews(of: submission.id).last { $0.kind == .trainer } : nil
             entries.append(
                 LibraryEntry(
-                    submission: submission, exercise: exercise, learnerName: try await store.user(submission.learnerID)?.displayName ?? "",
-                    review: review, reviewerName: try await review.asyncMap { try await store.user($0.reviewerID)?.displayName ?? "" } ?? "",
-                    mayApprove: mayApprove && submission.awaitsApproval(in: exercise)))
+                    submission: submission, exercise: exercise, learnerName: try await name(submission.learnerID), review: review,
+                    reviewerName: try await review.asyncMap { try await name($0.reviewerID) } ?? "", mayApprove: mayApprove))
         }
         if let criterion {
             entries = entries.compactMap { entry in entry.review?.scores[criterion].map { (entry, $0) } }.sorted { $0.1 > $1.1 }.map(\.0)

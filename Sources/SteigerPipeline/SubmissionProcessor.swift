@@ -86,7 +86,7 @@ public struct SubmissionProcessor: Sendable {
         guard let submission = try await store.submission(id), var media = try await store.submissionMedia(id) else { return }
         guard submission.status == .processing else {
             // Done already (the job ran twice); make sure its reviews were planned.
-            if submission.status == .ready { try await planReviews(for: submission) }
+            if submission.status == .ready { try await store.planReviews(for: submission.id) }
             return
         }
         let original = blobs.path(media.originalSHA256)
@@ -153,7 +153,7 @@ public struct SubmissionProcessor: Sendable {
             try await store.updateSubmissionMedia(media)
             try await store.setSubmissionStatus(id, to: .ready)
             // Also when a retry finds the attempt ready already (planning is idempotent).
-            if try await store.submission(id)?.status == .ready { try await planReviews(for: submission) }
+            if try await store.submission(id)?.status == .ready { try await store.planReviews(for: submission.id) }
             log.info("submission ready", metadata: ["rendition": .string(result.plan.action == .remux ? "remuxed" : "transcoded")])
         } catch let error as MediaError {
             // A file FFmpeg refuses is the file's fault, not the server's: no retry.
@@ -165,11 +165,6 @@ public struct SubmissionProcessor: Sendable {
             try await fail(id, media: media, reason: unusable.reason)
             throw unusable
         }
-    }
-
-    /// Creates the review tasks of a submission that just became ready, as its audience calls for.
-    func planReviews(for submission: Submission) async throws {
-        try await store.planReviews(for: submission.id)
     }
 
     /// Marks the submission failed (after the job gave up, or for an unusable recording).

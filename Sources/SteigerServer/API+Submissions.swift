@@ -133,6 +133,6 @@ struct SubmissionsController: Sendable {
     func get(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
         let reached = try await submissions.reach(actor, try context.id("submissionId", of: .submission))
-        return try .json(SubmissionView(reached.submission, words: context.words, size: try await submissions.size(actor, reached.submission.id)))
+        return try .json(SubmissionView(reached.submission, words: context.words, size: try await submissions.size(of: reached)))
     }
 }

@@ -21,7 +21,8 @@ extension WebPages {
         let exerciseID = query["exercise"].flatMap { UUID(uuidString: String($0)) }.map(ExerciseID.init)
         let criterion = query["criterion"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let all = try await app.submissions.library(actor)
-        let entries = try await app.submissions.library(actor, exercise: exerciseID, criterion: exerciseID == nil ? nil : criterion)
+        // A criterion sorts only within an exercise's examples.
+        let entries = exerciseID == nil ? all : try await app.submissions.library(actor, exercise: exerciseID, criterion: criterion)
         // The exercises with examples, to choose from; the chosen one's criteria to sort by.
         var exercises: [ExerciseID: Exercise] = [:]
         for entry in all { exercises[entry.exercise.id] = entry.exercise }

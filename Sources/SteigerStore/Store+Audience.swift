@@ -8,11 +8,8 @@ extension Store {
     /// library, in one transaction: `consent` (for the library) is recorded as given, in place of
     /// any that stood; leaving the library withdraws every consent that stood and a trainer's approval. A practice take sent
     /// for review now that it is ready records `submission.ready` (its reviews are planned by
-    /// ``planReviews(for:now:)``). - Returns: the submission as it is now.
-    /// - Throws: ``StoreError/notFound(_:)`` when it does not exist.
-    public func setAudience(
-        _ id: SubmissionID, to audience: Audience, sharesFeedback: Bool, consent: Consent?, now: Date = Date()
-    ) async throws -> Submission {
+    /// ``planReviews(for:now:)``). - Throws: ``StoreError/notFound(_:)`` when it does not exist.
+    public func setAudience(_ id: SubmissionID, to audience: Audience, sharesFeedback: Bool, consent: Consent?, now: Date = Date()) async throws {
         try await write { session in
             // Locked on PostgreSQL, as the pipeline's change of status locks it: whichever comes
             // second sees the other's change, so a take sent for review as it becomes ready is
@@ -25,12 +22,11 @@ extension Store {
             else { throw StoreError.notFound("submission \(id)") }
             let before = try Self.submission(row, sharedWith: [])
             let leavesLibrary = before.audience == .cohort && audience != .cohort
-            let rows = try await session.query(
+            _ = try await session.query(
                 """
                 UPDATE submissions SET audience = \(bind: audience.rawValue), shares_feedback = \(bind: audience == .cohort && sharesFeedback),
                     library_approved_at = \(bind: leavesLibrary ? nil : before.libraryApprovedAt), updated_at = \(bind: now)
                 WHERE id = \(bind: id.description)
-                RETURNING \(raw: Self.submissionColumns)
                 """)
             func audit(_ action: AuditEntry.Action, _ detail: String) async throws {
                 try await Self.audit(
@@ -65,8 +61,6 @@ extension Store {
                             "submission": id.description, "learner": before.learnerID.description, "exercise": before.exerciseID.description,
                         ]), in: session)
             }
-            guard let updated = rows.first else { throw StoreError.notFound("submission \(id)") }
-            return try Self.submission(updated, sharedWith: [])
         }
     }
 

@@ -9,16 +9,20 @@ extension Store {
         try await write { session in try await Self.audit(entry, in: session) }
     }
 
-    /// Adds `entry` in the caller's transaction; with `dedupe`, a second entry with the same key is not added.
-    static func audit(_ entry: AuditEntry, dedupe: String? = nil, in session: any DatabaseSession) async throws {
-        _ = try await session.query(
+    /// Adds `entry` in the caller's transaction; with `dedupe`, a second entry with the same key is
+    /// not added. - Returns: whether it was added.
+    @discardableResult
+    static func audit(_ entry: AuditEntry, dedupe: String? = nil, in session: any DatabaseSession) async throws -> Bool {
+        !(try await session.query(
             """
             INSERT INTO audit_log (id, created_at, actor_id, action, subject_type, subject_id, owner_id, detail, dedupe)
             VALUES (\(bind: entry.id), \(bind: entry.at), \(bind: entry.actorID?.description), \(bind: entry.action.rawValue),
                     \(bind: entry.subjectType), \(bind: entry.subjectID), \(bind: entry.ownerID?.description), \(bind: entry.detail),
                     \(bind: dedupe))
             ON CONFLICT (dedupe) DO NOTHING
-            """)
+            RETURNING id
+            """
+        ).isEmpty)
     }
 
     /// Records that `viewer` played (or, `downloaded`, fetched the original of) `submission`,
@@ -44,14 +48,10 @@ extension Store {
                     """
                 ).first?.int("viewing")
             else { return false }
-            let key = "\(action.rawValue):\(viewer):\(submission):\(viewing)"
-            let before = try await session.query("SELECT 1 AS x FROM audit_log WHERE dedupe = \(bind: key)").isEmpty
-            guard before else { return false }
-            try await Self.audit(
+            return try await Self.audit(
                 AuditEntry(
                     at: now, actorID: viewer, action: action, subjectType: "submission", subjectID: submission.description, ownerID: owner),
-                dedupe: key, in: session)
-            return true
+                dedupe: "\(action.rawValue):\(viewer):\(submission):\(viewing)", in: session)
         }
     }
 
