@@ -6,7 +6,7 @@ extension Store {
 
     /// Adds `entry` to the audit log.
     public func recordAudit(_ entry: AuditEntry) async throws {
-        try await write { session in try await Self.audit(entry, in: session) }
+        try await write { session in _ = try await Self.audit(entry, in: session) }
     }
 
     /// Adds `entry` in the caller's transaction; with `dedupe`, a second entry with the same key is
