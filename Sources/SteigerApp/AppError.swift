@@ -27,6 +27,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case supportsLearnersOnly
     // Who may watch a recording.
     case audienceNotOffered, consentNeeded, audienceSent
+    case mediaRemoved
 
     /// The HTTP status the problem is answered with.
     public var status: Int {
@@ -39,7 +40,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
             .scoresTrainersOnly, .supportsLearnersOnly:
             403
         case .noRoute, .notFound, .gone, .uploadDataGone: 404
-        case .linkInvalid: 410
+        case .linkInvalid, .mediaRemoved: 410
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
             .noRecording, .attemptKept,
@@ -70,6 +71,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case storyboardSheet = "storyboard sheet", submission, upload, user, webhookEndpoint = "webhook endpoint"
     case mediaItem = "video"
     case auditLog = "audit log"
+    case retention = "retention settings"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -44,6 +44,8 @@ public struct AppSettings: Sendable {
     public var deadlineCheckInterval: Duration = .seconds(60)
     /// How many days audit entries are kept (two years by default).
     public var auditKeepDays = AuditEntry.defaultKeepDays
+    /// How often the retention job runs (once a day).
+    public var retentionInterval: Duration = .seconds(86400)
     /// The clock (tests move it).
     public var now: @Sendable () -> Date = { Date() }
 
@@ -69,6 +71,7 @@ public struct Services: Sendable {
     public let administration: Administration
     public let health: Health
     public let auditLog: AuditLog
+    public let retention: MediaRetention
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -98,6 +101,7 @@ public struct Services: Sendable {
         health = Health(store: store, disk: files.disk)
         administration = Administration(store: store, health: health, mail: settings.mail, now: settings.now)
         auditLog = AuditLog(store: store, now: settings.now, keepDays: settings.auditKeepDays)
+        retention = MediaRetention(store: store, blobs: files.blobs, now: settings.now, logger: logger)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising
@@ -109,6 +113,7 @@ public struct Services: Sendable {
             ReviewDeadlineWatcher(store: store, interval: settings.deadlineCheckInterval, now: settings.now),
             NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) }),
             AuditSweeper(log: auditLog),
+            RetentionSweeper(retention: retention, interval: settings.retentionInterval),
         ]
             + (settings.mail.map {
                 [

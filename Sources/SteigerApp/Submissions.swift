@@ -72,10 +72,20 @@ public struct Submissions: Sendable {
         }
     }
 
-    /// The attempt `id` and its media, if `actor` may watch it. - Throws: ``ProblemKind/noRecording``.
+    /// The attempt `id` and its media's record, if `actor` may watch it (its media may have been
+    /// removed under a retention policy: see ``SubmissionMedia/removal``).
+    /// - Throws: ``ProblemKind/noRecording``.
     public func media(_ actor: Actor, _ id: SubmissionID) async throws -> (Submission, SubmissionMedia) {
         let submission = try await reach(actor, id, for: .watch).submission
         guard let media = try await store.submissionMedia(submission.id) else { throw AppError(.noRecording) }
+        return (submission, media)
+    }
+
+    /// The attempt `id` and its media, to serve, if `actor` may watch it.
+    /// - Throws: ``ProblemKind/mediaRemoved`` (with the note of the policy) once they were removed.
+    public func servableMedia(_ actor: Actor, _ id: SubmissionID) async throws -> (Submission, SubmissionMedia) {
+        let (submission, media) = try await self.media(actor, id)
+        if let removal = media.removal { throw AppError(.mediaRemoved, ["note": .message(removal.message)]) }
         return (submission, media)
     }
 
@@ -87,7 +97,7 @@ public struct Submissions: Sendable {
     /// The attempt `id` and its media, to play or download `part`, if `actor` may watch it. A
     /// play or download by anyone but its learner goes to the audit log, once per viewing.
     public func recording(_ actor: Actor, _ id: SubmissionID, _ part: RecordingPart) async throws -> (Submission, SubmissionMedia) {
-        let (submission, media) = try await self.media(actor, id)
+        let (submission, media) = try await servableMedia(actor, id)
         if submission.learnerID != actor.user.id, part == .original || media.renditionSHA256 != nil {
             try await store.recordWatch(
                 viewer: actor.user.id, submission: submission.id, owner: submission.learnerID, downloaded: part == .original, now: now())

@@ -86,6 +86,8 @@ public enum Resource: Sendable {
     case administration
     /// The audit log (administrators only).
     case auditLog
+    /// How long recordings are kept and the legal holds that stop their removal (administrators only).
+    case retention
     /// The trainer's review queue (`view`: see it; `create`: claim from it).
     case reviewQueue
     /// A review task (`view`, `update`: renew or release, `review`: submit).
@@ -115,8 +117,8 @@ public enum Resource: Sendable {
 /// - A learner also sees who trains the cohorts they learn in.
 /// - A learner sees their own scaffolding; the trainers who see a learner's attempts at an
 ///   exercise see and set that learner's scaffolding for it.
-/// - Webhooks (other systems' addresses and secrets), the administration pages, the audit log
-///   and the admin fields of accounts (email, roles, disabled) are an administrator's alone.
+/// - Webhooks (other systems' addresses and secrets), the administration pages, the audit log,
+///   retention policies and legal holds, and the admin fields of accounts (email, roles, disabled) are an administrator's alone.
 /// - Only trainers have a review queue; an administrator who trains nothing sees it empty.
 /// - A review task is its reviewer's: the trainers of its cohort for a trainer review, the
 ///   assigned peer while they learn in the cohort, the learner for a self review. An upload is
@@ -142,7 +144,7 @@ public enum AccessPolicy {
         if let chosen = audience(actor, action, resource) { return chosen }
         if actor.user.has(.admin) { return .allow }
         switch resource {
-        case .newRecord, .webhooks, .accountSettings, .administration, .auditLog:
+        case .newRecord, .webhooks, .accountSettings, .administration, .auditLog, .retention:
             return .forbid
         case .webhookEndpoint:
             return .hide

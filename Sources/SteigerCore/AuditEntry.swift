@@ -26,6 +26,16 @@ public struct AuditEntry: Sendable, Equatable, Identifiable {
         case membershipChanged = "membership.changed"
         /// An exercise was made, changed or removed (`detail`: which).
         case exerciseChanged = "exercise.changed"
+        /// The organisation's or a cohort's retention policy changed (`detail`: `keep`, or days and start).
+        case retentionChanged = "retention.changed"
+        /// A legal hold was placed on a cohort or a person (`detail`: the reason).
+        case holdPlaced = "hold.placed"
+        /// A legal hold was lifted (`detail`: the reason it had).
+        case holdLifted = "hold.lifted"
+        /// A recording's media were removed under a retention policy (`detail`: the policy).
+        case mediaRemoved = "media.removed"
+        /// The retention job ran (`detail`: what it removed, freed and kept on hold).
+        case retentionRan = "retention.ran"
     }
 
     /// How long entries are kept by default: two years.

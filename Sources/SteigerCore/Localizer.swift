@@ -95,6 +95,19 @@ public struct Localizer: Sendable {
         return text.replacingOccurrences(of: ".", with: messages["format.decimal"] ?? ".")
     }
 
+    /// An amount of storage in decimal units: `820 kB`, `1.4 GB` (`1,4 GB` in Dutch).
+    public func bytes(_ count: Int64) -> String {
+        let units = ["kB", "MB", "GB", "TB"]
+        guard count >= 1000 else { return integer(Int(count)) + " B" }
+        var value = Double(count) / 1000
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return (value < 10 ? decimal(value, places: 1) : integer(Int(value.rounded()))) + " " + units[unit]
+    }
+
     /// A date: `3 May 2026` in English, `3 mei 2026` in Dutch (in ``timeZone``).
     public func date(_ date: Date) -> String {
         let parts = calendar.dateComponents([.day, .month, .year], from: date)

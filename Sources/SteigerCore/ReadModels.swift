@@ -112,11 +112,14 @@ public struct SubmissionMedia: Sendable, Equatable {
     /// 0…1 through the pipeline, and the step it is at.
     public var progress: Double
     public var step: String?
+    /// Set once the media were removed under a retention policy (the record and its evidence stay).
+    public var removal: MediaRemoval?
 
     /// Creates the value.
     public init(
         submissionID: SubmissionID, originalSHA256: String, originalSize: Int64, fileName: String, info: String?, renditionSHA256: String?,
-        renditionType: String?, posterSHA256: String?, storyboard: String?, warnings: [String], progress: Double, step: String?
+        renditionType: String?, posterSHA256: String?, storyboard: String?, warnings: [String], progress: Double, step: String?,
+        removal: MediaRemoval? = nil
     ) {
         self.submissionID = submissionID
         self.originalSHA256 = originalSHA256
@@ -130,6 +133,32 @@ public struct SubmissionMedia: Sendable, Equatable {
         self.warnings = warnings
         self.progress = progress
         self.step = step
+        self.removal = removal
+    }
+
+    /// The storyboard as stored, if there is one.
+    public var storedStoryboard: StoredStoryboard? {
+        storyboard.flatMap { try? JSONDecoder().decode(StoredStoryboard.self, from: Data($0.utf8)) }
+    }
+
+    /// Every blob of the recording: the original, the rendition, the poster and the storyboard's sheets.
+    public var blobs: [String] {
+        [originalSHA256] + [renditionSHA256, posterSHA256].compactMap(\.self) + (storedStoryboard?.sheets ?? [])
+    }
+}
+
+/// A storyboard as stored with a submission: its sheets' blobs and the WebVTT, which names the
+/// sheets by ``sheetNames`` (the server rewrites them into addresses).
+public struct StoredStoryboard: Codable, Sendable, Equatable {
+    public var sheets: [String]
+    public var vtt: String
+    public var sheetNames: [String]
+
+    /// Creates the value.
+    public init(sheets: [String], vtt: String, sheetNames: [String]) {
+        self.sheets = sheets
+        self.vtt = vtt
+        self.sheetNames = sheetNames
     }
 }
 

@@ -232,11 +232,3 @@ func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
-
-/// A storyboard as stored with the submission: its sheets' blobs and the WebVTT (which names the
-/// sheets by ``sheetNames``; the server rewrites them into URLs).
-public struct StoredStoryboard: Codable, Sendable {
-    public var sheets: [String]
-    public var vtt: String
-    public var sheetNames: [String]
-}

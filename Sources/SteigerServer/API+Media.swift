@@ -32,6 +32,7 @@ struct MediaController: Sendable {
         let file = Self.blobReplies
         let errors = [
             409: "Not there yet: the submission is still processing, or processing failed.",
+            410: "Removed under a retention policy (the problem's detail says when and under which); the evidence stays.",
             416: "The range lies outside the file.",
         ]
         return [
@@ -67,7 +68,7 @@ struct MediaController: Sendable {
     }
 
     func status(_ request: inout Request, _ context: AppContext) async throws -> Response {
-        let (submission, media) = try await self.reachableMedia(context)
+        let (submission, media) = try await submissions.media(try context.requireActor(), try context.id("submissionId", of: .submission))
         return try .json(SubmissionMediaView(submission: submission, media: media, words: context.words))
     }
 
@@ -96,7 +97,7 @@ struct MediaController: Sendable {
 
     func storyboard(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let (submission, media) = try await self.reachableMedia(context)
-        guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+        guard let stored = media.storedStoryboard else {
             throw Self.notReady
         }
         var vtt = stored.vtt
@@ -111,7 +112,7 @@ struct MediaController: Sendable {
 
     func storyboardSheet(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let (_, media) = try await self.reachableMedia(context)
-        guard let stored = media.storyboard.flatMap({ try? JSONDecoder().decode(StoryboardRecord.self, from: Data($0.utf8)) }) else {
+        guard let stored = media.storedStoryboard else {
             throw Self.notReady
         }
         let name = context.parameters.get("sheet") ?? ""
@@ -125,7 +126,7 @@ struct MediaController: Sendable {
 
     /// The submission named in the path and its media, if the caller may view it.
     func reachableMedia(_ context: AppContext) async throws -> (Submission, SubmissionMedia) {
-        try await submissions.media(try context.requireActor(), try context.id("submissionId", of: .submission))
+        try await submissions.servableMedia(try context.requireActor(), try context.id("submissionId", of: .submission))
     }
 
     static func originalType(_ media: SubmissionMedia) -> String {
@@ -217,13 +218,6 @@ struct MediaController: Sendable {
     }
 }
 
-/// The storyboard record the pipeline stores (see SteigerPipeline's StoredStoryboard).
-struct StoryboardRecord: Decodable {
-    var sheets: [String]
-    var vtt: String
-    var sheetNames: [String]
-}
-
 /// A submission's processing state and media addresses.
 struct SubmissionMediaView: JSONView {
     var submissionId: String
@@ -240,11 +234,13 @@ struct SubmissionMediaView: JSONView {
     var duration: Double?
     var width: Int?
     var height: Int?
-    var original: String
+    var original: String?
     var rendition: String?
     var renditionType: String?
     var poster: String?
     var storyboard: String?
+    var removedAt: String?
+    var removed: String?
 
     init(submission: Submission, media: SubmissionMedia, words: Localizer) {
         let base = "/api/v1/submissions/\(submission.id)/media"
@@ -265,11 +261,17 @@ struct SubmissionMediaView: JSONView {
             width = streams[index]["displayWidth"] as? Int ?? streams[index]["width"] as? Int
             height = streams[index]["displayHeight"] as? Int ?? streams[index]["height"] as? Int
         }
-        original = base + "/original"
-        rendition = media.renditionSHA256.map { _ in base + "/rendition" }
         renditionType = media.renditionType
-        poster = media.posterSHA256.map { _ in base + "/poster.jpg" }
-        storyboard = media.storyboard.map { _ in base + "/storyboard.vtt" }
+        if let removal = media.removal {
+            // The record and its evidence stay; the media's addresses are gone with them.
+            removedAt = removal.at.iso8601Milliseconds
+            removed = words.format(removal.message)
+        } else {
+            original = base + "/original"
+            rendition = media.renditionSHA256.map { _ in base + "/rendition" }
+            poster = media.posterSHA256.map { _ in base + "/poster.jpg" }
+            storyboard = media.storyboard.map { _ in base + "/storyboard.vtt" }
+        }
     }
 
     static let fields: [JSONField<Self>] = [
@@ -287,10 +289,12 @@ struct SubmissionMediaView: JSONView {
         .nullable("duration", ["type": ["number", "null"]]) { $0.duration },
         .nullable("width", ["type": ["integer", "null"]]) { $0.width },
         .nullable("height", ["type": ["integer", "null"]]) { $0.height },
-        .init("original", ["type": "string"]) { $0.original },
+        .nullable("original", ["type": ["string", "null"]]) { $0.original },
         .nullable("rendition", ["type": ["string", "null"]]) { $0.rendition },
         .nullable("renditionType", ["type": ["string", "null"]]) { $0.renditionType },
         .nullable("poster", ["type": ["string", "null"]]) { $0.poster },
         .nullable("storyboard", ["type": ["string", "null"]]) { $0.storyboard },
+        .nullable("removedAt", ["type": ["string", "null"], "format": "date-time"]) { $0.removedAt },
+        .nullable("removed", ["type": ["string", "null"]]) { $0.removed },
     ]
 }

@@ -207,6 +207,9 @@ extension SteigerAPI {
             ]),
         "Consent": ConsentView.schema,
         "AuditEntry": AuditEntryView.schema,
+        "Retention": RetentionView.schema,
+        "RetentionReport": RetentionReportView.schema,
+        "LegalHold": LegalHoldView.schema,
         "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([

@@ -32,6 +32,7 @@ final class SteigerAPI: Sendable {
     let invitations: InvitationsController
     let library: LibraryController
     let audit: AuditController
+    let retention: RetentionController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -59,11 +60,13 @@ final class SteigerAPI: Sendable {
         invitations = InvitationsController(accounts: services.accounts)
         library = LibraryController(library: services.mediaLibrary, uploads: services.uploads, media: media)
         audit = AuditController(log: services.auditLog)
+        retention = RetentionController(retention: services.retention)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
+            + retention.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -47,6 +47,29 @@ extension WebPages {
                     : words.text(pair[1] == "true" ? "auditValue.yes" : "auditValue.no")
                 return "\(name): \(value)"
             }.joined(separator: "; ")
+        case .retentionChanged, .mediaRemoved:
+            // `90d:reviewed`, `keep`, then ` ends:2027-06-30` or ` cohort:<name>`.
+            let policy = detail.prefix { $0 != " " }
+            var text = RetentionPolicy(auditText: policy).map { words.format($0.message) } ?? words.text("retention.keep")
+            let rest = detail.dropFirst(policy.count).trimmingCharacters(in: .whitespaces)
+            if rest.hasPrefix("ends:"), let ends = try? Date(String(rest.dropFirst(5)), strategy: Date.ISO8601FormatStyle().year().month().day()) {
+                text += "; " + words.text("retention.endsOn", ["date": .date(ends)])
+            } else if rest.hasPrefix("cohort:") {
+                text += " (" + rest.dropFirst(7) + ")"
+            }
+            return text
+        case .retentionRan:
+            let numbers = Dictionary(
+                detail.split(separator: " ").compactMap { part -> (String, Int64)? in
+                    let pair = part.split(separator: ":")
+                    return pair.count == 2 ? Int64(pair[1]).map { (String(pair[0]), $0) } : nil
+                }, uniquingKeysWith: { first, _ in first })
+            return words.text(
+                "retention.ranDetail",
+                [
+                    "removed": .integer(Int(numbers["removed"] ?? 0)), "held": .integer(Int(numbers["held"] ?? 0)),
+                    "freed": .text(words.bytes(numbers["freed"] ?? 0)),
+                ])
         default:
             return detail
         }

@@ -30,6 +30,16 @@ public struct BlobStore: Sendable {
     /// Whether the blob exists.
     public func contains(_ sha256: String) -> Bool { Self.isValidName(sha256) && FileManager.default.fileExists(atPath: path(sha256)) }
 
+    /// Removes the blob named `sha256`. - Returns: the bytes freed, or nil when it was not there.
+    @discardableResult
+    public func remove(_ sha256: String) -> Int64? {
+        guard Self.isValidName(sha256) else { return nil }
+        let file = path(sha256)
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value
+        guard unlink(file) == 0 else { return nil }
+        return size ?? 0
+    }
+
     /// A fresh temporary path inside the store (same file system, so `adopt` is a rename).
     public func temporaryPath() -> String { "\(root)/tmp/\(UUIDText.lowercase(UUID()))" }
 

@@ -680,6 +680,34 @@ public enum Schema {
                 )
                 """,
             ]),
+        Migration(
+            version: 23, name: "how long recordings are kept, and legal holds",
+            statements: [
+                // The organisation's policy (scope ''), and any cohort's own (scope: its id); no row
+                // for the organisation keeps media until they are removed by hand.
+                """
+                CREATE TABLE retention_policies (
+                    scope TEXT PRIMARY KEY,
+                    days BIGINT NOT NULL,
+                    start TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE cohorts ADD COLUMN ends_at BIGINT",
+                """
+                CREATE TABLE legal_holds (
+                    subject_type TEXT NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    placed_at BIGINT NOT NULL,
+                    placed_by TEXT,
+                    PRIMARY KEY (subject_type, subject_id)
+                )
+                """,
+                // Removed media leave their record and this note: when, and under which policy.
+                "ALTER TABLE submission_media ADD COLUMN removed_at BIGINT",
+                "ALTER TABLE submission_media ADD COLUMN removed_under TEXT",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -104,7 +104,11 @@ extension Store {
     /// cohort) who practise the exercise there, playable, newest first (up to 200); whether each
     /// may stand there yet (a trainer's approval) is the access policy's to say.
     public func libraryCandidates(exercise: ExerciseID?, cohorts: Set<CohortID>?) async throws -> [Submission] {
-        var filters: [SQLStatement] = ["submissions.audience = 'cohort'", "submissions.status IN ('ready', 'reviewed')"]
+        var filters: [SQLStatement] = [
+            "submissions.audience = 'cohort'", "submissions.status IN ('ready', 'reviewed')",
+            // A recording whose media were removed under a retention policy has nothing left to show.
+            "NOT EXISTS (SELECT 1 FROM submission_media sm WHERE sm.submission_id = submissions.id AND sm.removed_at IS NOT NULL)",
+        ]
         if let exercise { filters.append("submissions.exercise_id = \(bind: exercise.description)") }
         if let cohorts {
             guard !cohorts.isEmpty else { return [] }

@@ -318,6 +318,7 @@ extension Store {
             originalSize: try row.int("original_size"), fileName: try row.string("file_name"), info: try row.optionalString("info"),
             renditionSHA256: try row.optionalString("rendition_sha256"), renditionType: try row.optionalString("rendition_type"),
             posterSHA256: try row.optionalString("poster_sha256"), storyboard: try row.optionalString("storyboard"),
-            warnings: try row.json("warnings", as: [String].self), progress: try row.double("progress"), step: try row.optionalString("step"))
+            warnings: try row.json("warnings", as: [String].self), progress: try row.double("progress"), step: try row.optionalString("step"),
+            removal: try row.optionalString("removed_under") == nil ? nil : try row.json("removed_under", as: MediaRemoval.self))
     }
 }

@@ -48,6 +48,14 @@
     const response = await fetch(`/api/v1/submissions/${submission}/media`, { credentials: 'same-origin' });
     if (!response.ok) return;
     const media = await response.json();
+    if (media.removed) {
+      // Removed under a retention policy: the note stands where the video was.
+      const note = document.getElementById('media-removed');
+      note.textContent = media.removed;
+      note.hidden = false;
+      player.hidden = true;
+      return;
+    }
     if (media.poster) player.poster = media.poster;
     if (media.rendition) player.src = media.rendition;
     if (media.storyboard) loadStoryboard(media.storyboard);

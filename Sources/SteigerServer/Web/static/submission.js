@@ -77,6 +77,14 @@
       bar.hidden = true;
       return;
     }
+    if (media.removed) {
+      // Removed under a retention policy: the note says when and why; the feedback stays.
+      bar.hidden = true;
+      $('media-removed').textContent = media.removed;
+      $('media-removed').hidden = false;
+      feedbackLoad();
+      return;
+    }
     if ((media.status === 'ready' || media.status === 'reviewed') && media.rendition) {
       bar.hidden = true;
       if (media.poster) player.poster = media.poster;
