@@ -72,6 +72,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case mediaItem = "video"
     case auditLog = "audit log"
     case retention = "retention settings"
+    case organisation
 
     /// The catalogue text that names the thing.
     public var message: Message {

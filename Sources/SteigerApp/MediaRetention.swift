@@ -88,6 +88,23 @@ public struct MediaRetention: Sendable {
             lastRun: last.flatMap { Self.report(at: $0.at, detail: $0.detail) }, preview: try await run(removing: false))
     }
 
+    /// The organisation's policy (administrators; nil: kept until removed by hand).
+    public func organisation(_ actor: Actor) async throws -> RetentionPolicy? {
+        try AccessPolicy.require(actor, .view, .retention, .retention)
+        return try await store.organisationRetention()
+    }
+
+    /// The organisation's policy, with cohort `id`'s own, its programme's end and its hold (administrators).
+    public func cohort(_ actor: Actor, _ id: CohortID) async throws -> (organisation: RetentionPolicy?, cohort: CohortRetention) {
+        try AccessPolicy.require(actor, .view, .retention, .retention)
+        guard let cohort = try await store.cohort(id) else { throw AppError.notFound(.cohort) }
+        let own = try await store.cohortRetention(id)
+        return (
+            try await store.organisationRetention(),
+            CohortRetention(cohort: cohort, policy: own.policy, endsAt: own.endsAt, hold: try await store.legalHold(.cohort(id)))
+        )
+    }
+
     /// Sets the organisation's policy (administrators; nil: keep until removed by hand).
     public func setOrganisation(_ actor: Actor, _ policy: RetentionPolicy?) async throws {
         try AccessPolicy.require(actor, .update, .retention, .retention)
@@ -160,7 +177,7 @@ public struct MediaRetention: Sendable {
             guard let last = candidates.last else { break }
             after = last.submissionID
             for candidate in candidates {
-                switch Retention.decide(candidate, organisation: organisation, now: at) {
+                switch Retention.decision(for: candidate, organisation: organisation, now: at) {
                 case .keep: continue
                 case .held: report.held += 1
                 case .remove(let removal):

@@ -167,7 +167,7 @@ public enum Retention {
     /// hand) and each of its cohorts' own. When the attempt stands in several cohorts, the longest
     /// keeping wins: its media go only once every policy that applies lets them go. A hold on the
     /// learner or on any of those cohorts keeps them.
-    public static func decide(_ candidate: Candidate, organisation: RetentionPolicy?, now: Date) -> Decision {
+    public static func decision(for candidate: Candidate, organisation: RetentionPolicy?, now: Date) -> Decision {
         guard candidate.status == .reviewed || candidate.status == .failed || candidate.status == .ready else { return .keep }
         // Each policy that applies, with the cohort it belongs to (nil: the organisation's).
         var applying: [(policy: RetentionPolicy?, place: Place?)] = candidate.places.map { ($0.policy ?? organisation, $0) }

@@ -15,6 +15,7 @@ extension WebPages {
         registerPeople(signedIn: signedIn)
         registerLibrary(signedIn: signedIn)
         signedIn.get("/admin/audit") { request, context in try await pages(request, context).auditPage(request) }
+        registerRetention(signedIn: signedIn)
     }
 
     /// An audit entry's note in the page's words: the log keeps it in its own terms (audiences,
@@ -181,6 +182,7 @@ extension WebPages {
                     ["id": $0.id.description, "title": $0.title, "skill": $0.skill]
                 },
                 "adminText": adminText,
+                "retentionNow": words.text("retentionNow", ["policy": .text(policyText(try await app.retention.organisation(actor)))]),
                 "storage": storage(overview.volume),
                 "processing": processing(overview),
                 "mail": mail(overview),

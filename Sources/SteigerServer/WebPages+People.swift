@@ -33,22 +33,26 @@ extension WebPages {
         var state = user.isDisabled ? words.text("accountDisabled") : words.text("accountActive")
         if let until = person.invitedUntil { state = words.text("invitedUntil", ["date": .dateTime(until)]) }
         let part = { (part: Membership.Part) in part == .trainer ? words.text("role.trainer") : words.text("role.learner") }
-        return try html(
-            "person", title: user.displayName, actor: actor, secret: secret,
-            [
-                "id": user.id.description, "name": user.displayName, "email": user.email, "disabled": user.isDisabled, "state": state,
-                "isSelf": user.id == actor.user.id, "adminText": adminText,
-                "roles": Role.allCases.reversed().map { ["value": $0.rawValue, "name": roleName($0), "checked": user.roles.contains($0)] },
-                "languageChoices":
-                    ([("auto", words.text("languageAuto"), user.language == nil)]
-                    + Language.allCases.map { ($0.rawValue, words.text("language.\($0.rawValue)"), user.language == $0) })
-                    .map { ["value": $0.0, "name": $0.1, "chosen": $0.2] as [String: Any] },
-                "memberships": person.memberships.map {
-                    ["cohortId": $0.cohort.id.description, "cohort": $0.cohort.name, "part": part($0.part)] as [String: Any]
-                },
-                "otherCohorts": person.otherCohorts.map { ["id": $0.id.description, "name": $0.name] },
-                "hasOtherCohorts": !person.otherCohorts.isEmpty, "parts": parts(person.parts),
-            ])
+        var values: [String: Any] = [
+            "id": user.id.description, "name": user.displayName, "email": user.email, "disabled": user.isDisabled, "state": state,
+            "isSelf": user.id == actor.user.id, "adminText": adminText,
+            "roles": Role.allCases.reversed().map { ["value": $0.rawValue, "name": roleName($0), "checked": user.roles.contains($0)] },
+            "languageChoices":
+                ([("auto", words.text("languageAuto"), user.language == nil)]
+                + Language.allCases.map { ($0.rawValue, words.text("language.\($0.rawValue)"), user.language == $0) })
+                .map { ["value": $0.0, "name": $0.1, "chosen": $0.2] as [String: Any] },
+            "memberships": person.memberships.map {
+                ["cohortId": $0.cohort.id.description, "cohort": $0.cohort.name, "part": part($0.part)] as [String: Any]
+            },
+            "otherCohorts": person.otherCohorts.map { ["id": $0.id.description, "name": $0.name] },
+            "hasOtherCohorts": !person.otherCohorts.isEmpty, "parts": parts(person.parts),
+        ]
+        values.merge(
+            holdCard(
+                try await app.retention.hold(actor, on: .person(user.id)), api: "/api/v1/users/{id}/legal-hold", field: "id",
+                value: user.id.description, explained: words.text("legalHoldPerson"))
+        ) { _, new in new }
+        return try html("person", title: user.displayName, actor: actor, secret: secret, values)
     }
 
     /// The parts a person can have in a cohort, learner chosen; trainer only with the role (when known).
@@ -64,16 +68,16 @@ extension WebPages {
         let person = { (user: User) -> [String: Any] in
             ["id": user.id.description, "name": user.displayName, "email": user.email, "roles": roleNames(user), "disabled": user.isDisabled]
         }
-        return try html(
-            "cohort", title: roster.cohort.name, actor: actor, secret: secret,
-            [
-                "id": roster.cohort.id.description, "name": roster.cohort.name, "description": roster.cohort.description ?? "",
-                "adminText": adminText, "trainers": roster.trainers.map(person), "learners": roster.learners.map(person),
-                "others": roster.others.map(person), "hasOthers": !roster.others.isEmpty,
-                "otherCohorts": roster.otherCohorts.map { ["id": $0.id.description, "name": $0.name] },
-                "canMove": !roster.otherCohorts.isEmpty, "parts": parts([.learner, .trainer]),
-                "counts": words.text("trainerCount", ["count": .integer(roster.trainers.count)]) + ", "
-                    + words.text("learnerCount", ["count": .integer(roster.learners.count)]),
-            ])
+        var values: [String: Any] = [
+            "id": roster.cohort.id.description, "name": roster.cohort.name, "description": roster.cohort.description ?? "",
+            "adminText": adminText, "trainers": roster.trainers.map(person), "learners": roster.learners.map(person),
+            "others": roster.others.map(person), "hasOthers": !roster.others.isEmpty,
+            "otherCohorts": roster.otherCohorts.map { ["id": $0.id.description, "name": $0.name] },
+            "canMove": !roster.otherCohorts.isEmpty, "parts": parts([.learner, .trainer]),
+            "counts": words.text("trainerCount", ["count": .integer(roster.trainers.count)]) + ", "
+                + words.text("learnerCount", ["count": .integer(roster.learners.count)]),
+        ]
+        values.merge(try await cohortRetentionCard(actor, roster.cohort.id)) { _, new in new }
+        return try html("cohort", title: roster.cohort.name, actor: actor, secret: secret, values)
     }
 }

@@ -26,23 +26,23 @@ struct RetentionTests {
     func afterReview() throws {
         let policy = try RetentionPolicy(days: 30, start: .reviewed)
         let attempt = candidate()
-        #expect(Retention.decide(attempt, organisation: policy, now: recorded.addingTimeInterval(31 * day)) == .keep)
+        #expect(Retention.decision(for: attempt, organisation: policy, now: recorded.addingTimeInterval(31 * day)) == .keep)
         let due = recorded.addingTimeInterval(32 * day)
-        #expect(Retention.decide(attempt, organisation: policy, now: due) == .remove(MediaRemoval(at: due, policy: policy, cohortName: nil)))
+        #expect(Retention.decision(for: attempt, organisation: policy, now: due) == .remove(MediaRemoval(at: due, policy: policy, cohortName: nil)))
         // No policy: kept until removed by hand.
-        #expect(Retention.decide(attempt, organisation: nil, now: due.addingTimeInterval(3650 * day)) == .keep)
+        #expect(Retention.decision(for: attempt, organisation: nil, now: due.addingTimeInterval(3650 * day)) == .keep)
     }
 
     @Test("an attempt waiting for its review is kept; a practice take or an unusable attempt counts from its recording")
     func unreviewed() throws {
         let policy = try RetentionPolicy(days: 10, start: .reviewed)
         let later = recorded.addingTimeInterval(400 * day)
-        #expect(Retention.decide(candidate(status: .ready, reviewedAfter: nil), organisation: policy, now: later) == .keep)
-        #expect(Retention.decide(candidate(status: .processing, reviewedAfter: nil), organisation: policy, now: later) == .keep)
+        #expect(Retention.decision(for: candidate(status: .ready, reviewedAfter: nil), organisation: policy, now: later) == .keep)
+        #expect(Retention.decision(for: candidate(status: .processing, reviewedAfter: nil), organisation: policy, now: later) == .keep)
         let practice = candidate(status: .ready, audience: .onlyMe, reviewedAfter: nil)
-        #expect(Retention.decide(practice, organisation: policy, now: recorded.addingTimeInterval(9 * day)) == .keep)
-        #expect(Retention.decide(practice, organisation: policy, now: recorded.addingTimeInterval(11 * day)) != .keep)
-        #expect(Retention.decide(candidate(status: .failed, reviewedAfter: nil), organisation: policy, now: later) != .keep)
+        #expect(Retention.decision(for: practice, organisation: policy, now: recorded.addingTimeInterval(9 * day)) == .keep)
+        #expect(Retention.decision(for: practice, organisation: policy, now: recorded.addingTimeInterval(11 * day)) != .keep)
+        #expect(Retention.decision(for: candidate(status: .failed, reviewedAfter: nil), organisation: policy, now: later) != .keep)
     }
 
     @Test("a cohort's own policy replaces the organisation's; in several cohorts the longest keeping wins")
@@ -51,16 +51,16 @@ struct RetentionTests {
         let long = try RetentionPolicy(days: 90, start: .reviewed)
         let now = recorded.addingTimeInterval(60 * day)
         #expect(
-            Retention.decide(candidate(places: [place("Spring", short)]), organisation: long, now: now)
+            Retention.decision(for: candidate(places: [place("Spring", short)]), organisation: long, now: now)
                 == .remove(
                     MediaRemoval(at: now, policy: short, cohortName: "Spring")))
-        #expect(Retention.decide(candidate(places: [place("Spring", short), place("Autumn", nil)]), organisation: long, now: now) == .keep)
+        #expect(Retention.decision(for: candidate(places: [place("Spring", short), place("Autumn", nil)]), organisation: long, now: now) == .keep)
         // A cohort that follows the organisation, where the organisation keeps everything, keeps it.
-        #expect(Retention.decide(candidate(places: [place("Spring", short), place("Autumn", nil)]), organisation: nil, now: now) == .keep)
+        #expect(Retention.decision(for: candidate(places: [place("Spring", short), place("Autumn", nil)]), organisation: nil, now: now) == .keep)
         let end = try RetentionPolicy(days: 30, start: .programmeEnded)
-        #expect(Retention.decide(candidate(places: [place("Spring", end)]), organisation: nil, now: now) == .keep, "no end date: kept")
+        #expect(Retention.decision(for: candidate(places: [place("Spring", end)]), organisation: nil, now: now) == .keep, "no end date: kept")
         #expect(
-            Retention.decide(candidate(places: [place("Spring", end, endsAfter: 20)]), organisation: nil, now: now)
+            Retention.decision(for: candidate(places: [place("Spring", end, endsAfter: 20)]), organisation: nil, now: now)
                 == .remove(
                     MediaRemoval(at: now, policy: end, cohortName: "Spring")))
     }
@@ -69,10 +69,11 @@ struct RetentionTests {
     func holds() throws {
         let policy = try RetentionPolicy(days: 10, start: .reviewed)
         let now = recorded.addingTimeInterval(60 * day)
-        #expect(Retention.decide(candidate(held: true), organisation: policy, now: now) == .held)
+        #expect(Retention.decision(for: candidate(held: true), organisation: policy, now: now) == .held)
         #expect(
-            Retention.decide(candidate(places: [place("Spring", nil), place("Autumn", nil, held: true)]), organisation: policy, now: now) == .held)
-        #expect(Retention.decide(candidate(held: true), organisation: policy, now: recorded.addingTimeInterval(5 * day)) == .keep)
+            Retention.decision(for: candidate(places: [place("Spring", nil), place("Autumn", nil, held: true)]), organisation: policy, now: now)
+                == .held)
+        #expect(Retention.decision(for: candidate(held: true), organisation: policy, now: recorded.addingTimeInterval(5 * day)) == .keep)
     }
 
     @Test("a policy keeps 1 to 36,500 days; a hold says why; the audit text reads back")

@@ -76,7 +76,8 @@ def dutch_course(service):
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/learn/examples", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{users['lea@example.org']}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
-                             f"/admin/people/{users['lea@example.org']}", "/invite", "/admin/webhooks", "/library", "/admin/audit"]),
+                             f"/admin/people/{users['lea@example.org']}", "/invite", "/admin/webhooks", "/library", "/admin/audit",
+                             "/admin/retention"]),
     ]
 
 

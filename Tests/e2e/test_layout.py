@@ -60,6 +60,7 @@ def pages(service):
     trainer = {"Authorization": "Bearer " + admin_run(service, "create-token", "--email", "tom@example.org").stdout.strip()}
     task = requests.post(server.url + "/api/v1/review-queue/claim", headers=trainer).json()["id"]
     lea = requests.get(server.url + "/api/v1/me", headers=learner).json()["user"]["id"]
+    cohort = requests.get(server.url + "/api/v1/cohorts", headers={"Authorization": f"Bearer {admin}"}).json()["items"][0]["id"]
     email, password = server.banner.split("First administrator: ")[1].split()[0::2][:2]
     return [
         (None, ["/login", "/password/forgot"]),
@@ -67,8 +68,8 @@ def pages(service):
                                          "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
-        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", "/invite", "/admin/webhooks", "/library",
-                             "/admin/audit"]),
+        ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
+                             f"/admin/people/{lea}", "/invite", "/admin/webhooks", "/library", "/admin/audit", "/admin/retention"]),
     ]
 
 
