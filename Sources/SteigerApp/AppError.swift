@@ -27,7 +27,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case supportsLearnersOnly
     // Who may watch a recording.
     case audienceNotOffered, consentNeeded, audienceSent
-    case mediaRemoved
+    case mediaRemoved, personOnHold, eraseSelf
 
     /// The HTTP status the problem is answered with.
     public var status: Int {
@@ -42,6 +42,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .noRoute, .notFound, .gone, .uploadDataGone: 404
         case .linkInvalid, .mediaRemoved: 410
         case .methodNotAllowed: 405
+        case .personOnHold, .eraseSelf: 409
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
             .noRecording, .attemptKept,
             .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted, .heldElsewhere,

@@ -72,6 +72,7 @@ public struct Services: Sendable {
     public let health: Health
     public let auditLog: AuditLog
     public let retention: MediaRetention
+    public let erasure: Erasure
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -102,6 +103,7 @@ public struct Services: Sendable {
         administration = Administration(store: store, health: health, mail: settings.mail, now: settings.now)
         auditLog = AuditLog(store: store, now: settings.now, keepDays: settings.auditKeepDays)
         retention = MediaRetention(store: store, blobs: files.blobs, now: settings.now, logger: logger)
+        erasure = Erasure(store: store, files: files, now: settings.now, logger: logger)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising

@@ -26,8 +26,9 @@ public struct Submissions: Sendable {
         public var rubric: Rubric
         var names: [UserID: String]
 
-        /// The name of a comment's author or a reviewer, as the reader should see it.
-        public func name(_ id: UserID) -> String { names[id] ?? "Someone" }
+        /// The name of a comment's author or a reviewer, as the reader should see it; `former` (in
+        /// the reader's words) for a former participant, whose account was erased.
+        public func name(_ id: UserID, former: String) -> String { names[id] ?? former }
     }
 
     /// The attempts `actor` may see (their own, those shared with them, and for trainers their
@@ -158,7 +159,7 @@ public struct Submissions: Sendable {
             if exercise.review.anonymousPeers, isLearner || isPeerOnly, id != actor.user.id, let index = peers.firstIndex(of: id) {
                 names[id] = "Peer \(index + 1)"
             } else {
-                names[id] = try await store.user(id)?.displayName
+                names[id] = try await store.user(id).flatMap { $0.isErased ? nil : $0.displayName }
             }
         }
         return Feedback(

@@ -34,6 +34,9 @@ public struct AuditEntry: Sendable, Equatable, Identifiable {
         case holdLifted = "hold.lifted"
         /// A recording's media were removed under a retention policy (`detail`: the policy).
         case mediaRemoved = "media.removed"
+        /// An administrator erased a person (`subject`: the anonymous account standing in for them;
+        /// `detail`: how many attempts went and whether their contributions were kept).
+        case personErased = "person.erased"
         /// The retention job ran (`detail`: what it removed, freed and kept on hold).
         case retentionRan = "retention.ran"
     }

@@ -70,3 +70,15 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
     }
 }
+
+extension User {
+    /// The domain of the addresses of accounts that stand in for erased people.
+    public static let erasedDomain = "erased.invalid"
+
+    /// The address of the account that stands in for an erased person (`.invalid` never delivers).
+    public static func erasedAddress(_ id: UserID) -> String { "\(id)@\(erasedDomain)" }
+
+    /// Whether the account stands in for an erased person: their kept comments and reviews on
+    /// others' work show as "a former participant".
+    public var isErased: Bool { email.hasSuffix("@" + Self.erasedDomain) }
+}

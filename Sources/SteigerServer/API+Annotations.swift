@@ -82,7 +82,11 @@ struct AnnotationsController: Sendable {
 
     func list(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let feedback = try await feedback(context)
-        return try .json(PageView(items: feedback.annotations.map { AnnotationView($0, author: feedback.name($0.authorID), authorId: nil) }))
+        return try .json(
+            PageView(
+                items: feedback.annotations.map {
+                    AnnotationView($0, author: feedback.name($0.authorID, former: context.words.text("formerParticipant")), authorId: nil)
+                }))
     }
 
     func add(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -112,12 +116,18 @@ struct AnnotationsController: Sendable {
     func reviews(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let feedback = try await feedback(context)
         return try .json(
-            PageView(items: feedback.reviews.map { ReviewView($0, reviewerName: feedback.name($0.reviewerID), rubric: feedback.rubric) }))
+            PageView(
+                items: feedback.reviews.map {
+                    ReviewView(
+                        $0, reviewerName: feedback.name($0.reviewerID, former: context.words.text("formerParticipant")), rubric: feedback.rubric)
+                }))
     }
 
     func webVTT(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let feedback = try await feedback(context)
-        let text = AnnotationExport.webVTT(feedback.annotations, durationMilliseconds: feedback.durationMilliseconds, name: feedback.name)
+        let text = AnnotationExport.webVTT(
+            feedback.annotations, durationMilliseconds: feedback.durationMilliseconds,
+            name: { [former = context.words.text("formerParticipant")] in feedback.name($0, former: former) })
         return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -127,7 +137,7 @@ struct AnnotationsController: Sendable {
         let collection = AnnotationExport.webAnnotations(
             feedback.annotations, collectionID: "\(base)/submissions/\(feedback.submission.id)/annotations.jsonld",
             videoURL: "\(base)/submissions/\(feedback.submission.id)/media/rendition", annotationURL: { "\(base)/annotations/\($0)" },
-            name: feedback.name)
+            name: { [former = context.words.text("formerParticipant")] in feedback.name($0, former: former) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

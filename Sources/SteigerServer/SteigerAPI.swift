@@ -33,6 +33,7 @@ final class SteigerAPI: Sendable {
     let library: LibraryController
     let audit: AuditController
     let retention: RetentionController
+    let erasure: ErasureController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -61,12 +62,13 @@ final class SteigerAPI: Sendable {
         library = LibraryController(library: services.mediaLibrary, uploads: services.uploads, media: media)
         audit = AuditController(log: services.auditLog)
         retention = RetentionController(retention: services.retention)
+        erasure = ErasureController(erasure: services.erasure)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
-            + retention.operations
+            + retention.operations + erasure.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -59,6 +59,19 @@ extension WebPages {
                 text += " (" + rest.dropFirst(7) + ")"
             }
             return text
+        case .personErased:
+            let numbers = Dictionary(
+                detail.split(separator: " ").compactMap { part -> (String, String)? in
+                    let pair = part.split(separator: ":")
+                    return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+                }, uniquingKeysWith: { first, _ in first })
+            return words.text(
+                "auditDetail.erased",
+                [
+                    "attempts": .integer(Int(numbers["attempts"] ?? "") ?? 0),
+                    "contributions": .text(
+                        words.text(numbers["contributions"] == "kept" ? "auditDetail.contributionsKept" : "auditDetail.contributionsEmptied")),
+                ])
         case .retentionRan:
             let numbers = Dictionary(
                 detail.split(separator: " ").compactMap { part -> (String, Int64)? in

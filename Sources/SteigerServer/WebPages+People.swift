@@ -46,6 +46,8 @@ extension WebPages {
             },
             "otherCohorts": person.otherCohorts.map { ["id": $0.id.description, "name": $0.name] },
             "hasOtherCohorts": !person.otherCohorts.isEmpty, "parts": parts(person.parts),
+            "eraseButton": words.text("eraseButton", ["name": .text(user.displayName)]),
+            "eraseConfirm": words.text("eraseConfirm", ["name": .text(user.displayName)]),
         ]
         values.merge(
             holdCard(

@@ -113,7 +113,8 @@ extension Store {
 
     /// Users within `scope`, newest first, optionally only those holding `role`.
     public func users(scope: ListScope, role: Role? = nil, page: PageRequest) async throws -> Page<User> {
-        var filters: [SQLStatement] = []
+        // The accounts that stand in for erased people are nobody's to list.
+        var filters: [SQLStatement] = ["users.email NOT LIKE \(bind: "%@" + User.erasedDomain)"]
         switch scope {
         case .nothing: return Page(items: [], next: nil)
         case .everything: break
