@@ -74,6 +74,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case auditLog = "audit log"
     case retention = "retention settings"
     case organisation
+    case export = "data download"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -10,6 +10,7 @@ import SteigerStore
 public struct Erasure: Sendable {
     let store: Store
     let files: UploadFiles
+    let exports: DataExports
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -33,8 +34,9 @@ public struct Erasure: Sendable {
         switch try await store.erase(person, keepContributions: keepContributions, by: actor.user.id, now: now()) {
         case .unknown: throw AppError.notFound(.user)
         case .held: throw AppError(.personOnHold)
-        case .erased(let anonymous, let attempts, let blobs, let uploads):
+        case .erased(let anonymous, let attempts, let blobs, let uploads, let archives):
             for upload in uploads { files.remove(upload) }
+            for archive in archives { try? FileManager.default.removeItem(atPath: exports.path(archive)) }
             var freed: Int64 = 0
             let names = Set(blobs)
             for sha in names.subtracting(try await store.blobsInUse(names)) { freed += files.blobs.remove(sha) ?? 0 }

@@ -73,6 +73,7 @@ public struct Services: Sendable {
     public let auditLog: AuditLog
     public let retention: MediaRetention
     public let erasure: Erasure
+    public let exports: DataExports
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -103,12 +104,16 @@ public struct Services: Sendable {
         administration = Administration(store: store, health: health, mail: settings.mail, now: settings.now)
         auditLog = AuditLog(store: store, now: settings.now, keepDays: settings.auditKeepDays)
         retention = MediaRetention(store: store, blobs: files.blobs, now: settings.now, logger: logger)
-        erasure = Erasure(store: store, files: files, now: settings.now, logger: logger)
+        exports = DataExports(
+            store: store, files: files, submissions: submissions, scaffolding: scaffolding, now: settings.now,
+            directory: settings.dataDirectory + "/exports")
+        erasure = Erasure(store: store, files: files, exports: exports, now: settings.now, logger: logger)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising
     /// review deadlines and making people's notices.
-    public func backgroundWork(logger: Logger) -> [any Service] {
+    /// `words` gives the texts of a language (nil: the default one), for what is made for a person.
+    public func backgroundWork(logger: Logger, words: @escaping @Sendable (Language?) -> Localizer) -> [any Service] {
         let bell = bell
         return [
             WebhookDispatcher(store: store, settings: settings.webhooks, logger: logger, now: settings.now),
@@ -116,6 +121,7 @@ public struct Services: Sendable {
             NoticeMaker(store: store, logger: logger, mail: settings.mail, now: settings.now, announce: { bell.ring($0) }),
             AuditSweeper(log: auditLog),
             RetentionSweeper(retention: retention, interval: settings.retentionInterval),
+            ExportMaker(exports: exports, words: words, logger: logger),
         ]
             + (settings.mail.map {
                 [

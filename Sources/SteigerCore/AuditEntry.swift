@@ -37,6 +37,10 @@ public struct AuditEntry: Sendable, Equatable, Identifiable {
         /// An administrator erased a person (`subject`: the anonymous account standing in for them;
         /// `detail`: how many attempts went and whether their contributions were kept).
         case personErased = "person.erased"
+        /// A person asked for the download of all their data.
+        case exportRequested = "export.requested"
+        /// A person downloaded the archive of all their data.
+        case exportDownloaded = "export.downloaded"
         /// The retention job ran (`detail`: what it removed, freed and kept on hold).
         case retentionRan = "retention.ran"
     }

@@ -15,6 +15,8 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     // For learners.
     /// A trainer's or peer's review of one's attempt was sent.
     case feedbackReady = "feedback.ready"
+    /// The download of all their data that a person asked for is ready.
+    case exportReady = "export.ready"
     /// Someone answered one's comment, or in a thread one took part in.
     case commentReply = "comment.reply"
     /// A support was withdrawn (with the sentence that explains it).
@@ -48,7 +50,7 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     public var role: Role {
         switch self {
         case .feedbackReady, .commentReply, .supportWithdrawn, .supportReinstated, .attemptFailed, .reviewAssigned, .reviewDueSoon,
-            .reviewOverdue:
+            .reviewOverdue, .exportReady:
             .learner
         case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled: .trainer
         case .webhookDisabled, .jobGaveUp: .admin
@@ -185,6 +187,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return path("/admin/webhooks/", "endpoint", fallback: "/admin/webhooks")
         case .jobGaveUp:
             return "/admin"
+        case .exportReady:
+            return "/settings/data"
         }
     }
 }

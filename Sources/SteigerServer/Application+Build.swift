@@ -51,7 +51,9 @@ public func buildApplication(
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Steiger"),
         services: services + [UploadSweeper(api: api)] + demo
-            + (configuration.runsBackgroundWork ? app.backgroundWork(logger: logger) : []),
+            + (configuration.runsBackgroundWork
+                ? app.backgroundWork(
+                    logger: logger, words: { [localization = api.localization] in localization.words($0 ?? localization.defaultLanguage) }) : []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

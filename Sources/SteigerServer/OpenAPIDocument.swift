@@ -210,6 +210,7 @@ extension SteigerAPI {
         "Retention": RetentionView.schema,
         "RetentionReport": RetentionReportView.schema,
         "LegalHold": LegalHoldView.schema,
+        "DataExport": DataExportView.schema,
         "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([

@@ -34,6 +34,7 @@ final class SteigerAPI: Sendable {
     let audit: AuditController
     let retention: RetentionController
     let erasure: ErasureController
+    let exports: ExportsController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -63,12 +64,13 @@ final class SteigerAPI: Sendable {
         audit = AuditController(log: services.auditLog)
         retention = RetentionController(retention: services.retention)
         erasure = ErasureController(erasure: services.erasure)
+        exports = ExportsController(exports: services.exports)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
-            + retention.operations + erasure.operations
+            + retention.operations + erasure.operations + exports.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

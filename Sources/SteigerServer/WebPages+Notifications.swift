@@ -15,6 +15,7 @@ extension WebPages {
         signedIn.post("/notifications/read") { request, context in try await pages(request, context).readAll(request, context) }
         signedIn.get("/settings/notifications") { request, context in try await pages(request, context).settingsPage(saved: false) }
         signedIn.post("/settings/notifications") { request, context in try await pages(request, context).saveSettings(request, context) }
+        registerData(signedIn: signedIn)
     }
 
     /// The one-click unsubscribe of mails (RFC 8058): the mail provider POSTs from its own

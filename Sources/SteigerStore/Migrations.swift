@@ -708,6 +708,25 @@ public enum Schema {
                 "ALTER TABLE submission_media ADD COLUMN removed_at BIGINT",
                 "ALTER TABLE submission_media ADD COLUMN removed_under TEXT",
             ]),
+        Migration(
+            version: 24, name: "people's downloads of all their data",
+            statements: [
+                """
+                CREATE TABLE exports (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    lease_expires BIGINT,
+                    ready_at BIGINT,
+                    expires_at BIGINT,
+                    downloaded_at BIGINT,
+                    size BIGINT
+                )
+                """,
+                "CREATE INDEX exports_user ON exports (user_id, created_at)",
+                "CREATE INDEX exports_status ON exports (status, created_at)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -8,8 +8,8 @@ public enum ErasureOutcome: Sendable, Equatable {
     /// A legal hold on the person stops the erasure.
     case held
     /// The person is gone: `anonymous` stands in for them where their contributions to others'
-    /// work were kept; `blobs` and `uploads` name the files that may now go.
-    case erased(anonymous: UserID, submissions: Int, blobs: [String], uploads: [String])
+    /// work were kept; `blobs`, `uploads` and `exports` name the files that may now go.
+    case erased(anonymous: UserID, submissions: Int, blobs: [String], uploads: [String], exports: [String])
 }
 
 extension Store {
@@ -50,6 +50,7 @@ extension Store {
                 blobs.formUnion(try Self.media(row).blobs)
             }
             let uploads = try await session.query("SELECT id FROM uploads WHERE user_id = \(bind: p)").map { try $0.string("id") }
+            let exports = try await session.query("SELECT id FROM exports WHERE user_id = \(bind: p)").map { try $0.string("id") }
             if !own.isEmpty {
                 let mine = SQLStatement.isIn("submission_id", own)
                 for statement: SQLStatement in [
@@ -104,6 +105,7 @@ extension Store {
                 "DELETE FROM notices WHERE recipient = \(bind: p)", "DELETE FROM mails WHERE user_id = \(bind: p) OR address = \(bind: email)",
                 "DELETE FROM mail_failures WHERE address = \(bind: email)", "DELETE FROM uploads WHERE user_id = \(bind: p)",
                 "DELETE FROM audit_watch_marks WHERE actor_id = \(bind: p)", "DELETE FROM demo_records WHERE id = \(bind: p)",
+                "DELETE FROM exports WHERE user_id = \(bind: p)",
             ] {
                 _ = try await session.query(statement)
             }
@@ -134,7 +136,7 @@ extension Store {
                 AuditEntry(
                     at: now, actorID: actor, action: .personErased, subjectType: "user", subjectID: x,
                     detail: "attempts:\(own.count) contributions:\(keepContributions ? "kept" : "emptied")"), in: session)
-            return .erased(anonymous: anonymous, submissions: own.count, blobs: blobs.sorted(), uploads: uploads)
+            return .erased(anonymous: anonymous, submissions: own.count, blobs: blobs.sorted(), uploads: uploads, exports: exports)
         }
     }
 }

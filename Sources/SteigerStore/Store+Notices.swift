@@ -48,7 +48,7 @@ extension Store {
 
     private struct LostNoticeLease: Error {}
 
-    private static func insert(_ notice: Notice, in session: any DatabaseSession) async throws -> Notice? {
+    static func insert(_ notice: Notice, in session: any DatabaseSession) async throws -> Notice? {
         if let group = notice.group,
             let row = try await session.query(
                 """

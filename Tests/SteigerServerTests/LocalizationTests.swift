@@ -83,7 +83,7 @@ struct LocalizationTests {
         let formatting = [
             "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.", "audit.",
             "auditDetail.", "auditField.", "auditValue.",
-            "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.",
+            "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.", "exportStatus.",
         ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }

@@ -249,7 +249,7 @@ struct NotificationTests {
             ])
         let arguments: [String: Message.Argument] = [
             "exercise": "Price objection", "learner": "Anna", "reviewer": .message(Message("notice.reviewer.peer")),
-            "task": .message(Message("notice.task.peer")), "due": .dateTime(when), "expires": .dateTime(when),
+            "task": .message(Message("notice.task.peer")), "due": .dateTime(when), "expires": .dateTime(when), "until": .dateTime(when),
             "explanation": .message(explanation), "reason": .message(Message("reason.corrupt")),
         ]
         for kind in NoticeKind.allCases {

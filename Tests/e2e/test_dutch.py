@@ -72,7 +72,8 @@ def dutch_course(service):
     return [
         (None, ["/login", "/password/forgot"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
-                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
+                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}",
+                                         "/settings/data"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/learn/examples", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{users['lea@example.org']}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",

@@ -65,7 +65,8 @@ def pages(service):
     return [
         (None, ["/login", "/password/forgot"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
-                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}"]),
+                                         "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}",
+                                         "/settings/data"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
                                          f"/train/exercises/{exercise}/learners/{lea}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
