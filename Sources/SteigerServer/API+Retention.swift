@@ -9,7 +9,6 @@ struct RetentionBody: RequestBody {
     var keep: String
     var days: Int?
     var start: RetentionPolicy.Start?
-    var endsOn: String?
 
     static let startSchema: JSONValue = [
         "type": "string", "enum": .array(RetentionPolicy.Start.allCases.map { .string($0.rawValue) }),
@@ -26,9 +25,6 @@ struct RetentionBody: RequestBody {
         ],
         "days": ["type": "integer", "minimum": 1, "maximum": .number(Double(RetentionPolicy.maximumDays))],
         "start": startSchema,
-        "endsOn": [
-            "type": ["string", "null"], "format": "date", "description": "A cohort's programme ends on this day (YYYY-MM-DD); null: not set.",
-        ],
     ]
 
     /// The policy it names (nil: keep, or the organisation's), for the organisation or a cohort.
@@ -39,6 +35,26 @@ struct RetentionBody: RequestBody {
         default:
             throw AppError.invalid("keep", Message("validation.oneOf", ["values": .text(forCohort ? "organisation, days" : "always, days")]))
         }
+    }
+
+}
+
+/// A cohort's policy as sent, with the end of its programme.
+struct CohortRetentionBody: RequestBody {
+    var keep: String
+    var days: Int?
+    var start: RetentionPolicy.Start?
+    var endsOn: String?
+
+    static let properties: [String: JSONValue] = RetentionBody.properties.merging([
+        "endsOn": [
+            "type": ["string", "null"], "format": "date", "description": "The cohort's programme ends on this day (YYYY-MM-DD); null: not set.",
+        ]
+    ]) { old, _ in old }
+
+    /// The policy it names (nil: the organisation's).
+    func policy() throws -> RetentionPolicy? {
+        try RetentionBody(keep: keep, days: days, start: start).policy(forCohort: true)
     }
 
     /// The programme's end, if sent.
@@ -55,7 +71,10 @@ struct RetentionBody: RequestBody {
 struct HoldBody: RequestBody {
     var reason: String
     static let properties: [String: JSONValue] = [
-        "reason": ["type": "string", "description": "Why the hold stands (a case, a complaint, a request of the works council)."]
+        "reason": [
+            "type": "string", "minLength": 1, "maxLength": 500,
+            "description": "Why the hold stands (a case, a complaint, a request of the works council).",
+        ]
     ]
 }
 
@@ -74,7 +93,7 @@ struct RetentionController: Sendable {
             Operation(
                 method: .put, path: "/api/v1/retention", operationID: "setRetention", tag: "privacy",
                 summary: "Set the organisation's policy (administrators)",
-                body: object(RetentionBody.properties, optional: ["days", "start", "endsOn"]),
+                body: object(RetentionBody.properties, optional: ["days", "start"]),
                 replies: [.init(status: 200, description: "The settings as they are now.", schema: ref("Retention"))], handler: setOrganisation),
             Operation(
                 method: .post, path: "/api/v1/retention/run", operationID: "runRetention", tag: "privacy",
@@ -83,7 +102,7 @@ struct RetentionController: Sendable {
             Operation(
                 method: .put, path: "/api/v1/cohorts/{cohortId}/retention", operationID: "setCohortRetention", tag: "privacy",
                 summary: "Set a cohort's own policy and the end of its programme (administrators)",
-                body: object(RetentionBody.properties, optional: ["days", "start", "endsOn"]),
+                body: object(CohortRetentionBody.properties, optional: ["days", "start", "endsOn"]),
                 replies: [.init(status: 200, description: "The settings as they are now.", schema: ref("Retention"))], handler: setCohort),
             Operation(
                 method: .put, path: "/api/v1/cohorts/{cohortId}/legal-hold", operationID: "holdCohort", tag: "privacy",
@@ -120,8 +139,8 @@ struct RetentionController: Sendable {
     func setCohort(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let actor = try context.requireActor()
         let id: CohortID = try context.id("cohortId", of: .cohort)
-        let body = try await request.decodeJSON(as: RetentionBody.self, context: context)
-        try await retention.setCohort(actor, id, policy: try body.policy(forCohort: true), endsAt: try body.ends())
+        let body = try await request.decodeJSON(as: CohortRetentionBody.self, context: context)
+        try await retention.setCohort(actor, id, policy: try body.policy(), endsAt: try body.ends())
         return try .json(RetentionView(try await retention.overview(actor), words: context.words))
     }
 
