@@ -52,6 +52,8 @@ public struct MediaItem: Sendable, Equatable, Identifiable {
         var validator = Validator()
         validator.check(!title.isEmpty, "title", Message("validation.empty"))
         validator.check(title.unicodeScalars.count <= 200, "title", Message("validation.maxCharacters", ["max": 200]))
+        // A title comes from a query or tus metadata too, where no JSON layer refuses it first.
+        validator.check(!title.unicodeScalars.contains("\0"), "title", Message("validation.nul"))
         try validator.finish()
         self.id = id
         self.title = title

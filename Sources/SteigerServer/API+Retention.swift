@@ -29,6 +29,8 @@ struct RetentionBody: RequestBody {
 
     /// The policy it names (nil: keep, or the organisation's), for the organisation or a cohort.
     func policy(forCohort: Bool) throws -> RetentionPolicy? {
+        // Days sent are checked even when they are not used: the request is refused as a whole.
+        if let days { _ = try RetentionPolicy(days: days, start: start ?? .reviewed) }
         switch keep {
         case "days": return try RetentionPolicy(days: days ?? 0, start: start ?? .reviewed)
         case "always" where !forCohort, "organisation" where forCohort: return nil

@@ -20,6 +20,8 @@ struct MediaLibraryTests {
             #expect(try await server.request(.post, "/api/v1/media-items?title=Mine", as: world.learnerA1, bytes: bytes).status == 403)
             let untitled = try await server.request(.post, "/api/v1/media-items", as: world.trainerA, bytes: bytes)
             #expect(untitled.status == 422 && untitled.problemFields == ["title"])
+            let nul = try await server.request(.post, "/api/v1/media-items?title=Bad%00title", as: world.trainerA, bytes: bytes)
+            #expect(nul.status == 422 && nul.problemFields == ["title"], "\(nul.body)")
             let empty = try await server.request(.post, "/api/v1/media-items?title=Nothing", as: world.trainerA, bytes: [])
             #expect(empty.status == 422 && empty.problemFields == ["body"])
 

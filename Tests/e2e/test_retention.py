@@ -7,6 +7,7 @@ import datetime
 import hashlib
 
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 from conftest import FIXTURES
@@ -42,6 +43,14 @@ def review(server, tom, comment):
     assert made.status_code == 201, made.text
     sent = requests.post(f"{server.url}/api/v1/review-tasks/{task['id']}/review", headers=tom, json={"scores": {"empathy": 3}})
     assert sent.status_code == 201, sent.text
+
+
+def text_of(driver, element_id):
+    """The text of an element, or nothing while the page is being replaced."""
+    try:
+        return driver.find_element(By.ID, element_id).text
+    except WebDriverException:
+        return ""
 
 
 def token(service, email):
@@ -99,7 +108,7 @@ def test_videos_go_after_the_set_days_with_the_feedback_kept_and_a_legal_hold_ke
         assert "would remove: 1" in preview and "Kept by a legal hold: 1" in preview, preview
         driver.execute_script("window.confirm = () => true")
         submit(driver, "run-retention")
-        settle(driver, lambda d: "1 removed" in d.find_element(By.ID, "retention-last").text)
+        WebDriverWait(driver, 20).until(lambda d: "1 removed" in text_of(d, "retention-last"))
         assert "1 kept by a legal hold" in driver.find_element(By.ID, "retention-last").text
         shoot(driver, "admin-retention-ran")
 
