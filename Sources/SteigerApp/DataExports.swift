@@ -149,8 +149,7 @@ public struct DataExports: Sendable {
         try await store.finishExport(export.id, size: size, expires: now().addingTimeInterval(DataExport.lifetime), now: now())
     }
 
-    /// Makes every archive waiting (one that fails is marked so), then removes the files of those
-    /// downloaded or run out. - Returns: how many were made.
+    /// Makes every archive waiting (one that fails is marked so). - Returns: how many were made.
     @discardableResult
     public func makeWaiting(words: @Sendable (Language?) -> Localizer, logger: Logger) async throws -> Int {
         var made = 0
@@ -164,12 +163,11 @@ public struct DataExports: Sendable {
                 try await store.failExport(export.id)
             }
         }
-        try await sweep()
         return made
     }
 
     /// Removes the files of archives downloaded or run out.
-    func sweep() async throws {
+    public func sweep() async throws {
         for id in try await store.spentExports(now: now()) { try? FileManager.default.removeItem(atPath: path(id)) }
     }
 
@@ -195,9 +193,13 @@ public struct ExportMaker: Service {
     var interval: Duration = .seconds(2)
 
     public func run() async throws {
+        var rounds = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             // A database that does not answer is asked again at the next round.
             _ = try? await exports.makeWaiting(words: words, logger: logger)
+            rounds += 1
+            // Spent archives are looked for once a minute, not at every look for new requests.
+            if rounds % 30 == 0 { try? await exports.sweep() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

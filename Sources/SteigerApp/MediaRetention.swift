@@ -171,6 +171,8 @@ public struct MediaRetention: Sendable {
         let at = now()
         let organisation = try await store.organisationRetention()
         var report = Report(at: at)
+        // Without any policy nothing can be due: the job reads no attempt at all.
+        if organisation == nil, !(try await store.cohortRetentions()).values.contains(where: { $0.policy != nil }) { return report }
         var after: SubmissionID?
         while true {
             let candidates = try await store.retentionCandidates(after: after, limit: 500)
