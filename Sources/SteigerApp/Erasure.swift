@@ -37,9 +37,7 @@ public struct Erasure: Sendable {
         case .erased(let anonymous, let attempts, let blobs, let uploads, let archives):
             for upload in uploads { files.remove(upload) }
             for archive in archives { try? FileManager.default.removeItem(atPath: exports.path(archive)) }
-            var freed: Int64 = 0
-            let names = Set(blobs)
-            for sha in names.subtracting(try await store.blobsInUse(names)) { freed += files.blobs.remove(sha) ?? 0 }
+            let freed = try await store.removeUnusedBlobs(blobs, from: files.blobs)
             logger.info("person erased", metadata: ["anonymous": "\(anonymous)", "attempts": "\(attempts)", "freed_bytes": "\(freed)"])
             return Report(anonymous: anonymous, attempts: attempts, freed: freed)
         }

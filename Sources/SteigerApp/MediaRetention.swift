@@ -85,7 +85,7 @@ public struct MediaRetention: Sendable {
         let last = try await store.auditEntries(filter: AuditFilter(action: .retentionRan), page: PageRequest(limit: 1)).items.first
         return Overview(
             organisation: try await store.organisationRetention(), cohorts: cohorts, people: people,
-            lastRun: last.flatMap { Self.report(at: $0.at, detail: $0.detail) }, preview: try await run(removing: false))
+            lastRun: last.flatMap(Self.report), preview: try await run(removing: false))
     }
 
     /// The organisation's policy (administrators; nil: kept until removed by hand).
@@ -190,8 +190,7 @@ public struct MediaRetention: Sendable {
                     }
                     guard let media = try await store.markMediaRemoved(candidate.submissionID, removal) else { continue }
                     report.removed += 1
-                    let names = Set(media.blobs)
-                    for sha in names.subtracting(try await store.blobsInUse(names)) { report.freed += blobs.remove(sha) ?? 0 }
+                    report.freed += try await store.removeUnusedBlobs(media.blobs, from: blobs)
                 }
             }
         }
@@ -199,19 +198,12 @@ public struct MediaRetention: Sendable {
     }
 
     /// A run's report from its audit line.
-    static func report(at: Date, detail: String) -> Report? {
-        var report = Report(at: at)
-        for part in detail.split(separator: " ") {
-            let pair = part.split(separator: ":", maxSplits: 1)
-            guard pair.count == 2, let value = Int64(pair[1]) else { return nil }
-            switch pair[0] {
-            case "removed": report.removed = Int(value)
-            case "freed": report.freed = value
-            case "held": report.held = Int(value)
-            default: return nil
-            }
-        }
-        return report
+    static func report(_ entry: AuditEntry) -> Report? {
+        let fields = entry.detailFields
+        guard let removed = fields["removed"].flatMap(Int.init), let freed = fields["freed"].flatMap(Int64.init),
+            let held = fields["held"].flatMap(Int.init)
+        else { return nil }
+        return Report(at: entry.at, removed: removed, freed: freed, held: held)
     }
 }
 

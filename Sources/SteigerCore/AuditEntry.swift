@@ -65,6 +65,17 @@ public struct AuditEntry: Sendable, Equatable, Identifiable {
     /// A short note in the log's own terms (not translated): fields changed, audiences, wording.
     public var detail: String
 
+    /// The `key:value` parts of a note such as `removed:3 freed:1048576 held:1` (the retention
+    /// run's, the erasure's), by key; other words are left out.
+    public var detailFields: [String: String] {
+        var fields: [String: String] = [:]
+        for part in detail.split(separator: " ") {
+            let pair = part.split(separator: ":", maxSplits: 1)
+            if pair.count == 2, fields[String(pair[0])] == nil { fields[String(pair[0])] = String(pair[1]) }
+        }
+        return fields
+    }
+
     /// Creates an entry.
     public init(
         id: String = UUID().uuidString.lowercased(), at: Date, actorID: UserID?, action: Action, subjectType: String, subjectID: String,

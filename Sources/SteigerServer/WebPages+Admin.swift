@@ -60,29 +60,21 @@ extension WebPages {
             }
             return text
         case .personErased:
-            let numbers = Dictionary(
-                detail.split(separator: " ").compactMap { part -> (String, String)? in
-                    let pair = part.split(separator: ":")
-                    return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
-                }, uniquingKeysWith: { first, _ in first })
+            let fields = entry.detailFields
             return words.text(
                 "auditDetail.erased",
                 [
-                    "attempts": .integer(Int(numbers["attempts"] ?? "") ?? 0),
+                    "attempts": .integer(fields["attempts"].flatMap(Int.init) ?? 0),
                     "contributions": .text(
-                        words.text(numbers["contributions"] == "kept" ? "auditDetail.contributionsKept" : "auditDetail.contributionsEmptied")),
+                        words.text(fields["contributions"] == "kept" ? "auditDetail.contributionsKept" : "auditDetail.contributionsEmptied")),
                 ])
         case .retentionRan:
-            let numbers = Dictionary(
-                detail.split(separator: " ").compactMap { part -> (String, Int64)? in
-                    let pair = part.split(separator: ":")
-                    return pair.count == 2 ? Int64(pair[1]).map { (String(pair[0]), $0) } : nil
-                }, uniquingKeysWith: { first, _ in first })
+            let fields = entry.detailFields
             return words.text(
                 "retention.ranDetail",
                 [
-                    "removed": .integer(Int(numbers["removed"] ?? 0)), "held": .integer(Int(numbers["held"] ?? 0)),
-                    "freed": .text(words.bytes(numbers["freed"] ?? 0)),
+                    "removed": .integer(fields["removed"].flatMap(Int.init) ?? 0), "held": .integer(fields["held"].flatMap(Int.init) ?? 0),
+                    "freed": .text(words.bytes(fields["freed"].flatMap(Int64.init) ?? 0)),
                 ])
         default:
             return detail

@@ -245,6 +245,15 @@ extension Store {
         }
     }
 
+    /// Deletes those of `blobs` from `store` that no recording whose media stand and no item of
+    /// the media library uses. - Returns: the bytes freed.
+    public func removeUnusedBlobs(_ blobs: [String], from store: BlobStore) async throws -> Int64 {
+        let names = Set(blobs)
+        var freed: Int64 = 0
+        for sha in names.subtracting(try await blobsInUse(names)) { freed += store.remove(sha) ?? 0 }
+        return freed
+    }
+
     /// Which of `blobs` a recording whose media stand, or an item of the media library, still uses.
     public func blobsInUse(_ blobs: Set<String>) async throws -> Set<String> {
         guard !blobs.isEmpty else { return [] }
