@@ -44,7 +44,7 @@ def type_into(element, text):
 
 def preview_text(driver, number):
     driver.find_element(By.CSS_SELECTOR, f"#preview-levels button[data-level='{number}']").click()
-    settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#preview .learner-preview #supports-title"))
+    settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"#preview[data-level='{number}'] .learner-preview #supports-title"))
     return driver.find_element(By.CSS_SELECTOR, "#preview .learner-preview section").text
 
 

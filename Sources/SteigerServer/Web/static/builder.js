@@ -431,9 +431,11 @@
     }));
   }
 
+  let previewAsked = 0;
   document.getElementById('preview-levels').addEventListener('click', async (event) => {
     const button = event.target.closest('button[data-level]');
     if (!button) return;
+    const asked = ++previewAsked;
     const body = collect();
     const draft = JSON.stringify({ title: body.title, instructions: body.instructions, stimulus: body.stimulus, ladder: body.ladder });
     const box = document.getElementById('preview');
@@ -442,9 +444,12 @@
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: root.dataset.csrf, draft, level: button.dataset.level }),
     }).catch(() => null);
+    const html = response ? await response.text().catch(() => null) : null;
+    // Only the level asked for last is shown, whichever answer arrives first.
+    if (asked !== previewAsked) return;
     for (const other of button.parentElement.children) other.setAttribute('aria-pressed', String(other === button));
-    if (!response) { box.textContent = t('builderOffline'); return; }
-    const html = await response.text();
+    box.dataset.level = button.dataset.level;
+    if (html === null) { box.textContent = t('builderOffline'); return; }
     box.innerHTML = new DOMParser().parseFromString(html, 'text/html').body.innerHTML;
   });
 
