@@ -41,8 +41,7 @@ public struct MediaLibrary: Sendable {
         for exercise in try await store.exercises(scope: AccessPolicy.listScope(for: actor), page: PageRequest(limit: 200)).items
         where exercise.cohorts.contains(where: actor.learns(in:)) {
             if let clip = exercise.stimulus.flatMap(MediaItem.named(by:)) { named.insert(clip) }
-            let state = try await scaffolding.supports(actor, on: exercise).history.state
-            named.formUnion(exercise.ladder.level(state.level(top: exercise.ladder.top)).supports.compactMap(\.mediaItem))
+            named.formUnion(try await scaffolding.supports(actor, on: exercise).supports.compactMap(\.mediaItem))
         }
         return named
     }

@@ -246,7 +246,7 @@ struct NoticePlanner {
                 notices.append(notice(.commentReply, to: author, ["exercise": .text(exercise.title)], subjects: subjects))
             }
             return notices
-        case .supportWithdrawn, .supportReinstated:
+        case .supportWithdrawn, .supportReinstated, .learnerPlaced:
             guard let learner = id("learner").map(UserID.init), let exerciseID = id("exercise").map(ExerciseID.init),
                 let skill = event.subjects["skill"], let exercise = try await exercise(exerciseID)
             else { return [] }
@@ -258,11 +258,18 @@ struct NoticePlanner {
             if let transition {
                 arguments["explanation"] = .message(ScaffoldExplanation.message(transition, ladder: exercise.ladder))
             }
-            return [
-                notice(
-                    event.kind == .supportWithdrawn ? .supportWithdrawn : .supportReinstated, to: learner, arguments,
-                    subjects: ["exercise": exerciseID.description])
-            ]
+            let kind: NoticeKind =
+                switch event.kind {
+                case .supportWithdrawn: .supportWithdrawn
+                case .learnerPlaced: .kickOffPlaced
+                default: .supportReinstated
+                }
+            return [notice(kind, to: learner, arguments, subjects: ["exercise": exerciseID.description])]
+        case .recheckDue:
+            guard let learner = id("learner").map(UserID.init), let exerciseID = id("exercise").map(ExerciseID.init) else { return [] }
+            var arguments: [String: Message.Argument] = ["exercise": try await exerciseTitle(exerciseID)]
+            if let days = event.data["days"].flatMap(Int.init) { arguments["days"] = .integer(days) }
+            return [notice(.recheckDue, to: learner, arguments, subjects: ["exercise": exerciseID.description])]
         case .submissionFailed:
             guard let submissionID = id("submission").map(SubmissionID.init), let submission = try await store.submission(submissionID)
             else { return [] }

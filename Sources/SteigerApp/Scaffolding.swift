@@ -23,6 +23,15 @@ public struct Scaffolding: Sendable {
         public var exercise: Exercise
         public var history: ScaffoldHistory
         public var naming: ScaffoldNaming
+        /// What the next attempt is for: practice, the kick-off, or a recheck.
+        public var purpose: AttemptPurpose
+
+        /// The level the next attempt is made at.
+        public var level: Int { history.state.level(top: exercise.ladder.top) }
+
+        /// The supports of the next attempt: its level's, and none for a kick-off (it shows what
+        /// the learner can do without help).
+        public var supports: [ScaffoldLadder.Support] { purpose == .kickOff ? [] : exercise.ladder.level(level).supports }
     }
 
     /// A learner's standing on each exercise they practise, newest exercise first.
@@ -31,6 +40,8 @@ public struct Scaffolding: Sendable {
         /// By skill.
         public var standings: [String: ScaffoldStanding]
         public var naming: ScaffoldNaming
+        /// What the next attempt at each exercise is for.
+        public var purposes: [ExerciseID: AttemptPurpose]
     }
 
     /// The learners practising an exercise × their level.
@@ -65,7 +76,8 @@ public struct Scaffolding: Sendable {
     public func supports(_ actor: Actor, on exercise: Exercise) async throws -> Supports {
         let history = ScaffoldEngine.replay(try await store.scaffoldLog(learner: actor.user.id, skill: exercise.skillKey))
         let naming = try await naming(for: [], transitions: history.transitions, known: [exercise], actor: actor, ownTrack: true)
-        return Supports(exercise: exercise, history: history, naming: naming)
+        let purpose = try await store.nextAttempt(learner: actor.user.id, exercise: exercise.id, now: now()).purpose
+        return Supports(exercise: exercise, history: history, naming: naming, purpose: purpose)
     }
 
     /// `actor`'s level and supports on each exercise they learn.
@@ -74,7 +86,17 @@ public struct Scaffolding: Sendable {
         let standings = try await store.scaffoldStandings(learner: actor.user.id)
         let naming = try await naming(
             for: [], transitions: standings.values.compactMap(\.lastTransition), known: exercises, actor: actor, ownTrack: true)
-        return Overview(exercises: exercises, standings: standings, naming: naming)
+        // Whether a kick-off was made is asked only where the next attempt could be one.
+        var purposes: [ExerciseID: AttemptPurpose] = [:]
+        let now = now()
+        for exercise in exercises {
+            let standing = standings[exercise.skillKey]
+            purposes[exercise.id] =
+                AttemptPurpose.next(exercise: exercise, standing: standing, kickOffMade: false, now: now) == .kickOff
+                ? try await store.nextAttempt(learner: actor.user.id, exercise: exercise.id, now: now).purpose
+                : AttemptPurpose.next(exercise: exercise, standing: standing, kickOffMade: true, now: now)
+        }
+        return Overview(exercises: exercises, standings: standings, naming: naming, purposes: purposes)
     }
 
     /// The learners of exercise `id` in `actor`'s reach (optionally one cohort's) × their level.

@@ -112,7 +112,7 @@ public struct WebhookDispatcher: Service {
     }
 }
 
-/// Raises the review deadlines' events (due soon, overdue) once a minute.
+/// Raises the review deadlines' events (due soon, overdue) and the rechecks fallen due once a minute.
 public struct ReviewDeadlineWatcher: Service {
     let store: Store
     let interval: Duration
@@ -129,6 +129,7 @@ public struct ReviewDeadlineWatcher: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             // A database that does not answer is asked again at the next round.
             _ = try? await store.noteReviewDeadlines(now: now())
+            _ = try? await store.noteDueRechecks(now: now())
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

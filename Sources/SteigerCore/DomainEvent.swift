@@ -39,6 +39,10 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         case learnerStalled = "learner.stalled"
         /// A trainer set a learner's level by hand.
         case levelSetByHand = "level.set_by_hand"
+        /// The review of a learner's kick-off attempt set the level they start at.
+        case learnerPlaced = "learner.placed"
+        /// A recheck fell due for a learner (`data.days`: days after the last support went).
+        case recheckDue = "recheck.due"
         /// An account was made.
         case userCreated = "user.created"
         /// An account was disabled.
@@ -91,6 +95,7 @@ extension DomainEvent {
             case .reinstatement, .delayedCheckFailed: .supportReinstated
             case .stalled: .learnerStalled
             case .override: .levelSetByHand
+            case .kickOff: .learnerPlaced
             }
         var data = ["rule": transition.rule.rawValue, "from": String(transition.from), "to": String(transition.to)]
         if let version = transition.policyVersion { data["policyVersion"] = String(version) }

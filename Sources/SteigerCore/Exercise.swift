@@ -125,14 +125,17 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     public var cohortLibrary: Bool
     /// Whether an attempt shared to the library shows there only once a trainer approved it.
     public var libraryApproval: Bool
+    /// Whether the exercise starts with a kick-off: a first attempt without supports whose review
+    /// sets the level each learner starts at and their development points (see ``AttemptPurpose/kickOff``).
+    public var kickOff: Bool
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
     /// praise / improve / question; no time limit, any number of takes; private practice allowed,
-    /// no library.
+    /// no library; no kick-off.
     public init(
         peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
         showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil,
-        privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false
+        privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false, kickOff: Bool = false
     ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
@@ -145,6 +148,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         self.privatePractice = privatePractice
         self.cohortLibrary = cohortLibrary
         self.libraryApproval = libraryApproval
+        self.kickOff = kickOff
     }
 
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
@@ -163,7 +167,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags, timeLimitSeconds, retakes
-        case privatePractice, cohortLibrary, libraryApproval
+        case privatePractice, cohortLibrary, libraryApproval, kickOff
     }
 
     /// Decodes, with the defaults for fields left out, and checks the result.
@@ -182,7 +186,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
             retakes: try container.decodeIfPresent(Int.self, forKey: .retakes),
             privatePractice: try container.decodeIfPresent(Bool.self, forKey: .privatePractice) ?? defaults.privatePractice,
             cohortLibrary: try container.decodeIfPresent(Bool.self, forKey: .cohortLibrary) ?? defaults.cohortLibrary,
-            libraryApproval: try container.decodeIfPresent(Bool.self, forKey: .libraryApproval) ?? defaults.libraryApproval)
+            libraryApproval: try container.decodeIfPresent(Bool.self, forKey: .libraryApproval) ?? defaults.libraryApproval,
+            kickOff: try container.decodeIfPresent(Bool.self, forKey: .kickOff) ?? defaults.kickOff)
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

@@ -23,6 +23,10 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case supportWithdrawn = "support.withdrawn"
     /// A support was put back.
     case supportReinstated = "support.reinstated"
+    /// The review of one's kick-off attempt set the level one starts at (with the sentence that explains it).
+    case kickOffPlaced = "kickoff.placed"
+    /// A recheck fell due: record the exercise again to show the skill held.
+    case recheckDue = "recheck.due"
     /// An attempt could not be used (with the reason and what to do).
     case attemptFailed = "attempt.failed"
     /// A peer or self review was given to one.
@@ -50,7 +54,7 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     public var role: Role {
         switch self {
         case .feedbackReady, .commentReply, .supportWithdrawn, .supportReinstated, .attemptFailed, .reviewAssigned, .reviewDueSoon,
-            .reviewOverdue, .exportReady:
+            .reviewOverdue, .exportReady, .kickOffPlaced, .recheckDue:
             .learner
         case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled: .trainer
         case .webhookDisabled, .jobGaveUp: .admin
@@ -145,9 +149,11 @@ public struct Notice: Sendable, Equatable, Identifiable {
     /// failure's reason and what to do, when a review is due, whose it is); nil otherwise.
     public var detail: Message? {
         switch kind {
-        case .supportWithdrawn, .supportReinstated:
+        case .supportWithdrawn, .supportReinstated, .kickOffPlaced:
             if case .message(let explanation)? = arguments["explanation"] { return explanation }
             return nil
+        case .recheckDue:
+            return arguments["days"].map { Message("notice.recheckDays", ["days": $0]) }
         case .attemptFailed, .jobGaveUp:
             let key = arguments["serverFailure"] == .text("yes") ? "notice.failed.server" : "notice.failed.recording"
             return Message(key, ["reason": arguments["reason"] ?? .message(Message("notice.failed.noReason"))])
@@ -173,7 +179,7 @@ public struct Notice: Sendable, Equatable, Identifiable {
             // The learner's own attempt page, or the reviewer's page of their task.
             let page = subjects["task"] != nil ? path("/review/", "task", fallback: "/") : path("/learn/submissions/", "submission", fallback: "/")
             return subjects["comment"].flatMap(UUIDText.parse).map { page + "#comment-" + UUIDText.lowercase($0) } ?? page
-        case .supportWithdrawn, .supportReinstated:
+        case .supportWithdrawn, .supportReinstated, .kickOffPlaced, .recheckDue:
             return path("/learn/exercises/", "exercise", fallback: "/learn")
         case .reviewAssigned, .reviewDueSoon, .reviewOverdue, .holdExpiring:
             return path("/review/", "task", fallback: "/train")

@@ -172,8 +172,12 @@ public struct ScaffoldStanding: Sendable, Equatable {
     public var level: Int?
     /// Stalled and waiting for a trainer.
     public var flagged: Bool
-    /// When the delayed check falls due, if one is pending.
+    /// When the next recheck falls due, if one is pending.
     public var checkDueAt: Date?
+    /// How many days after the last support went that recheck is (7 for the one a week after).
+    public var checkDays: Int?
+    /// The criteria the kick-off attempt scored lowest, by key (none without a kick-off).
+    public var developmentPoints: [String]
     /// When the delayed check was passed, if the learner is at level 0 after it.
     public var checkPassedAt: Date?
     /// The last change of level.
@@ -187,8 +191,10 @@ public struct ScaffoldStanding: Sendable, Equatable {
     /// Creates the value.
     public init(
         learnerID: UserID, skillKey: String, level: Int?, flagged: Bool, checkDueAt: Date?, checkPassedAt: Date?, lastTransition: ScaffoldTransition?,
-        events: Int
+        events: Int, checkDays: Int? = nil, developmentPoints: [String] = []
     ) {
+        self.checkDays = checkDays
+        self.developmentPoints = developmentPoints
         self.learnerID = learnerID
         self.skillKey = skillKey
         self.level = level

@@ -5,8 +5,13 @@ import Foundation
 /// Pure: the state after a log is a function of the log alone, so it can be replayed at any
 /// time and every decision explained. Rules, checked in this order for each review that counts:
 ///
-/// 1. **Delayed check.** At level 0 reached by withdrawal, the first attempt made at least
-///    `delayedCheckDays` later must pass, or the level it came from comes back.
+/// 0. **Kick-off placement.** The review of a kick-off attempt, while nothing has placed the
+///    learner on the skill yet, sets the level they start at from its score
+///    (``ScaffoldPolicy/kickOffLevel(total:lowest:top:)``) and records their development points:
+///    the criteria it scored lowest. A kick-off reviewed after the level moved only informs.
+/// 1. **Rechecks.** At level 0 reached by withdrawal, for each of the policy's recheck days in
+///    turn, the first attempt made at least that many days later must pass, or the level it
+///    came from comes back.
 /// 2. **Reinstatement** (contingent shift): `reinstateAfter` consecutive attempts below the
 ///    support threshold bring one level back.
 /// 3. **Withdrawal**: `withdrawAfter` consecutive passing attempts (score at least the mastery
@@ -64,6 +69,7 @@ public enum ScaffoldEngine {
                 guard let index = place[assessment.reviewID], case .assessed(var first) = result[index] else { continue }
                 first.total = assessment.total
                 first.lowest = assessment.lowest
+                if let criteria = assessment.criteria { first.criteria = criteria }
                 result[index] = .assessed(first)
             } else {
                 place[assessment.reviewID] = result.count
@@ -81,17 +87,29 @@ public enum ScaffoldEngine {
                 event: .assessed(assessment), levelBefore: current, levelAfter: state.level(top: top), outcome: outcome,
                 passStreak: state.passStreak.count, attemptsAtLevel: state.attemptsAtLevel.count)
         }
-        func move(to level: Int, _ rule: ScaffoldTransition.Rule, evidence: [ScaffoldEvidence]) -> ScaffoldStep {
-            let transition = ScaffoldTransition(
+        func move(
+            to level: Int, _ rule: ScaffoldTransition.Rule, evidence: [ScaffoldEvidence], recheckDays: Int? = nil,
+            developmentPoints: [String]? = nil
+        ) -> ScaffoldStep {
+            var transition = ScaffoldTransition(
                 rule: rule, at: assessment.at, from: current, to: min(max(level, 0), top),
                 exerciseID: assessment.exerciseID, evidence: evidence, policy: policy,
                 policyVersion: assessment.policyVersion)
+            transition.recheckDays = recheckDays
+            transition.developmentPoints = developmentPoints
             state.enter(transition)
             return outcome(.transition(transition))
         }
 
         guard policy.moves(assessment.reviewerKind) else { return outcome(.informs) }
         guard state.assessed.insert(assessment.submissionID).inserted else { return outcome(.alreadyAssessed) }
+        if assessment.purpose == .kickOff {
+            guard state.lastTransition == nil else { return outcome(.informs) }
+            let level = policy.kickOffLevel(total: assessment.total, lowest: assessment.lowest, top: top)
+            let points = developmentPoints(assessment.criteria ?? [])
+            state.developmentPoints = points
+            return move(to: level, .kickOff, evidence: [ScaffoldEvidence(assessment)], developmentPoints: points)
+        }
         // Only attempts made at the current level since it was entered count.
         guard assessment.attemptLevel == current, state.lastTransition.map({ assessment.attemptMadeAt >= $0.at }) ?? true else {
             return outcome(.otherLevel)
@@ -113,12 +131,14 @@ public enum ScaffoldEngine {
         state.lowStreak = policy.needsSupport(total: assessment.total) ? state.lowStreak + [evidence] : []
 
         if current == 0, let check = state.delayedCheck, assessment.attemptMadeAt >= check.dueAt {
-            state.delayedCheck = nil
+            state.delayedCheck = check.next
             if passes {
                 state.checkPassedAt = assessment.at
-                return outcome(.checkPassed)
+                var step = outcome(.checkPassed)
+                step.recheckDays = check.days
+                return step
             }
-            return move(to: check.previousLevel, .delayedCheckFailed, evidence: [evidence])
+            return move(to: check.previousLevel, .delayedCheckFailed, evidence: [evidence], recheckDays: check.days)
         }
         if state.lowStreak.count >= policy.reinstateAfter, current < top {
             return move(to: current + 1, .reinstatement, evidence: Array(state.lowStreak.suffix(policy.reinstateAfter)))
@@ -126,11 +146,9 @@ public enum ScaffoldEngine {
         if state.passStreak.count >= policy.withdrawAfter, current > 0 {
             let step = move(to: current - 1, .withdrawal, evidence: Array(state.passStreak.suffix(policy.withdrawAfter)))
             state.flagged = false
-            if current == 1, policy.delayedCheckDays > 0 {
+            if current == 1, let first = policy.rechecks.first {
                 state.delayedCheck = ScaffoldState.DelayedCheck(
-                    reachedAt: assessment.at,
-                    dueAt: assessment.at.addingTimeInterval(Double(policy.delayedCheckDays) * 86_400),
-                    previousLevel: current)
+                    reachedAt: assessment.at, days: first, later: Array(policy.rechecks.dropFirst()), previousLevel: current)
             }
             return step
         }
@@ -141,6 +159,14 @@ public enum ScaffoldEngine {
             return step
         }
         return outcome(.counted)
+    }
+
+    /// A kick-off's development points: the (at most two) criteria it scored lowest, leaving
+    /// out any at full marks; equal scores in the rubric's order.
+    public static func developmentPoints(_ criteria: [ScaffoldCriterionScore]) -> [String] {
+        criteria.enumerated().filter { $0.element.score < 1 }
+            .sorted { ($0.element.score, $0.offset) < ($1.element.score, $1.offset) }
+            .prefix(2).map(\.element.key)
     }
 
     private static func place(_ override: ScaffoldOverride, _ state: inout ScaffoldState) -> ScaffoldStep {
@@ -158,14 +184,32 @@ public enum ScaffoldEngine {
 
 /// Where a learner stands on one skill.
 public struct ScaffoldState: Sendable, Equatable {
-    /// The pending check after the last support was withdrawn.
+    /// The pending recheck after the last support was withdrawn.
     public struct DelayedCheck: Sendable, Equatable {
         /// When level 0 was reached.
         public var reachedAt: Date
-        /// Attempts made from then on are the check.
+        /// Days from then until this recheck.
+        public var days: Int
+        /// Attempts made from then on are the recheck.
         public var dueAt: Date
+        /// The days of the rechecks after this one.
+        public var later: [Int]
         /// The level that comes back if the check fails.
         public var previousLevel: Int
+
+        /// The recheck `days` after `reachedAt`, with `later` ones to follow.
+        public init(reachedAt: Date, days: Int, later: [Int] = [], previousLevel: Int) {
+            self.reachedAt = reachedAt
+            self.days = days
+            self.dueAt = reachedAt.addingTimeInterval(Double(days) * 86_400)
+            self.later = later
+            self.previousLevel = previousLevel
+        }
+
+        /// The recheck after this one, if any.
+        var next: DelayedCheck? {
+            later.first.map { DelayedCheck(reachedAt: reachedAt, days: $0, later: Array(later.dropFirst()), previousLevel: previousLevel) }
+        }
     }
 
     /// The level set by the last transition; nil until the first (the learner is at the top).
@@ -174,8 +218,10 @@ public struct ScaffoldState: Sendable, Equatable {
     public var flagged = false
     /// The delayed check still to come, if any.
     public var delayedCheck: DelayedCheck?
-    /// When the delayed check was passed (at level 0 until something moves the level).
+    /// When the last recheck was passed (at level 0 until something moves the level).
     public var checkPassedAt: Date?
+    /// The criteria the kick-off attempt scored lowest, by key (kept whatever happens after).
+    public var developmentPoints: [String] = []
     /// The last change of level (or flag), if any.
     public var lastTransition: ScaffoldTransition?
     /// Consecutive passing attempts at the current level.
@@ -258,6 +304,8 @@ public struct ScaffoldTransition: Sendable, Equatable, Codable {
         case stalled
         /// A trainer set the level.
         case override
+        /// The review of a kick-off attempt set the level the learner starts at.
+        case kickOff = "kick-off"
     }
 
     /// The rule.
@@ -280,6 +328,10 @@ public struct ScaffoldTransition: Sendable, Equatable, Codable {
     public var trainerID: UserID?
     /// The trainer's reason, for an override.
     public var reason: String?
+    /// For a failed recheck: how many days after the last support went it was due.
+    public var recheckDays: Int?
+    /// For a kick-off: the criteria it scored lowest, by key.
+    public var developmentPoints: [String]?
 
     /// Creates a transition.
     public init(
@@ -341,6 +393,8 @@ public struct ScaffoldStep: Sendable, Equatable {
     public var passStreak: Int
     /// Counted attempts at the level after it.
     public var attemptsAtLevel: Int
+    /// For a recheck passed: how many days after the last support went it was due.
+    public var recheckDays: Int?
 
     /// The transition, if a rule fired.
     public var transition: ScaffoldTransition? {

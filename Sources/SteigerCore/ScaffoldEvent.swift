@@ -75,6 +75,10 @@ public struct ScaffoldAssessment: Sendable, Equatable, Codable {
     /// Set when the reviewer changed the review's scores after sending it: this assessment then
     /// takes the place of the review's earlier one (see ``ScaffoldEngine/corrected(_:)``).
     public var isCorrection: Bool?
+    /// What the attempt was for; nil for practice (and for every attempt recorded before attempts had purposes).
+    public var purpose: AttemptPurpose?
+    /// For a kick-off: each criterion's normalised score, in the rubric's order (its development points come from them).
+    public var criteria: [ScaffoldCriterionScore]?
 
     /// Creates an assessment.
     public init(
@@ -133,5 +137,19 @@ public struct ScaffoldOverride: Sendable, Equatable, Codable {
         self.top = top
         self.reason = reason
         self.at = at.wholeMilliseconds
+    }
+}
+
+/// One criterion's normalised score (0…1) in a review, as the log keeps it for a kick-off.
+public struct ScaffoldCriterionScore: Sendable, Equatable, Codable {
+    /// The criterion's key.
+    public var key: String
+    /// Its normalised score.
+    public var score: Double
+
+    /// Creates the value.
+    public init(key: String, score: Double) {
+        self.key = key
+        self.score = score
     }
 }

@@ -30,6 +30,10 @@ public enum ScaffoldExplanation {
             return Message("scaffold.reinstated", arguments)
         case .delayedCheckFailed:
             arguments["supports"] = supports(ladder, present: transition.to, absent: transition.from)
+            if let days = transition.recheckDays {
+                arguments["days"] = .integer(days)
+                return Message("scaffold.recheckFailed", arguments)
+            }
             if let days = transition.policy?.delayedCheckDays {
                 arguments["days"] = .message(Message("scaffold.days", ["count": .word(days)]))
             } else {
@@ -39,6 +43,9 @@ public enum ScaffoldExplanation {
         case .stalled:
             arguments["level"] = levelName(ladder, transition.from)
             return Message(transition.to == transition.from ? "scaffold.stalledKept" : "scaffold.stalledBack", arguments)
+        case .kickOff:
+            arguments["level"] = levelName(ladder, transition.to)
+            return Message("scaffold.kickOff", arguments)
         case .override:
             arguments["level"] = levelName(ladder, transition.to)
             arguments["trainer"] = trainerName.map(Message.Argument.text) ?? .message(Message("scaffold.aTrainer"))
@@ -63,9 +70,22 @@ public enum ScaffoldExplanation {
                 return sentence(transition, ladder: ladder, trainerName: trainerName, in: words)
             case .checkPassed:
                 arguments["date"] = .date(assessment.at)
-                key = "scaffold.note.checkPassed"
+                if let days = step.recheckDays {
+                    arguments["days"] = .integer(days)
+                    key = "scaffold.note.recheckPassed"
+                } else {
+                    key = "scaffold.note.checkPassed"
+                }
             case .informs:
-                key = assessment.reviewerKind == .selfReview ? "scaffold.note.selfInforms" : "scaffold.note.peerInforms"
+                // A review that may move levels informs only when it is a kick-off that came too late.
+                key =
+                    if assessment.reviewerKind == .selfReview {
+                        "scaffold.note.selfInforms"
+                    } else if assessment.policy.moves(assessment.reviewerKind) {
+                        "scaffold.note.kickOffLate"
+                    } else {
+                        "scaffold.note.peerInforms"
+                    }
             case .alreadyAssessed:
                 key = "scaffold.note.alreadyAssessed"
             case .otherLevel:

@@ -2,8 +2,9 @@
 ///
 /// The defaults follow contingent scaffolding and fading (Wood, Bruner & Ross 1976; van de Pol,
 /// Volman & Beishuizen 2010) and mastery streaks as in ASSISTments: take one support away after
-/// two good attempts in a row, give it back after one poor attempt, check a week after the last
-/// support went that the skill held, and call a trainer when a learner is stuck.
+/// two good attempts in a row, give it back after one poor attempt, recheck a week, a month and
+/// three months after the last support went that the skill held, and call a trainer when a
+/// learner is stuck.
 public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     /// N: consecutive passing attempts at a level before one level of support is withdrawn.
     public var withdrawAfter: Int
@@ -15,29 +16,52 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     public var reinstateAfter: Int
     /// An attempt whose normalised weighted score is below this counts towards reinstatement (0…1).
     public var supportThreshold: Double
-    /// D: after the last support is withdrawn, the first attempt made at least this many days
-    /// later must pass too, or the previous level comes back (0: no delayed check).
-    public var delayedCheckDays: Int
+    /// Rechecks for lasting change: after the last support is withdrawn, for each of these days
+    /// (ascending) the first attempt made at least that many days later must pass too, or the
+    /// previous level comes back (none: no rechecks). Policies recorded before rechecks had one
+    /// delayed check, `delayedCheckDays`, read as one recheck.
+    public var rechecks: [Int]
     /// K: attempts at one level without moving down before the learner is flagged for a trainer
     /// and full support comes back (0: never).
     public var stallAfter: Int
     /// Whether peer reviews move levels; when false (the default) they inform but do not count.
     public var peerReviewsMoveLevels: Bool
 
-    /// The defaults: N = 2, mastery 0.75, floor 0.5; M = 1 below 0.5; a delayed check after 7 days;
-    /// stalled after 5 attempts; peer reviews do not move levels.
+    /// The defaults: N = 2, mastery 0.75, floor 0.5; M = 1 below 0.5; rechecks after 7, 30 and 90
+    /// days; stalled after 5 attempts; peer reviews do not move levels. `delayedCheckDays` (one
+    /// recheck, 0 for none) is read when `rechecks` is not given.
     public init(
         withdrawAfter: Int = 2, masteryThreshold: Double = 0.75, criterionFloor: Double = 0.5, reinstateAfter: Int = 1,
-        supportThreshold: Double = 0.5, delayedCheckDays: Int = 7, stallAfter: Int = 5, peerReviewsMoveLevels: Bool = false
+        supportThreshold: Double = 0.5, delayedCheckDays: Int? = nil, rechecks: [Int]? = nil, stallAfter: Int = 5,
+        peerReviewsMoveLevels: Bool = false
     ) {
         self.withdrawAfter = withdrawAfter
         self.masteryThreshold = masteryThreshold
         self.criterionFloor = criterionFloor
         self.reinstateAfter = reinstateAfter
         self.supportThreshold = supportThreshold
-        self.delayedCheckDays = delayedCheckDays
+        self.rechecks = rechecks ?? delayedCheckDays.map { $0 == 0 ? [] : [$0] } ?? Self.defaultRechecks
         self.stallAfter = stallAfter
         self.peerReviewsMoveLevels = peerReviewsMoveLevels
+    }
+
+    /// Rechecks a week, a month and three months after the last support went.
+    public static let defaultRechecks = [7, 30, 90]
+
+    /// The first recheck's day, as policies before rechecks named their one delayed check (0: none).
+    public var delayedCheckDays: Int { rechecks.first ?? 0 }
+
+    /// The level a learner starts at after a kick-off attempt with this weighted total and lowest
+    /// criterion score, on a ladder whose top is `top`: level 1 for a pass (they already show the
+    /// skill and have one support left to prove it without), the top below the support
+    /// threshold, and in between the levels from the top down to 2 share the scores from the
+    /// support threshold up to the mastery threshold evenly.
+    public func kickOffLevel(total: Double, lowest: Double, top: Int) -> Int {
+        guard top > 1 else { return max(top, 0) }
+        if passes(total: total, lowest: lowest) { return 1 }
+        guard total >= supportThreshold, masteryThreshold > supportThreshold else { return top }
+        let share = min((total - supportThreshold) / (masteryThreshold - supportThreshold), 0.999_999)
+        return top - Int((share * Double(top - 1)).rounded(.down))
     }
 
     /// Whether an attempt with this weighted total and lowest criterion score shows mastery.
@@ -66,7 +90,9 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         validator.check((1...20).contains(reinstateAfter), "reinstateAfter", Message("validation.range", ["min": 1, "max": 20]))
         validator.check(fraction.contains(supportThreshold), "supportThreshold", Message("validation.range", ["min": 0, "max": 1]))
         validator.check(supportThreshold <= masteryThreshold, "supportThreshold", Message("validation.supportAboveMastery"))
-        validator.check((0...365).contains(delayedCheckDays), "delayedCheckDays", Message("validation.delayedCheckDays", ["max": 365]))
+        validator.check(
+            rechecks.count <= 6 && rechecks.allSatisfy { (1...365).contains($0) } && zip(rechecks, rechecks.dropFirst()).allSatisfy { $0 < $1 },
+            "rechecks", Message("validation.rechecks", ["max": 365, "count": 6]))
         validator.check(
             stallAfter == 0 || (stallAfter >= withdrawAfter && stallAfter <= 100), "stallAfter",
             Message("validation.stallAfter", ["min": .integer(withdrawAfter), "max": 100]))
@@ -74,15 +100,30 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, stallAfter, peerReviewsMoveLevels
+        case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, rechecks, stallAfter
+        case peerReviewsMoveLevels
+    }
+
+    /// Encodes every field, and the first recheck as `delayedCheckDays` for readers that know only that.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(withdrawAfter, forKey: .withdrawAfter)
+        try container.encode(masteryThreshold, forKey: .masteryThreshold)
+        try container.encode(criterionFloor, forKey: .criterionFloor)
+        try container.encode(reinstateAfter, forKey: .reinstateAfter)
+        try container.encode(supportThreshold, forKey: .supportThreshold)
+        try container.encode(delayedCheckDays, forKey: .delayedCheckDays)
+        try container.encode(rechecks, forKey: .rechecks)
+        try container.encode(stallAfter, forKey: .stallAfter)
+        try container.encode(peerReviewsMoveLevels, forKey: .peerReviewsMoveLevels)
     }
 
     /// Set to `true` in a decoder's `userInfo` to read policies recorded earlier without checking
     /// them again (a later, stricter check must not make a stored history unreadable).
     public static let recordedKey = CodingUserInfoKey(rawValue: "steiger.recordedPolicy")!
 
-    /// Decodes, with the defaults for fields left out, and checks the result (unless
-    /// ``recordedKey`` is set).
+    /// Decodes, with the defaults for fields left out (`delayedCheckDays` stands for one recheck
+    /// when `rechecks` is left out), and checks the result (unless ``recordedKey`` is set).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ScaffoldPolicy()
@@ -92,7 +133,8 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
             criterionFloor: try container.decodeIfPresent(Double.self, forKey: .criterionFloor) ?? defaults.criterionFloor,
             reinstateAfter: try container.decodeIfPresent(Int.self, forKey: .reinstateAfter) ?? defaults.reinstateAfter,
             supportThreshold: try container.decodeIfPresent(Double.self, forKey: .supportThreshold) ?? defaults.supportThreshold,
-            delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays) ?? defaults.delayedCheckDays,
+            delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays),
+            rechecks: try container.decodeIfPresent([Int].self, forKey: .rechecks),
             stallAfter: try container.decodeIfPresent(Int.self, forKey: .stallAfter) ?? defaults.stallAfter,
             peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels)
         if decoder.userInfo[Self.recordedKey] as? Bool == true { return }

@@ -40,6 +40,8 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var status: Status
     /// The scaffold level the learner practised at.
     public var scaffoldLevel: Int
+    /// What the attempt was for: practice, a kick-off or a recheck.
+    public var purpose: AttemptPurpose
     /// Why it failed, in words for the learner.
     public var failureReason: String?
 
@@ -90,7 +92,8 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public init(
         id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
         status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
-        audience: Audience = .peers, libraryApprovedAt: Date? = nil, sharesFeedback: Bool = false, createdAt: Date = Date()
+        audience: Audience = .peers, libraryApprovedAt: Date? = nil, sharesFeedback: Bool = false, purpose: AttemptPurpose = .practice,
+        createdAt: Date = Date()
     ) throws(ValidationError) {
         var validator = Validator()
         validator.check(attempt >= 1, "attempt", Message("validation.atLeast", ["min": 1]))
@@ -103,6 +106,7 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         self.attempt = attempt
         self.status = status
         self.scaffoldLevel = scaffoldLevel
+        self.purpose = purpose
         self.failureReason = failureReason
         self.sharedWith = sharedWith
         self.audience = audience

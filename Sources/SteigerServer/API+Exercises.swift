@@ -82,11 +82,13 @@ struct PolicyPatch: Decodable, Sendable {
     var reinstateAfter: Int?
     var supportThreshold: Double?
     var delayedCheckDays: Int?
+    var rechecks: [Int]?
     var stallAfter: Int?
     var peerReviewsMoveLevels: Bool?
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, stallAfter, peerReviewsMoveLevels
+        case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, rechecks, stallAfter
+        case peerReviewsMoveLevels
     }
 
     init(from decoder: any Decoder) throws {
@@ -107,6 +109,7 @@ struct PolicyPatch: Decodable, Sendable {
         reinstateAfter = try container.decodeIfPresent(Int.self, forKey: .reinstateAfter)
         supportThreshold = try container.decodeIfPresent(Double.self, forKey: .supportThreshold)
         delayedCheckDays = try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays)
+        rechecks = try container.decodeIfPresent([Int].self, forKey: .rechecks)
         stallAfter = try container.decodeIfPresent(Int.self, forKey: .stallAfter)
         peerReviewsMoveLevels = try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels)
     }
@@ -115,8 +118,9 @@ struct PolicyPatch: Decodable, Sendable {
         ScaffoldPolicy(
             withdrawAfter: withdrawAfter ?? policy.withdrawAfter, masteryThreshold: masteryThreshold ?? policy.masteryThreshold,
             criterionFloor: criterionFloor ?? policy.criterionFloor, reinstateAfter: reinstateAfter ?? policy.reinstateAfter,
-            supportThreshold: supportThreshold ?? policy.supportThreshold, delayedCheckDays: delayedCheckDays ?? policy.delayedCheckDays,
-            stallAfter: stallAfter ?? policy.stallAfter, peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
+            supportThreshold: supportThreshold ?? policy.supportThreshold,
+            rechecks: rechecks ?? delayedCheckDays.map { $0 == 0 ? [] : [$0] } ?? policy.rechecks, stallAfter: stallAfter ?? policy.stallAfter,
+            peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
     }
 }
 

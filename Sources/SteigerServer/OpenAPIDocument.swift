@@ -136,12 +136,20 @@ extension SteigerAPI {
                 "masteryThreshold": ["type": "number", "minimum": 0, "maximum": 1],
                 "criterionFloor": ["type": "number", "minimum": 0, "maximum": 1], "reinstateAfter": ["type": "integer", "minimum": 1, "maximum": 20],
                 "supportThreshold": ["type": "number", "minimum": 0, "maximum": 1],
-                "delayedCheckDays": ["type": "integer", "minimum": 0, "maximum": 365],
+                "delayedCheckDays": [
+                    "type": "integer", "minimum": 0, "maximum": 365,
+                    "description": "The first recheck's day (0: none); given without rechecks, it sets one recheck.",
+                ],
+                "rechecks": [
+                    "type": "array", "maxItems": 6, "items": ["type": "integer", "minimum": 1, "maximum": 365],
+                    "description":
+                        "Days after the last support was withdrawn at which an attempt must pass again, rising (default 7, 30, 90; empty: none).",
+                ],
                 "stallAfter": ["type": "integer", "minimum": 0, "maximum": 100], "peerReviewsMoveLevels": ["type": "boolean"],
             ],
             optional: [
-                "withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "stallAfter",
-                "peerReviewsMoveLevels",
+                "withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "rechecks",
+                "stallAfter", "peerReviewsMoveLevels",
             ]),
         "Problem": object(
             [
@@ -200,10 +208,15 @@ extension SteigerAPI {
                     "type": "boolean",
                     "description": "Whether a shared attempt shows in the library only once a trainer approved it (default false).",
                 ],
+                "kickOff": [
+                    "type": "boolean",
+                    "description":
+                        "Whether the exercise starts with a kick-off: a first attempt without supports whose review sets each learner's starting level and development points (default false).",
+                ],
             ],
             optional: [
                 "peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags", "timeLimitSeconds",
-                "retakes", "privatePractice", "cohortLibrary", "libraryApproval",
+                "retakes", "privatePractice", "cohortLibrary", "libraryApproval", "kickOff",
             ]),
         "Consent": ConsentView.schema,
         "AuditEntry": AuditEntryView.schema,

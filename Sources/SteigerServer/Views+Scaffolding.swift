@@ -103,6 +103,8 @@ struct TransitionView: JSONView {
     var policyVersion: Int?
     var trainerId: String?
     var reason: String?
+    var recheckDays: Int?
+    var developmentPoints: [String]?
 
     /// A transition; one made on an exercise the caller may not see in full shows only its rule
     /// and levels.
@@ -119,6 +121,8 @@ struct TransitionView: JSONView {
         policyVersion = full ? transition.policyVersion : nil
         trainerId = full ? transition.trainerID?.description : nil
         reason = full ? transition.reason : nil
+        recheckDays = transition.recheckDays
+        developmentPoints = full ? transition.developmentPoints : nil
     }
 
     static let fields: [JSONField<Self>] = [
@@ -133,42 +137,67 @@ struct TransitionView: JSONView {
         .nullable("policyVersion", ["type": ["integer", "null"]]) { $0.policyVersion },
         .nullable("trainerId", ["type": ["string", "null"], "format": "uuid"]) { $0.trainerId },
         .nullable("reason", ["type": ["string", "null"]]) { $0.reason },
+        .nullable("recheckDays", ["type": ["integer", "null"], "description": "For a failed recheck: the days after which it was due."]) {
+            $0.recheckDays
+        },
+        .nullable(
+            "developmentPoints",
+            ["type": ["array", "null"], "items": ["type": "string"], "description": "For a kick-off: the keys of the criteria it scored lowest."]
+        ) { $0.developmentPoints },
     ]
 }
 
-/// Where a learner stands on an exercise: level, phase, flag and the last change.
+/// A criterion named by its key and title (a development point).
+struct CriterionNameView: JSONView {
+    var key: String
+    var title: String
+
+    static let fields: [JSONField<Self>] = [
+        .init("key", ["type": "string"]) { $0.key },
+        .init("title", ["type": "string"]) { $0.title },
+    ]
+}
+
+/// Where a learner stands on an exercise: level, phase, flag, the next recheck, the kick-off's
+/// development points and the last change.
 struct StandingView: JSONView {
     var level: Int
     var top: Int
     var levelName: String
-    /// supported (level above 0), check-pending (at 0, delayed check to come), independent.
+    /// supported (level above 0), check-pending (at 0, a recheck to come), independent.
     var phase: String
     var flagged: Bool
     var checkDueAt: Date?
+    var checkDays: Int?
+    var developmentPoints: [CriterionNameView]
     var lastTransition: TransitionView?
 
-    init(_ standing: ScaffoldStanding?, ladder: ScaffoldLadder, names: ScaffoldNames) {
+    init(_ standing: ScaffoldStanding?, exercise: Exercise, names: ScaffoldNames) {
         self.init(
-            level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt,
-            lastTransition: standing?.lastTransition, ladder: ladder, names: names)
+            level: standing?.level, flagged: standing?.flagged ?? false, checkDueAt: standing?.checkDueAt, checkDays: standing?.checkDays,
+            points: standing?.developmentPoints ?? [], lastTransition: standing?.lastTransition, exercise: exercise, names: names)
     }
 
-    init(_ state: ScaffoldState, ladder: ScaffoldLadder, names: ScaffoldNames) {
+    init(_ state: ScaffoldState, exercise: Exercise, names: ScaffoldNames) {
         self.init(
-            level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt, lastTransition: state.lastTransition,
-            ladder: ladder, names: names)
+            level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt, checkDays: state.delayedCheck?.days,
+            points: state.developmentPoints, lastTransition: state.lastTransition, exercise: exercise, names: names)
     }
 
     private init(
-        level placed: Int?, flagged: Bool, checkDueAt due: Date?, lastTransition transition: ScaffoldTransition?, ladder: ScaffoldLadder,
-        names: ScaffoldNames
+        level placed: Int?, flagged: Bool, checkDueAt due: Date?, checkDays days: Int?, points: [String],
+        lastTransition transition: ScaffoldTransition?, exercise: Exercise, names: ScaffoldNames
     ) {
+        let ladder = exercise.ladder
         level = min(placed ?? ladder.top, ladder.top)
         top = ladder.top
         levelName = ladder.level(level).name
         phase = level > 0 ? "supported" : due != nil ? "check-pending" : "independent"
         self.flagged = flagged
         checkDueAt = level == 0 ? due : nil
+        checkDays = level == 0 && due != nil ? days : nil
+        // Points of a criterion the rubric no longer has are left out.
+        developmentPoints = points.compactMap { key in exercise.rubric.criterion(key).map { CriterionNameView(key: key, title: $0.title) } }
         lastTransition = transition.map { TransitionView($0, names: names) }
     }
 
@@ -176,10 +205,17 @@ struct StandingView: JSONView {
         .init("level", ["type": "integer", "minimum": 0]) { $0.level },
         .init("top", ["type": "integer", "minimum": 0]) { $0.top },
         .init("levelName", ["type": "string"]) { $0.levelName },
-        // supported (level above 0), check-pending (at 0, delayed check to come), independent.
+        // supported (level above 0), check-pending (at 0, a recheck to come), independent.
         .init("phase", ["type": "string", "enum": ["supported", "check-pending", "independent"]]) { $0.phase },
         .init("flagged", ["type": "boolean"]) { $0.flagged },
         .nullable("checkDueAt", dateTime) { $0.checkDueAt },
+        .nullable("checkDays", ["type": ["integer", "null"], "description": "Days after the last support went that the next recheck is due."]) {
+            $0.checkDays
+        },
+        .init(
+            "developmentPoints",
+            ["type": "array", "items": CriterionNameView.schema, "description": "The criteria the kick-off attempt scored lowest."]
+        ) { $0.developmentPoints },
         .nullable("lastTransition", ref("ScaffoldTransition")) { $0.lastTransition },
     ]
 }
@@ -187,12 +223,20 @@ struct StandingView: JSONView {
 /// What a learner gets for their next attempt, and how they got there.
 struct SupportsView: JSONView {
     var exerciseId: String
+    var purpose: AttemptPurpose
     var current: ScaffoldLevelView
     var standing: StandingView
     var history: [String]
 
     static let fields: [JSONField<Self>] = [
         .init("exerciseId", uuid) { $0.exerciseId },
+        .init(
+            "purpose",
+            [
+                "type": "string", "enum": .array(AttemptPurpose.allCases.map { .string($0.rawValue) }),
+                "description": "What the next attempt is for; a kick-off gets no supports.",
+            ]
+        ) { $0.purpose.rawValue },
         .init("current", ScaffoldLevelView.schema) { $0.current },
         .init("standing", ref("ScaffoldStanding")) { $0.standing },
         .init("history", ["type": "array", "items": ["type": "string"]]) { $0.history },
@@ -333,12 +377,20 @@ struct ScaffoldTrackView: JSONView {
 struct MyScaffoldingView: JSONView {
     var exerciseId: String
     var title: String
+    var purpose: AttemptPurpose
     var current: ScaffoldLevelView
     var standing: StandingView
 
     static let fields: [JSONField<Self>] = [
         .init("exerciseId", uuid) { $0.exerciseId },
         .init("title", ["type": "string"]) { $0.title },
+        .init(
+            "purpose",
+            [
+                "type": "string", "enum": .array(AttemptPurpose.allCases.map { .string($0.rawValue) }),
+                "description": "What the next attempt is for; a kick-off gets no supports.",
+            ]
+        ) { $0.purpose.rawValue },
         .init("current", ScaffoldLevelView.schema) { $0.current },
         .init("standing", ref("ScaffoldStanding")) { $0.standing },
     ]
@@ -350,9 +402,11 @@ extension SupportsView {
     init(_ supports: Scaffolding.Supports, words: Localizer) {
         let names = ScaffoldNames(supports.naming, words: words)
         let exercise = supports.exercise
-        let view = StandingView(supports.history.state, ladder: exercise.ladder, names: names)
+        let view = StandingView(supports.history.state, exercise: exercise, names: names)
+        var current = ScaffoldLevelView(exercise.ladder, level: view.level)
+        current.supports = supports.supports
         self.init(
-            exerciseId: exercise.id.description, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,
+            exerciseId: exercise.id.description, purpose: supports.purpose, current: current, standing: view,
             history: supports.history.transitions.map(names.sentence))
     }
 }
@@ -361,10 +415,12 @@ extension MyScaffoldingView {
     static func list(_ overview: Scaffolding.Overview, words: Localizer) -> [MyScaffoldingView] {
         let names = ScaffoldNames(overview.naming, words: words)
         return overview.exercises.map { exercise in
-            let standing = StandingView(overview.standings[exercise.skillKey], ladder: exercise.ladder, names: names)
+            let standing = StandingView(overview.standings[exercise.skillKey], exercise: exercise, names: names)
+            let purpose = overview.purposes[exercise.id] ?? .practice
+            var current = ScaffoldLevelView(exercise.ladder, level: standing.level)
+            if purpose == .kickOff { current.supports = [] }
             return MyScaffoldingView(
-                exerciseId: exercise.id.description, title: exercise.title, current: ScaffoldLevelView(exercise.ladder, level: standing.level),
-                standing: standing)
+                exerciseId: exercise.id.description, title: exercise.title, purpose: purpose, current: current, standing: standing)
         }
     }
 }
@@ -379,7 +435,7 @@ extension ScaffoldMatrixView {
             rows: matrix.rows.map { row in
                 .init(
                     learner: PersonView(id: row.learnerID.description, displayName: row.displayName), attempts: row.attempts,
-                    standing: StandingView(row.standing, ladder: exercise.ladder, names: names))
+                    standing: StandingView(row.standing, exercise: exercise, names: names))
             })
     }
 }
@@ -388,7 +444,7 @@ extension ScaffoldTrackView {
     init(_ track: Scaffolding.Track, words: Localizer) {
         let names = ScaffoldNames(track.naming, words: words)
         let exercise = track.exercise, history = track.history
-        let view = StandingView(history.state, ladder: exercise.ladder, names: names)
+        let view = StandingView(history.state, exercise: exercise, names: names)
         self.init(
             learner: PersonView(id: track.learner.id.description, displayName: track.learner.displayName), exerciseId: exercise.id.description,
             skillKey: exercise.skillKey, current: ScaffoldLevelView(exercise.ladder, level: view.level), standing: view,

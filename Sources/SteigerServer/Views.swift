@@ -130,6 +130,13 @@ struct SubmissionView: JSONView {
             $0.submission.status.rawValue
         },
         .init("scaffoldLevel", ["type": "integer", "minimum": 0]) { $0.submission.scaffoldLevel },
+        .init(
+            "purpose",
+            [
+                "type": "string", "enum": .array(AttemptPurpose.allCases.map { .string($0.rawValue) }),
+                "description": "practice, kick-off (its review sets the starting level) or recheck (due after the last support went).",
+            ]
+        ) { $0.submission.purpose.rawValue },
         .nullable("failureReason", ["type": "string"]) { view in view.submission.failureReason.map(view.words.format(stored:)) },
         // The reason's stable name (`notMedia`, `tooLong`, …) for clients; null for reasons stored as text.
         .nullable("failureCode", ["type": "string"]) { $0.submission.failureCode },

@@ -119,8 +119,14 @@ extension WebPages {
                         "support": number(
                             "policy.supportThreshold", Self.percent(policy.supportThreshold), 0...100, label: "builderSupport", percent: true),
                     ]),
-                "policyDelay": sentence(
-                    "builderDelay", ["days": number("policy.delayedCheckDays", policy.delayedCheckDays, 0...365, label: "builderDelayDays")]),
+                "policyRechecks": sentence(
+                    "builderRechecks",
+                    [
+                        "days": [
+                            "name": "policy.rechecks", "isList": true, "value": policy.rechecks.map(String.init).joined(separator: ", "),
+                            "label": words.text("builderRechecksDays"), "id": "p-rechecks",
+                        ]
+                    ]),
                 "policyStall": sentence(
                     "builderStall", ["attempts": number("policy.stallAfter", policy.stallAfter, 0...100, label: "builderStallAttempts")]),
                 "peerReviewsMoveLevels": policy.peerReviewsMoveLevels,
@@ -129,6 +135,7 @@ extension WebPages {
                 "showCommentsBeforeSubmit": review.showCommentsBeforeSubmit,
                 "timeLimit": review.timeLimitSeconds.map(String.init) ?? "", "retakes": review.retakes.map(String.init) ?? "",
                 "privatePractice": review.privatePractice, "cohortLibrary": review.cohortLibrary, "libraryApproval": review.libraryApproval,
+                "kickOff": review.kickOff,
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),
                 "skillsJSON": try Self.json(skills),

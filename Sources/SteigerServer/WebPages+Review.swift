@@ -159,13 +159,19 @@ extension WebPages {
         // the level the attempt was made at.
         let ladder = exercise.ladder
         let level = ladder.level(submission.scaffoldLevel)
+        // A kick-off was made without supports; the reviewer is told what the review decides.
+        let kickOff = submission.purpose == .kickOff
+        let supports = kickOff ? [] : level.supports
         var values: [String: Any] = [
             "taskId": task.id.description, "submissionId": submission.id.description, "exercise": exercise.title, "learner": learner.displayName,
             "attempt": submission.attempt, "criteria": criteria, "instructions": exercise.instructions,
             "stimulus": Self.stimulus(exercise.stimulus),
-            "supportLine": words.text(
-                "supportLevel", ["name": .text(level.name), "level": .integer(submission.scaffoldLevel), "top": .integer(ladder.top)]),
-            "supports": level.supports.map(Self.support), "hasSupports": !level.supports.isEmpty,
+            "supportLine": kickOff
+                ? words.text("reviewPurpose.kick-off")
+                : words.text(
+                    "supportLevel", ["name": .text(level.name), "level": .integer(submission.scaffoldLevel), "top": .integer(ladder.top)]),
+            "purposeLine": submission.purpose == .recheck ? words.text("reviewPurpose.recheck") : false,
+            "supports": supports.map(Self.support), "hasSupports": !supports.isEmpty,
             "tags": exercise.review.tags.map { ["value": $0, "name": words.messages["tag.\($0)"] ?? $0] },
             "isTrainerTask": task.kind == .trainer, "until": task.leaseExpires.map(time) ?? "", "zone": words.timeZone.identifier,
             "zoneName": words.zone(at: task.leaseExpires ?? app.settings.now()),

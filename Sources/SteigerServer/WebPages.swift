@@ -183,6 +183,7 @@ struct WebPages: Sendable {
                 "rungs": (0..<item.standing.top).map { ["on": $0 < item.standing.level] },
             ]
             if let sentence = item.standing.lastTransition?.sentence { values["lastChange"] = sentence }
+            if let note = purposeNote(item.purpose, days: item.standing.checkDays) { values["purposeNote"] = note }
             return values
         }
         let tasks: [[String: Any]] = try await app.reviewDesk.assignedEntries(actor).map { entry in
@@ -218,11 +219,18 @@ struct WebPages: Sendable {
         var values: [String: Any] = [
             "id": exercise.id.description, "title": exercise.title, "instructions": exercise.instructions,
             "stimulus": Self.stimulus(exercise.stimulus),
-            "levelName": supports.standing.levelName, "supports": supports.current.supports.map(Self.support),
+            "levelName": supports.purpose == .kickOff ? words.text("kickOffLevel") : supports.standing.levelName,
+            "supports": supports.current.supports.map(Self.support),
+            "purposeNote": purposeNote(supports.purpose, days: supports.standing.checkDays) ?? false,
+            "developmentPoints": supports.standing.developmentPoints.isEmpty
+                ? false
+                : words.text(
+                    "developmentPointsLine", ["points": .list(supports.standing.developmentPoints.map { .text($0.title) })]),
             "attempts": attempts.map { attempt in
                 [
                     "id": attempt.id.description, "attempt": attempt.attempt, "statusText": statusText(attempt.status),
                     "failed": attempt.status == .failed, "audienceTag": audienceTag(attempt.audience),
+                    "purposeTag": attempt.purpose == .practice ? false : words.text("purposeTag." + attempt.purpose.rawValue),
                     "removeLabel": words.text("removeAttemptOf", ["attempt": .integer(attempt.attempt)]),
                 ] as [String: Any]
             },
@@ -243,6 +251,15 @@ struct WebPages: Sendable {
         let removed = request.uri.queryParameters["removed"].flatMap { Int(String($0)) }
         if let removed { values["message"] = words.text("attemptRemoved", ["attempt": .integer(removed)]) }
         return try html("exercise", title: exercise.title, actor: actor, secret: secret, values)
+    }
+
+    /// What the learner's next attempt is for, when it is not practice: the kick-off, or a recheck.
+    func purposeNote(_ purpose: AttemptPurpose, days: Int?) -> String? {
+        switch purpose {
+        case .practice: nil
+        case .kickOff: words.text("purposeNote.kick-off")
+        case .recheck: days.map { words.text("purposeNote.recheck", ["days": .integer($0)]) } ?? words.text("purposeNote.recheckSoon")
+        }
     }
 
     /// The word beside an attempt in a list for an audience worth pointing out: practice, or in the library.

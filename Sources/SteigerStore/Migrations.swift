@@ -727,6 +727,18 @@ public enum Schema {
                 "CREATE INDEX exports_user ON exports (user_id, created_at)",
                 "CREATE INDEX exports_status ON exports (status, created_at)",
             ]),
+        Migration(
+            version: 25, name: "kick-off attempts and rechecks",
+            statements: [
+                // What an attempt is for (practice, kick-off, recheck), decided when its upload began.
+                "ALTER TABLE submissions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'practice'",
+                "ALTER TABLE uploads ADD COLUMN purpose TEXT",
+                // The next recheck's number of days, and the kick-off's development points (JSON keys).
+                "ALTER TABLE scaffold_states ADD COLUMN check_days BIGINT",
+                "ALTER TABLE scaffold_states ADD COLUMN development_points TEXT",
+                // The due time of the recheck its learner was last reminded of.
+                "ALTER TABLE scaffold_states ADD COLUMN check_reminded_for BIGINT",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -25,6 +25,49 @@ extension Store {
         }
     }
 
+    /// The level `learner` would make their next attempt at `exercise` at, at `now`, and what it would be for.
+    public func nextAttempt(learner: UserID, exercise: ExerciseID, now: Date) async throws -> (level: Int, purpose: AttemptPurpose) {
+        try await read { session in try await Self.nextAttempt(learner: learner, exercise: exercise, now: now, in: session) }
+    }
+
+    /// Records `recheck.due` once for every recheck that has fallen due by `now`, naming the
+    /// first exercise of the skill the learner practises; returns how many it recorded.
+    @discardableResult
+    public func noteDueRechecks(now: Date = Date()) async throws -> Int {
+        try await write { session in
+            let due = try await session.query(
+                """
+                UPDATE scaffold_states SET check_reminded_for = check_due_at
+                WHERE check_due_at IS NOT NULL AND check_due_at <= \(bind: now) AND level = 0
+                  AND (check_reminded_for IS NULL OR check_reminded_for <> check_due_at)
+                RETURNING learner_id, skill_key, check_days
+                """)
+            var recorded = 0
+            for row in due {
+                let learner: UserID = try row.id("learner_id")
+                let skill = try row.string("skill_key")
+                guard
+                    let exercise = try await session.query(
+                        """
+                        SELECT e.id FROM exercises e WHERE e.skill_key = \(bind: skill) AND e.id IN (
+                            SELECT ec.exercise_id FROM exercise_cohorts ec JOIN memberships m ON m.cohort_id = ec.cohort_id
+                            WHERE m.user_id = \(bind: learner.description) AND m.part = 'learner')
+                        ORDER BY e.created_at, e.id LIMIT 1
+                        """
+                    ).first
+                else { continue }
+                var data: [String: String] = [:]
+                data["days"] = try row.optionalInt("check_days").map { String($0) }
+                try await Self.record(
+                    DomainEvent(
+                        .recheckDue, at: now, subjects: ["learner": learner.description, "skill": skill, "exercise": try exercise.string("id")],
+                        data: data), in: session)
+                recorded += 1
+            }
+            return recorded
+        }
+    }
+
     /// The log of `learner` for `skill`, oldest first.
     public func scaffoldLog(learner: UserID, skill: String) async throws -> [ScaffoldEvent] {
         try await read { session in try await Self.log(learner: learner, skill: skill, in: session) }
@@ -171,7 +214,8 @@ extension Store {
         guard
             let row = try await session.query(
                 """
-                SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.created_at, e.skill_key, e.ladder, e.scaffold_policy, e.policy_version
+                SELECT s.learner_id, s.exercise_id, s.attempt, s.scaffold_level, s.purpose, s.created_at, e.skill_key, e.ladder, e.rubric,
+                    e.scaffold_policy, e.policy_version
                 FROM submissions s JOIN exercises e ON e.id = s.exercise_id WHERE s.id = \(bind: review.submissionID.description)
                 """
             ).first
@@ -183,24 +227,45 @@ extension Store {
             policy: try row.json("scaffold_policy", as: ScaffoldPolicy.self), policyVersion: Int(try row.int("policy_version")),
             at: correction ?? review.submittedAt)
         assessment.isCorrection = correction.map { _ in true }
+        let purpose = AttemptPurpose(rawValue: try row.string("purpose")) ?? .practice
+        if purpose != .practice { assessment.purpose = purpose }
+        if purpose == .kickOff {
+            assessment.criteria = try row.json("rubric", as: Rubric.self).criteria.compactMap { criterion in
+                review.result.normalised[criterion.key].map { ScaffoldCriterionScore(key: criterion.key, score: $0) }
+            }
+        }
         let learner: UserID = try row.id("learner_id")
         _ = try await append(.assessed(assessment), learner: learner, skill: try row.string("skill_key"), in: session)
         return learner
     }
 
-    /// The level `learner` practises `exercise` at now: their standing on its skill, on its ladder.
-    static func currentScaffoldLevel(learner: UserID, exercise: ExerciseID, in session: any DatabaseSession) async throws -> Int {
-        guard
-            let row = try await session.query(
-                """
-                SELECT e.ladder, s.level FROM exercises e
-                LEFT JOIN scaffold_states s ON s.skill_key = e.skill_key AND s.learner_id = \(bind: learner.description)
-                WHERE e.id = \(bind: exercise.description)
-                """
-            ).first
-        else { throw StoreError.reference("exercise \(exercise) does not exist") }
-        let top = try row.json("ladder", as: ScaffoldLadder.self).top
-        return min(try row.optionalInt("level").map(Int.init) ?? top, top)
+    /// The level `learner` practises `exercise` at now (their standing on its skill, on its
+    /// ladder) and what their next attempt at it is for.
+    static func nextAttempt(
+        learner: UserID, exercise id: ExerciseID, now: Date, in session: any DatabaseSession
+    ) async throws -> (level: Int, purpose: AttemptPurpose) {
+        guard let row = try await session.query("SELECT \(raw: exerciseColumns) FROM exercises WHERE id = \(bind: id.description)").first
+        else { throw StoreError.reference("exercise \(id) does not exist") }
+        let exercise = try Self.exercise(row, cohorts: [])
+        let standing = try await session.query(
+            """
+            SELECT \(raw: standingColumns) FROM scaffold_states s
+            WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: exercise.skillKey)
+            """
+        ).first.map { try Self.standing($0) }
+        var kickOffMade = false
+        if exercise.review.kickOff, standing?.lastTransition == nil {
+            // A kick-off counts once it was sent for review and did not fail.
+            kickOffMade =
+                try await session.query(
+                    """
+                    SELECT 1 AS made FROM submissions WHERE learner_id = \(bind: learner.description) AND exercise_id = \(bind: id.description)
+                    AND purpose = 'kick-off' AND status <> 'failed' AND audience <> 'private'
+                    """
+                ).first != nil
+        }
+        let top = exercise.ladder.top
+        return (standing?.level(top: top) ?? top, AttemptPurpose.next(exercise: exercise, standing: standing, kickOffMade: kickOffMade, now: now))
     }
 
     private static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
@@ -223,25 +288,31 @@ extension Store {
     private static func standing(_ state: ScaffoldState, learner: UserID, skill: String, events: Int) -> ScaffoldStanding {
         ScaffoldStanding(
             learnerID: learner, skillKey: skill, level: state.placedLevel, flagged: state.flagged, checkDueAt: state.delayedCheck?.dueAt,
-            checkPassedAt: state.checkPassedAt, lastTransition: state.lastTransition, events: events)
+            checkPassedAt: state.checkPassedAt, lastTransition: state.lastTransition, events: events, checkDays: state.delayedCheck?.days,
+            developmentPoints: state.developmentPoints)
     }
 
     private static func save(_ standing: ScaffoldStanding, now: Date, in session: any DatabaseSession) async throws {
         let transition = try standing.lastTransition.map(ScaffoldCoding.text)
+        let points = standing.developmentPoints.isEmpty ? nil : try ScaffoldCoding.text(standing.developmentPoints)
         _ = try await session.query(
             """
-            INSERT INTO scaffold_states (learner_id, skill_key, level, flagged, check_due_at, check_passed_at, last_transition, events, updated_at)
+            INSERT INTO scaffold_states (learner_id, skill_key, level, flagged, check_due_at, check_passed_at, last_transition, events, updated_at,
+                                         check_days, development_points)
             VALUES (\(bind: standing.learnerID.description), \(bind: standing.skillKey), \(bind: standing.level), \(bind: standing.flagged),
-                    \(bind: standing.checkDueAt), \(bind: standing.checkPassedAt), \(bind: transition), \(bind: standing.events), \(bind: now))
+                    \(bind: standing.checkDueAt), \(bind: standing.checkPassedAt), \(bind: transition), \(bind: standing.events), \(bind: now),
+                    \(bind: standing.checkDays), \(bind: points))
             ON CONFLICT (learner_id, skill_key) DO UPDATE SET level = excluded.level, flagged = excluded.flagged,
                 check_due_at = excluded.check_due_at, check_passed_at = excluded.check_passed_at, last_transition = excluded.last_transition,
-                events = excluded.events, updated_at = excluded.updated_at
+                events = excluded.events, updated_at = excluded.updated_at, check_days = excluded.check_days,
+                development_points = excluded.development_points
             WHERE scaffold_states.events <= excluded.events
             """)
     }
 
     private static let standingColumns = """
-        s.learner_id, s.skill_key, s.level, s.flagged, s.check_due_at, s.check_passed_at, s.last_transition, s.events
+        s.learner_id, s.skill_key, s.level, s.flagged, s.check_due_at, s.check_passed_at, s.last_transition, s.events, s.check_days,
+        s.development_points
         """
 
     private static func standing(_ row: SQLRow) throws -> ScaffoldStanding {
@@ -250,7 +321,8 @@ extension Store {
             flagged: try row.bool("flagged"), checkDueAt: try row.optionalDate("check_due_at"),
             checkPassedAt: try row.optionalDate("check_passed_at"),
             lastTransition: try row.optionalString("last_transition").map { try ScaffoldCoding.decode(ScaffoldTransition.self, from: $0) },
-            events: Int(try row.int("events")))
+            events: Int(try row.int("events")), checkDays: try row.optionalInt("check_days").map(Int.init),
+            developmentPoints: try row.optionalString("development_points").map { try ScaffoldCoding.decode([String].self, from: $0) } ?? [])
     }
 }
 

@@ -5,7 +5,8 @@ extension Store {
     // MARK: - Submissions
 
     /// Records a new attempt by `learner` at `exercise`, numbering it after their earlier ones,
-    /// at `scaffoldLevel` or (nil) the learner's current level on the exercise's ladder.
+    /// at `scaffoldLevel` or (nil) the learner's current level on the exercise's ladder, for the
+    /// purpose their standing gives it (see ``AttemptPurpose/next(exercise:standing:kickOffMade:now:)``).
     /// - Throws: ``StoreError/reference(_:)`` when the learner or the exercise does not exist.
     public func createSubmission(
         learner: UserID, exercise: ExerciseID, scaffoldLevel: Int? = nil, status: Submission.Status = .uploading, audience: Audience = .peers,
@@ -35,14 +36,19 @@ extension Store {
         }
     }
 
-    /// Adds attempt number n + 1 of `learner` at `exercise` in `session`, at `scaffoldLevel` or
-    /// (nil) the learner's current level; the caller retries on a taken number.
+    /// Adds attempt number n + 1 of `learner` at `exercise` in `session`, at `scaffoldLevel` for
+    /// `purpose`, or (nil) at the learner's current level for the purpose it has now; the caller
+    /// retries on a taken number.
     static func insertSubmission(
-        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, status: Submission.Status, audience: Audience, createdAt: Date,
-        in session: any DatabaseSession
+        learner: UserID, exercise: ExerciseID, scaffoldLevel: Int?, purpose: AttemptPurpose? = nil, status: Submission.Status,
+        audience: Audience, createdAt: Date, in session: any DatabaseSession
     ) async throws -> Submission {
-        var level = scaffoldLevel
-        if level == nil { level = try await currentScaffoldLevel(learner: learner, exercise: exercise, in: session) }
+        var level = scaffoldLevel, purpose = purpose
+        if level == nil || purpose == nil {
+            let next = try await nextAttempt(learner: learner, exercise: exercise, now: createdAt, in: session)
+            level = level ?? next.level
+            purpose = purpose ?? next.purpose
+        }
         let previous =
             try await session.query(
                 """
@@ -52,14 +58,14 @@ extension Store {
             ).first?.int("n") ?? 0
         let submission = try Submission(
             learnerID: learner, exerciseID: exercise, attempt: Int(previous) + 1, status: status, scaffoldLevel: level ?? 0,
-            audience: audience, createdAt: createdAt)
+            audience: audience, purpose: purpose ?? .practice, createdAt: createdAt)
         _ = try await session.query(
             """
-            INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, audience, created_at,
-                                     updated_at)
+            INSERT INTO submissions (id, learner_id, exercise_id, attempt, status, scaffold_level, failure_reason, audience, purpose,
+                                     created_at, updated_at)
             VALUES (\(bind: submission.id.description), \(bind: learner.description), \(bind: exercise.description), \(bind: submission.attempt),
                     \(bind: submission.status.rawValue), \(bind: submission.scaffoldLevel), \(bind: String?.none), \(bind: audience.rawValue),
-                    \(bind: submission.createdAt), \(bind: submission.createdAt))
+                    \(bind: submission.purpose.rawValue), \(bind: submission.createdAt), \(bind: submission.createdAt))
             """)
         return submission
     }
@@ -140,7 +146,7 @@ extension Store {
     static let submissionColumns = """
         submissions.id, submissions.learner_id, submissions.exercise_id, submissions.attempt, submissions.status,
         submissions.scaffold_level, submissions.failure_reason, submissions.created_at, submissions.audience,
-        submissions.library_approved_at, submissions.shares_feedback
+        submissions.library_approved_at, submissions.shares_feedback, submissions.purpose
         """
 
     static func submission(_ row: SQLRow, sharedWith: Set<UserID>) throws -> Submission {
@@ -156,7 +162,7 @@ extension Store {
                 attempt: Int(row.int("attempt")), status: status, scaffoldLevel: Int(row.int("scaffold_level")),
                 failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, audience: audience,
                 libraryApprovedAt: row.optionalDate("library_approved_at"), sharesFeedback: row.bool("shares_feedback"),
-                createdAt: row.date("created_at"))
+                purpose: AttemptPurpose(rawValue: row.string("purpose")) ?? .practice, createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("submission \(try row.string("id")): \(error)")
         }

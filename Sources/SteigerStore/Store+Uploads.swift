@@ -18,17 +18,18 @@ extension Store {
                 let used = try await Self.bytesInUse(by: upload.userID, in: session)
                 if used + upload.length > quota { throw StoreError.quotaExceeded(used: used) }
             }
-            // The attempt is made at the level the learner has when they start sending it.
-            var level: Int?
+            // The attempt is made at the level, and for the purpose, the learner has when they start sending it.
+            var next: (level: Int, purpose: AttemptPurpose)?
             if let exercise = upload.exerciseID {
-                level = try await Self.currentScaffoldLevel(learner: upload.userID, exercise: exercise, in: session)
+                next = try await Self.nextAttempt(learner: upload.userID, exercise: exercise, now: upload.createdAt, in: session)
             }
             _ = try await session.query(
                 """
-                INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, scaffold_level)
+                INSERT INTO uploads (id, user_id, exercise_id, file_name, length, received, metadata, created_at, expires_at, scaffold_level,
+                                     purpose)
                 VALUES (\(bind: upload.id), \(bind: upload.userID.description), \(bind: upload.exerciseID?.description), \(bind: upload.fileName),
                         \(bind: upload.length), \(bind: upload.received), \(bind: metadata), \(bind: upload.createdAt), \(bind: upload.expiresAt),
-                        \(bind: level))
+                        \(bind: next?.level), \(bind: next?.purpose.rawValue))
                 """)
         }
     }
@@ -157,7 +158,7 @@ extension Store {
     private func insertCompletedUpload(_ upload: Upload, sha256: String, now: Date) async throws -> Submission {
         guard let exercise = upload.exerciseID else { throw StoreError.reference("upload \(upload.id) is not an attempt at an exercise") }
         return try await write { session in
-            let existing = try await session.query("SELECT submission_id, scaffold_level FROM uploads WHERE id = \(bind: upload.id)").first
+            let existing = try await session.query("SELECT submission_id, scaffold_level, purpose FROM uploads WHERE id = \(bind: upload.id)").first
             if let existing, let done = try existing.optionalString("submission_id"), let id = SubmissionID(done),
                 let row = try await session.query("SELECT \(raw: Self.submissionColumns) FROM submissions WHERE id = \(bind: id.description)").first
             {
@@ -165,10 +166,11 @@ extension Store {
             }
             // The level the learner had when the upload began, and the audience they chose for it.
             let scaffoldLevel = try existing?.optionalInt("scaffold_level").map(Int.init)
+            let purpose = try existing?.optionalString("purpose").flatMap(AttemptPurpose.init(rawValue:))
             let audience = upload.metadata[Upload.audienceKey].flatMap(Audience.init(rawValue:)) ?? .peers
             let submission = try await Self.insertSubmission(
-                learner: upload.userID, exercise: exercise, scaffoldLevel: scaffoldLevel, status: .processing, audience: audience, createdAt: now,
-                in: session)
+                learner: upload.userID, exercise: exercise, scaffoldLevel: scaffoldLevel, purpose: purpose, status: .processing,
+                audience: audience, createdAt: now, in: session)
             _ = try await session.query(
                 """
                 INSERT INTO submission_media (submission_id, original_sha256, original_size, file_name, updated_at, step)

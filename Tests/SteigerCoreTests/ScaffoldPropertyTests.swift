@@ -136,6 +136,8 @@ struct ScaffoldPropertyTests {
                         #expect(policy.stallAfter > 0 && counted.count >= policy.stallAfter && transition.to == assessment.top, "seed \(seed)")
                     case .override:
                         Issue.record("a review produced an override (seed \(seed))")
+                    case .kickOff:
+                        Issue.record("a practice attempt set a starting level (seed \(seed))")
                     }
                     counted = []
                 case .informs:

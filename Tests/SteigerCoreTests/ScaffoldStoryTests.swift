@@ -27,13 +27,18 @@ struct Story {
 
     /// An attempt scoring `total` (every criterion at least `lowest`), reviewed by `kind`.
     @discardableResult
-    mutating func attempt(_ total: Double, lowest: Double? = nil, by kind: ReviewTask.Kind = .trainer, thenWait days: Double = 1) -> ScaffoldStep {
+    mutating func attempt(
+        _ total: Double, lowest: Double? = nil, by kind: ReviewTask.Kind = .trainer, purpose: AttemptPurpose? = nil,
+        criteria: [ScaffoldCriterionScore]? = nil, thenWait days: Double = 1
+    ) -> ScaffoldStep {
         attempts += 1
         let made = clock
-        let assessment = ScaffoldAssessment(
+        var assessment = ScaffoldAssessment(
             reviewerKind: kind, exerciseID: exercise, attempt: attempts, attemptLevel: level, attemptMadeAt: made,
             top: ladder.top, total: total, lowest: lowest ?? total, policy: policy,
             policyVersion: policyVersion, at: made.addingTimeInterval(3600))
+        assessment.purpose = purpose
+        assessment.criteria = criteria
         events.append(.assessed(assessment))
         clock = made.addingTimeInterval(days * 86_400)
         return history.steps.last!
@@ -117,12 +122,8 @@ struct ScaffoldStoryTests {
         // Eight days after the checklist went: the check, and it scores 0.65.
         let step = fatima.attempt(0.65)
         #expect(step.transition?.rule == .delayedCheckFailed && fatima.level == 1)
-        #expect(
-            fatima.sentences.last
-                == "Checklist put back on 14 May 2026: the check attempt seven days after the last support was withdrawn scored 65 %.")
-        #expect(
-            fatima.dutchSentences.last
-                == "Checklist teruggezet op 14 mei 2026: de controlepoging zeven dagen nadat de laatste ondersteuning was weggenomen, scoorde 65 %.")
+        #expect(fatima.sentences.last == "Checklist put back on 14 May 2026: the 7-day recheck scored 65 %.")
+        #expect(fatima.dutchSentences.last == "Checklist teruggezet op 14 mei 2026: de hercontrole na 7 dagen scoorde 65 %.")
         #expect(fatima.history.state.delayedCheck == nil)
     }
 
@@ -132,7 +133,8 @@ struct ScaffoldStoryTests {
         for score in [0.9, 0.9, 0.9, 0.9, 0.9, 0.9] { joost.attempt(score, thenWait: 1) }
         joost.clock = joost.clock.addingTimeInterval(7 * 86_400)
         #expect(joost.attempt(0.88).outcome == .checkPassed)
-        #expect(joost.level == 0 && joost.history.state.checkPassedAt != nil && joost.history.state.delayedCheck == nil)
+        // The week's recheck passed; the month's is next.
+        #expect(joost.level == 0 && joost.history.state.checkPassedAt != nil && joost.history.state.delayedCheck?.days == 30)
         // Later slips are still caught by the support threshold.
         #expect(joost.attempt(0.45).transition?.rule == .reinstatement && joost.level == 1)
     }
@@ -249,7 +251,7 @@ struct ScaffoldStoryTests {
         let bad = ScaffoldPolicy(
             withdrawAfter: 0, masteryThreshold: 0.4, criterionFloor: 2, supportThreshold: 0.5, delayedCheckDays: -1, stallAfter: 1)
         let error = try #require(throws: ValidationError.self) { try bad.check() }
-        #expect(error.problems.map(\.field) == ["withdrawAfter", "criterionFloor", "supportThreshold", "delayedCheckDays"])
+        #expect(error.problems.map(\.field) == ["withdrawAfter", "criterionFloor", "supportThreshold", "rechecks"])
         #expect(throws: ValidationError.self) { try ScaffoldPolicy(withdrawAfter: 3, stallAfter: 2).check() }
         #expect(throws: ValidationError.self) {
             try ScaffoldOverride(trainerID: UserID(), exerciseID: ExerciseID(), level: 4, top: 3, reason: " ", at: Date())

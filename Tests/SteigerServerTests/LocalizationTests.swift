@@ -83,7 +83,8 @@ struct LocalizationTests {
         let formatting = [
             "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.", "audit.",
             "auditDetail.", "auditField.", "auditValue.",
-            "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.", "exportStatus.",
+            "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.", "exportStatus.", "purposeNote.", "purposeTag.",
+            "reviewPurpose.",
         ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }

@@ -265,6 +265,9 @@
     };
     body.policy = { peerReviewsMoveLevels: form.querySelector('[name="policy.peerReviewsMoveLevels"]').checked };
     for (const input of form.querySelectorAll('input[name^="policy."][type="number"]')) body.policy[input.name.slice(7)] = number(input);
+    // "7, 30, 90": the days of the rechecks; anything not a number is sent as 0, which the server names.
+    const rechecks = form.querySelector('[name="policy.rechecks"]').value.split(/[\s,;]+/).filter((part) => part !== '');
+    body.policy.rechecks = rechecks.map((part) => (/^\d+$/.test(part) ? Number(part) : 0));
     body.review = {
       peerReviewers: number(form.querySelector('#r-peers')),
       anonymousPeers: form.querySelector('[name="review.anonymousPeers"]').checked,
@@ -276,6 +279,7 @@
       privatePractice: form.querySelector('[name="review.privatePractice"]').checked,
       cohortLibrary: form.querySelector('[name="review.cohortLibrary"]').checked,
       libraryApproval: form.querySelector('[name="review.libraryApproval"]').checked,
+      kickOff: form.querySelector('[name="review.kickOff"]').checked,
     };
     return body;
   }
