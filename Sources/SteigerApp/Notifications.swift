@@ -265,6 +265,15 @@ struct NoticePlanner {
                 default: .supportReinstated
                 }
             return [notice(kind, to: learner, arguments, subjects: ["exercise": exerciseID.description])]
+        case .encouragementSent:
+            guard let id = id("encouragement").map(EncouragementID.init), let sent = try await store.encouragement(id),
+                let manager = try await user(sent.managerID)
+            else { return [] }
+            return [
+                notice(
+                    .encouragement, to: sent.personID, ["manager": .text(manager.displayName), "text": .text(sent.text)],
+                    subjects: ["encouragement": id.description])
+            ]
         case .recheckDue:
             guard let learner = id("learner").map(UserID.init), let exerciseID = id("exercise").map(ExerciseID.init) else { return [] }
             var arguments: [String: Message.Argument] = ["exercise": try await exerciseTitle(exerciseID)]

@@ -73,6 +73,8 @@ public struct Services: Sendable {
     public let auditLog: AuditLog
     public let retention: MediaRetention
     public let erasure: Erasure
+    /// Managers and their teams.
+    public let team: Team
     public let exports: DataExports
 
     /// The files of uploads in progress and of media.
@@ -108,6 +110,7 @@ public struct Services: Sendable {
             store: store, files: files, submissions: submissions, scaffolding: scaffolding, now: settings.now,
             directory: settings.dataDirectory + "/exports")
         erasure = Erasure(store: store, files: files, exports: exports, now: settings.now, logger: logger)
+        team = Team(store: store, exercises: exercises, now: settings.now)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising

@@ -1,15 +1,21 @@
-/// Who is asking: a user and the cohorts they belong to.
+/// Who is asking: a user, the cohorts they belong to and the people they manage.
 public struct Actor: Sendable, Equatable {
     /// The user.
     public var user: User
     /// The user's own memberships.
     public var memberships: [Membership]
+    /// The people an administrator linked to the user as their manager.
+    public var team: Set<UserID>
 
     /// Creates an actor.
-    public init(user: User, memberships: [Membership]) {
+    public init(user: User, memberships: [Membership], team: Set<UserID> = []) {
         self.user = user
         self.memberships = memberships.filter { $0.userID == user.id }
+        self.team = team
     }
+
+    /// Whether the actor manages `person` (and holds the manager role).
+    public func manages(_ person: UserID) -> Bool { user.has(.manager) && team.contains(person) }
 
     /// Whether the actor trains `cohort` (and holds the trainer role).
     public func trains(_ cohort: CohortID) -> Bool {
@@ -103,6 +109,12 @@ public enum Resource: Sendable {
     case invitation(role: Role, cohort: CohortID?)
     /// The media library (`view`: browse it; `create`: upload to it).
     case mediaLibrary
+    /// A manager's team page (`view`).
+    case team
+    /// Encouraging `person` (`create`): their managers.
+    case encouragement(person: UserID)
+    /// Who manages `person` (`view`: the person and administrators; `update`: administrators).
+    case managers(person: UserID)
     /// One library item; `named` says whether a support the actor gets now plays it.
     case mediaItem(MediaItem, named: Bool)
 }
@@ -134,6 +146,10 @@ public enum Resource: Sendable {
 ///   in the cohort's library is watched by everyone in a cohort that practises the exercise with
 ///   its learner. Its learner views, watches and changes its audience; a trainer who reviews it
 ///   decides (`update`) whether it may stand in the library.
+/// - A manager sees the people an administrator linked to them: their account, their
+///   scaffolding (levels, explanations, development points) and their attempts (that they exist,
+///   when, their scores), and watches only the recordings the learner shared with their manager;
+///   they encourage them. Never a private practice take, never anyone else.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -147,6 +163,14 @@ public enum AccessPolicy {
         case .newRecord, .webhooks, .accountSettings, .administration, .auditLog, .retention:
             return .forbid
         case .webhookEndpoint:
+            return .hide
+        case .team:
+            return actor.user.has(.manager) && action == .view ? .allow : .forbid
+        case .encouragement(let person):
+            guard actor.manages(person) else { return .hide }
+            return action == .create ? .allow : .forbid
+        case .managers(let person):
+            if actor.manages(person) || person == actor.user.id { return action == .view ? .allow : .forbid }
             return .hide
         case .reviewQueue, .reviewTask, .upload:
             return .hide  // decided by ownership
@@ -167,6 +191,7 @@ public enum AccessPolicy {
             if user.id == actor.user.id {
                 return action == .view || action == .update ? .allow : .forbid
             }
+            if actor.manages(user.id) { return action == .view ? .allow : .forbid }
             let trainsThem = memberships.contains { $0.userID == user.id && actor.trains($0.cohortID) }
             if trainsThem { return action == .view ? .allow : .forbid }
             return .hide
@@ -198,6 +223,10 @@ public enum AccessPolicy {
             if submission.isInLibrary(of: exercise), practisedIn.contains(where: actor.belongs(to:)) {
                 return action == .view || action == .watch ? .allow : .forbid
             }
+            // Their manager: that it exists and its scores; the recording only if shared with them.
+            if actor.manages(submission.learnerID) {
+                return action == .view || (action == .watch && submission.sharedWithManager) ? .allow : .forbid
+            }
             return .hide
         case .newSubmission(let learner, let exercise):
             guard exercise.cohorts.contains(where: actor.belongs(to:)) else { return .hide }
@@ -210,6 +239,8 @@ public enum AccessPolicy {
             }
             if trainedBy { return action == .view || action == .update ? .allow : .forbid }
             if learner == actor.user.id, exercise.cohorts.contains(where: actor.learns(in:)) { return action == .view ? .allow : .forbid }
+            let learnsIt = learnerMemberships.contains { $0.userID == learner && $0.part == .learner && exercise.cohorts.contains($0.cohortID) }
+            if actor.manages(learner), learnsIt { return action == .view ? .allow : .forbid }
             return .hide
         case .scaffoldingMatrix(let exercise):
             if exercise.cohorts.contains(where: actor.trains) { return action == .view ? .allow : .forbid }

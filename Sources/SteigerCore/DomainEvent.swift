@@ -43,6 +43,8 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         case learnerPlaced = "learner.placed"
         /// A recheck fell due for a learner (`data.days`: days after the last support went).
         case recheckDue = "recheck.due"
+        /// A manager encouraged one of their people (`subjects.encouragement`).
+        case encouragementSent = "encouragement.sent"
         /// An account was made.
         case userCreated = "user.created"
         /// An account was disabled.

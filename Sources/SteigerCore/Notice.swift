@@ -27,6 +27,8 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case kickOffPlaced = "kickoff.placed"
     /// A recheck fell due: record the exercise again to show the skill held.
     case recheckDue = "recheck.due"
+    /// One's manager sent a word of encouragement (with its text).
+    case encouragement = "encouragement"
     /// An attempt could not be used (with the reason and what to do).
     case attemptFailed = "attempt.failed"
     /// A peer or self review was given to one.
@@ -54,7 +56,7 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     public var role: Role {
         switch self {
         case .feedbackReady, .commentReply, .supportWithdrawn, .supportReinstated, .attemptFailed, .reviewAssigned, .reviewDueSoon,
-            .reviewOverdue, .exportReady, .kickOffPlaced, .recheckDue:
+            .reviewOverdue, .exportReady, .kickOffPlaced, .recheckDue, .encouragement:
             .learner
         case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled: .trainer
         case .webhookDisabled, .jobGaveUp: .admin
@@ -154,6 +156,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return nil
         case .recheckDue:
             return arguments["days"].map { Message("notice.recheckDays", ["days": $0]) }
+        case .encouragement:
+            return arguments["text"].map { Message("notice.encouragementText", ["text": $0]) }
         case .attemptFailed, .jobGaveUp:
             let key = arguments["serverFailure"] == .text("yes") ? "notice.failed.server" : "notice.failed.recording"
             return Message(key, ["reason": arguments["reason"] ?? .message(Message("notice.failed.noReason"))])
@@ -195,6 +199,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return "/admin"
         case .exportReady:
             return "/settings/data"
+        case .encouragement:
+            return "/notifications"
         }
     }
 }

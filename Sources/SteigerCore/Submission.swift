@@ -73,6 +73,8 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var libraryApprovedAt: Date?
     /// Whether the feedback on it is shown with it in the library, as its learner chose.
     public var sharesFeedback: Bool
+    /// Whether its learner let their manager watch it (with the feedback on it).
+    public var sharedWithManager: Bool
     /// When it was created.
     public var createdAt: Date
 
@@ -93,7 +95,7 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         id: SubmissionID = SubmissionID(), learnerID: UserID, exerciseID: ExerciseID, attempt: Int,
         status: Status = .uploading, scaffoldLevel: Int, failureReason: String? = nil, sharedWith: Set<UserID> = [],
         audience: Audience = .peers, libraryApprovedAt: Date? = nil, sharesFeedback: Bool = false, purpose: AttemptPurpose = .practice,
-        createdAt: Date = Date()
+        sharedWithManager: Bool = false, createdAt: Date = Date()
     ) throws(ValidationError) {
         var validator = Validator()
         validator.check(attempt >= 1, "attempt", Message("validation.atLeast", ["min": 1]))
@@ -107,6 +109,7 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
         self.status = status
         self.scaffoldLevel = scaffoldLevel
         self.purpose = purpose
+        self.sharedWithManager = sharedWithManager
         self.failureReason = failureReason
         self.sharedWith = sharedWith
         self.audience = audience

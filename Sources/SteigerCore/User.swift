@@ -6,6 +6,9 @@ public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     case admin
     /// Reviews and scores the attempts of the cohorts they train.
     case trainer
+    /// Follows the people an administrator linked to them: their progress, scores and the
+    /// recordings they shared with their manager; encourages them.
+    case manager
     /// Practises: sees exercises, submits attempts, reads feedback.
     case learner
 

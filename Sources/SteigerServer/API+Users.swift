@@ -11,7 +11,7 @@ struct NewUserBody: RequestBody {
     var password: String?
     static let properties: [String: JSONValue] = [
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": .array(Role.allCases.map { .string($0.rawValue) })]],
         "password": ["type": "string", "minLength": 10, "maxLength": 1000],
     ]
     static let schema = object(properties, optional: ["password"])
@@ -28,7 +28,7 @@ struct UserChangesBody: RequestBody {
     var language: String?
     static let properties: [String: JSONValue] = [
         "email": ["type": "string", "format": "email"], "displayName": ["type": "string", "minLength": 1, "maxLength": 200],
-        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]],
+        "roles": ["type": "array", "minItems": 1, "items": ["type": "string", "enum": .array(Role.allCases.map { .string($0.rawValue) })]],
         "disabled": ["type": "boolean"], "password": ["type": "string", "minLength": 10, "maxLength": 1000],
         "currentPassword": [
             "type": "string", "description": "Required with `password` or `email` when changing one's own password or address.",
@@ -58,7 +58,7 @@ struct UsersController: Sendable {
                     .limit, .cursor,
                     .init(
                         name: "role", description: "Only users holding this role.",
-                        schema: ["type": "string", "enum": ["admin", "trainer", "learner"]]),
+                        schema: ["type": "string", "enum": .array(Role.allCases.map { .string($0.rawValue) })]),
                 ],
                 replies: [.init(status: 200, description: "Users, newest first.", schema: PageView<UserView>.schema(of: "User"))],
                 handler: list),

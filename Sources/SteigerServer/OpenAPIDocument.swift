@@ -224,6 +224,7 @@ extension SteigerAPI {
         "RetentionReport": RetentionReportView.schema,
         "LegalHold": LegalHoldView.schema,
         "DataExport": DataExportView.schema,
+        "TeamMember": TeamMemberView.schema,
         "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([

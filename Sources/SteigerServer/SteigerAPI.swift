@@ -35,6 +35,7 @@ final class SteigerAPI: Sendable {
     let retention: RetentionController
     let erasure: ErasureController
     let exports: ExportsController
+    let team: TeamController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -65,12 +66,14 @@ final class SteigerAPI: Sendable {
         retention = RetentionController(retention: services.retention)
         erasure = ErasureController(erasure: services.erasure)
         exports = ExportsController(exports: services.exports)
+        team = TeamController(team: services.team)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
             + retention.operations + erasure.operations + exports.operations
+            + team.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -14,7 +14,7 @@ struct UserView: JSONView {
         .init("id", uuid) { $0.user.id.description },
         .init("email", ["type": "string", "format": "email"]) { $0.user.email },
         .init("displayName", ["type": "string"]) { $0.user.displayName },
-        .init("roles", ["type": "array", "items": ["type": "string", "enum": ["admin", "trainer", "learner"]]]) {
+        .init("roles", ["type": "array", "items": ["type": "string", "enum": .array(Role.allCases.map { .string($0.rawValue) })]]) {
             $0.user.roles.sorted().map(\.rawValue)
         },
         .init("disabled", ["type": "boolean"]) { $0.user.isDisabled },

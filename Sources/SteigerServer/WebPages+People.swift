@@ -17,6 +17,7 @@ extension WebPages {
         switch role {
         case .admin: words.text("role.admin")
         case .trainer: words.text("role.trainer")
+        case .manager: words.text("role.manager")
         case .learner: words.text("role.learner")
         }
     }

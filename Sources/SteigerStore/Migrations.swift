@@ -739,6 +739,33 @@ public enum Schema {
                 // The due time of the recheck its learner was last reminded of.
                 "ALTER TABLE scaffold_states ADD COLUMN check_reminded_for BIGINT",
             ]),
+        Migration(
+            version: 26, name: "managers and their teams",
+            statements: [
+                // Who manages whom, as an administrator set it.
+                """
+                CREATE TABLE manager_links (
+                    manager_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    person_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (manager_id, person_id)
+                )
+                """,
+                "CREATE INDEX manager_links_person ON manager_links (person_id)",
+                // A manager's short word of encouragement to one of their people.
+                """
+                CREATE TABLE encouragements (
+                    id TEXT PRIMARY KEY,
+                    manager_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    person_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    text TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX encouragements_person ON encouragements (person_id, created_at)",
+                // Whether the learner let their manager watch the recording.
+                "ALTER TABLE submissions ADD COLUMN shared_with_manager BIGINT NOT NULL DEFAULT 0",
+            ]),
     ]
 
     /// The newest version this program knows.

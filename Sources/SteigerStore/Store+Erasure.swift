@@ -105,7 +105,8 @@ extension Store {
                 "DELETE FROM notices WHERE recipient = \(bind: p)", "DELETE FROM mails WHERE user_id = \(bind: p) OR address = \(bind: email)",
                 "DELETE FROM mail_failures WHERE address = \(bind: email)", "DELETE FROM uploads WHERE user_id = \(bind: p)",
                 "DELETE FROM audit_watch_marks WHERE actor_id = \(bind: p)", "DELETE FROM demo_records WHERE id = \(bind: p)",
-                "DELETE FROM exports WHERE user_id = \(bind: p)",
+                "DELETE FROM exports WHERE user_id = \(bind: p)", "DELETE FROM manager_links WHERE manager_id = \(bind: p) OR person_id = \(bind: p)",
+                "DELETE FROM encouragements WHERE person_id = \(bind: p) OR manager_id = \(bind: p)",
             ] {
                 _ = try await session.query(statement)
             }

@@ -146,7 +146,7 @@ extension Store {
     static let submissionColumns = """
         submissions.id, submissions.learner_id, submissions.exercise_id, submissions.attempt, submissions.status,
         submissions.scaffold_level, submissions.failure_reason, submissions.created_at, submissions.audience,
-        submissions.library_approved_at, submissions.shares_feedback, submissions.purpose
+        submissions.library_approved_at, submissions.shares_feedback, submissions.purpose, submissions.shared_with_manager
         """
 
     static func submission(_ row: SQLRow, sharedWith: Set<UserID>) throws -> Submission {
@@ -162,7 +162,8 @@ extension Store {
                 attempt: Int(row.int("attempt")), status: status, scaffoldLevel: Int(row.int("scaffold_level")),
                 failureReason: row.optionalString("failure_reason"), sharedWith: sharedWith, audience: audience,
                 libraryApprovedAt: row.optionalDate("library_approved_at"), sharesFeedback: row.bool("shares_feedback"),
-                purpose: AttemptPurpose(rawValue: row.string("purpose")) ?? .practice, createdAt: row.date("created_at"))
+                purpose: AttemptPurpose(rawValue: row.string("purpose")) ?? .practice, sharedWithManager: row.bool("shared_with_manager"),
+                createdAt: row.date("created_at"))
         } catch let error as ValidationError {
             throw StoreError.corrupt("submission \(try row.string("id")): \(error)")
         }

@@ -128,9 +128,11 @@ extension Store {
         return try await self.page("SELECT \(raw: Self.userColumns) FROM users", table: "users", filters: filters, request: page, decode: Self.user)
     }
 
-    /// The actor for `user`: the user with their memberships.
+    /// The actor for `user`: the user with their memberships and, for a manager, their team.
     public func actor(for user: User) async throws -> Actor {
-        Actor(user: user, memberships: try await memberships(of: user.id))
+        Actor(
+            user: user, memberships: try await memberships(of: user.id),
+            team: user.has(.manager) ? Set(try await team(of: user.id)) : [])
     }
 
     static let userColumns =

@@ -250,7 +250,8 @@ struct NotificationTests {
         let arguments: [String: Message.Argument] = [
             "exercise": "Price objection", "learner": "Anna", "reviewer": .message(Message("notice.reviewer.peer")),
             "task": .message(Message("notice.task.peer")), "due": .dateTime(when), "expires": .dateTime(when), "until": .dateTime(when),
-            "explanation": .message(explanation), "reason": .message(Message("reason.corrupt")),
+            "explanation": .message(explanation), "reason": .message(Message("reason.corrupt")), "manager": "Mira",
+            "text": "Keep it up", "days": .integer(30),
         ]
         for kind in NoticeKind.allCases {
             for count in [1, 4] {

@@ -1,0 +1,102 @@
+import Foundation
+import SteigerCore
+import SteigerStore
+
+/// Managers and their people: who manages whom (set by administrators), a manager's team with
+/// each person's skills, levels, development points and last activity, and a word of
+/// encouragement that reaches the person as a notice.
+public struct Team: Sendable {
+    let store: Store
+    let exercises: Exercises
+    let now: @Sendable () -> Date
+
+    /// One person of a manager's team.
+    public struct Member: Sendable {
+        public var user: User
+        /// The exercises they practise, each with their standing on its skill (nil: none yet).
+        public var practice: [(exercise: Exercise, standing: ScaffoldStanding?)]
+        /// When they last made an attempt they sent for review.
+        public var lastAttempt: Date?
+        /// The encouragements they were sent, newest first.
+        public var encouragements: [Encouragement]
+        /// What the sentences about their levels need.
+        public var naming: ScaffoldNaming
+    }
+
+    /// `actor`'s team, by name.
+    /// - Throws: not allowed for anyone without the manager role.
+    public func members(_ actor: Actor) async throws -> [Member] {
+        try AccessPolicy.require(actor, .view, .team, .member)
+        let last = try await store.lastAttempts(of: actor.team)
+        var members: [Member] = []
+        for id in actor.team {
+            guard let user = try await store.user(id), !user.isErased else { continue }
+            members.append(try await member(user, lastAttempt: last[id]))
+        }
+        return members.sorted {
+            ($0.user.displayName.lowercased(), $0.user.id.description) < ($1.user.displayName.lowercased(), $1.user.id.description)
+        }
+    }
+
+    /// One person of `actor`'s team.
+    /// - Throws: not found for anyone the actor does not manage.
+    public func member(_ actor: Actor, _ id: UserID) async throws -> Member {
+        guard let user = try await store.user(id) else { throw AppError.notFound(.member) }
+        try AccessPolicy.require(actor, .view, .user(user, memberships: []), .member)
+        guard actor.manages(id) else { throw AppError.notFound(.member) }
+        return try await member(user, lastAttempt: try await store.lastAttempts(of: [id])[id])
+    }
+
+    private func member(_ user: User, lastAttempt: Date?) async throws -> Member {
+        let person = try await store.actor(for: user)
+        let practised = try await exercises.all(person).filter { $0.cohorts.contains(where: person.learns(in:)) }
+        let standings = try await store.scaffoldStandings(learner: user.id)
+        var people: [UserID: String] = [:]
+        for id in Set(standings.values.compactMap { $0.lastTransition?.trainerID }) {
+            if let trainer = try await store.user(id) { people[id] = trainer.displayName }
+        }
+        // Their managers read each change on the exercises they practise in full.
+        let naming = ScaffoldNaming(
+            ladders: Dictionary(practised.map { ($0.id, $0.ladder) }, uniquingKeysWith: { first, _ in first }), people: people,
+            visible: Set(practised.map(\.id)))
+        return Member(
+            user: user, practice: practised.map { ($0, standings[$0.skillKey]) }, lastAttempt: lastAttempt,
+            encouragements: try await store.encouragements(of: user.id, limit: 5), naming: naming)
+    }
+
+    /// Sends `person`, one of `actor`'s team, a word of encouragement (1 to 500 characters).
+    /// - Throws: not found for anyone the actor does not manage; invalid for an empty or too long text.
+    public func encourage(_ actor: Actor, _ person: UserID, text: String) async throws -> Encouragement {
+        try AccessPolicy.require(actor, .create, .encouragement(person: person), .member)
+        let encouragement: Encouragement
+        do {
+            encouragement = try Encouragement(managerID: actor.user.id, personID: person, text: text, at: now())
+        } catch {
+            throw AppError.invalid(error)
+        }
+        try await store.recordEncouragement(encouragement)
+        return encouragement
+    }
+
+    /// The managers of `person`: for the person themselves, their managers and administrators.
+    public func managers(_ actor: Actor, of person: UserID) async throws -> [User] {
+        guard try await store.user(person) != nil else { throw AppError.notFound(.user) }
+        try AccessPolicy.require(actor, .view, .managers(person: person), .user)
+        return try await store.managers(of: person)
+    }
+
+    /// Makes `manager` one of the managers of `person`, or (`linked` false) no longer
+    /// (administrators). The manager must hold the manager role and be someone else.
+    /// - Returns: the person's managers after the change.
+    public func setManager(_ actor: Actor, of person: UserID, manager: UserID, linked: Bool) async throws -> [User] {
+        try AccessPolicy.require(actor, .update, .managers(person: person), .user)
+        guard let personUser = try await store.user(person), !personUser.isErased else { throw AppError.notFound(.user) }
+        if linked {
+            guard let managerUser = try await store.user(manager), !managerUser.isErased else { throw AppError.notFound(.user) }
+            if !managerUser.has(.manager) { throw AppError.invalid(ValidationError(field: "manager", Message("validation.notAManager"))) }
+            if manager == person { throw AppError.invalid(ValidationError(field: "manager", Message("validation.ownManager"))) }
+        }
+        try await store.setManager(manager, of: person, linked: linked, by: actor.user.id, now: now())
+        return try await store.managers(of: person)
+    }
+}

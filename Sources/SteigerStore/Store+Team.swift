@@ -1,0 +1,116 @@
+import Foundation
+import SteigerCore
+
+extension Store {
+    // MARK: - Managers and their teams
+
+    /// The people `manager` manages, enabled or not.
+    public func team(of manager: UserID) async throws -> [UserID] {
+        try await read { session in
+            try await session.query("SELECT person_id FROM manager_links WHERE manager_id = \(bind: manager.description) ORDER BY person_id")
+                .map { try $0.id("person_id") }
+        }
+    }
+
+    /// The managers of `person`, by name.
+    public func managers(of person: UserID) async throws -> [User] {
+        try await read { session in
+            try await session.query(
+                """
+                SELECT \(raw: Self.userColumns) FROM users JOIN manager_links l ON l.manager_id = users.id
+                WHERE l.person_id = \(bind: person.description)
+                """
+            ).map(Self.user).sorted { ($0.displayName.lowercased(), $0.id.description) < ($1.displayName.lowercased(), $1.id.description) }
+        }
+    }
+
+    /// Makes `manager` one of the managers of `person` (`linked`) or no longer, as `actor` did it,
+    /// with its audit line; nothing when it already was so. - Returns: whether anything changed.
+    @discardableResult
+    public func setManager(_ manager: UserID, of person: UserID, linked: Bool, by actor: UserID?, now: Date = Date()) async throws -> Bool {
+        try await write { session in
+            let changed =
+                linked
+                ? try await session.query(
+                    """
+                    INSERT INTO manager_links (manager_id, person_id, created_at)
+                    VALUES (\(bind: manager.description), \(bind: person.description), \(bind: now))
+                    ON CONFLICT (manager_id, person_id) DO NOTHING RETURNING person_id
+                    """
+                ).first != nil
+                : try await session.query(
+                    """
+                    DELETE FROM manager_links WHERE manager_id = \(bind: manager.description) AND person_id = \(bind: person.description)
+                    RETURNING person_id
+                    """
+                ).first != nil
+            if changed {
+                _ = try await Self.audit(
+                    AuditEntry(
+                        at: now, actorID: actor, action: .accountChanged, subjectType: "user", subjectID: person.description, ownerID: person,
+                        detail: "\(linked ? "manager added" : "manager removed"):\(manager)"), in: session)
+            }
+            return changed
+        }
+    }
+
+    /// Records a manager's encouragement of one of their people and the event that tells them.
+    public func recordEncouragement(_ encouragement: Encouragement) async throws {
+        try await write { session in
+            _ = try await session.query(
+                """
+                INSERT INTO encouragements (id, manager_id, person_id, text, created_at)
+                VALUES (\(bind: encouragement.id.description), \(bind: encouragement.managerID.description),
+                        \(bind: encouragement.personID.description), \(bind: encouragement.text), \(bind: encouragement.at))
+                """)
+            try await Self.record(
+                DomainEvent(
+                    .encouragementSent, at: encouragement.at, by: encouragement.managerID,
+                    subjects: ["encouragement": encouragement.id.description, "learner": encouragement.personID.description]), in: session)
+        }
+    }
+
+    /// The encouragement with `id`.
+    public func encouragement(_ id: EncouragementID) async throws -> Encouragement? {
+        try await read { session in
+            try await session.query(
+                "SELECT id, manager_id, person_id, text, created_at FROM encouragements WHERE id = \(bind: id.description)"
+            ).first.map(Self.encouragement)
+        }
+    }
+
+    /// The encouragements `person` was sent, newest first (at most `limit`).
+    public func encouragements(of person: UserID, limit: Int = 20) async throws -> [Encouragement] {
+        try await read { session in
+            try await session.query(
+                """
+                SELECT id, manager_id, person_id, text, created_at FROM encouragements WHERE person_id = \(bind: person.description)
+                ORDER BY created_at DESC, id LIMIT \(bind: limit)
+                """
+            ).map(Self.encouragement)
+        }
+    }
+
+    /// When each of `people` last made an attempt (sent or not), by person.
+    public func lastAttempts(of people: Set<UserID>) async throws -> [UserID: Date] {
+        if people.isEmpty { return [:] }
+        return try await read { session in
+            let rows = try await session.query(
+                """
+                SELECT learner_id, MAX(created_at) AS last FROM submissions
+                WHERE \(SQLStatement.isIn("learner_id", people.map(\.description))) AND audience <> 'private' GROUP BY learner_id
+                """)
+            return Dictionary(try rows.map { (try $0.id("learner_id"), try $0.date("last")) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    private static func encouragement(_ row: SQLRow) throws -> Encouragement {
+        do {
+            return try Encouragement(
+                id: row.id("id"), managerID: row.id("manager_id"), personID: row.id("person_id"), text: row.string("text"),
+                at: row.date("created_at"))
+        } catch let error as ValidationError {
+            throw StoreError.corrupt("encouragement: \(error)")
+        }
+    }
+}

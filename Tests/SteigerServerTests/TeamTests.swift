@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import SteigerApp
+import SteigerCore
+import SteigerStore
+import SteigerTestSupport
+import Testing
+
+@testable import SteigerServer
+
+@Suite("Managers and their teams")
+struct TeamTests {
+    static func quiet(_ configuration: inout ServerConfiguration) { configuration.runsBackgroundWork = false }
+
+    /// Mira, a manager made by the administrator, signed in: her account and session cookie.
+    func manager(_ server: TestServer) async throws -> (User, String) {
+        let made = try await server.request(
+            .post, "/api/v1/users", as: server.world.admin,
+            json: ["email": "mira@example.org", "displayName": "Mira", "roles": ["manager"], "password": .string(World.password)])
+        #expect(made.status == 201, "\(made.body)")
+        let id = try #require(UserID(made["id"] as? String ?? ""))
+        let mira = try #require(try await server.store.user(id))
+        return (mira, try await server.login(mira))
+    }
+
+    @Test("an administrator links a manager to a person; the manager sees that person and nobody else", arguments: TestEngine.available)
+    func managerSeesTheirTeamOnly(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.quiet) { server in
+            let world = server.world
+            let (mira, cookie) = try await manager(server)
+            func get(_ path: String) async throws -> Reply { try await server.request(.get, path, cookie: cookie) }
+            #expect(try await get("/api/v1/team").items.isEmpty)
+
+            // Only an administrator links, and only someone with the manager role.
+            let link = "/api/v1/users/\(world.learnerA1.id)/managers/\(mira.id)"
+            #expect(try await server.request(.put, link, as: world.trainerA).status == 404)
+            #expect(try await server.request(.put, link, as: world.learnerA1).status == 403)
+            let notAManager = try await server.request(.put, "/api/v1/users/\(world.learnerA1.id)/managers/\(world.trainerA.id)", as: world.admin)
+            #expect(notAManager.status == 422 && notAManager.problemFields == ["manager"])
+            let linked = try await server.request(.put, link, as: world.admin)
+            #expect(linked.status == 200 && linked.items.map { $0["displayName"] as? String } == ["Mira"])
+            #expect(try await server.request(.put, link, as: world.admin).items.count == 1)  // twice is once
+            // The person sees who their manager is; nobody else does.
+            let managersOfA1 = "/api/v1/users/\(world.learnerA1.id)/managers"
+            #expect(try await server.request(.get, managersOfA1, as: world.learnerA1).items.count == 1)
+            #expect(try await server.request(.get, managersOfA1, as: world.learnerA2).status == 404)
+
+            // Her team: Lea's skill with its level; nobody else's.
+            let team = try await get("/api/v1/team")
+            #expect(team.items.count == 1, "\(team.body)")
+            let member = team.items[0]
+            #expect((member["person"] as? [String: Any])?["displayName"] as? String == world.learnerA1.displayName)
+            let skills = member["skills"] as? [[String: Any]] ?? []
+            #expect(skills.map { $0["title"] as? String } == [world.exerciseA.title])
+            #expect((skills.first?["standing"] as? [String: Any])?["level"] as? Int == 3)
+            #expect(try await get("/api/v1/team/\(world.learnerA1.id)").status == 200)
+            for other in [world.learnerA2, world.learnerB, world.trainerA, world.admin] {
+                let reply = try await get("/api/v1/team/\(other.id)")
+                #expect(reply.status == 404 && !reply.body.contains(other.displayName), "\(other.displayName)")
+                #expect(try await get("/api/v1/users/\(other.id)").status == 404)
+            }
+            #expect(try await get("/api/v1/users/\(world.learnerA1.id)").status == 200)
+
+            // Lea's scaffolding on the exercise, yes; Ben's, no; the matrix of the cohort, no.
+            let track = "/api/v1/exercises/\(world.exerciseA.id)/scaffolding"
+            #expect(try await get("\(track)/\(world.learnerA1.id)").status == 200)
+            #expect(try await get("\(track)/\(world.learnerA2.id)").status == 404)
+            #expect(try await get(track).status == 404)
+
+            // Her attempts: that they exist; the recording only once she shares it with her manager.
+            let attempt = "/api/v1/submissions/\(world.submissionA1.id)"
+            #expect(try await get(attempt).status == 200)
+            #expect(try await get("/api/v1/submissions/\(world.submissionA2.id)").status == 404)
+            // A private practice take stays hers alone.
+            let practice = try await server.store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready, audience: .onlyMe, createdAt: server.clock.now)
+            #expect(try await get("/api/v1/submissions/\(practice.id)").status == 404)
+
+            // Taken off her team, Lea is out of reach again.
+            let unlinked = try await server.request(.delete, link, as: world.admin)
+            #expect(unlinked.status == 200 && unlinked.items.isEmpty)
+            #expect(try await get("/api/v1/team/\(world.learnerA1.id)").status == 404)
+            #expect(try await get(attempt).status == 404)
+        }
+    }
+
+    @Test("a manager's encouragement reaches the person as a notice with their name; not anyone else's", arguments: TestEngine.available)
+    func encouragement(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.quiet) { server in
+            let world = server.world
+            let (mira, cookie) = try await manager(server)
+            #expect(try await server.request(.put, "/api/v1/users/\(world.learnerA1.id)/managers/\(mira.id)", as: world.admin).status == 200)
+            func encourage(_ person: User, _ text: JSONValue) async throws -> Reply {
+                try await server.request(
+                    .post, "/api/v1/team/\(person.id)/encouragements", cookie: cookie, json: ["text": text], headers: TestServer.csrf(cookie))
+            }
+            #expect(try await encourage(world.learnerA1, "  ").status == 422)
+            #expect(try await encourage(world.learnerA1, .string(String(repeating: "a", count: 501))).status == 422)
+            #expect(try await encourage(world.learnerA2, "Well done").status == 404)
+            #expect(
+                try await server.request(.post, "/api/v1/team/\(world.learnerA1.id)/encouragements", as: world.trainerA, json: ["text": "Hi"]).status
+                    == 404)
+            let sent = try await encourage(world.learnerA1, "Saw you use the checklist with a customer today. Keep it up!")
+            #expect(sent.status == 201, "\(sent.body)")
+
+            try await NoticeMaker(store: server.store, logger: TestDatabase.logger, now: { server.clock.now }).drain()
+            let notices = try await server.request(.get, "/api/v1/me/notifications", as: world.learnerA1).items
+            let notice = try #require(notices.first { $0["kind"] as? String == "encouragement" })
+            #expect(notice["text"] as? String == "Mira sent you a word of encouragement.")
+            #expect(notice["detail"] as? String == "“Saw you use the checklist with a customer today. Keep it up!”")
+            for other in [world.learnerA2, world.trainerA, world.admin] {
+                #expect(
+                    try await server.request(.get, "/api/v1/me/notifications", as: other).items.allSatisfy {
+                        $0["kind"] as? String != "encouragement"
+                    })
+            }
+            let member = try await server.request(.get, "/api/v1/team/\(world.learnerA1.id)", cookie: cookie)
+            #expect((member["encouragements"] as? [[String: Any]])?.count == 1)
+        }
+    }
+}
