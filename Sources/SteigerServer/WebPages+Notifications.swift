@@ -16,6 +16,7 @@ extension WebPages {
         signedIn.get("/settings/notifications") { request, context in try await pages(request, context).settingsPage(saved: false) }
         signedIn.post("/settings/notifications") { request, context in try await pages(request, context).saveSettings(request, context) }
         registerData(signedIn: signedIn)
+        registerTeam(signedIn: signedIn)
     }
 
     /// The one-click unsubscribe of mails (RFC 8058): the mail provider POSTs from its own

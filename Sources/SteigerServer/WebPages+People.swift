@@ -55,6 +55,19 @@ extension WebPages {
                 try await app.retention.hold(actor, on: .person(user.id)), api: "/api/v1/users/{id}/legal-hold", field: "id",
                 value: user.id.description, explained: words.text("legalHoldPerson"))
         ) { _, new in new }
+        // Their managers, and the people with the manager role who could be one.
+        let managers = try await app.team.managers(actor, of: user.id)
+        let candidates = try await app.accounts.users(actor, role: .manager, page: PageRequest(limit: 200)).items.filter { candidate in
+            candidate.id != user.id && !candidate.isDisabled && !managers.contains { $0.id == candidate.id }
+        }
+        values["managers"] = managers.map { manager -> [String: Any] in
+            [
+                "name": manager.displayName, "managerId": manager.id.description, "personId": user.id.description,
+                "removeLabel": words.text("removeManager", ["name": .text(manager.displayName)]),
+            ]
+        }
+        values["managerChoices"] = candidates.map { ["id": $0.id.description, "name": $0.displayName] }
+        values["hasManagerChoices"] = !candidates.isEmpty
         return try html("person", title: user.displayName, actor: actor, secret: secret, values)
     }
 

@@ -392,7 +392,9 @@ struct WebPages: Sendable {
     /// Where a person lands after signing in: a learner and nothing else goes straight to their
     /// exercises, everyone else to the page of links for their roles.
     static func landing(for actor: Actor) -> String {
-        actor.user.has(.learner) && !actor.user.has(.trainer) && !actor.user.has(.admin) ? "/learn" : "/"
+        if actor.user.has(.trainer) || actor.user.has(.admin) { return "/" }
+        if actor.user.has(.learner) { return "/learn" }
+        return actor.user.has(.manager) ? "/team" : "/"
     }
 
     /// `path` if it is a path on this site to send a browser back to: it starts with one `/`,
@@ -463,7 +465,7 @@ struct WebPages: Sendable {
         if let actor, let secret {
             context["user"] = [
                 "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
-                "isAdmin": actor.user.has(.admin), "csrf": SessionCookies.csrfToken(session: secret),
+                "isAdmin": actor.user.has(.admin), "isManager": actor.user.has(.manager), "csrf": SessionCookies.csrfToken(session: secret),
                 "canUseLibrary": AccessPolicy.decide(actor, .view, .mediaLibrary) == .allow,
                 // Trainers reach the examples from their lists' tabs (the bar has no room for it on a phone).
                 "seesExamples": actor.memberships.contains { $0.part == .learner },

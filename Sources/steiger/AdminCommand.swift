@@ -43,13 +43,15 @@ struct AdminCommand: AsyncParsableCommand {
         @OptionGroup var service: ServiceOptions
         @Option(help: "Email address (the login).") var email: String
         @Option(help: "Name shown to others.") var name: String
-        @Option(help: "A role: admin, trainer or learner (repeat for several).") var role: [String] = ["learner"]
+        @Option(help: "A role: admin, trainer, manager or learner (repeat for several).") var role: [String] = ["learner"]
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
 
         func run() async throws {
             let roles = try Set(
                 role.map { text in
-                    guard let role = Role(rawValue: text) else { throw ValidationError("unknown role \(text): use admin, trainer or learner") }
+                    guard let role = Role(rawValue: text) else {
+                        throw ValidationError("unknown role \(text): use admin, trainer, manager or learner")
+                    }
                     return role
                 })
             let password = passwordStdin ? try AdminCommand.readPassword() : Accounts.generatePassword()

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import SteigerApp
+import SteigerCore
+
+/// A manager's page of their team: each person's skills with the help they still get, the
+/// explanation of the last change, their development points and when they last practised; a
+/// word of encouragement to each.
+extension WebPages {
+    func registerTeam(signedIn: RouterGroup<AppContext>) {
+        signedIn.get("/team") { request, context in try await pages(request, context).teamPage(message: nil, error: nil) }
+        signedIn.post("/team/:userId/encourage") { request, context in try await pages(request, context).encourage(request, context) }
+    }
+
+    private func teamPage(message: String?, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (actor, secret) = try signedIn()
+        let members = try await app.team.members(actor)
+        let items = members.map { member -> [String: Any] in
+            let view = TeamMemberView(member, words: words)
+            return [
+                "id": member.user.id.description, "name": member.user.displayName,
+                "lastActivity": member.lastAttempt.map { words.text("teamLastAttempt", ["date": .date($0)]) } ?? words.text("teamNoAttempt"),
+                "skills": view.skills.map { skill -> [String: Any] in
+                    let standing = skill.standing
+                    return [
+                        "title": skill.title, "skill": skill.skill,
+                        "supportLine": words.text(
+                            "supportLevel", ["name": .text(standing.levelName), "level": .integer(standing.level), "top": .integer(standing.top)]),
+                        "rungs": (0..<standing.top).map { ["on": $0 < standing.level] },
+                        "points": standing.developmentPoints.isEmpty
+                            ? false
+                            : words.text("teamDevelopmentPoints", ["points": .list(standing.developmentPoints.map { .text($0.title) })]),
+                        "lastChange": standing.lastTransition?.sentence ?? false,
+                    ]
+                },
+                "hasSkills": !view.skills.isEmpty,
+                "encourageLabel": words.text("encourageLabel", ["name": .text(member.user.displayName)]),
+                "lastEncouragement": member.encouragements.first.map {
+                    words.text("teamLastEncouragement", ["date": .date($0.at), "text": .text($0.text)])
+                } ?? false,
+            ]
+        }
+        return try html(
+            "team", title: words.text("myTeam"), actor: actor, secret: secret,
+            ["members": items, "hasMembers": !items.isEmpty, "message": message ?? false, "error": error ?? false], status: status)
+    }
+
+    private func encourage(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try signedIn()
+        try requireToken(form, session: secret)
+        let person: UserID = try context.id("userId", of: .member)
+        do {
+            let sent = try await app.team.encourage(actor, person, text: form["text"] ?? "")
+            let name = try await app.team.member(actor, sent.personID).user.displayName
+            return try await teamPage(message: words.text("encourageSent", ["name": .text(name)]), error: nil)
+        } catch let error as AppError where error.kind == .invalid {
+            return try await teamPage(message: nil, error: words.text("encourageInvalid"), status: .unprocessableContent)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+"""A manager follows her people and encourages them: the administrator links Mira to Lea on Lea's
+page; Mira signs in, finds Lea on her team with the help Lea still gets, and nobody else; she
+sends Lea a word of encouragement, which Lea reads among her notifications, in Dutch."""
+import requests
+from selenium.webdriver.common.by import By
+
+from test_people import first_admin
+from test_serve import admin_run
+from test_web import (PASSWORD, WebDriverWait, add_person, browser, browser_nl, check_accessible, course, service, settle,  # noqa: F401
+                      shoot, sign_in)
+
+
+def user_id(server, auth, email):
+    return next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"] if u["email"] == email)
+
+
+def test_a_manager_sees_her_team_and_nobody_else_and_her_encouragement_reaches_the_learner(service, browser, browser_nl):
+    server = service["server"]
+    exercise, admin = course(service)
+    auth = {"Authorization": f"Bearer {admin}"}
+    add_person(service, admin, "sam@example.org", "Sam Other", "learner")
+    made = admin_run(service, "create-user", "--email", "mira@example.org", "--name", "Mira Manager", "--role", "manager",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    lea, sam = user_id(server, auth, "lea@example.org"), user_id(server, auth, "sam@example.org")
+
+    # The administrator opens Lea's page and makes Mira her manager.
+    driver = browser
+    email, password = first_admin(server)
+    sign_in(driver, server, email, password)
+    driver.get(f"{server.url}/admin/people/{lea}")
+    assert driver.find_element(By.ID, "no-managers").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, "#add-manager button[type=submit]").click()
+    settle(driver, lambda d: "Mira Manager" in d.find_element(By.ID, "managers").text and not d.find_elements(By.ID, "no-managers"))
+    check_accessible(driver)
+    shoot(driver, "person-managers")
+    driver.delete_all_cookies()
+
+    # Mira signs in and lands on her team: Lea with her skill and the help she gets, not Sam.
+    sign_in(driver, server, "mira@example.org", PASSWORD)
+    settle(driver, lambda d: d.current_url.endswith("/team"))
+    team = driver.find_element(By.ID, "team").text
+    assert "Lea <b>Learner</b>" in team and "Sam Other" not in team, team
+    assert "Price objection" in team and "Full support" in team and "Has not practised yet." in team, team
+    assert driver.find_element(By.LINK_TEXT, "My team").is_displayed()
+    check_accessible(driver)
+    shoot(driver, "team")
+    # Sam is out of her reach, even when she asks for him by address.
+    driver.get(f"{server.url}/api/v1/team/{sam}")
+    assert '"status":404' in driver.page_source.replace(" ", "") and "Sam Other" not in driver.page_source
+    driver.get(f"{server.url}/admin/people/{lea}")
+    assert "Lea" not in driver.find_element(By.TAG_NAME, "main").text
+
+    # She writes Lea a word of encouragement.
+    driver.get(server.url + "/team")
+    box = driver.find_element(By.CSS_SELECTOR, f"#member-{lea} textarea")
+    box.send_keys("Saw you calm that customer down today. Keep going!")
+    driver.find_element(By.CSS_SELECTOR, f"#member-{lea} button[type=submit]").click()
+    settle(driver, lambda d: d.find_element(By.ID, "team-message").text == "Sent: Lea <b>Learner</b> reads it in their notifications.")
+    assert "Keep going!" in driver.find_element(By.CSS_SELECTOR, f"#member-{lea} .last-encouragement").text
+
+    # Lea, who reads Steiger in Dutch, finds it among her notifications with Mira's name.
+    nl = browser_nl
+    sign_in(nl, server, "lea@example.org", PASSWORD)
+    nl.get(server.url + "/notifications")
+    settle(nl, lambda d: "Mira Manager stuurde je een bemoedigend woord." in d.find_element(By.TAG_NAME, "main").text)
+    assert "‘Saw you calm that customer down today. Keep going!’" in nl.find_element(By.TAG_NAME, "main").text
+    shoot(nl, "notifications-encouragement-nl")
+    nl.delete_all_cookies()
+    # Mira's team page in Dutch.
+    sign_in(nl, server, "mira@example.org", PASSWORD)
+    settle(nl, lambda d: d.current_url.endswith("/team"))
+    assert nl.find_element(By.TAG_NAME, "h1").text == "Mijn team"
+    assert "Heeft nog niet geoefend." in nl.find_element(By.ID, "team").text
+    shoot(nl, "team-nl")
