@@ -254,6 +254,27 @@ extension Submissions {
         public var awaitsApproval: Bool { submission.awaitsApproval(in: exercise) }
     }
 
+    /// Lets the learner's managers watch one of `actor`'s own attempts with its feedback, or no
+    /// longer (`shared`); they always see that it exists and its scores.
+    /// - Throws: not found for anyone else's attempt; ``ProblemKind/audienceNotOffered`` for a
+    ///   private practice take (it must be sent for review first).
+    public func shareWithManager(_ actor: Actor, _ id: SubmissionID, shared: Bool) async throws -> Submission {
+        let (submission, _) = try await own(actor, id)
+        if shared, submission.audience == .onlyMe { throw AppError(.audienceNotOffered) }
+        return try await store.setSharedWithManager(id, shared: shared, now: now())
+    }
+
+    /// An attempt its learner shared with `actor`, their manager, to watch with its feedback.
+    /// - Throws: not found for anything else.
+    public func sharedWithManager(_ actor: Actor, _ id: SubmissionID) async throws -> LibraryEntry {
+        let reached = try await reach(actor, id, for: .watch)
+        let submission = reached.submission
+        guard actor.manages(submission.learnerID), submission.sharedWithManager else { throw AppError.notFound(.submission) }
+        return LibraryEntry(
+            submission: submission, exercise: reached.exercise, learnerName: try await store.user(submission.learnerID)?.displayName ?? "",
+            review: nil, reviewerName: "", mayApprove: false)
+    }
+
     /// One attempt of the library as `actor` may watch it there. - Throws: not found for an
     /// attempt not shared there or out of the actor's reach.
     public func example(_ actor: Actor, _ id: SubmissionID) async throws -> LibraryEntry {

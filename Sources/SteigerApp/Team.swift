@@ -21,6 +21,8 @@ public struct Team: Sendable {
         public var encouragements: [Encouragement]
         /// What the sentences about their levels need.
         public var naming: ScaffoldNaming
+        /// The attempts they shared with their managers, newest first, with their exercises' titles.
+        public var shared: [(submission: Submission, exercise: String)]
     }
 
     /// `actor`'s team, by name.
@@ -59,9 +61,16 @@ public struct Team: Sendable {
         let naming = ScaffoldNaming(
             ladders: Dictionary(practised.map { ($0.id, $0.ladder) }, uniquingKeysWith: { first, _ in first }), people: people,
             visible: Set(practised.map(\.id)))
+        let titles = Dictionary(practised.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
+        var shared: [(submission: Submission, exercise: String)] = []
+        for submission in try await store.sharedWithManagers(by: user.id) {
+            var title = titles[submission.exerciseID]
+            if title == nil { title = try await store.exercise(submission.exerciseID)?.title }
+            shared.append((submission, title ?? ""))
+        }
         return Member(
             user: user, practice: practised.map { ($0, standings[$0.skillKey]) }, lastAttempt: lastAttempt,
-            encouragements: try await store.encouragements(of: user.id, limit: 5), naming: naming)
+            encouragements: try await store.encouragements(of: user.id, limit: 5), naming: naming, shared: shared)
     }
 
     /// Sends `person`, one of `actor`'s team, a word of encouragement (1 to 500 characters).

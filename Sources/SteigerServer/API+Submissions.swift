@@ -20,6 +20,14 @@ struct AudienceBody: RequestBody {
     static let schema = object(properties, optional: ["consent", "sharesFeedback"])
 }
 
+/// Whether one's managers may watch an attempt.
+struct ManagerShareBody: RequestBody {
+    var shared: Bool
+    static let properties: [String: JSONValue] = [
+        "shared": ["type": "boolean", "description": "Let your managers watch the recording and its feedback (they always see its scores)."]
+    ]
+}
+
 /// Attempts over HTTP.
 struct SubmissionsController: Sendable {
     let submissions: Submissions
@@ -56,6 +64,12 @@ struct SubmissionsController: Sendable {
                     422: "The exercise does not offer this audience, or the library was chosen without consent.",
                 ], handler: setAudience),
             Operation(
+                method: .put, path: "/api/v1/submissions/{submissionId}/manager", operationID: "shareWithManager", tag: "submissions",
+                summary: "Let your managers watch one of your attempts with its feedback, or no longer",
+                body: object(ManagerShareBody.properties),
+                replies: [.init(status: 200, description: "The attempt as it is now.", schema: ref("Submission"))],
+                errors: [422: "A private practice take: send it for review first."], handler: shareWithManager),
+            Operation(
                 method: .get, path: "/api/v1/submissions/{submissionId}/consents", operationID: "listSubmissionConsents", tag: "submissions",
                 summary: "The consents given for one of your attempts, withdrawn ones too (administrators: any attempt)",
                 replies: [
@@ -85,6 +99,13 @@ struct SubmissionsController: Sendable {
                         schema: ["type": "object", "properties": ["items": ["type": "array", "items": ref("LibraryEntry")]], "required": ["items"]])
                 ], handler: library),
         ]
+    }
+
+    func shareWithManager(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let id: SubmissionID = try context.id("submissionId", of: .attempt)
+        let body = try await request.decodeJSON(as: ManagerShareBody.self, context: context)
+        let submission = try await submissions.shareWithManager(try context.requireActor(), id, shared: body.shared)
+        return try .json(SubmissionView(submission, words: context.words))
     }
 
     func setAudience(_ request: inout Request, _ context: AppContext) async throws -> Response {

@@ -137,6 +137,9 @@ struct SubmissionView: JSONView {
                 "description": "practice, kick-off (its review sets the starting level) or recheck (due after the last support went).",
             ]
         ) { $0.submission.purpose.rawValue },
+        .init("sharedWithManager", ["type": "boolean", "description": "Whether the learner's managers may watch it."]) {
+            $0.submission.sharedWithManager
+        },
         .nullable("failureReason", ["type": "string"]) { view in view.submission.failureReason.map(view.words.format(stored:)) },
         // The reason's stable name (`notMedia`, `tooLong`, …) for clients; null for reasons stored as text.
         .nullable("failureCode", ["type": "string"]) { $0.submission.failureCode },

@@ -10,6 +10,23 @@ extension WebPages {
     func registerTeam(signedIn: RouterGroup<AppContext>) {
         signedIn.get("/team") { request, context in try await pages(request, context).teamPage(message: nil, error: nil) }
         signedIn.post("/team/:userId/encourage") { request, context in try await pages(request, context).encourage(request, context) }
+        signedIn.get("/team/attempts/:submissionId") { request, context in try await pages(request, context).sharedAttempt(context) }
+    }
+
+    /// An attempt a person shared with their manager, played with its feedback (the example page's layout).
+    private func sharedAttempt(_ context: AppContext) async throws -> Response {
+        let (actor, secret) = try signedIn()
+        let entry = try await app.submissions.sharedWithManager(actor, try context.id("submissionId", of: .submission))
+        let (submission, exercise) = (entry.submission, entry.exercise)
+        return try html(
+            "example", title: words.text("exampleTitle", ["exercise": .text(exercise.title), "learner": .text(entry.learnerName)]), actor: actor,
+            secret: secret,
+            [
+                "id": submission.id.description, "exerciseTitle": exercise.title, "learner": entry.learnerName,
+                "instructions": exercise.instructions, "made": words.dateTime(submission.createdAt), "sharesFeedback": true,
+                "statusTexts": try Self.json(attemptTexts(exercise)), "awaitsApproval": false, "mayApprove": false,
+                "backLink": "/team", "backText": words.text("myTeam"),
+            ])
     }
 
     private func teamPage(message: String?, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -34,6 +51,18 @@ extension WebPages {
                     ]
                 },
                 "hasSkills": !view.skills.isEmpty,
+                "shared": member.shared.map { shared -> [String: Any] in
+                    [
+                        "id": shared.submission.id.description,
+                        "label": words.text(
+                            "teamSharedAttempt",
+                            [
+                                "exercise": .text(shared.exercise), "attempt": .integer(shared.submission.attempt),
+                                "date": .date(shared.submission.createdAt),
+                            ]),
+                    ]
+                },
+                "hasShared": !member.shared.isEmpty,
                 "encourageLabel": words.text("encourageLabel", ["name": .text(member.user.displayName)]),
                 "lastEncouragement": member.encouragements.first.map {
                     words.text("teamLastEncouragement", ["date": .date($0.at), "text": .text($0.text)])

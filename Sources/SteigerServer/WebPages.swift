@@ -58,6 +58,9 @@ struct WebPages: Sendable {
         signedIn.post("/learn/submissions/:submissionId/remove") { request, context in
             try await pages(request, context).removeAttempt(request, context)
         }
+        signedIn.post("/learn/submissions/:submissionId/manager") { request, context in
+            try await pages(request, context).shareWithManager(request, context)
+        }
         signedIn.post("/learn/submissions/:submissionId/audience") { request, context in
             try await pages(request, context).setAudience(request, context)
         }
@@ -362,9 +365,29 @@ struct WebPages: Sendable {
             return line
         }
         card["hasConsents"] = !consents.isEmpty
+        // The learner's managers watch it only when the learner lets them (a practice take: never).
+        let managers = try await app.team.managers(actor, of: actor.user.id)
+        if !managers.isEmpty, submission.audience != .onlyMe {
+            let names: Message.Argument = .list(managers.map { .text($0.displayName) })
+            card["managerNames"] = true
+            card["managerNext"] = submission.sharedWithManager ? "false" : "true"
+            card["managerState"] = words.text(submission.sharedWithManager ? "managerShared" : "managerNotShared", ["names": names])
+            card["managerButton"] = words.text(submission.sharedWithManager ? "managerUnshare" : "managerShare", ["names": names])
+        }
         if let message { card["message"] = message }
         if let error { card["error"] = error }
         return card
+    }
+
+    private func shareWithManager(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context)
+        let (actor, secret) = try signedIn()
+        try requireToken(form, session: secret)
+        let id: SubmissionID = try context.id("submissionId", of: .attempt)
+        let shared = form["shared"] == "true"
+        _ = try await app.submissions.shareWithManager(actor, id, shared: shared)
+        return try await attemptPage(actor, secret, id, message: words.text(shared ? "managerSharedNow" : "managerUnsharedNow"))
     }
 
     private func setAudience(_ request: Request, _ context: AppContext) async throws -> Response {

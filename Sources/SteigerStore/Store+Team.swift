@@ -91,6 +91,43 @@ extension Store {
         }
     }
 
+    /// Lets the managers of submission `id`'s learner watch it (`shared`) or no longer, with its
+    /// audit line. - Returns: the submission after the change.
+    /// - Throws: ``StoreError/notFound(_:)`` when it does not exist.
+    @discardableResult
+    public func setSharedWithManager(_ id: SubmissionID, shared: Bool, now: Date = Date()) async throws -> Submission {
+        try await write { session in
+            guard
+                let row = try await session.query(
+                    """
+                    UPDATE submissions SET shared_with_manager = \(bind: shared), updated_at = \(bind: now) WHERE id = \(bind: id.description)
+                    RETURNING \(raw: Self.submissionColumns)
+                    """
+                ).first
+            else { throw StoreError.notFound("submission \(id)") }
+            let submission = try Self.submission(row, sharedWith: [])
+            _ = try await Self.audit(
+                AuditEntry(
+                    at: now, actorID: submission.learnerID, action: .audienceChanged, subjectType: "submission", subjectID: id.description,
+                    ownerID: submission.learnerID, detail: shared ? "manager: shared" : "manager: not shared"), in: session)
+            return submission
+        }
+    }
+
+    /// The attempts `person` shared with their managers that can be played, newest first (at most ten).
+    public func sharedWithManagers(by person: UserID) async throws -> [Submission] {
+        try await read { session in
+            try await session.query(
+                """
+                SELECT \(raw: Self.submissionColumns) FROM submissions
+                WHERE learner_id = \(bind: person.description) AND shared_with_manager = 1 AND audience <> 'private'
+                  AND status IN ('ready', 'reviewed')
+                ORDER BY created_at DESC, id LIMIT 10
+                """
+            ).map { try Self.submission($0, sharedWith: []) }
+        }
+    }
+
     /// When each of `people` last made an attempt (sent or not), by person.
     public func lastAttempts(of people: Set<UserID>) async throws -> [UserID: Date] {
         if people.isEmpty { return [:] }

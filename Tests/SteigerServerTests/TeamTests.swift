@@ -75,6 +75,19 @@ struct TeamTests {
             let practice = try await server.store.createSubmission(
                 learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready, audience: .onlyMe, createdAt: server.clock.now)
             #expect(try await get("/api/v1/submissions/\(practice.id)").status == 404)
+            // The recording and its feedback only once she lets her manager watch it.
+            let feedback = "\(attempt)/annotations"
+            #expect(try await get(feedback).status == 403)
+            let share = "\(attempt)/manager"
+            #expect(try await server.request(.put, share, as: world.learnerA2, json: ["shared": true]).status == 404)
+            #expect(
+                try await server.request(.put, "/api/v1/submissions/\(practice.id)/manager", as: world.learnerA1, json: ["shared": true]).status
+                    == 422)
+            let shared = try await server.request(.put, share, as: world.learnerA1, json: ["shared": true])
+            #expect(shared.status == 200 && shared["sharedWithManager"] as? Bool == true)
+            #expect(try await get(feedback).status == 200)
+            #expect(try await server.request(.put, share, as: world.learnerA1, json: ["shared": false]).status == 200)
+            #expect(try await get(feedback).status == 403)
 
             // Taken off her team, Lea is out of reach again.
             let unlinked = try await server.request(.delete, link, as: world.admin)

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from test_people import first_admin
 from test_serve import admin_run
 from test_web import (PASSWORD, WebDriverWait, add_person, browser, browser_nl, check_accessible, course, service, settle,  # noqa: F401
-                      shoot, sign_in)
+                      shoot, sign_in, upload_ready)
 
 
 def user_id(server, auth, email):
@@ -66,10 +66,27 @@ def test_a_manager_sees_her_team_and_nobody_else_and_her_encouragement_reaches_t
     settle(nl, lambda d: "Mira Manager stuurde je een bemoedigend woord." in d.find_element(By.TAG_NAME, "main").text)
     assert "‘Saw you calm that customer down today. Keep going!’" in nl.find_element(By.TAG_NAME, "main").text
     shoot(nl, "notifications-encouragement-nl")
+
+    # Lea lets Mira watch one of her attempts; before that, Mira sees only that it exists.
+    attempt, _ = upload_ready(service, exercise, "h264_aac.mp4")
+    nl.get(f"{server.url}/learn/submissions/{attempt}")
+    assert "Mira Manager ziet dat deze poging bestaat" in nl.find_element(By.ID, "manager-state").text
+    nl.find_element(By.ID, "manager-toggle").click()
+    settle(nl, lambda d: d.find_element(By.ID, "audience-message").text == "Je leidinggevende mag deze opname nu bekijken.")
+    assert "Mira Manager mag deze opname" in nl.find_element(By.ID, "manager-state").text
+    shoot(nl, "attempt-shared-with-manager-nl")
     nl.delete_all_cookies()
+
+    # Mira finds it on her team page and plays it.
+    driver.get(server.url + "/team")
+    driver.find_element(By.CSS_SELECTOR, f"#member-{lea} .shared-attempts a").click()
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.readyState >= 1"))
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Price objection")
+    shoot(driver, "team-shared-attempt")
     # Mira's team page in Dutch.
     sign_in(nl, server, "mira@example.org", PASSWORD)
     settle(nl, lambda d: d.current_url.endswith("/team"))
     assert nl.find_element(By.TAG_NAME, "h1").text == "Mijn team"
-    assert "Heeft nog niet geoefend." in nl.find_element(By.ID, "team").text
+    team = nl.find_element(By.ID, "team").text
+    assert "Laatst geoefend op" in team and "Opnames die met je gedeeld zijn" in team, team
     shoot(nl, "team-nl")
