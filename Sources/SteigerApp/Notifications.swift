@@ -265,6 +265,8 @@ struct NoticePlanner {
                 default: .supportReinstated
                 }
             return [notice(kind, to: learner, arguments, subjects: ["exercise": exerciseID.description])]
+        case .teamSummaryDue:
+            return try await teamSummary(event)
         case .encouragementSent:
             guard let id = id("encouragement").map(EncouragementID.init), let sent = try await store.encouragement(id),
                 let manager = try await user(sent.managerID)
@@ -324,6 +326,46 @@ struct NoticePlanner {
             // learner themselves; accounts are told by e-mail of their own.
             return []
         }
+    }
+
+    /// A manager's summary of their team's month: per person, the attempts sent for review and the
+    /// supports withdrawn and put back.
+    private mutating func teamSummary(_ event: DomainEvent) async throws -> [Notice] {
+        guard let manager = event.subjects["manager"].flatMap(UserID.init), let user = try await user(manager), !user.isDisabled,
+            let from = event.data["from"].flatMap(Int64.init).map({ Date(timeIntervalSince1970: Double($0) / 1000) }),
+            let to = event.data["to"].flatMap(Int64.init).map({ Date(timeIntervalSince1970: Double($0) / 1000) })
+        else { return [] }
+        var lines: [(String, Message)] = []
+        for person in try await store.team(of: manager) {
+            guard let member = try await self.user(person), !member.isDisabled, !member.isErased else { continue }
+            var withdrawn = 0, back = 0
+            for skill in try await store.scaffoldStandings(learner: person).keys {
+                for transition in ScaffoldEngine.replay(try await store.scaffoldLog(learner: person, skill: skill)).transitions
+                where transition.at >= from && transition.at < to {
+                    if transition.to < transition.from { withdrawn += 1 } else if transition.to > transition.from { back += 1 }
+                }
+            }
+            let attempts = try await store.attemptsSent(by: person, from: from, to: to)
+            lines.append(
+                (
+                    member.displayName.lowercased(),
+                    Message(
+                        "notice.teamSummaryLine",
+                        [
+                            "name": .text(member.displayName), "attempts": .integer(attempts), "withdrawn": .integer(withdrawn),
+                            "back": .integer(back),
+                        ])
+                ))
+        }
+        if lines.isEmpty { return [] }
+        let arguments: [String: Message.Argument] = [
+            "from": .date(from), "lines": .list(lines.sorted { $0.0 < $1.0 }.map { .message($0.1) }),
+        ]
+        return [
+            Notice(
+                recipient: manager, kind: .teamSummary, eventID: event.id, arguments: arguments, subjects: ["month": event.data["month"] ?? ""],
+                createdAt: event.occurredAt)
+        ]
     }
 
     /// A reviewer's notices of their task (given, due within a day, overdue, hold running

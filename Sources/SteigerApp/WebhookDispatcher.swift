@@ -112,7 +112,8 @@ public struct WebhookDispatcher: Service {
     }
 }
 
-/// Raises the review deadlines' events (due soon, overdue) and the rechecks fallen due once a minute.
+/// Raises the review deadlines' events (due soon, overdue), the rechecks fallen due and the
+/// managers' monthly summaries once a minute.
 public struct ReviewDeadlineWatcher: Service {
     let store: Store
     let interval: Duration
@@ -130,6 +131,7 @@ public struct ReviewDeadlineWatcher: Service {
             // A database that does not answer is asked again at the next round.
             _ = try? await store.noteReviewDeadlines(now: now())
             _ = try? await store.noteDueRechecks(now: now())
+            _ = try? await store.noteTeamSummaries(now: now())
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

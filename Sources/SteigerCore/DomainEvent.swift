@@ -45,6 +45,9 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         case recheckDue = "recheck.due"
         /// A manager encouraged one of their people (`subjects.encouragement`).
         case encouragementSent = "encouragement.sent"
+        /// A manager's monthly summary of their team is due (`subjects.manager`; `data.month`,
+        /// `data.from` and `data.to` in milliseconds).
+        case teamSummaryDue = "team.summary_due"
         /// An account was made.
         case userCreated = "user.created"
         /// An account was disabled.

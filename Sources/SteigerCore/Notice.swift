@@ -46,6 +46,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case taskOverdue = "cohort.task_overdue"
     /// A learner one trains made no progress at one level; full support is back.
     case learnerStalled = "learner.stalled"
+    // For managers.
+    /// The month's summary of one's team: each person's attempts and changes of support.
+    case teamSummary = "team.summary"
     // For administrators.
     /// A webhook endpoint was switched off because nothing reached it.
     case webhookDisabled = "webhook.disabled"
@@ -60,6 +63,7 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
             .learner
         case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled: .trainer
         case .webhookDisabled, .jobGaveUp: .admin
+        case .teamSummary: .manager
         }
     }
 
@@ -158,6 +162,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return arguments["days"].map { Message("notice.recheckDays", ["days": $0]) }
         case .encouragement:
             return arguments["text"].map { Message("notice.encouragementText", ["text": $0]) }
+        case .teamSummary:
+            return arguments["lines"].map { Message("notice.teamSummaryLines", ["lines": $0]) }
         case .attemptFailed, .jobGaveUp:
             let key = arguments["serverFailure"] == .text("yes") ? "notice.failed.server" : "notice.failed.recording"
             return Message(key, ["reason": arguments["reason"] ?? .message(Message("notice.failed.noReason"))])
@@ -201,6 +207,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return "/settings/data"
         case .encouragement:
             return "/notifications"
+        case .teamSummary:
+            return "/team"
         }
     }
 }

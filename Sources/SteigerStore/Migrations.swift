@@ -766,6 +766,19 @@ public enum Schema {
                 // Whether the learner let their manager watch the recording.
                 "ALTER TABLE submissions ADD COLUMN shared_with_manager BIGINT NOT NULL DEFAULT 0",
             ]),
+        Migration(
+            version: 27, name: "managers' monthly summaries",
+            statements: [
+                // The months whose summary each manager was sent.
+                """
+                CREATE TABLE team_summaries (
+                    manager_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    month TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (manager_id, month)
+                )
+                """
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -107,6 +107,7 @@ extension Store {
                 "DELETE FROM audit_watch_marks WHERE actor_id = \(bind: p)", "DELETE FROM demo_records WHERE id = \(bind: p)",
                 "DELETE FROM exports WHERE user_id = \(bind: p)", "DELETE FROM manager_links WHERE manager_id = \(bind: p) OR person_id = \(bind: p)",
                 "DELETE FROM encouragements WHERE person_id = \(bind: p) OR manager_id = \(bind: p)",
+                "DELETE FROM team_summaries WHERE manager_id = \(bind: p)",
             ] {
                 _ = try await session.query(statement)
             }

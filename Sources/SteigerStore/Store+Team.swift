@@ -128,6 +128,48 @@ extension Store {
         }
     }
 
+    /// Records `team.summary_due` once per manager with a team and an enabled account for the
+    /// calendar month before `now` (UTC); returns how many it recorded.
+    @discardableResult
+    public func noteTeamSummaries(now: Date = Date()) async throws -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let thisMonth = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+        let lastMonth = calendar.date(byAdding: .month, value: -1, to: thisMonth)!
+        let parts = calendar.dateComponents([.year, .month], from: lastMonth)
+        let month = String(format: "%04d-%02d", parts.year!, parts.month!)
+        return try await write { session in
+            let due = try await session.query(
+                """
+                INSERT INTO team_summaries (manager_id, month, created_at)
+                SELECT DISTINCT l.manager_id, \(bind: month), \(bind: now) FROM manager_links l JOIN users u ON u.id = l.manager_id
+                WHERE u.disabled = 0
+                ON CONFLICT (manager_id, month) DO NOTHING RETURNING manager_id
+                """)
+            let millis = { (date: Date) in String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+            for row in due {
+                try await Self.record(
+                    DomainEvent(
+                        .teamSummaryDue, at: now, subjects: ["manager": try row.string("manager_id")],
+                        data: ["month": month, "from": millis(lastMonth), "to": millis(thisMonth)]), in: session)
+            }
+            return due.count
+        }
+    }
+
+    /// How many attempts `person` sent for review from `from` until `to`.
+    public func attemptsSent(by person: UserID, from: Date, to: Date) async throws -> Int {
+        try await read { session in
+            Int(
+                try await session.query(
+                    """
+                    SELECT COUNT(*) AS n FROM submissions WHERE learner_id = \(bind: person.description) AND audience <> 'private'
+                    AND created_at >= \(bind: from) AND created_at < \(bind: to)
+                    """
+                ).first?.int("n") ?? 0)
+        }
+    }
+
     /// When each of `people` last made an attempt (sent or not), by person.
     public func lastAttempts(of people: Set<UserID>) async throws -> [UserID: Date] {
         if people.isEmpty { return [:] }

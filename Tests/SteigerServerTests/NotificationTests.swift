@@ -251,7 +251,8 @@ struct NotificationTests {
             "exercise": "Price objection", "learner": "Anna", "reviewer": .message(Message("notice.reviewer.peer")),
             "task": .message(Message("notice.task.peer")), "due": .dateTime(when), "expires": .dateTime(when), "until": .dateTime(when),
             "explanation": .message(explanation), "reason": .message(Message("reason.corrupt")), "manager": "Mira",
-            "text": "Keep it up", "days": .integer(30),
+            "text": "Keep it up", "days": .integer(30), "from": .date(when),
+            "lines": .list([.message(Message("notice.teamSummaryLine", ["name": "Lea", "attempts": 2, "withdrawn": 1, "back": 0]))]),
         ]
         for kind in NoticeKind.allCases {
             for count in [1, 4] {

@@ -131,4 +131,44 @@ struct TeamTests {
             #expect((member["encouragements"] as? [[String: Any]])?.count == 1)
         }
     }
+
+    @Test(
+        "each manager with a team gets one summary of the month before: per person, attempts and changes of support", arguments: TestEngine.available)
+    func monthlySummary(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.quiet) { server in
+            let world = server.world
+            let (mira, cookie) = try await manager(server)
+            #expect(try await server.request(.put, "/api/v1/users/\(world.learnerA1.id)/managers/\(mira.id)", as: world.admin).status == 200)
+            #expect(try await server.request(.put, "/api/v1/users/\(world.learnerB.id)/managers/\(mira.id)", as: world.admin).status == 200)
+            let november = try Date("2026-11-10T10:00:00Z", strategy: .iso8601)
+            for day in [0.0, 2] {
+                _ = try await server.store.createSubmission(
+                    learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready, createdAt: november.addingTimeInterval(day * 86_400))
+            }
+            // A practice take is nobody's business but the learner's, and October is not November.
+            _ = try await server.store.createSubmission(
+                learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready, audience: .onlyMe, createdAt: november)
+            _ = try await server.store.createSubmission(
+                learner: world.learnerB.id, exercise: world.exerciseB.id, status: .ready, createdAt: november.addingTimeInterval(-30 * 86_400))
+
+            let first = try Date("2026-12-01T00:05:00Z", strategy: .iso8601)
+            #expect(try await server.store.noteTeamSummaries(now: first) == 1)
+            #expect(try await server.store.noteTeamSummaries(now: first.addingTimeInterval(3600)) == 0)
+            try await NoticeMaker(store: server.store, logger: TestDatabase.logger, now: { server.clock.now }).drain()
+            let notices = try await server.request(.get, "/api/v1/me/notifications", cookie: cookie).items
+            let summary = try #require(notices.first { $0["kind"] as? String == "team.summary" }, "\(notices)")
+            #expect(summary["text"] as? String == "Your team since 1 November 2026: what they practised.")
+            #expect(
+                summary["detail"] as? String
+                    == "Learner-a1 (attempts: 2, supports withdrawn: 0, put back: 0) and learner-b (attempts: 0, supports withdrawn: 0, put back: 0)."
+            )
+            #expect(summary["link"] as? String == "/team")
+            // Nobody else hears of it.
+            for other in [world.learnerA1, world.admin, world.trainerA] {
+                #expect(
+                    try await server.request(.get, "/api/v1/me/notifications", as: other).items.allSatisfy { $0["kind"] as? String != "team.summary" }
+                )
+            }
+        }
+    }
 }
