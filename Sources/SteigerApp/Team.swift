@@ -94,6 +94,55 @@ public struct Team: Sendable {
         return try await store.managers(of: person)
     }
 
+    /// What came of one line of a list of managers.
+    public struct LinkResult: Sendable {
+        public enum Outcome: String, Sendable { case linked, unchanged, refused }
+        /// The line of the list (1 is the first).
+        public var line: Int
+        public var person: String
+        public var manager: String
+        public var outcome: Outcome
+        /// Why the line was refused.
+        public var problem: AppError?
+    }
+
+    /// The longest list of managers taken at once, in lines.
+    public static let linkListLimit = 5000
+
+    /// Links managers to people from a list with the columns person's e-mail address, manager's
+    /// e-mail address (commas or semicolons; a first line of column names is skipped), each line
+    /// on its own (administrators): a line naming nobody known, or a manager without the role, is
+    /// refused with the reason and the others go ahead.
+    public func linkManagers(_ actor: Actor, csv: String) async throws -> [LinkResult] {
+        try AccessPolicy.require(actor, .update, .accountSettings, .user)
+        var rows = CSV.records(csv).map { (line: $0.line, fields: $0.fields.map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let names: Set<String> = ["person", "persoon", "email", "e-mail", "manager", "leidinggevende", "medewerker", "learner", "deelnemer"]
+        if let first = rows.first, first.fields.contains(where: { names.contains($0.lowercased()) }) { rows.removeFirst() }
+        if rows.isEmpty { throw AppError.invalid("csv", Message("validation.linksEmpty")) }
+        if rows.count > Self.linkListLimit { throw AppError.invalid("csv", Message("validation.csvRows", ["max": .integer(Self.linkListLimit)])) }
+        var results: [LinkResult] = []
+        for row in rows {
+            let person = row.fields.first ?? "", manager = row.fields.count > 1 ? row.fields[1] : ""
+            var result = LinkResult(line: row.line, person: person, manager: manager, outcome: .linked)
+            do {
+                guard let personUser = try await store.userForLogin(email: person.lowercased())?.user, !personUser.isErased else {
+                    throw AppError.invalid("person", Message("validation.unknownEmail"))
+                }
+                guard let managerUser = try await store.userForLogin(email: manager.lowercased())?.user, !managerUser.isErased else {
+                    throw AppError.invalid("manager", Message("validation.unknownEmail"))
+                }
+                let before = try await store.managers(of: personUser.id).count
+                let after = try await setManager(actor, of: personUser.id, manager: managerUser.id, linked: true).count
+                if after == before { result.outcome = .unchanged }
+            } catch {
+                result.outcome = .refused
+                result.problem = AppError(from: error)
+            }
+            results.append(result)
+        }
+        return results
+    }
+
     /// Makes `manager` one of the managers of `person`, or (`linked` false) no longer
     /// (administrators). The manager must hold the manager role and be someone else.
     /// - Returns: the person's managers after the change.

@@ -35,6 +35,14 @@ struct InvitationListBody: RequestBody {
     static let schema = object(properties, optional: ["cohortId"])
 }
 
+extension AppError {
+    /// Why one line of a list was refused, in `words`: its fields' problems ("email: …; role: …"),
+    /// or the refusal's own sentence when it names no field.
+    func lineProblem(in words: Localizer) -> String {
+        errors.isEmpty ? words.format(message) : errors.map { "\($0.field): \(words.format($0.message))" }.joined(separator: "; ")
+    }
+}
+
 /// What came of inviting one person, with the reason in the caller's language when they were not invited.
 struct InvitationResultView: JSONView {
     let result: InvitationResult
@@ -42,9 +50,7 @@ struct InvitationResultView: JSONView {
 
     init(_ result: InvitationResult, words: Localizer) {
         self.result = result
-        problem = result.problem.map { error in
-            ([words.format(error.message)] + error.errors.map { "\($0.field): \(words.format($0.message))" }).joined(separator: " ")
-        }
+        problem = result.problem.map { $0.lineProblem(in: words) }
     }
 
     static let fields: [JSONField<Self>] = [

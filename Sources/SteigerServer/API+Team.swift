@@ -14,6 +14,37 @@ struct EncouragementBody: RequestBody {
     ]
 }
 
+/// A list of managers to link, as asked.
+struct ManagerLinksBody: RequestBody {
+    var csv: String
+    static let properties: [String: JSONValue] = [
+        "csv": [
+            "type": "string", "maxLength": 1_000_000,
+            "description":
+                "One link per line: the person's e-mail address, their manager's e-mail address; commas or semicolons; a first line of column names is skipped.",
+        ]
+    ]
+}
+
+/// What came of one line of a list of managers, with the reason in the caller's language when it was refused.
+struct ManagerLinkResultView: JSONView {
+    let result: Team.LinkResult
+    let problem: String?
+
+    init(_ result: Team.LinkResult, words: Localizer) {
+        self.result = result
+        problem = result.problem.map { $0.lineProblem(in: words) }
+    }
+
+    static let fields: [JSONField<Self>] = [
+        .init("line", ["type": "integer", "minimum": 1]) { $0.result.line },
+        .init("person", ["type": "string"]) { $0.result.person },
+        .init("manager", ["type": "string"]) { $0.result.manager },
+        .init("outcome", ["type": "string", "enum": ["linked", "unchanged", "refused"]]) { $0.result.outcome.rawValue },
+        .nullable("problem", ["type": "string", "description": "Why the line was refused."]) { $0.problem },
+    ]
+}
+
 /// Managers and their teams over HTTP.
 struct TeamController: Sendable {
     let team: Team
@@ -51,6 +82,18 @@ struct TeamController: Sendable {
                 summary: "Make someone with the manager role one of a person's managers (administrators)", replies: [managersReply],
                 errors: [422: "The manager does not hold the manager role, or is the person."], handler: addManager),
             Operation(
+                method: .post, path: "/api/v1/manager-links", operationID: "linkManagers", tag: "team",
+                summary: "Link managers to people from a CSV list (administrators); each line succeeds or is refused on its own",
+                body: object(ManagerLinksBody.properties),
+                replies: [
+                    .init(
+                        status: 200, description: "What came of each line.",
+                        schema: [
+                            "type": "object", "properties": ["results": ["type": "array", "items": ManagerLinkResultView.schema]],
+                            "required": ["results"],
+                        ])
+                ], errors: [422: "The list is empty or too long."], handler: linkManagers),
+            Operation(
                 method: .delete, path: "/api/v1/users/{userId}/managers/{managerId}", operationID: "removeManager", tag: "team",
                 summary: "Take a manager away from a person (administrators)", replies: [managersReply], handler: removeManager),
         ]
@@ -81,6 +124,12 @@ struct TeamController: Sendable {
 
     func removeManager(_ request: inout Request, _ context: AppContext) async throws -> Response {
         try await setManager(context, linked: false)
+    }
+
+    func linkManagers(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: ManagerLinksBody.self, context: context)
+        let results = try await team.linkManagers(try context.requireActor(), csv: body.csv)
+        return try .json(["results": results.map { ManagerLinkResultView($0, words: context.words) }])
     }
 
     private func setManager(_ context: AppContext, linked: Bool) async throws -> Response {

@@ -11,6 +11,46 @@ extension WebPages {
         signedIn.get("/team") { request, context in try await pages(request, context).teamPage(message: nil, error: nil) }
         signedIn.post("/team/:userId/encourage") { request, context in try await pages(request, context).encourage(request, context) }
         signedIn.get("/team/attempts/:submissionId") { request, context in try await pages(request, context).sharedAttempt(context) }
+        signedIn.get("/admin/managers") { request, context in try await pages(request, context).managerListPage(csv: "", results: nil) }
+        signedIn.post("/admin/managers") { request, context in try await pages(request, context).linkManagers(request, context) }
+    }
+
+    /// Managers linked to people from a list: the form, and what came of each line.
+    private func managerListPage(csv: String, results: [Team.LinkResult]?, error: String? = nil) async throws -> Response {
+        let (actor, secret) = try signedIn()
+        try app.administration.open(actor)
+        let lines = (results ?? []).map { result -> [String: Any] in
+            let view = ManagerLinkResultView(result, words: words)
+            return [
+                "line": result.line, "person": result.person, "manager": result.manager, "refused": result.outcome == .refused,
+                "outcome": words.text("managerLinkOutcome." + result.outcome.rawValue), "problem": view.problem ?? "",
+            ]
+        }
+        return try html(
+            "manager-list", title: words.text("managerListTitle"), actor: actor, secret: secret,
+            [
+                "csv": csv, "hasResults": results != nil, "results": lines, "error": error ?? false,
+                "summary": words.text(
+                    "managerListSummary",
+                    [
+                        "linked": .integer(lines.filter { $0["refused"] as? Bool == false }.count),
+                        "refused": .integer(lines.filter { $0["refused"] as? Bool == true }.count),
+                    ]),
+            ])
+    }
+
+    private func linkManagers(_ request: Request, _ context: AppContext) async throws -> Response {
+        var request = request
+        let form = try await Self.form(&request, context, upTo: 1024 * 1024)
+        let (actor, secret) = try signedIn()
+        try requireToken(form, session: secret)
+        let csv = form["csv"] ?? ""
+        do {
+            return try await managerListPage(csv: csv, results: try await app.team.linkManagers(actor, csv: csv))
+        } catch let error as AppError where error.kind == .invalid {
+            let problem = ([words.format(error.message)] + error.errors.map { words.format($0.message) }).joined(separator: " ")
+            return try await managerListPage(csv: csv, results: nil, error: problem)
+        }
     }
 
     /// An attempt a person shared with their manager, played with its feedback (the example page's layout).

@@ -65,6 +65,7 @@ struct InvitationTests {
             // Each refusal says why, in the reader's words.
             let problems = results.compactMap { $0["problem"] as? String }
             #expect(problems.count == 4)
+            #expect(problems.allSatisfy { !$0.contains("{") }, "\(problems)")
             #expect(problems.contains { $0.contains("email: is on line 2 already") })
             #expect(problems.contains { $0.contains("'boss' is not a role") })
             #expect(problems.contains { $0.contains("no cohort 'Cohort Z'") })

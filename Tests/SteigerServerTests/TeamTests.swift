@@ -171,4 +171,30 @@ struct TeamTests {
             }
         }
     }
+
+    @Test("an administrator links managers from a list, each line on its own with the reason for a refusal", arguments: TestEngine.available)
+    func linksFromAList(engine: TestEngine) async throws {
+        try await TestServer.with(engine, configure: Self.quiet) { server in
+            let world = server.world
+            let (mira, _) = try await manager(server)
+            let csv = """
+                person;manager
+                \(world.learnerA1.email); \(mira.email)
+                \(world.learnerA1.email); \(mira.email)
+                nobody@example.org; \(mira.email)
+                \(world.learnerA2.email); \(world.trainerA.email)
+                \(world.learnerB.email)
+                """
+            let reply = try await server.request(.post, "/api/v1/manager-links", as: world.admin, json: ["csv": .string(csv)])
+            #expect(reply.status == 200, "\(reply.body)")
+            let results = reply["results"] as? [[String: Any]] ?? []
+            #expect(results.map { $0["line"] as? Int } == [2, 3, 4, 5, 6])
+            #expect(results.map { $0["outcome"] as? String } == ["linked", "unchanged", "refused", "refused", "refused"])
+            #expect((results[2]["problem"] as? String)?.contains("no account has this e-mail address") == true, "\(results[2])")
+            #expect((results[3]["problem"] as? String)?.contains("must be someone with the manager role") == true, "\(results[3])")
+            #expect(try await server.store.team(of: mira.id) == [world.learnerA1.id])
+            #expect(try await server.request(.post, "/api/v1/manager-links", as: world.admin, json: ["csv": "person;manager"]).status == 422)
+            #expect(try await server.request(.post, "/api/v1/manager-links", as: world.trainerA, json: ["csv": .string(csv)]).status == 403)
+        }
+    }
 }

@@ -34,6 +34,20 @@ def test_a_manager_sees_her_team_and_nobody_else_and_her_encouragement_reaches_t
     settle(driver, lambda d: "Mira Manager" in d.find_element(By.ID, "managers").text and not d.find_elements(By.ID, "no-managers"))
     check_accessible(driver)
     shoot(driver, "person-managers")
+    # From a list she links more people at once; a line naming nobody, or someone who is not a
+    # manager, is refused with the reason, and Sam stays off Mira's team.
+    driver.get(server.url + "/admin")
+    driver.find_element(By.ID, "managers-link").click()
+    driver.find_element(By.ID, "manager-csv").send_keys(
+        "person, manager\nlea@example.org, mira@example.org\nnobody@example.org, mira@example.org\nsam@example.org, lea@example.org")
+    driver.find_element(By.CSS_SELECTOR, "#manager-list button[type=submit]").click()
+    settle(driver, lambda d: d.find_element(By.ID, "manager-list-summary").text == "Linked or already linked: 1. Refused: 2.")
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#manager-results tbody tr")]
+    assert rows[0].endswith("already linked"), rows
+    assert "refused: person: no account has this e-mail address" in rows[1], rows
+    assert "refused: manager: must be someone with the manager role" in rows[2], rows
+    check_accessible(driver)
+    shoot(driver, "manager-list")
     driver.delete_all_cookies()
 
     # Mira signs in and lands on her team: Lea with her skill and the help she gets, not Sam.
