@@ -332,6 +332,7 @@ struct NoticePlanner {
     /// supports withdrawn and put back.
     private mutating func teamSummary(_ event: DomainEvent) async throws -> [Notice] {
         guard let manager = event.subjects["manager"].flatMap(UserID.init), let user = try await user(manager), !user.isDisabled,
+            user.has(.manager),
             let from = event.data["from"].flatMap(Int64.init).map({ Date(timeIntervalSince1970: Double($0) / 1000) }),
             let to = event.data["to"].flatMap(Int64.init).map({ Date(timeIntervalSince1970: Double($0) / 1000) })
         else { return [] }
@@ -342,7 +343,11 @@ struct NoticePlanner {
             for skill in try await store.scaffoldStandings(learner: person).keys {
                 for transition in ScaffoldEngine.replay(try await store.scaffoldLog(learner: person, skill: skill)).transitions
                 where transition.at >= from && transition.at < to {
-                    if transition.to < transition.from { withdrawn += 1 } else if transition.to > transition.from { back += 1 }
+                    switch transition.rule {
+                    case .withdrawal: withdrawn += 1
+                    case .reinstatement, .delayedCheckFailed: back += 1
+                    case .stalled, .override, .kickOff: break
+                    }
                 }
             }
             let attempts = try await store.attemptsSent(by: person, from: from, to: to)

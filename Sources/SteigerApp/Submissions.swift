@@ -134,7 +134,12 @@ public struct Submissions: Sendable {
         }
         let isPeerOnly = !isLearner && !actor.user.has(.admin) && !trainsIt
         let isAssignedPeer = submission.audience >= .peers && submission.sharedWith.contains(actor.user.id)
-        if isPeerOnly, !isAssignedPeer {
+        let isTheirManager = submission.sharedWithManager && actor.manages(submission.learnerID)
+        if isPeerOnly, isTheirManager, !isAssignedPeer {
+            // Their manager, on an attempt shared with them: the sent feedback, as the learner reads it.
+            let submitted = Set(reviews.map(\.reviewerID))
+            annotations = annotations.filter { submitted.contains($0.authorID) || $0.authorID == submission.learnerID }
+        } else if isPeerOnly, !isAssignedPeer {
             // Someone watching it in the library: the sent feedback when its learner shared it, otherwise none.
             let submitted = Set(reviews.map(\.reviewerID))
             annotations =

@@ -17,7 +17,7 @@ public struct Team: Sendable {
         public var practice: [(exercise: Exercise, standing: ScaffoldStanding?)]
         /// When they last made an attempt they sent for review.
         public var lastAttempt: Date?
-        /// The encouragements they were sent, newest first.
+        /// The encouragements the reading manager sent them, newest first.
         public var encouragements: [Encouragement]
         /// What the sentences about their levels need.
         public var naming: ScaffoldNaming
@@ -33,7 +33,7 @@ public struct Team: Sendable {
         var members: [Member] = []
         for id in actor.team {
             guard let user = try await store.user(id), !user.isErased else { continue }
-            members.append(try await member(user, lastAttempt: last[id]))
+            members.append(try await member(user, lastAttempt: last[id], manager: actor.user.id))
         }
         return members.sorted {
             ($0.user.displayName.lowercased(), $0.user.id.description) < ($1.user.displayName.lowercased(), $1.user.id.description)
@@ -46,10 +46,10 @@ public struct Team: Sendable {
         guard let user = try await store.user(id) else { throw AppError.notFound(.member) }
         try AccessPolicy.require(actor, .view, .user(user, memberships: []), .member)
         guard actor.manages(id) else { throw AppError.notFound(.member) }
-        return try await member(user, lastAttempt: try await store.lastAttempts(of: [id])[id])
+        return try await member(user, lastAttempt: try await store.lastAttempts(of: [id])[id], manager: actor.user.id)
     }
 
-    private func member(_ user: User, lastAttempt: Date?) async throws -> Member {
+    private func member(_ user: User, lastAttempt: Date?, manager: UserID) async throws -> Member {
         let person = try await store.actor(for: user)
         let practised = try await exercises.all(person).filter { $0.cohorts.contains(where: person.learns(in:)) }
         let standings = try await store.scaffoldStandings(learner: user.id)
@@ -70,13 +70,15 @@ public struct Team: Sendable {
         }
         return Member(
             user: user, practice: practised.map { ($0, standings[$0.skillKey]) }, lastAttempt: lastAttempt,
-            encouragements: try await store.encouragements(of: user.id, limit: 5), naming: naming, shared: shared)
+            encouragements: try await store.encouragements(of: user.id, from: manager, limit: 5), naming: naming, shared: shared)
     }
 
     /// Sends `person`, one of `actor`'s team, a word of encouragement (1 to 500 characters).
     /// - Throws: not found for anyone the actor does not manage; invalid for an empty or too long text.
     public func encourage(_ actor: Actor, _ person: UserID, text: String) async throws -> Encouragement {
         try AccessPolicy.require(actor, .create, .encouragement(person: person), .member)
+        // Their own manager only: an administrator's role opens the policy, not someone else's team.
+        guard actor.manages(person) else { throw AppError.notFound(.member) }
         let encouragement: Encouragement
         do {
             encouragement = try Encouragement(managerID: actor.user.id, personID: person, text: text, at: now())
@@ -108,6 +110,8 @@ public struct Team: Sendable {
 
     /// The longest list of managers taken at once, in lines.
     public static let linkListLimit = 5000
+    /// The longest list of managers taken at once, in characters.
+    public static let linkListLength = 1_000_000
 
     /// Links managers to people from a list with the columns person's e-mail address, manager's
     /// e-mail address (commas or semicolons; a first line of column names is skipped), each line
@@ -115,6 +119,9 @@ public struct Team: Sendable {
     /// refused with the reason and the others go ahead.
     public func linkManagers(_ actor: Actor, csv: String) async throws -> [LinkResult] {
         try AccessPolicy.require(actor, .update, .accountSettings, .user)
+        if csv.unicodeScalars.count > Self.linkListLength {
+            throw AppError.invalid("csv", Message("validation.maxCharacters", ["max": .integer(Self.linkListLength)]))
+        }
         var rows = CSV.records(csv).map { (line: $0.line, fields: $0.fields.map { $0.trimmingCharacters(in: .whitespaces) }) }
         let names: Set<String> = ["person", "persoon", "email", "e-mail", "manager", "leidinggevende", "medewerker", "learner", "deelnemer"]
         if let first = rows.first, first.fields.contains(where: { names.contains($0.lowercased()) }) { rows.removeFirst() }

@@ -11,7 +11,7 @@ import Foundation
 ///    the criteria it scored lowest. A kick-off reviewed after the level moved only informs.
 /// 1. **Rechecks.** At level 0 reached by withdrawal, for each of the policy's recheck days in
 ///    turn, the first attempt made at least that many days later must pass, or the level it
-///    came from comes back.
+///    came from comes back; a pass also answers the later rechecks already due by then.
 /// 2. **Reinstatement** (contingent shift): `reinstateAfter` consecutive attempts below the
 ///    support threshold bring one level back.
 /// 3. **Withdrawal**: `withdrawAfter` consecutive passing attempts (score at least the mastery
@@ -131,7 +131,11 @@ public enum ScaffoldEngine {
         state.lowStreak = policy.needsSupport(total: assessment.total) ? state.lowStreak + [evidence] : []
 
         if current == 0, let check = state.delayedCheck, assessment.attemptMadeAt >= check.dueAt {
-            state.delayedCheck = check.next
+            // A pass answers every recheck already due by then: one attempt after a long break is
+            // not asked to prove the same thing three times over.
+            var next = check.next
+            while passes, let due = next, assessment.attemptMadeAt >= due.dueAt { next = due.next }
+            state.delayedCheck = next
             if passes {
                 state.checkPassedAt = assessment.at
                 var step = outcome(.checkPassed)

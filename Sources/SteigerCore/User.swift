@@ -4,11 +4,11 @@ import Foundation
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     /// Manages everything: users, cohorts, exercises, batch jobs.
     case admin
-    /// Reviews and scores the attempts of the cohorts they train.
-    case trainer
     /// Follows the people an administrator linked to them: their progress, scores and the
     /// recordings they shared with their manager; encourages them.
     case manager
+    /// Reviews and scores the attempts of the cohorts they train.
+    case trainer
     /// Practises: sees exercises, submits attempts, reads feedback.
     case learner
 

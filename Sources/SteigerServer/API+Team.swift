@@ -19,7 +19,7 @@ struct ManagerLinksBody: RequestBody {
     var csv: String
     static let properties: [String: JSONValue] = [
         "csv": [
-            "type": "string", "maxLength": 1_000_000,
+            "type": "string", "maxLength": .number(Double(Team.linkListLength)),
             "description":
                 "One link per line: the person's e-mail address, their manager's e-mail address; commas or semicolons; a first line of column names is skipped.",
         ]

@@ -124,8 +124,14 @@ extension Store {
                 ("audit_log", "detail"), ("audit_log", "dedupe"), ("outbox_events", "subjects"), ("outbox_events", "data"),
                 ("scaffold_events", "payload"), ("notices", "arguments"), ("notices", "subjects"), ("mails", "message"), ("jobs", "payload"),
             ]
+            // The name is replaced where a JSON text holds it as a whole value ("Lea", not the "Lea"
+            // in "Leah" or a "0" in a number): replacing it anywhere would break the texts of others.
+            let json = { (text: String) in String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self) }
+            let jsonTexts: Set<String> = ["subjects", "data", "payload", "arguments"]
             for (table, column) in texts {
-                for (old, new) in [(p, x), (email, User.erasedAddress(anonymous)), (name, Self.erasedName)] where !old.isEmpty {
+                var replacements = [(p, x), (email, User.erasedAddress(anonymous))]
+                if jsonTexts.contains(column) { replacements.append((json(name), json(Self.erasedName))) }
+                for (old, new) in replacements where !old.isEmpty && old != "\"\"" {
                     _ = try await session.query(
                         """
                         UPDATE \(raw: table) SET \(raw: column) = REPLACE(\(raw: column), \(bind: old), \(bind: new))

@@ -79,12 +79,13 @@ extension Store {
         }
     }
 
-    /// The encouragements `person` was sent, newest first (at most `limit`).
-    public func encouragements(of person: UserID, limit: Int = 20) async throws -> [Encouragement] {
+    /// The encouragements `manager` sent `person`, newest first (at most `limit`).
+    public func encouragements(of person: UserID, from manager: UserID, limit: Int = 20) async throws -> [Encouragement] {
         try await read { session in
             try await session.query(
                 """
-                SELECT id, manager_id, person_id, text, created_at FROM encouragements WHERE person_id = \(bind: person.description)
+                SELECT id, manager_id, person_id, text, created_at FROM encouragements
+                WHERE person_id = \(bind: person.description) AND manager_id = \(bind: manager.description)
                 ORDER BY created_at DESC, id LIMIT \(bind: limit)
                 """
             ).map(Self.encouragement)
@@ -128,7 +129,7 @@ extension Store {
         }
     }
 
-    /// Records `team.summary_due` once per manager with a team and an enabled account for the
+    /// Records `team.summary_due` once per manager (an enabled account holding the role) with a team, for the
     /// calendar month before `now` (UTC); returns how many it recorded.
     @discardableResult
     public func noteTeamSummaries(now: Date = Date()) async throws -> Int {
@@ -143,7 +144,7 @@ extension Store {
                 """
                 INSERT INTO team_summaries (manager_id, month, created_at)
                 SELECT DISTINCT l.manager_id, \(bind: month), \(bind: now) FROM manager_links l JOIN users u ON u.id = l.manager_id
-                WHERE u.disabled = 0
+                WHERE u.disabled = 0 AND (',' || u.roles || ',') LIKE '%,manager,%'
                 ON CONFLICT (manager_id, month) DO NOTHING RETURNING manager_id
                 """)
             let millis = { (date: Date) in String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }

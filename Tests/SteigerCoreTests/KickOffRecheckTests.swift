@@ -100,15 +100,22 @@ struct KickOffRecheckTests {
         #expect(mila.level == 0 && mila.history.state.delayedCheck?.days == 7)
     }
 
-    @Test("A passed recheck whose next one is already past makes the next attempt that recheck")
-    func overdueRechecksFollowOneAnother() throws {
+    @Test("After a long break one passing attempt answers every recheck already due; a failing one puts the support back")
+    func overdueRechecksAnsweredAtOnce() throws {
         var kees = try Story(startingOn: "2026-09-01")
         for _ in 0..<6 { kees.attempt(0.9) }
         let reached = try #require(kees.history.state.delayedCheck).reachedAt
+        // Back after 40 days: the pass answers the week's and the month's rechecks; the 90-day one is next.
         kees.clock = reached.addingTimeInterval(40 * 86_400)
         #expect(kees.attempt(0.9, thenWait: 0.1).recheckDays == 7)
-        let month = kees.attempt(0.4)
-        #expect(month.transition?.recheckDays == 30 && kees.level == 1)
+        #expect(kees.history.state.delayedCheck?.days == 90)
+        #expect(kees.attempt(0.9).outcome == .counted)
+        // Jan, back after 40 days too, fails: the checklist is back at once.
+        var jan = try Story(startingOn: "2026-09-01")
+        for _ in 0..<6 { jan.attempt(0.9) }
+        jan.clock = try #require(jan.history.state.delayedCheck).reachedAt.addingTimeInterval(40 * 86_400)
+        let slip = jan.attempt(0.4)
+        #expect(slip.transition?.recheckDays == 7 && jan.level == 1)
     }
 
     @Test("Policies read as they were recorded: one delayed check is one recheck, and a policy without either gets 7, 30 and 90 days")

@@ -137,4 +137,20 @@ struct ErasureAPITests {
             #expect(!comments.contains { $0["text"] as? String == "Good opening" })
         }
     }
+
+    @Test("erasing someone with a short name leaves everyone else's notices readable", arguments: TestEngine.available)
+    func shortNames(engine: TestEngine) async throws {
+        try await TestServer.with(engine) { server in
+            let world = server.world
+            let zero = try User(email: "zero@example.org", displayName: "0", roles: [.learner])
+            try await server.store.createUser(zero, passwordHash: nil)
+            // Lea's notice holds numbers full of noughts.
+            let asked = try await server.store.requestExport(of: world.learnerA2.id)
+            _ = try await server.store.claimExport(for: 60)
+            try await server.store.finishExport(asked.id, size: 1000, expires: Date(timeIntervalSince1970: 1_800_000_000))
+            #expect(try await server.request(.post, "/api/v1/users/\(zero.id)/erasure", as: world.admin, json: [:]).status == 200)
+            let notices = try await server.request(.get, "/api/v1/me/notifications", as: world.learnerA2)
+            #expect(notices.status == 200 && notices.items.contains { $0["kind"] as? String == "export.ready" }, "\(notices.body)")
+        }
+    }
 }

@@ -88,6 +88,13 @@ struct TeamTests {
             #expect(try await get(feedback).status == 200)
             #expect(try await server.request(.put, share, as: world.learnerA1, json: ["shared": false]).status == 200)
             #expect(try await get(feedback).status == 403)
+            // A reviewed attempt she shares: her manager reads its review, as she does.
+            let reviewed = try await ScaffoldingAPITests().reviewedAttempt(server, scores: ["empathy": 3, "next-step": 2])
+            #expect(
+                try await server.request(.put, "/api/v1/submissions/\(reviewed.id)/manager", as: world.learnerA1, json: ["shared": true]).status
+                    == 200)
+            let reviews = try await get("/api/v1/submissions/\(reviewed.id)/reviews")
+            #expect(reviews.status == 200 && reviews.items.count == 1, "\(reviews.body)")
 
             // Taken off her team, Lea is out of reach again.
             let unlinked = try await server.request(.delete, link, as: world.admin)
@@ -110,9 +117,12 @@ struct TeamTests {
             #expect(try await encourage(world.learnerA1, "  ").status == 422)
             #expect(try await encourage(world.learnerA1, .string(String(repeating: "a", count: 501))).status == 422)
             #expect(try await encourage(world.learnerA2, "Well done").status == 404)
-            #expect(
-                try await server.request(.post, "/api/v1/team/\(world.learnerA1.id)/encouragements", as: world.trainerA, json: ["text": "Hi"]).status
-                    == 404)
+            // Neither a trainer nor an administrator encourages someone else's people.
+            for other in [world.trainerA, world.admin] {
+                let reply = try await server.request(
+                    .post, "/api/v1/team/\(world.learnerA1.id)/encouragements", as: other, json: ["text": "Hi"])
+                #expect(reply.status == 404, "\(other.displayName)")
+            }
             let sent = try await encourage(world.learnerA1, "Saw you use the checklist with a customer today. Keep it up!")
             #expect(sent.status == 201, "\(sent.body)")
 
@@ -163,6 +173,10 @@ struct TeamTests {
                     == "Learner-a1 (attempts: 2, supports withdrawn: 0, put back: 0) and learner-b (attempts: 0, supports withdrawn: 0, put back: 0)."
             )
             #expect(summary["link"] as? String == "/team")
+            // Without the manager role, no more summaries, although the links are still there.
+            let demoted = try await server.request(.patch, "/api/v1/users/\(mira.id)", as: world.admin, json: ["roles": ["learner"]])
+            #expect(demoted.status == 200, "\(demoted.body)")
+            #expect(try await server.store.noteTeamSummaries(now: first.addingTimeInterval(31 * 86_400)) == 0)
             // Nobody else hears of it.
             for other in [world.learnerA1, world.admin, world.trainerA] {
                 #expect(

@@ -43,7 +43,7 @@ def test_an_administrator_builds_two_cohorts_moves_a_learner_and_disables_an_acc
     submit(driver, "add-user")
     settle(driver, lambda d: "noor@example.org" in d.find_element(By.CSS_SELECTOR, "table.list").text)
     roles = {box.get_attribute("value"): box for box in driver.find_elements(By.CSS_SELECTOR, "#add-user input[name=roles]")}
-    assert [label.text for label in driver.find_elements(By.CSS_SELECTOR, "#add-user fieldset label")] == ["Learner", "Trainer", "Administrator"]
+    assert [label.text for label in driver.find_elements(By.CSS_SELECTOR, "#add-user fieldset label")] == ["Learner", "Trainer", "Manager", "Administrator"]
     roles["learner"].click()
     roles["trainer"].click()
     driver.find_element(By.ID, "user-email").send_keys("tim@example.org")
@@ -132,6 +132,6 @@ def test_people_and_cohorts_in_dutch(service, browser_nl):
     driver.get(f"{server.url}/admin/people/{noor}")
     assert "Account uitschakelen" in driver.find_element(By.ID, "disable-person").text
     assert [label.text for label in driver.find_elements(By.CSS_SELECTOR, "#edit-person fieldset label")] == [
-        "Deelnemer", "Trainer", "Beheerder"]
+        "Deelnemer", "Trainer", "Leidinggevende", "Beheerder"]
     check_accessible(driver)
     shoot(driver, "person-nl")

@@ -87,7 +87,7 @@ def test_a_manager_sees_her_team_and_nobody_else_and_her_encouragement_reaches_t
     assert "Mira Manager ziet dat deze poging bestaat" in nl.find_element(By.ID, "manager-state").text
     nl.find_element(By.ID, "manager-toggle").click()
     settle(nl, lambda d: d.find_element(By.ID, "audience-message").text == "Je leidinggevende mag deze opname nu bekijken.")
-    assert "Mira Manager mag deze opname" in nl.find_element(By.ID, "manager-state").text
+    assert "mogen deze opname en de feedback erop bekijken (nu Mira Manager)" in nl.find_element(By.ID, "manager-state").text
     shoot(nl, "attempt-shared-with-manager-nl")
     nl.delete_all_cookies()
 
