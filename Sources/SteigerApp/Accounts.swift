@@ -194,19 +194,20 @@ extension Accounts {
         guard !user.isDisabled else { throw AppError(.accountDisabled) }
         let secret = try await store.createSession(
             for: user.id, expiresAt: now.addingTimeInterval(sessionLifetime), address: address, userAgent: userAgent, now: now)
-        return (secret, try await store.actor(for: user))
+        return (secret, try await store.actor(for: user, now: now))
     }
 
     /// The person a session belongs to, or nil when it ended, expired or their account is disabled.
     public func actor(session secret: String) async throws -> Actor? {
         guard let user = try await store.sessionUser(secret: secret, now: now()), !user.isDisabled else { return nil }
-        return try await store.actor(for: user)
+        let actor = try await store.actor(for: user, now: now())
+        return actor.user.isDisabled ? nil : actor
     }
 
     /// The person an API token belongs to. - Throws: ``ProblemKind/tokenInvalid``.
     public func actor(token secret: String) async throws -> Actor {
         guard let user = try await store.tokenUser(secret: secret, now: now()), !user.isDisabled else { throw AppError(.tokenInvalid) }
-        return try await store.actor(for: user)
+        return try await store.actor(for: user, now: now())
     }
 
     /// Ends a session.

@@ -28,6 +28,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     // Who may watch a recording.
     case audienceNotOffered, consentNeeded, audienceSent
     case mediaRemoved, personOnHold, eraseSelf
+    case tooManyGuests, guestLinkEnded
 
     /// The HTTP status the problem is answered with.
     public var status: Int {
@@ -40,9 +41,9 @@ public enum ProblemKind: String, CaseIterable, Sendable {
             .scoresTrainersOnly, .supportsLearnersOnly:
             403
         case .noRoute, .notFound, .gone, .uploadDataGone: 404
-        case .linkInvalid, .mediaRemoved: 410
+        case .linkInvalid, .mediaRemoved, .guestLinkEnded: 410
         case .methodNotAllowed: 405
-        case .personOnHold, .eraseSelf: 409
+        case .personOnHold, .eraseSelf, .tooManyGuests: 409
         case .conflict, .emailTaken, .mailOff, .hasAccount, .cohortHasReviews, .exerciseHasAttempts, .offsetMismatch, .uploadBusy, .notReady,
             .noRecording, .attemptKept,
             .reviewDone, .notHoldable, .notHeld, .assignedElsewhere, .holdExpired, .parentDeleted, .commentDeleted, .heldElsewhere,
@@ -75,6 +76,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case retention = "retention settings"
     case organisation
     case export = "data download"
+    case guest = "guest reviewer"
 
     /// The catalogue text that names the thing.
     public var message: Message {

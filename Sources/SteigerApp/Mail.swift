@@ -28,6 +28,8 @@ public protocol MailTexts: Sendable {
     /// A mail with an account link (an invitation from `inviter`, a password reset, a new
     /// address to confirm) to `user`, valid until `expires`.
     func account(_ purpose: AccountLinkPurpose, to user: User, link: String, expires: Date, inviter: String?) -> MailContent
+    /// The mail that invites a guest to review an attempt of `exercise` through `link`.
+    func guestInvitation(to guest: User, link: String, expires: Date, inviter: String, exercise: String) -> MailContent
 }
 
 /// The addresses a mail links to.

@@ -389,8 +389,8 @@ struct NoticePlanner {
         var notices: [Notice] = []
         switch event.kind {
         case .reviewTaskAssigned:
-            // A trainer who claims from the queue knows; peers and self reviews are told.
-            if let assignee = task.assignee, task.kind != .trainer, event.actorID != assignee, task.status != .done {
+            // A trainer who claims from the queue knows; peers and self reviews are told (a guest has their link).
+            if let assignee = task.assignee, task.kind != .trainer, task.kind != .guest, event.actorID != assignee, task.status != .done {
                 notices.append(notice(.reviewAssigned, to: assignee, arguments))
             }
         case .reviewTaskDueSoon, .reviewTaskOverdue:
@@ -417,7 +417,8 @@ struct NoticePlanner {
 
     /// Whether `user` may see `submission` now (a person taken out of the cohort hears no more of it).
     private mutating func maySee(_ submission: Submission, _ exercise: Exercise, _ userID: UserID) async throws -> Bool {
-        guard let user = try await user(userID), !user.isDisabled else { return false }
+        // A guest reviewer hears nothing but their link.
+        guard let user = try await user(userID), !user.isDisabled, !user.isGuest else { return false }
         let actor = try await store.actor(for: user)
         let learnerMemberships = try await store.memberships(of: submission.learnerID)
         return AccessPolicy.decide(actor, .view, .submission(submission, exercise: exercise, learnerMemberships: learnerMemberships)) == .allow

@@ -76,6 +76,8 @@ public struct Services: Sendable {
     /// Managers and their teams.
     public let team: Team
     public let exports: DataExports
+    /// Guest reviewers invited by link.
+    public let guests: GuestReviews
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -111,6 +113,8 @@ public struct Services: Sendable {
             directory: settings.dataDirectory + "/exports")
         erasure = Erasure(store: store, files: files, exports: exports, now: settings.now, logger: logger)
         team = Team(store: store, exercises: exercises, now: settings.now)
+        guests = GuestReviews(
+            store: store, submissions: submissions, mail: settings.mail, sessionLifetime: settings.sessionLifetime, now: settings.now)
     }
 
     /// The work a server process does besides answering requests: delivering webhooks, raising

@@ -133,7 +133,9 @@ public struct Submissions: Sendable {
             $0.part == .learner && exercise.cohorts.contains($0.cohortID) && actor.trains($0.cohortID)
         }
         let isPeerOnly = !isLearner && !actor.user.has(.admin) && !trainsIt
-        let isAssignedPeer = submission.audience >= .peers && submission.sharedWith.contains(actor.user.id)
+        // A guest reviewer sees what an assigned peer sees.
+        let isAssignedPeer =
+            (submission.audience >= .peers && submission.sharedWith.contains(actor.user.id)) || actor.guest?.submissionID == submission.id
         let isTheirManager = submission.sharedWithManager && actor.manages(submission.learnerID)
         if isPeerOnly, isTheirManager, !isAssignedPeer {
             // Their manager, on an attempt shared with them: the sent feedback, as the learner reads it.

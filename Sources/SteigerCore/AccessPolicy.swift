@@ -6,12 +6,15 @@ public struct Actor: Sendable, Equatable {
     public var memberships: [Membership]
     /// The people an administrator linked to the user as their manager.
     public var team: Set<UserID>
+    /// For a guest reviewer, the live invitation they came in by (nil for everyone else).
+    public var guest: GuestInvitation?
 
     /// Creates an actor.
-    public init(user: User, memberships: [Membership], team: Set<UserID> = []) {
+    public init(user: User, memberships: [Membership], team: Set<UserID> = [], guest: GuestInvitation? = nil) {
         self.user = user
         self.memberships = memberships.filter { $0.userID == user.id }
         self.team = team
+        self.guest = guest
     }
 
     /// Whether the actor manages `person` (and holds the manager role).
@@ -117,6 +120,9 @@ public enum Resource: Sendable {
     case managers(person: UserID)
     /// One library item; `named` says whether a support the actor gets now plays it.
     case mediaItem(MediaItem, named: Bool)
+    /// The guest reviewers of an attempt (`view`: who was invited; `create`: invite one;
+    /// `delete`: withdraw an invitation), with its exercise and its learner's memberships.
+    case guestReviewers(Submission, exercise: Exercise, learnerMemberships: [Membership])
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -150,6 +156,9 @@ public enum Resource: Sendable {
 ///   scaffolding (levels, explanations, development points) and their attempts (that they exist,
 ///   when, their scores), and watches only the recordings the learner shared with their manager;
 ///   they encourage them. Never a private practice take, never anyone else.
+/// - An attempt's learner and the trainers who review it invite guest reviewers to it (never to a
+///   private practice take). A guest watches, comments on and reviews that one attempt while
+///   their invitation is live, and reaches nothing else.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -162,6 +171,12 @@ public enum AccessPolicy {
         switch resource {
         case .newRecord, .webhooks, .accountSettings, .administration, .auditLog, .retention:
             return .forbid
+        case .guestReviewers(let submission, let exercise, let memberships):
+            // Those who may review it (not an assigned peer, not a guest) choose its guests.
+            let reviews = decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)) == .allow
+            let peerOrGuest = submission.sharedWith.contains(actor.user.id) || actor.guest != nil
+            if reviews && !peerOrGuest { return action == .update ? .forbid : .allow }
+            return decide(actor, .view, .submission(submission, exercise: exercise, learnerMemberships: memberships)) == .allow ? .forbid : .hide
         case .webhookEndpoint:
             return .hide
         case .team:
@@ -217,6 +232,10 @@ public enum AccessPolicy {
             if practisedIn.contains(where: actor.trains) {
                 return [.view, .watch, .review, .update].contains(action) ? .allow : .forbid
             }
+            // A guest, on the one attempt their live invitation names.
+            if let guest = actor.guest {
+                return guest.submissionID == submission.id && [.view, .watch, .review].contains(action) ? .allow : .hide
+            }
             if submission.audience >= .peers, submission.sharedWith.contains(actor.user.id) {
                 return [.view, .watch, .review].contains(action) ? .allow : .forbid
             }
@@ -266,6 +285,7 @@ extension AccessPolicy {
                 case .trainer: actor.trains(task.cohortID)
                 case .peer: task.assignee == actor.user.id && actor.learns(in: task.cohortID)
                 case .selfReview: task.assignee == actor.user.id
+                case .guest: task.assignee == actor.user.id && actor.guest?.taskID == task.id
                 }
             return mine ? (action == .delete || action == .create ? .forbid : .allow) : .hide
         case .upload(let owner):
@@ -281,6 +301,11 @@ extension AccessPolicy {
     /// and a private practice take's privacy, which not even an administrator's role opens. Nil
     /// for everything else.
     static func audience(_ actor: Actor, _ action: Action, _ resource: Resource) -> Decision? {
+        if case .guestReviewers(let submission, _, _) = resource {
+            // Its learner invites guests unless they keep it to themselves; nobody invites to a private take.
+            if submission.audience == .onlyMe { return submission.learnerID == actor.user.id || actor.user.has(.admin) ? .forbid : .hide }
+            return submission.learnerID == actor.user.id ? (action == .update ? .forbid : .allow) : nil
+        }
         guard case .submission(let submission, _, _) = resource else { return nil }
         if submission.learnerID == actor.user.id { return [.view, .watch, .update].contains(action) ? .allow : .forbid }
         guard submission.audience == .onlyMe else { return nil }

@@ -43,6 +43,10 @@ public struct AuditEntry: Sendable, Equatable, Identifiable {
         case exportDownloaded = "export.downloaded"
         /// The retention job ran (`detail`: what it removed, freed and kept on hold).
         case retentionRan = "retention.ran"
+        /// Someone invited a guest reviewer to an attempt (`detail`: the guest's name and until when the link works).
+        case guestInvited = "guest.invited"
+        /// Someone withdrew a guest reviewer's invitation.
+        case guestWithdrawn = "guest.withdrawn"
     }
 
     /// How long entries are kept by default: two years.

@@ -19,6 +19,8 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
         case peer
         /// The author, reflecting on their own attempt.
         case selfReview = "self"
+        /// Someone without an account invited to review this one attempt (see ``GuestInvitation``).
+        case guest
     }
 
     /// Where a task is.
@@ -37,7 +39,7 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
     public var cohortID: CohortID
     public var kind: Kind
     public var status: Status
-    /// The assigned peer or author; for trainer tasks, the trainer holding the lease.
+    /// The assigned peer, author or guest; for trainer tasks, the trainer holding the lease.
     public var assignee: UserID?
     /// When the review is due, if the exercise sets a due time.
     public var dueAt: Date?

@@ -26,14 +26,16 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     public var stallAfter: Int
     /// Whether peer reviews move levels; when false (the default) they inform but do not count.
     public var peerReviewsMoveLevels: Bool
+    /// Whether guest reviewers' reviews move levels; when false (the default) they inform but do not count.
+    public var guestReviewsMoveLevels: Bool
 
     /// The defaults: N = 2, mastery 0.75, floor 0.5; M = 1 below 0.5; rechecks after 7, 30 and 90
-    /// days; stalled after 5 attempts; peer reviews do not move levels. `delayedCheckDays` (one
+    /// days; stalled after 5 attempts; peer and guest reviews do not move levels. `delayedCheckDays` (one
     /// recheck, 0 for none) is read when `rechecks` is not given.
     public init(
         withdrawAfter: Int = 2, masteryThreshold: Double = 0.75, criterionFloor: Double = 0.5, reinstateAfter: Int = 1,
         supportThreshold: Double = 0.5, delayedCheckDays: Int? = nil, rechecks: [Int]? = nil, stallAfter: Int = 5,
-        peerReviewsMoveLevels: Bool = false
+        peerReviewsMoveLevels: Bool = false, guestReviewsMoveLevels: Bool = false
     ) {
         self.withdrawAfter = withdrawAfter
         self.masteryThreshold = masteryThreshold
@@ -43,6 +45,7 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         self.rechecks = rechecks ?? delayedCheckDays.map { $0 == 0 ? [] : [$0] } ?? Self.defaultRechecks
         self.stallAfter = stallAfter
         self.peerReviewsMoveLevels = peerReviewsMoveLevels
+        self.guestReviewsMoveLevels = guestReviewsMoveLevels
     }
 
     /// Rechecks a week, a month and three months after the last support went.
@@ -71,12 +74,13 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
     public func needsSupport(total: Double) -> Bool { total < supportThreshold }
 
     /// Whether reviews of `kind` move levels under this policy (trainer reviews always do; self
-    /// reviews never).
+    /// reviews never; peers' and guests' as the policy says).
     public func moves(_ kind: ReviewTask.Kind) -> Bool {
         switch kind {
         case .trainer: true
         case .peer: peerReviewsMoveLevels
         case .selfReview: false
+        case .guest: guestReviewsMoveLevels
         }
     }
 
@@ -101,7 +105,7 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, rechecks, stallAfter
-        case peerReviewsMoveLevels
+        case peerReviewsMoveLevels, guestReviewsMoveLevels
     }
 
     /// Encodes every field, and the first recheck as `delayedCheckDays` for readers that know only that.
@@ -116,6 +120,7 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         try container.encode(rechecks, forKey: .rechecks)
         try container.encode(stallAfter, forKey: .stallAfter)
         try container.encode(peerReviewsMoveLevels, forKey: .peerReviewsMoveLevels)
+        try container.encode(guestReviewsMoveLevels, forKey: .guestReviewsMoveLevels)
     }
 
     /// Set to `true` in a decoder's `userInfo` to read policies recorded earlier without checking
@@ -136,7 +141,9 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
             delayedCheckDays: try container.decodeIfPresent(Int.self, forKey: .delayedCheckDays),
             rechecks: try container.decodeIfPresent([Int].self, forKey: .rechecks),
             stallAfter: try container.decodeIfPresent(Int.self, forKey: .stallAfter) ?? defaults.stallAfter,
-            peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels)
+            peerReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels) ?? defaults.peerReviewsMoveLevels,
+            guestReviewsMoveLevels: try container.decodeIfPresent(Bool.self, forKey: .guestReviewsMoveLevels)
+                ?? defaults.guestReviewsMoveLevels)
         if decoder.userInfo[Self.recordedKey] as? Bool == true { return }
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }

@@ -49,7 +49,8 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         validator.check(User.isPlausibleEmail(normalised), "email", Message("validation.email"))
         validator.check(!name.isEmpty, "displayName", Message("validation.empty"))
         validator.check(name.unicodeScalars.count <= 200, "displayName", Message("validation.maxCharacters", ["max": 200]))
-        validator.check(!roles.isEmpty, "roles", Message("validation.roles"))
+        // A guest reviewer's account alone holds no role (see ``GuestInvitation``).
+        validator.check(!roles.isEmpty || normalised.hasSuffix("@" + Self.guestDomain), "roles", Message("validation.roles"))
         try validator.finish()
         self.id = id
         self.email = normalised

@@ -85,10 +85,11 @@ struct PolicyPatch: Decodable, Sendable {
     var rechecks: [Int]?
     var stallAfter: Int?
     var peerReviewsMoveLevels: Bool?
+    var guestReviewsMoveLevels: Bool?
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case withdrawAfter, masteryThreshold, criterionFloor, reinstateAfter, supportThreshold, delayedCheckDays, rechecks, stallAfter
-        case peerReviewsMoveLevels
+        case peerReviewsMoveLevels, guestReviewsMoveLevels
     }
 
     init(from decoder: any Decoder) throws {
@@ -112,6 +113,7 @@ struct PolicyPatch: Decodable, Sendable {
         rechecks = try container.decodeIfPresent([Int].self, forKey: .rechecks)
         stallAfter = try container.decodeIfPresent(Int.self, forKey: .stallAfter)
         peerReviewsMoveLevels = try container.decodeIfPresent(Bool.self, forKey: .peerReviewsMoveLevels)
+        guestReviewsMoveLevels = try container.decodeIfPresent(Bool.self, forKey: .guestReviewsMoveLevels)
     }
 
     func applied(to policy: ScaffoldPolicy) -> ScaffoldPolicy {
@@ -120,7 +122,8 @@ struct PolicyPatch: Decodable, Sendable {
             criterionFloor: criterionFloor ?? policy.criterionFloor, reinstateAfter: reinstateAfter ?? policy.reinstateAfter,
             supportThreshold: supportThreshold ?? policy.supportThreshold,
             rechecks: rechecks ?? delayedCheckDays.map { $0 == 0 ? [] : [$0] } ?? policy.rechecks, stallAfter: stallAfter ?? policy.stallAfter,
-            peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels)
+            peerReviewsMoveLevels: peerReviewsMoveLevels ?? policy.peerReviewsMoveLevels,
+            guestReviewsMoveLevels: guestReviewsMoveLevels ?? policy.guestReviewsMoveLevels)
     }
 }
 

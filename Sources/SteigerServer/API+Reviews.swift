@@ -191,7 +191,7 @@ struct ReviewTaskView: JSONView {
         .init("id", uuid) { $0.id },
         .init("submissionId", uuid) { $0.submissionId },
         .init("cohortId", uuid) { $0.cohortId },
-        .init("kind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.kind },
+        .init("kind", reviewKindSchema) { $0.kind },
         .init("status", ["type": "string", "enum": ["open", "claimed", "done"]]) { $0.status },
         .nullable("assignee", ["type": ["string", "null"], "format": "uuid"]) { $0.assignee },
         .nullable("dueAt", nullableDateTime) { $0.dueAt },
@@ -286,7 +286,7 @@ struct ReviewView: JSONView {
         .init("id", uuid) { $0.id },
         .init("taskId", uuid) { $0.taskId },
         .init("submissionId", uuid) { $0.submissionId },
-        .init("kind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.kind },
+        .init("kind", reviewKindSchema) { $0.kind },
         .init("reviewer", ["type": "string", "description": "The reviewer's name, or “Peer 1”… when peers are anonymous to the learner."]) {
             $0.reviewer
         },

@@ -69,7 +69,6 @@ public struct WebMailTexts: MailTexts {
     }
 
     public func account(_ purpose: AccountLinkPurpose, to user: User, link: String, expires: Date, inviter: String?) -> MailContent {
-        let words = words(for: user)
         let keys =
             switch purpose {
             case .invitation:
@@ -80,14 +79,29 @@ public struct WebMailTexts: MailTexts {
             case .passwordReset: (subject: "resetSubject", text: "resetText", action: "resetAction", ignore: "resetIgnore")
             case .emailChange: (subject: "emailChangeSubject", text: "emailChangeText", action: "emailChangeAction", ignore: "emailChangeIgnore")
             }
-        let arguments: [String: Message.Argument] = [
-            "name": .text(user.displayName), "inviter": .text(inviter ?? ""), "expires": .dateTime(expires),
-        ]
+        return linkMail(
+            (keys.subject, keys.text, keys.action, "mailLinkExpires", keys.ignore), to: user, link: link,
+            ["name": .text(user.displayName), "inviter": .text(inviter ?? ""), "expires": .dateTime(expires)])
+    }
+
+    public func guestInvitation(to guest: User, link: String, expires: Date, inviter: String, exercise: String) -> MailContent {
+        linkMail(
+            ("guestMailSubject", "guestMailText", "guestMailAction", "guestMailExpires", "guestMailIgnore"), to: guest, link: link,
+            ["name": .text(guest.displayName), "inviter": .text(inviter), "expires": .dateTime(expires), "exercise": .text(exercise)])
+    }
+
+    /// A mail whose point is one link: its subject, text, the link under its action, until when
+    /// it works, and what to do with an unexpected one.
+    private func linkMail(
+        _ keys: (subject: String, text: String, action: String, expiry: String, ignore: String), to user: User, link: String,
+        _ arguments: [String: Message.Argument]
+    ) -> MailContent {
+        let words = words(for: user)
         let subject = words.text(keys.subject, arguments)
         let greeting = words.text("mailGreeting", ["name": .text(user.displayName)])
         let text = words.text(keys.text, arguments)
         let action = words.text(keys.action)
-        let expiry = words.text("mailLinkExpires", arguments)
+        let expiry = words.text(keys.expiry, arguments)
         let ignore = words.text(keys.ignore)
         let plain = [greeting, "", text, "", "\(action): \(link)", "", expiry, "", "-- ", ignore]
         let html = resources.render(

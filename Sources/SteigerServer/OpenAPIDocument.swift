@@ -146,10 +146,11 @@ extension SteigerAPI {
                         "Days after the last support was withdrawn at which an attempt must pass again, rising (default 7, 30, 90; empty: none).",
                 ],
                 "stallAfter": ["type": "integer", "minimum": 0, "maximum": 100], "peerReviewsMoveLevels": ["type": "boolean"],
+                "guestReviewsMoveLevels": ["type": "boolean", "description": "Whether guest reviewers' reviews move levels (default: no)."],
             ],
             optional: [
                 "withdrawAfter", "masteryThreshold", "criterionFloor", "reinstateAfter", "supportThreshold", "delayedCheckDays", "rechecks",
-                "stallAfter", "peerReviewsMoveLevels",
+                "stallAfter", "peerReviewsMoveLevels", "guestReviewsMoveLevels",
             ]),
         "Problem": object(
             [

@@ -36,6 +36,7 @@ final class SteigerAPI: Sendable {
     let erasure: ErasureController
     let exports: ExportsController
     let team: TeamController
+    let guests: GuestsController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -67,13 +68,14 @@ final class SteigerAPI: Sendable {
         erasure = ErasureController(erasure: services.erasure)
         exports = ExportsController(exports: services.exports)
         team = TeamController(team: services.team)
+        guests = GuestsController(guests: services.guests, links: Links(publicURL: configuration.publicURL), now: configuration.now)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
             auth.operations + users.operations + cohorts.operations + exercises.operations + submissions.operations + media.operations
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
             + retention.operations + erasure.operations + exports.operations
-            + team.operations
+            + team.operations + guests.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -291,7 +291,7 @@ struct StepView: JSONView {
 
         static let fields: [JSONField<Self>] = [
             .init("reviewId", uuid) { $0.reviewId },
-            .init("reviewerKind", ["type": "string", "enum": ["trainer", "peer", "self"]]) { $0.reviewerKind },
+            .init("reviewerKind", reviewKindSchema) { $0.reviewerKind },
             .init("submissionId", uuid) { $0.submissionId },
             .init("attempt", ["type": "integer"]) { $0.attempt },
             .init("attemptLevel", ["type": "integer"]) { $0.attemptLevel },

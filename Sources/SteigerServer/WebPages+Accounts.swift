@@ -92,7 +92,7 @@ extension WebPages {
     }
 
     /// Where links to this service start, as the browser reached it.
-    private func publicOrigin(_ request: Request) -> String {
+    func publicOrigin(_ request: Request) -> String {
         if let base = publicURL { return base.hasSuffix("/") ? String(base.dropLast()) : base }
         let scheme = cookies.secure ? "https" : "http"
         return "\(scheme)://\(request.head.authority ?? "localhost")"

@@ -129,7 +129,7 @@ extension WebPages {
                     ]),
                 "policyStall": sentence(
                     "builderStall", ["attempts": number("policy.stallAfter", policy.stallAfter, 0...100, label: "builderStallAttempts")]),
-                "peerReviewsMoveLevels": policy.peerReviewsMoveLevels,
+                "peerReviewsMoveLevels": policy.peerReviewsMoveLevels, "guestReviewsMoveLevels": policy.guestReviewsMoveLevels,
                 "peerReviewers": review.peerReviewers, "anonymousPeers": review.anonymousPeers,
                 "selfReviewRequired": review.selfReviewRequired, "dueHours": review.dueHours.map(String.init) ?? "",
                 "showCommentsBeforeSubmit": review.showCommentsBeforeSubmit,

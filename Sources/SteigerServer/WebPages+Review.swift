@@ -206,6 +206,12 @@ extension WebPages {
             }
             values["hasVersions"] = !desk.versions.isEmpty
         }
+        if task.kind == .trainer {
+            values["guests"] = try await guestsCard(actor, secret, submission: submission.id, back: "/review/\(task.id)")
+        }
+        if let guest = actor.guest {
+            values["guestLine"] = words.text("guestReviewing", ["name": .text(learner.displayName), "date": .dateTime(guest.expiresAt)])
+        }
         texts["reviewChanged"] = words.text("reviewChanged")
         values["reviewText"] = try Self.json(texts)
         return try html("review", title: "\(exercise.title) · \(learner.displayName)", actor: actor, secret: secret, values)

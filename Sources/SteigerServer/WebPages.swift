@@ -66,6 +66,7 @@ struct WebPages: Sendable {
         }
         registerExamples(signedIn: signedIn)
         registerReview(open: open, signedIn: signedIn)
+        registerGuests(open: open, signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
@@ -306,6 +307,7 @@ struct WebPages: Sendable {
         ]
         if submission.status != .failed {
             values["audience"] = try await audienceCard(actor, submission, exercise, message: message, error: error)
+            values["guests"] = try await guestsCard(actor, secret, submission: id, back: "/learn/submissions/\(id)")
         }
         return try html(
             "submission", title: "\(exercise.title) · \(words.text("attempt")) \(submission.attempt)", actor: actor, secret: secret, values,
@@ -316,6 +318,7 @@ struct WebPages: Sendable {
     func attemptTexts(_ exercise: Exercise) -> [String: String] {
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
+        texts["guestReview"] = words.messages["guestReview"] ?? "{name}"
         texts["failedGeneric"] = words.text("failed")
         for (key, text) in words.messages where ["scoreStep", "scoreTotal.one", "scoreTotal.other"].contains(key) || key.hasPrefix("tag.") {
             texts[key] = text
@@ -415,10 +418,14 @@ struct WebPages: Sendable {
     /// Where a person lands after signing in: a learner and nothing else goes straight to their
     /// exercises, everyone else to the page of links for their roles.
     static func landing(for actor: Actor) -> String {
+        if let guest = actor.guest { return guestPages(guest)[0] }
         if actor.user.has(.trainer) || actor.user.has(.admin) { return "/" }
         if actor.user.has(.learner) { return "/learn" }
         return actor.user.has(.manager) ? "/team" : "/"
     }
+
+    /// The pages a guest reviewer opens: their review first, then choosing a language and leaving.
+    static func guestPages(_ guest: GuestInvitation) -> [String] { ["/review/\(guest.taskID)", "/language", "/logout", "/guest"] }
 
     /// `path` if it is a path on this site to send a browser back to: it starts with one `/`,
     /// and holds no backslash, space or control character (browsers drop tabs and newlines from
@@ -489,6 +496,7 @@ struct WebPages: Sendable {
             context["user"] = [
                 "displayName": actor.user.displayName, "isLearner": actor.user.has(.learner), "isTrainer": actor.user.has(.trainer),
                 "isAdmin": actor.user.has(.admin), "isManager": actor.user.has(.manager), "csrf": SessionCookies.csrfToken(session: secret),
+                "isGuest": actor.guest != nil,
                 "canUseLibrary": AccessPolicy.decide(actor, .view, .mediaLibrary) == .allow,
                 // Trainers reach the examples from their lists' tabs (the bar has no room for it on a phone).
                 "seesExamples": actor.memberships.contains { $0.part == .learner },
@@ -611,6 +619,9 @@ struct PageMiddleware: RouterMiddleware {
             }
             if signInRequired, context.actor == nil {
                 response = pages.redirect("/login")
+            } else if let guest = context.actor?.guest, !WebPages.guestPages(guest).contains(request.uri.path) {
+                // A guest reviewer's pages are their review (and the way out); everything else leads back to it.
+                response = pages.redirect(WebPages.guestPages(guest)[0])
             } else {
                 response = try await next(request, context)
             }

@@ -779,6 +779,29 @@ public enum Schema {
                 )
                 """
             ]),
+        Migration(
+            version: 28, name: "guest reviewers",
+            statements: [
+                // Someone without an account asked to review one attempt through a link (only its hash is kept).
+                """
+                CREATE TABLE guest_invitations (
+                    id TEXT PRIMARY KEY,
+                    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                    task_id TEXT NOT NULL,
+                    guest_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    invited_by TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    email TEXT,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    revoked_at BIGINT,
+                    opened_at BIGINT
+                )
+                """,
+                "CREATE INDEX guest_invitations_submission ON guest_invitations (submission_id)",
+                "CREATE INDEX guest_invitations_guest ON guest_invitations (guest_id)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -7,32 +7,35 @@ extension Store {
     /// Adds review tasks (all in one transaction), recording `review_task.assigned` for those
     /// given to someone and `review_task.queued` for a trainer task put in its cohort's pool.
     public func createReviewTasks(_ tasks: [ReviewTask], now: Date = Date()) async throws {
-        try await write { session in
-            for task in tasks {
+        try await write { session in try await Self.insert(tasks, now: now, in: session) }
+    }
+
+    /// Adds review tasks in `session` (see ``createReviewTasks(_:now:)``).
+    static func insert(_ tasks: [ReviewTask], now: Date, in session: any DatabaseSession) async throws {
+        for task in tasks {
+            _ = try await session.query(
+                """
+                INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
+                                          due_sort, created_at, updated_at)
+                VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
+                        \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
+                        \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.dueAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? Self.noDueTime), \(bind: task.createdAt),
+                        \(bind: now))
+                """)
+            if task.kind == .peer, let peer = task.assignee {
+                // An assigned peer may see the attempt (the access policy's `sharedWith`).
                 _ = try await session.query(
                     """
-                    INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
-                                              due_sort, created_at, updated_at)
-                    VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
-                            \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
-                            \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.dueAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? Self.noDueTime), \(bind: task.createdAt),
-                            \(bind: now))
+                    INSERT INTO submission_shares (submission_id, user_id) VALUES (\(bind: task.submissionID.description), \(bind: peer.description))
+                    ON CONFLICT (submission_id, user_id) DO NOTHING
                     """)
-                if task.kind == .peer, let peer = task.assignee {
-                    // An assigned peer may see the attempt (the access policy's `sharedWith`).
-                    _ = try await session.query(
-                        """
-                        INSERT INTO submission_shares (submission_id, user_id) VALUES (\(bind: task.submissionID.description), \(bind: peer.description))
-                        ON CONFLICT (submission_id, user_id) DO NOTHING
-                        """)
-                }
-                if task.assignee != nil {
-                    try await Self.record(Self.assigned(task, at: now, by: nil), in: session)
-                } else if task.kind == .trainer {
-                    var event = Self.assigned(task, at: now, by: nil)
-                    event.kind = .reviewTaskQueued
-                    try await Self.record(event, in: session)
-                }
+            }
+            if task.assignee != nil {
+                try await Self.record(Self.assigned(task, at: now, by: nil), in: session)
+            } else if task.kind == .trainer {
+                var event = Self.assigned(task, at: now, by: nil)
+                event.kind = .reviewTaskQueued
+                try await Self.record(event, in: session)
             }
         }
     }

@@ -129,8 +129,16 @@ extension Store {
     }
 
     /// The actor for `user`: the user with their memberships and, for a manager, their team.
-    public func actor(for user: User) async throws -> Actor {
-        Actor(
+    /// A guest reviewer's account acts only while their invitation is live (otherwise it can do nothing).
+    public func actor(for user: User, now: Date = Date()) async throws -> Actor {
+        if user.isGuest {
+            var user = user
+            let invitation = try await guestInvitation(guest: user.id)
+            let live = invitation.map { $0.isLive(at: now) } ?? false
+            user.isDisabled = user.isDisabled || !live
+            return Actor(user: user, memberships: [], guest: live ? invitation : nil)
+        }
+        return Actor(
             user: user, memberships: try await memberships(of: user.id),
             team: user.has(.manager) ? Set(try await team(of: user.id)) : [])
     }

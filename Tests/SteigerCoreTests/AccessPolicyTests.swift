@@ -154,3 +154,51 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.visibleCohorts([w.cohortA.id, w.cohortB.id], for: w.actor(w.admin)).count == 2)
     }
 }
+
+@Suite("Access policy for guest reviewers")
+struct GuestAccessPolicyTests {
+    @Test("a guest reaches the one attempt of their live invitation, to watch and review it, and nothing else")
+    func guestReachesOneAttempt() throws {
+        let world = try World()
+        let guestID = UserID()
+        let task = ReviewTask(submissionID: world.submissionA1.id, cohortID: world.cohortA.id, kind: .guest, assignee: guestID)
+        let invitation = try GuestInvitation(
+            submissionID: world.submissionA1.id, taskID: task.id, guestID: guestID, invitedBy: world.trainerA.id, name: "Dana", email: nil,
+            days: 3, now: Date())
+        let guest = Actor(user: try invitation.guestAccount(language: nil), memberships: [], guest: invitation)
+        #expect(guest.user.isGuest && guest.user.roles.isEmpty)
+        for action in [Action.view, .watch, .review] {
+            #expect(AccessPolicy.decide(guest, action, world.submission(world.submissionA1)) == .allow, "\(action)")
+        }
+        #expect(AccessPolicy.decide(guest, .update, world.submission(world.submissionA1)) == .hide)
+        #expect(AccessPolicy.decide(guest, .review, .reviewTask(task)) == .allow)
+        // Another guest's task on the same attempt is not theirs.
+        let other = ReviewTask(submissionID: world.submissionA1.id, cohortID: world.cohortA.id, kind: .guest, assignee: UserID())
+        #expect(AccessPolicy.decide(guest, .view, .reviewTask(other)) == .hide)
+        // Nothing else: other attempts, the people, the cohort, the exercise, the queue, further guests.
+        for resource: Resource in [
+            world.submission(world.submissionB), world.submission(world.sharedA2), world.user(world.learnerA1), .cohort(world.cohortA),
+            .exercise(world.exerciseA), .scaffolding(learner: world.learnerA1.id, exercise: world.exerciseA, learnerMemberships: world.memberships),
+        ] {
+            #expect(AccessPolicy.decide(guest, .view, resource) == .hide, "\(resource)")
+        }
+        #expect(AccessPolicy.decide(guest, .view, .reviewQueue) != .allow)
+        let guests = Resource.guestReviewers(world.submissionA1, exercise: world.exerciseA, learnerMemberships: world.memberships)
+        #expect(AccessPolicy.decide(guest, .create, guests) == .forbid)
+        // Its learner and trainer invite; an assigned peer and someone else's trainer do not.
+        #expect(AccessPolicy.decide(world.actor(world.learnerA1), .create, guests) == .allow)
+        #expect(AccessPolicy.decide(world.actor(world.trainerA), .create, guests) == .allow)
+        let sharedGuests = Resource.guestReviewers(world.sharedA2, exercise: world.exerciseA, learnerMemberships: world.memberships)
+        #expect(AccessPolicy.decide(world.actor(world.learnerA1), .create, sharedGuests) == .forbid)
+        #expect(AccessPolicy.decide(world.actor(world.trainerB), .create, guests) == .hide)
+        // Never to a private practice take, not even by an administrator.
+        var practice = world.submissionA1
+        practice.audience = .onlyMe
+        let privateGuests = Resource.guestReviewers(practice, exercise: world.exerciseA, learnerMemberships: world.memberships)
+        #expect(AccessPolicy.decide(world.actor(world.learnerA1), .create, privateGuests) == .forbid)
+        #expect(AccessPolicy.decide(world.actor(world.admin), .create, privateGuests) == .forbid)
+        #expect(AccessPolicy.decide(world.actor(world.trainerA), .create, privateGuests) == .hide)
+        // Once the invitation has ended the account stands for nobody.
+        #expect(!invitation.isLive(at: invitation.expiresAt))
+    }
+}

@@ -84,7 +84,7 @@ struct LocalizationTests {
             "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.", "audit.",
             "auditDetail.", "auditField.", "auditValue.",
             "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.", "exportStatus.", "purposeNote.", "purposeTag.",
-            "reviewPurpose.", "managerLinkOutcome.",
+            "reviewPurpose.", "managerLinkOutcome.", "guestState.",
         ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }

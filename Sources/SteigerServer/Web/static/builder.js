@@ -263,7 +263,10 @@
         return { number: i, name: value(row, 'name'), supports: supports.map(([, support]) => support) };
       }),
     };
-    body.policy = { peerReviewsMoveLevels: form.querySelector('[name="policy.peerReviewsMoveLevels"]').checked };
+    body.policy = {
+      peerReviewsMoveLevels: form.querySelector('[name="policy.peerReviewsMoveLevels"]').checked,
+      guestReviewsMoveLevels: form.querySelector('[name="policy.guestReviewsMoveLevels"]').checked,
+    };
     for (const input of form.querySelectorAll('input[name^="policy."][type="number"]')) body.policy[input.name.slice(7)] = number(input);
     // "7, 30, 90": the days of the rechecks; anything not a number is sent as 0, which the server names.
     const rechecks = form.querySelector('[name="policy.rechecks"]').value.split(/[\s,;]+/).filter((part) => part !== '');

@@ -30,7 +30,8 @@
         const part = document.createElement('div');
         part.className = 'review-result';
         const title = document.createElement('h3');
-        const who = { trainer: text.trainerReview, peer: text.peerReview, self: text.selfReview }[review.kind] || review.kind;
+        const who = review.kind === 'guest' ? text.guestReview.replace('{name}', review.reviewer)
+          : { trainer: text.trainerReview, peer: text.peerReview, self: text.selfReview }[review.kind] || review.kind;
         const { breakdown } = review;
         title.textContent = `${who}: ${Steiger.total(breakdown.points, breakdown.possible, text)}`;
         const mark = document.createElement('p');
