@@ -67,6 +67,11 @@ public struct ReviewDesk: Sendable {
         try await store.assignedReviewTasks(of: actor.user.id)
     }
 
+    /// What `actor` gave and received in peer review.
+    public func peerBalance(_ actor: Actor) async throws -> PeerBalance {
+        try await store.peerBalance(of: actor.user.id)
+    }
+
     /// The peer and self reviews assigned to `actor`, with titles and names.
     public func assignedEntries(_ actor: Actor) async throws -> [Entry] {
         entries(try await store.assignedReviewTaskEntries(of: actor.user.id))

@@ -83,37 +83,98 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
     }
 }
 
-/// Chooses peer reviewers so that the load stays even.
+/// What a person gave and received in peer review: the peer reviews assigned to them, and those
+/// assigned on their own attempts.
+public struct PeerBalance: Sendable, Equatable {
+    public var given: Int
+    public var received: Int
+
+    public init(given: Int = 0, received: Int = 0) {
+        self.given = given
+        self.received = received
+    }
+
+    /// Given − received: above zero they gave more than they got.
+    public var balance: Int { given - received }
+}
+
+/// What peer assignment knows of a cohort's learners: their give/take balances, the criteria each
+/// is strong on, and the criterion each most needs help with.
+public struct PeerPool: Sendable, Equatable {
+    public var balances: [UserID: PeerBalance]
+    /// The criteria each learner's own last trainer review scored at the mastery threshold or above.
+    public var strengths: [UserID: Set<String>]
+    /// The criterion each learner's last trainer review scored lowest, when below the mastery threshold.
+    public var needs: [UserID: String]
+
+    public init(balances: [UserID: PeerBalance] = [:], strengths: [UserID: Set<String>] = [:], needs: [UserID: String] = [:]) {
+        self.balances = balances
+        self.strengths = strengths
+        self.needs = needs
+    }
+
+    /// The pool from each learner's last trainer review (criterion → normalised score, 0…1),
+    /// read against the rubric's criteria (in order, which breaks ties) and the policy's mastery threshold.
+    public init(balances: [UserID: PeerBalance], lastScores: [UserID: [String: Double]], criteria: [String], mastery: Double) {
+        var strengths: [UserID: Set<String>] = [:]
+        var needs: [UserID: String] = [:]
+        for (learner, scores) in lastScores {
+            strengths[learner] = Set(criteria.filter { (scores[$0] ?? 0) >= mastery })
+            let scored = criteria.compactMap { key in scores[key].map { (key, $0) } }
+            if let weakest = scored.min(by: { $0.1 < $1.1 }), weakest.1 < mastery { needs[learner] = weakest.0 }
+        }
+        self.init(balances: balances, strengths: strengths, needs: needs)
+    }
+}
+
+/// Chooses peer reviewers so that what each person gives and receives stays even, preferring
+/// reviewers strong where the author is weakest.
 public enum PeerAssignment {
     /// Picks `count` reviewers for `author`'s attempt from `candidates` (the cohort's learners),
-    /// never the author: those with the fewest reviews assigned so far (`load`), ties broken by
-    /// `tieBreak` order (e.g. a shuffled or stable list). Fewer are returned when the cohort is small.
+    /// never the author, one after another: the lowest give/take balance first (they owe the most
+    /// reviews), then the fewest given, then someone strong on the criterion the author most needs
+    /// help with, then `candidates`' order (e.g. a shuffled or stable list). Fewer are returned
+    /// when the cohort is small.
     ///
-    /// Assigning attempt after attempt this way keeps every learner's load within one of every
-    /// other's whenever each attempt can be given `count` distinct reviewers.
-    public static func choose(count: Int, author: UserID, candidates: [UserID], load: [UserID: Int]) -> [UserID] {
-        let eligible = candidates.filter { $0 != author }
+    /// The balance comes first, so when every learner sends an attempt in a round, with up to two
+    /// peers per attempt, everyone's given − received is within one of zero at the round's end.
+    /// The promise on strength: whenever the people the balance allows (tied on balance and
+    /// reviews given) include one strong on the author's weakest criterion, one such is chosen.
+    public static func choose(count: Int, author: UserID, candidates: [UserID], pool: PeerPool) -> [UserID] {
+        var eligible = candidates.filter { $0 != author }
+        var seen = Set<UserID>()
+        eligible = eligible.filter { seen.insert($0).inserted }
         let order = Dictionary(eligible.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let ranked = Set(eligible).sorted { a, b in
-            let (la, lb) = (load[a, default: 0], load[b, default: 0])
-            return la != lb ? la < lb : order[a]! < order[b]!
+        let need = pool.needs[author]
+        var balances = pool.balances
+        var chosen: [UserID] = []
+        while chosen.count < count, !eligible.isEmpty {
+            func rank(_ id: UserID) -> (Int, Int, Int, Int) {
+                let balance = balances[id, default: PeerBalance()]
+                let strong = need.map { pool.strengths[id]?.contains($0) == true } ?? false
+                return (balance.balance, balance.given, strong ? 0 : 1, order[id]!)
+            }
+            let best = eligible.min { rank($0) < rank($1) }!
+            chosen.append(best)
+            balances[best, default: PeerBalance()].given += 1
+            eligible.removeAll { $0 == best }
         }
-        return Array(ranked.prefix(max(count, 0)))
+        return chosen
     }
 }
 
 /// The review tasks an attempt gets when it becomes ready, per its exercise's settings.
 public enum ReviewPlan {
     /// A trainer task in the cohort's pool; `peerReviewers` peer tasks for the cohort's other
-    /// learners with the lightest load; a self-review task when the exercise asks for one (the
+    /// learners chosen by ``PeerAssignment`` from `peers`; a self-review task when the exercise asks for one (the
     /// queue holds the trainer task back until it is done). All due `dueHours` after `now`.
     public static func tasks(
         for submission: Submission, cohort: CohortID, settings: ReviewSettings, learners: [UserID],
-        peerLoad: [UserID: Int], now: Date
+        peers: PeerPool = PeerPool(), now: Date
     ) -> [ReviewTask] {
         let due = settings.dueHours.map { now.addingTimeInterval(Double($0) * 3600) }
         var tasks = [ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .trainer, dueAt: due, createdAt: now)]
-        for peer in PeerAssignment.choose(count: settings.peerReviewers, author: submission.learnerID, candidates: learners, load: peerLoad) {
+        for peer in PeerAssignment.choose(count: settings.peerReviewers, author: submission.learnerID, candidates: learners, pool: peers) {
             tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .peer, assignee: peer, dueAt: due, createdAt: now))
         }
         if settings.selfReviewRequired {

@@ -41,6 +41,10 @@ struct ReviewsController: Sendable {
                 replies: [.init(status: 200, description: "Your reviews to do.", schema: PageView<ReviewTaskView>.schema(of: "ReviewTask"))],
                 handler: assigned),
             Operation(
+                method: .get, path: "/api/v1/me/peer-balance", operationID: "myPeerBalance", tag: "reviews",
+                summary: "What you gave and received in peer review (peer reviews assigned to you, and on your attempts)",
+                replies: [.init(status: 200, description: "Your give/take balance.", schema: PeerBalanceView.schema)], handler: peerBalance),
+            Operation(
                 method: .post, path: "/api/v1/review-tasks/{taskId}/renew", operationID: "renewReview", tag: "reviews",
                 summary: "Hold a claimed review for another 30 minutes",
                 replies: [.init(status: 200, description: "The task.", schema: ref("ReviewTask"))],
@@ -105,6 +109,10 @@ struct ReviewsController: Sendable {
     func assigned(_ request: inout Request, _ context: AppContext) async throws -> Response {
         let now = now()
         return try .json(PageView(items: try await desk.assigned(try context.requireActor()).map { ReviewTaskView($0, now: now) }))
+    }
+
+    func peerBalance(_ request: inout Request, _ context: AppContext) async throws -> Response {
+        try .json(PeerBalanceView(balance: try await desk.peerBalance(try context.requireActor())))
     }
 
     func renew(_ request: inout Request, _ context: AppContext) async throws -> Response {
@@ -316,5 +324,16 @@ struct ReviewView: JSONView {
         ) { $0.breakdown },
         .init("submittedAt", dateTime) { $0.submittedAt },
         .nullable("revisedAt", nullableDateTime) { $0.revisedAt },
+    ]
+}
+
+/// What a person gave and received in peer review.
+struct PeerBalanceView: JSONView {
+    let balance: PeerBalance
+
+    static let fields: [JSONField<Self>] = [
+        .init("given", ["type": "integer", "minimum": 0, "description": "Peer reviews assigned to you."]) { $0.balance.given },
+        .init("received", ["type": "integer", "minimum": 0, "description": "Peer reviews assigned on your attempts."]) { $0.balance.received },
+        .init("balance", ["type": "integer", "description": "Given − received."]) { $0.balance.balance },
     ]
 }

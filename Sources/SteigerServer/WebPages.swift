@@ -203,9 +203,22 @@ struct WebPages: Sendable {
             exercises.isEmpty
             ? [] : try await app.submissions.list(actor, filter: SubmissionFilter(learner: actor.user.id), page: PageRequest(limit: 1)).items
         let firstSteps = !exercises.isEmpty && made.isEmpty
+        // Peers give as well as take: what they gave and received, once there is any.
+        let peers = try await app.reviewDesk.peerBalance(actor)
+        let arguments: [String: Message.Argument] = [
+            "count": .integer(peers.given), "received": .integer(peers.received), "owed": .integer(-peers.balance),
+        ]
+        let balance: Any =
+            if peers.given + peers.received == 0 {
+                false
+            } else if peers.balance < 0 {
+                words.text("peerBalanceOwed", arguments)
+            } else {
+                words.text("peerBalanceEven", arguments)
+            }
         return try html(
             "learn", title: words.text("myExercises"), actor: actor, secret: secret,
-            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty, "firstSteps": firstSteps])
+            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty, "firstSteps": firstSteps, "peerBalance": balance])
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {

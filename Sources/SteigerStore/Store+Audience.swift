@@ -145,7 +145,7 @@ extension Store {
         if submission.audience < .peers || existing.contains(.peer) { settings.peerReviewers = 0 }
         let tasks = ReviewPlan.tasks(
             for: submission, cohort: cohort, settings: settings, learners: try await activeLearners(in: cohort),
-            peerLoad: try await peerReviewLoad(in: cohort), now: now
+            peers: settings.peerReviewers > 0 ? try await peerPool(in: cohort, exercise: exercise) : PeerPool(), now: now
         ).filter { !existing.contains($0.kind) }
         if !tasks.isEmpty { try await createReviewTasks(tasks, now: now) }
     }

@@ -503,19 +503,59 @@ extension Store {
         }
     }
 
-    /// How many peer reviews each learner of `cohort` has been given (for balancing assignments).
-    public func peerReviewLoad(in cohort: CohortID) async throws -> [UserID: Int] {
+    /// What peer assignment needs of `cohort` for `exercise`: each learner's peer reviews given and
+    /// received in the cohort, and their last trainer review's scores on the exercise (see ``PeerPool``).
+    public func peerPool(in cohort: CohortID, exercise: Exercise) async throws -> PeerPool {
         try await read { session in
-            var load: [UserID: Int] = [:]
+            var balances: [UserID: PeerBalance] = [:]
             for row in try await session.query(
                 """
-                SELECT assignee, COUNT(*) AS n FROM review_tasks WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description)
-                  AND assignee IS NOT NULL GROUP BY assignee
+                SELECT assignee AS person, COUNT(*) AS n, 'given' AS side FROM review_tasks
+                WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description) AND assignee IS NOT NULL GROUP BY assignee
+                UNION ALL
+                SELECT s.learner_id AS person, COUNT(*) AS n, 'received' AS side FROM review_tasks t JOIN submissions s ON s.id = t.submission_id
+                WHERE t.kind = 'peer' AND t.cohort_id = \(bind: cohort.description) GROUP BY s.learner_id
                 """)
             {
-                load[try row.id("assignee")] = Int(try row.int("n"))
+                let person: UserID = try row.id("person")
+                if try row.string("side") == "given" {
+                    balances[person, default: PeerBalance()].given = Int(try row.int("n"))
+                } else {
+                    balances[person, default: PeerBalance()].received = Int(try row.int("n"))
+                }
             }
-            return load
+            // Each learner's last trainer review of an attempt at the exercise.
+            var last: [UserID: [String: Double]] = [:]
+            for row in try await session.query(
+                """
+                SELECT s.learner_id, r.result FROM reviews r JOIN submissions s ON s.id = r.submission_id
+                JOIN memberships m ON m.user_id = s.learner_id AND m.cohort_id = \(bind: cohort.description) AND m.part = 'learner'
+                WHERE s.exercise_id = \(bind: exercise.id.description) AND r.kind = 'trainer'
+                ORDER BY r.submitted_at, r.id
+                """)
+            {
+                last[try row.id("learner_id")] = try row.json("result", as: Rubric.Result.self).normalised
+            }
+            return PeerPool(
+                balances: balances, lastScores: last, criteria: exercise.rubric.criteria.map(\.key), mastery: exercise.policy.masteryThreshold)
+        }
+    }
+
+    /// What `learner` gave and received in peer review, in every cohort.
+    public func peerBalance(of learner: UserID) async throws -> PeerBalance {
+        try await read { session in
+            let given =
+                try await session.query(
+                    "SELECT COUNT(*) AS n FROM review_tasks WHERE kind = 'peer' AND assignee = \(bind: learner.description)"
+                ).first?.int("n") ?? 0
+            let received =
+                try await session.query(
+                    """
+                    SELECT COUNT(*) AS n FROM review_tasks t JOIN submissions s ON s.id = t.submission_id
+                    WHERE t.kind = 'peer' AND s.learner_id = \(bind: learner.description)
+                    """
+                ).first?.int("n") ?? 0
+            return PeerBalance(given: Int(given), received: Int(received))
         }
     }
 

@@ -29,7 +29,7 @@ struct NotificationTests {
             learner: world.learnerA1.id, exercise: world.exerciseA.id, scaffoldLevel: 3, status: .ready, createdAt: server.clock.now)
         let tasks = ReviewPlan.tasks(
             for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 1, anonymousPeers: peersAnonymous, dueHours: 48),
-            learners: try await server.store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: server.clock.now)
+            learners: try await server.store.activeLearners(in: world.cohortA.id), now: server.clock.now)
         try await server.store.createReviewTasks(tasks, now: server.clock.now)
         return (submission, tasks)
     }

@@ -16,7 +16,7 @@ struct ReviewAPITests {
             status: .ready, createdAt: server.clock.now)
         let tasks = ReviewPlan.tasks(
             for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 1, dueHours: 48),
-            learners: try await server.store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: server.clock.now)
+            learners: try await server.store.activeLearners(in: world.cohortA.id), now: server.clock.now)
         try await server.store.createReviewTasks(tasks)
         return (submission, tasks)
     }

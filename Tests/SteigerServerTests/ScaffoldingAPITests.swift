@@ -17,8 +17,7 @@ struct ScaffoldingAPITests {
             learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
             createdAt: server.clock.now)
         let tasks = ReviewPlan.tasks(
-            for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [],
-            peerLoad: [:], now: server.clock.now)
+            for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [], now: server.clock.now)
         try await server.store.createReviewTasks(tasks)
         let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA)
         let task = try #require(claimed["id"] as? String)

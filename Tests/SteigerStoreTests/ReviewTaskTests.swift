@@ -121,7 +121,9 @@ struct ReviewTaskTests {
         }
     }
 
-    @Test("peer assignment over a cohort of 30 learners, from the store's load, is balanced and never self", arguments: TestEngine.available)
+    @Test(
+        "peer assignment over a cohort of 30 learners, from the store's balances, keeps given − received within one and is never self",
+        arguments: TestEngine.available)
     func peerBalance(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let world = try await World.seed(store)
@@ -137,18 +139,21 @@ struct ReviewTaskTests {
             var exercise = world.exerciseA
             exercise.cohorts.insert(cohort.id)
             try await store.updateExercise(exercise)
-            for learner in learners + learners.prefix(9) {
+            // Two rounds: everyone sends an attempt, then everyone again in the other order.
+            for learner in learners + learners.reversed() {
                 let submission = try await store.createSubmission(learner: learner, exercise: exercise.id, scaffoldLevel: 3, status: .ready)
                 let tasks = ReviewPlan.tasks(
                     for: submission, cohort: cohort.id, settings: ReviewSettings(peerReviewers: 2),
-                    learners: try await store.activeLearners(in: cohort.id), peerLoad: try await store.peerReviewLoad(in: cohort.id),
+                    learners: try await store.activeLearners(in: cohort.id), peers: try await store.peerPool(in: cohort.id, exercise: exercise),
                     now: Date())
                 #expect(!tasks.contains { $0.kind == .peer && $0.assignee == learner })
                 try await store.createReviewTasks(tasks)
             }
-            let load = try await store.peerReviewLoad(in: cohort.id)
-            let counts = learners.map { load[$0, default: 0] }
-            #expect(counts.max()! - counts.min()! <= 1 && counts.reduce(0, +) == 39 * 2, "\(counts)")
+            let pool = try await store.peerPool(in: cohort.id, exercise: exercise)
+            let balances = learners.map { pool.balances[$0]?.balance ?? 0 }
+            #expect(balances.allSatisfy { abs($0) <= 1 }, "\(balances)")
+            #expect(learners.map { pool.balances[$0]?.given ?? 0 }.reduce(0, +) == 60 * 2)
+            #expect(learners.allSatisfy { pool.balances[$0]?.received == 4 })
         }
     }
 
@@ -161,7 +166,7 @@ struct ReviewTaskTests {
             let tasks = ReviewPlan.tasks(
                 for: submission, cohort: world.cohortA.id,
                 settings: ReviewSettings(peerReviewers: 1, selfReviewRequired: true, dueHours: 24),
-                learners: try await store.activeLearners(in: world.cohortA.id), peerLoad: [:], now: Date())
+                learners: try await store.activeLearners(in: world.cohortA.id), now: Date())
             #expect(tasks.map(\.kind) == [.trainer, .peer, .selfReview] && tasks[1].assignee == world.learnerA2.id)
             #expect(tasks.allSatisfy { $0.dueAt != nil })
             try await store.createReviewTasks(tasks)
@@ -181,7 +186,7 @@ struct ReviewTaskTests {
             #expect(try await store.claimReviewTask(reviewer: world.trainerA.id, cohorts: [world.cohortA.id], lease: 60)?.id == tasks[0].id)
             let peer = ReviewTask(submissionID: tasks[0].submissionID, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA1.id)
             try await store.createReviewTasks([peer])
-            #expect(try await store.peerReviewLoad(in: world.cohortA.id) == [world.learnerA1.id: 1])
+            #expect(try await store.peerPool(in: world.cohortA.id, exercise: world.exerciseA).balances[world.learnerA1.id]?.given == 1)
             await #expect(throws: StoreError.self) { try await store.completeReviewTask(peer.id, reviewer: world.learnerA2.id) }
             #expect(try await store.completeReviewTask(peer.id, reviewer: world.learnerA1.id).status == .done)
             #expect(try await store.reviewTasks(of: tasks[0].submissionID).map(\.reviewsSoFar) == [1, 1])
