@@ -77,6 +77,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case organisation
     case export = "data download"
     case guest = "guest reviewer"
+    case transferTask = "task at work"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -317,6 +317,21 @@ struct NoticePlanner {
                     .learnerStalled, to: trainer.id, ["learner": .text(learner.displayName), "exercise": title],
                     subjects: ["learner": learnerID.description, "exercise": exerciseID.description])
             }
+        case .transferAssigned, .transferReviewed, .transferReported:
+            guard let transfer = event.subjects["transfer"], let learnerID = id("learner").map(UserID.init),
+                let exerciseID = id("exercise").map(ExerciseID.init), let learner = try await user(learnerID)
+            else { return [] }
+            let arguments: [String: Message.Argument] = ["exercise": try await exerciseTitle(exerciseID), "learner": .text(learner.displayName)]
+            let subjects = ["transfer": transfer, "exercise": exerciseID.description, "learner": learnerID.description]
+            switch event.kind {
+            case .transferAssigned: return [notice(.transferAssigned, to: learnerID, arguments, subjects: subjects)]
+            case .transferReviewed: return [notice(.transferReviewed, to: learnerID, arguments, subjects: subjects)]
+            default:
+                // Whoever may review it: the learner's trainers for the exercise and their managers.
+                var readers = Set(try await store.trainers(ofLearner: learnerID, exercise: exerciseID).map(\.id))
+                readers.formUnion(try await store.managers(of: learnerID).filter { $0.has(.manager) && !$0.isDisabled }.map(\.id))
+                return readers.sorted { $0.description < $1.description }.map { notice(.transferReported, to: $0, arguments, subjects: subjects) }
+            }
         case .webhookDisabled:
             guard let endpoint = event.subjects["endpoint"] else { return [] }
             return try await store.administrators().map { notice(.webhookDisabled, to: $0.id, [:], subjects: ["endpoint": endpoint]) }

@@ -78,6 +78,8 @@ public struct Services: Sendable {
     public let exports: DataExports
     /// Guest reviewers invited by link.
     public let guests: GuestReviews
+    /// Trying skills at work, and the reports on it.
+    public let transfers: Transfers
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -113,6 +115,7 @@ public struct Services: Sendable {
             directory: settings.dataDirectory + "/exports")
         erasure = Erasure(store: store, files: files, exports: exports, now: settings.now, logger: logger)
         team = Team(store: store, exercises: exercises, now: settings.now)
+        transfers = Transfers(store: store, now: settings.now)
         guests = GuestReviews(
             store: store, submissions: submissions, mail: settings.mail, sessionLifetime: settings.sessionLifetime, now: settings.now)
     }

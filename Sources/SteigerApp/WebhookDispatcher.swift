@@ -132,6 +132,7 @@ public struct ReviewDeadlineWatcher: Service {
             _ = try? await store.noteReviewDeadlines(now: now())
             _ = try? await store.noteDueRechecks(now: now())
             _ = try? await store.noteTeamSummaries(now: now())
+            _ = try? await store.assignScheduledTransfers(now: now())
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

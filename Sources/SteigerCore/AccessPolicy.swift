@@ -120,6 +120,9 @@ public enum Resource: Sendable {
     case managers(person: UserID)
     /// One library item; `named` says whether a support the actor gets now plays it.
     case mediaItem(MediaItem, named: Bool)
+    /// A transfer task, with its exercise and its learner's memberships (`view`; `update`: report
+    /// on it; `review`: review the report).
+    case transferTask(TransferTask, exercise: Exercise, learnerMemberships: [Membership])
     /// The guest reviewers of an attempt (`view`: who was invited; `create`: invite one;
     /// `delete`: withdraw an invitation), with its exercise and its learner's memberships.
     case guestReviewers(Submission, exercise: Exercise, learnerMemberships: [Membership])
@@ -159,6 +162,8 @@ public enum Resource: Sendable {
 /// - An attempt's learner and the trainers who review it invite guest reviewers to it (never to a
 ///   private practice take). A guest watches, comments on and reviews that one attempt while
 ///   their invitation is live, and reaches nothing else.
+/// - A transfer task (trying a skill at work) is its learner's to report on; the trainers of a
+///   cohort where they practise the exercise and their managers read and review the report.
 /// - Anything else is hidden: the server answers 404, so not even its existence leaks.
 /// - A disabled account can do nothing.
 public enum AccessPolicy {
@@ -171,6 +176,14 @@ public enum AccessPolicy {
         switch resource {
         case .newRecord, .webhooks, .accountSettings, .administration, .auditLog, .retention:
             return .forbid
+        case .transferTask(let task, let exercise, let memberships):
+            // Its learner reports; the trainers of a cohort where they practise the exercise, and their managers, review.
+            if task.learnerID == actor.user.id { return action == .view || action == .update ? .allow : .forbid }
+            let trainedBy = memberships.contains {
+                $0.userID == task.learnerID && $0.part == .learner && exercise.cohorts.contains($0.cohortID) && actor.trains($0.cohortID)
+            }
+            if trainedBy || actor.manages(task.learnerID) { return action == .view || action == .review ? .allow : .forbid }
+            return .hide
         case .guestReviewers(let submission, let exercise, let memberships):
             // Those who may review it (not an assigned peer, not a guest) choose its guests.
             let reviews = decide(actor, .review, .submission(submission, exercise: exercise, learnerMemberships: memberships)) == .allow
@@ -290,6 +303,10 @@ extension AccessPolicy {
             return mine ? (action == .delete || action == .create ? .forbid : .allow) : .hide
         case .upload(let owner):
             return owner == actor.user.id ? .allow : .hide
+        case .transferTask(let task, _, _) where action == .update:
+            // The report is its learner's own, not even an administrator's to write.
+            if task.learnerID == actor.user.id { return .allow }
+            return actor.user.has(.admin) ? .forbid : nil
         default:
             return nil
         }

@@ -43,6 +43,12 @@ public struct DomainEvent: Sendable, Equatable, Codable {
         case learnerPlaced = "learner.placed"
         /// A recheck fell due for a learner (`data.days`: days after the last support went).
         case recheckDue = "recheck.due"
+        /// A learner was asked to try a skill at work and report (`subjects.transfer`, `learner`, `exercise`).
+        case transferAssigned = "transfer.assigned"
+        /// A learner reported on trying a skill at work (`subjects.transfer`, `learner`, `exercise`).
+        case transferReported = "transfer.reported"
+        /// A trainer or manager reviewed a report from work (`subjects.transfer`, `learner`, `exercise`; `data.total`).
+        case transferReviewed = "transfer.reviewed"
         /// A manager encouraged one of their people (`subjects.encouragement`).
         case encouragementSent = "encouragement.sent"
         /// A manager's monthly summary of their team is due (`subjects.manager`; `data.month`,

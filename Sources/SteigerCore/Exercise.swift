@@ -128,6 +128,12 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     /// Whether the exercise starts with a kick-off: a first attempt without supports whose review
     /// sets the level each learner starts at and their development points (see ``AttemptPurpose/kickOff``).
     public var kickOff: Bool
+    /// Whether each withdrawn support asks the learner to try the skill at work and report (see ``TransferTask``).
+    public var transferAfterWithdrawal: Bool
+    /// Every how many days a learner who practises the exercise is asked to try it at work (nil: never; 7 to 90).
+    public var transferEveryDays: Int?
+    /// What to try at work, in the exercise's words (empty: a general ask).
+    public var transferPrompt: String
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
     /// praise / improve / question; no time limit, any number of takes; private practice allowed,
@@ -135,7 +141,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     public init(
         peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
         showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil,
-        privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false, kickOff: Bool = false
+        privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false, kickOff: Bool = false,
+        transferAfterWithdrawal: Bool = false, transferEveryDays: Int? = nil, transferPrompt: String = ""
     ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
@@ -149,6 +156,9 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         self.cohortLibrary = cohortLibrary
         self.libraryApproval = libraryApproval
         self.kickOff = kickOff
+        self.transferAfterWithdrawal = transferAfterWithdrawal
+        self.transferEveryDays = transferEveryDays
+        self.transferPrompt = transferPrompt.trimmed
     }
 
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
@@ -162,12 +172,17 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         validator.check(
             timeLimitSeconds.map { (10...3600).contains($0) } ?? true, "timeLimitSeconds", Message("validation.range", ["min": 10, "max": 3600]))
         validator.check(retakes.map { (0...20).contains($0) } ?? true, "retakes", Message("validation.range", ["min": 0, "max": 20]))
+        validator.check(
+            transferEveryDays.map { (7...90).contains($0) } ?? true, "transferEveryDays", Message("validation.range", ["min": 7, "max": 90]))
+        validator.check(
+            transferPrompt.unicodeScalars.count <= 1000 && !transferPrompt.unicodeScalars.contains("\0"), "transferPrompt",
+            Message("validation.maxCharacters", ["max": 1000]))
         try validator.finish()
     }
 
     private enum CodingKeys: String, CodingKey {
         case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags, timeLimitSeconds, retakes
-        case privatePractice, cohortLibrary, libraryApproval, kickOff
+        case privatePractice, cohortLibrary, libraryApproval, kickOff, transferAfterWithdrawal, transferEveryDays, transferPrompt
     }
 
     /// Decodes, with the defaults for fields left out, and checks the result.
@@ -187,7 +202,10 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
             privatePractice: try container.decodeIfPresent(Bool.self, forKey: .privatePractice) ?? defaults.privatePractice,
             cohortLibrary: try container.decodeIfPresent(Bool.self, forKey: .cohortLibrary) ?? defaults.cohortLibrary,
             libraryApproval: try container.decodeIfPresent(Bool.self, forKey: .libraryApproval) ?? defaults.libraryApproval,
-            kickOff: try container.decodeIfPresent(Bool.self, forKey: .kickOff) ?? defaults.kickOff)
+            kickOff: try container.decodeIfPresent(Bool.self, forKey: .kickOff) ?? defaults.kickOff,
+            transferAfterWithdrawal: try container.decodeIfPresent(Bool.self, forKey: .transferAfterWithdrawal) ?? defaults.transferAfterWithdrawal,
+            transferEveryDays: try container.decodeIfPresent(Int.self, forKey: .transferEveryDays),
+            transferPrompt: try container.decodeIfPresent(String.self, forKey: .transferPrompt) ?? defaults.transferPrompt)
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

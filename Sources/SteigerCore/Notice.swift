@@ -27,6 +27,10 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case kickOffPlaced = "kickoff.placed"
     /// A recheck fell due: record the exercise again to show the skill held.
     case recheckDue = "recheck.due"
+    /// One is asked to try a skill at work and report on it.
+    case transferAssigned = "transfer.assigned"
+    /// A trainer or one's manager reviewed one's report from work.
+    case transferReviewed = "transfer.reviewed"
     /// One's manager sent a word of encouragement (with its text).
     case encouragement = "encouragement"
     /// An attempt could not be used (with the reason and what to do).
@@ -37,6 +41,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case reviewDueSoon = "review.due_soon"
     /// One's review is overdue.
     case reviewOverdue = "review.overdue"
+    // For trainers and managers.
+    /// A learner one trains or manages reported on trying a skill at work.
+    case transferReported = "transfer.reported"
     // For trainers.
     /// New attempts wait in the queue of a cohort one trains (one notice counts them until read).
     case queueWaiting = "queue.waiting"
@@ -59,9 +66,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     public var role: Role {
         switch self {
         case .feedbackReady, .commentReply, .supportWithdrawn, .supportReinstated, .attemptFailed, .reviewAssigned, .reviewDueSoon,
-            .reviewOverdue, .exportReady, .kickOffPlaced, .recheckDue, .encouragement:
+            .reviewOverdue, .exportReady, .kickOffPlaced, .recheckDue, .encouragement, .transferAssigned, .transferReviewed:
             .learner
-        case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled: .trainer
+        case .queueWaiting, .holdExpiring, .taskOverdue, .learnerStalled, .transferReported: .trainer
         case .webhookDisabled, .jobGaveUp: .admin
         case .teamSummary: .manager
         }
@@ -209,6 +216,8 @@ public struct Notice: Sendable, Equatable, Identifiable {
             return "/notifications"
         case .teamSummary:
             return "/team"
+        case .transferAssigned, .transferReviewed, .transferReported:
+            return path("/transfer/", "transfer", fallback: "/learn")
         }
     }
 }

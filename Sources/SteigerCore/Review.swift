@@ -37,8 +37,8 @@ public struct Review: Sendable, Equatable, Codable, Identifiable {
             submittedAt: submittedAt.wholeMilliseconds)
     }
 
-    /// The rubric's verdict on `scores`, once they and the comment are checked.
-    private static func score(_ scores: [String: Int], comment: String, rubric: Rubric) throws(ValidationError) -> Rubric.Result {
+    /// The rubric's verdict on `scores`, once they and the comment are checked (for reviews of attempts and of reports from work).
+    static func score(_ scores: [String: Int], comment: String, rubric: Rubric) throws(ValidationError) -> Rubric.Result {
         var validator = Validator()
         validator.check(comment.unicodeScalars.count <= 20_000, "comment", Message("validation.maxCharacters", ["max": 20_000]))
         var result = Rubric.Result(total: 0, normalised: [:], lowest: 0)

@@ -214,10 +214,20 @@ extension SteigerAPI {
                     "description":
                         "Whether the exercise starts with a kick-off: a first attempt without supports whose review sets each learner's starting level and development points (default false).",
                 ],
+                "transferAfterWithdrawal": [
+                    "type": "boolean",
+                    "description": "Whether each withdrawn support asks the learner to try the skill at work and report (default false).",
+                ],
+                "transferEveryDays": [
+                    "type": ["integer", "null"], "minimum": 7, "maximum": 90,
+                    "description": "Every how many days a learner who practises the exercise is asked to try it at work (null: never).",
+                ],
+                "transferPrompt": ["type": "string", "maxLength": 1000, "description": "What to try at work, in the exercise's words."],
             ],
             optional: [
                 "peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags", "timeLimitSeconds",
-                "retakes", "privatePractice", "cohortLibrary", "libraryApproval", "kickOff",
+                "retakes", "privatePractice", "cohortLibrary", "libraryApproval", "kickOff", "transferAfterWithdrawal", "transferEveryDays",
+                "transferPrompt",
             ]),
         "Consent": ConsentView.schema,
         "AuditEntry": AuditEntryView.schema,

@@ -41,6 +41,9 @@ extension WebPages {
             "firstSteps": firstSteps,
             "canInvite": (try? await app.accounts.invitationChoices(actor)) != nil,
         ]
+        let transfers = transferItems(try await app.transfers.toReview(actor), withNames: true)
+        values["transfers"] = transfers
+        values["hasTransfers"] = !transfers.isEmpty
         if let message { values["message"] = message }
         return try html("train", title: words.text("reviewQueue"), actor: actor, secret: secret, values)
     }

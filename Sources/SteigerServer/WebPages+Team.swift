@@ -109,9 +109,13 @@ extension WebPages {
                 } ?? false,
             ]
         }
+        let transfers = transferItems(try await app.transfers.toReview(actor), withNames: true)
         return try html(
             "team", title: words.text("myTeam"), actor: actor, secret: secret,
-            ["members": items, "hasMembers": !items.isEmpty, "message": message ?? false, "error": error ?? false], status: status)
+            [
+                "members": items, "hasMembers": !items.isEmpty, "message": message ?? false, "error": error ?? false,
+                "transfers": transfers, "hasTransfers": !transfers.isEmpty,
+            ], status: status)
     }
 
     private func encourage(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -67,6 +67,7 @@ struct WebPages: Sendable {
         registerExamples(signedIn: signedIn)
         registerReview(open: open, signedIn: signedIn)
         registerGuests(open: open, signedIn: signedIn)
+        registerTransfers(signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
@@ -216,9 +217,13 @@ struct WebPages: Sendable {
             } else {
                 words.text("peerBalanceEven", arguments)
             }
+        let transfers = transferItems(try await app.transfers.mine(actor).filter { $0.task.status != .reviewed }, withNames: false)
         return try html(
             "learn", title: words.text("myExercises"), actor: actor, secret: secret,
-            ["exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty, "firstSteps": firstSteps, "peerBalance": balance])
+            [
+                "exercises": exercises, "tasks": tasks, "hasTasks": !tasks.isEmpty, "firstSteps": firstSteps, "peerBalance": balance,
+                "transfers": transfers, "hasTransfers": !transfers.isEmpty,
+            ])
     }
 
     private func exercisePage(_ request: Request, _ context: AppContext) async throws -> Response {

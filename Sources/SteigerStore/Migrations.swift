@@ -802,6 +802,31 @@ public enum Schema {
                 "CREATE INDEX guest_invitations_submission ON guest_invitations (submission_id)",
                 "CREATE INDEX guest_invitations_guest ON guest_invitations (guest_id)",
             ]),
+        Migration(
+            version: 29, name: "transfer to the job",
+            statements: [
+                // A learner asked to try a skill at work, their report, and its review.
+                """
+                CREATE TABLE transfer_tasks (
+                    id TEXT PRIMARY KEY,
+                    learner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    exercise_id TEXT NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+                    cause TEXT NOT NULL,
+                    level BIGINT,
+                    prompt TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    report_text TEXT,
+                    reported_at BIGINT,
+                    reviewer_id TEXT,
+                    scores TEXT,
+                    comment TEXT,
+                    result TEXT,
+                    reviewed_at BIGINT
+                )
+                """,
+                "CREATE INDEX transfer_tasks_learner ON transfer_tasks (learner_id, exercise_id, created_at)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -173,6 +173,7 @@ extension Store {
         let moved = correction ? history.state.lastTransition.flatMap { $0 == before ? nil : $0 } : history.steps.last?.transition
         if let moved {
             try await record(.scaffolding(moved, learner: learner, skill: skill), in: session)
+            if !correction { try await assignTransfer(after: moved, learner: learner, in: session) }
         }
         return history
     }

@@ -23,6 +23,12 @@ def test_a_guest_reviews_through_a_link_that_then_stops_working(service, browser
     card = lea.find_element(By.ID, "guests")
     assert card.find_element(By.TAG_NAME, "h2").text == "Gastbeoordelaars"
     assert "zelf door te geven" in card.find_element(By.ID, "guest-email-hint").text
+    # A name of spaces alone is refused with the reason, on a page that keeps what she typed.
+    lea.find_element(By.ID, "guest-name").send_keys("   ")
+    lea.find_element(By.ID, "guest-invite").click()
+    settle(lea, lambda d: d.find_elements(By.ID, "guest-error"))
+    assert "name" in lea.find_element(By.ID, "guest-error").text
+    lea.find_element(By.ID, "guest-name").clear()
     lea.find_element(By.ID, "guest-name").send_keys("Dana Klant")
     days = lea.find_element(By.ID, "guest-days")
     days.clear()
