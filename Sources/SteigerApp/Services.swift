@@ -80,6 +80,8 @@ public struct Services: Sendable {
     public let guests: GuestReviews
     /// Trying skills at work, and the reports on it.
     public let transfers: Transfers
+    /// Each learner's result page.
+    public let journeys: Journeys
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -116,6 +118,7 @@ public struct Services: Sendable {
         erasure = Erasure(store: store, files: files, exports: exports, now: settings.now, logger: logger)
         team = Team(store: store, exercises: exercises, now: settings.now)
         transfers = Transfers(store: store, now: settings.now)
+        journeys = Journeys(store: store, exercises: exercises, scaffolding: scaffolding)
         guests = GuestReviews(
             store: store, submissions: submissions, mail: settings.mail, sessionLifetime: settings.sessionLifetime, now: settings.now)
     }

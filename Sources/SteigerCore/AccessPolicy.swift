@@ -158,7 +158,8 @@ public enum Resource: Sendable {
 /// - A manager sees the people an administrator linked to them: their account, their
 ///   scaffolding (levels, explanations, development points) and their attempts (that they exist,
 ///   when, their scores), and watches only the recordings the learner shared with their manager;
-///   they encourage them. Never a private practice take, never anyone else.
+///   they encourage them; they watch and review their people's closing proficiency tests.
+///   Never a private practice take, never anyone else.
 /// - An attempt's learner and the trainers who review it invite guest reviewers to it (never to a
 ///   private practice take). A guest watches, comments on and reviews that one attempt while
 ///   their invitation is live, and reaches nothing else.
@@ -255,7 +256,11 @@ public enum AccessPolicy {
             if submission.isInLibrary(of: exercise), practisedIn.contains(where: actor.belongs(to:)) {
                 return action == .view || action == .watch ? .allow : .forbid
             }
-            // Their manager: that it exists and its scores; the recording only if shared with them.
+            // Their manager: that it exists and its scores; the recording only if shared with them,
+            // or when it is a closing test, which they review too.
+            if actor.manages(submission.learnerID), exercise.review.closingTest {
+                return [.view, .watch, .review].contains(action) ? .allow : .forbid
+            }
             if actor.manages(submission.learnerID) {
                 return action == .view || (action == .watch && submission.sharedWithManager) ? .allow : .forbid
             }
@@ -299,6 +304,7 @@ extension AccessPolicy {
                 case .peer: task.assignee == actor.user.id && actor.learns(in: task.cohortID)
                 case .selfReview: task.assignee == actor.user.id
                 case .guest: task.assignee == actor.user.id && actor.guest?.taskID == task.id
+                case .manager: task.assignee == actor.user.id && actor.user.has(.manager)
                 }
             return mine ? (action == .delete || action == .create ? .forbid : .allow) : .hide
         case .upload(let owner):

@@ -134,6 +134,9 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     public var transferEveryDays: Int?
     /// What to try at work, in the exercise's words (empty: a general ask).
     public var transferPrompt: String
+    /// Whether the exercise is a closing proficiency test: each attempt is reviewed by a trainer
+    /// and by the learner's managers, and its scores are the final ones on the learner's result page.
+    public var closingTest: Bool
 
     /// The defaults: two peers, named; no self review; no due time; comments shown once submitted;
     /// praise / improve / question; no time limit, any number of takes; private practice allowed,
@@ -142,7 +145,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         peerReviewers: Int = 2, anonymousPeers: Bool = false, selfReviewRequired: Bool = false, dueHours: Int? = nil,
         showCommentsBeforeSubmit: Bool = false, tags: [String] = Annotation.defaultTags, timeLimitSeconds: Int? = nil, retakes: Int? = nil,
         privatePractice: Bool = true, cohortLibrary: Bool = false, libraryApproval: Bool = false, kickOff: Bool = false,
-        transferAfterWithdrawal: Bool = false, transferEveryDays: Int? = nil, transferPrompt: String = ""
+        transferAfterWithdrawal: Bool = false, transferEveryDays: Int? = nil, transferPrompt: String = "", closingTest: Bool = false
     ) {
         self.peerReviewers = peerReviewers
         self.anonymousPeers = anonymousPeers
@@ -159,6 +162,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
         self.transferAfterWithdrawal = transferAfterWithdrawal
         self.transferEveryDays = transferEveryDays
         self.transferPrompt = transferPrompt.trimmed
+        self.closingTest = closingTest
     }
 
     /// Checks the settings. - Throws: ``ValidationError`` naming each bad field.
@@ -182,7 +186,7 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case peerReviewers, anonymousPeers, selfReviewRequired, dueHours, showCommentsBeforeSubmit, tags, timeLimitSeconds, retakes
-        case privatePractice, cohortLibrary, libraryApproval, kickOff, transferAfterWithdrawal, transferEveryDays, transferPrompt
+        case privatePractice, cohortLibrary, libraryApproval, kickOff, transferAfterWithdrawal, transferEveryDays, transferPrompt, closingTest
     }
 
     /// Decodes, with the defaults for fields left out, and checks the result.
@@ -205,7 +209,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
             kickOff: try container.decodeIfPresent(Bool.self, forKey: .kickOff) ?? defaults.kickOff,
             transferAfterWithdrawal: try container.decodeIfPresent(Bool.self, forKey: .transferAfterWithdrawal) ?? defaults.transferAfterWithdrawal,
             transferEveryDays: try container.decodeIfPresent(Int.self, forKey: .transferEveryDays),
-            transferPrompt: try container.decodeIfPresent(String.self, forKey: .transferPrompt) ?? defaults.transferPrompt)
+            transferPrompt: try container.decodeIfPresent(String.self, forKey: .transferPrompt) ?? defaults.transferPrompt,
+            closingTest: try container.decodeIfPresent(Bool.self, forKey: .closingTest) ?? defaults.closingTest)
         do { try check() } catch { throw error.prefixed(by: decoder.codingPath) }
     }
 }

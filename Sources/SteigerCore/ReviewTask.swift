@@ -21,6 +21,8 @@ public struct ReviewTask: Sendable, Equatable, Codable, Identifiable {
         case selfReview = "self"
         /// Someone without an account invited to review this one attempt (see ``GuestInvitation``).
         case guest
+        /// One of the learner's managers, on a closing proficiency test (see ``ReviewSettings/closingTest``).
+        case manager
     }
 
     /// Where a task is.
@@ -167,15 +169,23 @@ public enum PeerAssignment {
 public enum ReviewPlan {
     /// A trainer task in the cohort's pool; `peerReviewers` peer tasks for the cohort's other
     /// learners chosen by ``PeerAssignment`` from `peers`; a self-review task when the exercise asks for one (the
-    /// queue holds the trainer task back until it is done). All due `dueHours` after `now`.
+    /// queue holds the trainer task back until it is done); on a closing test, a task for each of
+    /// `managers`. All due `dueHours` after `now`.
     public static func tasks(
         for submission: Submission, cohort: CohortID, settings: ReviewSettings, learners: [UserID],
-        peers: PeerPool = PeerPool(), now: Date
+        peers: PeerPool = PeerPool(), managers: [UserID] = [], now: Date
     ) -> [ReviewTask] {
         let due = settings.dueHours.map { now.addingTimeInterval(Double($0) * 3600) }
         var tasks = [ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .trainer, dueAt: due, createdAt: now)]
         for peer in PeerAssignment.choose(count: settings.peerReviewers, author: submission.learnerID, candidates: learners, pool: peers) {
             tasks.append(ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .peer, assignee: peer, dueAt: due, createdAt: now))
+        }
+        if settings.closingTest {
+            // A closing test is reviewed with management too.
+            for manager in managers {
+                tasks.append(
+                    ReviewTask(submissionID: submission.id, cohortID: cohort, kind: .manager, assignee: manager, dueAt: due, createdAt: now))
+            }
         }
         if settings.selfReviewRequired {
             tasks.append(

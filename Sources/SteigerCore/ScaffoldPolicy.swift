@@ -81,6 +81,7 @@ public struct ScaffoldPolicy: Sendable, Codable, Equatable {
         case .peer: peerReviewsMoveLevels
         case .selfReview: false
         case .guest: guestReviewsMoveLevels
+        case .manager: false
         }
     }
 

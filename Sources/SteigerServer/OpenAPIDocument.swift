@@ -223,11 +223,16 @@ extension SteigerAPI {
                     "description": "Every how many days a learner who practises the exercise is asked to try it at work (null: never).",
                 ],
                 "transferPrompt": ["type": "string", "maxLength": 1000, "description": "What to try at work, in the exercise's words."],
+                "closingTest": [
+                    "type": "boolean",
+                    "description":
+                        "Whether the exercise is a closing proficiency test: each attempt is reviewed by a trainer and the learner's managers, and its scores are the final ones on the learner's result page (default false).",
+                ],
             ],
             optional: [
                 "peerReviewers", "anonymousPeers", "selfReviewRequired", "dueHours", "showCommentsBeforeSubmit", "tags", "timeLimitSeconds",
                 "retakes", "privatePractice", "cohortLibrary", "libraryApproval", "kickOff", "transferAfterWithdrawal", "transferEveryDays",
-                "transferPrompt",
+                "transferPrompt", "closingTest",
             ]),
         "Consent": ConsentView.schema,
         "AuditEntry": AuditEntryView.schema,

@@ -135,7 +135,7 @@ extension WebPages {
                 "showCommentsBeforeSubmit": review.showCommentsBeforeSubmit,
                 "timeLimit": review.timeLimitSeconds.map(String.init) ?? "", "retakes": review.retakes.map(String.init) ?? "",
                 "privatePractice": review.privatePractice, "cohortLibrary": review.cohortLibrary, "libraryApproval": review.libraryApproval,
-                "kickOff": review.kickOff, "transferAfterWithdrawal": review.transferAfterWithdrawal,
+                "kickOff": review.kickOff, "closingTest": review.closingTest, "transferAfterWithdrawal": review.transferAfterWithdrawal,
                 "transferEveryDays": review.transferEveryDays.map(String.init) ?? "", "transferPrompt": review.transferPrompt,
                 "draftJSON": try Self.json(draft),
                 "templatesJSON": try Self.json(Dictionary(templates.map { ($0.id, $0.exercise) }) { first, _ in first }),

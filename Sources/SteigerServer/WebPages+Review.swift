@@ -209,6 +209,8 @@ extension WebPages {
             }
             values["hasVersions"] = !desk.versions.isEmpty
         }
+        values["backHref"] = task.kind == .manager ? "/team" : "/learn"
+        values["backText"] = task.kind == .manager ? words.text("backToTeam") : words.text("backToExercises")
         if task.kind == .trainer {
             values["guests"] = try await guestsCard(actor, secret, submission: submission.id, back: "/review/\(task.id)")
         }

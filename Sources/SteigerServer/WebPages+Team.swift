@@ -110,11 +110,15 @@ extension WebPages {
             ]
         }
         let transfers = transferItems(try await app.transfers.toReview(actor), withNames: true)
+        // The closing tests of their people, theirs to review.
+        let closing = try await app.reviewDesk.assignedEntries(actor).filter { $0.task.kind == .manager && $0.task.status != .done }.map {
+            ["id": $0.task.id.description, "exercise": $0.exerciseTitle, "learner": $0.learnerName]
+        }
         return try html(
             "team", title: words.text("myTeam"), actor: actor, secret: secret,
             [
                 "members": items, "hasMembers": !items.isEmpty, "message": message ?? false, "error": error ?? false,
-                "transfers": transfers, "hasTransfers": !transfers.isEmpty,
+                "transfers": transfers, "hasTransfers": !transfers.isEmpty, "closing": closing, "hasClosing": !closing.isEmpty,
             ], status: status)
     }
 

@@ -68,6 +68,7 @@ struct WebPages: Sendable {
         registerReview(open: open, signedIn: signedIn)
         registerGuests(open: open, signedIn: signedIn)
         registerTransfers(signedIn: signedIn)
+        registerJourney(signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)
@@ -337,6 +338,7 @@ struct WebPages: Sendable {
         var texts = Dictionary(uniqueKeysWithValues: Submission.Status.allCases.map { ($0.rawValue, statusText($0)) })
         for key in ["trainerReview", "peerReview", "selfReview", "reply", "replyLabel", "sendReply", "playFrom"] { texts[key] = words.text(key) }
         texts["guestReview"] = words.messages["guestReview"] ?? "{name}"
+        texts["managerReview"] = words.messages["managerReview"] ?? "{name}"
         texts["failedGeneric"] = words.text("failed")
         for (key, text) in words.messages where ["scoreStep", "scoreTotal.one", "scoreTotal.other"].contains(key) || key.hasPrefix("tag.") {
             texts[key] = text

@@ -145,7 +145,10 @@ extension Store {
         if submission.audience < .peers || existing.contains(.peer) { settings.peerReviewers = 0 }
         let tasks = ReviewPlan.tasks(
             for: submission, cohort: cohort, settings: settings, learners: try await activeLearners(in: cohort),
-            peers: settings.peerReviewers > 0 ? try await peerPool(in: cohort, exercise: exercise) : PeerPool(), now: now
+            peers: settings.peerReviewers > 0 ? try await peerPool(in: cohort, exercise: exercise) : PeerPool(),
+            managers: settings.closingTest && !existing.contains(.manager)
+                ? try await managers(of: submission.learnerID).filter { $0.has(.manager) && !$0.isDisabled }.map(\.id) : [],
+            now: now
         ).filter { !existing.contains($0.kind) }
         if !tasks.isEmpty { try await createReviewTasks(tasks, now: now) }
     }

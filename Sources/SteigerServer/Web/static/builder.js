@@ -283,6 +283,7 @@
       cohortLibrary: form.querySelector('[name="review.cohortLibrary"]').checked,
       libraryApproval: form.querySelector('[name="review.libraryApproval"]').checked,
       kickOff: form.querySelector('[name="review.kickOff"]').checked,
+      closingTest: form.querySelector('[name="review.closingTest"]').checked,
       transferAfterWithdrawal: form.querySelector('[name="review.transferAfterWithdrawal"]').checked,
       transferEveryDays: number(form.querySelector('#r-transfer-days')),
       transferPrompt: form.querySelector('#r-transfer-prompt').value,

@@ -30,7 +30,8 @@
         const part = document.createElement('div');
         part.className = 'review-result';
         const title = document.createElement('h3');
-        const who = review.kind === 'guest' ? text.guestReview.replace('{name}', review.reviewer)
+        const named = { guest: text.guestReview, manager: text.managerReview }[review.kind];
+        const who = named ? named.replace('{name}', review.reviewer)
           : { trainer: text.trainerReview, peer: text.peerReview, self: text.selfReview }[review.kind] || review.kind;
         const { breakdown } = review;
         title.textContent = `${who}: ${Steiger.total(breakdown.points, breakdown.possible, text)}`;
