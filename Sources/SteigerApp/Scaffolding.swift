@@ -49,6 +49,8 @@ public struct Scaffolding: Sendable {
         public var exercise: Exercise
         public var rows: [ScaffoldMatrixRow]
         public var naming: ScaffoldNaming
+        /// Each learner's last trainer review of an attempt at the exercise.
+        public var lastReviews: [UserID: Review] = [:]
     }
 
     /// One learner's scaffolding on an exercise's skill, with every step and their attempts.
@@ -60,6 +62,8 @@ public struct Scaffolding: Sendable {
         public var naming: ScaffoldNaming
         /// Whether the reader may set the learner's level by hand.
         public var canSetLevel: Bool
+        /// Each attempt's trainer review (the last, when changed hands), by attempt.
+        public var reviews: [SubmissionID: Review] = [:]
     }
 
     /// What `actor`, a learner of exercise `id`, gets for their next attempt.
@@ -109,7 +113,8 @@ public struct Scaffolding: Sendable {
         let rows = try await store.scaffoldMatrix(exercise: exercise, cohorts: cohorts)
         let naming = try await naming(
             for: [], transitions: rows.compactMap { $0.standing?.lastTransition }, known: [exercise], actor: actor, ownTrack: false)
-        return Matrix(exercise: exercise, rows: rows, naming: naming)
+        let last = try await store.lastTrainerReviews(exercise: exercise.id, learners: Set(rows.map(\.learnerID)))
+        return Matrix(exercise: exercise, rows: rows, naming: naming, lastReviews: last)
     }
 
     /// Learner `learnerID`'s track on exercise `id`, if `actor` may do `action` to their
@@ -156,7 +161,13 @@ public struct Scaffolding: Sendable {
             scope: .everything, filter: SubmissionFilter(exercise: exercise.id, learner: learner.id), page: PageRequest(limit: 200))
         let canSet =
             AccessPolicy.decide(actor, .update, .scaffolding(learner: learner.id, exercise: exercise, learnerMemberships: memberships)) == .allow
-        return Track(learner: learner, exercise: exercise, history: history, attempts: attempts.items, naming: naming, canSetLevel: canSet)
+        var reviews: [SubmissionID: Review] = [:]
+        for attempt in attempts.items {
+            reviews[attempt.id] = try await store.reviews(of: attempt.id).last { $0.kind == .trainer }
+        }
+        return Track(
+            learner: learner, exercise: exercise, history: history, attempts: attempts.items, naming: naming, canSetLevel: canSet,
+            reviews: reviews)
     }
 
     /// What the sentences need, and which exercises' events `actor` may see in full: all of

@@ -35,6 +35,8 @@ extension WebPages {
                 "cells": matrix.levels.reversed().map { level in ["here": level.level == row.standing.level, "name": level.name] },
             ]
             if let sentence = row.standing.lastTransition?.sentence { values["lastChange"] = sentence }
+            values["lastScore"] =
+                UserID(row.learner.id).flatMap { found.lastReviews[$0] }.map { scoreWords($0, exercise) } ?? words.text("notReviewedYet")
             return values
         }
         return try html(
@@ -42,6 +44,19 @@ extension WebPages {
             [
                 "exerciseId": exercise.id.description, "exercise": exercise.title, "rows": rows,
                 "levels": matrix.levels.reversed().map { ["level": $0.level, "name": $0.name] },
+            ])
+    }
+
+    /// A review's score in words and points, with each criterion's step: "83 % · 2.5 of 3 points
+    /// (pass mark 75 %): Empathy: Yes — 3 of 3; Next step: Partly — 2 of 3".
+    func scoreWords(_ review: Review, _ exercise: Exercise) -> String {
+        let points = exercise.rubric.breakdown(review.scores)
+        let lines = points.lines.map { scoreStep(label: "\($0.title): \($0.label)", step: $0.step, steps: $0.steps) }
+        return words.text(
+            "scoreInWords",
+            [
+                "total": .text(scoreTotal(points: points.points, possible: points.possible)),
+                "pass": .text(passMark(exercise.policy.masteryThreshold)), "criteria": .text(lines.joined(separator: "; ")),
             ])
     }
 
@@ -56,6 +71,13 @@ extension WebPages {
             "levelName": track.standing.levelName, "level": track.standing.level, "flagged": track.standing.flagged,
             "chart": ScaffoldChart.svg(track, ladder: exercise.ladder, mastery: exercise.policy.masteryThreshold, labels: words.messages),
             "steps": track.timeline.map { ["at": words.dateTime($0.at), "note": $0.note] },
+            "attempts": found.attempts.sorted { $0.attempt < $1.attempt }.map { attempt in
+                [
+                    "attempt": attempt.attempt, "at": words.dateTime(attempt.createdAt),
+                    "level": exercise.ladder.level(attempt.scaffoldLevel).name,
+                    "score": found.reviews[attempt.id].map { scoreWords($0, exercise) } ?? words.text("notReviewedYet"),
+                ] as [String: Any]
+            },
             "canSet": found.canSetLevel,
             "levels": exercise.ladder.levels.reversed().map { ["number": $0.number, "name": $0.name, "current": $0.number == track.standing.level] },
         ]

@@ -368,16 +368,38 @@ extension Store {
                 FROM reviews r JOIN review_tasks t ON t.id = r.task_id
                 WHERE r.submission_id = \(bind: submission.description) ORDER BY r.submitted_at, r.id
                 """
-            ).map { row in
-                var task = try Self.reviewTask(row)
-                task.id = try row.id("task_id")
-                return Review.stored(
-                    id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"),
-                    scores: try row.json("scores", as: [String: Int].self), comment: try row.string("comment"),
-                    result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"),
-                    revisedAt: try row.optionalDate("revised_at"))
-            }
+            ).map(Self.review)
         }
+    }
+
+    /// Each of `learners`' last trainer review of an attempt at `exercise`.
+    public func lastTrainerReviews(exercise: ExerciseID, learners: Set<UserID>) async throws -> [UserID: Review] {
+        guard !learners.isEmpty else { return [:] }
+        return try await read { session in
+            var last: [UserID: Review] = [:]
+            for row in try await session.query(
+                """
+                SELECT s.learner_id, r.id, r.task_id, r.reviewer_id, r.scores, r.comment, r.result, r.submitted_at, r.revised_at, t.submission_id,
+                       t.cohort_id, t.kind, t.status, t.assignee, t.due_at, t.lease_expires, t.reviews_so_far, t.created_at
+                FROM reviews r JOIN review_tasks t ON t.id = r.task_id JOIN submissions s ON s.id = r.submission_id
+                WHERE s.exercise_id = \(bind: exercise.description) AND r.kind = 'trainer' AND \(SQLStatement.isIn("s.learner_id", learners))
+                ORDER BY r.submitted_at, r.id
+                """)
+            {
+                last[try row.id("learner_id")] = try Self.review(row)
+            }
+            return last
+        }
+    }
+
+    /// A review from a row of its columns and its task's (as ``reviews(of:)`` selects them).
+    static func review(_ row: SQLRow) throws -> Review {
+        var task = try Self.reviewTask(row)
+        task.id = try row.id("task_id")
+        return Review.stored(
+            id: try row.id("id"), task: task, reviewerID: try row.id("reviewer_id"), scores: try row.json("scores", as: [String: Int].self),
+            comment: try row.string("comment"), result: try row.json("result", as: Rubric.Result.self), submittedAt: try row.date("submitted_at"),
+            revisedAt: try row.optionalDate("revised_at"))
     }
 
     /// The enabled learners of a cohort (candidates for peer review), in a stable order.

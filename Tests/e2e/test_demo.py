@@ -62,6 +62,18 @@ def test_a_fresh_install_with_the_sample_programme_to_try_and_remove(tmp_path, b
         driver.find_element(By.CSS_SELECTOR, "#attempts tbody tr button").click()
         WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.duration > 0"))
         assert "You sent this review" in driver.find_element(By.ID, "sent-line").text
+        # The third attempt waits in the queue; the matrix and each learner's timeline render.
+        driver.get(server.url + "/train")
+        assert len(driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")) == 1
+        driver.find_element(By.CSS_SELECTOR, "main a[href^='/train/exercises/']").click()
+        settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "table.matrix tbody tr"))
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.matrix tbody tr")
+        assert len(rows) == 3 and sum("not reviewed yet" in row.text for row in rows) == 1, [row.text for row in rows]
+        shoot(driver, "demo-matrix")
+        rows[0].find_element(By.TAG_NAME, "a").click()
+        settle(driver, lambda d: d.find_elements(By.ID, "attempt-scores"))
+        assert len(driver.find_elements(By.CSS_SELECTOR, "ol.attempt-scores li")) == 1
+        shoot(driver, "demo-timeline")
 
         # The administrator removes it in one step: its people can no longer sign in.
         email, admin_password = re.search(r"First administrator: (\S+) / (\S+)", server.banner).groups()
@@ -76,5 +88,12 @@ def test_a_fresh_install_with_the_sample_programme_to_try_and_remove(tmp_path, b
         assert "Sample" not in driver.find_element(By.ID, "cohort-list").text
         assert driver.find_element(By.ID, "demo-load").is_displayed()  # it can be loaded again
         assert requests.post(server.url + "/api/v1/auth/login", json={"email": trainer, "password": password}).status_code == 401
+        # In Dutch, the sample programme is a Dutch one.
+        driver.get(server.url + "/admin")
+        driver.find_element(By.CSS_SELECTOR, "form.language button[value=nl]").click()
+        settle(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl")
+        driver.find_element(By.ID, "demo-load").click()
+        settle(driver, lambda d: "Voorbeeld: klantenservice, voorjaarsgroep" in d.find_element(By.ID, "cohort-list").text, timeout=60)
+        shoot(driver, "demo-admin-nl")
     finally:
         server.stop()

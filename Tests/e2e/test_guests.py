@@ -7,7 +7,7 @@ import datetime
 from selenium.webdriver.common.by import By
 
 from test_serve import Server
-from test_web import (PASSWORD, WebDriverWait, browser, browser_nl, check_accessible, course, service, settle,  # noqa: F401
+from test_web import (PHONE, PASSWORD, WebDriverWait, browser, browser_nl, check_accessible, course, service, settle,  # noqa: F401
                       shoot, sign_in, upload_ready)
 
 
@@ -17,7 +17,9 @@ def test_a_guest_reviews_through_a_link_that_then_stops_working(service, browser
     attempt, _ = upload_ready(service, exercise, "h264_aac.mp4")
 
     # Lea invites Dana from her attempt's page, for a day; this service sends no mail, so she gets the link.
+    # She does it on her phone.
     lea = browser_nl
+    lea.set_window_size(*PHONE)
     sign_in(lea, server, "lea@example.org", PASSWORD)
     lea.get(f"{server.url}/learn/submissions/{attempt}")
     card = lea.find_element(By.ID, "guests")
@@ -48,6 +50,7 @@ def test_a_guest_reviews_through_a_link_that_then_stops_working(service, browser
 
     # Dana opens it in her own browser, without an account: who asks, for what, until when.
     dana = browser
+    dana.set_window_size(*PHONE)
     dana.get(link)
     welcome = dana.find_element(By.ID, "guest-welcome").text
     assert "Dana Klant, Lea <b>Learner</b> asks you to review a practice attempt at “Price objection”." in welcome, welcome

@@ -1,15 +1,17 @@
-"""Every page fits every screen: at 320, 390, 768 and 1280 pixels wide nothing is wider than the
-window, every player and control stays inside its box, and everything a finger must hit is at
-least 44 pixels tall, measured in the browser with getBoundingClientRect."""
+"""Every page fits every screen: at 320, 390, 768 and 1280 pixels wide, and on a phone held
+sideways (844 × 390), nothing is wider than the window, every player and control stays inside its
+box, and everything a finger must hit is at least 44 pixels tall and wide, measured in the
+browser with getBoundingClientRect."""
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 
 from test_serve import admin_run
-from test_web import (PASSWORD, WebDriverWait, add_trainer, browser, course, page_name, service, shoot, sign_in,  # noqa: F401
-                      upload_ready)
+from test_web import (PASSWORD, WebDriverWait, add_trainer, browser, course, page_name, review_by_api, service, shoot,  # noqa: F401
+                      sign_in, upload_ready)
 
-WIDTHS = (320, 390, 768, 1280)
+# Widths on an upright screen, and a phone on its side.
+SIZES = ((320, 900), (390, 900), (768, 900), (1280, 900), (844, 390))
 
 MEASURE = """
 const width = document.documentElement.clientWidth, problems = [];
@@ -40,6 +42,7 @@ for (const el of targets) {
   if (!shown(el) || exempt(el)) continue;
   const box = el.getBoundingClientRect();
   if (box.height < 43.5) problems.push(`${name(el)} is ${Math.round(box.height)} px tall`);
+  if (box.width < 43.5) problems.push(`${name(el)} is ${Math.round(box.width)} px wide`);
 }
 return problems;
 """
@@ -50,9 +53,14 @@ def pages(service):
     server = service["server"]
     exercise, admin = course(service)
     add_trainer(service, admin)
-    # The exercise keeps a library of examples, and Lea shares her attempt there.
-    assert requests.patch(f"{server.url}/api/v1/exercises/{exercise}", headers={"Authorization": f"Bearer {admin}"},
-                          json={"review": {"cohortLibrary": True}}).ok
+    auth = {"Authorization": f"Bearer {admin}"}
+    # The exercise keeps a library of examples, asks for practice at work after a withdrawal, and
+    # Lea shares her attempt in the library; two passes gave her a task at work.
+    assert requests.patch(f"{server.url}/api/v1/exercises/{exercise}", headers=auth,
+                          json={"review": {"cohortLibrary": True, "peerReviewers": 0, "transferAfterWithdrawal": True}}).ok
+    for _ in range(2):
+        upload_ready(service, exercise, "h264_aac.mp4")
+        review_by_api(service, 3)
     submission, learner = upload_ready(service, exercise, "h264_aac.mp4")
     shared = requests.put(f"{server.url}/api/v1/submissions/{submission}/audience", headers=learner,
                           json={"audience": "cohort", "consent": True, "sharesFeedback": True})
@@ -62,15 +70,28 @@ def pages(service):
     lea = requests.get(server.url + "/api/v1/me", headers=learner).json()["user"]["id"]
     cohort = requests.get(server.url + "/api/v1/cohorts", headers={"Authorization": f"Bearer {admin}"}).json()["items"][0]["id"]
     email, password = server.banner.split("First administrator: ")[1].split()[0::2][:2]
+    # Mira manages Lea, who lets her watch the attempt and invites a guest to it.
+    made = admin_run(service, "create-user", "--email", "mira@example.org", "--name", "Mira Manager", "--role", "manager",
+                     "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    mira = next(u["id"] for u in requests.get(server.url + "/api/v1/users?limit=200", headers=auth).json()["items"]
+                if u["email"] == "mira@example.org")
+    assert requests.put(f"{server.url}/api/v1/users/{lea}/managers/{mira}", headers=auth).ok
+    assert requests.put(f"{server.url}/api/v1/submissions/{submission}/manager", headers=learner, json={"shared": True}).ok
+    guest = requests.post(f"{server.url}/api/v1/submissions/{submission}/guests", headers=learner, json={"name": "Dana"})
+    assert guest.status_code == 201, guest.text
+    transfer = requests.get(server.url + "/api/v1/me/transfer-tasks", headers=learner).json()["items"][0]["id"]
     return [
-        (None, ["/login", "/password/forgot"]),
+        (None, ["/login", "/password/forgot", "/guest?t=" + guest.json()["link"].split("t=")[1], "/guest?t=unknown"]),
         (("lea@example.org", PASSWORD), ["/learn", f"/learn/exercises/{exercise}", f"/learn/submissions/{submission}", "/notifications",
                                          "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}",
-                                         "/settings/data"]),
+                                         "/settings/data", f"/transfer/{transfer}", f"/journey/{lea}"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
-                                         f"/train/exercises/{exercise}/learners/{lea}"]),
+                                         f"/train/exercises/{exercise}/learners/{lea}", f"/transfer/{transfer}"]),
+        (("mira@example.org", PASSWORD), ["/team", f"/team/attempts/{submission}", f"/journey/{lea}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
-                             f"/admin/people/{lea}", "/invite", "/admin/webhooks", "/library", "/admin/audit", "/admin/retention"]),
+                             f"/admin/people/{lea}", "/invite", "/admin/webhooks", "/library", "/admin/audit", "/admin/retention",
+                             "/admin/managers", f"/journey/{lea}"]),
     ]
 
 
@@ -85,13 +106,13 @@ def test_every_page_fits_every_screen_with_controls_big_enough_to_tap(service, b
         if account:
             sign_in(driver, server, *account)
         for path in paths:
-            for width in WIDTHS:
-                driver.set_window_size(width, 900)
+            for width, height in SIZES:
+                driver.set_window_size(width, height)
                 driver.get(server.url + path)
                 driver.find_element(By.TAG_NAME, "h1")
                 problems = driver.execute_script(MEASURE)
                 if problems:
-                    found[f"{path} at {width} px"] = problems[:8]
+                    found[f"{path} at {width} × {height}"] = problems[:8]
             shoot(driver, "en-" + page_name(path))
     # While the camera records, its preview stays inside the page and "Stop recording" can be tapped.
     driver.delete_all_cookies()

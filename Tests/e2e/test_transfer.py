@@ -4,7 +4,7 @@ desk, scores it with the exercise's rubric, and Lea reads his review."""
 import requests
 from selenium.webdriver.common.by import By
 
-from test_web import (PASSWORD, add_trainer, browser, browser_nl, check_accessible, course, review_by_api, service, settle,  # noqa: F401
+from test_web import (PHONE, PASSWORD, add_trainer, browser, browser_nl, check_accessible, course, review_by_api, service, settle,  # noqa: F401
                       shoot, sign_in, upload_ready)
 
 
@@ -23,6 +23,7 @@ def test_a_withdrawn_support_asks_for_practice_at_work_and_the_trainer_reviews_t
 
     # Lea finds the ask on her page and opens it.
     lea = browser_nl
+    lea.set_window_size(*PHONE)  # on her phone
     sign_in(lea, server, "lea@example.org", PASSWORD)
     lea.get(server.url + "/learn")
     box = lea.find_element(By.ID, "transfers")

@@ -30,7 +30,7 @@ def WebDriverWait(driver, timeout, **options):
 
 
 PASSWORD = "correct horse battery staple"
-PHONE, DESKTOP = (390, 844), (1280, 900)
+PHONE, DESKTOP = (390, 844), (1280, 800)
 
 
 @pytest.fixture
@@ -114,8 +114,10 @@ def page_name(path):
 
 
 def shoot(driver, name):
-    """Saves what the screen shows and the whole page, at phone and desktop width."""
+    """Saves what the screen shows and the whole page, at phone and desktop width; the story then
+    goes on at the size it had (a person on a phone stays on their phone)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = driver.get_window_size()
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(*size)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
@@ -128,7 +130,7 @@ def shoot(driver, name):
         # table scrolls inside its own box).
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} is {overflow} px wider than the {label} screen"
-    driver.set_window_size(*DESKTOP)
+    driver.set_window_size(before["width"], before["height"])
 
 
 def settle(driver, condition, timeout=10):
@@ -571,12 +573,17 @@ def test_trainer_sees_the_matrix_and_a_learners_timeline_and_sets_the_level(serv
     # Two passes took Lea to level 2, the poor third attempt brought the model video and script back.
     assert headers[1].startswith("3 ") and cells[0].text.startswith("●") and "Current level: Full support" in cells[0].text
     assert all(cell.text == "" for cell in cells[1:]) and "put back" in row.text
+    # The last score in words and points, criterion by criterion.
+    assert row.find_element(By.CSS_SELECTOR, "td.last-score").text == "0 % · 0 of 1 point (pass mark 75 %): Empathy: No — 1 of 3"
     check_accessible(driver)
     shoot(driver, "matrix")
     row.find_element(By.TAG_NAME, "a").click()
     WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.CSS_SELECTOR, "svg.chart")))
     assert len(driver.find_elements(By.CSS_SELECTOR, "svg.chart circle.score")) == 3
     assert len(driver.find_elements(By.CSS_SELECTOR, "ol.steps li")) == 3
+    attempts = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "ol.attempt-scores li")]
+    assert len(attempts) == 3 and attempts[0].startswith("Attempt 1") and "Full support" in attempts[0], attempts
+    assert "100 % · 1 of 1 point (pass mark 75 %): Empathy: Yes — 3 of 3" in attempts[0], attempts
     check_accessible(driver)
     shoot(driver, "timeline")
     # Setting the level needs a reason; with one, it holds.
