@@ -7,6 +7,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
+from conftest import FIXTURES
 from test_serve import admin_run
 from test_web import (PASSWORD, WebDriverWait, browser, browser_nl, check_accessible, service, settle, shoot,  # noqa: F401
                       sign_in)
@@ -126,6 +127,13 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     assert steps[3].find_element(By.CSS_SELECTOR, "[data-name='value']").get_attribute("value") == "4"
     steps[3].find_element(By.CSS_SELECTOR, "[data-name='label']").send_keys("Exemplary")
 
+    # She uploads the model video for full support right here; it goes to the library.
+    model = level(driver, 3).find_element(By.CSS_SELECTOR, "[data-part='modelVideo']")
+    model.find_element(By.CSS_SELECTOR, "input[data-upload]").send_keys(str(FIXTURES / "h264_aac.mp4"))
+    settle(driver, lambda d: (model.find_element(By.CSS_SELECTOR, "select[data-library]").get_attribute("value") or "").startswith("media:"),
+           timeout=60)
+    assert "is in the library" in model.find_element(By.CSS_SELECTOR, "[data-upload-state]").text
+
     # She previews every level, top to bottom, as a learner would see it.
     shown = {number: preview_text(driver, number) for number in (3, 2, 1, 0)}
     assert "Script" in shown[3] and "Twice a day off for nothing" in shown[3]
@@ -147,6 +155,8 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     assert [s["label"] for s in exercise["rubric"]["criteria"][1]["scale"]] == ["Not yet", "Partly", "Fully", "Exemplary"]
     assert exercise["rubric"]["criteria"][1]["scale"][0]["description"] == "Tense, hurried or curt."
     assert "'…'" not in str(exercise) and "https://…" not in str(exercise)  # no placeholder saved
+    full = next(level for level in exercise["ladder"]["levels"] if level["number"] == 3)
+    assert any(support["kind"] == "modelVideo" and support["reference"].startswith("media:") for support in full["supports"]), full
 
     # Every first step is done, so the guide is gone.
     driver.get(server.url + "/")
