@@ -3,13 +3,15 @@ ready-made exercise adapted, mistakes shown next to the field they concern, ever
 and the learner then seeing what the preview showed."""
 import re
 
+import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import Select
 
 from conftest import FIXTURES
 from test_serve import admin_run
-from test_web import (PASSWORD, WebDriverWait, browser, browser_nl, check_accessible, service, settle, shoot,  # noqa: F401
+from test_web import (DESKTOP, PHONE, PASSWORD, WebDriverWait, browser, browser_nl, check_accessible, service, settle, shoot,  # noqa: F401
                       sign_in)
 
 
@@ -49,13 +51,15 @@ def preview_text(driver, number):
     return driver.find_element(By.CSS_SELECTOR, "#preview .learner-preview section").text
 
 
-def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_sees_the_preview(service, browser):
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_sees_the_preview(service, browser, screen):
     server = service["server"]
     email, password = first_admin(server)
     token = admin_run(service, "create-token", "--email", email).stdout.strip()
     auth = {"Authorization": f"Bearer {token}"}
     learner_in_cohort(service, token, "Service desk, spring", "lea@example.org", "Lea")
     driver = browser
+    driver.set_window_size(*screen)
     sign_in(driver, server, email, password)
 
     # Ann, new at L&D, is shown her first steps; the cohort and the people are there already.
@@ -177,6 +181,28 @@ def test_a_new_administrator_builds_an_exercise_from_a_template_and_the_learner_
     # Lea, new in the cohort, starts at full support and sees what the preview showed.
     driver.delete_all_cookies()
     sign_in(driver, server, "lea@example.org", PASSWORD)
+    driver.get(f"{server.url}/learn/exercises/{exercise['id']}")
+    assert driver.find_element(By.CSS_SELECTOR, "main section").text == shown[3]
+
+    # Ann invites one more learner into the cohort; this service sends no mail, so the page gives
+    # her the link, which Noor opens on her phone: she chooses a password and sees the same.
+    driver.delete_all_cookies()
+    sign_in(driver, server, email, password)
+    driver.get(server.url + "/invite")
+    driver.find_element(By.ID, "invite-name").send_keys("Noor Newcomer")
+    driver.find_element(By.ID, "invite-email").send_keys("noor@example.org")
+    Select(driver.find_element(By.ID, "invite-role")).select_by_value("learner")
+    Select(driver.find_element(By.ID, "invite-cohort")).select_by_visible_text("Service desk, spring")
+    driver.find_element(By.CSS_SELECTOR, "#invite-one button[type=submit]").click()
+    settle(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#invite-results input.invite-link"))
+    link = driver.find_element(By.CSS_SELECTOR, "#invite-results input.invite-link").get_attribute("value")
+    driver.delete_all_cookies()
+    driver.set_window_size(*PHONE)
+    driver.get(link)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "repeat").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    settle(driver, lambda d: d.current_url.endswith("/learn"))
     driver.get(f"{server.url}/learn/exercises/{exercise['id']}")
     assert driver.find_element(By.CSS_SELECTOR, "main section").text == shown[3]
 

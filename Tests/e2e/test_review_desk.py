@@ -1,13 +1,14 @@
 """A trainer at the review desk, in a real browser: opening a particular learner's attempt from
 the lists rather than the oldest first, reviewing with the keyboard alone (Enter sends a
 comment), changing a score after sending, and moving on with "next attempt"."""
+import pytest
 import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 
-from test_web import (PASSWORD, WebDriverWait, add_trainer, browser, browser_nl, check_accessible, course, service,  # noqa: F401
+from test_web import (DESKTOP, PHONE, PASSWORD, WebDriverWait, add_trainer, browser, browser_nl, check_accessible, course, service,  # noqa: F401
                       settle, shoot, sign_in, upload_ready)
 
 
@@ -24,13 +25,15 @@ def tab_to(driver, test, limit=60):
     raise AssertionError("Tab never reached the control")
 
 
-def test_a_trainer_opens_lea_s_latest_attempt_reviews_it_by_keyboard_changes_the_score_and_moves_on(service, browser):
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_trainer_opens_lea_s_latest_attempt_reviews_it_by_keyboard_changes_the_score_and_moves_on(service, browser, screen):
     server = service["server"]
     exercise, admin = course(service)
     add_trainer(service, admin)
     first, _ = upload_ready(service, exercise, "sparse_keyframes.mp4")
     latest, learner = upload_ready(service, exercise, "h264_aac.mp4")
     driver = browser
+    driver.set_window_size(*screen)  # at her desk, and on the train with her phone
 
     # Tom has reviewed nothing yet; among all attempts of his cohort he narrows to waiting ones.
     sign_in(driver, server, "tom@example.org", PASSWORD)
@@ -54,10 +57,14 @@ def test_a_trainer_opens_lea_s_latest_attempt_reviews_it_by_keyboard_changes_the
     # Beside the video: the instructions and the support Lea had while recording.
     brief = driver.find_element(By.ID, "brief-title").find_element(By.XPATH, "..").text
     assert "Answer the customer who finds the price too high." in brief and "Support: Full support — 3 of 3 levels of help" in brief
-    # On a wide screen the rubric sits beside the video, not a screen's height below it.
     video = driver.find_element(By.ID, "player").rect
     rubric = driver.find_element(By.ID, "rubric-title").rect
-    assert rubric["x"] > video["x"] + video["width"] - 1 and rubric["y"] < 900, (video, rubric)
+    if screen == DESKTOP:
+        # On a wide screen the rubric sits beside the video, not a screen's height below it.
+        assert rubric["x"] > video["x"] + video["width"] - 1 and rubric["y"] < 900, (video, rubric)
+    else:
+        # On a phone they stack: the video first, as wide as the screen allows, then the rubric below.
+        assert rubric["y"] > video["y"] + video["height"] and video["width"] >= PHONE[0] - 100, (video, rubric)
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("const v = document.getElementById('player'); return !!v && v.duration > 0"))
 
     # The keyboard alone: c pauses and opens a comment at the moment; Shift+Enter adds a line, Enter sends.
