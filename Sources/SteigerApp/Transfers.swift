@@ -18,12 +18,14 @@ public struct Transfers: Sendable {
         /// Whether the reader may write the report now, or review it now.
         public var mayReport: Bool
         public var mayReview: Bool
+        /// What the policy decided on, kept so a change to the task asks it again without reading the people twice.
+        let resource: Resource
     }
 
-    /// `actor`'s own tasks, newest first, with their exercises.
-    public func mine(_ actor: Actor) async throws -> [Entry] {
+    /// `actor`'s own tasks, newest first, with their exercises (without those reviewed already, when `reviewed` is false).
+    public func mine(_ actor: Actor, reviewed: Bool = true) async throws -> [Entry] {
         var entries: [Entry] = []
-        for task in try await store.transferTasks(of: actor.user.id) {
+        for task in try await store.transferTasks(of: actor.user.id) where reviewed || task.status != .reviewed {
             entries.append(try await entry(actor, task))
         }
         return entries
@@ -51,7 +53,7 @@ public struct Transfers: Sendable {
     /// - Throws: not found for anyone else's; ``ProblemKind/reviewDone`` once reported; invalid text.
     public func report(_ actor: Actor, _ id: TransferTaskID, text: String) async throws -> Entry {
         let entry = try await task(actor, id)
-        try AccessPolicy.require(actor, .update, try await resource(entry), .transferTask)
+        try AccessPolicy.require(actor, .update, entry.resource, .transferTask)
         guard entry.task.report == nil else { throw AppError(.reviewDone) }
         try await store.reportTransfer(entry.task, try TransferReport(text: text, at: now()))
         return try await task(actor, id)
@@ -62,16 +64,12 @@ public struct Transfers: Sendable {
     ///   report; ``ProblemKind/reviewDone`` once reviewed; invalid scores.
     public func review(_ actor: Actor, _ id: TransferTaskID, scores: [String: Int], comment: String?) async throws -> Entry {
         let entry = try await task(actor, id)
-        try AccessPolicy.require(actor, .review, try await resource(entry), .transferTask)
+        try AccessPolicy.require(actor, .review, entry.resource, .transferTask)
         guard entry.task.report != nil else { throw AppError(.notReady) }
         guard entry.task.review == nil else { throw AppError(.reviewDone) }
         let review = try TransferReview(reviewerID: actor.user.id, scores: scores, comment: comment ?? "", rubric: entry.exercise.rubric, at: now())
         try await store.reviewTransfer(entry.task, review)
         return try await task(actor, id)
-    }
-
-    private func resource(_ entry: Entry) async throws -> Resource {
-        .transferTask(entry.task, exercise: entry.exercise, learnerMemberships: try await store.memberships(of: entry.task.learnerID))
     }
 
     private func entry(_ actor: Actor, _ task: TransferTask) async throws -> Entry {
@@ -84,6 +82,6 @@ public struct Transfers: Sendable {
         return Entry(
             task: task, exercise: exercise, learner: learner, reviewerName: reviewer??.displayName,
             mayReport: task.report == nil && AccessPolicy.decide(actor, .update, resource) == .allow,
-            mayReview: task.report != nil && task.review == nil && AccessPolicy.decide(actor, .review, resource) == .allow)
+            mayReview: task.report != nil && task.review == nil && AccessPolicy.decide(actor, .review, resource) == .allow, resource: resource)
     }
 }

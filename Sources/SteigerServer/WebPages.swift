@@ -218,7 +218,7 @@ struct WebPages: Sendable {
             } else {
                 words.text("peerBalanceEven", arguments)
             }
-        let transfers = transferItems(try await app.transfers.mine(actor).filter { $0.task.status != .reviewed }, withNames: false)
+        let transfers = transferItems(try await app.transfers.mine(actor, reviewed: false), withNames: false)
         return try html(
             "learn", title: words.text("myExercises"), actor: actor, secret: secret,
             [
