@@ -83,8 +83,7 @@ extension WebPages {
         do {
             return try await invitePage(request, results: [try await app.accounts.invite(actor, invitee)])
         } catch {
-            let problem = AppError(from: error)
-            guard [.invalid, .emailTaken, .accountDisabled, .hasAccount].contains(problem.kind) else { throw error }
+            let problem = try Self.refusal(error, among: [.invalid, .emailTaken, .accountDisabled, .hasAccount])
             let result = InvitationResult(
                 line: nil, email: invitee.email, displayName: invitee.displayName, outcome: .refused, problem: problem)
             return try await invitePage(request, results: [result], status: .unprocessableContent)

@@ -108,8 +108,7 @@ extension WebPages {
                 "guest-invited", title: words.text("guestInvitedTitle"), actor: actor, secret: secret,
                 ["sentence": sentence, "link": publicOrigin(request) + path, "back": back], status: .created)
         } catch {
-            let refused = AppError(from: error)
-            guard [.invalid, .tooManyGuests, .notReady].contains(refused.kind) else { throw error }
+            let refused = try Self.refusal(error, among: [.invalid, .tooManyGuests, .notReady])
             // Back to where they were, with what they typed and why it was refused.
             var message = words.format(refused.message)
             if refused.kind == .invalid { message = refused.lineProblem(in: words) }

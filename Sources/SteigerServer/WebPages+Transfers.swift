@@ -108,8 +108,7 @@ extension WebPages {
             _ = try await app.transfers.report(actor, id, text: form["text"] ?? "")
         } catch {
             // What they wrote stays, with the reason it was refused.
-            let refused = AppError(from: error)
-            guard refused.kind == .invalid else { throw error }
+            let refused = try Self.refusal(error, among: [.invalid])
             let reason = refused.errors.map { words.format($0.message) }.joined(separator: "; ")
             return try await transferPage(id, error: reason, text: form["text"] ?? "", status: .unprocessableContent)
         }
@@ -127,7 +126,7 @@ extension WebPages {
         do {
             _ = try await app.transfers.review(actor, id, scores: scores, comment: form["comment"])
         } catch {
-            guard AppError(from: error).kind == .invalid else { throw error }
+            _ = try Self.refusal(error, among: [.invalid])
             return try await transferPage(id, error: words.text("transferScoreAll"), status: .unprocessableContent)
         }
         return redirect("/transfer/\(id)")

@@ -457,6 +457,13 @@ struct WebPages: Sendable {
         return path
     }
 
+    /// `error` as the refusal a form shows on its own page when it is one of `kinds`; any other error is thrown on (to the error page).
+    static func refusal(_ error: any Error, among kinds: Set<ProblemKind>) throws -> AppError {
+        let refused = AppError(from: error)
+        guard kinds.contains(refused.kind) else { throw error }
+        return refused
+    }
+
     /// Refuses a form of a signed-in page that does not carry the session's token.
     func requireToken(_ form: [String: String], session secret: String) throws {
         guard form["_csrf"] == SessionCookies.csrfToken(session: secret) else { throw Problem(.formExpired) }
