@@ -78,6 +78,7 @@ public enum Thing: String, CaseIterable, Sendable {
     case export = "data download"
     case guest = "guest reviewer"
     case transferTask = "task at work"
+    case dashboardTable = "dashboard table"
 
     /// The catalogue text that names the thing.
     public var message: Message {

@@ -231,17 +231,9 @@ extension Accounts {
 
     /// The cohorts `actor` may invite into: every cohort for administrators, the ones they train for trainers.
     public func invitableCohorts(_ actor: Actor) async throws -> [Cohort] {
-        var cohorts: [Cohort] = []
-        var page = PageRequest(limit: PageRequest.maximumLimit)
-        while true {
-            let found = try await store.cohorts(scope: AccessPolicy.listScope(for: actor), page: page)
-            cohorts += found.items.filter {
-                AccessPolicy.decide(actor, .create, .invitation(role: .learner, cohort: $0.id)) == .allow
-            }
-            guard let next = found.next else { break }
-            page = PageRequest(limit: PageRequest.maximumLimit, after: next)
+        try await store.allCohorts(scope: AccessPolicy.listScope(for: actor)).filter {
+            AccessPolicy.decide(actor, .create, .invitation(role: .learner, cohort: $0.id)) == .allow
         }
-        return cohorts.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
     }
 
     /// A role as a list names it, in English or Dutch; empty is a learner.

@@ -82,6 +82,8 @@ public struct Services: Sendable {
     public let transfers: Transfers
     /// Each learner's result page.
     public let journeys: Journeys
+    /// The programme dashboard.
+    public let dashboards: Dashboards
 
     /// The files of uploads in progress and of media.
     public let files: UploadFiles
@@ -119,6 +121,7 @@ public struct Services: Sendable {
         team = Team(store: store, exercises: exercises, now: settings.now)
         transfers = Transfers(store: store, now: settings.now)
         journeys = Journeys(store: store, exercises: exercises, scaffolding: scaffolding)
+        dashboards = Dashboards(store: store, exercises: exercises, now: settings.now)
         guests = GuestReviews(
             store: store, submissions: submissions, mail: settings.mail, sessionLifetime: settings.sessionLifetime, now: settings.now)
     }

@@ -126,6 +126,8 @@ public enum Resource: Sendable {
     /// The guest reviewers of an attempt (`view`: who was invited; `create`: invite one;
     /// `delete`: withdraw an invitation), with its exercise and its learner's memberships.
     case guestReviewers(Submission, exercise: Exercise, learnerMemberships: [Membership])
+    /// The programme dashboard of one cohort, or (nil) of every cohort the actor may see.
+    case dashboard(cohort: CohortID?)
 }
 
 /// Every authorization rule of Steiger, in one place.
@@ -145,6 +147,8 @@ public enum Resource: Sendable {
 ///   assigned peer while they learn in the cohort, the learner for a self review. An upload is
 ///   its uploader's. Neither is anyone else's, not even an administrator's.
 /// - A cohort's score sheet is for its trainers (and administrators).
+/// - The programme dashboard is for administrators (every cohort) and trainers (the cohorts they
+///   train); learners and managers have none.
 /// - Administrators invite anyone; a trainer invites learners into the cohorts they train.
 /// - Administrators and trainers keep the media library: they browse it and upload to it; a
 ///   trainer removes only what they uploaded. A learner plays exactly the items the supports
@@ -216,6 +220,10 @@ public enum AccessPolicy {
         case .scoreSheet(let cohort):
             if actor.trains(cohort) { return action == .view ? .allow : .forbid }
             return actor.belongs(to: cohort) ? .forbid : .hide
+        case .dashboard(let cohort):
+            guard let cohort else { return !actor.trainedCohorts.isEmpty && action == .view ? .allow : .forbid }
+            if actor.trains(cohort) { return action == .view ? .allow : .forbid }
+            return actor.trainedCohorts.isEmpty ? .forbid : .hide
         case .user(let user, let memberships):
             if user.id == actor.user.id {
                 return action == .view || action == .update ? .allow : .forbid

@@ -41,7 +41,9 @@ extension SteigerAPI {
         var parameters: [JSONValue] = operation.pathParameters.map { name in
             [
                 "name": .string(name), "in": "path", "required": true,
-                "schema": ["tokenId", "sheet"].contains(name) ? ["type": "string"] : ["type": "string", "format": "uuid"],
+                "schema": name == "table"
+                    ? ["type": "string", "enum": .array(DashboardTable.Name.allCases.map { .string($0.rawValue) })]
+                    : ["tokenId", "sheet"].contains(name) ? ["type": "string"] : ["type": "string", "format": "uuid"],
             ]
         }
         parameters += operation.query.map { parameter in
@@ -241,6 +243,7 @@ extension SteigerAPI {
         "LegalHold": LegalHoldView.schema,
         "DataExport": DataExportView.schema,
         "TeamMember": TeamMemberView.schema,
+        "Dashboard": DashboardController.schema,
         "LibraryEntry": LibraryEntryView.schema,
         "ScaffoldLadder": object(["levels": ["type": "array", "minItems": 1, "maxItems": 10, "items": ref("ScaffoldLevel")]]),
         "ScaffoldLevel": object([

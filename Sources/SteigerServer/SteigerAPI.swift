@@ -38,6 +38,7 @@ final class SteigerAPI: Sendable {
     let team: TeamController
     let guests: GuestsController
     let transfers: TransfersController
+    let dashboard: DashboardController
     let service: ServiceController
 
     init(services: Services, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, localization: Localization) {
@@ -70,6 +71,7 @@ final class SteigerAPI: Sendable {
         exports = ExportsController(exports: services.exports)
         team = TeamController(team: services.team)
         transfers = TransfersController(transfers: services.transfers, now: configuration.now)
+        dashboard = DashboardController(dashboards: services.dashboards)
         guests = GuestsController(guests: services.guests, links: Links(publicURL: configuration.publicURL), now: configuration.now)
         // The document describes every operation, its own included: made once, from their descriptions.
         let features =
@@ -77,7 +79,7 @@ final class SteigerAPI: Sendable {
             + reviews.operations + [reviews.scoreSheetOperation] + annotations.operations + scaffolding.operations + uploads.operations
             + webhooks.operations + notifications.operations + invitations.operations + library.operations + audit.operations
             + retention.operations + erasure.operations + exports.operations
-            + team.operations + guests.operations + transfers.operations
+            + team.operations + guests.operations + transfers.operations + dashboard.operations
         let describing = ServiceController(health: services.health, metrics: metrics, document: { .null })
         let document = Self.document(for: features + describing.operations)
         service = ServiceController(health: services.health, metrics: metrics, document: { document })

@@ -154,7 +154,7 @@ enum ScaffoldChart {
     /// An axis mark as a percentage, which reads the same in every language ("50 %").
     private static func format(_ value: Double) -> String { "\(Int((value * 100).rounded())) %" }
 
-    private static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;")
     }

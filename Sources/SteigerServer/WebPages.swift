@@ -69,6 +69,7 @@ struct WebPages: Sendable {
         registerGuests(open: open, signedIn: signedIn)
         registerTransfers(signedIn: signedIn)
         registerJourney(signedIn: signedIn)
+        registerDashboard(signedIn: signedIn)
         registerScaffolding(open: open, signedIn: signedIn)
         registerAdmin(open: open, signedIn: signedIn)
         registerWebhooks(open: open, signedIn: signedIn)

@@ -827,6 +827,29 @@ public enum Schema {
                 """,
                 "CREATE INDEX transfer_tasks_learner ON transfer_tasks (learner_id, exercise_id, created_at)",
             ]),
+        Migration(
+            version: 30, name: "the programme dashboard's tallies",
+            statements: [
+                // Anonymous counts kept as things happen (see DashboardTally): what a measure counted in
+                // a cohort ('' for none), exercise and skill, in a week, by two numbers the measure names.
+                """
+                CREATE TABLE dashboard_tallies (
+                    measure TEXT NOT NULL,
+                    cohort_id TEXT NOT NULL,
+                    exercise_id TEXT NOT NULL,
+                    skill_key TEXT NOT NULL,
+                    week BIGINT NOT NULL,
+                    a BIGINT NOT NULL,
+                    b BIGINT NOT NULL,
+                    n BIGINT NOT NULL,
+                    PRIMARY KEY (measure, cohort_id, exercise_id, skill_key, week, a, b)
+                )
+                """,
+                // Overdue reviews, read without passing every review ever sent.
+                "CREATE INDEX review_tasks_due ON review_tasks (status, due_at)",
+                // The cohort a learner's log on a skill is counted in, so a move takes its counts along.
+                "ALTER TABLE scaffold_states ADD COLUMN tally_cohort TEXT",
+            ]),
     ]
 
     /// The newest version this program knows.
@@ -869,6 +892,8 @@ extension Store {
                 logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             }
         }
+        // The tallies start from what a database holds already (once, when they are added).
+        if applied.contains(30), current > 0 { try await rebuildDashboardTallies() }
         return applied
     }
 

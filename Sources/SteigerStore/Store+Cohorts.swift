@@ -44,6 +44,19 @@ extension Store {
     }
 
     /// Cohorts within `scope`, newest first.
+    /// Every cohort in `scope` (all pages), by name.
+    public func allCohorts(scope: ListScope) async throws -> [Cohort] {
+        var cohorts: [Cohort] = []
+        var page = PageRequest(limit: PageRequest.maximumLimit)
+        while true {
+            let found = try await self.cohorts(scope: scope, page: page)
+            cohorts += found.items
+            guard let next = found.next else { break }
+            page = PageRequest(limit: PageRequest.maximumLimit, after: next)
+        }
+        return cohorts.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+    }
+
     public func cohorts(scope: ListScope, page: PageRequest) async throws -> Page<Cohort> {
         var filters: [SQLStatement] = []
         switch scope {

@@ -95,7 +95,8 @@ extension Store {
             _ = try await session.query("UPDATE account_links SET created_by = \(bind: x) WHERE created_by = \(bind: p)")
             _ = try await session.query("UPDATE legal_holds SET placed_by = \(bind: x) WHERE placed_by = \(bind: p)")
 
-            // Their account and what hangs on it.
+            // Their account and what hangs on it; first what their logs added to the dashboard.
+            try await Self.untally(learner: person, in: session)
             for statement: SQLStatement in [
                 "DELETE FROM scaffold_events WHERE learner_id = \(bind: p)", "DELETE FROM scaffold_states WHERE learner_id = \(bind: p)",
                 "DELETE FROM sessions WHERE user_id = \(bind: p)", "DELETE FROM api_tokens WHERE user_id = \(bind: p)",

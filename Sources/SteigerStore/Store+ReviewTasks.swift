@@ -245,7 +245,9 @@ extension Store {
                         \(bind: review.reviewerID.description), \(bind: task.kind.rawValue), \(bind: scores), \(bind: review.comment),
                         \(bind: review.result.total), \(bind: review.result.lowest), \(bind: result), \(bind: review.submittedAt))
                 """)
-            let learner = try await Self.recordAssessment(review, in: session)
+            let (learner, exercise) = try await Self.recordAssessment(review, in: session)
+            let turnaround = DashboardTally.turnaround(kind: task.kind, exerciseID: exercise, ready: task.createdAt, reviewed: review.submittedAt)
+            try await Self.tally([task.cohortID.description: [turnaround: 1]], in: session)
             if task.kind == .trainer {
                 _ = try await session.query(
                     """

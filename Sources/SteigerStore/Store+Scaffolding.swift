@@ -17,11 +17,16 @@ extension Store {
         guard let last = events.last else { return }
         try await write { session in
             let seq = try await Self.lockLog(learner: learner, skill: skill, in: session)
+            let old = seq == 0 ? [] : ScaffoldEngine.replay(try await Self.log(learner: learner, skill: skill, in: session)).steps
             for (offset, event) in events.enumerated() {
                 try await Self.insert(event, learner: learner, skill: skill, seq: seq + 1 + offset, in: session)
             }
             let history = ScaffoldEngine.replay(try await Self.log(learner: learner, skill: skill, in: session))
-            try await Self.save(Self.standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: last.at, in: session)
+            let cohort = try await Self.retally(
+                learner: learner, skill: skill, exercise: last.exerciseID, old: old, new: history.steps, in: session)
+            try await Self.save(
+                Self.standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: last.at, tallyCohort: cohort,
+                in: session)
         }
     }
 
@@ -166,10 +171,16 @@ extension Store {
         // A correction is read in place of an earlier event, so the change it makes shows in the
         // last move of the whole log rather than in its last step.
         let correction = if case .assessed(let assessment) = event, assessment.isCorrection == true { true } else { false }
-        let before = correction ? ScaffoldEngine.state(after: try await log(learner: learner, skill: skill, in: session)).lastTransition : nil
+        let earlier = correction ? ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session)) : nil
+        let before = earlier?.state.lastTransition
         try await insert(event, learner: learner, skill: skill, seq: seq + 1, in: session)
         let history = ScaffoldEngine.replay(try await log(learner: learner, skill: skill, in: session))
-        try await save(standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, in: session)
+        // Without a correction the log only grew: the replay before it is this one's steps but the last.
+        let cohort = try await retally(
+            learner: learner, skill: skill, exercise: event.exerciseID, old: earlier?.steps ?? Array(history.steps.dropLast()),
+            new: history.steps, in: session)
+        try await save(
+            standing(history.state, learner: learner, skill: skill, events: history.steps.count), now: event.at, tallyCohort: cohort, in: session)
         let moved = correction ? history.state.lastTransition.flatMap { $0 == before ? nil : $0 } : history.steps.last?.transition
         if let moved {
             try await record(.scaffolding(moved, learner: learner, skill: skill), in: session)
@@ -207,11 +218,13 @@ extension Store {
     }
 
     /// Records a submitted review in its learner's log (every review: those that do not move
-    /// levels still inform the timeline); returns the learner.
+    /// levels still inform the timeline); returns the learner and the exercise.
     @discardableResult
     /// With `correction`, the time the reviewer changed the review's scores: the assessment then
     /// stands in for the review's earlier one.
-    static func recordAssessment(_ review: Review, correction: Date? = nil, in session: any DatabaseSession) async throws -> UserID {
+    static func recordAssessment(
+        _ review: Review, correction: Date? = nil, in session: any DatabaseSession
+    ) async throws -> (learner: UserID, exercise: ExerciseID) {
         guard
             let row = try await session.query(
                 """
@@ -237,7 +250,7 @@ extension Store {
         }
         let learner: UserID = try row.id("learner_id")
         _ = try await append(.assessed(assessment), learner: learner, skill: try row.string("skill_key"), in: session)
-        return learner
+        return (learner, assessment.exerciseID)
     }
 
     /// The level `learner` practises `exercise` at now (their standing on its skill, on its
@@ -269,7 +282,7 @@ extension Store {
         return (standing?.level(top: top) ?? top, AttemptPurpose.next(exercise: exercise, standing: standing, kickOffMade: kickOffMade, now: now))
     }
 
-    private static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
+    static func log(learner: UserID, skill: String, in session: any DatabaseSession) async throws -> [ScaffoldEvent] {
         try await session.query(
             """
             SELECT kind, payload FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill) ORDER BY seq
@@ -277,7 +290,7 @@ extension Store {
         ).map { try event($0, decoder: ScaffoldCoding.decoder()) }
     }
 
-    private static func event(_ row: SQLRow, decoder: JSONDecoder) throws -> ScaffoldEvent {
+    static func event(_ row: SQLRow, decoder: JSONDecoder) throws -> ScaffoldEvent {
         let payload = try row.string("payload")
         switch try row.string("kind") {
         case "assessed": return .assessed(try ScaffoldCoding.decode(ScaffoldAssessment.self, from: payload, with: decoder))
@@ -293,20 +306,21 @@ extension Store {
             developmentPoints: state.developmentPoints)
     }
 
-    private static func save(_ standing: ScaffoldStanding, now: Date, in session: any DatabaseSession) async throws {
+    /// Saves a replayed standing; `tallyCohort` is the cohort its log is counted in on the dashboard (nil: as it was).
+    private static func save(_ standing: ScaffoldStanding, now: Date, tallyCohort: String? = nil, in session: any DatabaseSession) async throws {
         let transition = try standing.lastTransition.map(ScaffoldCoding.text)
         let points = standing.developmentPoints.isEmpty ? nil : try ScaffoldCoding.text(standing.developmentPoints)
         _ = try await session.query(
             """
             INSERT INTO scaffold_states (learner_id, skill_key, level, flagged, check_due_at, check_passed_at, last_transition, events, updated_at,
-                                         check_days, development_points)
+                                         check_days, development_points, tally_cohort)
             VALUES (\(bind: standing.learnerID.description), \(bind: standing.skillKey), \(bind: standing.level), \(bind: standing.flagged),
                     \(bind: standing.checkDueAt), \(bind: standing.checkPassedAt), \(bind: transition), \(bind: standing.events), \(bind: now),
-                    \(bind: standing.checkDays), \(bind: points))
+                    \(bind: standing.checkDays), \(bind: points), \(bind: tallyCohort))
             ON CONFLICT (learner_id, skill_key) DO UPDATE SET level = excluded.level, flagged = excluded.flagged,
                 check_due_at = excluded.check_due_at, check_passed_at = excluded.check_passed_at, last_transition = excluded.last_transition,
                 events = excluded.events, updated_at = excluded.updated_at, check_days = excluded.check_days,
-                development_points = excluded.development_points
+                development_points = excluded.development_points, tally_cohort = COALESCE(excluded.tally_cohort, scaffold_states.tally_cohort)
             WHERE scaffold_states.events <= excluded.events
             """)
     }

@@ -85,4 +85,11 @@ extension Store {
     public func execute(unsafeSQL sql: String) async throws {
         _ = try await engine.read { session in try await session.query(SQLStatement(stringLiteral: sql)) }
     }
+
+    /// Runs statements that change data in one transaction (bulk loading, for tools and benchmarks).
+    public func execute(unsafeStatements statements: [String]) async throws {
+        try await engine.write { session in
+            for sql in statements { _ = try await session.query(SQLStatement(stringLiteral: sql)) }
+        }
+    }
 }

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks against the reference programs, run side by side.",
         subcommands: [
             MediaBenchCommand.self, TranscodeBenchCommand.self, APISeedCommand.self, QueueBenchCommand.self, ScaffoldBenchCommand.self,
-            EventsBenchCommand.self, DigestBenchCommand.self, PeakMemoryCommand.self,
+            EventsBenchCommand.self, DigestBenchCommand.self, PeakMemoryCommand.self, DashboardSeedCommand.self,
         ])
 }
 

@@ -71,16 +71,18 @@ struct ScaffoldBenchCommand: AsyncParsableCommand {
 
     /// Plausible histories: each learner has a skill level per exercise that grows with practice
     /// and noise; every attempt is made at the level the engine gives at that moment.
-    static func histories(learners: Int, exercises: Int, attempts: Int) -> [[ScaffoldEvent]] {
+    /// `exerciseIDs` names the exercises (new ones when nil).
+    static func histories(
+        learners: Int, exercises: Int, attempts: Int, start: Date = Date(timeIntervalSince1970: 1_780_000_000), exerciseIDs: [ExerciseID]? = nil
+    ) -> [[ScaffoldEvent]] {
         var random = SeededRandom(seed: 20_261_122)
         let policy = ScaffoldPolicy()
-        let start = Date(timeIntervalSince1970: 1_780_000_000)
         var logs: [[ScaffoldEvent]] = []
         logs.reserveCapacity(learners * exercises)
         for _ in 0..<learners {
             let talent = Double(random.next() % 1000) / 1000
-            for _ in 0..<exercises {
-                let exercise = ExerciseID()
+            for index in 0..<exercises {
+                let exercise = exerciseIDs.map { $0[index % $0.count] } ?? ExerciseID()
                 var state = ScaffoldState()
                 var log: [ScaffoldEvent] = []
                 var clock = start

@@ -84,7 +84,7 @@ struct LocalizationTests {
             "format.", "month.", "number.", "status.", "language.", "event.", "delivery.", "noticeKind.", "role.", "invitation.", "tag.", "audit.",
             "auditDetail.", "auditField.", "auditValue.",
             "audience.", "audienceHint.", "audienceTag.", "consent.", "retention.", "retentionStart.", "exportStatus.", "purposeNote.", "purposeTag.",
-            "reviewPurpose.", "managerLinkOutcome.", "guestState.",
+            "reviewPurpose.", "managerLinkOutcome.", "guestState.", "dashboard.", "reviewKind.",
         ]
         let noticeTexts = Set(
             NoticeKind.allCases.map { "notice." + $0.rawValue }
@@ -104,6 +104,7 @@ struct LocalizationTests {
         #expect(NoticeKind.allCases.map { "noticeKind." + $0.rawValue }.filter { english[$0] == nil } == [])
         // Roles and what came of an invitation are named from data too.
         #expect(Role.allCases.map { "role." + $0.rawValue }.filter { english[$0] == nil } == [])
+        #expect(ReviewTask.Kind.allCases.map { "reviewKind." + $0.rawValue }.filter { english[$0] == nil } == [])
         let outcomes: [InvitationResult.Outcome] = [.invited, .invitedAgain, .added, .unchanged, .refused]
         #expect(outcomes.map { "invitation." + $0.rawValue }.filter { english[$0] == nil } == [])
     }
@@ -163,8 +164,8 @@ struct LocalizationTests {
                 ("/train/exercises/\(world.exerciseA.id)/learners/\(world.learnerA1.id)", trainer, 200),
                 ("/admin", admin, 200), ("/admin/exercises/new", admin, 200), ("/admin/exercises/\(world.exerciseA.id)", admin, 200),
                 ("/notifications", learner, 200), ("/notifications", trainer, 200), ("/settings/notifications", learner, 200),
-                ("/settings/notifications", admin, 200),
-                ("/learn/exercises/\(ExerciseID())", learner, 404), ("/admin", learner, 403),
+                ("/settings/notifications", admin, 200), ("/dashboard", admin, 200), ("/dashboard", trainer, 200),
+                ("/learn/exercises/\(ExerciseID())", learner, 404), ("/admin", learner, 403), ("/dashboard", learner, 403),
             ]
             for (path, cookie, status) in pages {
                 for language in Language.allCases {

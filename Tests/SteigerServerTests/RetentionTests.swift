@@ -44,7 +44,7 @@ struct RetentionAPITests {
     @Test(
         "media past the policy go, the evidence and every other blob stay, a hold keeps, running again is harmless", arguments: TestEngine.available)
     func removal(engine: TestEngine) async throws {
-        try await TestServer.with(engine) { server in
+        try await TestServer.with(engine, configure: KickOffRecheckAPITests.quiet) { server in
             let world = server.world
             // A1's attempt, reviewed; A2's attempt of the very same file (sharing its blobs), not reviewed yet;
             // B's attempt in cohort B, reviewed.

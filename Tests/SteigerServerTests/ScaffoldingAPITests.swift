@@ -11,18 +11,25 @@ struct ScaffoldingAPITests {
     /// Learner A1 makes an attempt at exercise A (at their current level); trainer A claims it
     /// and submits `scores`; a day (or `wait` seconds) passes.
     @discardableResult
-    func reviewedAttempt(_ server: TestServer, scores: [String: Int], wait: TimeInterval = 86_400) async throws -> Submission {
+    func reviewedAttempt(
+        _ server: TestServer, scores: [String: Int], wait: TimeInterval = 86_400, learner: User? = nil, exercise: Exercise? = nil,
+        cohort: Cohort? = nil, trainer: User? = nil, readyFor: TimeInterval = 0
+    ) async throws -> Submission {
         let world = server.world
+        let (learner, exercise, cohort, trainer) = (
+            learner ?? world.learnerA1, exercise ?? world.exerciseA, cohort ?? world.cohortA, trainer ?? world.trainerA
+        )
         let submission = try await server.store.createSubmission(
-            learner: world.learnerA1.id, exercise: world.exerciseA.id, status: .ready,
-            createdAt: server.clock.now)
+            learner: learner.id, exercise: exercise.id, status: .ready, createdAt: server.clock.now)
         let tasks = ReviewPlan.tasks(
-            for: submission, cohort: world.cohortA.id, settings: ReviewSettings(peerReviewers: 0), learners: [], now: server.clock.now)
+            for: submission, cohort: cohort.id, settings: ReviewSettings(peerReviewers: 0), learners: [], now: server.clock.now)
         try await server.store.createReviewTasks(tasks)
-        let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: world.trainerA)
+        // Ready for review this long before the trainer takes it.
+        server.clock.advance(readyFor)
+        let claimed = try await server.request(.post, "/api/v1/review-queue/claim", as: trainer)
         let task = try #require(claimed["id"] as? String)
         let json: JSONValue = .object(["scores": .object(scores.mapValues { .number(Double($0)) })])
-        let review = try await server.request(.post, "/api/v1/review-tasks/\(task)/review", as: world.trainerA, json: json)
+        let review = try await server.request(.post, "/api/v1/review-tasks/\(task)/review", as: trainer, json: json)
         #expect(review.status == 201)
         server.clock.advance(wait)
         return submission

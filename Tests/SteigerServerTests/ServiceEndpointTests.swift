@@ -89,7 +89,7 @@ struct ServiceEndpointTests {
                         documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status), documented \(documented.sorted())")
                 }
             }
-            #expect(operations == 120)
+            #expect(operations == 122)
             // And a route that is not documented is not answered.
             #expect(try await server.request(.get, "/api/v1/secret-admin", as: server.world.admin).status == 404)
         }

@@ -87,11 +87,11 @@ def pages(service):
                                          "/settings/notifications", "/learn/examples", f"/learn/examples/{submission}",
                                          "/settings/data", f"/transfer/{transfer}", f"/journey/{lea}"]),
         (("tom@example.org", PASSWORD), ["/train", f"/review/{task}", "/train/attempts", "/train/attempts?show=mine", f"/train/exercises/{exercise}",
-                                         f"/train/exercises/{exercise}/learners/{lea}", f"/transfer/{transfer}"]),
+                                         f"/train/exercises/{exercise}/learners/{lea}", f"/transfer/{transfer}", "/dashboard"]),
         (("mira@example.org", PASSWORD), ["/team", f"/team/attempts/{submission}", f"/journey/{lea}"]),
         ((email, password), ["/", "/admin", "/admin/exercises/new", f"/admin/exercises/{exercise}", f"/admin/cohorts/{cohort}",
                              f"/admin/people/{lea}", "/invite", "/admin/webhooks", "/library", "/admin/audit", "/admin/retention",
-                             "/admin/managers", f"/journey/{lea}"]),
+                             "/admin/managers", f"/journey/{lea}", "/dashboard"]),
     ]
 
 
