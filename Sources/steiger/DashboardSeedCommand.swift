@@ -198,7 +198,10 @@ struct DashboardSeedCommand: AsyncParsableCommand {
                     statements.append("INSERT INTO \(table) (\(columns)) VALUES " + slice.joined(separator: ", "))
                 }
             }
-            try await store.execute(unsafeStatements: statements)
+            // SQLite's default page cache spills every random-key insert of a batch to the log, which
+            // then grows to many times the data; a large cache for the loading connection keeps it small.
+            let cache = store.engine.dialect == .sqlite ? ["PRAGMA cache_size = -1048576"] : []
+            try await store.execute(unsafeStatements: cache + statements)
         }
     }
 }
