@@ -116,7 +116,8 @@ def test_a_trainer_opens_lea_s_latest_attempt_reviews_it_by_keyboard_changes_the
 
     # Next attempt: the other one of Lea's, held for him now.
     driver.find_element(By.ID, "next-attempt").click()
-    WebDriverWait(driver, 10).until(lambda d: "Attempt 1" in d.find_element(By.TAG_NAME, "h1").text)
+    # Read in the page itself: the old page's heading may be gone between finding it and reading it.
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("const h = document.querySelector('h1'); return !!h && h.textContent.includes('Attempt 1')"))
     driver.get(server.url + "/train/attempts?show=mine")
     rows = driver.find_elements(By.CSS_SELECTOR, "#attempts tbody tr")
     assert len(rows) == 1 and "reviewed by Tom Trainer: 100 %" in rows[0].text
