@@ -144,10 +144,15 @@ extension Store {
 
     /// Brings the tallies of `learner` on `skill` from what `old` added up to (under the cohort
     /// they were counted in) to what `new` adds up to, counted in the cohort where they practise
-    /// `exercise` now; returns that cohort, for the standing to keep.
+    /// `exercise` now; returns that cohort for the standing to keep, or nil when the counts did
+    /// not change (most reviews: no level moved), which costs no query at all. A learner who
+    /// moved to another cohort takes their counts along at the next event that changes them.
     static func retally(
         learner: UserID, skill: String, exercise: ExerciseID, old: [ScaffoldStep], new: [ScaffoldStep], in session: any DatabaseSession
-    ) async throws -> String {
+    ) async throws -> String? {
+        let before = DashboardTally.contributions(of: old, skill: skill)
+        let after = DashboardTally.contributions(of: new, skill: skill)
+        guard before != after else { return nil }
         let counted =
             try await session.query(
                 """
@@ -155,8 +160,6 @@ extension Store {
                 """
             ).first?.optionalString("tally_cohort") ?? ""
         let cohort = try await retallyCohort(learner: learner, exercise: exercise, in: session)
-        let before = DashboardTally.contributions(of: old, skill: skill)
-        let after = DashboardTally.contributions(of: new, skill: skill)
         if counted == cohort {
             try await tally([cohort: DashboardTally.difference(from: before, to: after)], in: session)
         } else {
