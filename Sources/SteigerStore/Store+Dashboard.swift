@@ -172,21 +172,19 @@ extension Store {
     static func untally(learner: UserID, in session: any DatabaseSession) async throws {
         let rows = try await session.query(
             """
-            SELECT e.skill_key, e.kind, e.payload, st.tally_cohort FROM scaffold_events e
-            LEFT JOIN scaffold_states st ON st.learner_id = e.learner_id AND st.skill_key = e.skill_key
+            SELECT e.learner_id, e.skill_key, e.kind, e.payload FROM scaffold_events e
             WHERE e.learner_id = \(bind: learner.description) ORDER BY e.skill_key, e.seq
             """)
-        let decoder = ScaffoldCoding.decoder()
-        var logs: [String: (cohort: String, events: [ScaffoldEvent])] = [:]
-        for row in rows {
-            let skill = try row.string("skill_key")
-            let cohort = try row.optionalString("tally_cohort") ?? ""
-            logs[skill, default: (cohort: cohort, events: [])].events.append(try event(row, decoder: decoder))
+        var counted: [String: String] = [:]
+        for row in try await session.query(
+            "SELECT skill_key, tally_cohort FROM scaffold_states WHERE learner_id = \(bind: learner.description)")
+        {
+            counted[try row.string("skill_key")] = try row.optionalString("tally_cohort") ?? ""
         }
         var changes: [String: [DashboardTally: Int]] = [:]
-        for (skill, log) in logs {
-            for (key, count) in DashboardTally.contributions(of: ScaffoldEngine.replay(log.events).steps, skill: skill) {
-                changes[log.cohort, default: [:]][key, default: 0] -= count
+        for log in try logs(rows) {
+            for (key, count) in DashboardTally.contributions(of: ScaffoldEngine.replay(log.events).steps, skill: log.skill) {
+                changes[counted[log.skill] ?? "", default: [:]][key, default: 0] -= count
             }
         }
         try await tally(changes, in: session)
@@ -200,39 +198,21 @@ extension Store {
         try await write { session in
             _ = try await session.query("DELETE FROM dashboard_tallies")
             let rows = try await session.query(
-                """
-                SELECT e.learner_id, e.skill_key, e.kind, e.payload, st.tally_cohort FROM scaffold_events e
-                LEFT JOIN scaffold_states st ON st.learner_id = e.learner_id AND st.skill_key = e.skill_key
-                ORDER BY e.learner_id, e.skill_key, e.seq
-                """)
-            let decoder = ScaffoldCoding.decoder()
+                "SELECT learner_id, skill_key, kind, payload FROM scaffold_events ORDER BY learner_id, skill_key, seq")
             var changes: [String: [DashboardTally: Int]] = [:]
-            var logs = 0
-            var key: (String, String)?
-            var events: [ScaffoldEvent] = []
-            func finish() async throws {
-                guard let key, let learner = UserID(key.0), let first = events.first else { return }
-                logs += 1
+            let logs = try Self.logs(rows)
+            for log in logs {
+                guard let learner = UserID(log.learner), let first = log.events.first else { continue }
                 let cohort = try await Self.retallyCohort(learner: learner, exercise: first.exerciseID, in: session)
-                for (tally, count) in DashboardTally.contributions(of: ScaffoldEngine.replay(events).steps, skill: key.1) {
+                for (tally, count) in DashboardTally.contributions(of: ScaffoldEngine.replay(log.events).steps, skill: log.skill) {
                     changes[cohort, default: [:]][tally, default: 0] += count
                 }
                 _ = try await session.query(
                     """
                     UPDATE scaffold_states SET tally_cohort = \(bind: cohort)
-                    WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: key.1)
+                    WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: log.skill)
                     """)
             }
-            for row in rows {
-                let rowKey = (try row.string("learner_id"), try row.string("skill_key"))
-                if key.map({ $0 != rowKey }) ?? true {
-                    try await finish()
-                    key = rowKey
-                    events.removeAll(keepingCapacity: true)
-                }
-                events.append(try Self.event(row, decoder: decoder))
-            }
-            try await finish()
             for row in try await session.query(
                 """
                 SELECT t.cohort_id, t.kind, t.created_at, r.submitted_at, s.exercise_id FROM reviews r
@@ -253,7 +233,7 @@ extension Store {
                         in: session)
                 }
             }
-            return logs
+            return logs.count
         }
     }
 

@@ -17,11 +17,13 @@ extension Store {
         guard let last = events.last else { return }
         try await write { session in
             let seq = try await Self.lockLog(learner: learner, skill: skill, in: session)
-            let old = seq == 0 ? [] : ScaffoldEngine.replay(try await Self.log(learner: learner, skill: skill, in: session)).steps
+            let earlier = seq == 0 ? [] : try await Self.log(learner: learner, skill: skill, in: session)
             for (offset, event) in events.enumerated() {
                 try await Self.insert(event, learner: learner, skill: skill, seq: seq + 1 + offset, in: session)
             }
-            let history = ScaffoldEngine.replay(try await Self.log(learner: learner, skill: skill, in: session))
+            // The stored log is now the earlier one and these events after it.
+            let old = ScaffoldEngine.replay(earlier).steps
+            let history = ScaffoldEngine.replay(earlier + events)
             let cohort = try await Self.retally(
                 learner: learner, skill: skill, exercise: last.exerciseID, old: old, new: history.steps, in: session)
             try await Self.save(
@@ -137,24 +139,11 @@ extension Store {
         let rows = try await read { session in
             try await session.query("SELECT learner_id, skill_key, kind, payload FROM scaffold_events ORDER BY learner_id, skill_key, seq")
         }
-        var standings: [ScaffoldStanding] = []
-        let decoder = ScaffoldCoding.decoder()
-        var key: (String, String)?
-        var events: [ScaffoldEvent] = []
-        func finish() throws {
-            guard let key, let learner = UserID(key.0) else { return }
-            standings.append(Self.standing(ScaffoldEngine.state(after: events), learner: learner, skill: key.1, events: events.count))
-        }
-        for row in rows {
-            let rowKey = (try row.string("learner_id"), try row.string("skill_key"))
-            if key.map({ $0 != rowKey }) ?? true {
-                try finish()
-                key = rowKey
-                events.removeAll(keepingCapacity: true)
+        let standings = try Self.logs(rows).compactMap { log in
+            UserID(log.learner).map {
+                Self.standing(ScaffoldEngine.state(after: log.events), learner: $0, skill: log.skill, events: log.events.count)
             }
-            events.append(try Self.event(row, decoder: decoder))
         }
-        try finish()
         let all = standings
         try await write { session in
             for standing in all { try await Self.save(standing, now: now, in: session) }
@@ -288,6 +277,19 @@ extension Store {
             SELECT kind, payload FROM scaffold_events WHERE learner_id = \(bind: learner.description) AND skill_key = \(bind: skill) ORDER BY seq
             """
         ).map { try event($0, decoder: ScaffoldCoding.decoder()) }
+    }
+
+    /// Rows of `scaffold_events` (with `learner_id` and `skill_key`, ordered by learner, skill and
+    /// sequence) as one log per learner and skill.
+    static func logs(_ rows: [SQLRow]) throws -> [(learner: String, skill: String, events: [ScaffoldEvent])] {
+        let decoder = ScaffoldCoding.decoder()
+        var logs: [(learner: String, skill: String, events: [ScaffoldEvent])] = []
+        for row in rows {
+            let (learner, skill) = (try row.string("learner_id"), try row.string("skill_key"))
+            if logs.last?.learner != learner || logs.last?.skill != skill { logs.append((learner, skill, [])) }
+            logs[logs.count - 1].events.append(try event(row, decoder: decoder))
+        }
+        return logs
     }
 
     static func event(_ row: SQLRow, decoder: JSONDecoder) throws -> ScaffoldEvent {
