@@ -25,6 +25,35 @@ struct StoreTests {
         await again.close()
     }
 
+    @Test("a bulk load in a few huge transactions keeps SQLite's write-ahead log near one transaction's size")
+    func bulkLoadKeepsTheLogSmall() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.remove() } }
+        guard case .sqlite(let path) = database.location else { return }
+        let store = try await database.openStore(migrate: false)
+        // 6 commits of 40 MB: far fewer commits than a passive checkpoint waits for, and without
+        // one the log would hold all 240 MB.
+        let insert =
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40) INSERT INTO bulk (body) SELECT randomblob(1048576) FROM n"
+        var largest = 0
+        do {
+            try await store.execute(unsafeStatements: ["CREATE TABLE bulk (id INTEGER PRIMARY KEY, body BLOB)"])
+            for _ in 0..<6 {
+                try await store.execute(unsafeStatements: [insert])
+                let size = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+                largest = max(largest, size)
+            }
+        } catch {
+            Issue.record(error)
+        }
+        #expect(largest > 40 << 20)
+        #expect(largest < 120 << 20, "the log reached \(largest >> 20) MB")
+        await store.close()
+        // Everything reached the database itself.
+        let kept = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        #expect(kept > 240 << 20)
+    }
+
     @Test("several processes migrating one database at once all succeed", arguments: TestEngine.available)
     func concurrentMigrations(engine: TestEngine) async throws {
         let database = try await TestDatabase.make(engine)

@@ -9,7 +9,10 @@ import Synchronization
 /// that read side by side while a write is in progress. The write-ahead log is copied back into
 /// the database by a connection of its own (a passive checkpoint every ``checkpointEvery``
 /// commits, which never blocks the writer), not by whichever commit happens to fill it, so no
-/// write waits for the checkpoint's flush to disk.
+/// write waits for the checkpoint's flush to disk. Only a transaction that leaves the log larger
+/// than ``checkpointLogBytes`` (a bulk load: a few huge transactions, too few to reach a passive
+/// checkpoint) copies it back itself before the next write, so the log stays near one such
+/// transaction's size instead of growing to many times the database.
 final class SQLiteEngine: DatabaseEngine {
     let dialect = SQLDialect.sqlite
     private let threadPool: NIOThreadPool
@@ -19,8 +22,12 @@ final class SQLiteEngine: DatabaseEngine {
     private let connections: [SQLiteConnection]
     private let commits = Atomic<Int>(0)
     private let checkpointing = Atomic<Bool>(false)
+    private let logPath: String
     /// Commits between checkpoints (SQLite's own default is about every 1,000 pages).
     static let checkpointEvery = 200
+    /// The size of the write-ahead log past which the transaction that grew it copies it back
+    /// before the next write, and to which the log's file is cut back once it starts again.
+    static let checkpointLogBytes = 64 << 20
 
     /// Opens (creating if needed) the database at `path`.
     init(path: String, readers readerCount: Int = 4, logger: Logger) async throws {
@@ -32,13 +39,17 @@ final class SQLiteEngine: DatabaseEngine {
         let pool = NIOThreadPool(numberOfThreads: readerCount + 2)
         pool.start()
         threadPool = pool
+        logPath = path + "-wal"
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         func open(readOnly: Bool) async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: eventLoop)
             _ = try await connection.query("PRAGMA foreign_keys = ON")
             _ = try await connection.query(readOnly ? "PRAGMA query_only = 1" : "PRAGMA synchronous = NORMAL")
             // Checkpoints are this engine's to run (see `checkpoint()`), never a commit's.
-            if !readOnly { _ = try await connection.query("PRAGMA wal_autocheckpoint = 0") }
+            if !readOnly {
+                _ = try await connection.query("PRAGMA wal_autocheckpoint = 0")
+                _ = try await connection.query("PRAGMA journal_size_limit = \(Self.checkpointLogBytes)")
+            }
             return connection
         }
         do {
@@ -67,10 +78,19 @@ final class SQLiteEngine: DatabaseEngine {
     func write<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         // IMMEDIATE takes the write lock at once, so a transaction never fails half-way on a busy database.
         let result = try await writer.withLease { connection in
-            try await SQLiteSession(connection: connection).transaction(begin: "BEGIN IMMEDIATE", body)
+            let result = try await SQLiteSession(connection: connection).transaction(begin: "BEGIN IMMEDIATE", body)
+            // Passive: never waits for a reader; holding the write lease, nothing is added meanwhile.
+            if logSize() > Self.checkpointLogBytes { _ = try? await connection.query("PRAGMA wal_checkpoint(PASSIVE)") }
+            return result
         }
         if commits.add(1, ordering: .relaxed).newValue % Self.checkpointEvery == 0 { checkpoint() }
         return result
+    }
+
+    /// The write-ahead log's size in bytes (0 when there is none).
+    private func logSize() -> Int {
+        var info = stat()
+        return stat(logPath, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Starts a passive checkpoint on the checkpointing connection unless one is running; the
