@@ -106,10 +106,12 @@ public struct GuestReviews: Sendable {
         try AccessPolicy.require(
             actor, .view, .guestReviewers(reached.submission, exercise: reached.exercise, learnerMemberships: reached.learnerMemberships),
             .guest)
-        let reviews = try await store.reviews(of: id)
+        let invitations = try await store.guestInvitations(of: id)
+        // Most attempts have no guest: their reviews are read only for the guests' lines.
+        let reviews = invitations.isEmpty ? [] : try await store.reviews(of: id)
         var names: [UserID: String] = [:]
         var entries: [Entry] = []
-        for invitation in try await store.guestInvitations(of: id) {
+        for invitation in invitations {
             if names[invitation.invitedBy] == nil {
                 names[invitation.invitedBy] = try await store.user(invitation.invitedBy).map { $0.isErased ? "" : $0.displayName } ?? ""
             }

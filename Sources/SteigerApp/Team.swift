@@ -91,7 +91,8 @@ public struct Team: Sendable {
 
     /// The managers of `person`: for the person themselves, their managers and administrators.
     public func managers(_ actor: Actor, of person: UserID) async throws -> [User] {
-        guard try await store.user(person) != nil else { throw AppError.notFound(.user) }
+        // A person asking for their own managers exists; anyone else is looked up first.
+        if person != actor.user.id, try await store.user(person) == nil { throw AppError.notFound(.user) }
         try AccessPolicy.require(actor, .view, .managers(person: person), .user)
         return try await store.managers(of: person)
     }
