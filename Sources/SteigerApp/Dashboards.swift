@@ -66,7 +66,7 @@ public struct Dashboards: Sendable {
         guard weeks.count <= Self.longestWeeks else {
             throw AppError.invalid("to", Message("validation.periodLength", ["weeks": .integer(Self.longestWeeks)]))
         }
-        let tallies = try await store.dashboardTallies(cohorts: scope, exercise: exercise, lastWeek: weeks.upperBound)
+        let tallies = try await store.dashboardTallies(cohorts: scope, exercise: exercise, weeks: weeks)
         let overdue = try await store.overdueReviews(cohorts: scope, exercise: exercise?.id, now: today)
         let peers = try await store.peerBalanceShares(cohorts: scope)
         let stalled = try await store.stalledLearners(

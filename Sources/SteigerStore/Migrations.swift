@@ -850,6 +850,18 @@ public enum Schema {
                 // The cohort a learner's log on a skill is counted in, so a move takes its counts along.
                 "ALTER TABLE scaffold_states ADD COLUMN tally_cohort TEXT",
             ]),
+        Migration(
+            version: 31, name: "peer balances and the dashboard read from indexes",
+            statements: [
+                // Whose attempt a task reviews, so what each learner received in peer review is
+                // counted from an index instead of by looking up every task's attempt.
+                "ALTER TABLE review_tasks ADD COLUMN learner_id TEXT",
+                "UPDATE review_tasks SET learner_id = (SELECT s.learner_id FROM submissions s WHERE s.id = review_tasks.submission_id)",
+                "CREATE INDEX review_tasks_peer_given ON review_tasks (kind, cohort_id, assignee)",
+                "CREATE INDEX review_tasks_peer_received ON review_tasks (kind, cohort_id, learner_id)",
+                // The dashboard sums tallies over cohorts in this order, so it reads them in it.
+                "CREATE INDEX dashboard_tallies_read ON dashboard_tallies (measure, skill_key, week, a, b, cohort_id, exercise_id, n)",
+            ]),
     ]
 
     /// The newest version this program knows.

@@ -4,10 +4,15 @@ import SteigerCore
 extension Store {
     // MARK: - The programme dashboard
 
-    /// The tallies of `cohorts` (every cohort when nil) up to and including `lastWeek`, summed
-    /// over cohorts. With `exercise`, reviews of that exercise and the levels of its skill.
-    public func dashboardTallies(cohorts: Set<CohortID>?, exercise: Exercise?, lastWeek: Int) async throws -> [DashboardTallyRow] {
-        var filters: [SQLStatement] = ["week <= \(bind: lastWeek)"]
+    /// The tallies of `cohorts` (every cohort when nil) that a report for `weeks` reads, summed
+    /// over cohorts: levels and independence up to and including the last week (they add up from
+    /// the start), turnaround and rechecks within the weeks. With `exercise`, reviews of that
+    /// exercise and the levels of its skill.
+    public func dashboardTallies(cohorts: Set<CohortID>?, exercise: Exercise?, weeks: ClosedRange<Int>) async throws -> [DashboardTallyRow] {
+        var filters: [SQLStatement] = [
+            "week <= \(bind: weeks.upperBound)",
+            "(measure IN ('level', 'independent') OR week >= \(bind: weeks.lowerBound))",
+        ]
         if let cohorts { filters.append(SQLStatement.isIn("cohort_id", cohorts)) }
         if let exercise {
             filters.append(
@@ -68,8 +73,8 @@ extension Store {
                 SELECT assignee AS person, COUNT(*) AS n FROM review_tasks
                 WHERE kind = 'peer' AND assignee IS NOT NULL AND \(inCohorts("cohort_id")) GROUP BY assignee
                 UNION ALL
-                SELECT s.learner_id AS person, -COUNT(*) AS n FROM review_tasks t JOIN submissions s ON s.id = t.submission_id
-                WHERE t.kind = 'peer' AND \(inCohorts("t.cohort_id")) GROUP BY s.learner_id
+                SELECT learner_id AS person, -COUNT(*) AS n FROM review_tasks
+                WHERE kind = 'peer' AND \(inCohorts("cohort_id")) GROUP BY learner_id
                 """)
             {
                 balance[try row.string("person"), default: 0] += Int(try row.int("n"))

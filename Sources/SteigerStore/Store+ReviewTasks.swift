@@ -16,11 +16,11 @@ extension Store {
             _ = try await session.query(
                 """
                 INSERT INTO review_tasks (id, submission_id, cohort_id, kind, status, assignee, due_at, lease_expires, reviews_so_far,
-                                          due_sort, created_at, updated_at)
+                                          due_sort, created_at, updated_at, learner_id)
                 VALUES (\(bind: task.id.description), \(bind: task.submissionID.description), \(bind: task.cohortID.description),
                         \(bind: task.kind.rawValue), \(bind: task.status.rawValue), \(bind: task.assignee?.description), \(bind: task.dueAt),
                         \(bind: task.leaseExpires), \(bind: task.reviewsSoFar), \(bind: task.dueAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? Self.noDueTime), \(bind: task.createdAt),
-                        \(bind: now))
+                        \(bind: now), (SELECT s.learner_id FROM submissions s WHERE s.id = \(bind: task.submissionID.description)))
                 """)
             if task.kind == .peer, let peer = task.assignee {
                 // An assigned peer may see the attempt (the access policy's `sharedWith`).
@@ -537,8 +537,8 @@ extension Store {
                 SELECT assignee AS person, COUNT(*) AS n, 'given' AS side FROM review_tasks
                 WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description) AND assignee IS NOT NULL GROUP BY assignee
                 UNION ALL
-                SELECT s.learner_id AS person, COUNT(*) AS n, 'received' AS side FROM review_tasks t JOIN submissions s ON s.id = t.submission_id
-                WHERE t.kind = 'peer' AND t.cohort_id = \(bind: cohort.description) GROUP BY s.learner_id
+                SELECT learner_id AS person, COUNT(*) AS n, 'received' AS side FROM review_tasks
+                WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description) GROUP BY learner_id
                 """)
             {
                 let person: UserID = try row.id("person")

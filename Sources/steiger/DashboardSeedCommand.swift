@@ -114,14 +114,15 @@ struct DashboardSeedCommand: AsyncParsableCommand {
                     submission, learner: learner, exercise: assessment.exerciseID, attempt: assessment.attempt, made: made, reviewed: !overdue)
                 let task = UUID().uuidString.lowercased()
                 rows.task(
-                    task, submission: submission, cohort: cohort, kind: "trainer", assignee: overdue ? nil : trainer, ready: ready,
+                    task, submission: submission, learner: learner, cohort: cohort, kind: "trainer", assignee: overdue ? nil : trainer, ready: ready,
                     done: overdue ? nil : reviewed, due: ready + 48 * 3_600_000)
                 if !overdue { rows.review(task: task, submission: submission, reviewer: trainer, total: assessment.total, at: reviewed) }
                 if assessment.attempt % 4 == 0, peers.count > 1 {
                     var peer = peers[Int(random.next() % UInt64(peers.count))]
                     if peer == learner { peer = peers[(peers.firstIndex(of: peer)! + 1) % peers.count] }
                     rows.task(
-                        UUID().uuidString.lowercased(), submission: submission, cohort: cohort, kind: "peer", assignee: peer, ready: ready, done: nil,
+                        UUID().uuidString.lowercased(), submission: submission, learner: learner, cohort: cohort, kind: "peer", assignee: peer,
+                        ready: ready, done: nil,
                         due: nil)
                 }
             }
@@ -168,12 +169,14 @@ struct DashboardSeedCommand: AsyncParsableCommand {
         }
 
         mutating func task(
-            _ id: String, submission: String, cohort: CohortID, kind: String, assignee: UserID?, ready: Int64, done: Int64?, due: Int64?
+            _ id: String, submission: String, learner: UserID, cohort: CohortID, kind: String, assignee: UserID?, ready: Int64, done: Int64?,
+            due: Int64?
         ) {
             let status = done != nil ? "done" : assignee != nil && kind == "trainer" ? "claimed" : "open"
             tasks.append(
                 "('\(id)', '\(submission)', '\(cohort)', '\(kind)', '\(status)', \(assignee.map { "'\($0)'" } ?? "NULL"), "
-                    + "\(due.map(String.init) ?? "NULL"), 0, \(due ?? Int64.max), \(ready), \(done ?? ready), \(done.map(String.init) ?? "NULL"))")
+                    + "\(due.map(String.init) ?? "NULL"), 0, \(due ?? Int64.max), \(ready), \(done ?? ready), \(done.map(String.init) ?? "NULL"), "
+                    + "'\(learner)')")
         }
 
         mutating func review(task: String, submission: String, reviewer: UserID, total: Double, at: Int64) {
@@ -188,7 +191,7 @@ struct DashboardSeedCommand: AsyncParsableCommand {
                 ("submissions", "id, learner_id, exercise_id, attempt, status, scaffold_level, created_at, updated_at", submissions),
                 (
                     "review_tasks",
-                    "id, submission_id, cohort_id, kind, status, assignee, due_at, reviews_so_far, due_sort, created_at, updated_at, done_at",
+                    "id, submission_id, cohort_id, kind, status, assignee, due_at, reviews_so_far, due_sort, created_at, updated_at, done_at, learner_id",
                     tasks
                 ),
                 ("reviews", "id, task_id, submission_id, reviewer_id, kind, scores, comment, total, lowest, result, submitted_at", reviews),
