@@ -857,8 +857,9 @@ public enum Schema {
                 // counted from an index instead of by looking up every task's attempt.
                 "ALTER TABLE review_tasks ADD COLUMN learner_id TEXT",
                 "UPDATE review_tasks SET learner_id = (SELECT s.learner_id FROM submissions s WHERE s.id = review_tasks.submission_id)",
-                "CREATE INDEX review_tasks_peer_given ON review_tasks (kind, cohort_id, assignee)",
-                "CREATE INDEX review_tasks_peer_received ON review_tasks (kind, cohort_id, learner_id)",
+                // Peer tasks only: a trainer's claim neither updates these nor is planned through them.
+                "CREATE INDEX review_tasks_peer_given ON review_tasks (cohort_id, assignee) WHERE kind = 'peer'",
+                "CREATE INDEX review_tasks_peer_received ON review_tasks (cohort_id, learner_id) WHERE kind = 'peer'",
                 // The dashboard sums tallies over cohorts in this order, so it reads them in it.
                 "CREATE INDEX dashboard_tallies_read ON dashboard_tallies (measure, skill_key, week, a, b, cohort_id, exercise_id, n)",
             ]),
