@@ -63,21 +63,14 @@ extension Store {
     /// How many of the learners of `cohorts` (every cohort when nil) have each give/take balance
     /// in peer review there; learners who never gave nor received count at 0.
     public func peerBalanceShares(cohorts: Set<CohortID>?) async throws -> [DashboardReport.PeerShare] {
-        let inCohorts: @Sendable (String) -> SQLStatement = { column in cohorts.map { SQLStatement.isIn(column, $0) } ?? "1 = 1" }
+        let inCohorts: SQLStatement = cohorts.map { SQLStatement.isIn("cohort_id", $0) } ?? "1 = 1"
         return try await read { session in
-            var balance: [String: Int] = [:]
-            for row in try await session.query(
-                """
-                SELECT user_id AS person, 0 AS n FROM memberships WHERE part = 'learner' AND \(inCohorts("cohort_id"))
-                UNION ALL
-                SELECT assignee AS person, COUNT(*) AS n FROM review_tasks
-                WHERE kind = 'peer' AND assignee IS NOT NULL AND \(inCohorts("cohort_id")) GROUP BY assignee
-                UNION ALL
-                SELECT learner_id AS person, -COUNT(*) AS n FROM review_tasks
-                WHERE kind = 'peer' AND \(inCohorts("cohort_id")) GROUP BY learner_id
-                """)
-            {
-                balance[try row.string("person"), default: 0] += Int(try row.int("n"))
+            var balance: [UserID: Int] = [:]
+            for row in try await session.query("SELECT user_id FROM memberships WHERE part = 'learner' AND \(inCohorts)") {
+                balance[try row.id("user_id")] = 0
+            }
+            for (person, counts) in try await Self.peerCounts(in: cohorts, session: session) {
+                balance[person, default: 0] += counts.balance
             }
             var shares: [Int: Int] = [:]
             for value in balance.values { shares[value, default: 0] += 1 }

@@ -531,23 +531,7 @@ extension Store {
     /// received in the cohort, and their last trainer review's scores on the exercise (see ``PeerPool``).
     public func peerPool(in cohort: CohortID, exercise: Exercise) async throws -> PeerPool {
         try await read { session in
-            var balances: [UserID: PeerBalance] = [:]
-            for row in try await session.query(
-                """
-                SELECT assignee AS person, COUNT(*) AS n, 'given' AS side FROM review_tasks
-                WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description) AND assignee IS NOT NULL GROUP BY assignee
-                UNION ALL
-                SELECT learner_id AS person, COUNT(*) AS n, 'received' AS side FROM review_tasks
-                WHERE kind = 'peer' AND cohort_id = \(bind: cohort.description) GROUP BY learner_id
-                """)
-            {
-                let person: UserID = try row.id("person")
-                if try row.string("side") == "given" {
-                    balances[person, default: PeerBalance()].given = Int(try row.int("n"))
-                } else {
-                    balances[person, default: PeerBalance()].received = Int(try row.int("n"))
-                }
-            }
+            let balances = try await Self.peerCounts(in: [cohort], session: session)
             // Each learner's last trainer review of an attempt at the exercise.
             var last: [UserID: [String: Double]] = [:]
             for row in try await session.query(
@@ -563,6 +547,30 @@ extension Store {
             return PeerPool(
                 balances: balances, lastScores: last, criteria: exercise.rubric.criteria.map(\.key), mastery: exercise.policy.masteryThreshold)
         }
+    }
+
+    /// What each person gave and received in peer review in `cohorts` (every cohort when nil),
+    /// counted from the peer tasks' indexes; people with neither are absent.
+    static func peerCounts(in cohorts: Set<CohortID>?, session: any DatabaseSession) async throws -> [UserID: PeerBalance] {
+        let inCohorts: SQLStatement = cohorts.map { SQLStatement.isIn("cohort_id", $0) } ?? "1 = 1"
+        var balances: [UserID: PeerBalance] = [:]
+        for row in try await session.query(
+            """
+            SELECT assignee AS person, COUNT(*) AS n, 'given' AS side FROM review_tasks
+            WHERE kind = 'peer' AND assignee IS NOT NULL AND \(inCohorts) GROUP BY assignee
+            UNION ALL
+            SELECT learner_id AS person, COUNT(*) AS n, 'received' AS side FROM review_tasks
+            WHERE kind = 'peer' AND \(inCohorts) GROUP BY learner_id
+            """)
+        {
+            let person: UserID = try row.id("person")
+            if try row.string("side") == "given" {
+                balances[person, default: PeerBalance()].given = Int(try row.int("n"))
+            } else {
+                balances[person, default: PeerBalance()].received = Int(try row.int("n"))
+            }
+        }
+        return balances
     }
 
     /// What `learner` gave and received in peer review, in every cohort.

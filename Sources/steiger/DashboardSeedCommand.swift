@@ -122,8 +122,7 @@ struct DashboardSeedCommand: AsyncParsableCommand {
                     if peer == learner { peer = peers[(peers.firstIndex(of: peer)! + 1) % peers.count] }
                     rows.task(
                         UUID().uuidString.lowercased(), submission: submission, learner: learner, cohort: cohort, kind: "peer", assignee: peer,
-                        ready: ready, done: nil,
-                        due: nil)
+                        ready: ready, done: nil, due: nil)
                 }
             }
             if rows.count >= 60_000 {
