@@ -157,6 +157,29 @@ struct ReviewTaskTests {
         }
     }
 
+    @Test(
+        "a person's peer reviews add up over every cohort they are in on the dashboard, and one cohort's count only its own",
+        arguments: TestEngine.available)
+    func peerSharesAcrossCohorts(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            // Learner A2 is in both cohorts and reviews an attempt in each.
+            try await store.putMembership(Membership(cohortID: world.cohortB.id, userID: world.learnerA2.id, part: .learner))
+            try await store.createReviewTasks([
+                ReviewTask(submissionID: world.submissionA1.id, cohortID: world.cohortA.id, kind: .peer, assignee: world.learnerA2.id),
+                ReviewTask(submissionID: world.submissionB.id, cohortID: world.cohortB.id, kind: .peer, assignee: world.learnerA2.id),
+            ])
+            func shares(_ cohorts: Set<CohortID>?) async throws -> [Int: Int] {
+                Dictionary(uniqueKeysWithValues: try await store.peerBalanceShares(cohorts: cohorts).map { ($0.balance, $0.learners) })
+            }
+            // Everywhere: A2 gave two, A1 and B each received one; the disabled learner of A is at 0.
+            #expect(try await shares(nil) == [2: 1, -1: 2, 0: 1])
+            // Cohort A alone: A2 gave one there, A1 received it.
+            #expect(try await shares([world.cohortA.id]) == [1: 1, -1: 1, 0: 1])
+            #expect(try await store.peerBalance(of: world.learnerA2.id) == PeerBalance(given: 2, received: 0))
+        }
+    }
+
     @Test("with a self review required, the trainer task waits until the learner has reflected", arguments: TestEngine.available)
     func selfReviewFirst(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
