@@ -41,13 +41,16 @@ extension Store {
     public func overdueReviews(cohorts: Set<CohortID>?, exercise: ExerciseID?, now: Date) async throws -> [DashboardReport.Overdue] {
         var filters: [SQLStatement] = ["t.status IN ('open', 'claimed')", "t.due_at < \(bind: now)"]
         if let cohorts { filters.append(SQLStatement.isIn("t.cohort_id", cohorts)) }
+        // The attempts are joined only to know their exercise: PostgreSQL, taking open tasks'
+        // due times for independent of their status, would otherwise read all of them.
+        let attempts: SQLStatement = exercise == nil ? "" : " JOIN submissions s ON s.id = t.submission_id"
         if let exercise { filters.append("s.exercise_id = \(bind: exercise.description)") }
         let condition = SQLStatement.joined(filters, separator: " AND ")
         return try await read { session in
             try await session.query(
                 """
                 SELECT t.cohort_id, c.name, t.kind, COUNT(*) AS n, MIN(t.due_at) AS oldest
-                FROM review_tasks t JOIN cohorts c ON c.id = t.cohort_id JOIN submissions s ON s.id = t.submission_id
+                FROM review_tasks t JOIN cohorts c ON c.id = t.cohort_id\(attempts)
                 WHERE \(condition)
                 GROUP BY t.cohort_id, c.name, t.kind ORDER BY c.name, t.cohort_id, t.kind
                 """

@@ -114,6 +114,11 @@ struct DashboardAPITests {
             let later = try await server.request(.get, "/api/v1/dashboard", as: world.admin)
             let overdue = later["overdue"] as? [[String: Any]] ?? []
             #expect(overdue.count == 1 && overdue.first?["cohort"] as? String == "Cohort A" && overdue.first?["reviews"] as? Int == 1)
+            // Narrowed to an exercise, the overdue review counts under its own exercise only.
+            for (exercise, count) in [(world.exerciseA.id, 1), (world.exerciseB.id, 0)] {
+                let narrowed = try await server.request(.get, "/api/v1/dashboard?exercise=\(exercise)", as: world.admin)
+                #expect((narrowed["overdue"] as? [[String: Any]])?.compactMap { $0["reviews"] as? Int }.reduce(0, +) == count)
+            }
             let stalled = (later["stalled"] as? [[String: Any]] ?? []).compactMap { $0["learner"] as? String }
             #expect(Set(stalled) == ["learner-a2", "learner-b"] && later["stalledTotal"] as? Int == 2, "\(later.body)")
             let stalledForA = try await server.request(.get, "/api/v1/dashboard", as: world.trainerA)
