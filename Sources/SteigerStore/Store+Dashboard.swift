@@ -100,21 +100,25 @@ extension Store {
                 JOIN exercises e ON e.id = ec.exercise_id WHERE ec.cohort_id = m.cohort_id AND e.skill_key = st.skill_key)
             """
         return try await read { session in
-            let total = Int(try await session.query("SELECT COUNT(*) AS n \(from)").first?.int("n") ?? 0)
+            // One pass finds them all, counts them and keeps the first `limit`.
             let rows = try await session.query(
                 """
                 SELECT st.learner_id, u.display_name, c.name AS cohort, st.skill_key, st.level, st.flagged, st.updated_at,
-                    (SELECT MIN(e.skill_name) FROM exercises e WHERE e.skill_key = st.skill_key) AS skill_name
-                \(from) ORDER BY st.updated_at, st.learner_id, c.name LIMIT \(bind: limit)
+                    COUNT(*) OVER () AS total
+                \(from) ORDER BY st.updated_at, st.learner_id, c.name LIMIT \(bind: max(limit, 1))
                 """)
-            let learners = try rows.map { row in
-                let skill = try row.optionalString("skill_name") ?? ""
+            var skillNames: [String: String] = [:]
+            for row in try await session.query("SELECT skill_key, MIN(skill_name) AS skill_name FROM exercises GROUP BY skill_key") {
+                skillNames[try row.string("skill_key")] = try row.optionalString("skill_name")
+            }
+            let learners = try rows.prefix(limit).map { row in
+                let key = try row.string("skill_key")
                 return DashboardReport.Stalled(
                     learnerID: try row.id("learner_id"), learner: try row.string("display_name"), cohort: try row.string("cohort"),
-                    skill: skill.isEmpty ? try row.string("skill_key") : skill, level: try row.optionalInt("level").map(Int.init),
+                    skill: skillNames[key].flatMap { $0.isEmpty ? nil : $0 } ?? key, level: try row.optionalInt("level").map(Int.init),
                     lastActivity: try row.date("updated_at"), reason: try row.bool("flagged") ? .flagged : .quiet)
             }
-            return (learners, total)
+            return (learners, Int(try rows.first?.int("total") ?? 0))
         }
     }
 
