@@ -863,6 +863,15 @@ public enum Schema {
                 // The dashboard sums tallies over cohorts in this order, so it reads them in it.
                 "CREATE INDEX dashboard_tallies_read ON dashboard_tallies (measure, skill_key, week, a, b, cohort_id, exercise_id, n)",
             ]),
+        Migration(
+            version: 32, name: "unfinished reviews with a deadline indexed on their own",
+            statements: [
+                // Only unfinished tasks with a deadline: the deadline sweep and the dashboard's
+                // overdue reviews read a few hundred entries, not every task ever reviewed, and
+                // PostgreSQL, taking deadlines and status as independent, cannot mistake it for a scan.
+                "DROP INDEX review_tasks_due",
+                "CREATE INDEX review_tasks_due ON review_tasks (due_at) WHERE status <> 'done' AND due_at IS NOT NULL",
+            ]),
     ]
 
     /// The newest version this program knows.

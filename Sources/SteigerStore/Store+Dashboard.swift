@@ -39,10 +39,10 @@ extension Store {
 
     /// Reviews past their due time and not sent, per cohort and kind, in `cohorts` (every cohort when nil).
     public func overdueReviews(cohorts: Set<CohortID>?, exercise: ExerciseID?, now: Date) async throws -> [DashboardReport.Overdue] {
-        var filters: [SQLStatement] = ["t.status IN ('open', 'claimed')", "t.due_at < \(bind: now)"]
+        // In the terms of the index of unfinished tasks with a deadline (`review_tasks_due`).
+        var filters: [SQLStatement] = ["t.status <> 'done'", "t.due_at IS NOT NULL", "t.due_at < \(bind: now)"]
         if let cohorts { filters.append(SQLStatement.isIn("t.cohort_id", cohorts)) }
-        // The attempts are joined only to know their exercise: PostgreSQL, taking open tasks'
-        // due times for independent of their status, would otherwise read all of them.
+        // The attempts are joined only to know their exercise.
         let attempts: SQLStatement = exercise == nil ? "" : " JOIN submissions s ON s.id = t.submission_id"
         if let exercise { filters.append("s.exercise_id = \(bind: exercise.description)") }
         let condition = SQLStatement.joined(filters, separator: " AND ")

@@ -56,6 +56,9 @@ final class PostgresEngine: DatabaseEngine {
         configuration.options.maximumConnections = 16
         configuration.options.minimumConnections = 2
         configuration.options.connectTimeout = .seconds(5)
+        // Steiger's queries are short; compiling one (when the planner guesses it long, as
+        // correlated columns make it do) cost the dashboard more than it ever saved.
+        configuration.options.additionalStartupParameters = [("jit", "off")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
