@@ -111,7 +111,7 @@ extension Store {
             for row in try await session.query("SELECT skill_key, MIN(skill_name) AS skill_name FROM exercises GROUP BY skill_key") {
                 skillNames[try row.string("skill_key")] = try row.optionalString("skill_name")
             }
-            let learners = try rows.prefix(limit).map { row in
+            let learners = try rows.prefix(max(limit, 0)).map { row in
                 let key = try row.string("skill_key")
                 return DashboardReport.Stalled(
                     learnerID: try row.id("learner_id"), learner: try row.string("display_name"), cohort: try row.string("cohort"),

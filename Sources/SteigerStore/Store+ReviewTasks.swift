@@ -144,10 +144,11 @@ extension Store {
                     try await Self.record(event, in: session)
                 }
             }
+            // Only trainers hold tasks; naming the kind lets the lease index (kind, status, lease_expires) serve.
             let expiring = try await session.query(
                 """
                 UPDATE review_tasks SET hold_warned_until = lease_expires
-                WHERE status = 'claimed' AND lease_expires > \(bind: now) AND lease_expires <= \(bind: now.addingTimeInterval(holdWarning))
+                WHERE kind = 'trainer' AND status = 'claimed' AND lease_expires > \(bind: now) AND lease_expires <= \(bind: now.addingTimeInterval(holdWarning))
                   AND (hold_warned_until IS NULL OR hold_warned_until <> lease_expires)
                 RETURNING \(raw: Self.reviewTaskColumns)
                 """

@@ -140,6 +140,27 @@ struct OutboxTests {
         }
     }
 
+    @Test("a trainer's hold that runs out within five minutes is warned of once, and again once renewed", arguments: TestEngine.available)
+    func holdWarnings(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let world = try await World.seed(store)
+            let now = Date()
+            let task = ReviewTask(submissionID: world.submissionA1.id, cohortID: world.cohortA.id, kind: .trainer, createdAt: now)
+            try await store.createReviewTasks([task], now: now)
+            _ = try await store.claimReviewTask(task.id, reviewer: world.trainerA.id, lease: 20 * 60, now: now)
+            let before = Int64(try await store.outboxEvents(limit: 1000).count)
+            // Twenty minutes' hold: nothing yet; sixteen minutes on, it runs out within five.
+            #expect(try await store.noteReviewDeadlines(now: now) == 0)
+            #expect(try await store.noteReviewDeadlines(now: now.addingTimeInterval(16 * 60)) == 1)
+            #expect(try await store.noteReviewDeadlines(now: now.addingTimeInterval(17 * 60)) == 0)
+            let events = try await store.outboxEvents(after: before).map(\.event)
+            #expect(events.map(\.kind) == [.reviewTaskHoldExpiring] && events.first?.subjects["task"] == task.id.description)
+            // Renewed for another twenty minutes, it is warned of again near its new end.
+            _ = try await store.renewReviewTask(task.id, reviewer: world.trainerA.id, lease: 20 * 60, now: now.addingTimeInterval(17 * 60))
+            #expect(try await store.noteReviewDeadlines(now: now.addingTimeInterval(33 * 60)) == 1)
+        }
+    }
+
     @Test("deadlines raise due-soon and overdue once per task", arguments: TestEngine.available)
     func deadlines(engine: TestEngine) async throws {
         try await TestDatabase.withStore(engine) { store in
