@@ -109,13 +109,13 @@ extension Store {
                 """)
             var skillNames: [String: String] = [:]
             for row in try await session.query("SELECT skill_key, MIN(skill_name) AS skill_name FROM exercises GROUP BY skill_key") {
-                skillNames[try row.string("skill_key")] = try row.optionalString("skill_name")
+                if let name = try row.optionalString("skill_name"), !name.isEmpty { skillNames[try row.string("skill_key")] = name }
             }
             let learners = try rows.prefix(max(limit, 0)).map { row in
                 let key = try row.string("skill_key")
                 return DashboardReport.Stalled(
                     learnerID: try row.id("learner_id"), learner: try row.string("display_name"), cohort: try row.string("cohort"),
-                    skill: skillNames[key].flatMap { $0.isEmpty ? nil : $0 } ?? key, level: try row.optionalInt("level").map(Int.init),
+                    skill: skillNames[key] ?? key, level: try row.optionalInt("level").map(Int.init),
                     lastActivity: try row.date("updated_at"), reason: try row.bool("flagged") ? .flagged : .quiet)
             }
             return (learners, Int(try rows.first?.int("total") ?? 0))
