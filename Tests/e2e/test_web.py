@@ -10,7 +10,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -134,8 +134,27 @@ def shoot(driver, name):
 
 
 def settle(driver, condition, timeout=10):
-    """Waits for `condition` across page reloads (elements of the old page go stale meanwhile)."""
-    WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException, NoSuchElementException]).until(condition)
+    """Waits for `condition` across page reloads (elements of the old page go stale meanwhile).
+
+    While one page replaces another, Chrome may find an element in the old document and then
+    refuse to read it ("does not belong to the document"): that is the same staleness, so the
+    wait goes on; any other browser error stops it. On a timeout the message names the page and
+    what it showed, so a failure can be understood from the log alone."""
+    def tolerant(d):
+        try:
+            return condition(d)
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+    try:
+        WebDriverWait(driver, timeout).until(tolerant)
+    except TimeoutException:
+        main = driver.find_elements(By.TAG_NAME, "main")
+        shown = main[0].text if main else driver.page_source[:2000]
+        raise TimeoutException(f"waited {timeout} s on {driver.current_url}, which showed:\n{shown[:2000]}") from None
 
 
 def record_timing(page, timing):
