@@ -57,7 +57,6 @@ public struct DataExports: Sendable {
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
         }
-        let former = words.text("formerParticipant")
         var scores = "exercise,attempt,recorded,review,reviewed,total,scores,comment\r\n"
         var recordings = 0
         var exercises: [ExerciseID: Exercise] = [:]
@@ -85,7 +84,7 @@ public struct DataExports: Sendable {
                     recordings += 1
                 }
                 let feedback = try await submissions.feedback(actor, submission.id)
-                let name: (UserID) -> String = { feedback.name($0, former: former) }
+                let name: (UserID) -> String = { feedback.name($0, in: words) }
                 try add(
                     base + "/comments.vtt",
                     AnnotationExport.webVTT(feedback.annotations, durationMilliseconds: feedback.durationMilliseconds, name: name))

@@ -25,10 +25,15 @@ public struct Submissions: Sendable {
         /// The exercise's rubric, to read the reviews' scores by.
         public var rubric: Rubric
         var names: [UserID: String]
+        /// The peers the reader knows only by number (1 is the first assigned).
+        var peerNumbers: [UserID: Int]
 
-        /// The name of a comment's author or a reviewer, as the reader should see it; `former` (in
-        /// the reader's words) for a former participant, whose account was erased.
-        public func name(_ id: UserID, former: String) -> String { names[id] ?? former }
+        /// The name of a comment's author or a reviewer as the reader should see it, in `words`:
+        /// "Peer 1" for a peer kept anonymous, "a former participant" for an erased account.
+        public func name(_ id: UserID, in words: Localizer) -> String {
+            if let number = peerNumbers[id] { return words.text("anonymousPeer", ["number": .integer(number)]) }
+            return names[id] ?? words.text("formerParticipant")
+        }
     }
 
     /// The attempts `actor` may see (their own, those shared with them, and for trainers their
@@ -161,17 +166,19 @@ public struct Submissions: Sendable {
             visible = Set(kept.map(\.id))
         }
         var names: [UserID: String] = [:]
+        var peerNumbers: [UserID: Int] = [:]
         let peers = tasks.filter { $0.kind == .peer }.compactMap(\.assignee)
         for id in Set(annotations.map(\.authorID) + reviews.map(\.reviewerID)) {
             if exercise.review.anonymousPeers, isLearner || isPeerOnly, id != actor.user.id, let index = peers.firstIndex(of: id) {
-                names[id] = "Peer \(index + 1)"
+                peerNumbers[id] = index + 1
             } else {
                 names[id] = try await store.user(id).flatMap { $0.isErased ? nil : $0.displayName }
             }
         }
         return Feedback(
             submission: submission, annotations: annotations, reviews: reviews,
-            durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, rubric: exercise.rubric, names: names)
+            durationMilliseconds: try await store.submissionMedia(submission.id)?.durationMilliseconds, rubric: exercise.rubric, names: names,
+            peerNumbers: peerNumbers)
     }
 }
 

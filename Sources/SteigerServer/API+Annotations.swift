@@ -85,7 +85,7 @@ struct AnnotationsController: Sendable {
         return try .json(
             PageView(
                 items: feedback.annotations.map {
-                    AnnotationView($0, author: feedback.name($0.authorID, former: context.words.text("formerParticipant")), authorId: nil)
+                    AnnotationView($0, author: feedback.name($0.authorID, in: context.words), authorId: nil)
                 }))
     }
 
@@ -119,7 +119,7 @@ struct AnnotationsController: Sendable {
             PageView(
                 items: feedback.reviews.map {
                     ReviewView(
-                        $0, reviewerName: feedback.name($0.reviewerID, former: context.words.text("formerParticipant")), rubric: feedback.rubric)
+                        $0, reviewerName: feedback.name($0.reviewerID, in: context.words), rubric: feedback.rubric)
                 }))
     }
 
@@ -127,7 +127,7 @@ struct AnnotationsController: Sendable {
         let feedback = try await feedback(context)
         let text = AnnotationExport.webVTT(
             feedback.annotations, durationMilliseconds: feedback.durationMilliseconds,
-            name: { [former = context.words.text("formerParticipant")] in feedback.name($0, former: former) })
+            name: { [words = context.words] in feedback.name($0, in: words) })
         return Response(status: .ok, headers: [.contentType: "text/vtt; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -137,7 +137,7 @@ struct AnnotationsController: Sendable {
         let collection = AnnotationExport.webAnnotations(
             feedback.annotations, collectionID: "\(base)/submissions/\(feedback.submission.id)/annotations.jsonld",
             videoURL: "\(base)/submissions/\(feedback.submission.id)/media/rendition", annotationURL: { "\(base)/annotations/\($0)" },
-            name: { [former = context.words.text("formerParticipant")] in feedback.name($0, former: former) })
+            name: { [words = context.words] in feedback.name($0, in: words) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

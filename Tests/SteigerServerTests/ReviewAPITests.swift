@@ -106,7 +106,8 @@ struct ReviewAPITests {
     }
 
     @Test(
-        "self review first, then the trainer; anonymous peers read as Peer N to the learner, by name to the trainer", arguments: TestEngine.available)
+        "self review first, then the trainer; anonymous peers read as Peer N to the learner, in her language, by name to the trainer",
+        arguments: TestEngine.available)
     func selfReviewAndAnonymity(engine: TestEngine) async throws {
         try await TestServer.with(engine) { server in
             let world = server.world
@@ -148,6 +149,10 @@ struct ReviewAPITests {
                 Set(asLearner.items.compactMap { $0["reviewer"] as? String }) == ["learner-a1", "Peer 1"] && !asLearner.body.contains("learner-a2"))
             let comments = try await server.request(.get, "/api/v1/submissions/\(id)/annotations", as: world.learnerA1)
             #expect(comments.items.contains { $0["author"] as? String == "Peer 1" } && !comments.body.contains("learner-a2"))
+            // Read in Dutch, the peer is numbered in Dutch.
+            let inDutch = try await server.request(
+                .get, "/api/v1/submissions/\(id)/reviews", as: world.learnerA1, headers: [.acceptLanguage: "nl"])
+            #expect(Set(inDutch.items.compactMap { $0["reviewer"] as? String }) == ["learner-a1", "Medecursist 1"])
             let asTrainer = try await server.request(.get, "/api/v1/submissions/\(id)/reviews", as: world.trainerA)
             #expect(asTrainer.items.contains { $0["reviewer"] as? String == "learner-a2" })
         }
