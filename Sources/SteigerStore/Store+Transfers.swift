@@ -19,7 +19,8 @@ extension Store {
     }
 
     /// Gives every learner the transfer task their exercises' schedules call for at `now`
-    /// (``TransferPlan/scheduled(settings:firstReviewed:lastTask:hasOpen:now:)``). - Returns: how many.
+    /// (``TransferPlan/scheduled(settings:firstReviewed:lastTask:hasOpen:now:)``): those still
+    /// learners in one of the exercise's cohorts, with an account not disabled. - Returns: how many.
     @discardableResult
     public func assignScheduledTransfers(now: Date = Date()) async throws -> Int {
         let scheduled = try await read { session in
@@ -39,6 +40,9 @@ extension Store {
                     FROM submissions s JOIN reviews r ON r.submission_id = s.id AND r.kind = 'trainer'
                     JOIN users u ON u.id = s.learner_id AND u.disabled = \(bind: false)
                     WHERE s.exercise_id = \(bind: exercise.id.description)
+                      AND EXISTS (SELECT 1 FROM exercise_cohorts ec
+                                  JOIN memberships m ON m.cohort_id = ec.cohort_id AND m.user_id = s.learner_id AND m.part = 'learner'
+                                  WHERE ec.exercise_id = s.exercise_id)
                     GROUP BY s.learner_id, s.exercise_id
                     """)
                 {

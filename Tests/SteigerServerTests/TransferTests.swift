@@ -91,7 +91,9 @@ struct TransferTests {
         }
     }
 
-    @Test("on a schedule, a learner who practises the exercise is asked every so many days, one task at a time", arguments: TestEngine.available)
+    @Test(
+        "on a schedule, a learner who practises the exercise is asked every so many days, one task at a time, while in its cohort",
+        arguments: TestEngine.available)
     func schedule(engine: TestEngine) async throws {
         try await TestServer.with(engine, configure: { $0.runsBackgroundWork = false }) { server in
             let world = server.world
@@ -115,6 +117,18 @@ struct TransferTests {
             #expect(
                 try await server.request(.post, "/api/v1/transfer-tasks/\(id)/report", as: world.learnerA1, json: ["text": "Tried it."]).status == 200
             )
+            #expect(try await server.store.assignScheduledTransfers(now: server.clock.now) == 1)
+            // Once she has left the cohort, the schedule asks her no more; back in it, it does.
+            let second = try #require(
+                try await server.request(.get, "/api/v1/me/transfer-tasks", as: world.learnerA1).items.first { $0["status"] as? String == "open" }?[
+                    "id"] as? String)
+            #expect(
+                try await server.request(.post, "/api/v1/transfer-tasks/\(second)/report", as: world.learnerA1, json: ["text": "Again."]).status
+                    == 200)
+            server.clock.advance(8 * 86_400)
+            #expect(try await server.store.deleteMembership(cohort: world.cohortA.id, user: world.learnerA1.id))
+            #expect(try await server.store.assignScheduledTransfers(now: server.clock.now) == 0)
+            try await server.store.putMembership(Membership(cohortID: world.cohortA.id, userID: world.learnerA1.id, part: .learner))
             #expect(try await server.store.assignScheduledTransfers(now: server.clock.now) == 1)
             let again = try await server.request(
                 .patch, "/api/v1/exercises/\(world.exerciseA.id)", as: world.admin, json: ["review": ["transferEveryDays": 3]])
