@@ -136,6 +136,10 @@ def test_videos_go_after_the_set_days_with_the_feedback_kept_and_a_legal_hold_ke
         assert "The video was removed on" in note and "organisation's retention policy (kept 30 days after the review)" in note
         assert not driver.find_element(By.ID, "player").is_displayed()
         WebDriverWait(driver, 20).until(lambda d: "Good opening" in d.find_element(By.ID, "feedback").text)
+        # The comment keeps its moment, written out, but nothing offers to play a video that is gone.
+        moment = driver.find_element(By.CSS_SELECTOR, "#annotations li .seek")
+        assert moment.tag_name == "span" and moment.text == "0:01", (moment.tag_name, moment.text)
+        assert not driver.find_elements(By.CSS_SELECTOR, "#annotations button.seek")
         check_accessible(driver)
         shoot(driver, "attempt-media-removed")
 

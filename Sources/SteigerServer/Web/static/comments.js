@@ -25,6 +25,8 @@ window.SteigerComments = (() => {
 
   function attach({ submission, list, timeline, player, csrf, text, empty, readOnly }) {
     let comments = [];
+    // Once the recording is removed, a comment's moment is still shown but no longer plays.
+    let playable = true;
 
     async function reply(parent, field, error) {
       const response = await fetch(`/api/v1/submissions/${submission}/annotations`, {
@@ -47,12 +49,14 @@ window.SteigerComments = (() => {
       li.id = `comment-${comment.id}`;
       li.dataset.from = String(comment.at ?? comment.from);
       li.dataset.to = String(comment.to ?? comment.at);
-      const seek = document.createElement('button');
-      seek.type = 'button';
+      const seek = document.createElement(playable ? 'button' : 'span');
       seek.className = 'seek';
       seek.textContent = comment.at !== null ? clock(comment.at) : `${clock(comment.from)}–${clock(comment.to)}`;
-      seek.setAttribute('aria-label', `${text.playFrom || ''} ${seek.textContent}`.trim());
-      seek.addEventListener('click', () => { player.currentTime = (comment.at ?? comment.from) / 1000; player.focus(); });
+      if (playable) {
+        seek.type = 'button';
+        seek.setAttribute('aria-label', `${text.playFrom || ''} ${seek.textContent}`.trim());
+        seek.addEventListener('click', () => { player.currentTime = (comment.at ?? comment.from) / 1000; player.focus(); });
+      }
       const body = document.createElement('span');
       body.className = 'text';
       // A tag in the page's language where the catalogue has it (tag.praise), else as the exercise names it.
@@ -162,7 +166,10 @@ window.SteigerComments = (() => {
         li.classList.toggle('active', from === to ? Math.abs(now - from) < 1500 : now >= from && now <= to);
       }
     });
-    return { load, clock };
+    // The recording was removed: the comments' moments are written, not offered to play.
+    function recordingRemoved() { playable = false; }
+
+    return { load, clock, recordingRemoved };
   }
 
   return { attach, clock };

@@ -54,6 +54,8 @@
       note.textContent = media.removed;
       note.hidden = false;
       player.hidden = true;
+      comments.recordingRemoved();
+      loadAnnotations();
       return;
     }
     if (media.poster) player.poster = media.poster;

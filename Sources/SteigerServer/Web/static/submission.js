@@ -84,6 +84,7 @@
       bar.hidden = true;
       $('media-removed').textContent = media.removed;
       $('media-removed').hidden = false;
+      if (comments) comments.recordingRemoved();
       feedbackLoad();
       return;
     }
