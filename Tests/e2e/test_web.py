@@ -23,10 +23,26 @@ from test_serve import Server, admin_run
 SCREENSHOTS = ROOT / ".build" / "screenshots"
 
 
-def WebDriverWait(driver, timeout, **options):
-    """Selenium's wait, also riding out elements that go stale while a page is replaced."""
-    options.setdefault("ignored_exceptions", [StaleElementReferenceException, NoSuchElementException])
-    return SeleniumWait(driver, timeout, **options)
+class WebDriverWait(SeleniumWait):
+    """Selenium's wait, also riding out elements that go stale while a page is replaced.
+
+    Chrome may also find an element in the old document and then refuse to read it ("does not
+    belong to the document"): the same staleness, so the wait goes on; any other browser error
+    stops it."""
+
+    def __init__(self, driver, timeout, **options):
+        options.setdefault("ignored_exceptions", [StaleElementReferenceException, NoSuchElementException])
+        super().__init__(driver, timeout, **options)
+
+    def until(self, method, message=""):
+        def tolerant(driver):
+            try:
+                return method(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
+        return super().until(tolerant, message)
 
 
 PASSWORD = "correct horse battery staple"
@@ -135,22 +151,10 @@ def shoot(driver, name):
 
 def settle(driver, condition, timeout=10):
     """Waits for `condition` across page reloads (elements of the old page go stale meanwhile).
-
-    While one page replaces another, Chrome may find an element in the old document and then
-    refuse to read it ("does not belong to the document"): that is the same staleness, so the
-    wait goes on; any other browser error stops it. On a timeout the message names the page and
-    what it showed, so a failure can be understood from the log alone."""
-    def tolerant(d):
-        try:
-            return condition(d)
-        except (StaleElementReferenceException, NoSuchElementException):
-            return False
-        except WebDriverException as error:
-            if "does not belong to the document" in str(error):
-                return False
-            raise
+    On a timeout the message names the page and what it showed, so a failure can be understood
+    from the log alone."""
     try:
-        WebDriverWait(driver, timeout).until(tolerant)
+        WebDriverWait(driver, timeout).until(condition)
     except TimeoutException:
         main = driver.find_elements(By.TAG_NAME, "main")
         shown = main[0].text if main else driver.page_source[:2000]
